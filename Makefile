@@ -1,0 +1,47 @@
+# The two set-up commands of README.md: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-fast install node bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# axe-core and the Nu HTML checker for the browser tests (npm registry, no browser download).
+node_modules/.installed-stamp: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: browser quality gates will be skipped (they fail under CI=true)"; fi
+
+node: node_modules/.installed-stamp
+
+run: install
+	SUNSHINE_ENV=development $(BIN)/sunshine init-db
+	SUNSHINE_ENV=development $(BIN)/sunshine demo --if-empty
+	SUNSHINE_ENV=development $(BIN)/sunshine search rebuild
+	SUNSHINE_ENV=development $(BIN)/sunshine run --host $(HOST) --port $(PORT)
+
+# Everything: unit, view, CLI and browser tests on SQLite, then the database-facing tests
+# again on a throwaway PostgreSQL server.
+test: install node
+	$(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider --postgres
+
+# Without the browser and PostgreSQL runs, for quick edits.
+test-fast: install
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser" -x -q
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules search_index/_* search_index/*.toc search_index/*.seg

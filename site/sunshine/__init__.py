@@ -1,0 +1,89 @@
+"""Sunshine (阳光扶贫公开平台): the application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from sunshine.config import PROJECT_ROOT, load_config
+
+__all__ = ["create_app"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the site. ``config`` overrides everything else (tests pass a mapping here)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_web(app)
+    register_commands(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from sunshine.accounts.services import load_session_user
+    from sunshine.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "site" / "sunshine" / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Import every model module so that metadata (and migrations) know all tables."""
+    import sunshine.accounts.models  # noqa: F401
+    import sunshine.admin.models  # noqa: F401
+    import sunshine.regions.models  # noqa: F401
+    import sunshine.regions.search  # noqa: F401  (registers the search source)
+
+
+def register_blueprints(app: Flask) -> None:
+    from sunshine.accounts import bp as accounts_bp
+    from sunshine.admin import bp as admin_bp
+    from sunshine.api import bp as api_bp
+    from sunshine.public import bp as public_bp
+    from sunshine.regions import views as region_views
+    from sunshine.search import bp as search_bp
+
+    for blueprint in (public_bp, accounts_bp, admin_bp, api_bp, search_bp,
+                      region_views.bp, region_views.admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_web(app: Flask) -> None:
+    from sunshine import errors, security, templating
+
+    errors.register(app)
+    security.register(app)
+    templating.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from sunshine.cli import register
+
+    register(app)

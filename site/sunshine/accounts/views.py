@@ -1,0 +1,99 @@
+"""Login, logout, self-registration and password change."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from sunshine.accounts import bp, services
+from sunshine.accounts.forms import LoginForm, PasswordForm, RegisterForm
+from sunshine.admin.services import record
+from sunshine.extensions import db, limiter
+from sunshine.forms import set_field_error
+from sunshine.web import render_form_page, safe_next
+
+
+def _start_session(user: services.User, remember: bool) -> None:
+    # Drop everything from before the login (a fresh session, no fixation), then log in.
+    session.clear()
+    login_user(user, remember=remember)
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def login() -> Response | tuple[str, int]:
+    """Log in and go to ``next`` (local paths only)."""
+    form = LoginForm()
+    target = safe_next(request.args.get("next"), "")
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.login.data, form.password.data,
+                                         request.remote_addr or "", current_app.config)
+        except services.LoginThrottled:
+            return render_form_page("accounts/login.html", 429, form=form, throttled=True)
+        except services.AccountError as exc:
+            set_field_error(form.password, exc.message)
+        else:
+            _start_session(user, bool(form.remember.data))
+            flash(f"欢迎，{user.display_name}", "success")
+            default = url_for("admin.dashboard") if user.is_staff else url_for("public.index")
+            return redirect(target or default)
+    return render_form_page("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """Log out everywhere: the session version changes, so other devices are logged out too."""
+    user = current_user._get_current_object()
+    services.end_all_sessions(user)
+    record("logout", user, "user", user.id, user.region_code)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("已退出登录", "success")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register() -> Response | tuple[str, int]:
+    """Donors and sellers sign up with an email or a mobile number."""
+    if current_user.is_authenticated:
+        return redirect(url_for("public.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_public_user(form.contact.data, form.password.data,
+                                                 form.role.data, form.display_name.data or "")
+        except services.AccountError as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field or "contact", form.contact)
+            set_field_error(field, exc.message)
+        else:
+            db.session.commit()
+            _start_session(user, remember=False)
+            flash("注册成功，已为您登录。", "success")
+            return redirect(url_for("public.index"))
+    return render_form_page("accounts/register.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> Response | tuple[str, int]:
+    """Change the password; every other session of the account ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            set_field_error(getattr(form, exc.field or "new_password"), exc.message)
+        else:
+            _start_session(user, remember=False)
+            flash("密码已修改，其他设备上的登录已退出。", "success")
+            return redirect(url_for("accounts.password"))
+    return render_form_page("accounts/password.html", form=form)

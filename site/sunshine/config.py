@@ -1,0 +1,118 @@
+"""Configuration: defaults, then instance/config.py, then SUNSHINE_* environment variables.
+
+The environment (``SUNSHINE_ENV``) is ``production`` unless said otherwise: a WSGI server started
+without settings must not run with a guessable secret. The ``sunshine`` command line defaults to
+``development`` because operators run it by hand to set up or inspect an instance.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+#: The repository root: templates/, static/, content/ and search_index/ live here.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "password", "sunshine", "default"}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration would make the site unsafe to run."""
+
+
+def default_config(instance_path: str) -> dict[str, Any]:
+    """Return the defaults that every instance starts from."""
+    instance = Path(instance_path)
+    return {
+        "SUNSHINE_ENV": "production",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'sunshine.sqlite'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "SEARCH_INDEX_DIR": str(PROJECT_ROOT / "search_index"),
+        "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "MAX_FORM_PARTS": 200,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Login throttling: failures counted in the database so that every worker agrees.
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        "STATS_MIN_CELL": 10,
+        "DEMO_PASSWORD": None,
+        "PAGE_SIZE": 20,
+        "SITE_NAME": "阳光扶贫公开平台",
+        "PROVINCE_CODE": "450000000000",
+        "SUPERVISION_PHONES": ["12317"],
+    }
+
+
+def load_config(app: Any, overrides: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` in the documented order and check it is safe."""
+    app.config.from_mapping(default_config(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SUNSHINE")
+    # from_prefixed_env strips the prefix, so SUNSHINE_ENV arrives as ENV.
+    if "ENV" in app.config:
+        app.config["SUNSHINE_ENV"] = app.config.pop("ENV")
+    if overrides:
+        app.config.from_mapping(overrides)
+    _normalise(app)
+    _check_secret_key(app)
+
+
+def _normalise(app: Any) -> None:
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgres://")
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+    if app.config["SUNSHINE_ENV"] == "production":
+        app.config.setdefault("PREFERRED_URL_SCHEME", "https")
+
+
+def _check_secret_key(app: Any) -> None:
+    key = app.config.get("SECRET_KEY")
+    if app.config["SUNSHINE_ENV"] == "production":
+        if not key or _is_weak(str(key)):
+            raise ConfigError(
+                "生产环境必须设置足够强的 SUNSHINE_SECRET_KEY（至少 32 个字符的随机串）。"
+                " Production needs a strong SUNSHINE_SECRET_KEY (32+ random characters)."
+            )
+        return
+    if not key:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _is_weak(key: str) -> bool:
+    return len(key) < 32 or key.lower() in WEAK_SECRETS or len(set(key)) < 10
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in instance/ so that development sessions survive a restart."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,61 @@
+"""Shared form pieces: a base form that rejects control characters and broken UTF-8.
+
+Werkzeug decodes bad UTF-8 as U+FFFD instead of failing, so the replacement character is the
+sign that a browser (or a script) sent bytes that were not UTF-8.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+ALLOWED_IN_TEXTAREA = {"\n", "\r", "\t"}
+
+
+def has_bad_characters(value: str, multiline: bool = False) -> bool:
+    for char in value:
+        if char == "\ufffd":
+            return True
+        if unicodedata.category(char) == "Cc" and not (multiline and char in ALLOWED_IN_TEXTAREA):
+            return True
+    return False
+
+
+class BaseForm(FlaskForm):
+    """Every form of the site: Chinese messages, and no control or undecodable characters."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, StringField | TextAreaField) and isinstance(field.data, str):
+                multiline = isinstance(field, TextAreaField)
+                if has_bad_characters(field.data, multiline):
+                    field.errors = [*field.errors, "含有无效字符（控制字符或非 UTF-8 编码），请删除后重试"]
+                    ok = False
+        return ok
+
+
+def required(message: str = "此项为必填") -> DataRequired:
+    return DataRequired(message=message)
+
+
+def present(message: str = "此项为必填") -> InputRequired:
+    return InputRequired(message=message)
+
+
+def length(max: int, min: int = -1) -> Length:  # noqa: A002  (mirrors WTForms' own name)
+    if min > 0:
+        return Length(min=min, max=max, message=f"长度应为 {min}–{max} 个字符")
+    return Length(max=max, message=f"不能超过 {max} 个字符")
+
+
+def set_field_error(field: Field, message: str) -> None:
+    """Attach a service's error to a field after validation, for inline display."""
+    field.errors = [*field.errors, message]
+
+
+__all__ = ["BaseForm", "ValidationError", "length", "present", "required", "set_field_error"]

@@ -1,0 +1,116 @@
+"""Home, placeholders for modules that later issues build, robots.txt, sitemap, feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Response, abort, current_app, render_template, request, url_for
+from sqlalchemy import text
+
+from sunshine.extensions import db
+from sunshine.public import bp
+from sunshine.regions import services as regions
+
+#: Modules of the URL map that are not built yet: path → (title, what it will hold).
+#: Each feature issue removes its entries when it registers real views.
+PLACEHOLDERS: dict[str, tuple[str, str]] = {
+    "/news/": ("扶贫动态", "扶贫工作的新闻和动态。"),
+    "/policies/": ("政策导航", "按主题、层级和地区查找适用的扶贫政策。"),
+    "/funds/": ("资金公开", "扶贫资金的下达、支出和结余，按年度、地区和来源汇总。"),
+    "/projects/": ("项目公开", "扶贫项目的申报、审批、实施、完工和验收全过程。"),
+    "/notices/": ("公示公告", "贫困户识别、退出、项目和资金公示，公示期内可提出异议。"),
+    "/complaints/new": ("投诉举报", "投诉、举报、意见建议和满意度评价，可匿名，凭查询码跟踪办理。"),
+    "/complaints/track": ("办理查询", "凭查询码查看投诉举报的办理进度和答复。"),
+    "/complaints/stats": ("办理情况", "投诉举报的受理数量、按时办结率和满意度。"),
+    "/help/": ("爱心帮扶", "经核实的困难群众微心愿，爱心人士可认领。"),
+    "/market/": ("消费扶贫", "贫困地区农产品信息，买家可直接联系卖家。"),
+}
+
+
+@bp.get("/")
+def index() -> str:
+    """Home: latest news, open notices, headline figures (filled in as modules arrive)."""
+    province = regions.get_region(current_app.config["PROVINCE_CODE"]) \
+        if regions.count_regions() else None
+    cities = regions.children_of(province.code) if province else []
+    return render_template("public/index.html", province=province, cities=cities,
+                           modules=PLACEHOLDERS)
+
+
+def placeholder() -> str:
+    """An honest "建设中" page for a module that is not built yet."""
+    title, about = PLACEHOLDERS[request.url_rule.rule]  # type: ignore[union-attr]
+    return render_template("public/placeholder.html", title=title, about=about)
+
+
+for _path in PLACEHOLDERS:
+    bp.add_url_rule(_path, endpoint="placeholder_" + _path.strip("/").replace("/", "_"),
+                    view_func=placeholder)
+
+
+@bp.get("/stats/")
+@bp.get("/stats/<code>")
+def stats(code: str | None = None) -> str:
+    """扶贫数据: region navigation now; the figures arrive with the statistics issue."""
+    try:
+        region = regions.get_region(code or current_app.config["PROVINCE_CODE"])
+    except regions.RegionNotFound:
+        abort(404)
+    return render_template("public/stats.html", region=region,
+                           ancestors=regions.ancestors_of(region),
+                           children=regions.children_of(region.code))
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[dict[str, str], int]:
+    """For load balancers: answers 200 when the database answers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001  (any database failure means unhealthy)
+        db.session.rollback()
+        return {"status": "database unavailable"}, 503
+    return {"status": "ok"}, 200
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    body = "\n".join([
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /login",
+        "Disallow: /register",
+        "Disallow: /account/",
+        "Disallow: /complaints/track",
+        "Disallow: /search",
+        f"Sitemap: {url_for('public.sitemap', _external=True)}",
+        "",
+    ])
+    return Response(body, mimetype="text/plain")
+
+
+#: Functions that yield (path, lastmod or None) for the sitemap; features append theirs.
+SITEMAP_SOURCES: list = []
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    paths: list[tuple[str, datetime | None]] = [("/", None), ("/stats/", None)]
+    paths += [(p, None) for p in PLACEHOLDERS if p not in ("/complaints/track",)]
+    for source in SITEMAP_SOURCES:
+        paths.extend(source())
+    for region in regions.list_regions(level=2) + regions.list_regions(level=3):
+        paths.append((url_for("public.stats", code=region.code), None))
+    xml = render_template("public/sitemap.xml", root=request.url_root.rstrip("/"), paths=paths)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/feeds/news.xml")
+@bp.get("/feeds/notices.xml")
+def feed() -> Response:
+    """Atom feeds; empty until the news and notices modules publish entries."""
+    kind = "news" if request.path.endswith("news.xml") else "notices"
+    title = "扶贫动态" if kind == "news" else "公示公告"
+    xml = render_template("public/feed.xml", title=title, entries=[],
+                          updated=datetime(2026, 1, 1, tzinfo=UTC).isoformat(),
+                          self_url=request.url, home=request.url_root)
+    return Response(xml, mimetype="application/atom+xml")

@@ -1,0 +1,1 @@
+"""Regions: the province → city → county → town → village hierarchy with 12-digit codes."""

@@ -1,0 +1,24 @@
+"""Regions in site search: a villager can type the name of a village and find its page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import url_for
+from sqlalchemy import select
+
+from sunshine.extensions import db
+from sunshine.regions import codes
+from sunshine.regions.models import Region
+from sunshine.search.index import SearchDoc, register_source
+
+
+@register_source("region")
+def region_documents() -> Iterator[SearchDoc]:
+    names = dict(db.session.execute(select(Region.code, Region.name)).tuples().all())
+    for region in db.session.execute(select(Region).order_by(Region.code)).scalars():
+        chain = " ".join(names.get(c, "") for c in codes.ancestors_of(region.code))
+        yield SearchDoc(
+            id=f"region:{region.code}", type="region", title=region.name,
+            body=f"{chain} {region.name}（{region.level_name}级，区划代码 {region.code}）",
+            url=url_for("public.stats", code=region.code), region_code=region.code)

