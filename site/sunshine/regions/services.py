@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from sunshine.extensions import db
+from sunshine.forms import has_bad_characters
 from sunshine.importing import ImportReport, read_csv_rows, register_importer
 from sunshine.regions import codes
 from sunshine.regions.models import Region
@@ -174,7 +175,8 @@ def import_regions(path: Path, confirm: bool = False) -> ImportReport:
             report.error(line, str(exc))
             continue
         name = row["name"]
-        if not name or len(name) > 100 or not name.isprintable():
+        # Real village names use private-use code points for rare characters: allowed.
+        if not name or len(name) > 100 or has_bad_characters(name):
             report.error(line, "名称不能为空、不能超过 100 字，且不能含控制字符")
             continue
         if code in seen:
