@@ -182,10 +182,10 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
         filters.append(Term("type", doc_type))
     if region:
         filters.append(Term("region_path", codes.prefix(region)))
-    filter_query = None
     if filters:
-        filter_query = And(filters) if len(filters) > 1 else filters[0]
-    result = searcher.search_page(query, page, pagelen=per_page, filter=filter_query)
+        # Folded into the query: Whoosh miscounts ``total`` when the same terms go in ``filter=``.
+        query = And([query, *filters])
+    result = searcher.search_page(query, page, pagelen=per_page)
     result.results.fragmenter.charlimit = None
     result.results.formatter = MarkFormatter()
     hits = [

@@ -1,0 +1,47 @@
+from tests.conftest import PASSWORD
+
+
+def test_home_is_chinese_and_links_every_module(client, regions) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page
+    for path in ["/news/", "/policies/", "/funds/", "/projects/", "/stats/", "/notices/",
+                 "/complaints/new", "/help/", "/market/"]:
+        assert f'href="{path}' in page, path
+    assert "南宁市" in page
+    assert 'action="/search"' in page
+
+
+def test_placeholders_say_honestly_that_they_are_being_built(client) -> None:
+    page = client.get("/funds/").get_data(as_text=True)
+    assert "资金公开" in page and "建设中" in page
+
+
+def test_stats_navigates_the_region_tree(client, regions) -> None:
+    province = client.get("/stats/").get_data(as_text=True)
+    assert "南宁市" in province and "/stats/450100000000" in province
+    county = client.get("/stats/450102000000").get_data(as_text=True)
+    assert "兴宁区" in county and "南宁市" in county
+    assert client.get("/stats/999999999999").status_code == 404
+    assert client.get("/stats/not-a-code").status_code == 404
+
+
+def test_crawler_files_and_health(client, regions) -> None:
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Disallow: /admin/" in robots and "Sitemap:" in robots
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.mimetype == "application/xml"
+    assert "/stats/450102000000" in sitemap.get_data(as_text=True)
+    assert "/admin" not in sitemap.get_data(as_text=True)
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    feed = client.get("/feeds/news.xml")
+    assert feed.mimetype == "application/atom+xml"
+
+
+def test_staff_reach_the_back_office_after_login(app, client, regions) -> None:
+    from tests.factories import make_user
+
+    make_user("county-clerk", region_code="450102000000")
+    response = client.post("/login", data={"login": "county-clerk", "password": PASSWORD})
+    assert response.headers["Location"] == "/admin/"
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "工作台" in page and "兴宁区" in page
