@@ -14,8 +14,6 @@ from sunshine.regions import services as regions
 #: Modules of the URL map that are not built yet: path → (title, what it will hold).
 #: Each feature issue removes its entries when it registers real views.
 PLACEHOLDERS: dict[str, tuple[str, str]] = {
-    "/news/": ("扶贫动态", "扶贫工作的新闻和动态。"),
-    "/policies/": ("政策导航", "按主题、层级和地区查找适用的扶贫政策。"),
     "/funds/": ("资金公开", "扶贫资金的下达、支出和结余，按年度、地区和来源汇总。"),
     "/projects/": ("项目公开", "扶贫项目的申报、审批、实施、完工和验收全过程。"),
     "/notices/": ("公示公告", "贫困户识别、退出、项目和资金公示，公示期内可提出异议。"),
@@ -94,7 +92,11 @@ SITEMAP_SOURCES: list = []
 
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
-    paths: list[tuple[str, datetime | None]] = [("/", None), ("/stats/", None)]
+    from sunshine.content.views import sitemap_entries
+
+    paths: list[tuple[str, datetime | None]] = [("/", None), ("/stats/", None),
+                                                ("/news/", None), ("/policies/", None)]
+    paths += sitemap_entries()
     paths += [(p, None) for p in PLACEHOLDERS if p not in ("/complaints/track",)]
     for source in SITEMAP_SOURCES:
         paths.extend(source())
@@ -104,13 +106,10 @@ def sitemap() -> Response:
     return Response(xml, mimetype="application/xml")
 
 
-@bp.get("/feeds/news.xml")
 @bp.get("/feeds/notices.xml")
 def feed() -> Response:
-    """Atom feeds; empty until the news and notices modules publish entries."""
-    kind = "news" if request.path.endswith("news.xml") else "notices"
-    title = "扶贫动态" if kind == "news" else "公示公告"
-    xml = render_template("public/feed.xml", title=title, entries=[],
+    """Atom feed of notices; empty until the notices module publishes entries."""
+    xml = render_template("public/feed.xml", title="公示公告", entries=[],
                           updated=datetime(2026, 1, 1, tzinfo=UTC).isoformat(),
                           self_url=request.url, home=request.url_root)
     return Response(xml, mimetype="application/atom+xml")

@@ -1,6 +1,12 @@
-"""A Chinese analyzer for Whoosh: jieba's search-mode segmentation, lower-cased.
+"""A Chinese analyzer for Whoosh built on jieba.
 
-jieba loads its dictionary (~1 s) on first use; that happens once per process.
+Positions are token ordinals, not character offsets (jieba's stock ChineseAnalyzer uses
+offsets, so phrase queries such as "产业扶贫" never match). At index time a long word also
+yields the dictionary words inside it at the same position, so "扶贫" finds "扶贫办"; at query
+time only the plain segmentation is used, so a phrase is a run of consecutive ordinals.
+English words and numbers stay whole and searchable.
+
+jieba loads its dictionary (~1 s, ~60 MB) on first use, once per process.
 """
 
 from __future__ import annotations
@@ -18,27 +24,48 @@ jieba.setLogLevel(logging.WARNING)
 STOP_WORDS = frozenset("的 了 和 与 及 或 在 是 对 为 等 之 其 中 把 被 从 向".split())
 
 
+def _sub_words(word: str) -> list[tuple[str, int]]:
+    """Dictionary words of 2–3 characters inside a longer word, with their offsets."""
+    if len(word) < 3 or word.isascii():
+        return []
+    freq = jieba.dt.FREQ
+    found = []
+    for size in (2, 3):
+        for i in range(len(word) - size + 1):
+            piece = word[i:i + size]
+            if piece != word and freq.get(piece):
+                found.append((piece, i))
+    return found
+
+
 class JiebaTokenizer(Tokenizer):
     def __call__(  # type: ignore[override]
         self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
         removestops: bool = True, start_pos: int = 0, start_char: int = 0, mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
+        jieba.dt.check_initialized()
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, (word, start, end) in enumerate(jieba.tokenize(value, mode="search")):
+        ordinal = start_pos
+        for word, start, end in jieba.tokenize(value):
             word = word.strip()
             if not word or not any(ch.isalnum() for ch in word):
                 continue
-            token.original = token.text = word
-            token.boost = 1.0
-            token.stopped = False
-            if positions:
-                token.pos = start_pos + pos
-            if chars:
-                token.startchar = start_char + start
-                token.endchar = start_char + end
-            yield token
+            pieces = [(word, 0)]
+            if mode == "index":
+                pieces += _sub_words(word)
+            for text, offset in pieces:
+                token.original = token.text = text
+                token.boost = 1.0
+                token.stopped = False
+                if positions:
+                    token.pos = ordinal
+                if chars:
+                    token.startchar = start_char + start + offset
+                    token.endchar = token.startchar + len(text)
+                yield token
+            ordinal += 1
 
 
 def chinese_analyzer() -> Any:
-    return JiebaTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+    return JiebaTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1, renumber=False)

@@ -1,0 +1,205 @@
+"""Public pages: /news/, /policies/ (with the household guide), article pages, feeds, API."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+
+from sunshine.content import services
+from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind
+from sunshine.extensions import db
+from sunshine.regions import services as regions
+from sunshine.web import page_arg
+
+news_bp = Blueprint("news", __name__, url_prefix="/news")
+policies_bp = Blueprint("policies", __name__, url_prefix="/policies")
+feeds_bp = Blueprint("content_feeds", __name__)
+api_bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
+
+#: The household guide: situation → the topics that help (nothing is stored).
+SITUATIONS = {
+    "school": ("家里有孩子在上学", ["教育资助"]),
+    "illness": ("家里有人得了大病或长期慢性病", ["健康扶贫", "兜底保障"]),
+    "disability": ("家里有残疾人", ["兜底保障", "健康扶贫", "就业"]),
+    "house": ("住房不安全（危房）", ["危房改造", "易地搬迁"]),
+    "work": ("想找工作或学技术", ["就业", "产业扶持"]),
+    "business": ("想发展种养殖或做小生意", ["产业扶持", "小额信贷"]),
+    "remote": ("住在生存条件很差的地方", ["易地搬迁"]),
+    "no_labour": ("家里没有劳动力、生活困难", ["兜底保障"]),
+}
+
+
+def _filters(kind: Kind) -> services.Filters:
+    args = request.args
+    allowed = NEWS_CATEGORIES if kind is Kind.NEWS else POLICY_TOPICS
+    key = "category" if kind is Kind.NEWS else "topic"
+    category = args.get(key) if args.get(key) in allowed else None
+    level = args.get("level") if args.get("level") in LEVELS else None
+    region = args.get("region", "")
+    region = region if region.isdigit() and len(region) == 12 else None
+    year_text = args.get("year", "")
+    year = int(year_text) if year_text.isdigit() and 1990 < int(year_text) < 2100 else None
+    return services.Filters(category=category, level=level, region=region, year=year,
+                            include_expired=args.get("expired") == "1")
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _list_page(kind: Kind, template: str, **extra: object) -> str:
+    filters = _filters(kind)
+    page = db.paginate(services.public_query(kind, filters, _today()), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    region = None
+    if filters.region:
+        try:
+            region = regions.get_region(filters.region)
+        except regions.RegionNotFound:
+            region = None
+    return render_template(template, kind=kind, page=page, filters=filters,
+                           years=services.years(kind), levels=LEVELS, region=region,
+                           cities=regions.list_regions(level=2), today=_today(),
+                           feed_url=_feed_url(kind, filters), **extra)
+
+
+def _feed_url(kind: Kind, filters: services.Filters) -> str:
+    args = {}
+    if filters.region:
+        args["region"] = filters.region
+    if filters.category:
+        args["topic"] = filters.category
+    name = "content_feeds.news_feed" if kind is Kind.NEWS else "content_feeds.policies_feed"
+    return url_for(name, **args)
+
+
+def _detail(kind: Kind, slug: str) -> str:
+    article = services.get_public(kind, slug)
+    if article is None:
+        abort(404)
+    return render_template("content/detail.html", article=article, kind=kind,
+                           ancestors=regions.ancestors_of(article.region),
+                           related=services.related(article), today=_today())
+
+
+@news_bp.get("/")
+def news_index() -> str:
+    """扶贫动态 list with filters."""
+    return _list_page(Kind.NEWS, "content/index.html", categories=NEWS_CATEGORIES,
+                      category_key="category")
+
+
+@news_bp.get("/<slug>")
+def news_detail(slug: str) -> str:
+    return _detail(Kind.NEWS, slug)
+
+
+@policies_bp.get("/")
+def policies_index() -> str:
+    """政策导航 list with filters and the household guide."""
+    return _list_page(Kind.POLICY, "content/index.html", categories=POLICY_TOPICS,
+                      category_key="topic", situations=SITUATIONS)
+
+
+@policies_bp.get("/guide")
+def guide() -> str:
+    """我家的情况: tick situations, get the policies that apply. Nothing is stored."""
+    chosen = [key for key in request.args.getlist("s") if key in SITUATIONS]
+    topics: list[str] = []
+    for key in chosen:
+        topics += [t for t in SITUATIONS[key][1] if t not in topics]
+    articles: list[Article] = []
+    if topics:
+        filters = services.Filters(categories=topics)
+        articles = list(db.session.execute(
+            services.public_query(Kind.POLICY, filters, _today()).limit(60)).scalars())
+        order = {t: i for i, t in enumerate(topics)}
+        articles.sort(key=lambda a: order.get(a.category, 99))
+    return render_template("content/guide.html", situations=SITUATIONS, chosen=chosen,
+                           topics=topics, articles=articles)
+
+
+@policies_bp.get("/<slug>")
+def policy_detail(slug: str) -> str:
+    return _detail(Kind.POLICY, slug)
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+
+def _feed(kind: Kind) -> Response:
+    filters = services.Filters()
+    region = request.args.get("region", "")
+    if region.isdigit() and len(region) == 12:
+        filters.region = region
+    topic = request.args.get("topic", "")
+    if topic in NEWS_CATEGORIES or topic in POLICY_TOPICS:
+        filters.category = topic
+    articles = list(db.session.execute(
+        services.public_query(kind, filters, _today()).limit(30)).scalars())
+    updated = max((a.changed_after_publish_at or a.first_published_at or a.updated_at
+                   for a in articles), default=datetime(2020, 1, 1, tzinfo=UTC))
+    xml = render_template("content/feed.xml", kind=kind, articles=articles,
+                          updated=updated, root=request.url_root.rstrip("/"),
+                          self_url=request.url)
+    return Response(xml, mimetype="application/atom+xml")
+
+
+@feeds_bp.get("/feeds/news.xml")
+def news_feed() -> Response:
+    """Atom; ?region=<code> and ?topic= narrow it to one village or one topic."""
+    return _feed(Kind.NEWS)
+
+
+@feeds_bp.get("/feeds/policies.xml")
+def policies_feed() -> Response:
+    return _feed(Kind.POLICY)
+
+
+# --- JSON API --------------------------------------------------------------------------------
+
+
+def _api_item(article: Article) -> dict[str, object]:
+    return {
+        "slug": article.slug, "title": article.title, "summary": article.summary,
+        "date": article.published_on.isoformat(),
+        "expires": article.expires_on.isoformat() if article.expires_on else None,
+        "category": article.category, "level": article.level,
+        "region": {"code": article.region_code, "name": article.region.name},
+        "issuer": article.issuer, "document_number": article.document_number,
+        "tags": article.tags, "url": request.url_root.rstrip("/") + article.url,
+        "updated": (article.changed_after_publish_at.isoformat()
+                    if article.changed_after_publish_at else None),
+    }
+
+
+def _api_list(kind: Kind) -> Response:
+    per_page = min(int(request.args.get("per_page", "50")), 100) \
+        if request.args.get("per_page", "50").isdigit() else 50
+    per_page = max(per_page, 1)
+    page = db.paginate(services.public_query(kind, _filters(kind), _today()),
+                       page=page_arg(), per_page=per_page, error_out=False)
+    return jsonify(items=[_api_item(a) for a in page.items], page=page.page,
+                   per_page=per_page, total=page.total)
+
+
+@api_bp.get("/news")
+def api_news() -> Response:
+    return _api_list(Kind.NEWS)
+
+
+@api_bp.get("/policies")
+def api_policies() -> Response:
+    return _api_list(Kind.POLICY)
+
+
+def sitemap_entries() -> list[tuple[str, datetime | None]]:
+    """Published articles for /sitemap.xml."""
+    from sqlalchemy import select
+
+    from sunshine.content.models import Status
+
+    rows = db.session.execute(select(Article).where(Article.status == Status.PUBLISHED))
+    return [(a.url, a.changed_after_publish_at or a.first_published_at)
+            for a in rows.scalars()]
