@@ -52,7 +52,7 @@ def index() -> str:
 def _form(kind: Kind, article: Article | None = None) -> ArticleForm:
     form = ArticleForm(obj=article)
     choices = NEWS_CATEGORIES if kind is Kind.NEWS else POLICY_TOPICS
-    form.category.choices = [(c, c) for c in choices]
+    form.category.choices = {c: c for c in choices}
     if article is not None and request.method == "GET":
         form.tags.data = " ".join(article.tags or [])
     if article is None and request.method == "GET":

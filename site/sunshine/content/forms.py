@@ -16,7 +16,7 @@ class ArticleForm(BaseForm):
         Regexp(r"^[a-z0-9][a-z0-9-]*$", message="只能用小写字母、数字和短横线")],
         description="出现在网址里，例如 2024-chunji-zhongzi-butie。")
     category = SelectField("栏目 / 主题", choices=[], validators=[required()])
-    level = SelectField("发文层级", choices=[(v, v) for v in LEVELS], validators=[required()])
+    level = SelectField("发文层级", choices={v: f"{v}级" for v in LEVELS}, validators=[required()])
     region_code = StringField("所属区划代码", validators=[required(), length(12, 12)],
                               description="12 位区划代码，只能是您负责的区划或其下级。")
     issuer = StringField("发布单位", validators=[length(100)])
