@@ -16,7 +16,7 @@ class LoginForm(BaseForm):
 class RegisterForm(BaseForm):
     role = RadioField(
         "注册身份",
-        choices=[("donor", "爱心人士（认领帮扶需求）"), ("seller", "销售主体（农户、合作社、企业）")],
+        choices={"donor": "爱心人士（认领帮扶需求）", "seller": "销售主体（农户、合作社、企业）"},
         validators=[required("请选择注册身份")],
     )
     contact = StringField("邮箱或手机号", validators=[required("请填写邮箱或手机号"), length(254)],
