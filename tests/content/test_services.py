@@ -120,3 +120,19 @@ def test_editors_stay_inside_their_region(app, regions) -> None:
         services.save_article(editor, _fields(region_code="450103000000"))
     db.session.rollback()
     assert _count() == 0
+
+
+def test_the_demo_articles_all_load_and_their_attachments_exist(app, regions) -> None:
+    from sunshine.config import PROJECT_ROOT
+    from sunshine.content.models import POLICY_TOPICS
+
+    report = services.sync_folder(PROJECT_ROOT / "content")
+    assert report.errors == []
+    assert len(report.created) >= 12
+    topics = set(db.session.execute(select(Article.category).where(
+        Article.kind == Kind.POLICY)).scalars())
+    assert topics == set(POLICY_TOPICS)
+    for article in db.session.execute(select(Article)).scalars():
+        for attachment in article.attachments:
+            if attachment["url"].startswith("/static/"):
+                assert (PROJECT_ROOT / attachment["url"].lstrip("/")).is_file(), attachment
