@@ -41,3 +41,30 @@ def _foundation_tiles(user: User) -> list[Tile]:
 
 def tiles_for(user: User) -> list[Tile]:
     return [tile for source in TILE_SOURCES for tile in source(user)]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A link in the back-office navigation; ``roles`` empty means every staff role."""
+
+    label: str
+    endpoint: str
+    roles: frozenset[str] = frozenset()
+
+
+#: The back-office navigation; each feature appends its section with ``register_section``.
+SECTIONS: list[Section] = [
+    Section("工作台", "admin.dashboard"),
+    Section("辖区", "admin_regions.detail"),
+    Section("账号管理", "admin.users", frozenset({"admin"})),
+    Section("操作日志", "admin.audit"),
+]
+
+
+def register_section(section: Section) -> None:
+    if section not in SECTIONS:
+        SECTIONS.append(section)
+
+
+def sections_for(user: User) -> list[Section]:
+    return [s for s in SECTIONS if not s.roles or user.role.value in s.roles]

@@ -6,10 +6,14 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import PermissionDenied, check_region, staff_required
+from sunshine.accounts.models import User
+from sunshine.accounts.permissions import region_scope
+from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.content import services
 from sunshine.content.forms import ArticleForm, UnpublishForm
 from sunshine.content.models import NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind, Status
@@ -21,6 +25,8 @@ from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_content", __name__, url_prefix="/admin/content")
 EDITORS = (Role.ADMIN, Role.EDITOR)
+register_section(Section("文章管理", "admin_content.index",
+                         frozenset(r.value for r in EDITORS)))
 
 
 def _kind(value: str | None) -> Kind:
@@ -158,3 +164,14 @@ def versions(article_id: int) -> str:
     """Every kept version, newest first."""
     article = _article(article_id)
     return render_template("content/admin/versions.html", article=article)
+
+
+@register_tiles
+def _draft_tiles(user: User) -> list[Tile]:
+    """Editors see how many drafts wait in their region."""
+    if user.role.value not in {r.value for r in EDITORS}:
+        return []
+    drafts = db.session.scalar(select(func.count()).select_from(Article).where(
+        Article.status == Status.DRAFT, region_scope(user, Article.region_code))) or 0
+    return [Tile("待发布的文章草稿", drafts, url_for("admin_content.index", status="draft"),
+                 urgent=drafts > 0)]

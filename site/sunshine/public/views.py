@@ -25,14 +25,27 @@ PLACEHOLDERS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Home page cards: every module of the URL map with one line on what it holds.
+MODULES = [
+    ("/news/", "扶贫动态", "扶贫工作的新闻和各地动态。"),
+    ("/policies/", "政策导航", "按主题、层级和地区查找适用的扶贫政策。"),
+    ("/stats/", "扶贫数据", "全省到村的统计数据，个人信息一律不公开。"),
+    *[(path, title, about) for path, (title, about) in PLACEHOLDERS.items()
+      if path not in ("/complaints/track", "/complaints/stats")],
+]
+
+
 @bp.get("/")
 def index() -> str:
-    """Home: latest news, open notices, headline figures (filled in as modules arrive)."""
+    """Home: search, latest news, policy shortcuts, modules, regions."""
+    from sunshine.content.models import POLICY_TOPICS, Kind
+    from sunshine.content.services import latest
+
     province = regions.get_region(current_app.config["PROVINCE_CODE"]) \
         if regions.count_regions() else None
     cities = regions.children_of(province.code) if province else []
     return render_template("public/index.html", province=province, cities=cities,
-                           modules=PLACEHOLDERS)
+                           modules=MODULES, news=latest(Kind.NEWS, 6), topics=POLICY_TOPICS)
 
 
 def placeholder() -> str:
