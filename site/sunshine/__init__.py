@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from sunshine.config import PROJECT_ROOT, load_config
+from sunshine.web import Request
 
 __all__ = ["create_app"]
 
@@ -21,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = Request
     load_config(app, config)
     register_logging(app)
     register_extensions(app)

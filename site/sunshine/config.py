@@ -72,6 +72,7 @@ def load_config(app: Any, overrides: dict[str, Any] | None) -> None:
         app.config.from_mapping(overrides)
     _normalise(app)
     _check_secret_key(app)
+    _check_csrf(app)
 
 
 def _normalise(app: Any) -> None:
@@ -99,6 +100,13 @@ def _check_secret_key(app: Any) -> None:
         return
     if not key:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _check_csrf(app: Any) -> None:
+    """Only tests switch CSRF protection off; production refuses to run without it."""
+    if app.config["SUNSHINE_ENV"] == "production" and not app.config.get("WTF_CSRF_ENABLED"):
+        raise ConfigError("生产环境不能关闭 CSRF 保护（WTF_CSRF_ENABLED）。"
+                          " Production cannot run with CSRF protection switched off.")
 
 
 def _is_weak(key: str) -> bool:

@@ -1,16 +1,19 @@
 """Shared form pieces: a base form that rejects control characters and broken UTF-8.
 
-Werkzeug decodes bad UTF-8 as U+FFFD instead of failing, so the replacement character is the
-sign that a browser (or a script) sent bytes that were not UTF-8.
+Form bodies are decoded with bytes that are not UTF-8 turned into U+FFFD (see
+``sunshine.web.Request``), so the replacement character is the sign that a browser (or a
+script) sent bytes that were not UTF-8.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
+from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 ALLOWED_IN_TEXTAREA = {"\n", "\r", "\t"}
@@ -25,8 +28,18 @@ def has_bad_characters(value: str, multiline: bool = False) -> bool:
     return False
 
 
+@cache
+def _chinese_translations() -> Any:
+    return get_translations(["zh"])
+
+
 class BaseForm(FlaskForm):
     """Every form of the site: Chinese messages, and no control or undecodable characters."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            """WTForms' own messages (e.g. for a choice that is not offered) in Chinese."""
+            return _chinese_translations()
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)

@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from typing import IO, Any
+from urllib.parse import parse_qsl, urlsplit
 
+import flask
 from flask import render_template, request
+from werkzeug.formparser import FormDataParser
 from werkzeug.wrappers import Response
+
+
+class _FormDataParser(FormDataParser):
+    """Decodes urlencoded bodies with bytes that are not UTF-8 turned into U+FFFD.
+
+    Werkzeug keeps such bytes percent-quoted (``%FF`` arrives as the text "%FF"), which forms
+    could not tell from what a person typed; multipart bodies already get U+FFFD.
+    """
+
+    def parse(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+              options: dict[str, str] | None = None) -> Any:
+        if mimetype != "application/x-www-form-urlencoded":
+            return super().parse(stream, mimetype, content_length, options)
+        text = stream.read().decode("utf-8", "replace")
+        items = parse_qsl(text, keep_blank_values=True, errors="replace")
+        return stream, self.cls(items), self.cls()
+
+
+class Request(flask.Request):
+    """The site's request class: see ``_FormDataParser``."""
+
+    form_data_parser_class = _FormDataParser
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -34,4 +59,4 @@ def page_arg() -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
-__all__ = ["Response", "page_arg", "render_form_page", "safe_next"]
+__all__ = ["Request", "Response", "page_arg", "render_form_page", "safe_next"]

@@ -134,10 +134,11 @@ def register_public_user(contact: str, password: str, role: Role | str,
     if PHONE_RE.match(contact):
         phone = contact
         username = f"u{contact}"
-    elif EMAIL_RE.match(contact):
+    elif EMAIL_RE.match(contact) and len(contact.lower()) <= 254:
         email = contact.lower()
-        username = re.sub(r"[^A-Za-z0-9_.\-]", "_", email.split("@")[0])[:40] or "user"
-        username = _free_username(username)
+        base = re.sub(r"[^A-Za-z0-9_.\-]", "_", email.split("@")[0])[:40]
+        # li@163.com is a fine address but "li" is too short for a username.
+        username = _free_username(base if len(base) >= 3 else f"user-{base}".rstrip("-"))
     else:
         raise AccountError("请填写有效的邮箱或 11 位手机号", "contact")
     if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
@@ -152,7 +153,8 @@ def register_public_user(contact: str, password: str, role: Role | str,
 
 def _free_username(base: str) -> str:
     candidate, n = base, 1
-    while db.session.scalar(select(User.id).where(User.username == candidate)):
+    # Case-insensitive, like the check in create_user.
+    while db.session.scalar(select(User.id).where(func.lower(User.username) == candidate.lower())):
         n += 1
         candidate = f"{base}{n}"
     return candidate
@@ -190,19 +192,24 @@ def authenticate(login: str, password: str, address: str, limits: dict[str, int]
     :raise AccountError: wrong name or password (one message for both).
     """
     login = login.strip()[:64]
+    address = address[:64]
+    user = find_login_user(login)
+    # Failures count against the account whichever of its names was typed (username, email,
+    # phone), so switching between them gains no guesses. Lower case can be longer: cut after.
+    key = (user.username if user else login).lower()[:64]
     window = timedelta(minutes=limits["LOGIN_FAILURE_WINDOW_MINUTES"])
-    if (_recent_failures(window, username=login.lower())
+    if (_recent_failures(window, username=key)
             >= limits["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
             or _recent_failures(window, address=address)
             >= limits["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
-        record("login_throttled", None, "user", login, detail=f"来源 {address}")
+        record("login_throttled", None, "user", login, user.region_code if user else None,
+               detail=f"来源 {address}")
         db.session.commit()
         raise LoginThrottled
-    user = find_login_user(login)
     # Hash anyway when the user is unknown so that timing does not reveal which names exist.
     stored = user.password_hash if user else _dummy_hash()
     ok = check_password_hash(stored, password) and user is not None and user.active
-    db.session.add(LoginAttempt(username=login.lower(), address=address, success=ok))
+    db.session.add(LoginAttempt(username=key, address=address, success=ok))
     if not ok:
         record("login_failed", None, "user", login, user.region_code if user else None)
         db.session.commit()

@@ -51,8 +51,9 @@ def logout() -> Response:
     services.end_all_sessions(user)
     record("logout", user, "user", user.id, user.region_code)
     db.session.commit()
-    logout_user()
+    # Clear first: logout_user leaves the flag that deletes the remember cookie.
     session.clear()
+    logout_user()
     flash("已退出登录", "success")
     return redirect(url_for("public.index"))
 
@@ -91,7 +92,9 @@ def password() -> Response | tuple[str, int]:
             services.change_password(user, form.current_password.data, form.new_password.data)
         except services.AccountError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "new_password"), exc.message)
+            # The policy names the field "password"; here it is the new one.
+            field = getattr(form, exc.field or "", None) or form.new_password
+            set_field_error(field, exc.message)
         else:
             _start_session(user, remember=False)
             flash("密码已修改，其他设备上的登录已退出。", "success")

@@ -47,7 +47,7 @@ def new_user() -> Response | tuple[str, int]:
                                         actor=current_user)
         except accounts.AccountError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "username"), exc.message)
+            set_field_error(getattr(form, exc.field or "", None) or form.username, exc.message)
         else:
             db.session.commit()
             flash(f"已创建账号 {user.username}", "success")

@@ -1,0 +1,346 @@
+"""Accounts: password policy, login throttling and auditing, sessions that end everywhere,
+safe ``next=`` and a new session at login."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from urllib.parse import quote, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from sunshine.accounts import services
+from sunshine.accounts.models import LoginAttempt, Role, User
+from sunshine.admin.models import AuditEntry
+from sunshine.database import utcnow
+from sunshine.extensions import db
+from tests.conftest import PASSWORD
+from tests.factories import make_user
+from tests.security.conftest import assert_chinese_page, user_count
+
+NEW_PASSWORD = "another-Strong-pass-42"
+# scrypt costs ~100 ms a hash: these tests create and log in many accounts.
+pytestmark = pytest.mark.usefixtures("fast_hash")
+REMEMBER_COOKIE = "remember_token"
+
+
+def session_cookie(client: FlaskClient) -> str | None:
+    cookie = client.get_cookie("session")
+    return cookie.value if cookie else None
+
+
+# --- password policy -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("password", "message"), [
+    ("Abc!2345x", "至少 10 个字符"),  # nine characters
+    ("短密码", "至少 10 个字符"),
+    ("password123", "太常见"),
+    ("Password123", "太常见"),
+    ("woaini1314", "太常见"),
+    ("1qaz2wsx3edc", "太常见"),
+    ("aaaaaaaaaaaa", "太常见"),
+    ("1111111111", "太常见"),
+    ("x" * 129, "不能超过"),
+])
+def test_register_refuses_weak_passwords(client: FlaskClient, password: str,
+                                         message: str) -> None:
+    response = client.post("/register", data={"role": "donor", "contact": "weak@example.cn",
+                                              "password": password, "confirm": password})
+    assert response.status_code == 400
+    assert_chinese_page(response.get_data(as_text=True), message)
+    assert user_count() == 0
+
+
+@pytest.mark.parametrize("contact", ["li@163.com", "a@example.cn", "张@example.cn",
+                                     "Li.Wang@example.cn"])
+def test_any_valid_email_can_register(app: Flask, contact: str) -> None:
+    """Usernames are made from the address: a short or taken one must not refuse the person."""
+    if contact.startswith("Li."):
+        make_user("Li.Wang", Role.ADMIN, None)  # the name the address would give is taken
+    response = app.test_client().post("/register", data={
+        "role": "donor", "contact": contact, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    user = db.session.scalar(select(User).where(User.email == contact.lower()))
+    assert user is not None and services.USERNAME_RE.match(user.username)
+
+
+def test_password_may_not_contain_the_username(app: Flask, regions: dict[str, str],
+                                               client_for: Callable[..., FlaskClient]) -> None:
+    make_user("root-admin", Role.ADMIN, None)
+    client = client_for("root-admin")
+    for password in ("wanglei-2024!", "2024-WangLei-x", "xxWANGLEIxx99"):
+        response = client.post("/admin/users/new", data={
+            "username": "wanglei", "role": "staff", "region_code": regions["county"],
+            "password": password})
+        assert response.status_code == 400, password
+        assert_chinese_page(response.get_data(as_text=True), "密码不能包含用户名")
+    assert db.session.scalar(select(User).where(User.username == "wanglei")) is None
+    response = client.post("/admin/users/new", data={
+        "username": "wanglei", "role": "staff", "region_code": regions["county"],
+        "password": NEW_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_passwords_are_stored_with_a_slow_hash(app: Flask,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real hash here, not the module's fast one
+    user = make_user("donor-x", Role.DONOR, None)
+    assert user.password_hash.startswith("scrypt:")
+    assert PASSWORD not in user.password_hash
+
+
+def test_password_change_enforces_the_policy(client_for: Callable[..., FlaskClient],
+                                             regions: dict[str, str]) -> None:
+    user = make_user("staff-a", Role.STAFF, regions["county"])
+    client = client_for("staff-a")
+    old_hash = user.password_hash
+    for current, new, message in [(PASSWORD, "short-1", "至少 10 个字符"),
+                                  (PASSWORD, "password123", "太常见"),
+                                  (PASSWORD, "my-staff-a-pass", "密码不能包含用户名"),
+                                  ("wrong-current-1", NEW_PASSWORD, "当前密码不正确")]:
+        response = client.post("/account/password",
+                               data={"current_password": current, "new_password": new})
+        assert response.status_code == 400, new
+        assert_chinese_page(response.get_data(as_text=True), message)
+    db.session.refresh(user)
+    assert user.password_hash == old_hash
+
+
+# --- throttling ------------------------------------------------------------------------------
+
+
+def fail(client: FlaskClient, login: str, times: int, **kwargs: object) -> None:
+    for _ in range(times):
+        response = client.post("/login", data={"login": login, "password": "wrong-password-0"},
+                               **kwargs)
+        assert response.status_code == 400
+        assert "用户名或密码不正确" in response.get_data(as_text=True)
+
+
+def test_account_is_throttled_even_for_the_right_password(app: Flask, client: FlaskClient,
+                                                          regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    fail(client, "staff-a", limit)
+    # From another address too: the account itself is throttled.
+    for address in ("127.0.0.1", "10.9.8.7"):
+        response = client.post("/login", data={"login": "staff-a", "password": PASSWORD},
+                               environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 429
+        assert_chinese_page(response.get_data(as_text=True), "登录失败次数过多")
+        assert client.get("/admin/").status_code == 302
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "login_throttled"))
+    # Once the window has passed, the right password works again.
+    db.session.execute(update(LoginAttempt).values(at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    assert client.post("/login", data={"login": "staff-a", "password": PASSWORD}
+                       ).status_code == 302
+
+
+def test_every_name_of_an_account_counts_against_it(app: Flask, client: FlaskClient) -> None:
+    """Switching between username, email and phone gives an attacker no extra guesses."""
+    make_user("donor-x", Role.DONOR, None, email="donor@example.cn", phone="13800138000")
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    names = ["donor-x", "donor@example.cn", "13800138000", "DONOR-X", " Donor@Example.cn "]
+    for n in range(limit):
+        fail(client, names[n % len(names)], 1)
+    for name in names:
+        response = client.post("/login", data={"login": name, "password": PASSWORD})
+        assert response.status_code == 429, name
+
+
+def test_address_is_throttled_across_accounts(app: Flask, client: FlaskClient,
+                                              regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    attacker = {"REMOTE_ADDR": "203.0.113.9"}
+    for n in range(limit):
+        fail(client, f"guess-{n}", 1, environ_base=attacker)
+    response = client.post("/login", data={"login": "staff-a", "password": PASSWORD},
+                           environ_base=attacker)
+    assert response.status_code == 429
+    # Somebody else, elsewhere, is not affected.
+    other = app.test_client()
+    assert other.post("/login", data={"login": "staff-a", "password": PASSWORD},
+                      environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 302
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+def test_request_rate_limit_on_login(client: FlaskClient) -> None:
+    """Flask-Limiter on top of the account throttle: a flood of posts gets a Chinese 429."""
+    statuses = [client.post("/login", data={}).status_code for _ in range(31)]
+    assert statuses[:30] == [400] * 30
+    assert statuses[30] == 429
+    assert_chinese_page(client.post("/login", data={}).get_data(as_text=True), "太频繁")
+
+
+# --- auditing --------------------------------------------------------------------------------
+
+
+def test_login_and_failures_are_audited(client: FlaskClient, regions: dict[str, str]) -> None:
+    user = make_user("staff-a", Role.STAFF, regions["county"])
+    client.post("/login", data={"login": "staff-a", "password": "wrong-password-0"},
+                environ_base={"REMOTE_ADDR": "192.0.2.44"})
+    client.post("/login", data={"login": "nobody-at-all", "password": "wrong-password-0"})
+    client.post("/login", data={"login": "staff-a", "password": PASSWORD},
+                environ_base={"REMOTE_ADDR": "192.0.2.45"})
+    entries = list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    actions = [(e.action, e.object_id) for e in entries if e.action.startswith("login")]
+    assert actions == [("login_failed", "staff-a"), ("login_failed", "nobody-at-all"),
+                       ("login", str(user.id))]
+    failed, _, success = [e for e in entries if e.action.startswith("login")]
+    assert failed.address == "192.0.2.44" and failed.region_code == regions["county"]
+    assert success.actor_id == user.id and success.address == "192.0.2.45"
+    assert PASSWORD not in " ".join(e.detail + e.object_id for e in entries)
+    assert "wrong-password-0" not in " ".join(e.detail + e.object_id for e in entries)
+
+
+def test_logout_is_audited(client_for: Callable[..., FlaskClient],
+                           regions: dict[str, str]) -> None:
+    user = make_user("staff-a", Role.STAFF, regions["county"])
+    client_for("staff-a").post("/logout")
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "logout"))
+    assert entry is not None and entry.actor_id == user.id
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def test_logout_ends_every_session(client_for: Callable[..., FlaskClient],
+                                   regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    first, second = client_for("staff-a"), client_for("staff-a")
+    assert first.get("/admin/").status_code == 200
+    assert second.get("/admin/").status_code == 200
+    stolen = session_cookie(second)
+    assert first.post("/logout").status_code == 302
+    for client in (first, second):
+        response = client.get("/admin/")
+        assert response.status_code == 302
+        assert urlsplit(response.headers["Location"]).path == "/login"
+    # A copy of the old session cookie is worthless too.
+    replay = first.application.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/admin/").status_code == 302
+
+
+def test_remember_cookie_of_an_old_session_stops_working(
+        app: Flask, client_for: Callable[..., FlaskClient], regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    laptop = client_for("staff-a", remember=True)
+    remember = laptop.get_cookie(REMEMBER_COOKIE)
+    assert remember is not None, "remember me sets no cookie"
+    # Control: the remember cookie alone logs a browser back in...
+    restored = app.test_client()
+    restored.set_cookie(REMEMBER_COOKIE, remember.value)
+    assert restored.get("/admin/").status_code == 200
+    # ...until the user logs out anywhere.
+    client_for("staff-a").post("/logout")
+    again = app.test_client()
+    again.set_cookie(REMEMBER_COOKIE, remember.value)
+    assert again.get("/admin/").status_code == 302
+    assert laptop.get("/admin/").status_code == 302
+
+
+def test_logout_removes_the_remember_cookie(client_for: Callable[..., FlaskClient],
+                                            regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    client = client_for("staff-a", remember=True)
+    client.post("/logout")
+    assert client.get_cookie(REMEMBER_COOKIE) is None
+
+
+def test_password_change_ends_other_sessions(app: Flask, client_for: Callable[..., FlaskClient],
+                                             regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    here, elsewhere = client_for("staff-a"), client_for("staff-a", remember=True)
+    remember = elsewhere.get_cookie(REMEMBER_COOKIE)
+    assert remember is not None
+    response = here.post("/account/password",
+                         data={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert here.get("/admin/").status_code == 200  # the session that changed it goes on
+    assert elsewhere.get("/admin/").status_code == 302
+    restored = app.test_client()
+    restored.set_cookie(REMEMBER_COOKIE, remember.value)
+    assert restored.get("/admin/").status_code == 302
+    # The new password works, the old one does not.
+    assert app.test_client().post("/login", data={"login": "staff-a", "password": PASSWORD}
+                                  ).status_code == 400
+    client_for("staff-a", NEW_PASSWORD)
+
+
+def test_disabling_an_account_ends_its_sessions(client_for: Callable[..., FlaskClient],
+                                                regions: dict[str, str]) -> None:
+    user = make_user("staff-a", Role.STAFF, regions["county"])
+    make_user("root-admin", Role.ADMIN, None)
+    staff = client_for("staff-a", remember=True)
+    admin = client_for("root-admin")
+    assert admin.post(f"/admin/users/{user.id}/toggle").status_code == 302
+    assert staff.get("/admin/").status_code == 302
+    response = staff.post("/login", data={"login": "staff-a", "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_login_starts_a_new_session(app: Flask, client: FlaskClient,
+                                    regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    with client.session_transaction() as sess:
+        sess["planted"] = "by-an-attacker"
+    before = session_cookie(client)
+    assert before is not None
+    assert client.post("/login", data={"login": "staff-a", "password": PASSWORD}
+                       ).status_code == 302
+    after = session_cookie(client)
+    assert after is not None and after != before
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+        assert sess.get("_user_id")
+
+
+# --- next= -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example", "//evil.example/admin/", "https://evil.example", "http://evil.example/",
+    "/\\evil.example", "\\\\evil.example", "/\\/evil.example", "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)", " //evil.example", "/\t/evil.example", "https:evil.example",
+    "data:text/html,<script>alert(1)</script>", "evil.example", "///evil.example",
+    "/%2F%2Fevil.example",
+])
+def test_next_only_goes_to_local_paths(client: FlaskClient, regions: dict[str, str],
+                                       target: str) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    response = client.post(f"/login?next={quote(target, safe='')}",
+                           data={"login": "staff-a", "password": PASSWORD})
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.netloc in ("", "localhost"), location
+    assert location.scheme in ("", "http", "https")
+    assert location.path.startswith("/") and not location.path.startswith("//")
+    assert "\\" not in response.headers["Location"]
+    assert "evil" not in location.netloc
+    # Refused targets fall back to the staff home page; an encoded slash is a local path.
+    assert location.path == (target if target.startswith("/%2F") else "/admin/")
+
+
+def test_next_to_a_local_page_is_followed(client: FlaskClient, regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    response = client.post("/login?next=/admin/audit/",
+                           data={"login": "staff-a", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/admin/audit/", "http://localhost/admin/audit/")
+
+
+def test_anonymous_redirect_to_login_keeps_a_local_next(client: FlaskClient,
+                                                        regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    response = client.get("/admin/audit/?action=login")
+    assert urlsplit(response.headers["Location"]).path == "/login"
+    response = client.post(response.headers["Location"],
+                           data={"login": "staff-a", "password": PASSWORD})
+    assert urlsplit(response.headers["Location"]).path == "/admin/audit/"
