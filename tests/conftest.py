@@ -3,6 +3,7 @@ search index, a client, and small helpers to log in."""
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import os
 from collections.abc import Iterator
@@ -99,9 +100,22 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own application context, as under a server.
+
+    The ``app`` fixture keeps an application context open for the whole test, and Flask reuses
+    an open context for requests: ``g`` (Flask-Login's cached user, Flask-WTF's CSRF token)
+    would otherwise leak from one request, and one client, to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path: Path, database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(make_config(tmp_path, database_url, **app_config))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()
         yield app

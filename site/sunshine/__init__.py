@@ -60,6 +60,9 @@ def _import_models() -> None:
     """Import every model module so that metadata (and migrations) know all tables."""
     import sunshine.accounts.models  # noqa: F401
     import sunshine.admin.models  # noqa: F401
+    import sunshine.content.demo  # noqa: F401  (registers the demo step)
+    import sunshine.content.indexing  # noqa: F401  (registers the search sources)
+    import sunshine.content.models  # noqa: F401
     import sunshine.regions.models  # noqa: F401
     import sunshine.regions.search  # noqa: F401  (registers the search source)
 
@@ -68,12 +71,16 @@ def register_blueprints(app: Flask) -> None:
     from sunshine.accounts import bp as accounts_bp
     from sunshine.admin import bp as admin_bp
     from sunshine.api import bp as api_bp
+    from sunshine.content import admin as content_admin
+    from sunshine.content import views as content_views
     from sunshine.public import bp as public_bp
     from sunshine.regions import views as region_views
     from sunshine.search import bp as search_bp
 
     for blueprint in (public_bp, accounts_bp, admin_bp, api_bp, search_bp,
-                      region_views.bp, region_views.admin_bp):
+                      region_views.bp, region_views.admin_bp, content_views.news_bp,
+                      content_views.policies_bp, content_views.feeds_bp, content_views.api_bp,
+                      content_admin.bp):
         app.register_blueprint(blueprint)
 
 

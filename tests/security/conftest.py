@@ -50,23 +50,6 @@ def assert_chinese_page(body: str, *fragments: str) -> None:
         assert marker not in body, f"{marker!r} leaked into the page"
 
 
-class IsolatedClient(FlaskClient):
-    """A test client whose every request gets its own application context, as under a server.
-
-    The ``app`` fixture keeps an application context open for the whole test, and Flask reuses
-    an open context for requests: ``g`` (Flask-Login's cached user, Flask-WTF's CSRF token)
-    would then leak from one request, and one client, to the next.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def isolated_requests(app: Flask) -> None:
-    app.test_client_class = IsolatedClient
-
-
 @pytest.fixture
 def fast_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     """A cheap hash for tests that create hundreds of accounts (scrypt costs ~50 ms each)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-CODE_RE = re.compile(r"^\d{12}$")
+CODE_RE = re.compile(r"[0-9]{12}\Z")
 
 LEVEL_NAMES = {1: "省", 2: "市", 3: "县", 4: "乡镇", 5: "村"}
 # Digits that identify a region at each level: province 2, city 4, county 6, town 9, village 12.
