@@ -210,7 +210,7 @@ def test_sqli_never_logs_anybody_in(app: Flask, client: FlaskClient, regions: di
 
 
 def test_sqli_in_registration_never_fails(app: Flask, sqli_payloads: list[str]) -> None:
-    for n, payload in enumerate(sqli_payloads):
+    for payload in sqli_payloads:
         response = app.test_client().post("/register", data={
             "role": "donor", "contact": payload, "display_name": payload,
             "password": "Zq8!mNp2#kLw-7", "confirm": "Zq8!mNp2#kLw-7"})

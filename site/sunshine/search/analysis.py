@@ -47,7 +47,7 @@ class JiebaTokenizer(Tokenizer):
         jieba.dt.check_initialized()
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         ordinal = start_pos
-        for word, start, end in jieba.tokenize(value):
+        for word, start, _end in jieba.tokenize(value):
             word = word.strip()
             if not word or not any(ch.isalnum() for ch in word):
                 continue
