@@ -60,6 +60,9 @@ def _import_models() -> None:
     """Import every model module so that metadata (and migrations) know all tables."""
     import sunshine.accounts.models  # noqa: F401
     import sunshine.admin.models  # noqa: F401
+    import sunshine.complaints.demo  # noqa: F401  (registers the demo step)
+    import sunshine.complaints.indexing  # noqa: F401  (registers the search source)
+    import sunshine.complaints.models  # noqa: F401
     import sunshine.content.demo  # noqa: F401  (registers the demo step)
     import sunshine.content.indexing  # noqa: F401  (registers the search sources)
     import sunshine.content.models  # noqa: F401
@@ -71,6 +74,8 @@ def register_blueprints(app: Flask) -> None:
     from sunshine.accounts import bp as accounts_bp
     from sunshine.admin import bp as admin_bp
     from sunshine.api import bp as api_bp
+    from sunshine.complaints import admin as complaints_admin
+    from sunshine.complaints import views as complaints_views
     from sunshine.content import admin as content_admin
     from sunshine.content import views as content_views
     from sunshine.public import bp as public_bp
@@ -80,7 +85,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (public_bp, accounts_bp, admin_bp, api_bp, search_bp,
                       region_views.bp, region_views.admin_bp, content_views.news_bp,
                       content_views.policies_bp, content_views.feeds_bp, content_views.api_bp,
-                      content_admin.bp):
+                      content_admin.bp, complaints_views.bp, complaints_views.api_bp,
+                      complaints_admin.bp):
         app.register_blueprint(blueprint)
 
 

@@ -30,6 +30,7 @@ def main() -> None:
 
 def register(app: Flask) -> None:
     from sunshine.accounts.cli import user_cli
+    from sunshine.complaints.cli import complaints_cli
     from sunshine.content.cli import content_cli
     from sunshine.demo.cli import demo_command
     from sunshine.ops.cli import backup_command, restore_command
@@ -40,6 +41,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(complaints_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -57,6 +57,19 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SITE_NAME": "阳光扶贫公开平台",
         "PROVINCE_CODE": "450000000000",
         "SUPERVISION_PHONES": ["12317"],
+        # Complaints (issue 6); see docs/decisions.md.
+        "COMPLAINT_REPLY_DAYS": 15,
+        "COMPLAINT_REPLY_WORKING_DAYS": False,
+        "COMPLAINT_MIN_FILL_SECONDS": 5,
+        "COMPLAINT_MAX_PHOTOS": 3,
+        "COMPLAINT_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+        "COMPLAINT_PHOTO_MAX_PIXELS": 40_000_000,
+        "COMPLAINT_SUBMIT_LIMIT": "5 per 10 minutes; 20 per day",
+        "COMPLAINT_TRACK_LIMIT": "10 per minute; 60 per hour",
+        # Fernet key(s) for data encrypted at rest, comma-separated, newest first; derived from
+        # SECRET_KEY when unset. Likewise the pepper of tracking-code hashes.
+        "DATA_ENCRYPTION_KEY": None,
+        "TRACKING_CODE_PEPPER": None,
     }
 
 

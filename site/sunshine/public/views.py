@@ -17,9 +17,6 @@ PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "/funds/": ("资金公开", "扶贫资金的下达、支出和结余，按年度、地区和来源汇总。"),
     "/projects/": ("项目公开", "扶贫项目的申报、审批、实施、完工和验收全过程。"),
     "/notices/": ("公示公告", "贫困户识别、退出、项目和资金公示，公示期内可提出异议。"),
-    "/complaints/new": ("投诉举报", "投诉、举报、意见建议和满意度评价，可匿名，凭查询码跟踪办理。"),
-    "/complaints/track": ("办理查询", "凭查询码查看投诉举报的办理进度和答复。"),
-    "/complaints/stats": ("办理情况", "投诉举报的受理数量、按时办结率和满意度。"),
     "/help/": ("爱心帮扶", "经核实的困难群众微心愿，爱心人士可认领。"),
     "/market/": ("消费扶贫", "贫困地区农产品信息，买家可直接联系卖家。"),
 }
@@ -30,8 +27,8 @@ MODULES = [
     ("/news/", "扶贫动态", "扶贫工作的新闻和各地动态。"),
     ("/policies/", "政策导航", "按主题、层级和地区查找适用的扶贫政策。"),
     ("/stats/", "扶贫数据", "全省到村的统计数据，个人信息一律不公开。"),
-    *[(path, title, about) for path, (title, about) in PLACEHOLDERS.items()
-      if path not in ("/complaints/track", "/complaints/stats")],
+    *[(path, title, about) for path, (title, about) in PLACEHOLDERS.items()],
+    ("/complaints/new", "投诉举报", "投诉、举报、意见建议和满意度评价，可匿名，凭查询码跟踪办理。"),
 ]
 
 
@@ -110,7 +107,7 @@ def sitemap() -> Response:
     paths: list[tuple[str, datetime | None]] = [("/", None), ("/stats/", None),
                                                 ("/news/", None), ("/policies/", None)]
     paths += sitemap_entries()
-    paths += [(p, None) for p in PLACEHOLDERS if p not in ("/complaints/track",)]
+    paths += [(p, None) for p in PLACEHOLDERS]
     for source in SITEMAP_SOURCES:
         paths.extend(source())
     for region in regions.list_regions(level=2) + regions.list_regions(level=3):

@@ -1,0 +1,56 @@
+"""Published Q&A in site search: only the anonymized question and the official reply.
+
+Nothing else of a case goes in: not the original text, not the village, never the reporter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy import select
+
+from sunshine.extensions import db
+from sunshine.search.index import SearchDoc, register_source, update
+
+if TYPE_CHECKING:
+    from sunshine.complaints.models import Case
+
+
+def public_region_code(case: Case) -> str:
+    """Published cases name the county at most: a village is small enough to point at people."""
+    code = case.region_code
+    return code[:6].ljust(12, "0") if code[6:] != "000000" else code
+
+
+def answer_url(case: Case) -> str:
+    return f"/complaints/answers/{case.id}"
+
+
+def document(case: Case) -> SearchDoc:
+    body = " ".join([case.kind.label, case.category, case.public_question, case.public_answer])
+    published = case.published_at.date().isoformat() if case.published_at else ""
+    return SearchDoc(id=f"case:{case.id}", type="case", title=case.public_title, body=body,
+                     url=answer_url(case), region_code=public_region_code(case), date=published)
+
+
+def _is_public(case: Case) -> bool:
+    return case.published_at is not None and case.consent_to_publish
+
+
+@register_source("case")
+def case_documents() -> Iterator[SearchDoc]:
+    from sunshine.complaints.services import published_query
+
+    for case in db.session.execute(published_query()).scalars():
+        yield document(case)
+
+
+def reindex(cases: Iterable[Case]) -> None:
+    """After the commit: published cases are (re)indexed, the others removed."""
+    cases = list(cases)
+    if not cases:
+        return
+    update(current_app.config["SEARCH_INDEX_DIR"], [document(c) for c in cases if _is_public(c)],
+           [f"case:{c.id}" for c in cases if not _is_public(c)])

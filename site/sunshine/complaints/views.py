@@ -1,0 +1,379 @@
+"""Public pages: the case form, tracking by code (rating, reopening), handling statistics with
+CSV and JSON, and the published Q&A."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    render_template,
+    request,
+)
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from sunshine.complaints import services, stats
+from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
+from sunshine.complaints.indexing import public_region_code
+from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
+from sunshine.complaints.photos import PhotoRejected
+from sunshine.extensions import db, limiter
+from sunshine.forms import set_field_error
+from sunshine.regions import services as regions
+from sunshine.regions.models import Region
+from sunshine.templating import CHINA
+from sunshine.web import page_arg, render_form_page
+
+bp = Blueprint("complaints", __name__, url_prefix="/complaints")
+api_bp = Blueprint("complaints_api", __name__, url_prefix="/api/v1/complaints")
+
+REGION_FIELDS = ("city", "county", "town", "village")
+NOT_FOUND = "没有找到这个查询码对应的案件。请核对后重新输入；如果忘记了查询码，可以重新提交。"
+
+
+def _submit_limit() -> str:
+    return str(current_app.config["COMPLAINT_SUBMIT_LIMIT"])
+
+
+def _track_limit() -> str:
+    return str(current_app.config["COMPLAINT_TRACK_LIMIT"])
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Tracking pages show a code and the case's history; the form's answer shows the new code.
+    if request.endpoint in ("complaints.new", "complaints.track", "complaints.rate",
+                            "complaints.reopen"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the form ------------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="complaint-form-start")
+
+
+def _seconds_since_start(token: str | None) -> float | None:
+    """How long ago the form was first shown; None when the token is missing or forged."""
+    if not token:
+        return None
+    try:
+        _, signed_at = _serializer().loads(token, return_timestamp=True)
+    except BadData:
+        return None
+    return (datetime.now(UTC) - signed_at).total_seconds()
+
+
+def _region_chain(form: CaseForm) -> list[Region]:
+    """The regions chosen so far, each a child of the one before; later picks that no longer
+    fit (a county of another city) are dropped."""
+    chain: list[Region] = []
+    parent = current_app.config["PROVINCE_CODE"]
+    for name in REGION_FIELDS:
+        code = (getattr(form, name).data or "").strip()
+        region = db.session.get(Region, code) if code.isdigit() and len(code) == 12 else None
+        if region is None or region.parent_code != parent:
+            break
+        chain.append(region)
+        parent = region.code
+    return chain
+
+
+def _prefill_region(form: CaseForm, code: str) -> None:
+    try:
+        region = regions.get_region(code)
+    except regions.RegionNotFound:
+        return
+    for ancestor in [*regions.ancestors_of(region), region]:
+        if ancestor.level >= 2:
+            getattr(form, REGION_FIELDS[ancestor.level - 2]).data = ancestor.code
+
+
+def _fill_region_choices(form: CaseForm, chain: list[Region]) -> None:
+    parent = current_app.config["PROVINCE_CODE"]
+    for depth, name in enumerate(REGION_FIELDS):
+        select = getattr(form, name)
+        if depth > len(chain):
+            select.choices = {"": "请先选上一级"}
+            select.data = ""
+            select.render_kw = {"disabled": True}
+            continue
+        select.choices = {"": "请选择", **{r.code: r.name for r in regions.children_of(parent)}}
+        select.data = chain[depth].code if depth < len(chain) else ""
+        if depth < len(chain):
+            parent = chain[depth].code
+
+
+def _target_from_args(form: CaseForm) -> None:
+    raw = request.args.get("target", "")
+    target_type, _, target_id = raw.partition(":")
+    if target_type in services.TARGET_TYPES and target_type != "unit" \
+            and target_id.isdigit() and len(target_id) <= 12:
+        form.target_type.data, form.target_id.data = target_type, target_id
+
+
+def _uploaded_photos(max_bytes: int) -> list[bytes]:
+    """Each chosen file, read up to one byte past the limit (the service refuses it then)."""
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    return [f.stream.read(max_bytes + 1) for f in files]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def new() -> Response | tuple[str, int] | str:
+    """投诉举报 / 意见建议 / 满意度评价: one form, the kind first, usable without scripts."""
+    form = CaseForm()
+    if request.method == "GET":
+        form.started.data = _serializer().dumps("start")
+        _target_from_args(form)
+        if request.args.get("kind") in {k.value for k in PUBLIC_KINDS}:
+            form.kind.data = request.args["kind"]
+        _prefill_region(form, request.args.get("region", ""))
+    chain = _region_chain(form)
+    _fill_region_choices(form, chain)
+    target_label = services.target_label(form.target_type.data or None, form.target_id.data)
+    context = {"form": form, "chain": chain, "target_label": target_label}
+    if request.method == "GET" or request.form.get("action") == "refine":
+        # Choosing a region step by step without scripts: show the next level, no errors yet.
+        return render_template("complaints/new.html", **context), 200
+    if not form.validate():
+        return render_form_page("complaints/new.html", **context)
+    try:
+        case, code = services.submit_case(_submission(form, chain))
+    except services.CaseError as exc:
+        field = {"region": form.county, "target": form.subject}.get(exc.field or "")
+        set_field_error(field or getattr(form, exc.field or "", None) or form.body, exc.message)
+        return render_form_page("complaints/new.html", **context)
+    except PhotoRejected as exc:
+        set_field_error(form.photos, exc.message)
+        return render_form_page("complaints/new.html", 415, **context)
+    return render_template("complaints/submitted.html", case=case, code=code), 200
+
+
+def _submission(form: CaseForm, chain: list[Region]) -> services.Submission:
+    config = current_app.config
+    started = _seconds_since_start(form.started.data)
+    suspicion = None
+    if form.website.data:
+        suspicion = "honeypot"
+    elif started is None:
+        suspicion = "no_timer"
+    elif started < float(config["COMPLAINT_MIN_FILL_SECONDS"]):
+        suspicion = "too_fast"
+    named = form.identity.data == "named"
+    unit = (form.unit_name.data or "").strip()
+    target_type = form.target_type.data or None
+    target_id = form.target_id.data or None
+    if target_type is None and unit:
+        target_type, target_id = "unit", None
+    return services.Submission(
+        kind=Kind(form.kind.data), category=form.category.data,
+        region_code=chain[-1].code if chain else "", subject=form.subject.data or "",
+        body=form.body.data or "", named=named,
+        name=(form.name.data or "") if named else "", phone=(form.phone.data or "") if named else "",
+        consent_to_publish=bool(form.consent.data),
+        about_local_cadres=bool(form.about_local_cadres.data), target_type=target_type,
+        target_id=target_id, target_label=unit,
+        photos=_uploaded_photos(int(config["COMPLAINT_PHOTO_MAX_BYTES"])), suspicion=suspicion)
+
+
+# --- tracking ------------------------------------------------------------------------------
+
+
+def _case_page(case: Case, status: int = 200, rate_form: RateForm | None = None,
+               reopen_form: ReopenForm | None = None, code: str = "") -> tuple[str, int]:
+    rate_form = rate_form or RateForm(formdata=None, code=code, prefix="rate")
+    reopen_form = reopen_form or ReopenForm(formdata=None, code=code, prefix="reopen")
+    return render_template("complaints/track.html", form=TrackForm(formdata=None), case=case,
+                           history=services.public_history(case),
+                           can_rate=services.can_rate(case), can_reopen=services.can_reopen(case),
+                           rate_form=rate_form, reopen_form=reopen_form, code=code), status
+
+
+def _not_found(form: TrackForm) -> tuple[str, int]:
+    """The one answer for an unknown code, a wrong one and junk."""
+    set_field_error(form.code, NOT_FOUND)
+    return render_template("complaints/track.html", form=form, case=None), 200
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.shared_limit(_track_limit, scope="complaint-track", methods=["POST"])
+def track() -> tuple[str, int]:
+    """办理查询: the code shows the status history and public replies, nothing else."""
+    form = TrackForm()
+    if request.method == "GET":
+        return render_template("complaints/track.html", form=form, case=None), 200
+    if not form.validate():
+        return render_form_page("complaints/track.html", form=form, case=None)
+    case = services.find_by_code(form.code.data)
+    if case is None:
+        return _not_found(form)
+    return _case_page(case, code=form.code.data.strip())
+
+
+@bp.post("/track/rate")
+@limiter.shared_limit(_track_limit, scope="complaint-track", methods=["POST"])
+def rate() -> tuple[str, int]:
+    """The reporter rates the reply (by code)."""
+    form = RateForm(prefix="rate")
+    case = services.find_by_code(form.code.data or "")
+    if case is None:
+        return _not_found(TrackForm(formdata=None))
+    code = (form.code.data or "").strip()
+    if not form.validate():
+        return _case_page(case, 400, rate_form=form, code=code)
+    try:
+        services.rate(case, Rating(form.rating.data), form.comment.data or "")
+    except services.CaseError as exc:
+        db.session.rollback()
+        set_field_error(form.rating, exc.message)
+        return _case_page(case, 400, rate_form=form, code=code)
+    flash("感谢您的评价。", "success")
+    return _case_page(case, code=code)
+
+
+@bp.post("/track/reopen")
+@limiter.shared_limit(_track_limit, scope="complaint-track", methods=["POST"])
+def reopen() -> tuple[str, int]:
+    """Dissatisfied: reopen once (by code)."""
+    form = ReopenForm(prefix="reopen")
+    case = services.find_by_code(form.code.data or "")
+    if case is None:
+        return _not_found(TrackForm(formdata=None))
+    code = (form.code.data or "").strip()
+    if not form.validate():
+        return _case_page(case, 400, reopen_form=form, code=code)
+    try:
+        services.reopen(case, form.reason.data or "")
+    except services.CaseError as exc:
+        db.session.rollback()
+        set_field_error(form.reason, exc.message)
+        return _case_page(case, 400, reopen_form=form, code=code)
+    flash("已申请重新办理，办理单位会重新答复。", "success")
+    return _case_page(case, code=code)
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+def _report() -> stats.Report:
+    code = request.args.get("region", "") or current_app.config["PROVINCE_CODE"]
+    try:
+        region = regions.get_region(code)
+    except regions.RegionNotFound:
+        abort(404)
+    this_year = datetime.now(CHINA).year
+    year_text = request.args.get("year", "")
+    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year \
+        else this_year
+    return stats.build_report(region, year, int(current_app.config["STATS_MIN_CELL"]))
+
+
+@bp.get("/stats")
+def stats_page() -> str:
+    """办理情况: counts by month, kind, category and region; on time, days, satisfaction."""
+    report = _report()
+    this_year = datetime.now(CHINA).year
+    years = sorted(set(stats.years_with_cases()) | {this_year}, reverse=True)
+    return render_template("complaints/stats.html", report=report, years=years,
+                           ancestors=regions.ancestors_of(report.region),
+                           measures=stats.MEASURE_LABELS)
+
+
+def _csv_cell(value: object) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@bp.get("/stats/export.csv")
+def stats_csv() -> Response:
+    """The statistics page as CSV (UTF-8 with BOM for Excel), same filters."""
+    report = _report()
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["地区代码", "地区", "时期", "指标", "类型", "问题类别", "数值"])
+    for item in stats.items(report):
+        value = f"<{report.k}" if item["suppressed"] else item["value"]
+        writer.writerow([_csv_cell(v) for v in (
+            item["region"]["code"], item["region"]["name"], item["period"],
+            stats.MEASURE_LABELS[item["measure"]], item["kind"] or "", item["category"] or "",
+            value)])
+    name = f"complaints-stats-{report.region.code}-{report.year}.csv"
+    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@api_bp.get("/stats")
+def api_stats() -> Response:
+    """The same numbers as JSON: suppressed values are null with ``"suppressed": true``."""
+    report = _report()
+    all_items = stats.items(report)
+    per_page_text = request.args.get("per_page", "50")
+    per_page = max(1, min(int(per_page_text), 500)) if per_page_text.isdigit() else 50
+    page = page_arg()
+    chunk = all_items[(page - 1) * per_page: page * per_page]
+    return jsonify(items=chunk, page=page, per_page=per_page, total=len(all_items),
+                   region={"code": report.region.code, "name": report.region.name},
+                   year=report.year, min_cell=report.k)
+
+
+# --- published Q&A -------------------------------------------------------------------------
+
+
+@bp.get("/answers/")
+def answers() -> str:
+    """群众关心的问题: questions and official replies published with the reporter's consent."""
+    code = request.args.get("region", "")
+    region = None
+    if code:
+        try:
+            region = regions.get_region(code)
+        except regions.RegionNotFound:
+            region = None
+    page = db.paginate(services.published_query(region.code if region else None),
+                       page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("complaints/answers.html", page=page, region=region,
+                           cities=regions.list_regions(level=2), region_name=_region_name)
+
+
+@bp.get("/answers/<int:case_id>")
+def answer(case_id: int) -> str:
+    case = db.session.scalar(services.published_query().where(Case.id == case_id))
+    if case is None:
+        abort(404)
+    return render_template("complaints/answer.html", case=case, region_name=_region_name)
+
+
+def _region_name(case: Case) -> str:
+    """The county (or higher) of a published case, never its village."""
+    region = db.session.get(Region, public_region_code(case))
+    return region.name if region else ""
+
+
+def sitemap_entries() -> list[tuple[str, datetime | None]]:
+    rows = db.session.execute(services.published_query()).scalars()
+    return [("/complaints/new", None), ("/complaints/stats", None), ("/complaints/answers/", None)] \
+        + [(f"/complaints/answers/{c.id}", c.published_at) for c in rows]
+
+
+def _register_sitemap() -> None:
+    from sunshine.public.views import SITEMAP_SOURCES
+
+    if sitemap_entries not in SITEMAP_SOURCES:
+        SITEMAP_SOURCES.append(sitemap_entries)
+
+
+_register_sitemap()
