@@ -235,7 +235,7 @@ def rate() -> tuple[str, int]:
         services.rate(case, Rating(form.rating.data), form.comment.data or "")
     except services.CaseError as exc:
         db.session.rollback()
-        set_field_error(form.rating, exc.message)
+        flash(exc.message, "error")
         return _case_page(case, 400, rate_form=form, code=code)
     flash("感谢您的评价。", "success")
     return _case_page(case, code=code)
@@ -256,7 +256,10 @@ def reopen() -> tuple[str, int]:
         services.reopen(case, form.reason.data or "")
     except services.CaseError as exc:
         db.session.rollback()
-        set_field_error(form.reason, exc.message)
+        if exc.field == "reason" and services.can_reopen(case):
+            set_field_error(form.reason, exc.message)
+        else:
+            flash(exc.message, "error")
         return _case_page(case, 400, reopen_form=form, code=code)
     flash("已申请重新办理，办理单位会重新答复。", "success")
     return _case_page(case, code=code)
