@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, \
-    send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -245,7 +244,8 @@ def photo(case_id: int, photo_id: int) -> Response:
     path = photo_dir(current_app.config["UPLOAD_DIR"]) / Path(item.filename).name
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=item.content_type, max_age=0)
+    # Read whole (photos are small, re-encoded): nothing is left open if the client goes away.
+    return Response(path.read_bytes(), mimetype=item.content_type)
 
 
 @register_tiles
