@@ -34,6 +34,8 @@ PUBLIC_PAGES: list[tuple[str, str, int]] = [
     ("complaints-new", "/complaints/new", 200),
     ("complaints-track", "/complaints/track", 200),
     ("complaints-stats", "/complaints/stats", 200),
+    ("complaints-stats-county", "/complaints/stats?region=450102000000", 200),
+    ("complaints-answers", "/complaints/answers/", 200),
     ("help", "/help/", 200),
     ("market", "/market/", 200),
     ("search", "/search?q=%E5%8D%97%E5%AE%81", 200),  # 南宁
@@ -47,6 +49,8 @@ ADMIN_PAGES: list[tuple[str, str, int]] = [
     ("admin-users", "/admin/users/", 200),
     ("admin-audit", "/admin/audit/", 200),
     ("admin-regions", "/admin/regions/", 200),
+    ("admin-complaints", "/admin/complaints/", 200),
+    ("admin-complaint", "/admin/complaints/1", 200),
 ]
 
 WIDTHS = [1280, 360]
