@@ -283,6 +283,16 @@ def test_only_oversight_sees_the_reporter_and_each_view_is_logged(app, regions, 
         handling.view_reporter(anonymous, users["oversight"])
 
 
+def test_a_malformed_key_stops_the_site_at_start_up(tmp_path) -> None:
+    from sunshine import create_app
+    from sunshine.config import ConfigError
+    from tests.conftest import make_config
+
+    with pytest.raises(ConfigError):
+        create_app(make_config(tmp_path, f"sqlite:///{tmp_path / 'x.sqlite'}",
+                               DATA_ENCRYPTION_KEY="not-a-fernet-key"))
+
+
 def test_a_configured_key_is_used_and_a_wrong_key_is_refused(app, regions) -> None:
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     app.config["DATA_ENCRYPTION_KEY"] = old

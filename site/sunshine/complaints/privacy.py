@@ -76,11 +76,34 @@ def code_hash(code: str) -> str | None:
     return hmac.new(_pepper(), raw.encode(), hashlib.sha256).hexdigest()
 
 
+def _configured_keys(configured: Any) -> list[Fernet]:
+    keys = configured if isinstance(configured, list | tuple) else str(configured).split(",")
+    return [Fernet(k.strip()) for k in keys if k.strip()]
+
+
+def check_config(config: Any) -> None:
+    """At start-up: a malformed ``DATA_ENCRYPTION_KEY`` stops the site, rather than the first
+    named report failing.
+
+    :raise ConfigError: not a list of Fernet keys (32 bytes, URL-safe base64).
+    """
+    from sunshine.config import ConfigError
+
+    configured = config.get("DATA_ENCRYPTION_KEY")
+    if not configured:
+        return
+    try:
+        if not _configured_keys(configured):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise ConfigError("DATA_ENCRYPTION_KEY 应为 Fernet 密钥（32 字节的 URL 安全 base64），"
+                          "多个用逗号分隔。") from None
+
+
 def _fernet() -> MultiFernet:
     configured = current_app.config.get("DATA_ENCRYPTION_KEY")
     if configured:
-        keys = configured if isinstance(configured, list | tuple) else str(configured).split(",")
-        return MultiFernet([Fernet(k.strip()) for k in keys if k.strip()])
+        return MultiFernet(_configured_keys(configured))
     return MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(b"reporter identity")))])
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -19,7 +20,7 @@ from flask import (
 )
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from sunshine.complaints import services, stats
+from sunshine.complaints import privacy, services, stats
 from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
 from sunshine.complaints.indexing import public_region_code
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
@@ -35,6 +36,12 @@ bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 api_bp = Blueprint("complaints_api", __name__, url_prefix="/api/v1/complaints")
 
 REGION_FIELDS = ("city", "county", "town", "village")
+
+
+@bp.record_once
+def _check_config(state: Any) -> None:
+    privacy.check_config(state.app.config)
+
 NOT_FOUND = "没有找到这个查询码对应的案件。请核对后重新输入；如果忘记了查询码，可以重新提交。"
 
 
