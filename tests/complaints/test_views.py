@@ -202,6 +202,9 @@ def test_statistics_page_csv_and_json(app, client, regions, users) -> None:
     suppressed = [i for i in everything if i["suppressed"]]
     assert suppressed and all(i["value"] is None for i in suppressed)
     assert any(i["value"] == 13 for i in everything)
+    assert "/api/v1/complaints/stats" in client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert client.get("/api/v1/complaints/stats?region=999999999999").get_json() == {
+        "error": "您要找的页面不存在或已被撤下。"}
 
 
 def test_csv_cells_never_start_a_formula() -> None:

@@ -379,11 +379,39 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
         + [(f"/complaints/answers/{c.id}", c.published_at) for c in rows]
 
 
-def _register_sitemap() -> None:
+STATS_ITEM = {"type": "object", "properties": {
+    "region": {"type": "object", "properties": {"code": {"type": "string"},
+                                                "name": {"type": "string"}}},
+    "period": {"type": "string", "description": "YYYY-MM，或全年 YYYY"},
+    "measure": {"type": "string", "enum": list(stats.MEASURE_LABELS)},
+    "kind": {"type": ["string", "null"]}, "category": {"type": ["string", "null"]},
+    "value": {"type": ["number", "null"], "description": "被隐去时为 null"},
+    "suppressed": {"type": "boolean"}}}
+
+
+def _register() -> None:
+    """The sitemap entries and the API description of this feature."""
+    from sunshine.api.openapi import ERROR, PATHS
     from sunshine.public.views import SITEMAP_SOURCES
 
     if sitemap_entries not in SITEMAP_SOURCES:
         SITEMAP_SOURCES.append(sitemap_entries)
+    PATHS["/api/v1/complaints/stats"] = {"get": {
+        "summary": "投诉举报办理情况统计（少于 STATS_MIN_CELL 的数字隐去）",
+        "parameters": [
+            {"name": "region", "in": "query", "schema": {"type": "string",
+                                                          "pattern": "^[0-9]{12}$"}},
+            {"name": "year", "in": "query", "schema": {"type": "integer"}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+            {"name": "per_page", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+        "responses": {
+            "200": {"description": "统计", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "items": {"type": "array", "items": STATS_ITEM},
+                    "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                    "total": {"type": "integer"}}}}}},
+            "404": ERROR}}}
 
 
-_register_sitemap()
+_register()
