@@ -66,6 +66,15 @@ def _import_models() -> None:
     import sunshine.content.demo  # noqa: F401  (registers the demo step)
     import sunshine.content.indexing  # noqa: F401  (registers the search sources)
     import sunshine.content.models  # noqa: F401
+    import sunshine.funds.demo  # noqa: F401  (registers the demo step: funds and projects)
+    import sunshine.funds.importing  # noqa: F401  (registers the importer)
+    import sunshine.funds.indexing  # noqa: F401  (registers the search source)
+    import sunshine.funds.models  # noqa: F401
+    import sunshine.funds.records  # noqa: F401  (registers the public record's types)
+    import sunshine.projects.importing  # noqa: F401
+    import sunshine.projects.indexing  # noqa: F401
+    import sunshine.projects.models  # noqa: F401
+    import sunshine.projects.records  # noqa: F401
     import sunshine.regions.models  # noqa: F401
     import sunshine.regions.search  # noqa: F401  (registers the search source)
 
@@ -78,6 +87,10 @@ def register_blueprints(app: Flask) -> None:
     from sunshine.complaints import views as complaints_views
     from sunshine.content import admin as content_admin
     from sunshine.content import views as content_views
+    from sunshine.funds import admin as funds_admin
+    from sunshine.funds import views as funds_views
+    from sunshine.projects import admin as projects_admin
+    from sunshine.projects import views as projects_views
     from sunshine.public import bp as public_bp
     from sunshine.regions import views as region_views
     from sunshine.search import bp as search_bp
@@ -86,7 +99,8 @@ def register_blueprints(app: Flask) -> None:
                       region_views.bp, region_views.admin_bp, content_views.news_bp,
                       content_views.policies_bp, content_views.feeds_bp, content_views.api_bp,
                       content_admin.bp, complaints_views.bp, complaints_views.api_bp,
-                      complaints_admin.bp):
+                      complaints_admin.bp, funds_views.bp, funds_views.api_bp, funds_admin.bp,
+                      projects_views.bp, projects_views.api_bp, projects_admin.bp):
         app.register_blueprint(blueprint)
 
 

@@ -158,6 +158,8 @@ def _check_submission(sub: Submission) -> Region:
         raise CaseError("请至少选到县（市、区）一级", "region")
     if not sub.subject.strip():
         raise CaseError("请用一句话写明是什么事", "subject")
+    if len(sub.subject.strip()) > 100:
+        raise CaseError("不能超过 100 个字符", "subject")
     if not sub.body.strip():
         raise CaseError("请写明具体情况", "body")
     if sub.target_type is not None and sub.target_type not in TARGET_TYPES:
