@@ -33,6 +33,7 @@ def register(app: Flask) -> None:
     from sunshine.complaints.cli import complaints_cli
     from sunshine.content.cli import content_cli
     from sunshine.demo.cli import demo_command
+    from sunshine.funds.cli import verify_command
     from sunshine.ops.cli import backup_command, restore_command
     from sunshine.search.cli import search_cli
 
@@ -45,6 +46,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(verify_command)
 
 
 @click.command("init-db")

@@ -57,6 +57,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SITE_NAME": "阳光扶贫公开平台",
         "PROVINCE_CODE": "450000000000",
         "SUPERVISION_PHONES": ["12317"],
+        # Funds and projects (issue 4): days from issue (or approval) to public disclosure.
+        "FUNDS_DISCLOSURE_DAYS": 15,
+        "FUNDS_DISCLOSURE_WORKING_DAYS": False,
+        "PROJECTS_DISCLOSURE_DAYS": 15,
+        "PROJECTS_DISCLOSURE_WORKING_DAYS": False,
+        "DISCLOSURE_WARNING_DAYS": 5,
         # Complaints (issue 6); see docs/decisions.md.
         "COMPLAINT_REPLY_DAYS": 15,
         "COMPLAINT_REPLY_WORKING_DAYS": False,

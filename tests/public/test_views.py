@@ -12,8 +12,8 @@ def test_home_is_chinese_and_links_every_module(client, regions) -> None:
 
 
 def test_placeholders_say_honestly_that_they_are_being_built(client) -> None:
-    page = client.get("/funds/").get_data(as_text=True)
-    assert "资金公开" in page and "建设中" in page
+    page = client.get("/notices/").get_data(as_text=True)
+    assert "公示公告" in page and "建设中" in page
 
 
 def test_stats_navigates_the_region_tree(client, regions) -> None:

@@ -1,0 +1,257 @@
+"""Allocations (资金下达), their lines, spending (资金支出), the summary table and the public
+record's hash chain.
+
+Each fund, line, spending and project row holds its current version; every version that was
+ever public is kept, word for word, in the append-only hash chain (``LedgerEntry``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (DDL, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger,
+                        String, Text, event)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sunshine.database import UTCDateTime, utcnow
+from sunshine.extensions import db
+from sunshine.funds.money import Money
+from sunshine.regions.models import Region
+
+SOURCE_LEVELS = ["中央", "省", "市", "县", "社会帮扶"]
+FUND_TYPES = ["财政专项扶贫资金", "统筹整合涉农资金", "东西部扶贫协作资金", "定点扶贫资金",
+              "社会帮扶资金", "其他资金"]
+
+
+class State(enum.StrEnum):
+    """Where a record is in its public life."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "草稿", "published": "已公开", "withdrawn": "已撤回"}[self.value]
+
+
+def state_column() -> Mapped[str]:
+    return mapped_column(String(12), default=State.DRAFT.value)
+
+
+class Fund(db.Model):  # type: ignore[name-defined,misc]
+    """One allocation: a document that sends an amount to a region for a year."""
+
+    __tablename__ = "fund"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("lined >= 0 AND lined <= amount", name="lines_within_amount"),
+        CheckConstraint("spent >= 0 AND spent <= amount", name="spent_within_amount"),
+        # Every public list is "published, newest first", optionally within a city or county:
+        # each has an index that starts with its equality columns and ends with the order.
+        Index("ix_fund_public", "state", "issued_on", "id"),
+        Index("ix_fund_public_year", "state", "year", "issued_on", "id"),
+        Index("ix_fund_city", "city_code", "state", "issued_on", "id"),
+        Index("ix_fund_county", "county_code", "state", "issued_on", "id"),
+        Index("ix_fund_region", "region_code", "state", "issued_on", "id"),
+        Index("ix_fund_deadline", "state", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    name: Mapped[str] = mapped_column(String(200))
+    document_number: Mapped[str] = mapped_column(String(100))
+    issuer: Mapped[str] = mapped_column(String(100))
+    source_level: Mapped[str] = mapped_column(String(8))
+    fund_type: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    # Stored so that a city's or county's list is one index range, never a LIKE.
+    city_code: Mapped[str | None] = mapped_column(String(12), default=None)
+    county_code: Mapped[str | None] = mapped_column(String(12), default=None)
+    purpose: Mapped[str] = mapped_column(String(1000), default="")
+    issued_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = state_column()
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    lined: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    spent: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    published_on: Mapped[date | None] = mapped_column(Date, default=None)
+    note: Mapped[str] = mapped_column(String(300), default="")  # the last correction's reason
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    region: Mapped[Region] = relationship(lazy="joined")
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.spent
+
+    @property
+    def progress(self) -> Decimal | None:
+        """支出进度 in per cent."""
+        from sunshine.funds.money import percent
+
+        return percent(self.spent, self.amount)
+
+    @property
+    def unlined(self) -> Decimal:
+        return self.amount - self.lined
+
+    @property
+    def url(self) -> str:
+        return f"/funds/{self.id}"
+
+
+class FundLine(db.Model):  # type: ignore[name-defined,misc]
+    """Part of an allocation assigned to a lower region or to a project (分配明细)."""
+
+    __tablename__ = "fund_line"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("spent >= 0 AND spent <= amount", name="spent_within_amount"),
+        Index("ix_fund_line_fund", "fund_id", "state", "id"),
+        Index("ix_fund_line_project", "project_id", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), default=None)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    spent: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    purpose: Mapped[str] = mapped_column(String(500), default="")
+    state: Mapped[str] = mapped_column(String(12), default=State.PUBLISHED.value)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    fund: Mapped[Fund] = relationship()
+    region: Mapped[Region] = relationship(lazy="joined")
+
+
+class Spending(db.Model):  # type: ignore[name-defined,misc]
+    """One payment out of an allocation, for a project where it applies (资金支出)."""
+
+    __tablename__ = "fund_spending"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_fund_spending_fund", "fund_id", "state", "paid_on", "id"),
+        Index("ix_fund_spending_project", "project_id", "state", "paid_on", "id"),
+        Index("ix_fund_spending_public", "state", "paid_on", "id"),
+        Index("ix_fund_spending_city", "city_code", "state", "paid_on", "id"),
+        Index("ix_fund_spending_county", "county_code", "state", "paid_on", "id"),
+        Index("ix_fund_spending_region", "region_code", "state", "paid_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"))
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("fund_line.id"), default=None)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), default=None)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    paid_on: Mapped[date] = mapped_column(Date)
+    payee: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(500), default="")
+    voucher: Mapped[str] = mapped_column(String(64), default="")
+    # The allocation's region, copied so that exports filter by index ranges alone.
+    region_code: Mapped[str] = mapped_column(String(12))
+    city_code: Mapped[str | None] = mapped_column(String(12), default=None)
+    county_code: Mapped[str | None] = mapped_column(String(12), default=None)
+    state: Mapped[str] = mapped_column(String(12), default=State.PUBLISHED.value)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    fund: Mapped[Fund] = relationship()
+
+
+class FundTotal(db.Model):  # type: ignore[name-defined,misc]
+    """Published allocations summed per region (each ancestor too), year, level and type.
+
+    Kept up to date by the services with each change, so that no page ever sums the fund or
+    spending tables: the province page reads a few hundred rows of this table.
+    """
+
+    __tablename__ = "fund_total"
+
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    source_level: Mapped[str] = mapped_column(String(8), primary_key=True)
+    fund_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    allocated: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    spent: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    funds: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- the public record ------------------------------------------------------------------------
+
+
+class LedgerEntry(db.Model):  # type: ignore[name-defined,misc]
+    """One link of the hash chain: ``hash = sha256(prev_hash + payload)``.
+
+    ``payload`` is the canonical JSON of the record version, kept as the exact text that was
+    hashed. ``prev_hash`` is unique, so the chain cannot fork even under concurrent writers.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (Index("ix_ledger_entry_record", "record_type", "record_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    record_type: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(12))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedgerHead(db.Model):  # type: ignore[name-defined,misc]
+    """The newest entry's number and hash: one row, locked by every writer of the chain."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AppendOnly(RuntimeError):
+    """Entries of the public record are never changed or deleted."""
+
+
+@event.listens_for(LedgerEntry, "before_update")
+def _refuse_update(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
+    raise AppendOnly("ledger entries cannot be changed")
+
+
+@event.listens_for(LedgerEntry, "before_delete")
+def _refuse_delete(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
+    raise AppendOnly("ledger entries cannot be deleted")
+
+
+def append_only_statements(dialect: str) -> list[str]:
+    """Triggers that refuse UPDATE and DELETE of ledger entries, even from raw SQL."""
+    if dialect == "sqlite":
+        return [
+            "CREATE TRIGGER ledger_entry_no_update BEFORE UPDATE ON ledger_entry "
+            "BEGIN SELECT RAISE(ABORT, 'the public record is append-only'); END",
+            "CREATE TRIGGER ledger_entry_no_delete BEFORE DELETE ON ledger_entry "
+            "BEGIN SELECT RAISE(ABORT, 'the public record is append-only'); END",
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION ledger_entry_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'the public record is append-only'; END; $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER ledger_entry_no_change BEFORE UPDATE OR DELETE ON ledger_entry "
+            "FOR EACH ROW EXECUTE FUNCTION ledger_entry_append_only()",
+        ]
+    return []
+
+
+for _dialect in ("sqlite", "postgresql"):
+    for _statement in append_only_statements(_dialect):
+        event.listen(LedgerEntry.__table__, "after_create",
+                     DDL(_statement).execute_if(dialect=_dialect))

@@ -1,0 +1,67 @@
+"""Keyset pagination: "next" and "previous" carry the last row's sort key, so every page is
+one index range however deep (an OFFSET would walk all the rows before it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, tuple_
+
+from sunshine.extensions import db
+
+
+@dataclass
+class KeysetPage:
+    items: list[Any]
+    total: int
+    number: int  # the page number, for display (carried along in the links)
+    per_page: int
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def keyset(query: Select[Any], key: Any, id_column: Any, cursor_of: Callable[[Any], str],
+           parse: Callable[[str], Any], after: str | None, before: str | None, number: int,
+           per_page: int, total: int) -> KeysetPage:
+    """Newest first by (key, id). ``after``/``before`` are cursors from a previous page;
+    ``number`` without a cursor falls back to OFFSET (a typed-in ``?page=``)."""
+    bound = None
+    reverse = False
+    if after and (parsed := _parse(parse, after)) is not None:
+        bound = tuple_(key, id_column) < tuple_(*parsed)
+    elif before and (parsed := _parse(parse, before)) is not None:
+        bound, reverse = tuple_(key, id_column) > tuple_(*parsed), True
+    if bound is not None:
+        query = query.where(bound)
+    if reverse:
+        query = query.order_by(key.asc(), id_column.asc())
+    else:
+        query = query.order_by(key.desc(), id_column.desc())
+    query = query.limit(per_page + 1)
+    if bound is None and number > 1:
+        query = query.offset((number - 1) * per_page)
+    rows = list(db.session.execute(query).scalars())
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if reverse:
+        rows.reverse()
+    page = KeysetPage(rows, total, number, per_page)
+    if rows:
+        has_next = more if not reverse else True
+        has_prev = (number > 1) if not reverse else more or number > 1
+        page.next_cursor = cursor_of(rows[-1]) if has_next else None
+        page.prev_cursor = cursor_of(rows[0]) if has_prev and number > 1 else None
+    return page
+
+
+def _parse(parse: Callable[[str], Any], text: str) -> Any:
+    try:
+        return parse(text[:40])
+    except (ValueError, TypeError):
+        return None

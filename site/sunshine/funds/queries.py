@@ -1,0 +1,266 @@
+"""Reading published funds for the public pages, the API and the CSV export.
+
+Lists are keyset-paginated over indexes that begin with their filter's equality columns
+(state, city, county); summaries and totals come from the ``fund_total`` table, so no public
+request sums or scans the fund or spending tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select
+
+from sunshine.extensions import db
+from sunshine.funds.models import Fund, FundLine, FundTotal, Spending, State
+from sunshine.funds.money import percent
+from sunshine.funds.paging import KeysetPage, keyset
+from sunshine.regions import codes
+from sunshine.regions.models import Region
+
+PUBLISHED = State.PUBLISHED.value
+
+
+@dataclass
+class FundFilters:
+    region: Region | None = None
+    year: int | None = None
+    source_level: str | None = None
+    fund_type: str | None = None
+
+    def args(self, without: str = "") -> dict[str, Any]:
+        """The filters as query arguments (for links to the CSV, the API and other pages)."""
+        found = {"region": self.region.code if self.region else None, "year": self.year,
+                 "level": self.source_level, "type": self.fund_type}
+        return {k: v for k, v in found.items() if v and k != without}
+
+
+def region_condition(columns: Any, region: Region | None) -> list[ColumnElement[bool]]:
+    """An equality on the stored city or county column, or a code range below a county."""
+    if region is None or region.level == 1:
+        return []
+    if region.level == 2:
+        return [columns.city_code == region.code]
+    if region.level == 3:
+        return [columns.county_code == region.code]
+    lo, hi = codes.subtree_bounds(region.code)
+    return [columns.region_code.between(lo, hi)]
+
+
+def fund_conditions(filters: FundFilters) -> list[ColumnElement[bool]]:
+    conditions = [Fund.state == PUBLISHED, *region_condition(Fund, filters.region)]
+    if filters.year:
+        conditions.append(Fund.year == filters.year)
+    if filters.source_level:
+        conditions.append(Fund.source_level == filters.source_level)
+    if filters.fund_type:
+        conditions.append(Fund.fund_type == filters.fund_type)
+    return conditions
+
+
+def _fund_cursor(fund: Fund) -> str:
+    return f"{fund.issued_on.isoformat()}_{fund.id}"
+
+
+def _parse_fund_cursor(text: str) -> tuple[date, int]:
+    day, _, number = text.partition("_")
+    return date.fromisoformat(day), int(number)
+
+
+def list_funds(filters: FundFilters, after: str | None = None, before: str | None = None,
+               number: int = 1, per_page: int = 20) -> KeysetPage:
+    query = select(Fund).where(*fund_conditions(filters))
+    return keyset(query, Fund.issued_on, Fund.id, _fund_cursor, _parse_fund_cursor, after,
+                  before, number, per_page, count_funds(filters))
+
+
+# --- summaries from fund_total -----------------------------------------------------------------
+
+
+def _total_conditions(filters: FundFilters) -> list[ColumnElement[bool]]:
+    conditions = []
+    if filters.year:
+        conditions.append(FundTotal.year == filters.year)
+    if filters.source_level:
+        conditions.append(FundTotal.source_level == filters.source_level)
+    if filters.fund_type:
+        conditions.append(FundTotal.fund_type == filters.fund_type)
+    return conditions
+
+
+def _region_code(filters: FundFilters, province: str) -> str:
+    return filters.region.code if filters.region else province
+
+
+def count_funds(filters: FundFilters, province: str = "450000000000") -> int:
+    return int(db.session.scalar(select(func.coalesce(func.sum(FundTotal.funds), 0)).where(
+        FundTotal.region_code == _region_code(filters, province),
+        *_total_conditions(filters))) or 0)
+
+
+@dataclass
+class Figures:
+    """Allocated, spent, balance and 支出进度 for one row of a summary."""
+
+    label: str
+    allocated: Decimal = Decimal(0)
+    spent: Decimal = Decimal(0)
+    funds: int = 0
+    code: str | None = None
+
+    @property
+    def balance(self) -> Decimal:
+        return self.allocated - self.spent
+
+    @property
+    def progress(self) -> Decimal | None:
+        return percent(self.spent, self.allocated)
+
+    def to_dict(self) -> dict[str, Any]:
+        from sunshine.funds.money import money_text
+
+        return {"label": self.label, "allocated": money_text(self.allocated),
+                "spent": money_text(self.spent), "balance": money_text(self.balance),
+                "progress": str(self.progress) if self.progress is not None else None,
+                "funds": self.funds, **({"code": self.code} if self.code else {})}
+
+
+@dataclass
+class Summary:
+    total: Figures
+    by_year: list[Figures] = field(default_factory=list)
+    by_level: list[Figures] = field(default_factory=list)
+    by_type: list[Figures] = field(default_factory=list)
+    by_region: list[Figures] = field(default_factory=list)
+
+
+def _grouped(column: Any, region_codes: list[str], filters: FundFilters) -> list[Any]:
+    return list(db.session.execute(
+        select(column, func.sum(FundTotal.allocated), func.sum(FundTotal.spent),
+               func.sum(FundTotal.funds))
+        .where(FundTotal.region_code.in_(region_codes), *_total_conditions(filters))
+        .group_by(column).order_by(column)))
+
+
+def summary(filters: FundFilters, children: list[Region], province: str) -> Summary:
+    """Figures of the filtered region, by year, level, type, and for each child region."""
+    code = _region_code(filters, province)
+    total = Figures("合计")
+    by_year, by_level, by_type = [], [], []
+    for row in _grouped(FundTotal.year, [code], filters):
+        by_year.append(Figures(f"{row[0]}年", row[1], row[2], row[3]))
+    for row in _grouped(FundTotal.source_level, [code], filters):
+        by_level.append(Figures(row[0], row[1], row[2], row[3]))
+    for row in _grouped(FundTotal.fund_type, [code], filters):
+        by_type.append(Figures(row[0], row[1], row[2], row[3]))
+    for figures in by_year:
+        total.allocated += figures.allocated
+        total.spent += figures.spent
+        total.funds += figures.funds
+    names = {r.code: r.name for r in children}
+    by_region = [Figures(names[row[0]], row[1], row[2], row[3], code=row[0])
+                 for row in _grouped(FundTotal.region_code, list(names), filters)] \
+        if names else []
+    by_year.sort(key=lambda f: f.label, reverse=True)
+    return Summary(total, by_year, by_level, by_type, by_region)
+
+
+# --- one allocation ----------------------------------------------------------------------------
+
+
+def get_public(fund_id: int) -> Fund | None:
+    """A published or withdrawn allocation (a withdrawn one stays readable, marked so)."""
+    fund = db.session.get(Fund, fund_id)
+    if fund is None or fund.state == State.DRAFT.value:
+        return None
+    return fund
+
+
+def lines_of(fund: Fund) -> list[FundLine]:
+    return list(db.session.execute(select(FundLine).where(
+        FundLine.fund_id == fund.id, FundLine.state == PUBLISHED).order_by(FundLine.id)).scalars())
+
+
+def spending_of(fund: Fund, limit: int = 100) -> list[Spending]:
+    return list(db.session.execute(select(Spending).where(
+        Spending.fund_id == fund.id, Spending.state == PUBLISHED)
+        .order_by(Spending.paid_on.desc(), Spending.id.desc()).limit(limit)).scalars())
+
+
+def spending_count(fund: Fund) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(Spending).where(
+        Spending.fund_id == fund.id, Spending.state == PUBLISHED)) or 0)
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+def iter_funds(filters: FundFilters, batch: int = 1000) -> Iterator[Fund]:
+    """Every matching allocation, newest first, a keyset batch at a time."""
+    yield from _batches(select(Fund).where(*fund_conditions(filters)), Fund.issued_on, batch)
+
+
+def iter_spending(filters: FundFilters, fund_id: int | None = None,
+                  batch: int = 1000) -> Iterator[Spending]:
+    """Spending of the matching region (or of one allocation), newest first, in batches."""
+    conditions = [Spending.state == PUBLISHED]
+    if fund_id is not None:
+        conditions.append(Spending.fund_id == fund_id)
+    else:
+        conditions += region_condition(Spending, filters.region)
+        if filters.year:
+            conditions.append(Spending.paid_on.between(date(filters.year, 1, 1),
+                                                       date(filters.year, 12, 31)))
+    yield from _batches(select(Spending).where(*conditions), Spending.paid_on, batch,
+                        model=Spending)
+
+
+def _batches(query: Any, key: Any, batch: int, model: Any = Fund) -> Iterator[Any]:
+    from sqlalchemy import tuple_
+
+    last: tuple[Any, int] | None = None
+    while True:
+        page = query
+        if last is not None:
+            page = page.where(tuple_(key, model.id) < tuple_(*last))
+        rows = list(db.session.execute(page.order_by(key.desc(), model.id.desc())
+                                       .limit(batch)).scalars())
+        if not rows:
+            return
+        yield from rows
+        last = (getattr(rows[-1], key.key), rows[-1].id)
+        db.session.expunge_all()  # the export may be long: keep the session small
+
+
+# --- 公开及时率 -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Timeliness:
+    """Records due for disclosure (published, or past their deadline), and those on time."""
+
+    due: int = 0
+    on_time: int = 0
+    overdue_drafts: int = 0
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(Decimal(self.on_time), Decimal(self.due))
+
+
+def timeliness(model: Any, today: date, county: str | None = None) -> dict[str, Timeliness]:
+    """Per county: on-time publications over everything that was due (drafts past their
+    deadline count as late). ``model`` is Fund or Project (both have the same columns)."""
+    on_time = func.sum(case((model.published_on <= model.deadline, 1), else_=0))
+    due = (model.state != State.DRAFT.value) | (model.deadline < today)
+    late_drafts = func.sum(case((model.state == State.DRAFT.value, 1), else_=0))
+    query = select(model.county_code, func.count(), on_time, late_drafts).where(
+        model.deadline.is_not(None), model.county_code.is_not(None), due)
+    if county:
+        query = query.where(model.county_code == county)
+    return {row[0]: Timeliness(int(row[1]), int(row[2] or 0), int(row[3] or 0))
+            for row in db.session.execute(query.group_by(model.county_code))}

@@ -1,0 +1,42 @@
+"""What of each fund record is public, and so goes into the hash chain."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sunshine.funds.ledger import RecordType, register_record
+from sunshine.funds.models import Fund, FundLine, Spending
+from sunshine.funds.money import money_text
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def fund_data(fund: Fund) -> dict[str, Any]:
+    return {"year": fund.year, "name": fund.name, "document_number": fund.document_number,
+            "issuer": fund.issuer, "source_level": fund.source_level,
+            "fund_type": fund.fund_type, "amount": money_text(fund.amount),
+            "region_code": fund.region_code, "purpose": fund.purpose,
+            "issued_on": iso(fund.issued_on), "state": fund.state}
+
+
+def line_data(line: FundLine) -> dict[str, Any]:
+    return {"fund_id": line.fund_id, "region_code": line.region_code,
+            "project_id": line.project_id, "amount": money_text(line.amount),
+            "purpose": line.purpose, "state": line.state}
+
+
+def spending_data(spending: Spending) -> dict[str, Any]:
+    return {"fund_id": spending.fund_id, "line_id": spending.line_id,
+            "project_id": spending.project_id, "amount": money_text(spending.amount),
+            "paid_on": iso(spending.paid_on), "payee": spending.payee,
+            "purpose": spending.purpose, "voucher": spending.voucher, "state": spending.state}
+
+
+register_record(RecordType("fund", "资金下达", Fund, fund_data, lambda f: f"/funds/{f.id}"))
+register_record(RecordType("line", "资金分配", FundLine, line_data,
+                           lambda line: f"/funds/{line.fund_id}"))
+register_record(RecordType("spending", "资金支出", Spending, spending_data,
+                           lambda s: f"/funds/{s.fund_id}"))

@@ -1,0 +1,264 @@
+"""Public pages of 资金公开: summaries and list, one allocation, CSV, the public record, API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+
+from sunshine.extensions import db
+from sunshine.funds import charts, ledger, queries
+from sunshine.funds.common import today
+from sunshine.funds.export import csv_response, streamed
+from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
+from sunshine.funds.money import money_text
+from sunshine.regions import services as regions
+from sunshine.regions.models import Region
+from sunshine.web import page_arg
+
+bp = Blueprint("funds", __name__, url_prefix="/funds")
+api_bp = Blueprint("funds_api", __name__, url_prefix="/api/v1")
+
+
+def region_arg() -> Region | None:
+    """``?region=`` as a known region; junk means the whole province, never an error."""
+    code = request.args.get("region", "")
+    if not (code.isascii() and code.isdigit() and len(code) == 12):
+        return None
+    try:
+        return regions.get_region(code)
+    except regions.RegionNotFound:
+        return None
+
+
+def year_arg() -> int | None:
+    text = request.args.get("year", "")
+    return int(text) if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100 else None
+
+
+def filters_from_request() -> queries.FundFilters:
+    level = request.args.get("level")
+    kind = request.args.get("type")
+    return queries.FundFilters(region=region_arg(), year=year_arg(),
+                               source_level=level if level in SOURCE_LEVELS else None,
+                               fund_type=kind if kind in FUND_TYPES else None)
+
+
+def per_page_arg(default: int) -> int:
+    text = request.args.get("per_page", "")
+    return max(1, min(int(text), 100)) if text.isascii() and text.isdigit() else default
+
+
+def region_trail(region: Region | None) -> tuple[Region, list[Region], list[Region]]:
+    """The region shown (the province by default), its ancestors and its children."""
+    shown = region or regions.get_region(current_app.config["PROVINCE_CODE"])
+    children = regions.children_of(shown.code) if shown.level < 5 else []
+    return shown, regions.ancestors_of(shown), children
+
+
+@bp.get("/")
+def index() -> str:
+    """资金公开: totals by year, level, type and region, a chart, and the allocations."""
+    filters = filters_from_request()
+    shown, ancestors, children = region_trail(filters.region)
+    summary = queries.summary(filters, children, current_app.config["PROVINCE_CODE"])
+    page = queries.list_funds(filters, request.args.get("after"), request.args.get("before"),
+                              page_arg(), current_app.config["PAGE_SIZE"])
+    chart = charts.bar_chart([(f.label, f.allocated, f.spent) for f in reversed(summary.by_year)],
+                             f"{shown.name}历年扶贫资金下达与支出", "fund-chart")
+    rate = None
+    if shown.level == 3:
+        rate = queries.timeliness(Fund, today(), shown.code).get(shown.code)
+    return render_template("funds/index.html", filters=filters, shown=shown,
+                           ancestors=ancestors, children=children, summary=summary, page=page,
+                           chart=chart, rate=rate, levels=SOURCE_LEVELS, types=FUND_TYPES,
+                           years=list(range(today().year, 2013, -1)))
+
+
+@bp.get("/<int:fund_id>")
+def detail(fund_id: int) -> str:
+    """One allocation: its document, lines, spending, projects, money trail and history."""
+    fund = queries.get_public(fund_id)
+    if fund is None:
+        abort(404)
+    from sunshine.projects.models import Project
+
+    lines = queries.lines_of(fund)
+    project_ids = [line.project_id for line in lines if line.project_id]
+    projects = {p.id: p for p in db.session.execute(
+        db.select(Project).where(Project.id.in_(project_ids))).scalars()} if project_ids else {}
+    return render_template("funds/detail.html", fund=fund, lines=lines, projects=projects,
+                           spending=queries.spending_of(fund),
+                           spending_count=queries.spending_count(fund),
+                           ancestors=regions.ancestors_of(fund.region),
+                           history=ledger.history("fund", fund.id),
+                           households=sum(p.beneficiary_households for p in projects.values()),
+                           poor=sum(p.beneficiary_poor_households for p in projects.values()))
+
+
+FUND_HEADER = ["编号", "年度", "资金名称", "文号", "下达单位", "来源层级", "资金类型", "接收地区代码",
+               "接收地区", "下达金额（元）", "已分配（元）", "已支出（元）", "结余（元）", "下达日期",
+               "公开日期", "资金用途", "版本", "网址"]
+SPENDING_HEADER = ["编号", "资金编号", "项目编号", "支出日期", "金额（元）", "收款单位", "用途",
+                   "凭证号", "地区代码", "版本"]
+
+
+@bp.get("/export.csv")
+def export() -> Response:
+    """The list as CSV with the page's filters; ``?detail=spending`` gives the spending rows
+    (``&fund=<id>`` for one allocation). Streamed: any size, little memory."""
+    filters = filters_from_request()
+    root = request.url_root.rstrip("/")
+    if request.args.get("detail") == "spending":
+        fund_text = request.args.get("fund", "")
+        fund_id = int(fund_text) if fund_text.isascii() and fund_text.isdigit() else None
+        return csv_response("funds-spending", SPENDING_HEADER, lambda: (
+            [s.id, s.fund_id, s.project_id or "", s.paid_on.isoformat(), money_text(s.amount),
+             s.payee, s.purpose, s.voucher, s.region_code, s.version]
+            for s in queries.iter_spending(filters, fund_id)))
+
+    def rows() -> Iterator[list[Any]]:
+        for f in queries.iter_funds(filters):
+            yield [f.id, f.year, f.name, f.document_number, f.issuer, f.source_level,
+                   f.fund_type, f.region_code, f.region.name, money_text(f.amount),
+                   money_text(f.lined), money_text(f.spent), money_text(f.balance),
+                   f.issued_on.isoformat(), f.published_on.isoformat() if f.published_on else "",
+                   f.purpose, f.version, f"{root}{f.url}"]
+
+    return csv_response("funds", FUND_HEADER, rows)
+
+
+@bp.get("/ledger")
+def ledger_page() -> str:
+    """The public record: the chain head, the newest entries, and how to check it."""
+    seq, head_hash = ledger.head()
+    before_text = request.args.get("before", "")
+    before = int(before_text) if before_text.isascii() and before_text.isdigit() else None
+    entries = ledger.latest_entries(50, before)
+    return render_template("funds/ledger.html", seq=seq, head_hash=head_hash, entries=entries,
+                           labels={k: v.label for k, v in ledger.RECORD_TYPES.items()},
+                           actions=ledger.ACTIONS, urls={k: v for k, v in ledger.RECORD_TYPES.items()})
+
+
+@bp.get("/ledger.json")
+def ledger_json() -> Response:
+    """The whole chain as JSON, streamed: {"head": {...}, "entries": [{seq, prev_hash, hash,
+    payload}, ...]}; ``payload`` is the exact text that was hashed."""
+    import json
+
+    seq, head_hash = ledger.head()
+
+    def body() -> Iterator[str]:
+        yield ('{"algorithm":"sha256(prev_hash + payload)","genesis":"' + ledger.GENESIS
+               + f'","head":{{"seq":{seq},"hash":"{head_hash}"}},"entries":[')
+        first = True
+        for row in ledger.iter_entries():
+            if row.seq > seq:
+                break  # appended while streaming: the next download will have it
+            item = {"seq": row.seq, "record": row.record_type, "id": row.record_id,
+                    "version": row.version, "action": row.action, "prev_hash": row.prev_hash,
+                    "hash": row.hash, "payload": row.payload}
+            yield ("" if first else ",") + json.dumps(item, ensure_ascii=False)
+            first = False
+        yield "]}"
+
+    return Response(streamed(body), mimetype="application/json")
+
+
+@bp.get("/timeliness")
+def timeliness_page() -> str:
+    """公开及时率 per county: published within the deadline, over everything due."""
+    from sunshine.projects.models import Project
+
+    shown, ancestors, _ = region_trail(region_arg())
+    if shown.level > 3:
+        shown = regions.get_region(shown.code[:6].ljust(12, "0"))
+        ancestors = regions.ancestors_of(shown)
+    counties = regions.list_regions(level=3, within=shown.code if shown.level > 1 else None)
+    day = today()
+    funds = queries.timeliness(Fund, day)
+    projects = queries.timeliness(Project, day)
+    rows = [(c, funds.get(c.code, queries.Timeliness()),
+             projects.get(c.code, queries.Timeliness())) for c in counties]
+    return render_template("funds/timeliness.html", shown=shown, ancestors=ancestors, rows=rows,
+                           days=current_app.config.get("FUNDS_DISCLOSURE_DAYS", 15),
+                           project_days=current_app.config.get("PROJECTS_DISCLOSURE_DAYS", 15))
+
+
+# --- JSON API ------------------------------------------------------------------------------------
+
+
+def fund_item(fund: Fund) -> dict[str, Any]:
+    return {"id": fund.id, "year": fund.year, "name": fund.name,
+            "document_number": fund.document_number, "issuer": fund.issuer,
+            "source_level": fund.source_level, "fund_type": fund.fund_type,
+            "amount": money_text(fund.amount), "lined": money_text(fund.lined),
+            "spent": money_text(fund.spent), "balance": money_text(fund.balance),
+            "region": {"code": fund.region_code, "name": fund.region.name},
+            "purpose": fund.purpose, "issued_on": fund.issued_on.isoformat(),
+            "published_on": fund.published_on.isoformat() if fund.published_on else None,
+            "deadline": fund.deadline.isoformat(), "state": fund.state,
+            "version": fund.version, "url": request.url_root.rstrip("/") + fund.url}
+
+
+@api_bp.get("/funds")
+def api_funds() -> Response:
+    """Published allocations with the list page's filters, newest first."""
+    filters = filters_from_request()
+    per_page = per_page_arg(50)
+    page = queries.list_funds(filters, None, None, page_arg(), per_page)
+    return jsonify(items=[fund_item(f) for f in page.items], page=page.number,
+                   per_page=per_page, total=page.total)
+
+
+@api_bp.get("/funds/<int:fund_id>")
+def api_fund(fund_id: int) -> Response:
+    fund = queries.get_public(fund_id)
+    if fund is None:
+        abort(404)
+    item = fund_item(fund)
+    item["lines"] = [line_item(line) for line in queries.lines_of(fund)]
+    item["spending"] = [spending_item(s) for s in queries.spending_of(fund)]
+    item["spending_count"] = queries.spending_count(fund)
+    item["history"] = [{"seq": v.seq, "version": v.version, "action": v.action,
+                        "reason": v.reason, "at": v.at, "hash": v.hash,
+                        "changes": [{"field": k, "from": a, "to": b} for k, a, b in v.changes]}
+                       for v in ledger.history("fund", fund.id)]
+    return jsonify(item)
+
+
+def line_item(line: FundLine) -> dict[str, Any]:
+    return {"id": line.id, "region": {"code": line.region_code, "name": line.region.name},
+            "project_id": line.project_id, "amount": money_text(line.amount),
+            "spent": money_text(line.spent), "purpose": line.purpose}
+
+
+def spending_item(spending: Spending) -> dict[str, Any]:
+    return {"id": spending.id, "project_id": spending.project_id,
+            "amount": money_text(spending.amount), "paid_on": spending.paid_on.isoformat(),
+            "payee": spending.payee, "purpose": spending.purpose, "voucher": spending.voucher,
+            "version": spending.version}
+
+
+def sitemap_entries() -> list[tuple[str, Any]]:
+    """Public allocation pages and the record's pages, for /sitemap.xml."""
+    from sqlalchemy import select
+
+    from sunshine.funds.models import State
+
+    rows = db.session.execute(select(Fund.id, Fund.updated_at).where(
+        Fund.state == State.PUBLISHED.value).order_by(Fund.id))
+    return [("/funds/", None), ("/funds/ledger", None), ("/funds/timeliness", None),
+            *((f"/funds/{fid}", updated) for fid, updated in rows)]
+
+
+@bp.record_once
+def _register(state: Any) -> None:
+    from sunshine.api.openapi import PATHS
+    from sunshine.funds.openapi import FUND_PATHS
+    from sunshine.public.views import SITEMAP_SOURCES
+
+    PATHS.update(FUND_PATHS)
+    if sitemap_entries not in SITEMAP_SOURCES:
+        SITEMAP_SOURCES.append(sitemap_entries)

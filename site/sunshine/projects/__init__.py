@@ -1,0 +1,1 @@
+"""Projects (扶贫项目): lifecycle, budget, funding, beneficiaries and progress updates."""

@@ -1,0 +1,152 @@
+"""Reading published projects for the public pages, the API, the CSV export and the map."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, tuple_
+
+from sunshine.extensions import db
+from sunshine.funds.models import Fund, FundLine, Spending, State
+from sunshine.funds.paging import KeysetPage, keyset
+from sunshine.funds.queries import region_condition
+from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
+from sunshine.regions.models import Region
+
+PUBLISHED = State.PUBLISHED.value
+
+
+@dataclass
+class ProjectFilters:
+    region: Region | None = None
+    year: int | None = None
+    category: str | None = None
+    stage: str | None = None
+
+    def args(self, without: str = "") -> dict[str, Any]:
+        found = {"region": self.region.code if self.region else None, "year": self.year,
+                 "category": self.category, "stage": self.stage}
+        return {k: v for k, v in found.items() if v and k != without}
+
+
+def conditions(filters: ProjectFilters) -> list[ColumnElement[bool]]:
+    found = [Project.state == PUBLISHED, *region_condition(Project, filters.region)]
+    if filters.year:
+        found.append(Project.year == filters.year)
+    if filters.category:
+        found.append(Project.category == filters.category)
+    if filters.stage:
+        found.append(Project.stage == filters.stage)
+    return found
+
+
+def _cursor(project: Project) -> str:
+    return f"{project.year}_{project.id}"
+
+
+def _parse(text: str) -> tuple[int, int]:
+    year, _, number = text.partition("_")
+    return int(year), int(number)
+
+
+def _total_conditions(filters: ProjectFilters, province: str) -> list[ColumnElement[bool]]:
+    found = [ProjectTotal.region_code == (filters.region.code if filters.region else province)]
+    if filters.year:
+        found.append(ProjectTotal.year == filters.year)
+    if filters.category:
+        found.append(ProjectTotal.category == filters.category)
+    if filters.stage:
+        found.append(ProjectTotal.stage == filters.stage)
+    return found
+
+
+@dataclass
+class ProjectFigures:
+    projects: int = 0
+    budget: Decimal = Decimal(0)
+    funded: Decimal = Decimal(0)
+    spent: Decimal = Decimal(0)
+    households: int = 0
+    people: int = 0
+    poor_households: int = 0
+
+
+def figures(filters: ProjectFilters, province: str) -> ProjectFigures:
+    row = db.session.execute(select(
+        func.sum(ProjectTotal.projects), func.sum(ProjectTotal.budget),
+        func.sum(ProjectTotal.funded), func.sum(ProjectTotal.spent),
+        func.sum(ProjectTotal.households), func.sum(ProjectTotal.people),
+        func.sum(ProjectTotal.poor_households)).where(*_total_conditions(filters, province))).one()
+    return ProjectFigures(int(row[0] or 0), row[1] or Decimal(0), row[2] or Decimal(0),
+                          row[3] or Decimal(0), int(row[4] or 0), int(row[5] or 0),
+                          int(row[6] or 0))
+
+
+def by_stage(filters: ProjectFilters, province: str) -> dict[str, int]:
+    rows = db.session.execute(select(ProjectTotal.stage, func.sum(ProjectTotal.projects))
+                              .where(*_total_conditions(filters, province))
+                              .group_by(ProjectTotal.stage))
+    return {stage: int(n or 0) for stage, n in rows}
+
+
+def by_region(filters: ProjectFilters, region_codes: list[str]) -> dict[str, int]:
+    """Projects per child region (for the map and the region table)."""
+    if not region_codes:
+        return {}
+    rest = [c for c in _total_conditions(filters, "")[1:]]
+    rows = db.session.execute(select(ProjectTotal.region_code, func.sum(ProjectTotal.projects))
+                              .where(ProjectTotal.region_code.in_(region_codes), *rest)
+                              .group_by(ProjectTotal.region_code))
+    return {code: int(n or 0) for code, n in rows}
+
+
+def list_projects(filters: ProjectFilters, after: str | None, before: str | None, number: int,
+                  per_page: int, province: str) -> KeysetPage:
+    query = select(Project).where(*conditions(filters))
+    return keyset(query, Project.year, Project.id, _cursor, _parse, after, before, number,
+                  per_page, figures(filters, province).projects)
+
+
+def get_public(project_id: int) -> Project | None:
+    project = db.session.get(Project, project_id)
+    if project is None or project.state == State.DRAFT.value:
+        return None
+    return project
+
+
+def updates_of(project: Project) -> list[ProjectUpdate]:
+    return list(db.session.execute(select(ProjectUpdate).where(
+        ProjectUpdate.project_id == project.id, ProjectUpdate.state == PUBLISHED)
+        .order_by(ProjectUpdate.on.desc(), ProjectUpdate.id.desc())).scalars())
+
+
+def sources_of(project: Project) -> list[tuple[FundLine, Fund]]:
+    """The allocations that fund the project (its 资金来源), through their lines."""
+    return list(db.session.execute(select(FundLine, Fund).join(Fund, Fund.id == FundLine.fund_id)
+                                   .where(FundLine.project_id == project.id,
+                                          FundLine.state == PUBLISHED)
+                                   .order_by(FundLine.id)).tuples())
+
+
+def spending_of(project: Project, limit: int = 100) -> list[Spending]:
+    return list(db.session.execute(select(Spending).where(
+        Spending.project_id == project.id, Spending.state == PUBLISHED)
+        .order_by(Spending.paid_on.desc(), Spending.id.desc()).limit(limit)).scalars())
+
+
+def iter_projects(filters: ProjectFilters, batch: int = 1000) -> Iterator[Project]:
+    query = select(Project).where(*conditions(filters))
+    last: tuple[int, int] | None = None
+    while True:
+        page = query if last is None else query.where(tuple_(Project.year, Project.id)
+                                                      < tuple_(*last))
+        rows = list(db.session.execute(page.order_by(Project.year.desc(), Project.id.desc())
+                                       .limit(batch)).scalars())
+        if not rows:
+            return
+        yield from rows
+        last = (rows[-1].year, rows[-1].id)
+        db.session.expunge_all()

@@ -1,0 +1,205 @@
+"""Public pages of 项目公开: list with a map, one project with its timeline and QR code, CSV, API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from markupsafe import Markup
+
+from sunshine.extensions import db
+from sunshine.funds import charts, ledger
+from sunshine.funds.export import csv_response
+from sunshine.funds.money import money_text, percent
+from sunshine.funds.views import per_page_arg, region_arg, region_trail, year_arg
+from sunshine.projects import queries
+from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
+from sunshine.regions import services as regions
+from sunshine.web import page_arg
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+api_bp = Blueprint("projects_api", __name__, url_prefix="/api/v1")
+
+FIELD_LABELS = {"name": "项目名称", "category": "类别", "region_code": "地区代码", "year": "年度",
+                "budget": "预算", "implementing_unit": "实施单位", "responsible_role": "责任人职务",
+                "summary": "建设内容", "targets": "绩效目标", "mechanism": "带贫减贫机制",
+                "beneficiary_households": "受益户数", "beneficiary_people": "受益人数",
+                "beneficiary_poor_households": "受益贫困户数", "approved_on": "立项批复日期",
+                "planned_start": "计划开工", "planned_end": "计划完工", "actual_start": "实际开工",
+                "actual_end": "实际完工", "stage": "阶段", "stage_reason": "终止原因",
+                "state": "状态"}
+
+
+def filters_from_request() -> queries.ProjectFilters:
+    category = request.args.get("category")
+    stage = request.args.get("stage")
+    return queries.ProjectFilters(region=region_arg(), year=year_arg(),
+                                  category=category if category in CATEGORIES else None,
+                                  stage=stage if stage in ALL_STAGES else None)
+
+
+@bp.get("/")
+def index() -> str:
+    """项目公开: figures, a map of county centres, and the projects, with filters."""
+    filters = filters_from_request()
+    province = current_app.config["PROVINCE_CODE"]
+    shown, ancestors, children = region_trail(filters.region)
+    figures = queries.figures(filters, province)
+    stages = queries.by_stage(filters, province)
+    page = queries.list_projects(filters, request.args.get("after"), request.args.get("before"),
+                                 page_arg(), current_app.config["PAGE_SIZE"], province)
+    counts = queries.by_region(filters, [c.code for c in children])
+    project_map = Markup("")
+    if shown.level <= 2:
+        counties = regions.list_regions(level=3, within=shown.code if shown.level > 1 else None)
+        county_counts = queries.by_region(filters, [c.code for c in counties])
+        project_map = charts.county_map(
+            [{"name": c.name, "lon": c.longitude, "lat": c.latitude,
+              "value": county_counts.get(c.code, 0)} for c in counties],
+            f"{shown.name}各县扶贫项目分布（圆点越大项目越多）", "project-map")
+    from sunshine.funds.common import today
+
+    return render_template("projects/index.html", filters=filters, shown=shown,
+                           ancestors=ancestors, children=children, figures=figures,
+                           stages=stages, page=page, counts=counts, project_map=project_map,
+                           categories=CATEGORIES, all_stages=ALL_STAGES,
+                           years=list(range(today().year, 2013, -1)))
+
+
+def qr_svg(project: Project, size_class: str = "qr") -> Markup:
+    """A QR code of the project's public address, for the sign (公示牌) at the site."""
+    url = request.url_root.rstrip("/") + project.url
+    code = segno.make(url, error="m")
+    return Markup(code.svg_inline(scale=4, border=2, svgclass=size_class, omitsize=True,
+                                  title=f"二维码：{url}"))
+
+
+@bp.get("/<int:project_id>")
+def detail(project_id: int) -> str:
+    """One project: stages and timeline, budget against spending, beneficiaries, funding
+    sources, a QR code for the sign, and its public history."""
+    project = queries.get_public(project_id)
+    if project is None:
+        abort(404)
+    return render_template("projects/detail.html", project=project,
+                           ancestors=regions.ancestors_of(project.region),
+                           updates=queries.updates_of(project), sources=queries.sources_of(project),
+                           spending=queries.spending_of(project), stages=STAGES,
+                           progress=percent(project.spent, project.budget),
+                           history=ledger.history("project", project.id), labels=FIELD_LABELS,
+                           qr=qr_svg(project))
+
+
+@bp.get("/<int:project_id>/qr.svg")
+def qr(project_id: int) -> Response:
+    """The QR code alone, to print on the project sign."""
+    project = queries.get_public(project_id)
+    if project is None:
+        abort(404)
+    url = request.url_root.rstrip("/") + project.url
+    svg = segno.make(url, error="m").svg_inline(scale=10, border=4)
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + svg.replace(
+        "<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    return Response(body, mimetype="image/svg+xml")
+
+
+HEADER = ["编号", "项目名称", "类别", "阶段", "年度", "地区代码", "地区", "预算（元）", "已到位资金（元）",
+          "已支出（元）", "实施单位", "责任人职务", "受益户数", "受益人数", "受益贫困户数", "立项批复日期",
+          "计划开工", "计划完工", "实际开工", "实际完工", "带贫减贫机制", "版本", "网址"]
+
+
+@bp.get("/export.csv")
+def export() -> Response:
+    """The list as CSV with the page's filters, streamed."""
+    filters = filters_from_request()
+    root = request.url_root.rstrip("/")
+
+    def rows() -> Iterator[list[Any]]:
+        for p in queries.iter_projects(filters):
+            yield [p.id, p.name, p.category, p.stage, p.year, p.region_code, p.region.name,
+                   money_text(p.budget), money_text(p.funded), money_text(p.spent),
+                   p.implementing_unit, p.responsible_role, p.beneficiary_households,
+                   p.beneficiary_people, p.beneficiary_poor_households,
+                   *(d.isoformat() if d else "" for d in (p.approved_on, p.planned_start,
+                                                           p.planned_end, p.actual_start,
+                                                           p.actual_end)),
+                   p.mechanism, p.version, f"{root}{p.url}"]
+
+    return csv_response("projects", HEADER, rows)
+
+
+# --- JSON API ------------------------------------------------------------------------------------
+
+
+def project_item(project: Project) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    return {"id": project.id, "name": project.name, "category": project.category,
+            "stage": project.stage, "stage_reason": project.stage_reason or None,
+            "year": project.year,
+            "region": {"code": project.region_code, "name": project.region.name},
+            "budget": money_text(project.budget), "funded": money_text(project.funded),
+            "spent": money_text(project.spent), "implementing_unit": project.implementing_unit,
+            "responsible_role": project.responsible_role, "summary": project.summary,
+            "targets": project.targets, "mechanism": project.mechanism,
+            "beneficiaries": {"households": project.beneficiary_households,
+                              "people": project.beneficiary_people,
+                              "poor_households": project.beneficiary_poor_households},
+            "approved_on": iso(project.approved_on), "planned_start": iso(project.planned_start),
+            "planned_end": iso(project.planned_end), "actual_start": iso(project.actual_start),
+            "actual_end": iso(project.actual_end), "state": project.state,
+            "version": project.version, "url": request.url_root.rstrip("/") + project.url}
+
+
+@api_bp.get("/projects")
+def api_projects() -> Response:
+    """Published projects with the list page's filters."""
+    filters = filters_from_request()
+    per_page = per_page_arg(50)
+    page = queries.list_projects(filters, None, None, page_arg(), per_page,
+                                 current_app.config["PROVINCE_CODE"])
+    return jsonify(items=[project_item(p) for p in page.items], page=page.number,
+                   per_page=per_page, total=page.total)
+
+
+@api_bp.get("/projects/<int:project_id>")
+def api_project(project_id: int) -> Response:
+    project = queries.get_public(project_id)
+    if project is None:
+        abort(404)
+    item = project_item(project)
+    item["updates"] = [{"on": u.on.isoformat(), "stage": u.stage, "text": u.text}
+                       for u in queries.updates_of(project)]
+    item["sources"] = [{"fund_id": fund.id, "fund": fund.name,
+                        "document_number": fund.document_number,
+                        "amount": money_text(line.amount), "spent": money_text(line.spent)}
+                       for line, fund in queries.sources_of(project)]
+    item["spending"] = [{"id": s.id, "fund_id": s.fund_id, "amount": money_text(s.amount),
+                         "paid_on": s.paid_on.isoformat(), "payee": s.payee,
+                         "purpose": s.purpose} for s in queries.spending_of(project)]
+    item["history"] = [{"seq": v.seq, "version": v.version, "action": v.action,
+                        "reason": v.reason, "at": v.at, "hash": v.hash,
+                        "changes": [{"field": k, "from": a, "to": b} for k, a, b in v.changes]}
+                       for v in ledger.history("project", project.id)]
+    return jsonify(item)
+
+
+def sitemap_entries() -> list[tuple[str, Any]]:
+    from sqlalchemy import select
+
+    from sunshine.funds.models import State
+
+    rows = db.session.execute(select(Project.id, Project.updated_at).where(
+        Project.state == State.PUBLISHED.value).order_by(Project.id))
+    return [("/projects/", None), *((f"/projects/{pid}", updated) for pid, updated in rows)]
+
+
+@bp.record_once
+def _register(state: Any) -> None:
+    from sunshine.public.views import SITEMAP_SOURCES
+
+    if sitemap_entries not in SITEMAP_SOURCES:
+        SITEMAP_SOURCES.append(sitemap_entries)
