@@ -75,7 +75,7 @@ def make_cases(ctx: DemoContext) -> None:
     now = utcnow()
     first_county = ctx.counties[0]
     near = [v for v in ctx.villages if v.startswith(first_county[:6])]
-    total = max(80, min(240, ctx.households // 8))
+    total = max(80, min(160, ctx.households // 10))
     names, weights = zip(*PLANS, strict=True)
     first_code = ""
     for n in range(total):
