@@ -1,0 +1,84 @@
+"""Forms: the seller profile, a listing, photos, an inquiry, a reply, and staff steps.
+
+Validators check shape only; prices are parsed (and refused) by ``services.parse_price``.
+"""
+
+from __future__ import annotations
+
+from wtforms import (
+    DateField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from sunshine.forms import BaseForm, length, required
+from sunshine.market.models import CATEGORIES, LABELS, UNITS, SellerKind
+
+
+class SellerForm(BaseForm):
+    name = StringField("名称", validators=[required(), length(100)],
+                       description="合作社或企业的名称，农户可填“某某村某某家庭农场”等。")
+    kind = RadioField("类型", choices={k.value: k.label for k in SellerKind},
+                      validators=[required("请选择类型")])
+    county = SelectField("产地所在县（市、区）", choices={}, validate_choice=False)
+    village_code = SelectField("产地所在村（社区）", choices={}, validate_choice=False,
+                               description="先选县，再点“列出这个县的村”。")
+    licence = StringField("营业执照或许可证编号（有则填写）", validators=[length(200)])
+    poverty_link = TextAreaField("带贫机制", validators=[required("请说明如何带动贫困户"),
+                                                     length(2000)],
+                                 description="例如：吸纳贫困户务工、收购贫困户产品、入股分红。")
+    intro = TextAreaField("简介（可不填）", validators=[length(2000)])
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ListingForm(BaseForm):
+    name = StringField("产品名称", validators=[required(), length(100)])
+    category = SelectField("品类", choices={c: c for c in CATEGORIES},
+                           validators=[required("请选择品类")])
+    variety = StringField("品种（可不填）", validators=[length(100)])
+    spec = StringField("规格（可不填）", validators=[length(100)], description="例如：5 斤装、单果 200 克以上。")
+    unit = SelectField("计价单位", choices={u: u for u in UNITS}, validators=[required()])
+    price = StringField("价格（元/计价单位）", validators=[required("请填写价格")],
+                        description="数字，最多两位小数，例如 12.50。")
+    min_order = StringField("起订量", default="1", validators=[
+        required(), Regexp(r"^[0-9]{1,7}$", message="请填写整数")])
+    stock = StringField("库存或供应季节（可不填）", validators=[length(100)])
+    produced_on = DateField("采收或生产日期（可不填）", validators=[Optional()],
+                            render_kw={"type": "date"})
+    shelf_life = StringField("保质期（可不填）", validators=[length(50)])
+    origin_code = SelectField("产地（村）", choices={}, validate_choice=False,
+                              validators=[required("请选择产地")])
+    labels = MultiCheckbox("质量标识（可多选）", choices={x: x for x in LABELS},
+                           validators=[Optional()])
+    description_md = TextAreaField("产品介绍", validators=[length(10000)],
+                                   description="支持 Markdown。不要写身份证号、手机号、银行卡号。")
+
+
+class PhotoForm(BaseForm):
+    photos = MultipleFileField("上传照片", description="JPEG、PNG 或 WebP，每张不超过 5 MB。"
+                                                    "照片里的拍摄位置等信息会被自动删除。")
+
+
+class InquiryForm(BaseForm):
+    quantity = StringField("需要的数量", validators=[required("请填写数量"), length(50)])
+    contact = StringField("您的联系方式", validators=[required("请填写联系方式"), length(100)],
+                          description="电话、微信或邮箱，只有这个产品的卖家能看到。")
+    message = TextAreaField("留言（可不填）", validators=[length(2000)])
+
+
+class ReplyForm(BaseForm):
+    reply = TextAreaField("答复", validators=[required("请填写答复"), length(2000)])
+
+
+class ReasonForm(BaseForm):
+    reason = TextAreaField("原因", validators=[length(450)])

@@ -1,0 +1,244 @@
+"""The seller's own pages under /market/my/: profile, listings, photos, inquiries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from sunshine.accounts.models import Role
+from sunshine.accounts.permissions import PermissionDenied
+from sunshine.extensions import db
+from sunshine.forms import set_field_error
+from sunshine.guard import PersonalDataFound
+from sunshine.market import services
+from sunshine.market.forms import ListingForm, PhotoForm, ReplyForm, SellerForm
+from sunshine.market.models import Inquiry, Listing, ListingPhoto, ListingStatus, SellerKind
+from sunshine.market.photos import PhotoRejected
+from sunshine.regions import services as regions
+from sunshine.web import render_form_page
+
+bp = Blueprint("market_seller", __name__, url_prefix="/market/my")
+
+
+def seller_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            from sunshine.extensions import login_manager
+
+            return login_manager.unauthorized()
+        if current_user.role != Role.SELLER:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _own(listing_id: int) -> Listing:
+    listing = db.get_or_404(Listing, listing_id)
+    try:
+        services.own_listing(current_user, listing)
+    except PermissionDenied:
+        abort(403)
+    return listing
+
+
+@bp.get("/")
+@seller_required
+def home() -> str | Response:
+    """The seller's page: status, listings and inquiries."""
+    seller = services.seller_for(current_user)
+    if seller is None:
+        return redirect(url_for("market_seller.profile"))
+    return render_template("market/my/home.html", seller=seller,
+                           listings=services.seller_listings(seller),
+                           inquiries=services.inquiries_for(current_user))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@seller_required
+def profile() -> Response | tuple[str, int]:
+    """Register or edit the seller profile (a new area needs verifying again)."""
+    seller = services.seller_for(current_user)
+    form = SellerForm(obj=seller)
+    if request.method == "GET" and seller is not None:
+        form.kind.data = seller.kind.value
+        form.county.data = seller.county_code
+    county = form.county.data or (seller.county_code if seller else "")
+    form.county.choices = [("", "请选择")] + [(r.code, r.name) for r in
+                                                regions.list_regions(level=3)]
+    villages = regions.list_regions(level=5, within=county) if county else []
+    form.village_code.choices = [("", "请选择")] + [(v.code, v.name) for v in villages]
+    if request.form.get("action") == "pick":
+        return render_form_page("market/my/profile.html", 200, form=form, seller=seller)
+    if form.validate_on_submit():
+        fields = services.SellerFields(
+            name=form.name.data, kind=SellerKind(form.kind.data),
+            village_code=form.village_code.data or "", licence=form.licence.data or "",
+            poverty_link=form.poverty_link.data or "", intro=form.intro.data or "")
+        try:
+            services.save_seller(current_user, fields)
+        except services.MarketError as exc:
+            db.session.rollback()
+            set_field_error(getattr(form, exc.field or "name"), exc.message)
+        else:
+            flash("已保存。县扶贫办核实后，您的产品即可上架。", "success")
+            return redirect(url_for("market_seller.home"))
+    return render_form_page("market/my/profile.html", form=form, seller=seller)
+
+
+def _listing_form(listing: Listing | None) -> ListingForm:
+    form = ListingForm(obj=listing)
+    seller = services.seller_for(current_user)
+    villages = regions.list_regions(level=5, within=seller.county_code) if seller else []
+    form.origin_code.choices = [(v.code, regions.full_name(v)) for v in villages]
+    if request.method == "GET":
+        if listing is not None:
+            form.price.data = f"{listing.price:.2f}"
+            form.min_order.data = str(listing.min_order)
+            form.labels.data = listing.label_list
+        elif seller is not None:
+            form.origin_code.data = seller.village_code
+    return form
+
+
+def _fields(form: ListingForm) -> services.ListingFields:
+    return services.ListingFields(
+        name=form.name.data, category=form.category.data, unit=form.unit.data,
+        price=services.parse_price(form.price.data), origin_code=form.origin_code.data or "",
+        variety=form.variety.data or "", spec=form.spec.data or "",
+        min_order=int(form.min_order.data), stock=form.stock.data or "",
+        produced_on=form.produced_on.data, shelf_life=form.shelf_life.data or "",
+        labels=list(form.labels.data or []), description_md=form.description_md.data or "")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@seller_required
+def new() -> Response | tuple[str, int]:
+    if services.seller_for(current_user) is None:
+        flash("请先填写销售主体信息。", "info")
+        return redirect(url_for("market_seller.profile"))
+    return _edit(None)
+
+
+@bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
+@seller_required
+def edit(listing_id: int) -> Response | tuple[str, int]:
+    return _edit(_own(listing_id))
+
+
+def _edit(listing: Listing | None) -> Response | tuple[str, int]:
+    form = _listing_form(listing)
+    findings = None
+    if form.validate_on_submit():
+        try:
+            saved = services.save_listing(current_user, _fields(form), listing)
+        except services.MarketError as exc:
+            db.session.rollback()
+            set_field_error(getattr(form, exc.field or "name"), exc.message)
+        except PersonalDataFound as exc:
+            db.session.rollback()
+            set_field_error(form.description_md, exc.message)
+            findings = exc.findings
+        else:
+            flash("已保存", "success")
+            return redirect(url_for("market_seller.edit", listing_id=saved.id))
+    return render_form_page("market/my/edit.html", form=form, listing=listing,
+                            findings=findings, photo_form=PhotoForm())
+
+
+@bp.post("/<int:listing_id>/submit")
+@seller_required
+def submit(listing_id: int) -> Response | tuple[str, int]:
+    """Put a draft on sale (or into review)."""
+    listing = _own(listing_id)
+    try:
+        services.submit_listing(current_user, listing)
+    except PersonalDataFound as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("market_seller.edit", listing_id=listing.id)), 400  # type: ignore[return-value]
+    except services.MarketError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash("已上架" if listing.status == ListingStatus.ON_SALE else
+              "已提交，等待县扶贫办审核", "success")
+    return redirect(url_for("market_seller.home"))
+
+
+@bp.post("/<int:listing_id>/withdraw")
+@seller_required
+def withdraw(listing_id: int) -> Response:
+    listing = _own(listing_id)
+    try:
+        services.take_down(current_user, listing, request.form.get("reason", "")[:450])
+    except services.MarketError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash("已下架", "success")
+    return redirect(url_for("market_seller.home"))
+
+
+@bp.post("/<int:listing_id>/photos")
+@seller_required
+def upload(listing_id: int) -> Response | tuple[str, int]:
+    listing = _own(listing_id)
+    max_bytes = current_app.config.get("MARKET_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+    files = [f.stream.read(max_bytes + 1) for f in request.files.getlist("photos")
+             if f and f.filename]
+    if not files:
+        flash("请选择照片", "error")
+        return redirect(url_for("market_seller.edit", listing_id=listing.id))
+    try:
+        services.add_photos(current_user, listing, files)
+    except (PhotoRejected, services.MarketError) as exc:
+        db.session.rollback()
+        form = _listing_form(listing)
+        photo_form = PhotoForm()
+        set_field_error(photo_form.photos, exc.message)
+        return render_form_page("market/my/edit.html", 415 if isinstance(exc, PhotoRejected)
+                                else 400, form=form, listing=listing, findings=None,
+                                photo_form=photo_form)
+    flash("照片已上传", "success")
+    return redirect(url_for("market_seller.edit", listing_id=listing.id))
+
+
+@bp.post("/<int:listing_id>/photos/<int:photo_id>/delete")
+@seller_required
+def delete_photo(listing_id: int, photo_id: int) -> Response:
+    listing = _own(listing_id)
+    item = db.get_or_404(ListingPhoto, photo_id)
+    try:
+        services.remove_photo(current_user, listing, item)
+    except PermissionDenied:
+        abort(403)
+    flash("照片已删除", "success")
+    return redirect(url_for("market_seller.edit", listing_id=listing.id))
+
+
+@bp.route("/inquiries/<int:inquiry_id>", methods=["GET", "POST"])
+@seller_required
+def inquiry(inquiry_id: int) -> Response | tuple[str, int]:
+    """One inquiry with the buyer's contact, and the answer."""
+    item = db.get_or_404(Inquiry, inquiry_id)
+    seller = services.seller_for(current_user)
+    if seller is None or item.seller_id != seller.id:
+        abort(403)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            services.answer_inquiry(current_user, item, form.reply.data)
+        except services.MarketError as exc:
+            db.session.rollback()
+            set_field_error(form.reply, exc.message)
+        else:
+            flash("已答复", "success")
+            return redirect(url_for("market_seller.inquiry", inquiry_id=item.id))
+    return render_form_page("market/my/inquiry.html", inquiry=item, form=form)

@@ -1,0 +1,473 @@
+"""Sellers, listings and inquiries: the rules (verification gate, origin check, states, price
+flag, certification by staff only). Services commit; search is updated after the commit.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, func, select
+
+from sunshine.accounts.models import STAFF_ROLES, Role, User
+from sunshine.accounts.permissions import PermissionDenied, check_region
+from sunshine.admin.services import record
+from sunshine.database import utcnow
+from sunshine.extensions import db
+from sunshine.guard import check_publishable
+from sunshine.market import indexing, photos
+from sunshine.market.models import (
+    CATEGORIES, LABELS, UNITS, Inquiry, Listing, ListingPhoto, ListingStatus, Seller, SellerKind,
+    SellerStatus)
+from sunshine.regions import codes
+from sunshine.regions.models import Region
+
+__all__ = ["MarketError", "PermissionDenied"]
+
+#: Digits only (ASCII), at most 8 before the point and 2 after.
+_PRICE_RE = re.compile(r"[0-9]{1,8}(?:\.[0-9]{1,2})?")
+MAX_PRICE = Decimal("10000000")
+
+
+class MarketError(ValueError):
+    """A business rule refused the action; ``field`` names the form field to show it at."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def parse_price(text: str | None) -> Decimal:
+    """A price in yuan: plain digits with at most two decimals, above zero.
+
+    :raise MarketError: negative, zero, NaN, infinity, exponents, full-width digits, 3+ decimals.
+    """
+    value = (text or "").strip()
+    if not _PRICE_RE.fullmatch(value):
+        raise MarketError("请填写价格（元），如 12.50，最多两位小数", "price")
+    try:
+        price = Decimal(value)
+    except InvalidOperation:  # pragma: no cover  (the pattern admits only valid decimals)
+        raise MarketError("价格格式不正确", "price") from None
+    if price <= 0:
+        raise MarketError("价格必须大于 0", "price")
+    if price >= MAX_PRICE:
+        raise MarketError("价格太大", "price")
+    return price.quantize(Decimal("0.01"))
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.role in STAFF_ROLES
+
+
+# --- sellers -------------------------------------------------------------------------------
+
+
+@dataclass
+class SellerFields:
+    name: str
+    kind: SellerKind
+    village_code: str
+    licence: str = ""
+    poverty_link: str = ""
+    intro: str = ""
+
+
+def seller_for(user: Any) -> Seller | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Seller).where(Seller.user_id == user.id))
+
+
+def save_seller(user: User, fields: SellerFields) -> Seller:
+    """Create or update the user's seller profile; a changed area needs verifying again.
+
+    :raise MarketError: not a seller account, or the village is not a village.
+    :raise PermissionDenied: never for sellers; staff cannot have a seller profile.
+    """
+    if user.role != Role.SELLER:
+        raise PermissionDenied("only seller accounts have a seller profile")
+    village = db.session.get(Region, fields.village_code)
+    if village is None or village.level != 5:
+        raise MarketError("请选择产地所在的村（社区）", "village_code")
+    if not fields.name.strip():
+        raise MarketError("请填写名称", "name")
+    county = codes.ancestors_of(village.code)[2]
+    seller = seller_for(user)
+    if seller is None:
+        seller = Seller(user_id=user.id, status=SellerStatus.PENDING)
+        db.session.add(seller)
+    elif seller.village_code != village.code or seller.kind != fields.kind:
+        seller.status, seller.verified_at = SellerStatus.PENDING, None
+    seller.name, seller.kind = fields.name.strip(), fields.kind
+    seller.county_code, seller.village_code = county, village.code
+    seller.licence, seller.poverty_link = fields.licence.strip(), fields.poverty_link
+    seller.intro = fields.intro
+    db.session.flush()
+    record("market.seller_save", user, "market_seller", seller.id, county)
+    db.session.commit()
+    return seller
+
+
+def verify_seller(staff: User, seller: Seller, approve: bool, note: str = "") -> Seller:
+    """County staff (or those above) confirm or refuse a seller; approving releases listings
+    that waited for the verification.
+
+    :raise PermissionDenied: not staff, or the seller's county is outside the staff's region.
+    """
+    if not _is_staff(staff):
+        raise PermissionDenied("staff only")
+    check_region(staff, seller.county_code)
+    if not approve and not note.strip():
+        raise MarketError("请说明不通过的原因", "note")
+    seller.status = SellerStatus.VERIFIED if approve else SellerStatus.REJECTED
+    seller.verified_at = utcnow() if approve else None
+    seller.status_note = note.strip()[:500]
+    record("market.seller_verify" if approve else "market.seller_reject", staff,
+           "market_seller", seller.id, seller.county_code, note[:500])
+    db.session.commit()
+    return seller
+
+
+# --- listings ------------------------------------------------------------------------------
+
+
+@dataclass
+class ListingFields:
+    name: str
+    category: str
+    unit: str
+    price: Decimal
+    origin_code: str
+    variety: str = ""
+    spec: str = ""
+    min_order: int = 1
+    stock: str = ""
+    produced_on: date | None = None
+    shelf_life: str = ""
+    labels: list[str] = field(default_factory=list)
+    description_md: str = ""
+
+
+def own_listing(user: Any, listing: Listing) -> Seller:
+    """:raise PermissionDenied: the listing is not the user's."""
+    seller = seller_for(user)
+    if seller is None or listing.seller_id != seller.id:
+        raise PermissionDenied("not this seller's listing")
+    return seller
+
+
+def _check_origin(seller: Seller, origin_code: str) -> None:
+    origin = db.session.get(Region, origin_code)
+    if origin is None or origin.level != 5:
+        raise MarketError("请选择产地所在的村（社区）", "origin_code")
+    if not codes.in_subtree(origin.code, seller.county_code):
+        raise MarketError("产地必须在您经核实的县（区）范围内", "origin_code")
+
+
+def save_listing(user: User, fields: ListingFields, listing: Listing | None = None) -> Listing:
+    """Create or edit a listing; editing a listing on sale sends it back to review when the
+    text or price changed in a way that needs a look (price flag), otherwise keeps it on sale.
+
+    :raise MarketError: bad category, unit, label, price or origin.
+    :raise PermissionDenied: no seller profile, or someone else's listing.
+    """
+    seller = seller_for(user)
+    if seller is None:
+        raise PermissionDenied("no seller profile")
+    if listing is not None:
+        own_listing(user, listing)
+    if fields.category not in CATEGORIES:
+        raise MarketError("请选择品类", "category")
+    if fields.unit not in UNITS:
+        raise MarketError("请选择计价单位", "unit")
+    if any(label not in LABELS for label in fields.labels):
+        raise MarketError("请从列出的质量标识中选择", "labels")
+    if not 1 <= fields.min_order <= 1_000_000:
+        raise MarketError("起订量应为 1 到 1000000", "min_order")
+    _check_origin(seller, fields.origin_code)
+    if listing is None:
+        listing = Listing(seller_id=seller.id, status=ListingStatus.DRAFT)
+        db.session.add(listing)
+    for name in ("name", "category", "unit", "price", "origin_code", "variety", "spec",
+                 "min_order", "stock", "produced_on", "shelf_life", "description_md"):
+        setattr(listing, name, getattr(fields, name))
+    listing.labels = ",".join(label for label in LABELS if label in fields.labels)
+    if listing.status == ListingStatus.ON_SALE:
+        check_publishable(*_texts(listing))
+        if price_far_above_median(listing):
+            listing.status, listing.price_flagged = ListingStatus.PENDING, True
+    db.session.flush()
+    record("market.listing_save", user, "market_listing", listing.id, listing.origin_code)
+    db.session.commit()
+    indexing.reindex([listing])
+    return listing
+
+
+def _texts(listing: Listing) -> list[str]:
+    return [listing.name, listing.variety, listing.spec, listing.stock, listing.shelf_life,
+            listing.description_md]
+
+
+def price_far_above_median(listing: Listing) -> bool:
+    """True when the price is more than ``MARKET_PRICE_FLAG_RATIO`` times the median of the
+    category's listings on sale with the same unit (needs ``MARKET_PRICE_FLAG_MIN`` of them)."""
+    rows = db.session.execute(select(Listing.price).where(
+        Listing.category == listing.category, Listing.unit == listing.unit,
+        Listing.status == ListingStatus.ON_SALE, Listing.id != (listing.id or 0))).scalars()
+    prices = list(rows)
+    if len(prices) < current_app.config.get("MARKET_PRICE_FLAG_MIN", 3):
+        return False
+    median = Decimal(statistics.median(prices))
+    ratio = Decimal(str(current_app.config.get("MARKET_PRICE_FLAG_RATIO", 3)))
+    return listing.price > median * ratio
+
+
+def submit_listing(user: User, listing: Listing) -> Listing:
+    """草稿 (or 已下架) → 在售 for a verified seller, → 待审核 when the seller is not verified
+    yet or the price is flagged.
+
+    :raise PersonalDataFound: the text holds an ID, mobile or card number.
+    :raise MarketError: wrong state, or no photo.
+    """
+    own_listing(user, listing)
+    if listing.status not in (ListingStatus.DRAFT, ListingStatus.OFF):
+        raise MarketError("只有草稿或已下架的产品可以提交")
+    if listing.status == ListingStatus.OFF and listing.takedown_reason.startswith("[staff]"):
+        raise MarketError("这个产品被工作人员下架，请修改后联系县扶贫办")
+    check_publishable(*_texts(listing))
+    listing.price_flagged = price_far_above_median(listing)
+    if listing.seller.verified and not listing.price_flagged:
+        _go_live(listing)
+    else:
+        listing.status = ListingStatus.PENDING
+    listing.takedown_reason = ""
+    record("market.listing_submit", user, "market_listing", listing.id, listing.origin_code,
+           listing.status.value)
+    db.session.commit()
+    indexing.reindex([listing])
+    return listing
+
+
+def _go_live(listing: Listing) -> None:
+    listing.status = ListingStatus.ON_SALE
+    listing.published_at = listing.published_at or utcnow()
+
+
+def _check_staff(staff: Any, listing: Listing) -> None:
+    if not _is_staff(staff):
+        raise PermissionDenied("staff only")
+    check_region(staff, listing.seller.county_code)
+
+
+def approve_listing(staff: User, listing: Listing) -> Listing:
+    """待审核 → 在售 by staff of the seller's county.
+
+    :raise MarketError: not waiting for review, or the seller is not verified (the gate).
+    """
+    _check_staff(staff, listing)
+    if listing.status != ListingStatus.PENDING:
+        raise MarketError("只有待审核的产品可以通过")
+    if not listing.seller.verified:
+        raise MarketError("销售主体尚未核实，请先核实销售主体")
+    check_publishable(*_texts(listing))
+    _go_live(listing)
+    listing.price_flagged = False
+    record("market.listing_approve", staff, "market_listing", listing.id, listing.origin_code)
+    db.session.commit()
+    indexing.reindex([listing])
+    return listing
+
+
+def take_down(actor: User, listing: Listing, reason: str) -> Listing:
+    """→ 已下架, by the seller (reason optional) or by staff (reason required)."""
+    staff = _is_staff(actor)
+    if staff:
+        _check_staff(actor, listing)
+        if not reason.strip():
+            raise MarketError("请填写下架原因", "reason")
+    else:
+        own_listing(actor, listing)
+    if listing.status not in (ListingStatus.PENDING, ListingStatus.ON_SALE):
+        raise MarketError("这个产品不在售，也不在待审核")
+    listing.status = ListingStatus.OFF
+    text = reason.strip()[:450] or "销售主体自行下架"
+    listing.takedown_reason = f"[staff] {text}" if staff else text
+    record("market.listing_takedown", actor, "market_listing", listing.id, listing.origin_code,
+           text)
+    db.session.commit()
+    indexing.reindex([listing])
+    return listing
+
+
+def certify(staff: Any, listing: Listing, certified: bool) -> Listing:
+    """Set or clear the 扶贫产品 flag: staff of the seller's county only.
+
+    :raise PermissionDenied: sellers, the public and other counties' staff.
+    """
+    _check_staff(staff, listing)
+    if certified and not listing.seller.verified:
+        raise MarketError("销售主体尚未核实，不能认定为扶贫产品")
+    listing.certified = certified
+    record("market.listing_certify" if certified else "market.listing_uncertify", staff,
+           "market_listing", listing.id, listing.origin_code)
+    db.session.commit()
+    indexing.reindex([listing])
+    return listing
+
+
+def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[ListingPhoto]:
+    """Check every file first, then store them all (nothing stored when one is refused).
+
+    :raise PhotoRejected: a file is not a usable photo.
+    :raise MarketError: too many photos.
+    """
+    own_listing(user, listing)
+    config = current_app.config
+    limit = config.get("MARKET_MAX_PHOTOS", 6)
+    if len(listing.photos) + len(files) > limit:
+        raise MarketError(f"每个产品最多 {limit} 张照片", "photos")
+    cleaned = [photos.clean_photo(data, config.get("MARKET_PHOTO_MAX_BYTES", 5 * 1024 * 1024),
+                                  config.get("MARKET_PHOTO_MAX_PIXELS", 40_000_000))
+               for data in files]
+    stored = [photos.store(photo, config["UPLOAD_DIR"]) for photo in cleaned]
+    rows = [ListingPhoto(listing_id=listing.id, filename=s.filename, thumbnail=s.thumbnail,
+                         content_type=s.content_type, width=s.width, height=s.height)
+            for s in stored]
+    try:
+        db.session.add_all(rows)
+        record("market.photo_add", user, "market_listing", listing.id, listing.origin_code,
+               str(len(rows)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        photos.remove([n for s in stored for n in (s.filename, s.thumbnail)],
+                      config["UPLOAD_DIR"])
+        raise
+    return rows
+
+
+def remove_photo(user: User, listing: Listing, photo: ListingPhoto) -> None:
+    own_listing(user, listing)
+    if photo.listing_id != listing.id:
+        raise PermissionDenied("photo of another listing")
+    names = [photo.filename, photo.thumbnail]
+    db.session.delete(photo)
+    db.session.commit()
+    photos.remove(names, current_app.config["UPLOAD_DIR"])
+
+
+# --- inquiries -----------------------------------------------------------------------------
+
+
+def send_inquiry(listing: Listing, quantity: str, contact: str, message: str) -> Inquiry:
+    """A buyer's inquiry; it goes to the listing's seller only.
+
+    :raise MarketError: the listing is not on sale, or a field is empty or too long.
+    """
+    if listing.status != ListingStatus.ON_SALE:
+        raise MarketError("这个产品目前不在售")
+    if not quantity.strip() or len(quantity) > 50:
+        raise MarketError("请填写数量（50 字以内）", "quantity")
+    if not contact.strip() or len(contact) > 100:
+        raise MarketError("请填写联系方式（100 字以内）", "contact")
+    if len(message) > 2000:
+        raise MarketError("留言不能超过 2000 字", "message")
+    inquiry = Inquiry(listing_id=listing.id, seller_id=listing.seller_id, quantity=quantity,
+                      contact=contact, message=message)
+    db.session.add(inquiry)
+    db.session.commit()
+    return inquiry
+
+
+def inquiries_for(user: Any) -> list[Inquiry]:
+    seller = seller_for(user)
+    if seller is None:
+        return []
+    return list(db.session.execute(select(Inquiry).where(Inquiry.seller_id == seller.id)
+                                   .order_by(Inquiry.created_at.desc())).scalars())
+
+
+def answer_inquiry(user: User, inquiry: Inquiry, reply: str) -> Inquiry:
+    """:raise PermissionDenied: not the seller the inquiry went to."""
+    seller = seller_for(user)
+    if seller is None or inquiry.seller_id != seller.id:
+        raise PermissionDenied("not this seller's inquiry")
+    if not reply.strip() or len(reply) > 2000:
+        raise MarketError("请填写答复（2000 字以内）", "reply")
+    inquiry.reply, inquiry.replied_at = reply, utcnow()
+    db.session.commit()
+    return inquiry
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    category: str | None = None
+    county: str | None = None
+    label: str | None = None
+    certified: bool = False
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    sort: str = "new"  # new, price, price_desc
+    seller_id: int | None = None
+
+
+def public_query(filters: Filters) -> Select[tuple[Listing]]:
+    query = select(Listing).where(Listing.status == ListingStatus.ON_SALE)
+    if filters.category:
+        query = query.where(Listing.category == filters.category)
+    if filters.county:
+        lo, hi = codes.subtree_bounds(filters.county)
+        query = query.where(Listing.origin_code >= lo, Listing.origin_code <= hi)
+    if filters.label:
+        query = query.where(Listing.labels.contains(filters.label))
+    if filters.certified:
+        query = query.where(Listing.certified.is_(True))
+    if filters.min_price is not None:
+        query = query.where(Listing.price >= filters.min_price)
+    if filters.max_price is not None:
+        query = query.where(Listing.price <= filters.max_price)
+    if filters.seller_id is not None:
+        query = query.where(Listing.seller_id == filters.seller_id)
+    if filters.sort == "price":
+        return query.order_by(Listing.price, Listing.id)
+    if filters.sort == "price_desc":
+        return query.order_by(Listing.price.desc(), Listing.id)
+    return query.order_by(Listing.published_at.desc(), Listing.id.desc())
+
+
+def get_public(listing_id: int) -> Listing | None:
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.status != ListingStatus.ON_SALE:
+        return None
+    return listing
+
+
+def other_listings(listing: Listing, limit: int = 6) -> list[Listing]:
+    query = public_query(Filters(seller_id=listing.seller_id)).where(Listing.id != listing.id)
+    return list(db.session.execute(query.limit(limit)).scalars())
+
+
+def seller_listings(seller: Seller) -> list[Listing]:
+    return list(db.session.execute(select(Listing).where(Listing.seller_id == seller.id)
+                                   .order_by(Listing.id.desc())).scalars())
+
+
+def counties_with_listings() -> list[Region]:
+    county = func.substr(Listing.origin_code, 1, 6)
+    prefixes = set(db.session.execute(select(county).where(
+        Listing.status == ListingStatus.ON_SALE).distinct()).scalars())
+    wanted = [p + "000000" for p in prefixes]
+    if not wanted:
+        return []
+    return list(db.session.execute(select(Region).where(Region.code.in_(wanted))
+                                   .order_by(Region.code)).scalars())

@@ -1,0 +1,236 @@
+"""Public pages: /market/ (filters, sort, pages), /market/<id>, seller profiles, inquiries,
+photos, the CSV and the JSON API. No buyer's contact is read here except on the way in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from markupsafe import Markup
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+                   render_template, request, url_for)
+from werkzeug.wrappers import Response as BaseResponse
+
+from sunshine.extensions import db, limiter
+from sunshine.forms import set_field_error
+from sunshine.market import services
+from sunshine.market.export import csv_text
+from sunshine.market.forms import InquiryForm
+from sunshine.market.models import CATEGORIES, LABELS, Listing, ListingPhoto, Seller, SellerStatus
+from sunshine.market.photos import photo_dir
+from sunshine.markup import render_markdown, stored_html
+from sunshine.regions import codes
+from sunshine.web import page_arg, render_form_page
+
+bp = Blueprint("market", __name__, url_prefix="/market")
+api_bp = Blueprint("market_api", __name__, url_prefix="/api/v1")
+
+SORTS = {"new": "最新上架", "price": "价格从低到高", "price_desc": "价格从高到低"}
+
+
+def _price_arg(name: str) -> Decimal | None:
+    try:
+        return services.parse_price(request.args.get(name))
+    except services.MarketError:
+        return None
+
+
+def _filters() -> services.Filters:
+    args = request.args
+    county = args.get("county", "")
+    county = county if county.isdigit() and len(county) == 12 and \
+        codes.level_of(county) == 3 else None
+    return services.Filters(
+        category=args.get("category") if args.get("category") in CATEGORIES else None,
+        county=county, label=args.get("label") if args.get("label") in LABELS else None,
+        certified=args.get("certified") == "1", min_price=_price_arg("min_price"),
+        max_price=_price_arg("max_price"),
+        sort=args.get("sort") if args.get("sort") in SORTS else "new")
+
+
+def description_html(listing: Listing) -> Markup:
+    """The description through the one sanitizer."""
+    return stored_html(render_markdown(listing.description_md))
+
+
+@bp.get("/")
+def index() -> str:
+    """消费扶贫: products on sale with filters, sort and pages."""
+    filters = _filters()
+    page = db.paginate(services.public_query(filters), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("market/index.html", page=page, filters=filters,
+                           categories=CATEGORIES, labels=LABELS, sorts=SORTS,
+                           counties=services.counties_with_listings())
+
+
+@bp.get("/<int:listing_id>")
+def detail(listing_id: int) -> str:
+    """One product: photos, origin, seller, other products, the inquiry form."""
+    listing = services.get_public(listing_id) or abort(404)
+    return render_template("market/detail.html", listing=listing, form=InquiryForm(),
+                           others=services.other_listings(listing),
+                           description=description_html(listing))
+
+
+@bp.post("/<int:listing_id>/inquiry")
+@limiter.limit("20/hour")
+def inquiry(listing_id: int) -> BaseResponse | tuple[str, int]:
+    """Send an inquiry to the seller; only the seller sees the contact."""
+    listing = services.get_public(listing_id) or abort(404)
+    form = InquiryForm()
+    if form.validate_on_submit():
+        try:
+            services.send_inquiry(listing, form.quantity.data, form.contact.data,
+                                  form.message.data or "")
+        except services.MarketError as exc:
+            db.session.rollback()
+            set_field_error(getattr(form, exc.field or "message"), exc.message)
+        else:
+            flash("询价已发给卖家，卖家会通过您留下的联系方式联系您。", "success")
+            return redirect(url_for("market.detail", listing_id=listing.id))
+    return render_form_page("market/detail.html", listing=listing, form=form,
+                            others=services.other_listings(listing),
+                            description=description_html(listing))
+
+
+@bp.get("/sellers/<int:seller_id>")
+def seller(seller_id: int) -> str:
+    """A seller's public profile and products on sale."""
+    item = db.get_or_404(Seller, seller_id)
+    if item.status != SellerStatus.VERIFIED:
+        abort(404)
+    listings = db.session.execute(services.public_query(
+        services.Filters(seller_id=item.id)).limit(100)).scalars()
+    return render_template("market/seller.html", seller=item, listings=list(listings))
+
+
+@bp.get("/photos/<int:photo_id>/<kind>")
+def photo(photo_id: int, kind: str) -> Response:
+    """A photo (``full`` or ``thumb``) of a product on sale; the owner and staff see others."""
+    from sunshine.market.admin import can_see
+
+    item = db.get_or_404(ListingPhoto, photo_id)
+    listing = db.session.get(Listing, item.listing_id)
+    if kind not in ("full", "thumb") or listing is None or not can_see(listing):
+        abort(404)
+    name = item.filename if kind == "full" else item.thumbnail
+    path = photo_dir(current_app.config["UPLOAD_DIR"]) / Path(name).name
+    if not path.is_file():
+        abort(404)
+    response = Response(path.read_bytes(), mimetype=item.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+CSV_HEADER = ["编号", "产品名称", "品类", "品种", "规格", "计价单位", "价格（元）", "起订量",
+              "产地", "销售主体", "质量标识", "扶贫产品", "上架时间", "网址"]
+
+
+@bp.get("/export.csv")
+def export() -> Response:
+    """The list's products (with its filters) as CSV."""
+    rows = db.session.execute(services.public_query(_filters()).limit(10_000)).scalars()
+    root = request.url_root.rstrip("/")
+    body = csv_text(CSV_HEADER, ([
+        x.id, x.name, x.category, x.variety, x.spec, x.unit, f"{x.price:.2f}", x.min_order,
+        x.origin.name, x.seller.name, "、".join(x.label_list), "是" if x.certified else "否",
+        x.published_at.date().isoformat() if x.published_at else "", root + x.url]
+        for x in rows))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=market.csv"})
+
+
+# --- JSON API --------------------------------------------------------------------------------
+
+
+def api_item(listing: Listing) -> dict[str, object]:
+    root = request.url_root.rstrip("/")
+    return {
+        "id": listing.id, "name": listing.name, "category": listing.category,
+        "variety": listing.variety, "spec": listing.spec, "unit": listing.unit,
+        "price": f"{listing.price:.2f}", "min_order": listing.min_order,
+        "stock": listing.stock, "shelf_life": listing.shelf_life,
+        "produced_on": listing.produced_on.isoformat() if listing.produced_on else None,
+        "origin": {"code": listing.origin_code, "name": listing.origin.name},
+        "seller": {"id": listing.seller_id, "name": listing.seller.name,
+                   "kind": listing.seller.kind.label},
+        "labels": listing.label_list, "certified": listing.certified,
+        "published": listing.published_at.isoformat() if listing.published_at else None,
+        "photos": [f"{root}/market/photos/{p.id}/full" for p in listing.photos],
+        "url": root + listing.url,
+    }
+
+
+@api_bp.get("/products")
+def api_products() -> Response:
+    raw = request.args.get("per_page", "50")
+    per_page = max(1, min(int(raw), 100)) if raw.isdigit() else 50
+    page = db.paginate(services.public_query(_filters()), page=page_arg(), per_page=per_page,
+                       error_out=False)
+    return jsonify(items=[api_item(x) for x in page.items], page=page.page, per_page=per_page,
+                   total=page.total)
+
+
+@api_bp.get("/products/<int:listing_id>")
+def api_product(listing_id: int) -> tuple[Response, int] | Response:
+    listing = services.get_public(listing_id)
+    if listing is None:
+        return jsonify(error="没有这个产品"), 404
+    item = api_item(listing)
+    item["description_html"] = str(render_markdown(listing.description_md))
+    return jsonify(item)
+
+
+def sitemap_entries() -> list[tuple[str, datetime | None]]:
+    from sqlalchemy import select
+
+    from sunshine.market.models import ListingStatus
+
+    rows = db.session.execute(select(Listing).where(Listing.status == ListingStatus.ON_SALE))
+    entries: list[tuple[str, datetime | None]] = [("/market/", None)]
+    sellers: set[int] = set()
+    for listing in rows.scalars():
+        entries.append((listing.url, listing.updated_at))
+        sellers.add(listing.seller_id)
+    entries += [(f"/market/sellers/{s}", None) for s in sorted(sellers)]
+    return entries
+
+
+PRODUCT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "category": {"type": "string"},
+    "unit": {"type": "string"},
+    "price": {"type": "string", "pattern": "^[0-9]+\\.[0-9]{2}$", "description": "元"},
+    "origin": {"type": "object"}, "seller": {"type": "object"},
+    "labels": {"type": "array", "items": {"type": "string"}}, "certified": {"type": "boolean"},
+    "url": {"type": "string"}}}
+
+
+def _register() -> None:
+    """The sitemap entries and the API description of this feature."""
+    from sunshine.api.openapi import ERROR, PATHS
+    from sunshine.public.views import SITEMAP_SOURCES
+
+    if sitemap_entries not in SITEMAP_SOURCES:
+        SITEMAP_SOURCES.append(sitemap_entries)
+    query = [{"name": n, "in": "query", "schema": {"type": t}} for n, t in [
+        ("category", "string"), ("county", "string"), ("label", "string"),
+        ("certified", "string"), ("min_price", "string"), ("max_price", "string"),
+        ("sort", "string"), ("page", "integer"), ("per_page", "integer")]]
+    PATHS["/api/v1/products"] = {"get": {
+        "summary": "消费扶贫：在售农产品", "parameters": query,
+        "responses": {"200": {"description": "产品列表", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {
+                "items": {"type": "array", "items": PRODUCT}, "page": {"type": "integer"},
+                "per_page": {"type": "integer"}, "total": {"type": "integer"}}}}}}}}}
+    PATHS["/api/v1/products/{id}"] = {"get": {
+        "summary": "一个在售农产品",
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "产品", "content": {"application/json": {
+            "schema": PRODUCT}}}, "404": ERROR}}}
+
+
+_register()
