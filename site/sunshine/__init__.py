@@ -71,6 +71,9 @@ def _import_models() -> None:
     import sunshine.funds.indexing  # noqa: F401  (registers the search source)
     import sunshine.funds.models  # noqa: F401
     import sunshine.funds.records  # noqa: F401  (registers the public record's types)
+    import sunshine.market.demo  # noqa: F401  (registers the demo step)
+    import sunshine.market.indexing  # noqa: F401  (registers the search source)
+    import sunshine.market.models  # noqa: F401
     import sunshine.projects.importing  # noqa: F401
     import sunshine.projects.indexing  # noqa: F401
     import sunshine.projects.models  # noqa: F401
@@ -89,6 +92,9 @@ def register_blueprints(app: Flask) -> None:
     from sunshine.content import views as content_views
     from sunshine.funds import admin as funds_admin
     from sunshine.funds import views as funds_views
+    from sunshine.market import admin as market_admin
+    from sunshine.market import sellers as market_sellers
+    from sunshine.market import views as market_views
     from sunshine.projects import admin as projects_admin
     from sunshine.projects import views as projects_views
     from sunshine.public import bp as public_bp
@@ -100,7 +106,8 @@ def register_blueprints(app: Flask) -> None:
                       content_views.policies_bp, content_views.feeds_bp, content_views.api_bp,
                       content_admin.bp, complaints_views.bp, complaints_views.api_bp,
                       complaints_admin.bp, funds_views.bp, funds_views.api_bp, funds_admin.bp,
-                      projects_views.bp, projects_views.api_bp, projects_admin.bp):
+                      projects_views.bp, projects_views.api_bp, projects_admin.bp,
+                      market_views.bp, market_views.api_bp, market_sellers.bp, market_admin.bp):
         app.register_blueprint(blueprint)
 
 

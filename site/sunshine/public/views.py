@@ -16,7 +16,6 @@ from sunshine.regions import services as regions
 PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "/notices/": ("公示公告", "贫困户识别、退出、项目和资金公示，公示期内可提出异议。"),
     "/help/": ("爱心帮扶", "经核实的困难群众微心愿，爱心人士可认领。"),
-    "/market/": ("消费扶贫", "贫困地区农产品信息，买家可直接联系卖家。"),
 }
 
 
@@ -27,6 +26,7 @@ MODULES = [
     ("/stats/", "扶贫数据", "全省到村的统计数据，个人信息一律不公开。"),
     ("/funds/", "资金公开", "扶贫资金的下达、支出和结余，按年度、地区和来源汇总。"),
     ("/projects/", "项目公开", "扶贫项目的申报、审批、实施、完工和验收全过程。"),
+    ("/market/", "消费扶贫", "贫困地区的农产品，买家可直接向卖家询价。"),
     *[(path, title, about) for path, (title, about) in PLACEHOLDERS.items()],
     ("/complaints/new", "投诉举报", "投诉、举报、意见建议和满意度评价，可匿名，凭查询码跟踪办理。"),
 ]
