@@ -1,0 +1,54 @@
+"""Public pages, QR code, map, CSV and API of 项目公开."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from tests.funds.conftest import COUNTY, Setup, make_project
+
+
+def test_projects_page_has_filters_figures_a_map_and_an_empty_state(client, funded: Setup) -> None:
+    page = client.get("/projects/").get_data(as_text=True)
+    assert "项目公开：广西壮族自治区" in page and funded.project.name in page
+    assert '<svg class="map"' in page and "兴宁区：1 个" in page
+    assert "受益户数" in page and "40 户" in page
+    county = client.get(f"/projects/?region={COUNTY}&category=基础设施&stage=申报").get_data(True)
+    assert funded.project.name in county and "兴宁区" in county
+    assert "没有符合条件的项目" in client.get("/projects/?stage=验收").get_data(as_text=True)
+    for junk in ("?stage=<x>", "?category=1&year=abc", "?after=x_y", "?region=1"):
+        assert client.get("/projects/" + junk).status_code == 200, junk
+
+
+def test_project_page_shows_timeline_budget_sources_and_a_qr_code(client, funded: Setup) -> None:
+    from sunshine.projects import services
+
+    services.add_update(None, funded.project, date(2020, 5, 2), "县里批复立项", "审批")
+    page = client.get(f"/projects/{funded.project.id}").get_data(as_text=True)
+    assert 'aria-current="step">审批' in page and "县里批复立项" in page
+    assert "300,000.00 元" in page and funded.fund.name in page
+    assert '<svg viewBox="0 0' in page and 'class="qr"' in page and "二维码" in page
+    assert "第 2 版 · 进度更新" in page
+    qr = client.get(f"/projects/{funded.project.id}/qr.svg")
+    assert qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+    assert client.get("/projects/99999").status_code == 404
+    draft = make_project(publish=False, name="草稿项目")
+    assert client.get(f"/projects/{draft.id}").status_code == 404
+    assert client.get(f"/projects/{draft.id}/qr.svg").status_code == 404
+
+
+def test_projects_csv_and_api(client, funded: Setup) -> None:
+    make_project(name="=cmd|' /C calc'!A0", region_code="450103101201")
+    response = client.get(f"/projects/export.csv?region={COUNTY}")
+    assert response.is_streamed and response.get_data().startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][1] == funded.project.name and rows[1][7] == "300000.00"
+    everything = client.get("/projects/export.csv").get_data().decode("utf-8-sig")
+    assert "'=cmd" in everything
+    data = client.get(f"/api/v1/projects?region={COUNTY}").get_json()
+    assert data["total"] == 1 and data["items"][0]["budget"] == "300000.00"
+    assert data["items"][0]["approved_on"] == "2020-04-01"
+    detail = client.get(f"/api/v1/projects/{funded.project.id}").get_json()
+    assert detail["sources"][0]["fund_id"] == funded.fund.id
+    assert detail["beneficiaries"] == {"households": 40, "people": 160, "poor_households": 12}
