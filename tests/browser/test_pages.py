@@ -38,6 +38,8 @@ PUBLIC_PAGES: list[tuple[str, str, int]] = [
     ("complaints-answers", "/complaints/answers/", 200),
     ("help", "/help/", 200),
     ("market", "/market/", 200),
+    ("market-listing", "/market/1", 200),
+    ("market-seller", "/market/sellers/1", 200),
     ("search", "/search?q=%E5%8D%97%E5%AE%81", 200),  # 南宁
     ("login", "/login", 200),
     ("register", "/register", 200),
@@ -51,6 +53,8 @@ ADMIN_PAGES: list[tuple[str, str, int]] = [
     ("admin-regions", "/admin/regions/", 200),
     ("admin-complaints", "/admin/complaints/", 200),
     ("admin-complaint", "/admin/complaints/1", 200),
+    ("admin-market", "/admin/market/", 200),
+    ("admin-market-listing", "/admin/market/listings/1", 200),
 ]
 
 WIDTHS = [1280, 360]
