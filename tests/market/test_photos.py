@@ -77,3 +77,10 @@ def test_upload_view_refuses_html_renamed_jpg_with_415(client_for, users, verifi
     served = coop.get(f"/market/photos/{row.id}/full")
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_decoding(app, users, verified):
+    listing = make_listing(users["seller"])
+    app.config["MARKET_PHOTO_MAX_BYTES"] = 1024 * 1024
+    with pytest.raises(PhotoRejected, match="MB"):
+        services.add_photos(users["seller"], listing, [b"\xff\xd8" + b"0" * (2 * 1024 * 1024)])
