@@ -23,9 +23,9 @@ def bar_chart(rows: list[tuple[str, Decimal, Decimal]], title: str, chart_id: st
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{chart_id}-t">{escape(title)}</title>',
-             f'<desc id="{chart_id}-d">' + escape("；".join(
+             f'<desc id="{chart_id}-d">' + str(escape("；".join(
                  f"{label}：{first} {money_text(a / 10000)} 万元，{second} {money_text(s / 10000)} 万元"
-                 for label, a, s in rows)) + "</desc>"]
+                 for label, a, s in rows))) + "</desc>"]
     plot = height - bottom - top
     for step in range(5):
         y = top + plot - plot * step / 4

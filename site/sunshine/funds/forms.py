@@ -37,8 +37,7 @@ def year_field(label: str = "年度") -> StringField:
 
 def date_field(label: str, optional: bool = False) -> DateField:
     validators = [Optional()] if optional else [required(f"请填写{label}（例如 2024-06-01）")]
-    return DateField(label, validators=validators, description=DATE_HINT,
-                     render_kw={"placeholder": "2024-06-01"})
+    return DateField(label, validators=validators, description=DATE_HINT)
 
 
 REGION = [required("请填写区划代码"), Regexp(r"(?a)^[0-9]{12}$", message="区划代码应为 12 位半角数字")]
@@ -51,9 +50,9 @@ class FundForm(BaseForm):
                                   description="例如 桂财农〔2020〕12号")
     issuer = StringField("下达单位", validators=[required("请填写下达单位"), length(100)])
     source_level = SelectField("资金来源层级", choices={v: v for v in SOURCE_LEVELS},
-                               validators=[required()])
+                               validators=[])
     fund_type = SelectField("资金类型", choices={v: v for v in FUND_TYPES},
-                            validators=[required()])
+                            validators=[])
     amount = AmountField("下达金额（元）", validators=[required("请填写金额")],
                          description="半角数字，最多两位小数，例如 1250000.00")
     region_code = StringField("接收地区代码", validators=REGION,

@@ -14,8 +14,7 @@ COUNT = [Optional(), Regexp(r"(?a)^[0-9]{1,8}$", message="应为半角数字（�
 
 class ProjectForm(BaseForm):
     name = StringField("项目名称", validators=[required("请填写项目名称"), length(200)])
-    category = SelectField("项目类别", choices={c: c for c in CATEGORIES},
-                           validators=[required()])
+    category = SelectField("项目类别", choices={c: c for c in CATEGORIES})
     region_code = StringField("所在地区代码", validators=REGION,
                               description="12 位区划代码，可以到村。")
     year = year_field("项目年度")
@@ -42,6 +41,6 @@ class ProjectForm(BaseForm):
 
 class ProgressForm(BaseForm):
     on = date_field("进展日期")
-    stage = SelectField("阶段", choices={s: s for s in ALL_STAGES}, validators=[required()])
+    stage = SelectField("阶段", choices={s: s for s in ALL_STAGES})
     text = TextAreaField("进展说明", validators=[required("请填写进展说明"), length(1000)])
     reason = StringField("终止原因", validators=[length(300)], description="项目终止时必填。")
