@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from sunshine.accounts.models import User
 from sunshine.admin.models import AuditEntry
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
 from sunshine.market import services
-from sunshine.market.models import Listing, ListingStatus, SellerStatus
+from sunshine.market.models import ListingStatus, SellerKind, SellerStatus
+from sunshine.regions.models import Region
 from sqlalchemy import select
 from tests.market.conftest import VILLAGE, make_listing, make_seller
 
@@ -66,8 +66,7 @@ def test_another_countys_staff_cannot_verify_approve_or_certify(users):
 
 def test_origin_must_be_in_the_sellers_county(users, verified, regions):
     other_village = "450103101201"
-    assert db.session.get(__import__("sunshine.regions.models", fromlist=["Region"]).Region,
-                          other_village) is not None
+    assert db.session.get(Region, other_village) is not None
     with pytest.raises(services.MarketError) as exc:
         make_listing(users["seller"], origin_code=other_village)
     assert exc.value.field == "origin_code"
@@ -164,3 +163,9 @@ def test_public_query_filters(users, verified):
     assert names(sort="price") == ["沃柑", "茶"]
     assert names(county="450103000000") == []
     assert set(names(county="450102000000")) == {"茶", "沃柑"}
+
+
+def test_a_seller_profile_with_a_mobile_number_is_refused(users, regions):
+    with pytest.raises(PersonalDataFound):
+        services.save_seller(users["seller"], services.SellerFields(
+            name="合作社", kind=SellerKind.COOPERATIVE, village_code=VILLAGE, poverty_link="联系 13912345678"))

@@ -86,6 +86,9 @@ def profile() -> Response | tuple[str, int]:
         except services.MarketError as exc:
             db.session.rollback()
             set_field_error(getattr(form, exc.field or "name"), exc.message)
+        except PersonalDataFound as exc:
+            db.session.rollback()
+            set_field_error(form.poverty_link, exc.message)
         else:
             flash("已保存。县扶贫办核实后，您的产品即可上架。", "success")
             return redirect(url_for("market_seller.home"))
@@ -162,7 +165,7 @@ def submit(listing_id: int) -> Response | tuple[str, int]:
     except PersonalDataFound as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return redirect(url_for("market_seller.edit", listing_id=listing.id)), 400  # type: ignore[return-value]
+        return redirect(url_for("market_seller.edit", listing_id=listing.id))
     except services.MarketError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -98,6 +98,8 @@ def save_seller(user: User, fields: SellerFields) -> Seller:
         raise MarketError("请选择产地所在的村（社区）", "village_code")
     if not fields.name.strip():
         raise MarketError("请填写名称", "name")
+    # The profile is public once verified: no ID, mobile or card numbers in it.
+    check_publishable(fields.name, fields.licence, fields.poverty_link, fields.intro)
     county = codes.ancestors_of(village.code)[2]
     seller = seller_for(user)
     if seller is None:
