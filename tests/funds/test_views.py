@@ -211,3 +211,18 @@ def _scans(client, path: str) -> list[str]:
                 if re.match(rf"SCAN ({'|'.join(BIG_TABLES)})\b", detail):
                     scans.append(f"{path}: {detail}  ←  {statement[:160]}")
     return scans
+
+
+def test_cached_pages_show_every_change_at_once(client, app, funded: Setup) -> None:
+    from sunshine.funds import ledger as chain
+
+    first = client.get("/funds/").get_data(as_text=True)
+    assert client.get("/funds/").get_data(as_text=True) == first  # served from the cache
+    version = chain.changes()
+    later = make_fund(name="刚公开的第二批资金", document_number="桂财农〔2020〕77号")
+    assert chain.changes() > version
+    assert later.name in client.get("/funds/").get_data(as_text=True)
+    make_fund(publish=False, document_number="草稿")  # a draft moves the counter too
+    assert chain.changes() > version + 2
+    logged_out_page = client.get(f"/projects/?region={COUNTY}").get_data(as_text=True)
+    assert funded.project.name in logged_out_page and "登录" in logged_out_page

@@ -143,6 +143,8 @@ def publish(batch: Batch) -> dict[str, int]:
                                spending_data(SimpleNamespace(**s))) for s in batch.spendings]
     pending += project_pending(batch, updates=True)
     ledger.append_many(pending, now)
+    if batch.drafts and not pending:
+        ledger.touch()
 
     rollup.bulk(FundTotal, (({"year": f["year"], "source_level": f["source_level"],
                               "fund_type": f["fund_type"]}, f["region_code"],

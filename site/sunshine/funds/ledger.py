@@ -84,10 +84,11 @@ def _lock_head(count: int) -> tuple[int, str]:
     """Take the chain's write lock and reserve ``count`` numbers; returns the last used number
     and hash. The UPDATE comes first: PostgreSQL locks the row, SQLite takes its write lock."""
     result = db.session.execute(update(LedgerHead).where(LedgerHead.id == 1)
-                                .values(seq=LedgerHead.seq + count)
+                                .values(seq=LedgerHead.seq + count,
+                                        changes=LedgerHead.changes + 1)
                                 .execution_options(synchronize_session=False))
     if result.rowcount == 0:  # the very first entry of a new database
-        db.session.execute(insert(LedgerHead).values(id=1, seq=count, hash=GENESIS))
+        db.session.execute(insert(LedgerHead).values(id=1, seq=count, hash=GENESIS, changes=1))
     seq, head = db.session.execute(select(LedgerHead.seq, LedgerHead.hash)
                                    .where(LedgerHead.id == 1)).one()
     return seq - count, head
@@ -120,6 +121,24 @@ def append_many(items: list[Pending], at: datetime | None = None) -> list[dict[s
 
 def append(item: Pending, at: datetime | None = None) -> dict[str, Any]:
     return append_many([item], at)[0]
+
+
+def touch() -> None:
+    """Count a change that is not in the chain (a draft), so that cached pages refresh."""
+    result = db.session.execute(update(LedgerHead).where(LedgerHead.id == 1)
+                                .values(changes=LedgerHead.changes + 1)
+                                .execution_options(synchronize_session=False))
+    if result.rowcount == 0:
+        db.session.execute(insert(LedgerHead).values(id=1, seq=0, hash=GENESIS, changes=1))
+
+
+def changes() -> int:
+    """The number of writes to funds and projects so far: the version of every public page.
+
+    Read on a connection of its own, outside the ORM: it is the one query of a cached page.
+    """
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT changes FROM ledger_head WHERE id = 1").scalar() or 0
 
 
 def head() -> tuple[int, str]:

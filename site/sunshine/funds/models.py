@@ -209,13 +209,18 @@ class LedgerEntry(db.Model):  # type: ignore[name-defined,misc]
 
 
 class LedgerHead(db.Model):  # type: ignore[name-defined,misc]
-    """The newest entry's number and hash: one row, locked by every writer of the chain."""
+    """The newest entry's number and hash: one row, locked by every writer of the chain.
+
+    ``changes`` counts every write to funds and projects, drafts included: public pages are
+    cached per process under this number, so a change anywhere shows at once everywhere.
+    """
 
     __tablename__ = "ledger_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AppendOnly(RuntimeError):

@@ -116,6 +116,7 @@ def create_fund(actor: Any, fields: FundFields) -> Fund:
     _apply(fund, fields)
     db.session.add(fund)
     db.session.flush()
+    ledger.touch()
     record("fund_created", actor, "fund", fund.id, fund.region_code, fund.name)
     db.session.commit()
     return fund
@@ -128,6 +129,7 @@ def update_draft(actor: Any, fund: Fund, fields: FundFields) -> Fund:
     validate_fund(fields)
     in_scope(actor, fields.region_code)
     _apply(fund, fields)
+    ledger.touch()
     record("fund_updated", actor, "fund", fund.id, fund.region_code, fund.name)
     db.session.commit()
     return fund

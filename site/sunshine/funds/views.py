@@ -8,7 +8,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from sunshine.extensions import db
+from markupsafe import Markup
+
 from sunshine.funds import charts, ledger, queries
+from sunshine.funds.cache import cached_page
 from sunshine.funds.common import today
 from sunshine.funds.export import csv_response, streamed
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
@@ -60,6 +63,10 @@ def region_trail(region: Region | None) -> tuple[Region, list[Region], list[Regi
 @bp.get("/")
 def index() -> str:
     """资金公开: totals by year, level, type and region, a chart, and the allocations."""
+    return cached_page("funds.index", _index_body)
+
+
+def _index_body() -> tuple[str, Markup]:
     filters = filters_from_request()
     shown, ancestors, children = region_trail(filters.region)
     summary = queries.summary(filters, children, current_app.config["PROVINCE_CODE"])
@@ -70,10 +77,12 @@ def index() -> str:
     rate = None
     if shown.level == 3:
         rate = queries.timeliness(Fund, today(), shown.code).get(shown.code)
-    return render_template("funds/index.html", filters=filters, shown=shown,
+    body = render_template("funds/_index_body.html", filters=filters, shown=shown,
                            ancestors=ancestors, children=children, summary=summary, page=page,
                            chart=chart, rate=rate, levels=SOURCE_LEVELS, types=FUND_TYPES,
                            years=list(range(today().year, 2013, -1)))
+    title = "资金公开" + (f" · {shown.name}" if filters.region else "")
+    return title, Markup(body)
 
 
 @bp.get("/<int:fund_id>")

@@ -134,6 +134,7 @@ def create_project(actor: Any, fields: ProjectFields) -> Project:
     _apply(project, fields)
     db.session.add(project)
     db.session.flush()
+    ledger.touch()
     record("project_created", actor, "project", project.id, project.region_code, project.name)
     db.session.commit()
     return project
@@ -147,6 +148,7 @@ def update_draft(actor: Any, project: Project, fields: ProjectFields) -> Project
     in_scope(actor, fields.region_code)
     _apply(project, fields)
     project.stage = fields.stage
+    ledger.touch()
     record("project_updated", actor, "project", project.id, project.region_code, project.name)
     db.session.commit()
     return project

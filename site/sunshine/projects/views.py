@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from sunshine.extensions import db
 from sunshine.funds import charts, ledger
+from sunshine.funds.cache import cached_page
 from sunshine.funds.export import csv_response
 from sunshine.funds.money import money_text, percent
 from sunshine.funds.views import per_page_arg, region_arg, region_trail, year_arg
@@ -43,6 +44,10 @@ def filters_from_request() -> queries.ProjectFilters:
 @bp.get("/")
 def index() -> str:
     """项目公开: figures, a map of county centres, and the projects, with filters."""
+    return cached_page("projects.index", _index_body)
+
+
+def _index_body() -> tuple[str, Markup]:
     filters = filters_from_request()
     province = current_app.config["PROVINCE_CODE"]
     shown, ancestors, children = region_trail(filters.region)
@@ -61,11 +66,13 @@ def index() -> str:
             f"{shown.name}各县扶贫项目分布（圆点越大项目越多）", "project-map")
     from sunshine.funds.common import today
 
-    return render_template("projects/index.html", filters=filters, shown=shown,
+    body = render_template("projects/_index_body.html", filters=filters, shown=shown,
                            ancestors=ancestors, children=children, figures=figures,
                            stages=stages, page=page, counts=counts, project_map=project_map,
                            categories=CATEGORIES, all_stages=ALL_STAGES,
                            years=list(range(today().year, 2013, -1)))
+    title = "项目公开" + (f" · {shown.name}" if filters.region else "")
+    return title, Markup(body)
 
 
 def qr_svg(project: Project, size_class: str = "qr") -> Markup:
