@@ -9,7 +9,6 @@ import re
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import event
 
 from sunshine.extensions import db

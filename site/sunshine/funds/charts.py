@@ -42,7 +42,7 @@ def bar_chart(rows: list[tuple[str, Decimal, Decimal]], title: str, chart_id: st
                          f'width="{bar - 2:.1f}" height="{h:.1f}" class="{css}"/>')
         parts.append(f'<text x="{x:.1f}" y="{height - 8}" class="axis" text-anchor="middle">'
                      f'{escape(label)}</text>')
-    parts.append(f'<text x="4" y="12" class="axis">万元</text></svg>')
+    parts.append('<text x="4" y="12" class="axis">万元</text></svg>')
     return Markup("".join(parts))
 
 
