@@ -52,3 +52,40 @@ def test_projects_csv_and_api(client, funded: Setup) -> None:
     detail = client.get(f"/api/v1/projects/{funded.project.id}").get_json()
     assert detail["sources"][0]["fund_id"] == funded.fund.id
     assert detail["beneficiaries"] == {"households": 40, "people": 160, "poor_households": 12}
+
+
+def test_progress_photos_are_cleaned_chained_and_served(app, client, funded: Setup,
+                                                        staff) -> None:
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    from sunshine.funds import ledger
+
+
+    picture = Image.new("RGB", (64, 48), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010E] = "secret-gps-place"
+    raw = io.BytesIO()
+    picture.save(raw, "JPEG", exif=exif.tobytes())
+    assert b"secret-gps-place" in raw.getvalue()
+    staff_client = app.test_client()
+    staff_client.post("/login", data={"login": "staff-xn", "password": "correct-horse-battery-9"})
+    url = f"/admin/projects/{funded.project.id}"
+    bad = staff_client.post(url, data={"on": "2020-05-02", "stage": "申报", "text": "坏文件",
+                                       "photo": (io.BytesIO(b"not an image"), "x.jpg")})
+    assert bad.status_code == 400 and "无法识别" in bad.get_data(as_text=True)
+    good = staff_client.post(url, data={"on": "2020-05-02", "stage": "申报", "text": "现场开工",
+                                        "photo": (io.BytesIO(raw.getvalue()), "site.jpg")})
+    assert good.status_code == 302
+    page = client.get(f"/projects/{funded.project.id}").get_data(as_text=True)
+    name = page.split("/projects/photos/")[1].split('"')[0]
+    with client.get(f"/projects/photos/{name}") as served:
+        assert served.status_code == 200 and served.mimetype == "image/jpeg"
+        body = served.get_data()
+    assert b"secret-gps-place" not in body
+    assert name == hashlib.sha256(body).hexdigest() + ".jpg"
+    assert f'"photo":"{name}"' in ledger.latest_entries(1)[0].payload
+    assert client.get("/projects/photos/" + "0" * 64 + ".jpg").status_code == 404
+    assert client.get("/projects/photos/..%2Fsecret.jpg").status_code == 404

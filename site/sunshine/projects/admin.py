@@ -160,8 +160,10 @@ def manage(project_id: int) -> Response | tuple[str, int]:
         form.stage.data, form.on.data = project.stage, today()
     if form.validate_on_submit():
         try:
+            upload = form.photo.data
             services.add_update(current_user, project, form.on.data, form.text.data,
-                                form.stage.data, form.reason.data or "")
+                                form.stage.data, form.reason.data or "",
+                                photo=upload.read() if upload else None)
         except (RecordError, PersonalDataFound) as exc:
             show_error(form, exc)
         else:

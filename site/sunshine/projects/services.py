@@ -202,10 +202,37 @@ def correct_project(actor: Any, project: Project, fields: ProjectFields,
     return project
 
 
+PHOTO_FOLDER = "projects"
+
+
+def store_photo(data: bytes) -> str:
+    """Check and re-encode a progress photo (no EXIF or GPS survives) and store it under the
+    SHA-256 of its bytes, so that the hash chain, which records the name, vouches for the
+    picture too. :raise ProjectError: not a JPEG/PNG/WebP photo, too large, or damaged."""
+    import hashlib
+    from pathlib import Path
+
+    from flask import current_app
+
+    from sunshine.complaints.photos import PhotoRejected, clean_photo
+
+    config = current_app.config
+    try:
+        photo = clean_photo(data, int(config.get("PROJECT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)),
+                            int(config.get("PROJECT_PHOTO_MAX_PIXELS", 40_000_000)))
+    except PhotoRejected as exc:
+        raise ProjectError(exc.message, "photo") from None
+    name = f"{hashlib.sha256(photo.data).hexdigest()}.{photo.extension}"
+    folder = Path(config["UPLOAD_DIR"]) / PHOTO_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(photo.data)
+    return name
+
+
 def add_update(actor: Any, project: Project, on: date, text: str, stage: str | None = None,
-               reason: str = "") -> ProjectUpdate:
-    """A dated progress note; with ``stage`` the project also moves along its lifecycle
-    (one step forward, or to 终止 with a reason), which is a new version of the project."""
+               reason: str = "", photo: bytes | None = None) -> ProjectUpdate:
+    """A dated progress note, with a photo if given; with ``stage`` the project also moves
+    along its lifecycle (one step forward, or to 终止 with a reason), a new version of it."""
     in_scope(actor, project.region_code)
     if project.state != PUBLISHED:
         raise ProjectError("只有已公开的项目可以发布进展")
@@ -237,7 +264,7 @@ def add_update(actor: Any, project: Project, on: date, text: str, stage: str | N
         db.session.flush()
         _totals(project, 1)
     item = ProjectUpdate(project_id=project.id, on=on, stage=stage, text=text,
-                         state=PUBLISHED, version=1)
+                         photo=store_photo(photo) if photo else None, state=PUBLISHED, version=1)
     db.session.add(item)
     db.session.flush()
     pending = []

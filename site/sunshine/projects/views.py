@@ -99,6 +99,32 @@ def detail(project_id: int) -> str:
                            qr=qr_svg(project))
 
 
+@bp.get("/photos/<name>")
+def photo(name: str) -> Response:
+    """A progress photo of a published project (the name is the SHA-256 of its bytes)."""
+    import re
+    from pathlib import Path
+
+    from flask import send_from_directory
+    from sqlalchemy import select
+
+    from sunshine.funds.models import State
+    from sunshine.projects.models import ProjectUpdate
+    from sunshine.projects.services import PHOTO_FOLDER
+
+    if not re.fullmatch(r"[0-9a-f]{64}\.(jpg|png|webp)", name):
+        abort(404)
+    shown = db.session.scalar(select(ProjectUpdate.id).join(Project).where(
+        ProjectUpdate.photo == name, ProjectUpdate.state == State.PUBLISHED.value,
+        Project.state == State.PUBLISHED.value).limit(1))
+    if shown is None:
+        abort(404)
+    folder = Path(current_app.config["UPLOAD_DIR"]) / PHOTO_FOLDER
+    response = send_from_directory(folder, name, max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.get("/<int:project_id>/qr.svg")
 def qr(project_id: int) -> Response:
     """The QR code alone, to print on the project sign."""
