@@ -1,0 +1,53 @@
+"""Demo step: a synthetic register under the demo villages, then the rollups."""
+
+from __future__ import annotations
+
+import logging
+
+from sunshine.demo.services import DemoContext, register_step
+from sunshine.stats import bulk, rollup, synthetic
+from sunshine.stats.importer import (HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS, id_hasher,
+                                     mask_id)
+from sunshine.stats.vocab import HEALTH_CODES, LABOUR_CODES, RELATION_CODES, SCHOOLING_CODES
+
+log = logging.getLogger(__name__)
+
+#: The county the browser checks and the demo's accounts start with gets a fifth of the
+#: households, so that its pages show figures down to its villages; the rest is spread thin,
+#: as poverty was: heavier in some counties than others.
+FOCUS_COUNTY = "450102"
+FOCUS_SHARE = 0.2
+
+
+def village_weights(ctx: DemoContext) -> list[float]:
+    counties = sorted({v[:6] for v in ctx.villages})
+    county_weight = {c: ctx.rng.choice((0.3, 0.6, 1.0, 1.0, 1.5, 2.5)) for c in counties}
+    focus = [v for v in ctx.villages if v.startswith(FOCUS_COUNTY)]
+    rest = sum(county_weight[v[:6]] for v in ctx.villages if not v.startswith(FOCUS_COUNTY))
+    weights = []
+    for v in ctx.villages:
+        if v.startswith(FOCUS_COUNTY) and focus and rest:
+            weights.append(FOCUS_SHARE / len(focus) * rest / (1 - FOCUS_SHARE))
+        else:
+            weights.append(county_weight[v[:6]])
+    return weights
+
+
+@register_step("stats")
+def synthetic_register(ctx: DemoContext) -> None:
+    """ctx.households made-up households (labelled synthetic) and their members."""
+    digest = id_hasher()
+    households: list[tuple[object, ...]] = []
+    members: list[tuple[object, ...]] = []
+    for h in synthetic.register(ctx.rng, ctx.villages, ctx.households, village_weights(ctx)):
+        households.append(h.db_row())
+        for name, number, relation, health, school, labour in h.members:
+            members.append((h.archive, name, digest(number), mask_id(number),
+                            RELATION_CODES[relation], int(number[16]) % 2, int(number[6:10]),
+                            HEALTH_CODES[health], SCHOOLING_CODES[school], LABOUR_CODES[labour]))
+    bulk.insert_rows("household", HOUSEHOLD_TABLE_COLUMNS, households)
+    bulk.insert_rows("household_member", MEMBER_TABLE_COLUMNS, members)
+    ctx.summary["households_synthetic"] = len(households)
+    ctx.summary["members_synthetic"] = len(members)
+    build = rollup.rebuild_all()
+    ctx.summary["stats_regions"] = build.regions
