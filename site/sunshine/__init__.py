@@ -80,6 +80,9 @@ def _import_models() -> None:
     import sunshine.projects.records  # noqa: F401
     import sunshine.regions.models  # noqa: F401
     import sunshine.regions.search  # noqa: F401  (registers the search source)
+    import sunshine.stats.demo  # noqa: F401  (registers the demo step)
+    import sunshine.stats.importer  # noqa: F401  (registers the importers)
+    import sunshine.stats.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -100,6 +103,8 @@ def register_blueprints(app: Flask) -> None:
     from sunshine.public import bp as public_bp
     from sunshine.regions import views as region_views
     from sunshine.search import bp as search_bp
+    from sunshine.stats import admin as stats_admin
+    from sunshine.stats import views as stats_views
 
     for blueprint in (public_bp, accounts_bp, admin_bp, api_bp, search_bp,
                       region_views.bp, region_views.admin_bp, content_views.news_bp,
@@ -107,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
                       content_admin.bp, complaints_views.bp, complaints_views.api_bp,
                       complaints_admin.bp, funds_views.bp, funds_views.api_bp, funds_admin.bp,
                       projects_views.bp, projects_views.api_bp, projects_admin.bp,
+                      stats_views.bp, stats_views.api_bp, stats_admin.bp,
                       market_views.bp, market_views.api_bp, market_sellers.bp, market_admin.bp):
         app.register_blueprint(blueprint)
 

@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
     from sunshine.funds.cli import verify_command
     from sunshine.ops.cli import backup_command, restore_command
     from sunshine.search.cli import search_cli
+    from sunshine.stats.cli import stats_cli
 
     app.cli.add_command(init_db_command)
     app.cli.add_command(import_command)
@@ -46,6 +47,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(stats_cli)
     app.cli.add_command(verify_command)
 
 

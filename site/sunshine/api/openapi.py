@@ -31,7 +31,33 @@ PATHS: dict[str, Any] = {
             "404": ERROR,
         },
     }},
+    "/api/v1/stats/{code}": {"get": {
+        "summary": "区划的扶贫统计（匿名；少于 10 户的数字为 null 并标 suppressed）",
+        "parameters": [{"name": "code", "in": "path", "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9]{12}$"}}],
+        "responses": {
+            "200": {"description": "统计", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "region": {"$ref": "#/components/schemas/Region"},
+                    "ancestors": {"type": "array",
+                                  "items": {"$ref": "#/components/schemas/Region"}},
+                    "year": {"type": "integer"},
+                    "min_cell": {"type": "integer"},
+                    "synthetic": {"type": "boolean"},
+                    "headline": {"type": "object", "additionalProperties": {
+                        "$ref": "#/components/schemas/Figure"}},
+                    "tables": {"type": "array", "items": {"type": "object"}},
+                    "projection": {"type": ["object", "null"]},
+                }}}}},
+            "404": ERROR,
+        },
+    }},
 }
+
+#: A published count, or a hidden one: {"value": null, "suppressed": true}.
+FIGURE = {"type": "object", "properties": {
+    "value": {"type": ["integer", "null"]}, "suppressed": {"type": "boolean"}},
+    "required": ["value", "suppressed"]}
 
 
 def build_spec() -> dict[str, Any]:
@@ -40,5 +66,5 @@ def build_spec() -> dict[str, Any]:
         "info": {"title": "阳光扶贫公开平台 API", "version": "1",
                  "description": "只读公开数据。金额为两位小数的字符串（元），日期为 ISO 8601。"},
         "paths": PATHS,
-        "components": {"schemas": {"Region": REGION, "Error": ERROR}},
+        "components": {"schemas": {"Region": REGION, "Error": ERROR, "Figure": FIGURE}},
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from sqlalchemy import text
 
 from sunshine.extensions import db
@@ -41,8 +41,11 @@ def index() -> str:
     province = regions.get_region(current_app.config["PROVINCE_CODE"]) \
         if regions.count_regions() else None
     cities = regions.children_of(province.code) if province else []
+    from sunshine.stats.views import home_figures
+
     return render_template("public/index.html", province=province, cities=cities,
-                           modules=MODULES, news=latest(Kind.NEWS, 6), topics=POLICY_TOPICS)
+                           modules=MODULES, news=latest(Kind.NEWS, 6), topics=POLICY_TOPICS,
+                           **home_figures())
 
 
 def placeholder() -> str:
@@ -54,19 +57,6 @@ def placeholder() -> str:
 for _path in PLACEHOLDERS:
     bp.add_url_rule(_path, endpoint="placeholder_" + _path.strip("/").replace("/", "_"),
                     view_func=placeholder)
-
-
-@bp.get("/stats/")
-@bp.get("/stats/<code>")
-def stats(code: str | None = None) -> str:
-    """扶贫数据: region navigation now; the figures arrive with the statistics issue."""
-    try:
-        region = regions.get_region(code or current_app.config["PROVINCE_CODE"])
-    except regions.RegionNotFound:
-        abort(404)
-    return render_template("public/stats.html", region=region,
-                           ancestors=regions.ancestors_of(region),
-                           children=regions.children_of(region.code))
 
 
 @bp.get("/healthz")
@@ -111,7 +101,7 @@ def sitemap() -> Response:
     for source in SITEMAP_SOURCES:
         paths.extend(source())
     for region in regions.list_regions(level=2) + regions.list_regions(level=3):
-        paths.append((url_for("public.stats", code=region.code), None))
+        paths.append((url_for("stats.detail", code=region.code), None))
     xml = render_template("public/sitemap.xml", root=request.url_root.rstrip("/"), paths=paths)
     return Response(xml, mimetype="application/xml")
 

@@ -21,4 +21,4 @@ def region_documents() -> Iterator[SearchDoc]:
         yield SearchDoc(
             id=f"region:{region.code}", type="region", title=region.name,
             body=f"{chain} {region.name}（{region.level_name}级，区划代码 {region.code}）",
-            url=url_for("public.stats", code=region.code), region_code=region.code)
+            url=url_for("stats.detail", code=region.code), region_code=region.code)

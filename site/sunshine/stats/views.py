@@ -1,0 +1,212 @@
+"""Public statistics: /stats/ and /stats/<code>, their CSV, and /api/v1/stats/<code>.
+
+Anonymous pages are kept in a small per-worker cache keyed by the latest rollup build, so a
+page is rendered once per build (an import or a change makes a new build, and with it new
+pages). Logged-in visitors always get a fresh render (their header differs).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import OrderedDict
+from threading import Lock
+
+from flask import (Blueprint, Response, abort, current_app, get_flashed_messages, jsonify,
+                   redirect, render_template, request, session, url_for)
+from flask_login import current_user
+
+from sunshine.stats import charts, disclosure, services, vocab
+from sunshine.stats.layout import EFFECT_FOLLOW_UP
+
+bp = Blueprint("stats", __name__, url_prefix="/stats")
+api_bp = Blueprint("stats_api", __name__, url_prefix="/api/v1/stats")
+
+SORTS = {key for key, _ in services.CHILD_COLUMNS}
+_CACHE: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
+_CACHE_LOCK = Lock()
+CACHE_SIZE = 2048
+
+
+def _page(code: str) -> services.RegionPage:
+    try:
+        return services.region_page(code)
+    except services.StatsNotFound:
+        abort(404)
+
+
+def _sort_args() -> tuple[str | None, bool]:
+    sort = request.args.get("sort")
+    sort = sort if sort in SORTS else None
+    return sort, request.args.get("order") != "asc"
+
+
+def _cacheable() -> bool:
+    return (not current_user.is_authenticated and "_flashes" not in session
+            and current_app.config.get("STATS_PAGE_CACHE", True))
+
+
+def _cached_html(render: object) -> Response:
+    """Serve from the per-worker cache when the rollups have not changed since."""
+    if not _cacheable():
+        return Response(render(), mimetype="text/html")  # type: ignore[operator]
+    build = services.latest_build_id()
+    key = request.full_path
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] == build:
+            _CACHE.move_to_end(key)
+            return Response(hit[1], mimetype="text/html")
+    body = render().encode()  # type: ignore[operator]
+    with _CACHE_LOCK:
+        _CACHE[key] = (build, body)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return Response(body, mimetype="text/html")
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _render(code: str) -> str:
+    page = _page(code)
+    sort, descending = _sort_args()
+    get_flashed_messages()  # nothing to show, but keep the session as Flask expects
+    tables = {t.id: t for t in services.all_tables(page, sort, descending)}
+    chart_svgs = {
+        "trend": charts.grouped_bars("chart-trend", tables["trend"], ["reg", "poor"],
+                                     f"{page.node.name}历年在册户数和贫困户数"),
+        "causes": charts.horizontal_bars("chart-causes", tables["causes"], "reg",
+                                         f"{page.node.name}按主要致贫原因的建档立卡户数"),
+        "measures": charts.horizontal_bars("chart-measures", tables["measures"], "helped",
+                                           f"{page.node.name}各项帮扶措施覆盖户数"),
+        "sizes": charts.horizontal_bars("chart-sizes", tables["sizes"], "reg",
+                                        f"{page.node.name}按家庭人口的户数"),
+    }
+    if page.counties:
+        chart_svgs["map"] = charts.county_map(
+            "chart-map", page.counties, f"{page.node.name}各县（市、区）建档立卡户数分布图")
+    return render_template(
+        "stats/detail.html", page=page, node=page.node, tables=tables, charts=chart_svgs,
+        headline=services.headline(page), projection=services.projection(page),
+        sort=sort, descending=descending, years=vocab.YEARS, last_year=vocab.LAST_YEAR,
+        follow_up=EFFECT_FOLLOW_UP, small=f"<{page.k}", k=page.k)
+
+
+@bp.get("/")
+def index() -> Response:
+    """扶贫数据: the province."""
+    code = current_app.config["PROVINCE_CODE"]
+    return _cached_html(lambda: _render(code))
+
+
+@bp.get("/<code>")
+def detail(code: str) -> Response:
+    """扶贫数据 of any region, province down to village."""
+    if len(code) != 12 and code.isdigit() and len(code) in (2, 4, 6, 9):
+        return redirect(url_for("stats.detail", code=code.ljust(12, "0")), 301)
+    return _cached_html(lambda: _render(code))
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def csv_rows(page: services.RegionPage, sort: str | None, descending: bool) -> list[list[str]]:
+    rows = [["区划代码", "区划名称", "表", "行", "列", "数值"]]
+    node = page.node
+    head = services.headline_table(page)
+    for table in [head, *services.all_tables(page, sort, descending)]:
+        columns = table.columns[1:]
+        for row in table.rows:
+            for (_, label), cell in zip(columns, row.cells, strict=True):
+                rows.append([node.code, node.name, table.title, row.label, label, cell.csv])
+    return [[safe_cell(v) for v in r] for r in rows]
+
+
+def _csv_response(code: str) -> Response:
+    page = _page(code)
+    sort, descending = _sort_args()
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(csv_rows(page, sort, descending))
+    filename = f"stats-{page.node.code}.csv"
+    return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/export.csv")
+def export_province() -> Response:
+    return _csv_response(current_app.config["PROVINCE_CODE"])
+
+
+@bp.get("/<code>/export.csv")
+def export(code: str) -> Response:
+    """Every table of the page, one figure a row; hidden figures as on the page."""
+    return _csv_response(code)
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def _table_json(table: services.Table) -> dict[str, object]:
+    keys = [k for k, _ in table.columns[1:]]
+    return {
+        "id": table.id, "title": table.title,
+        "columns": [{"key": k, "label": label} for k, label in table.columns],
+        "rows": [{"key": row.key, "label": row.label,
+                  **({"url": row.url} if row.url else {}),
+                  "values": {k: cell.json() for k, cell in zip(keys, row.cells, strict=True)}}
+                 for row in table.rows],
+        **({"note": table.note} if table.note else {}),
+    }
+
+
+def stats_json(page: services.RegionPage) -> dict[str, object]:
+    node = page.node
+    projection = services.projection(page)
+    return {
+        "region": {"code": node.code, "name": node.name, "level": node.level,
+                   "level_name": node.level_name},
+        "ancestors": [a.to_dict() for a in page.ancestors],
+        "year": vocab.LAST_YEAR,
+        "min_cell": page.k,
+        "synthetic": page.synthetic,
+        "headline": {key: cell.json() for key, _, cell in services.headline(page)},
+        "tables": [_table_json(t) for t in services.all_tables(page)],
+        "projection": None if projection is None else {
+            "label": "预测", "method": projection.method,
+            "points": [{"year": y, **f.json()} for y, f in projection.points]},
+    }
+
+
+@api_bp.get("/<code>")
+def api_detail(code: str) -> tuple[Response, int] | Response:
+    """A region's public figures; hidden ones are null with "suppressed": true."""
+    try:
+        page = services.region_page(code)
+    except services.StatsNotFound:
+        return jsonify(error=f"区划 {code[:20]} 不存在或尚无统计数据"), 404
+    return jsonify(stats_json(page))
+
+
+def home_figures() -> dict[str, object]:
+    """The province's headline figures for the home page (nothing before the first build)."""
+    page = services.headline_for(current_app.config["PROVINCE_CODE"])
+    if page is None:
+        return {"stats_home": None}
+    return {"stats_home": page, "stats_items": services.headline(page)[:5],
+            "stats_last_year": vocab.LAST_YEAR}
+
+
+__all__ = ["api_bp", "bp", "clear_cache", "disclosure"]
