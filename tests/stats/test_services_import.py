@@ -1,0 +1,144 @@
+"""Importing a county's export: households and members, streaming, all-or-nothing, line
+numbers, dry runs, and the rollups that follow. Runs on PostgreSQL too (--postgres)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from sunshine.admin.models import AuditEntry
+from sunshine.extensions import db
+from sunshine.importing import IMPORTERS, BadFile
+from sunshine.stats import rollup
+from sunshine.stats.importer import records
+from sunshine.stats.models import Build, Household, Member, Rollup
+from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
+from tests.stats.conftest import CANARY_IDS, make_register
+
+import pytest
+
+
+def _count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _files(csv_file, households):
+    h = csv_file("households.csv", HOUSEHOLD_CSV_HEADER, [x.csv_row() for x in households])
+    m = csv_file("members.csv", MEMBER_CSV_HEADER,
+                 [[f"{x.archive:016d}", *member] for x in households for member in x.members])
+    return h, m
+
+
+def test_a_county_export_imports_and_rolls_up(app, regions, csv_file) -> None:
+    households = make_register(60)
+    h, m = _files(csv_file, households)
+    dry = IMPORTERS["households"](h, False)
+    assert dry.ok and dry.created == 60 and not dry.confirmed
+    assert _count(Household) == 0 and _count(Rollup) == 0  # a dry run writes nothing
+    report = IMPORTERS["households"](h, True)
+    assert report.ok and report.created == 60, report.errors
+    members = IMPORTERS["members"](m, True)
+    assert members.ok, members.errors[:3]
+    assert _count(Household) == 60
+    assert _count(Member) == sum(len(x.members) for x in households)
+    build = rollup.latest_build()
+    assert build is not None and build.ok and build.households == 60
+    assert db.session.get(Rollup, "450000000000") is not None
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "stats_import")) == 2
+
+
+def test_bad_rows_are_reported_by_line_and_nothing_is_written(app, regions, csv_file) -> None:
+    rows = [x.csv_row() for x in make_register(5)]
+    rows[1][2] = "因为穷"  # not a standard cause
+    rows[3][0] = "4501021012019999"[:15]  # 15 digits
+    rows[4][5] = "2013"  # before 2014
+    path = csv_file("bad.csv", HOUSEHOLD_CSV_HEADER, rows)
+    report = IMPORTERS["households"](path, True)
+    assert [line for line, _ in report.errors] == [3, 5, 6]
+    assert "致贫原因" in report.errors[0][1]
+    assert _count(Household) == 0
+
+
+def test_village_must_match_the_archive_number_and_exist(app, regions, csv_file) -> None:
+    row = make_register(1)[0].csv_row()
+    other = list(row)
+    other[1] = "450102101202"  # the archive number says 450102101201
+    unknown = list(row)
+    unknown[0], unknown[1] = "4501021019990001", "450102101999"
+    report = IMPORTERS["households"](csv_file("v.csv", HOUSEHOLD_CSV_HEADER, [other, unknown]),
+                                    True)
+    assert [line for line, _ in report.errors] == [2, 3]
+    assert "不在区划表中" in report.errors[1][1]
+
+
+def test_a_missing_column_or_an_empty_file_is_refused(app, regions, csv_file, tmp_path) -> None:
+    path = csv_file("cols.csv", ["archive_no", "village_code"], [["1", "2"]])
+    with pytest.raises(BadFile, match="缺少列"):
+        IMPORTERS["households"](path, True)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(BadFile):
+        IMPORTERS["members"](empty, True)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(",".join(HOUSEHOLD_CSV_HEADER).encode() + b"\n\xff\xfe,1\n")
+    with pytest.raises(BadFile, match="UTF-8"):
+        IMPORTERS["households"](latin, True)
+
+
+def test_member_errors_name_their_lines(app, regions, csv_file) -> None:
+    households = make_register(3)
+    IMPORTERS["households"](_files(csv_file, households)[0], True)
+    good = [f"{households[0].archive:016d}", *households[0].members[0]]
+    bad_checksum = list(good)
+    bad_checksum[2] = good[2][:17] + ("1" if good[2][17] != "1" else "2")
+    unknown_household = list(good)
+    unknown_household[0] = "4501021012019998"
+    unknown_household[2] = CANARY_IDS[0]
+    twice = list(good)
+    twice[1] = "另一个人"
+    bad_relation = list(good)
+    bad_relation[3] = "邻居"
+    path = csv_file("m.csv", MEMBER_CSV_HEADER,
+                    [good, bad_checksum, unknown_household, twice, bad_relation])
+    report = IMPORTERS["members"](path, True)
+    lines = dict(report.errors)
+    assert set(lines) == {3, 4, 5, 6}, report.errors
+    assert "校验码" in lines[3]
+    assert "档案编号不存在" in lines[4]
+    assert "一人只能在一户" in lines[5]
+    assert "关系" in lines[6]
+    assert _count(Member) == 0
+
+
+def test_reimporting_updates_households_and_replaces_members(app, regions, csv_file) -> None:
+    households = make_register(10)
+    h, m = _files(csv_file, households)
+    IMPORTERS["households"](h, True)
+    IMPORTERS["members"](m, True)
+    members_before = _count(Member)
+    rows = [x.csv_row() for x in households]
+    rows[0][4] = "9"
+    again = IMPORTERS["households"](csv_file("again.csv", HOUSEHOLD_CSV_HEADER, rows), True)
+    assert again.ok and again.updated == 10 and again.created == 0
+    assert db.session.get(Household, households[0].archive).size == 9
+    assert IMPORTERS["members"](m, True).ok  # same members again: replaced, not duplicated
+    assert _count(Member) == members_before
+    assert rollup.latest_build().ok
+
+
+def test_quoted_fields_across_lines_keep_line_numbers(tmp_path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('a,b\n1,"x,y"\n2,"multi\nline"\n3,z\n', encoding="utf-8")
+    assert list(records(path)) == [(1, ["a", "b"]), (2, ["1", "x,y"]),
+                                   (3, ["2", "multi\nline"]), (5, ["3", "z"])]
+
+
+def test_import_is_followed_by_a_checked_incremental_build(app, regions, csv_file) -> None:
+    first = make_register(20, seed=1, villages=["450102101201"])
+    IMPORTERS["households"](_files(csv_file, first)[0], True)
+    second = make_register(20, seed=2, villages=["450103101201"])
+    IMPORTERS["households"](csv_file("second.csv", HOUSEHOLD_CSV_HEADER,
+                                     [x.csv_row() for x in second]), True)
+    builds = db.session.execute(select(Build).order_by(Build.id)).scalars().all()
+    assert [b.kind for b in builds] == ["full", "incremental"] and all(b.ok for b in builds)
+    assert builds[-1].households == 40

@@ -1,0 +1,133 @@
+"""Rollups: village vectors from the register, sums level by level, the totals check, the
+incremental build after a change, and back-office reads. Runs on PostgreSQL too."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from sunshine.accounts.models import Role
+from sunshine.accounts.permissions import PermissionDenied
+from sunshine.admin.models import AuditEntry
+from sunshine.extensions import db
+from sunshine.stats import register as reg
+from sunshine.stats import rollup, services, vocab
+from sunshine.stats.layout import layout
+from sunshine.stats.models import Build, Household, Rollup
+from tests.factories import make_user
+from tests.stats.conftest import CANARY_IDS
+
+import pytest
+
+LAST = vocab.LAST_YEAR
+
+
+def _vector(code: str):
+    return rollup.unpack(db.session.get(Rollup, code).cells)
+
+
+def test_every_level_sums_its_children_and_matches_the_register(app, register) -> None:
+    lay = layout()
+    province = _vector("450000000000")
+    households, people, poor, synthetic = rollup.register_totals()
+    assert province[lay("reg", LAST)] == households == sum(
+        1 for h in register if not h.events[4])
+    assert province[lay("reg_p", LAST)] == people and province[lay("poor", LAST)] == poor
+    assert synthetic == households
+    county = _vector("450102000000")
+    towns = [_vector(c) for c in ("450102101000", "450102102000")]
+    assert list(county) == [a + b for a, b in zip(*towns, strict=True)]
+    # Each village counted straight from its households, one status at a time.
+    village = "450102101201"
+    mine = [h for h in register if h.village == village]
+    vector = _vector(village)
+    for year in vocab.YEARS:
+        statuses = [vocab.status_in(year, *h.events) for h in mine]
+        assert vector[lay("poor", year)] == sum(s in vocab.IN_POVERTY for s in statuses)
+        assert vector[lay("reg", year)] == sum(s not in (None, vocab.REMOVED) for s in statuses)
+    assert rollup.latest_build().ok
+
+
+def test_the_check_notices_rollups_that_do_not_match(app, register) -> None:
+    db.session.execute(Household.__table__.update().where(
+        Household.id == register[5].archive).values(size=register[5].size + 3))
+    db.session.commit()
+    households, people, _, _ = rollup.register_totals()
+    row = db.session.get(Rollup, "450000000000")
+    assert rollup.unpack(row.cells)[layout()("reg_p", LAST)] != people
+    build = rollup.rebuild_all()
+    assert build.ok  # rebuilt from the register: consistent again
+
+
+def test_a_status_change_rebuilds_incrementally_like_a_full_build(app, register) -> None:
+    admin = make_user("boss", Role.ADMIN, "450000000000")
+    household = next(h for h in register if h.events[1] == 0 and h.events[4] == 0)
+    record = db.session.get(Household, household.archive)
+    reg.change_status(admin, record, "exit", 2020)
+    incremental = {r.region_code: (bytes(r.cells), bytes(r.status))
+                   for r in db.session.execute(select(Rollup)).scalars()}
+    assert rollup.latest_build().kind == "incremental" and rollup.latest_build().ok
+    rollup.rebuild_all()
+    full = {r.region_code: (bytes(r.cells), bytes(r.status))
+            for r in db.session.execute(select(Rollup)).scalars()}
+    assert incremental == full
+    with pytest.raises(reg.RegisterError):
+        reg.change_status(admin, record, "exit", 2019)  # it has an exit already
+
+
+def test_changes_must_fit_the_history(app, register) -> None:
+    admin = make_user("boss", Role.ADMIN, "450000000000")
+    household = next(h for h in register if h.events[1] and not h.events[2] and h.events[4] == 0
+                     and h.events[1] < 2020)
+    record = db.session.get(Household, household.archive)
+    with pytest.raises(reg.RegisterError, match="晚于"):
+        reg.change_status(admin, record, "return", household.events[1])
+    with pytest.raises(reg.RegisterError, match="只能剔除"):
+        reg.change_status(admin, record, "remove", 2020)
+
+
+def test_staff_see_only_their_region_and_every_view_is_logged(app, register) -> None:
+    staff = make_user("staff-a", Role.STAFF, "450102000000")
+    other = make_user("staff-b", Role.STAFF, "450103000000")
+    mine = next(h for h in register if h.village.startswith("450102"))
+    theirs = next(h for h in register if h.village.startswith("450103"))
+    listed = db.session.execute(reg.household_query(staff)).scalars().all()
+    assert listed and all(h.village_code.startswith("450102") for h in listed)
+    assert reg.get_household(staff, mine.archive).id == mine.archive
+    with pytest.raises(PermissionDenied):
+        reg.get_household(other, mine.archive)
+    with pytest.raises(PermissionDenied):
+        reg.household_query(staff, region="450103000000")
+    assert reg.get_household(other, theirs.archive) is not None
+    viewed = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "household_viewed")).all()
+    assert {e.actor_name for e in viewed} == {"staff-a", "staff-b"}
+    assert reg.overview(staff).households == len(listed)
+
+
+def test_search_by_id_number_stays_in_the_region_and_logs_no_number(app, register) -> None:
+    staff = make_user("staff-a", Role.STAFF, "450102000000")
+    other = make_user("staff-b", Role.STAFF, "450103000000")
+    found = reg.find_by_id_number(staff, CANARY_IDS[0])
+    assert found is not None and found.village_code.startswith("450102")
+    assert reg.find_by_id_number(other, CANARY_IDS[0]) is None  # same as unknown
+    with pytest.raises(reg.RegisterError):
+        reg.find_by_id_number(staff, "450102198001010010")  # bad checksum
+    details = " ".join(e.detail + e.object_id for e in db.session.scalars(select(AuditEntry)))
+    assert CANARY_IDS[0] not in details and CANARY_IDS[0][:10] not in details
+
+
+def test_region_page_reads_rollups_only(app, register) -> None:
+    page = services.region_page("450102000000")
+    assert [c.code for c in page.children] == ["450102101000", "450102102000"]
+    assert [a.code for a in page.ancestors] == ["450000000000", "450100000000"]
+    province = services.region_page("450000000000")
+    assert len(province.children) == 14 and len(province.counties) == 111
+    with pytest.raises(services.StatsNotFound):
+        services.region_page("459999000000")
+
+
+def test_builds_are_recorded(app, register) -> None:
+    assert db.session.scalar(select(func.count()).select_from(Build)) == 1
+    build = rollup.rebuild_all()
+    assert build.kind == "full" and build.regions == db.session.scalar(
+        select(func.count()).select_from(Rollup))
