@@ -131,3 +131,13 @@ def test_builds_are_recorded(app, register) -> None:
     build = rollup.rebuild_all()
     assert build.kind == "full" and build.regions == db.session.scalar(
         select(func.count()).select_from(Rollup))
+
+
+def test_two_processes_scan_like_one(app, register, monkeypatch) -> None:
+    if rollup._sqlite_path() is None:
+        pytest.skip("the two-process scan is for SQLite files")
+    lo, hi = rollup.village_range("450000000000")
+    one = rollup.scan(lo, hi)
+    monkeypatch.setattr(rollup, "PARALLEL_FROM", 10)
+    two = rollup.scan(lo, hi)
+    assert {k: list(v) for k, v in one.items()} == {k: list(v) for k, v in two.items()}

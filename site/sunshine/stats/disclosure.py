@@ -457,12 +457,20 @@ def _hide_another(fam: _Family, lhs: tuple[int, ...], rhs: tuple[int, ...],
 # --- the public side: every figure shown anywhere is made here --------------------------------
 
 
-@dataclass(frozen=True)
 class Figure:
     """One public number: its value when it may be shown, else why not."""
 
-    value: int | None
-    status: int
+    __slots__ = ("value", "status", "k")
+
+    def __init__(self, value: int | None, status: int, k: int = 10) -> None:
+        self.value, self.status, self.k = value, status, k
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Figure) and (self.value, self.status) == (other.value,
+                                                                           other.status)
+
+    def __repr__(self) -> str:
+        return f"Figure({self.value!r}, {self.status})"
 
     @property
     def suppressed(self) -> bool:
@@ -474,7 +482,7 @@ class Figure:
         others, "—" for one hidden because the same figure of the region above is hidden."""
         if self.value is not None:
             return f"{self.value:,}"
-        return _MARKERS.get(self.status) or _SMALL_TEXT[0]
+        return _MARKERS.get(self.status) or f"<{self.k}"
 
     @property
     def plain(self) -> str:
@@ -489,21 +497,15 @@ class Figure:
         return {"value": self.value, "suppressed": False}
 
 
-_SMALL_TEXT = ["<10"]
 _MARKERS = {COMPLEMENT: "×", HIDDEN: "—"}
 
 
-def configure(k: int) -> None:
-    """The label of a small count follows the threshold ("<10" for k = 10)."""
-    _SMALL_TEXT[0] = f"<{k}"
-
-
-def figure(vector: Sequence[int], status: bytes | bytearray, index: int) -> Figure:
+def figure(vector: Sequence[int], status: bytes | bytearray, index: int, k: int = 10) -> Figure:
     """The only way to turn a stored count into something public."""
     st = status[index]
     if st == PUBLISHED:
-        return Figure(vector[index], PUBLISHED)
-    return Figure(None, SMALL if st == SMALL else COMPLEMENT if st == COMPLEMENT else HIDDEN)
+        return Figure(vector[index], PUBLISHED, k)
+    return Figure(None, SMALL if st == SMALL else COMPLEMENT if st == COMPLEMENT else HIDDEN, k)
 
 
 def share(numerator: Figure, denominator: Figure) -> float | None:
@@ -525,7 +527,7 @@ def safe_projection(points: Iterable[tuple[int, Figure]], k: int,
     out = []
     for year, fig in points:
         if fig.value is not None and fig.value < k:
-            out.append((year, Figure(None, SMALL)))
+            out.append((year, Figure(None, SMALL, k)))
         else:
             out.append((year, fig))
     return out[:horizon] if horizon else out

@@ -11,11 +11,13 @@ province's totals equal the register's.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -262,13 +264,72 @@ def fill_derived(vector: array | list[int]) -> None:
         vector[i] = vector[a] - vector[b]
 
 
+SCAN_SQL = (f"SELECT {', '.join(HOUSEHOLD_COLUMNS)} FROM household "
+            "WHERE id BETWEEN ? AND ? ORDER BY id")
+#: Below this many households one process scans; above, two (forked) share the key range.
+PARALLEL_FROM = 200_000
+
+
 def scan(lo: int, hi: int) -> dict[str, array]:
     """Village vectors of the households with archive numbers in [lo, hi]."""
+    path = _sqlite_path()
+    if path is not None and os.cpu_count() and (os.cpu_count() or 1) > 1:
+        middle = _middle(lo, hi)
+        if middle is not None:
+            return _scan_in_two(path, lo, middle, hi)
+    return {code: finish(work) for code, work in
+            _accumulate_rows(bulk.stream(SCAN_SQL, (lo, hi))).items()}
+
+
+def _sqlite_path() -> str | None:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return url.database
+
+
+def _middle(lo: int, hi: int) -> int | None:
+    """A village boundary halfway through the households in [lo, hi], or None when there are
+    too few to be worth two processes."""
+    count = db.session.scalar(select(func.count()).where(Household.id.between(lo, hi))) or 0
+    if count < PARALLEL_FROM:
+        return None
+    middle = db.session.scalar(select(Household.id).where(Household.id.between(lo, hi))
+                               .order_by(Household.id).offset(count // 2).limit(1))
+    return None if middle is None else middle // SERIAL * SERIAL
+
+
+def _scan_part(path: str, lo: int, hi: int) -> dict[str, bytes]:
+    """In a forked process: its own read-only connection, packed vectors back."""
+    import sqlite3
+
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        cursor = connection.execute(SCAN_SQL, (lo, hi))
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            while batch := cursor.fetchmany(20_000):
+                yield from batch
+
+        return {code: pack(finish(work)) for code, work in _accumulate_rows(rows()).items()}
+    finally:
+        connection.close()
+
+
+def _scan_in_two(path: str, lo: int, middle: int, hi: int) -> dict[str, array]:
+    import multiprocessing
+
+    # What the register holds now must be what the other processes read: commit first.
+    db.session.commit()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        parts = pool.starmap(_scan_part, [(path, lo, middle - 1), (path, middle, hi)])
+    return {code: unpack(blob) for part in parts for code, blob in part.items()}
+
+
+def _accumulate_rows(rows: Iterable[tuple[Any, ...]]) -> dict[str, list[int]]:
     works: dict[str, list[int]] = {}
     current = -1
     work: list[int] = []
-    rows = bulk.stream(f"SELECT {', '.join(HOUSEHOLD_COLUMNS)} FROM household "
-                       "WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
     get_a, get_b = _PART_A.get, _PART_B.get
     for hid, cause, size, measures, entered, exited, returned, reexited, removed in rows:
         village = hid // SERIAL
@@ -296,7 +357,7 @@ def scan(lo: int, hi: int) -> dict[str, array]:
                     _PART_B[(measures, outcome)] = b
             for i in b:
                 work[i] += 1
-    return {code: finish(work) for code, work in works.items()}
+    return works
 
 
 # --- the tree ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import select
 
 from sunshine.extensions import db
@@ -47,9 +48,10 @@ class Node:
     population: int | None
     vector: array
     status: bytes
+    k: int = 10
 
     def fig(self, *key: object) -> Figure:
-        return disclosure.figure(self.vector, self.status, layout()(*key))
+        return disclosure.figure(self.vector, self.status, layout()(*key), self.k)
 
     @property
     def level_name(self) -> str:
@@ -84,6 +86,21 @@ class Cell:
         if self.figure is not None:
             return self.figure.json()
         return self.number if self.number is not None else self.text
+
+    @property
+    def html(self) -> Markup:
+        """The cell's content for a page: hidden figures get their marker and a reason."""
+        figure = self.figure
+        if figure is None or figure.value is not None:
+            return Markup.escape(self.display)
+        if figure.status == disclosure.SMALL:
+            reason = f"少于 {figure.k} 户，不公开"
+        elif figure.status == disclosure.COMPLEMENT:
+            reason = "为防止推算出小数字而一并隐去"
+        else:
+            reason = "上一级的这一数字已隐去，下级一并隐去"
+        return Markup('<span class="suppressed" title="{}">{}</span>').format(reason,
+                                                                             figure.text)
 
     @property
     def suppressed(self) -> bool:
@@ -159,10 +176,11 @@ def region_page(code: str) -> RegionPage:
     except codes.InvalidCode as exc:
         raise StatsNotFound(code) from exc
     nodes: dict[str, Node] = {}
+    k = min_cell()
     for row in db.session.execute(rollup_query(code, level)):
         nodes[row.region_code] = Node(row.region_code, row.name, row.level, row.synthetic,
                                       row.longitude, row.latitude, row.people,
-                                      unpack(row.cells), bytes(row.status))
+                                      unpack(row.cells), bytes(row.status), k)
     node = nodes.get(code)
     if node is None:
         nodes = _without_rollups(code, level)
@@ -192,7 +210,7 @@ def _without_rollups(code: str, level: int) -> dict[str, Node]:
         vector = array("i", bytes(4 * size))
         status = bytes(disclosure.initial_status(vector, r.level, min_cell()))
         nodes[r.code] = Node(r.code, r.name, r.level, r.synthetic, r.longitude, r.latitude,
-                             None, vector, status)
+                             None, vector, status, min_cell())
     return nodes
 
 

@@ -12,8 +12,8 @@ import io
 from collections import OrderedDict
 from threading import Lock
 
-from flask import (Blueprint, Response, abort, current_app, get_flashed_messages, jsonify,
-                   redirect, render_template, request, session, url_for)
+from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
+                   request, session, url_for)
 from flask_login import current_user
 
 from sunshine.stats import charts, disclosure, services, vocab
@@ -73,7 +73,6 @@ def clear_cache() -> None:
 def _render(code: str) -> str:
     page = _page(code)
     sort, descending = _sort_args()
-    get_flashed_messages()  # nothing to show, but keep the session as Flask expects
     tables = {t.id: t for t in services.all_tables(page, sort, descending)}
     chart_svgs = {
         "trend": charts.grouped_bars("chart-trend", tables["trend"], ["reg", "poor"],
