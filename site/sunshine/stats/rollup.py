@@ -533,18 +533,28 @@ def rebuild_all() -> Build:
     db.session.flush()
     tree = load_tree()
     lo, hi = village_range(tree.root)
+    mark = time.perf_counter()
     vectors: dict[str, array] = dict(scan(lo, hi))
+    TIMINGS["scan"], mark = time.perf_counter() - mark, time.perf_counter()
     size = layout().size
     for code, lvl in tree.level.items():
         if lvl == 5 and code not in vectors:
             vectors[code] = array("i", bytes(4 * size))
     sum_up(tree, vectors)
+    TIMINGS["sum"], mark = time.perf_counter() - mark, time.perf_counter()
     status = protect(tree, vectors, min_cell())
+    TIMINGS["disclosure"], mark = time.perf_counter() - mark, time.perf_counter()
     rows = [(code, tree.level[code], pack(vectors[code]), bytes(status[code]), build.id)
             for code in tree.level if code in status]
     _write(rows, None)
+    TIMINGS["write"], mark = time.perf_counter() - mark, time.perf_counter()
     _finish(build, vectors.get(tree.root), len(rows), started)
+    TIMINGS["check"] = time.perf_counter() - mark
     return build
+
+
+#: Seconds spent in each phase of the last full build (for bench/bench_stats.py).
+TIMINGS: dict[str, float] = {}
 
 
 def rebuild_villages(village_codes: Iterable[str]) -> Build:

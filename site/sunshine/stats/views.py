@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections import OrderedDict
 from threading import Lock
 
@@ -23,9 +24,47 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 api_bp = Blueprint("stats_api", __name__, url_prefix="/api/v1/stats")
 
 SORTS = {key for key, _ in services.CHILD_COLUMNS}
-_CACHE: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
-_CACHE_LOCK = Lock()
-CACHE_SIZE = 2048
+CACHE_SIZE = 512
+BUILD_CHECK_SECONDS = 1.0
+
+
+class PageCache:
+    """Rendered anonymous pages of one app (one per worker), keyed by path and build."""
+
+    def __init__(self) -> None:
+        self.pages: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
+        self.lock = Lock()
+        self.build = 0
+        self.checked = -1e9
+
+    def current_build(self) -> int:
+        """The latest build id, asked of the database at most once a second: an import or a
+        change shows on the pages within a second, and a cached page costs no query."""
+        now = time.monotonic()
+        if now - self.checked > BUILD_CHECK_SECONDS:
+            self.build, self.checked = services.latest_build_id(), now
+        return self.build
+
+    def get(self, key: str, build: int) -> bytes | None:
+        with self.lock:
+            hit = self.pages.get(key)
+            if hit is not None and hit[0] == build:
+                self.pages.move_to_end(key)
+                return hit[1]
+        return None
+
+    def put(self, key: str, build: int, body: bytes) -> None:
+        with self.lock:
+            self.pages[key] = (build, body)
+            while len(self.pages) > CACHE_SIZE:
+                self.pages.popitem(last=False)
+
+
+def page_cache() -> PageCache:
+    cache = current_app.extensions.get("stats_page_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("stats_page_cache", PageCache())
+    return cache
 
 
 def _page(code: str) -> services.RegionPage:
@@ -50,24 +89,19 @@ def _cached_html(render: object) -> Response:
     """Serve from the per-worker cache when the rollups have not changed since."""
     if not _cacheable():
         return Response(render(), mimetype="text/html")  # type: ignore[operator]
-    build = services.latest_build_id()
+    cache = page_cache()
+    build = cache.current_build()
     key = request.full_path
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] == build:
-            _CACHE.move_to_end(key)
-            return Response(hit[1], mimetype="text/html")
-    body = render().encode()  # type: ignore[operator]
-    with _CACHE_LOCK:
-        _CACHE[key] = (build, body)
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+    body = cache.get(key, build)
+    if body is None:
+        body = render().encode()  # type: ignore[operator]
+        cache.put(key, build, body)
     return Response(body, mimetype="text/html")
 
 
 def clear_cache() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    """Forget the rendered pages (and the latest build id) of this app."""
+    current_app.extensions.pop("stats_page_cache", None)
 
 
 def _render(code: str) -> str:
