@@ -48,7 +48,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     # The PostgreSQL run covers what touches the database directly: models, services, CLI.
     keep = ("test_services", "test_models", "test_cli", "test_postgres", "test_backup")
-    selected = [i for i in items if i.path.stem.startswith(keep)]
+    selected = [i for i in items if i.path.stem.startswith(keep)
+                and i.get_closest_marker("sqlite_only") is None]
     deselected = [i for i in items if i not in selected]
     if deselected:
         config.hook.pytest_deselected(items=deselected)

@@ -133,9 +133,9 @@ def test_builds_are_recorded(app, register) -> None:
         select(func.count()).select_from(Rollup))
 
 
+@pytest.mark.sqlite_only
 def test_two_processes_scan_like_one(app, register, monkeypatch) -> None:
-    if rollup._sqlite_path() is None:
-        pytest.skip("the two-process scan is for SQLite files")
+    assert rollup._sqlite_path() is not None
     lo, hi = rollup.village_range("450000000000")
     one = rollup.scan(lo, hi)
     monkeypatch.setattr(rollup, "PARALLEL_FROM", 10)
