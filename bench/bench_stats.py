@@ -1,0 +1,445 @@
+"""Statistics at province scale: 1.5 M synthetic households (~5.4 M members) across Guangxi's
+16,610 real villages, on SQLite. Every ratio is taken against a baseline measured in the same
+run (absolute figures drift ±40 % on this shared machine; PERFORMANCE.md).
+
+What it measures (issue 5, "Speed"):
+
+1. import rate through the households and members importers (what ``sunshine import`` runs)
+   vs raw ``sqlite3.executemany`` of the same rows into a copy of the same database;
+2. the whole province imported and rolled up: total seconds;
+3. a full rollup rebuild vs a hierarchical baseline (villages from the register with one
+   GROUP BY, every higher level summed from the level below in SQL);
+4. database time of region pages (province to village), p50/p95;
+5. ``/stats/<county>`` under gunicorn (2 sync workers, loopback, wrk at 20 connections) vs
+   Flask's static-file route serving a file of the same size, with and without the render
+   cache.
+
+Run by hand: ``.venv/bin/python bench/bench_stats.py [--households N]``. The generated CSV files
+are kept in --data (default /tmp/sunshine-bench-stats) and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DIVISIONS = ROOT.parent / "shared" / "data" / "divisions"
+SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def villages() -> list[str]:
+    with (DIVISIONS / "guangxi_villages.csv").open(encoding="utf-8") as handle:
+        return [row["code"] for row in csv.DictReader(handle)]
+
+
+def generate(folder: Path, households: int, seed: int) -> tuple[Path, Path]:
+    """Write households.csv and members.csv (kept for later runs)."""
+    from sunshine.stats import synthetic
+
+    folder.mkdir(parents=True, exist_ok=True)
+    h_path = folder / f"households-{households}-{seed}.csv"
+    m_path = folder / f"members-{households}-{seed}.csv"
+    if h_path.exists() and m_path.exists():
+        return h_path, m_path
+    rng = random.Random(seed)
+    codes = villages()
+    # Villages differ in size: weights from a lognormal spread.
+    weights = [rng.lognormvariate(0, 0.6) for _ in codes]
+    started = time.perf_counter()
+    with h_path.with_suffix(".tmp").open("w", encoding="utf-8", newline="") as h_file, \
+            m_path.with_suffix(".tmp").open("w", encoding="utf-8", newline="") as m_file:
+        h_writer, m_writer = csv.writer(h_file), csv.writer(m_file)
+        h_writer.writerow(synthetic.HOUSEHOLD_CSV_HEADER)
+        m_writer.writerow(synthetic.MEMBER_CSV_HEADER)
+        for n, h in enumerate(synthetic.register(rng, codes, households, weights), 1):
+            h_writer.writerow(h.csv_row())
+            archive = f"{h.archive:016d}"
+            m_writer.writerows([archive, *member] for member in h.members)
+            if n % 250_000 == 0:
+                log(f"  generated {n:,} households ({time.perf_counter() - started:.0f} s)")
+    h_path.with_suffix(".tmp").rename(h_path)
+    m_path.with_suffix(".tmp").rename(m_path)
+    return h_path, m_path
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+def make_app(database: Path, **extra: Any) -> Any:
+    from sunshine import create_app
+
+    return create_app({"SUNSHINE_ENV": "testing", "SECRET_KEY": SECRET,
+                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                       "SEARCH_INDEX_DIR": str(database.parent / "index"),
+                       "RATELIMIT_ENABLED": False, **extra})
+
+
+def prepare_regions(app: Any) -> None:
+    from sunshine.extensions import db
+    from sunshine.regions import services
+
+    with app.app_context():
+        db.create_all()
+        services.load_builtin_province()
+        db.session.commit()
+        for name in ("guangxi_towns.csv", "guangxi_villages.csv"):
+            report = services.import_regions(DIVISIONS / name, True)
+            assert report.ok, report.errors[:3]
+        db.session.remove()
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy (the WAL included), with SQLite's online backup."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+# --- 1. import vs raw executemany ----------------------------------------------------------------
+
+
+def raw_rows(h_path: Path, m_path: Path, app: Any) -> tuple[list[tuple[Any, ...]],
+                                                            list[tuple[Any, ...]]]:
+    """The exact rows the importers insert, prepared before timing the raw baseline."""
+    from sunshine.stats import vocab
+    from sunshine.stats.importer import _measures, _other_causes, id_hasher, mask_id
+
+    households = []
+    with h_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for r in reader:
+            bits, text = _measures(r[10])
+            households.append((int(r[0]), r[1], vocab.CAUSE_CODES[r[2]], _other_causes(r[3]),
+                               int(r[4]), int(r[5]), *(int(x) if x else 0 for x in r[6:10]),
+                               bits, text, r[11], r[12], r[13], False))
+    members = []
+    with app.app_context():
+        digest = id_hasher()
+    with m_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for r in reader:
+            number = r[2]
+            members.append((int(r[0]), r[1], digest(number), mask_id(number),
+                            vocab.RELATION_CODES[r[3]], int(number[16]) % 2, int(number[6:10]),
+                            vocab.HEALTH_CODES[r[4]], vocab.SCHOOLING_CODES[r[5]],
+                            vocab.LABOUR_CODES[r[6]]))
+    return households, members
+
+
+def raw_insert(database: Path, table: str, columns: tuple[str, ...],
+               rows: list[tuple[Any, ...]]) -> float:
+    """Seconds for sqlite3.executemany of ``rows`` (20,000 a batch, one transaction), with the
+    pragmas the app sets on every connection."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=15000",
+                   "synchronous=NORMAL"):
+        connection.execute(f"PRAGMA {pragma}")
+    statement = (f"INSERT INTO {table} ({', '.join(columns)}) "
+                 f"VALUES ({', '.join('?' * len(columns))})")
+    started = time.perf_counter()
+    connection.execute("BEGIN")
+    for i in range(0, len(rows), 20_000):
+        connection.executemany(statement, rows[i:i + 20_000])
+    connection.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    connection.close()
+    return seconds
+
+
+# --- 3. hierarchical baseline -------------------------------------------------------------------------
+
+
+def hierarchical_baseline(app: Any) -> float:
+    """Villages from the register in one GROUP BY (households, people, in poverty, by year),
+    then each level summed from the one below: what a plain SQL rollup costs."""
+    from sunshine.extensions import db
+    from sunshine.stats import vocab
+
+    poor_in = ("(removed = 0 OR removed > {y}) AND entered <= {y} AND NOT "
+               "((reexited > 0 AND reexited <= {y}) OR "
+               "(exited > 0 AND exited <= {y} AND NOT (returned > 0 AND returned <= {y})))")
+    reg_in = "(removed = 0 OR removed > {y}) AND entered <= {y}"
+    columns = []
+    for y in vocab.YEARS:
+        columns += [f"SUM(CASE WHEN {reg_in.format(y=y)} THEN 1 ELSE 0 END)",
+                    f"SUM(CASE WHEN {reg_in.format(y=y)} THEN size ELSE 0 END)",
+                    f"SUM(CASE WHEN {poor_in.format(y=y)} THEN 1 ELSE 0 END)",
+                    f"SUM(CASE WHEN {poor_in.format(y=y)} THEN size ELSE 0 END)"]
+    names = [f"c{i}" for i in range(len(columns))]
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        cursor = connection.cursor()
+        cursor.execute("DROP TABLE IF EXISTS bench_rollup")
+        cursor.execute(f"CREATE TABLE bench_rollup (code TEXT PRIMARY KEY, level INT, "
+                       f"{', '.join(n + ' INT' for n in names)})")
+        connection.commit()
+        started = time.perf_counter()
+        cursor.execute(f"INSERT INTO bench_rollup SELECT village_code, 5, {', '.join(columns)} "
+                       "FROM household GROUP BY village_code")
+        for level, digits in ((4, 9), (3, 6), (2, 4), (1, 2)):
+            cursor.execute(
+                f"INSERT INTO bench_rollup SELECT substr(code, 1, {digits}) || "
+                f"substr('000000000000', 1, {12 - digits}), {level}, "
+                f"{', '.join(f'SUM({n})' for n in names)} FROM bench_rollup "
+                f"WHERE level = {level + 1} GROUP BY 1")
+        connection.commit()
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_rollup")
+        connection.commit()
+        connection.close()
+    return seconds
+
+
+# --- 4. region pages' database time ---------------------------------------------------------------
+
+
+@contextmanager
+def db_timer(engine: Any) -> Any:
+    from sqlalchemy import event
+
+    spent = [0.0]
+    starts: list[float] = []
+
+    def before(*_: Any) -> None:
+        starts.append(time.perf_counter())
+
+    def after(*_: Any) -> None:
+        spent[0] += time.perf_counter() - starts.pop()
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield spent
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+def page_db_times(app: Any, rng: random.Random) -> dict[int, list[float]]:
+    """Database milliseconds of region pages (all their queries), by level; ``app`` has the
+    render cache off, so that every page runs its queries."""
+    from sqlalchemy import select
+
+    from sunshine.extensions import db
+    from sunshine.regions.models import Region
+
+    by_level: dict[int, list[float]] = {}
+    with app.app_context():
+        codes = {lvl: list(db.session.execute(select(Region.code).where(Region.level == lvl))
+                           .scalars()) for lvl in range(1, 6)}
+        sample = codes[1] + codes[2] + codes[3] + rng.sample(codes[4], 300) + \
+            rng.sample(codes[5], 600)
+        client = app.test_client()
+        client.get(f"/stats/{sample[0]}")  # warm up
+        for code in sample:
+            with db_timer(db.engine) as spent:
+                response = client.get(f"/stats/{code}")
+            assert response.status_code == 200, code
+            by_level.setdefault(_level(code), []).append(spent[0] * 1000)
+        db.session.remove()
+    return by_level
+
+
+def _level(code: str) -> int:
+    from sunshine.regions.codes import level_of
+
+    return level_of(code)
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+# --- 5. gunicorn ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(database: Path, cache: bool) -> Any:
+    port = free_port()
+    env = dict(os.environ, SUNSHINE_ENV="production", SUNSHINE_SECRET_KEY=SECRET,
+               SUNSHINE_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
+               SUNSHINE_RATELIMIT_ENABLED="false",
+               SUNSHINE_STATS_PAGE_CACHE="true" if cache else "false",
+               SUNSHINE_SEARCH_INDEX_DIR=str(database.parent / "index"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "sunshine:create_app()"], env=env, cwd=ROOT,
+        start_new_session=True)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def wrk(url: str, seconds: int = 10, connections: int = 20) -> tuple[float, float]:
+    """Requests per second and p99 latency (ms)."""
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    assert p99 is not None, out
+    value = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    assert errors is None, out
+    return rate, value
+
+
+def http(database: Path, county: str) -> dict[str, tuple[float, float]]:
+    import urllib.request
+
+    results: dict[str, tuple[float, float]] = {}
+    static_dir = ROOT / "static" / "_bench_stats"
+    static_dir.mkdir(exist_ok=True)
+    try:
+        for cache in (False, True):
+            with gunicorn(database, cache) as base:
+                page = urllib.request.urlopen(f"{base}/stats/{county}").read()
+                (static_dir / "page.html").write_bytes(page)
+                for _ in range(2):  # warm both workers
+                    urllib.request.urlopen(f"{base}/stats/{county}").read()
+                    urllib.request.urlopen(f"{base}/static/_bench_stats/page.html").read()
+                if not cache:
+                    results["static"] = wrk(f"{base}/static/_bench_stats/page.html")
+                name = "stats, render cache" if cache else "stats, no cache"
+                results[name] = wrk(f"{base}/stats/{county}")
+                results["page bytes"] = (float(len(page)), 0.0)
+    finally:
+        shutil.rmtree(static_dir, ignore_errors=True)
+    return results
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=1_500_000)
+    parser.add_argument("--seed", type=int, default=2015)
+    parser.add_argument("--data", type=Path, default=Path("/tmp/sunshine-bench-stats"))
+    parser.add_argument("--skip-http", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "site"))
+    import logging
+
+    logging.disable(logging.INFO)
+    log(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, sqlite {sqlite3.sqlite_version}, {date.today()}")
+    started = time.perf_counter()
+    h_path, m_path = generate(args.data, args.households, args.seed)
+    log(f"data: {h_path.name}, {m_path.name} ready ({time.perf_counter() - started:.0f} s)")
+
+    work = Path(tempfile.mkdtemp(prefix="sunshine-bench-stats-"))
+    database, raw_database = work / "bench.sqlite", work / "raw.sqlite"
+    app = make_app(database)
+    prepare_regions(app)
+    copy_database(database, raw_database)
+
+    from sunshine.extensions import db
+    from sunshine.stats import importer, rollup
+    from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS
+
+    log("preparing the raw baseline's rows ...")
+    h_rows, m_rows = raw_rows(h_path, m_path, app)
+    raw_h = raw_insert(raw_database, "household", HOUSEHOLD_TABLE_COLUMNS, h_rows)
+    raw_m = raw_insert(raw_database, "household_member", MEMBER_TABLE_COLUMNS, m_rows)
+    n_h, n_m = len(h_rows), len(m_rows)
+    del h_rows, m_rows
+    raw_database.unlink()
+    log(f"raw executemany: households {n_h / raw_h:,.0f} rows/s, members {n_m / raw_m:,.0f} rows/s")
+
+    with app.app_context():
+        t0 = time.perf_counter()
+        report = importer.import_households(h_path, True)
+        t_households = time.perf_counter() - t0
+        assert report.ok, report.errors[:3]
+        build = rollup.latest_build()
+        roll = build.seconds if build else 0.0
+        t0 = time.perf_counter()
+        members = importer.import_members(m_path, True)
+        t_members = time.perf_counter() - t0
+        assert members.ok, members.errors[:3]
+        import_h = t_households - roll
+        log(f"import households: {n_h / import_h:,.0f} rows/s ({import_h:.1f} s), "
+            f"then rollup {roll:.1f} s; members: {n_m / t_members:,.0f} rows/s "
+            f"({t_members:.1f} s)")
+        total = t_households + t_members
+        log(f"province imported and rolled up: {total:.1f} s")
+        db.session.remove()
+
+    baseline = hierarchical_baseline(app)
+    with app.app_context():
+        t0 = time.perf_counter()
+        full = rollup.rebuild_all()
+        t_full = time.perf_counter() - t0
+        assert full.ok, full.detail
+        db.session.remove()
+    log(f"full rebuild {t_full:.1f} s vs hierarchical baseline {baseline:.1f} s "
+        f"({t_full / baseline:.2f}×); phases: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in rollup.TIMINGS.items()))
+
+    times = page_db_times(make_app(database, STATS_PAGE_CACHE=False), random.Random(args.seed))
+    all_times = [t for values in times.values() for t in values]
+    for level in sorted(times):
+        log(f"region pages, level {level}: DB p50 {percentile(times[level], 50):.2f} ms, "
+            f"p95 {percentile(times[level], 95):.2f} ms ({len(times[level])} pages)")
+    log(f"region pages, all: DB p95 {percentile(all_times, 95):.2f} ms")
+
+    web: dict[str, tuple[float, float]] = {}
+    if not args.skip_http:
+        web = http(database, "450821000000")
+        static = web["static"][0]
+        for name in ("static", "stats, no cache", "stats, render cache"):
+            rate, p99 = web[name]
+            log(f"gunicorn {name}: {rate:,.0f} req/s ({rate / static:.2f}× static), "
+                f"p99 {p99:.1f} ms")
+        log(f"page size {web['page bytes'][0] / 1024:.0f} KiB")
+
+    log(f"\nrows: {n_h:,} households, {n_m:,} members; "
+        f"ratios: households {n_h / import_h / (n_h / raw_h):.2f}×, "
+        f"members {n_m / t_members / (n_m / raw_m):.2f}× of raw executemany")
+    log(f"bench total {time.perf_counter() - started:.0f} s; database in {work}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
