@@ -104,3 +104,23 @@ def test_editor_writes_previews_and_publishes_and_search_finds_it(app, client, r
                         data={**form, "slug": "x2", "region_code": "450103000000",
                               "action": "save"})
     assert other.status_code == 400 and "负责范围" in other.get_data(as_text=True)
+
+
+def test_cached_article_pages_follow_every_change(app, client, regions, content_dir) -> None:
+    """Article pages come from the worker's page cache, but an edit, a new related article or
+    an unpublication shows on the very next request."""
+    from tests.content.conftest import write_policy
+
+    _load(app, content_dir)
+    first = client.get("/policies/weifang-2019").get_data(as_text=True)
+    assert first == client.get("/policies/weifang-2019").get_data(as_text=True)
+    write_policy(content_dir, "weifang-2019", "2019年农村危房改造补助标准（修订）")
+    write_policy(content_dir, "weifang-2020", "2020年危房改造新规定", date="2020-02-01")
+    services.sync_folder(content_dir)
+    page = client.get("/policies/weifang-2019").get_data(as_text=True)
+    assert "（修订）" in page and "2020年危房改造新规定" in page  # related list follows too
+    (content_dir / "policies" / "2020-02-01-weifang-2020.md").unlink()
+    services.sync_folder(content_dir)
+    assert client.get("/policies/weifang-2020").status_code == 404
+    assert "2020年危房改造新规定" not in client.get("/policies/weifang-2019").get_data(
+        as_text=True)

@@ -276,6 +276,11 @@ def years(kind: Kind) -> list[int]:
     return sorted((int(y) for y in rows if y is not None), reverse=True)
 
 
+def content_version() -> int:
+    """Changes with every saved state of any article (each change keeps a version row)."""
+    return db.session.scalar(select(func.max(ArticleVersion.id))) or 0
+
+
 def get_public(kind: Kind, slug: str) -> Article | None:
     return db.session.scalar(select(Article).where(
         Article.kind == kind, Article.slug == slug, Article.status == Status.PUBLISHED))

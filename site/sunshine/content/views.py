@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from sunshine.content import services
 from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind
 from sunshine.extensions import db
+from sunshine.pagecache import cached_html
 from sunshine.regions import services as regions
 from sunshine.web import page_arg
 
@@ -74,13 +75,19 @@ def _feed_url(kind: Kind, filters: services.Filters) -> str:
     return url_for(name, **args)
 
 
-def _detail(kind: Kind, slug: str) -> str:
-    article = services.get_public(kind, slug)
-    if article is None:
-        abort(404)
-    return render_template("content/detail.html", article=article, kind=kind,
-                           ancestors=regions.ancestors_of(article.region),
-                           related=services.related(article), today=_today())
+def _detail(kind: Kind, slug: str) -> Response:
+    """An article page, rendered once per change of any article (related articles and
+    expiry notes depend on the others) and then served from the worker's page cache."""
+
+    def render() -> str:
+        article = services.get_public(kind, slug)
+        if article is None:
+            abort(404)
+        return render_template("content/detail.html", article=article, kind=kind,
+                               ancestors=regions.ancestors_of(article.region),
+                               related=services.related(article), today=_today())
+
+    return cached_html("articles", (kind, slug), services.content_version, render)
 
 
 @news_bp.get("/")
@@ -91,7 +98,7 @@ def news_index() -> str:
 
 
 @news_bp.get("/<slug>")
-def news_detail(slug: str) -> str:
+def news_detail(slug: str) -> Response:
     return _detail(Kind.NEWS, slug)
 
 
@@ -121,7 +128,7 @@ def guide() -> str:
 
 
 @policies_bp.get("/<slug>")
-def policy_detail(slug: str) -> str:
+def policy_detail(slug: str) -> Response:
     return _detail(Kind.POLICY, slug)
 
 

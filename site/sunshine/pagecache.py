@@ -1,0 +1,69 @@
+"""Whole rendered pages for anonymous visitors, kept per worker under a data version.
+
+A page that is the same for every anonymous visitor (no account menu, nothing flashed) is
+rendered once per version of the data it shows and then served from memory. The caller
+supplies the version: a cheap query that changes with every write that could change the page
+(for articles, the newest article_version row). The version is asked on every request, so a
+change shows at once in every worker; the key also holds the day, for pages that expire.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
+
+from flask import Response, current_app, session
+from flask_login import current_user
+
+MAX_PAGES = 1024
+
+
+class PageCache:
+    """Rendered bodies of one app (one per worker), least recently used out first."""
+
+    def __init__(self, size: int = MAX_PAGES) -> None:
+        self.size = size
+        self.pages: OrderedDict[Hashable, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self.lock:
+            body = self.pages.get(key)
+            if body is not None:
+                self.pages.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        with self.lock:
+            self.pages[key] = body
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+def _cache(name: str) -> PageCache:
+    caches: dict[str, PageCache] = current_app.extensions.setdefault("page_caches", {})
+    if name not in caches:
+        caches[name] = PageCache()
+    return caches[name]
+
+
+def anonymous() -> bool:
+    """True when the page looks the same for this visitor as for any other."""
+    return (current_app.config.get("PAGE_CACHE", True) and not current_user.is_authenticated
+            and "_flashes" not in session)
+
+
+def cached_html(name: str, key: Hashable, version: Callable[[], Hashable],
+                render: Callable[[], str]) -> Response:
+    """``render()`` as HTML, from the cache ``name`` when this visitor is anonymous."""
+    if not anonymous():
+        return Response(render(), mimetype="text/html")
+    full = (version(), datetime.now(UTC).date(), key)
+    cache = _cache(name)
+    body = cache.get(full)
+    if body is None:
+        body = render().encode()
+        cache.put(full, body)
+    return Response(body, mimetype="text/html")
