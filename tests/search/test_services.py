@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sunshine.extensions import db
 from sunshine.regions.models import Region
-from sunshine.search.index import SearchDoc, SOURCES, rebuild, register_source, search
+from sunshine.search.index import SearchDoc, SOURCES, rebuild, register_source, search, update
 
 
 def test_rebuild_indexes_regions_and_finds_them_by_chinese_name(app, regions) -> None:
@@ -51,3 +51,41 @@ def test_search_page_lists_hits_and_has_an_empty_state(app, client, regions) -> 
     none = client.get("/search?q=完全不存在的词语组合").get_data(as_text=True)
     assert "没有找到" in none
     assert client.get("/search?q=兴宁&type=bogus&region=x&page=abc").status_code == 200
+
+
+def test_phrases_match_neighbouring_words_only(app) -> None:
+    """A quoted phrase matches its words side by side (also inside a longer word), not the
+    same words apart, across another word or in the other order; hits are counted exactly."""
+    texts = {
+        "1": "今年全县大力发展产业扶贫项目。",
+        "2": "扶贫产业发展很快，带动就业。",  # both words, other order
+        "3": "产业发展和精准扶贫都有进展。",  # both words, apart
+        "4": "产业扶贫办公室召开会议。",  # 扶贫 inside the longer word 扶贫办
+        "5": "推进产业的扶贫工作。",  # apart: the stop word 的 keeps its position
+    }
+
+    @register_source("test")
+    def docs():
+        for key, body in texts.items():
+            yield SearchDoc(id=f"test:{key}", type="news", title=f"文档{key}", body=body,
+                            url=f"/x/{key}")
+
+    try:
+        rebuild(app.config["SEARCH_INDEX_DIR"])
+        found = search(app.config["SEARCH_INDEX_DIR"], '"产业扶贫"')
+        assert sorted(h.url for h in found.hits) == ["/x/1", "/x/4"]
+        assert found.total == 2
+        assert "<mark>产业</mark>" in found.hits[0].snippet or "<mark>产业扶贫" in \
+            found.hits[0].snippet
+        words = search(app.config["SEARCH_INDEX_DIR"], "产业 扶贫")
+        assert words.total == 5
+        three = search(app.config["SEARCH_INDEX_DIR"], '"发展产业扶贫项目"')
+        assert [h.url for h in three.hits] == ["/x/1"]
+        # A deleted document leaves the phrase's hits; a new one (another segment) joins.
+        update(app.config["SEARCH_INDEX_DIR"], [SearchDoc(
+            id="test:6", type="news", title="文档6", body="产业扶贫带动增收", url="/x/6")],
+            ["test:1"])
+        again = search(app.config["SEARCH_INDEX_DIR"], '"产业扶贫"')
+        assert sorted(h.url for h in again.hits) == ["/x/4", "/x/6"] and again.total == 2
+    finally:
+        SOURCES.pop("test")

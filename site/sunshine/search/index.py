@@ -6,19 +6,16 @@ fields go in; the index never holds a household member's personal data.
 
 from __future__ import annotations
 
-import functools
 import gc
 import itertools
 import logging
 import multiprocessing
-import operator
 import os
 import pickle
 import queue
 import re
 import shutil
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,15 +29,13 @@ from whoosh.collectors import TopCollector
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import MultifieldParser, OrGroup
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, Or, Query, Term
-from whoosh.reading import TermNotFound
-from whoosh.searching import Results as WhooshResults
+from whoosh.query import And, Phrase, Query, Term
 from whoosh.searching import Searcher
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from sunshine.regions import codes
+from sunshine.search import docsets, ranking
 from sunshine.search.analysis import chinese_analyzer
 
 log = logging.getLogger(__name__)
@@ -398,7 +393,7 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
     # A plain OR of the words: BM25 already ranks a document with more of them higher. (A
     # coordination bonus, ``OrGroup.factory``, defeats Whoosh's block skipping: 2× slower.)
     parser = MultifieldParser(["title", "body"], schema=searcher.schema, group=OrGroup)
-    query = parser.parse(text)
+    query = parser.parse(text).accept(_verified_phrases)
     filters = []
     if doc_type:
         filters.append(Term("type", doc_type))
@@ -408,13 +403,13 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
         # Folded into the query: Whoosh miscounts ``total`` when the same terms go in ``filter=``.
         query = And([query, *filters])
     page = max(1, page)
-    top, total = _top_and_total(searcher, query, page * per_page)
+    docnums, total = _ranked(searcher, query, page * per_page)
     pages = -(-total // per_page)
     page = min(page, pages)
     marker = _marker({text for field, text in query.iter_all_terms() if field == "body"})
     hits = []
-    for hit in top[max(0, page - 1) * per_page:page * per_page]:
-        fields = hit.fields()
+    for docnum in docnums[max(0, page - 1) * per_page:page * per_page]:
+        fields = searcher.stored_fields(docnum)
         hits.append(Hit(title=fields["title"], url=fields["url"], type=fields["type"],
                         type_label=TYPE_LABELS.get(fields["type"], fields["type"]),
                         snippet=_snippet(fields["body"], marker),
@@ -422,101 +417,25 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
     return Results(hits, total, page, pages)
 
 
-def _top_and_total(searcher: Searcher, query: Query,
-                   limit: int) -> tuple[WhooshResults, int]:
-    """The best ``limit`` hits and the exact number of matching documents.
+def _verified_phrases(query: Query) -> Query:
+    """Phrases of words are checked on bitmaps and positions (see search.docsets)."""
+    if type(query) is Phrase and len(query.words) > 1 and query.slop == 1:
+        return docsets.VerifiedPhrase(query.fieldname, query.words, query.boost)
+    return query
 
-    A query of words (terms under And/Or) is ranked with Whoosh's block-skipping collector,
-    and counted from the words' document sets. Anything else (a phrase, a wildcard) is
-    ranked and counted in a single pass over every match: counting it separately would
-    match every phrase twice.
+
+def _ranked(searcher: Searcher, query: Query, limit: int) -> tuple[list[int], int]:
+    """The best ``limit`` documents and the exact number of matching documents.
+
+    Words, phrases and filters are ranked and counted from cached score arrays (see
+    search.ranking). Anything else (a wildcard, a field the user named) is ranked and counted
+    by Whoosh in a single pass over every match.
     """
-    sets = _DocSets(searcher)
-    if sets.countable(query):
-        collector = TopCollector(limit=limit)
-        searcher.search_with_collector(query, collector)
-        return collector.results(), sets.count(query)
+    if ranking.supported(query):
+        return ranking.top(searcher, query, limit)
     collector = TopCollector(limit=limit, usequality=False, replace=0)
     searcher.search_with_collector(query, collector)
-    return collector.results(), collector.count()
-
-
-class _DocSets:
-    """Document sets of words, per segment, as bitmaps (Python ints), for exact counts."""
-
-    def __init__(self, searcher: Searcher) -> None:
-        self.leaves = [leaf.reader() for leaf, _ in searcher.leaf_searchers()]
-
-    def countable(self, query: Query) -> bool:
-        if type(query) is Term:
-            return True
-        if type(query) in (And, Or):
-            return getattr(query, "minmatch", 0) in (0, None) and all(
-                self.countable(q) for q in query.subqueries)
-        return False
-
-    def count(self, query: Query) -> int:
-        return sum(self._bits(reader, query).bit_count() for reader in self.leaves)
-
-    def _bits(self, reader: Any, query: Query) -> int:
-        if type(query) is Term:
-            return _term_bits(reader, query.fieldname, query.text)
-        parts = [self._bits(reader, q) for q in query.subqueries]
-        if not parts:
-            return 0
-        return functools.reduce(operator.and_ if type(query) is And else operator.or_, parts)
-
-
-#: Bitmaps kept per segment reader (so per searcher: a new searcher starts afresh), at most
-#: this many bytes of them per segment: the words people search for recur.
-TERM_CACHE_BYTES = 4 * 1024 * 1024
-_TERM_BITS: weakref.WeakKeyDictionary[Any, dict[tuple[str, Any], int]] = \
-    weakref.WeakKeyDictionary()
-_TERM_LOCK = threading.Lock()
-
-
-def _term_bits(reader: Any, fieldname: str, text: Any) -> int:
-    """The live documents of a segment that hold a term, as a bitmap."""
-    cache = _TERM_BITS.setdefault(reader, {})
-    key = (fieldname, text)
-    bits = cache.get(key)
-    if bits is not None:
-        return bits
-    try:
-        matcher = reader.postings(fieldname, text)
-    except TermNotFound:
-        return 0
-    bitmap = bytearray((reader.doc_count_all() + 8) // 8)
-    for docnum in _posting_ids(matcher):
-        bitmap[docnum >> 3] |= 1 << (docnum & 7)
-    bits = int.from_bytes(bitmap, "little")
-    with _TERM_LOCK:
-        if len(cache) >= TERM_CACHE_BYTES // len(bitmap):
-            cache.pop(next(iter(cache)), None)  # the oldest entry
-        cache[key] = bits
-    return bits
-
-
-def _posting_ids(matcher: Any) -> Iterator[int]:
-    """Every id of a fresh posting matcher: a whole block at a time for Whoosh's own
-    on-disk format (reading ids one by one costs ~1.5× more), through ``all_ids()``
-    otherwise, and without deleted documents."""
-    if isinstance(matcher, FilterMatcher):
-        deleted = matcher._ids if matcher._exclude else None
-        if deleted is not None:
-            return (i for i in _posting_ids(matcher.child) if i not in deleted)
-        return matcher.all_ids()
-    if not all(hasattr(matcher, a) for a in ("_read_ids", "_next_block", "_ids", "_i")):
-        return matcher.all_ids()
-    return _block_ids(matcher)
-
-
-def _block_ids(matcher: Any) -> Iterator[int]:
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        yield from matcher._ids[matcher._i:]
-        matcher._next_block()
+    return [hit.docnum for hit in collector.results()], collector.count()
 
 
 #: A snippet: at most two passages of up to ~200 characters around the matched words.

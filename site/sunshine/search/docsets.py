@@ -1,0 +1,174 @@
+"""Phrases checked on document bitmaps, and the per-segment cache search keeps.
+
+A quoted phrase is answered from the documents holding all its words (a word's documents
+are a bitmap, a Python int, read once per segment and kept), then a check of the word
+positions in those documents only, scored there (BM25 of its words, as an AND of them would
+be) and kept per segment. Whoosh's own phrase matcher builds span objects for every
+candidate and then intersects the words again to rank: ~5× the cost.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import threading
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, Query, Term
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+
+#: Bitmaps and score arrays kept per segment reader (so per searcher: a new searcher starts
+#: afresh), at most this many bytes of them per segment: the words people search for recur.
+CACHE_BYTES = 8 * 1024 * 1024
+_BITS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[Any, int]]] = \
+    weakref.WeakKeyDictionary()
+_BITS_LOCK = threading.Lock()
+
+
+class VerifiedPhrase(And):
+    """A phrase of two or more words: their AND, kept to documents where they stand in a row."""
+
+    def __init__(self, fieldname: str, words: list[str], boost: float = 1.0) -> None:
+        super().__init__([Term(fieldname, w) for w in dict.fromkeys(words)], boost=boost)
+        self.fieldname, self.words = fieldname, list(words)
+
+    def __repr__(self) -> str:
+        return f"VerifiedPhrase({self.fieldname!r}, {self.words!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is VerifiedPhrase and other.fieldname == self.fieldname
+                and other.words == self.words and other.boost == self.boost)
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, tuple(self.words), self.boost))
+
+    def apply(self, fn: Any) -> Query:
+        return VerifiedPhrase(self.fieldname, self.words, self.boost)
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        """The verified documents of this segment with their precomputed scores."""
+        hits = phrase_hits(searcher, self.fieldname, self.words)
+        if not hits.ids:
+            return NullMatcher()
+        return ListMatcher(hits.ids, weights=[score * self.boost for score in hits.scores])
+
+
+@dataclass(frozen=True)
+class PhraseHits:
+    bits: int
+    ids: list[int]
+    scores: list[float]
+
+
+def cached(reader: Any, key: tuple[Any, ...], build: Any) -> Any:
+    """``build()`` kept per segment reader under ``key``, the oldest entries dropped when a
+    segment's entries pass ``CACHE_BYTES``."""
+    entries = _BITS.setdefault(reader, {})
+    hit = entries.get(key)
+    if hit is not None:
+        return hit[0]
+    value = build()
+    cost = _nbytes(value)
+    with _BITS_LOCK:
+        entries[key] = (value, cost)
+        total = sum(c for _, c in entries.values())
+        while total > CACHE_BYTES and len(entries) > 1:
+            _oldest, cost = entries.pop(next(iter(entries)))
+            total -= cost
+    return value
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, int):
+        return value.bit_length() // 8 + 32
+    if isinstance(value, PhraseHits):
+        return value.bits.bit_length() // 8 + 16 * len(value.ids) + 64
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value)
+    return int(getattr(value, "nbytes", 64))
+
+
+def term_bits(reader: Any, fieldname: str, text: Any) -> int:
+    """The live documents of a segment that hold a term."""
+
+    def build() -> int:
+        try:
+            matcher = reader.postings(fieldname, text)
+        except TermNotFound:
+            return 0
+        bitmap = bytearray((reader.doc_count_all() + 8) // 8)
+        for docnum in _posting_ids(matcher):
+            bitmap[docnum >> 3] |= 1 << (docnum & 7)
+        return int.from_bytes(bitmap, "little")
+
+    return cached(reader, (fieldname, text), build)
+
+
+def phrase_hits(leaf: Searcher, fieldname: str, words: list[str]) -> PhraseHits:
+    """The live documents of a segment where ``words`` stand at consecutive positions, with
+    the BM25 score of the words in each (the same as the AND of the words would give)."""
+    reader = leaf.reader()
+
+    def build() -> PhraseHits:
+        unique = list(dict.fromkeys(words))
+        candidates = functools.reduce(
+            operator.and_, (term_bits(reader, fieldname, w) for w in unique))
+        if not candidates:
+            return PhraseHits(0, [], [])
+        matchers = {w: reader.postings(fieldname, w) for w in unique}
+        scorers = {w: leaf.weighting.scorer(leaf, fieldname, w) for w in unique}
+        found, ids, scores = 0, [], []
+        for docnum in ids_of(candidates):
+            positions = {}
+            for word, matcher in matchers.items():
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                positions[word] = matcher.value_as("positions")
+            following = [set(positions[w]) for w in words[1:]]
+            if any(all(start + i in later for i, later in enumerate(following, 1))
+                   for start in positions[words[0]]):
+                found |= 1 << docnum
+                ids.append(docnum)
+                scores.append(sum(scorers[w].score(m) for w, m in matchers.items()))
+        return PhraseHits(found, ids, scores)
+
+    return cached(reader, ("phrase", fieldname, *words), build)  # type: ignore[no-any-return]
+
+
+def ids_of(bits: int) -> Iterator[int]:
+    """The document numbers set in a bitmap, ascending."""
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    for index, byte in enumerate(data):
+        if byte:
+            base = index << 3
+            for bit in range(8):
+                if byte >> bit & 1:
+                    yield base + bit
+
+
+def _posting_ids(matcher: Any) -> Iterator[int]:
+    """Every id of a fresh posting matcher: a whole block at a time for Whoosh's own
+    on-disk format (reading ids one by one costs ~1.5× more), through ``all_ids()``
+    otherwise, and without deleted documents."""
+    if isinstance(matcher, FilterMatcher):
+        deleted = matcher._ids if matcher._exclude else None
+        if deleted is not None:
+            return (i for i in _posting_ids(matcher.child) if i not in deleted)
+        return matcher.all_ids()
+    if not all(hasattr(matcher, a) for a in ("_read_ids", "_next_block", "_ids", "_i")):
+        return matcher.all_ids()
+    return _block_ids(matcher)
+
+
+def _block_ids(matcher: Any) -> Iterator[int]:
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        yield from matcher._ids[matcher._i:]
+        matcher._next_block()

@@ -1,0 +1,148 @@
+"""Ranking a query of words with numpy over cached per-word score arrays.
+
+Whoosh's collector walks every matching document in Python, scoring each through several
+matcher layers: ~70 µs a document, 15–20 ms for a query of two common words on 20 k
+documents. Here a word's BM25F scores in a segment are computed once, vectorised, from its
+postings (the same formula, statistics and field boosts Whoosh uses), and kept; a query is
+then a few array additions and a partial sort. Queries with anything but words, verified
+phrases and the type/region filters (wildcards, ranges, fields a user typed) keep Whoosh's
+own collector.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, Or, Query, Term
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25FScorer
+from whoosh.searching import Searcher
+
+from sunshine.search import docsets
+
+SCORED_FIELDS = frozenset({"title", "body"})
+FILTER_FIELDS = frozenset({"type", "region_path"})
+
+_EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+def supported(query: Query) -> bool:
+    """True when ``top`` can rank ``query`` (see the module docstring)."""
+    if type(query) is Term:
+        return query.fieldname in SCORED_FIELDS or query.fieldname in FILTER_FIELDS
+    if type(query) is docsets.VerifiedPhrase:
+        return True
+    if type(query) in (And, Or):
+        return getattr(query, "minmatch", 0) in (0, None) and bool(query.subqueries) and all(
+            supported(q) for q in query.subqueries)
+    return False
+
+
+def top(searcher: Searcher, query: Query, limit: int) -> tuple[list[int], int]:
+    """The best ``limit`` documents (global numbers, best first) and how many match."""
+    best: list[tuple[float, int]] = []
+    total = 0
+    for leaf, offset in searcher.leaf_searchers():
+        scores, mask = _evaluate(leaf, query)
+        matching = np.flatnonzero(mask)
+        total += len(matching)
+        if not len(matching):
+            continue
+        chosen = scores[matching]
+        if len(matching) > limit:
+            keep = np.argpartition(-chosen, limit - 1)[:limit]
+            matching, chosen = matching[keep], chosen[keep]
+        best += zip(chosen.tolist(), (offset + matching).tolist())
+    best.sort(key=lambda pair: (-pair[0], pair[1]))  # ties: the older document first
+    return [docnum for _, docnum in best[:limit]], total
+
+
+def _evaluate(leaf: Searcher, query: Query) -> tuple[np.ndarray, np.ndarray]:
+    """Dense scores and match mask of ``query`` over one segment."""
+    size = leaf.reader().doc_count_all()
+    if type(query) in (Term, docsets.VerifiedPhrase):
+        ids, values = (term_scores(leaf, query.fieldname, query.text)
+                       if type(query) is Term else _phrase(leaf, query))
+        scores = np.zeros(size, dtype=np.float64)
+        mask = np.zeros(size, dtype=bool)
+        scores[ids] = values * query.boost
+        mask[ids] = True
+        return scores, mask
+    parts = [_evaluate(leaf, q) for q in query.subqueries]
+    scores = np.sum([s for s, _ in parts], axis=0) * query.boost
+    masks = [m for _, m in parts]
+    mask = np.logical_and.reduce(masks) if type(query) is And else np.logical_or.reduce(masks)
+    return scores, mask
+
+
+def _phrase(leaf: Searcher, phrase: docsets.VerifiedPhrase) -> tuple[np.ndarray, np.ndarray]:
+    hits = docsets.phrase_hits(leaf, phrase.fieldname, phrase.words)
+    return np.asarray(hits.ids, dtype=np.int32), np.asarray(hits.scores, dtype=np.float32)
+
+
+def term_scores(leaf: Searcher, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The live documents of a segment holding a word, and the word's score in each (zero
+    for the filter fields, which only narrow)."""
+    reader = leaf.reader()
+
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        try:
+            matcher = reader.postings(fieldname, text)
+        except TermNotFound:
+            return _EMPTY
+        ids, weights = _postings(matcher)
+        if fieldname in FILTER_FIELDS:
+            return ids, np.zeros(len(ids), dtype=np.float64)
+        scorer = leaf.weighting.scorer(leaf, fieldname, text)
+        if not isinstance(scorer, BM25FScorer):
+            raise TypeError("ranking supports BM25F only")
+        lengths = _lengths(reader, fieldname)[ids]
+        tf, k1, b = weights.astype(np.float64), scorer.K1, scorer.B
+        scores = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
+        return ids, scores.astype(np.float32)
+
+    return docsets.cached(reader, ("scores", fieldname, text), build)  # type: ignore[no-any-return]
+
+
+def _postings(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
+    """All ids and weights of a fresh posting matcher, a block at a time, without deleted
+    documents."""
+    deleted = None
+    if isinstance(matcher, FilterMatcher):
+        deleted = matcher._ids if matcher._exclude else None
+        matcher = matcher.child
+    ids: list[Any] = []
+    weights: list[Any] = []
+    if all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block")):
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            ids.extend(matcher._ids[matcher._i:])
+            weights.extend(matcher._weights[matcher._i:])
+            matcher._next_block()
+    else:  # another posting format: one posting at a time
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    id_array = np.asarray(ids, dtype=np.int32)
+    weight_array = np.asarray(weights, dtype=np.float32)
+    if deleted:
+        live = ~np.isin(id_array, np.fromiter(deleted, dtype=np.int64))
+        id_array, weight_array = id_array[live], weight_array[live]
+    return id_array, weight_array
+
+
+def _lengths(reader: Any, fieldname: str) -> np.ndarray:
+    """Every document's length of a field in a segment (as Whoosh stores it: one byte)."""
+
+    def build() -> np.ndarray:
+        return np.fromiter((reader.doc_field_length(d, fieldname)
+                            for d in range(reader.doc_count_all())),
+                           dtype=np.float64, count=reader.doc_count_all())
+
+    return docsets.cached(reader, ("lengths", fieldname), build)  # type: ignore[no-any-return]
