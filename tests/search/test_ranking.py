@@ -59,7 +59,8 @@ def test_top_documents_and_count_are_whooshs(corpus) -> None:
             if narrow is not None:
                 kept = set(_whoosh(searcher, And([parser.parse(text), narrow])))
                 reference = {d: s for d, s in reference.items() if d in kept}
-            docnums, total = ranking.top(searcher, query, 10)
+            ranked = ranking.run(searcher, query, 10)
+            docnums, total = ranked.docnums, ranked.total
             assert total == len(reference), (text, narrow)
             got = [reference[d] for d in docnums]
             best = sorted(reference.values(), reverse=True)[:10]

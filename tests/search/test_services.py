@@ -89,3 +89,37 @@ def test_phrases_match_neighbouring_words_only(app) -> None:
         assert sorted(h.url for h in again.hits) == ["/x/4", "/x/6"] and again.total == 2
     finally:
         SOURCES.pop("test")
+
+
+def test_facets_count_matches_by_type_region_and_year_and_narrow(app, client, regions) -> None:
+    @register_source("test")
+    def docs():
+        for n in range(6):
+            yield SearchDoc(id=f"test:{n}", type="news" if n < 4 else "policy",
+                            title=f"光伏扶贫电站{n}", body="村里建起光伏扶贫电站。",
+                            url=f"/x/{n}", region_code="450102000000" if n % 2 else "450203000000",
+                            date="2019-05-01" if n < 3 else "2020-01-02")
+
+    try:
+        rebuild(app.config["SEARCH_INDEX_DIR"])
+        facets = {"type": ["news", "policy"], "year": ["2019", "2020"],
+                  "region_path": ["4501", "4502"]}
+        found = search(app.config["SEARCH_INDEX_DIR"], "光伏", facets=facets)
+        assert found.total == 6
+        assert found.facets == {"type": {"news": 4, "policy": 2},
+                                "year": {"2019": 3, "2020": 3},
+                                "region_path": {"4501": 3, "4502": 3}}
+        narrowed = search(app.config["SEARCH_INDEX_DIR"], "光伏", year="2019", facets=facets)
+        assert narrowed.total == 3 and narrowed.facets["type"] == {"news": 3, "policy": 0}
+        page = client.get("/search?q=光伏").get_data(as_text=True)
+        assert "按年份" in page and "2019年" in page and "南宁市" in page
+        only = client.get("/search?q=光伏&year=2020&region=450100000000").get_data(as_text=True)
+        assert "找到 2 条结果（南宁市）（2020年）" in only and "全部年份" in only
+        # The cached page follows an update of the index at once.
+        update(app.config["SEARCH_INDEX_DIR"], [SearchDoc(
+            id="test:9", type="news", title="光伏新闻", body="光伏", url="/x/9",
+            region_code="450102000000", date="2020-03-03")], [])
+        again = client.get("/search?q=光伏&year=2020&region=450100000000").get_data(as_text=True)
+        assert "找到 3 条结果" in again
+    finally:
+        SOURCES.pop("test")

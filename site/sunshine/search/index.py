@@ -79,6 +79,7 @@ def schema() -> Schema:
         url=STORED(),
         region_code=ID(stored=True),
         region_path=KEYWORD(commas=False, scorable=False),
+        year=ID(),
         date=ID(stored=True),
     )
 
@@ -338,7 +339,7 @@ def update(index_dir: str | Path, docs: Iterable[SearchDoc], delete_ids: Iterabl
 def _fields(doc: SearchDoc) -> dict[str, str]:
     return {"id": doc.id, "type": doc.type, "title": doc.title, "body": doc.body, "url": doc.url,
             "region_code": doc.region_code, "region_path": _region_path(doc.region_code),
-            "date": doc.date}
+            "date": doc.date, "year": doc.date[:4]}
 
 
 @dataclass
@@ -358,9 +359,14 @@ class Results:
     total: int
     page: int
     pages: int
+    #: field → value → how many of the matching documents carry it (empty for the rare
+    #: queries Whoosh ranks itself, such as wildcards)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 _SEARCHERS: dict[str, Searcher] = {}
+_VERSIONS: dict[str, int] = {}
+_OPENED = itertools.count(1)
 _LOCK = threading.Lock()
 
 
@@ -381,11 +387,23 @@ def _searcher(index_dir: str) -> Searcher | None:
             return None
         searcher = whoosh_index.open_dir(index_dir).searcher()
         _SEARCHERS[index_dir] = searcher
+        _VERSIONS[index_dir] = next(_OPENED)
         return searcher
 
 
+def index_version(index_dir: str | Path) -> int:
+    """A number that changes whenever this process opens the index anew (after a rebuild or
+    an update): the key of cached search pages."""
+    _searcher(str(index_dir))
+    return _VERSIONS.get(str(index_dir), 0)
+
+
 def search(index_dir: str | Path, text: str, doc_type: str | None = None,
-           region: str | None = None, page: int = 1, per_page: int = 10) -> Results:
+           region: str | None = None, page: int = 1, per_page: int = 10,
+           year: str | None = None, facets: dict[str, list[str]] | None = None) -> Results:
+    """Page ``page`` of the documents matching ``text`` (words, "phrases"), narrowed by type,
+    region subtree and year; ``facets`` asks for counts per value of type, region_path or
+    year among the matches."""
     searcher = _searcher(str(index_dir))
     text = text.strip()[:200]
     if searcher is None or not text:
@@ -399,11 +417,14 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
         filters.append(Term("type", doc_type))
     if region:
         filters.append(Term("region_path", codes.prefix(region)))
+    if year:
+        filters.append(Term("year", year))
     if filters:
         # Folded into the query: Whoosh miscounts ``total`` when the same terms go in ``filter=``.
         query = And([query, *filters])
     page = max(1, page)
-    docnums, total = _ranked(searcher, query, page * per_page)
+    ranked = _ranked(searcher, query, page * per_page, facets)
+    docnums, total = ranked.docnums, ranked.total
     pages = -(-total // per_page)
     page = min(page, pages)
     marker = _marker({text for field, text in query.iter_all_terms() if field == "body"})
@@ -414,7 +435,7 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
                         type_label=TYPE_LABELS.get(fields["type"], fields["type"]),
                         snippet=_snippet(fields["body"], marker),
                         region_code=fields.get("region_code", ""), date=fields.get("date", "")))
-    return Results(hits, total, page, pages)
+    return Results(hits, total, page, pages, ranked.facets)
 
 
 def _verified_phrases(query: Query) -> Query:
@@ -424,18 +445,19 @@ def _verified_phrases(query: Query) -> Query:
     return query
 
 
-def _ranked(searcher: Searcher, query: Query, limit: int) -> tuple[list[int], int]:
-    """The best ``limit`` documents and the exact number of matching documents.
+def _ranked(searcher: Searcher, query: Query, limit: int,
+            facets: dict[str, list[str]] | None) -> ranking.Ranked:
+    """The best ``limit`` documents, the exact number of matching documents, facets.
 
     Words, phrases and filters are ranked and counted from cached score arrays (see
     search.ranking). Anything else (a wildcard, a field the user named) is ranked and counted
     by Whoosh in a single pass over every match.
     """
     if ranking.supported(query):
-        return ranking.top(searcher, query, limit)
+        return ranking.run(searcher, query, limit, facets)
     collector = TopCollector(limit=limit, usequality=False, replace=0)
     searcher.search_with_collector(query, collector)
-    return [hit.docnum for hit in collector.results()], collector.count()
+    return ranking.Ranked([hit.docnum for hit in collector.results()], collector.count(), {})
 
 
 #: A snippet: at most two passages of up to ~200 characters around the matched words.

@@ -11,6 +11,7 @@ own collector.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from whoosh.searching import Searcher
 from sunshine.search import docsets
 
 SCORED_FIELDS = frozenset({"title", "body"})
-FILTER_FIELDS = frozenset({"type", "region_path"})
+FILTER_FIELDS = frozenset({"type", "region_path", "year"})
 
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
@@ -40,23 +41,37 @@ def supported(query: Query) -> bool:
     return False
 
 
-def top(searcher: Searcher, query: Query, limit: int) -> tuple[list[int], int]:
-    """The best ``limit`` documents (global numbers, best first) and how many match."""
+@dataclass
+class Ranked:
+    docnums: list[int]  # the best documents, best first (global document numbers)
+    total: int  # how many documents match
+    facets: dict[str, dict[str, int]]  # field → value → matching documents with it
+
+
+def run(searcher: Searcher, query: Query, limit: int,
+        facets: dict[str, list[str]] | None = None) -> Ranked:
+    """The best ``limit`` documents, how many match, and how many of them carry each of the
+    ``facets`` values (filter fields: type, region_path, year)."""
     best: list[tuple[float, int]] = []
     total = 0
+    counts = {field: dict.fromkeys(values, 0) for field, values in (facets or {}).items()}
     for leaf, offset in searcher.leaf_searchers():
         scores, mask = _evaluate(leaf, query)
         matching = np.flatnonzero(mask)
         total += len(matching)
         if not len(matching):
             continue
+        for field, values in counts.items():
+            for value in values:
+                ids, _ = term_scores(leaf, field, value)
+                values[value] += int(np.count_nonzero(mask[ids]))
         chosen = scores[matching]
         if len(matching) > limit:
             keep = np.argpartition(-chosen, limit - 1)[:limit]
             matching, chosen = matching[keep], chosen[keep]
         best += zip(chosen.tolist(), (offset + matching).tolist())
     best.sort(key=lambda pair: (-pair[0], pair[1]))  # ties: the older document first
-    return [docnum for _, docnum in best[:limit]], total
+    return Ranked([docnum for _, docnum in best[:limit]], total, counts)
 
 
 def _evaluate(leaf: Searcher, query: Query) -> tuple[np.ndarray, np.ndarray]:
