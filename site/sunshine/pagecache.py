@@ -3,13 +3,16 @@
 A page that is the same for every anonymous visitor (no account menu, nothing flashed) is
 rendered once per version of the data it shows and then served from memory. The caller
 supplies the version: a cheap query that changes with every write that could change the page
-(for articles, the newest article_version row). The version is asked on every request, so a
-change shows at once in every worker; the key also holds the day, for pages that expire.
+(for articles, the newest article_version row). When it costs a query, the caller can have
+it asked at most once every ``every`` seconds per worker, so a cached page costs no query at
+all: a write in this worker calls ``changed()`` and shows at once here, and within that time
+in the other workers. The key also holds the day, for pages that expire.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
@@ -27,6 +30,14 @@ class PageCache:
         self.size = size
         self.pages: OrderedDict[Hashable, bytes] = OrderedDict()
         self.lock = threading.Lock()
+        self.version: Hashable = None
+        self.checked = -1e9
+
+    def current_version(self, version: Callable[[], Hashable], every: float) -> Hashable:
+        now = time.monotonic()
+        if now - self.checked >= every:
+            self.version, self.checked = version(), now
+        return self.version
 
     def get(self, key: Hashable) -> bytes | None:
         with self.lock:
@@ -49,6 +60,13 @@ def _cache(name: str) -> PageCache:
     return caches[name]
 
 
+def changed(name: str) -> None:
+    """The data behind cache ``name`` changed in this worker: ask for the version again."""
+    cache = current_app.extensions.get("page_caches", {}).get(name)
+    if cache is not None:
+        cache.checked = -1e9
+
+
 def anonymous() -> bool:
     """True when the page looks the same for this visitor as for any other."""
     return (current_app.config.get("PAGE_CACHE", True) and not current_user.is_authenticated
@@ -56,12 +74,13 @@ def anonymous() -> bool:
 
 
 def cached_html(name: str, key: Hashable, version: Callable[[], Hashable],
-                render: Callable[[], str]) -> Response:
-    """``render()`` as HTML, from the cache ``name`` when this visitor is anonymous."""
+                render: Callable[[], str], every: float = 0.0) -> Response:
+    """``render()`` as HTML, from the cache ``name`` when this visitor is anonymous;
+    ``version()`` is asked at most once every ``every`` seconds."""
     if not anonymous():
         return Response(render(), mimetype="text/html")
-    full = (version(), datetime.now(UTC).date(), key)
     cache = _cache(name)
+    full = (cache.current_version(version, every), datetime.now(UTC).date(), key)
     body = cache.get(full)
     if body is None:
         body = render().encode()

@@ -17,6 +17,7 @@ from sunshine.content import indexing
 from sunshine.content.files import ArticleFile, ContentFileError, article_files, parse_file
 from sunshine.content.models import Article, ArticleVersion, Kind, Status
 from sunshine.database import utcnow
+from sunshine import pagecache
 from sunshine.extensions import db
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
@@ -95,8 +96,14 @@ def sync_folder(root: Path) -> SyncReport:
             report.unpublished.append(str(article.source_path))
             changed.append(article)
     db.session.commit()
-    indexing.reindex(changed)
+    _published(changed)
     return report
+
+
+def _published(articles: list[Article]) -> None:
+    """After a commit: the search index and this worker's cached article pages follow."""
+    indexing.reindex(articles)
+    pagecache.changed("articles")
 
 
 def _apply_file(article: Article, parsed: ArticleFile) -> None:
@@ -194,7 +201,7 @@ def save_article(editor: User, fields: ArticleFields, article: Article | None = 
     record("article_saved", editor, "article", article.id, article.region_code, article.title)
     db.session.commit()
     if article.status == Status.PUBLISHED:
-        indexing.reindex([article])
+        _published([article])
     return article
 
 
@@ -208,7 +215,7 @@ def publish(article: Article, editor: User) -> None:
     _keep_version(article, "发布", editor.username)
     record("article_published", editor, "article", article.id, article.region_code, article.title)
     db.session.commit()
-    indexing.reindex([article])
+    _published([article])
 
 
 def unpublish(article: Article, editor: User, reason: str) -> None:
@@ -219,7 +226,7 @@ def unpublish(article: Article, editor: User, reason: str) -> None:
     _keep_version(article, f"撤下：{reason.strip()}", editor.username)
     record("article_unpublished", editor, "article", article.id, article.region_code, reason)
     db.session.commit()
-    indexing.reindex([article])
+    _published([article])
 
 
 def admin_query(editor: User, kind: Kind | None = None,

@@ -75,6 +75,10 @@ def _feed_url(kind: Kind, filters: services.Filters) -> str:
     return url_for(name, **args)
 
 
+#: Other workers see an article change within this time (this worker at once).
+VERSION_SECONDS = 1.0
+
+
 def _detail(kind: Kind, slug: str) -> Response:
     """An article page, rendered once per change of any article (related articles and
     expiry notes depend on the others) and then served from the worker's page cache."""
@@ -87,7 +91,8 @@ def _detail(kind: Kind, slug: str) -> Response:
                                ancestors=regions.ancestors_of(article.region),
                                related=services.related(article), today=_today())
 
-    return cached_html("articles", (kind, slug), services.content_version, render)
+    return cached_html("articles", (kind, slug), services.content_version, render,
+                       every=VERSION_SECONDS)
 
 
 @news_bp.get("/")
