@@ -123,3 +123,28 @@ def test_facets_count_matches_by_type_region_and_year_and_narrow(app, client, re
         assert "找到 3 条结果" in again
     finally:
         SOURCES.pop("test")
+
+
+def test_parallel_rebuild_makes_the_same_index_as_one_writer(app, tmp_path) -> None:
+    """The forked multi-segment writer (used from PARALLEL_THRESHOLD documents up) indexes
+    every document once, into several segments, with the same hits as one writer."""
+    @register_source("test")
+    def docs():
+        for n in range(120):
+            yield SearchDoc(id=f"test:{n}", type="news", title=f"第{n}号文件",
+                            body=("产业扶贫" if n % 3 else "危房改造") + f"项目进展{n}",
+                            url=f"/x/{n}")
+
+    try:
+        one, two = tmp_path / "one", tmp_path / "two"
+        assert rebuild(one, procs=1)["test"] == 120
+        assert rebuild(two, procs=2)["test"] == 120
+        for query in ("产业扶贫", '"危房改造"', "项目"):
+            a, b = search(one, query, per_page=200), search(two, query, per_page=200)
+            assert a.total == b.total > 0
+            assert sorted(h.url for h in a.hits) == sorted(h.url for h in b.hits)
+        from whoosh import index as whoosh_index
+        with whoosh_index.open_dir(str(two)).searcher() as searcher:
+            assert len(searcher.leaf_searchers()) >= 2
+    finally:
+        SOURCES.pop("test")

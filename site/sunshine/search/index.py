@@ -6,36 +6,29 @@ fields go in; the index never holds a household member's personal data.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
-import multiprocessing
 import os
-import pickle
-import queue
-import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from flask import current_app
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from whoosh import index as whoosh_index
 from whoosh.collectors import TopCollector
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.query import And, Phrase, Query, Term
 from whoosh.searching import Searcher
-from whoosh.util import random_name
-from whoosh.writing import SegmentWriter
 
 from sunshine.regions import codes
 from sunshine.search import docsets, ranking
+from sunshine.search.parallel import ParallelWriter
+from sunshine.search.snippets import snippet, word_marker
 from sunshine.search.analysis import chinese_analyzer
 
 log = logging.getLogger(__name__)
@@ -124,7 +117,7 @@ def rebuild(index_dir: str | Path, procs: int | None = None) -> dict[str, int]:
             workers = procs if procs is not None else (
                 _cpus() if len(head) >= PARALLEL_THRESHOLD else 1)
             _warm_up(ix.schema)  # load jieba once, before any fork
-            writer = (_ParallelWriter(ix, procs=workers, multisegment=True, limitmb=LIMIT_MB)
+            writer = (ParallelWriter(ix, procs=workers, multisegment=True, limitmb=LIMIT_MB)
                       if workers > 1 else ix.writer(limitmb=LIMIT_MB))
             try:
                 for doc in itertools.chain(head, docs):
@@ -171,125 +164,6 @@ def _cpus() -> int:
 def _warm_up(index_schema: Schema) -> None:
     for _ in index_schema["body"].analyzer("扶贫", mode="index"):
         pass
-
-
-_FORK = multiprocessing.get_context("fork")
-
-
-class _ForkedSubWriter(SubWriterTask):
-    """Whoosh's sub-writer process, always forked (children inherit jieba's dictionary)."""
-
-    _start_method = "fork"
-    _Popen = staticmethod(_FORK.Process._Popen)
-
-
-class _ParallelWriter(MpWriter):
-    """Whoosh's multiprocessing writer, made to fail loudly instead of hanging or dropping
-    documents when a child dies, and to leave no process, pipe or thread behind.
-
-    All children are forked before the first job is queued, while this process has no extra
-    thread (the queue's feeder thread starts with the first ``put``). A child inherits the
-    open database connection of the source being read but never uses it, and leaves through
-    ``os._exit`` (no finalizer runs in it).
-    """
-
-    def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
-        super().__init__(ix, procs=procs, **kwargs)
-        for unused in (self.jobqueue, self.resultqueue):  # the default context's; never used
-            unused.close()
-        self.jobqueue = _FORK.Queue(self.procs * 4)
-        self.resultqueue = _FORK.Queue()
-        # Frozen objects are never touched by the children's garbage collector, so the pages
-        # they share with this process (jieba's dictionary, the app) are not copied.
-        gc.freeze()
-        try:
-            for _ in range(self.procs):
-                self._new_task()
-        finally:
-            gc.unfreeze()
-
-    def _new_task(self) -> Any:
-        task = _ForkedSubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                                self.subargs, self.multisegment)
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _put(self, item: Any) -> None:
-        while True:
-            try:
-                self.jobqueue.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                if not all(task.is_alive() for task in self.tasks):
-                    raise RuntimeError("a search indexing process died") from None
-
-    def _enqueue(self) -> None:
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as f:
-            for item in self.docbuffer:
-                pickle.dump(item, f, 2)
-        self._put((filename, len(self.docbuffer)))
-        self.docbuffer = []
-
-    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
-        try:
-            if self.docbuffer:
-                self._enqueue()
-            for _ in self.tasks:
-                self._put(None)
-            finalsegments = self._merge_segments(mergetype, optimize, merge)
-            results = []
-            while len(results) < len(self.tasks):
-                try:
-                    results.append(self.resultqueue.get(timeout=1.0))
-                except queue.Empty:
-                    if any(task.exitcode not in (None, 0) for task in self.tasks):
-                        raise RuntimeError("a search indexing process failed") from None
-            for task in self.tasks:
-                task.join()
-        except BaseException:
-            self._stop_tasks()
-            raise
-        self._release_tasks()
-        # A child that got no batch made an empty segment: leave it out (its files are cleaned).
-        finalsegments += [segment for _, _, segment in results if segment.doc_count_all()]
-        if self._added:
-            finalsegments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(finalsegments)
-        self._finish()
-
-    def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
-        if self._added_sub:
-            self._commit(mergetype, optimize, merge)
-        else:  # nothing was added: the children have nothing to hand back
-            self._stop_tasks()
-            SegmentWriter.commit(self, mergetype=mergetype, optimize=optimize, merge=merge)
-
-    def cancel(self) -> None:
-        self._stop_tasks()
-        SegmentWriter.cancel(self)
-
-    def _stop_tasks(self) -> None:
-        for task in self.tasks:
-            if task.is_alive():
-                task.terminate()
-                task.join(timeout=10)
-            if task.is_alive():
-                task.kill()
-            task.join()
-        self.jobqueue.cancel_join_thread()
-        self._release_tasks()
-
-    def _release_tasks(self) -> None:
-        for task in self.tasks:
-            task.close()
-        self.tasks = []
-        for channel in (self.jobqueue, self.resultqueue):
-            channel.close()
-            channel.join_thread()
 
 
 def _swap(building: Path, target: Path) -> None:
@@ -427,13 +301,13 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
     docnums, total = ranked.docnums, ranked.total
     pages = -(-total // per_page)
     page = min(page, pages)
-    marker = _marker({text for field, text in query.iter_all_terms() if field == "body"})
+    marker = word_marker({text for field, text in query.iter_all_terms() if field == "body"})
     hits = []
     for docnum in docnums[max(0, page - 1) * per_page:page * per_page]:
         fields = searcher.stored_fields(docnum)
         hits.append(Hit(title=fields["title"], url=fields["url"], type=fields["type"],
                         type_label=TYPE_LABELS.get(fields["type"], fields["type"]),
-                        snippet=_snippet(fields["body"], marker),
+                        snippet=snippet(fields["body"], marker),
                         region_code=fields.get("region_code", ""), date=fields.get("date", "")))
     return Results(hits, total, page, pages, ranked.facets)
 
@@ -458,59 +332,6 @@ def _ranked(searcher: Searcher, query: Query, limit: int,
     collector = TopCollector(limit=limit, usequality=False, replace=0)
     searcher.search_with_collector(query, collector)
     return ranking.Ranked([hit.docnum for hit in collector.results()], collector.count(), {})
-
-
-#: A snippet: at most two passages of up to ~200 characters around the matched words.
-SNIPPET_PASSAGES = 2
-SNIPPET_SPAN = 200
-SNIPPET_CONTEXT = 20
-
-
-def _marker(words: set[str]) -> re.Pattern[str] | None:
-    """One pattern for the query's words, longest first, matched without case."""
-    words = {w for w in words if isinstance(w, str) and w.strip()}
-    if not words:
-        return None
-    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)),
-                      re.IGNORECASE)
-
-
-def _snippet(text: str, marker: re.Pattern[str] | None) -> Markup:
-    """The passages of ``text`` with the most query words, the words in ``<mark>``.
-
-    A string search for the analysed query words, not a re-analysis of the whole text with
-    jieba (which costs ~5 ms a document): a word is also marked inside a longer one, as the
-    index finds "扶贫" in "扶贫办". Every piece of text is escaped here.
-    """
-    passages: list[list[tuple[int, int]]] = []
-    if marker is not None:
-        current: list[tuple[int, int]] = []
-        for found in marker.finditer(text):
-            start, end = found.span()
-            if current and end - current[0][0] > SNIPPET_SPAN:
-                passages.append(current)
-                current = []
-                if len(passages) >= 50:
-                    break
-            if current and current[-1][1] == start:  # adjacent words: one mark
-                current[-1] = (current[-1][0], end)
-            else:
-                current.append((start, end))
-        if current:
-            passages.append(current)
-    if not passages:
-        return Markup.escape(text[:120])
-    ranked = sorted(passages, key=lambda p: (-len({text[a:b].lower() for a, b in p}), -len(p)))
-    pieces = []
-    for passage in sorted(ranked[:SNIPPET_PASSAGES], key=lambda p: p[0][0]):
-        position = max(0, passage[0][0] - SNIPPET_CONTEXT)
-        out = Markup("")
-        for start, end in passage:
-            out += escape(text[position:start]) + Markup("<mark>%s</mark>") % text[start:end]
-            position = end
-        out += escape(text[position:min(len(text), passage[-1][1] + SNIPPET_CONTEXT)])
-        pieces.append(out)
-    return Markup(" … ").join(pieces)
 
 
 __all__ = ["SearchDoc", "rebuild", "register_source", "search"]
