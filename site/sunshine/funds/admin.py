@@ -5,7 +5,7 @@ and the disclosure deadlines on the dashboard. Region scoped: another county's r
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import Role, User
-from sunshine.accounts.permissions import (PermissionDenied, can_access_region, region_scope,
+from sunshine.accounts.permissions import (PermissionDenied, region_scope,
                                            staff_required)
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
-from sunshine.admin.services import ACTION_LABELS, record
+from sunshine.admin.services import ACTION_LABELS
 from sunshine.extensions import db
-from sunshine.forms import set_field_error
-from sunshine.funds import ledger, services
+from sunshine.funds import ledger, record_views, services
+from sunshine.funds.record_views import deny, guard, show_error
 from sunshine.funds.common import RecordError, today
 from sunshine.funds.forms import FundForm, LineForm, ReasonForm, SpendingForm
 from sunshine.funds.models import Fund, FundLine, Spending, State
@@ -38,18 +38,10 @@ ACTION_LABELS.update({
 })
 
 
-def deny(object_type: str, object_id: object, region_code: str | None) -> NoReturn:
-    """403, and the attempt in the audit log (of the region that was reached for)."""
-    db.session.rollback()
-    record("permission_denied", current_user, object_type, object_id, region_code,
-           f"{request.method} {request.path}")
-    db.session.commit()
-    abort(403)
-
-
-def guard(object_type: str, object_id: object, region_code: str | None) -> None:
-    if not can_access_region(current_user, region_code):
-        deny(object_type, object_id, region_code)
+FUND = record_views.RecordKind(
+    "fund", "admin_funds.manage", "fund_id", correct=services.correct_fund,
+    update_draft=services.update_draft, publish=services.publish_fund,
+    withdraw=services.withdraw_fund)
 
 
 def _fund(fund_id: int) -> Fund:
@@ -65,17 +57,6 @@ def fields_from(form: FundForm) -> services.FundFields:
         source_level=form.source_level.data, fund_type=form.fund_type.data,
         amount=form.amount.amount, region_code=(form.region_code.data or "").strip(),
         purpose=form.purpose.data or "", issued_on=form.issued_on.data)
-
-
-def show_error(form: Any, exc: RecordError | PersonalDataFound) -> None:
-    db.session.rollback()
-    field = getattr(exc, "field", None)
-    target = getattr(form, field, None) if field else None
-    if target is None:
-        target = next(iter(form))
-        if target.name == "csrf_token":
-            target = list(form)[1]
-    set_field_error(target, exc.message)
 
 
 @bp.get("/")
@@ -133,56 +114,19 @@ def edit(fund_id: int) -> Response | tuple[str, int]:
     form = FundForm(obj=fund if request.method == "GET" else None)
     if request.method == "GET":
         form.year.data, form.amount.data = str(fund.year), str(fund.amount)
-    published = fund.state == State.PUBLISHED.value
-    if form.validate_on_submit():
-        try:
-            if published:
-                services.correct_fund(current_user, fund, fields_from(form), form.reason.data or "")
-            else:
-                services.update_draft(current_user, fund, fields_from(form))
-                if request.form.get("action") == "publish":
-                    services.publish_fund(current_user, fund)
-        except PermissionDenied:
-            deny("fund", fund.id, form.region_code.data)
-        except (RecordError, PersonalDataFound) as exc:
-            show_error(form, exc)
-        else:
-            flash("已更正，新版本已写入公开记录" if published else "已保存", "success")
-            return redirect(url_for("admin_funds.manage", fund_id=fund.id))
-    return render_form_page("funds/admin/form.html", form=form, fund=fund,
-                            title=("更正：" if published else "修改草稿：") + fund.name,
-                            publishable=not published, correcting=published)
+    return record_views.edit(FUND, fund, form, fields_from)
 
 
 @bp.post("/<int:fund_id>/publish")
 @staff_required(*WORKERS)
 def publish(fund_id: int) -> Response:
-    fund = _fund(fund_id)
-    try:
-        services.publish_fund(current_user, fund)
-    except (RecordError, PersonalDataFound) as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash("已公开，已写入公开记录", "success")
-    return redirect(url_for("admin_funds.manage", fund_id=fund.id))
+    return record_views.publish(FUND, _fund(fund_id))
 
 
 @bp.route("/<int:fund_id>/withdraw", methods=["GET", "POST"])
 @staff_required(*WORKERS)
 def withdraw(fund_id: int) -> Response | tuple[str, int]:
-    fund = _fund(fund_id)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            services.withdraw_fund(current_user, fund, form.reason.data)
-        except RecordError as exc:
-            show_error(form, exc)
-        else:
-            flash("已撤回", "success")
-            return redirect(url_for("admin_funds.manage", fund_id=fund.id))
-    return render_form_page("funds/admin/form.html", form=form, fund=fund,
-                            title="撤回：" + fund.name)
+    return record_views.withdraw(FUND, _fund(fund_id))
 
 
 def _project_choices(fund: Fund, lined_only: bool) -> dict[str, str]:

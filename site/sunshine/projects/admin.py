@@ -16,9 +16,10 @@ from sunshine.admin.dashboard import Section, Tile, register_section, register_t
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.extensions import db
 from sunshine.funds import ledger
-from sunshine.funds.admin import WORKERS, deadline_counts, deny, guard, show_error, warning_day
+from sunshine.funds import record_views
+from sunshine.funds.admin import WORKERS, deadline_counts, warning_day
+from sunshine.funds.record_views import deny, guard, show_error
 from sunshine.funds.common import RecordError, today
-from sunshine.funds.forms import ReasonForm
 from sunshine.funds.models import State
 from sunshine.guard import PersonalDataFound
 from sunshine.projects import services
@@ -33,6 +34,12 @@ ACTION_LABELS.update({
     "project_published": "公开项目", "project_corrected": "更正项目",
     "project_progress": "发布项目进展", "project_withdrawn": "撤回项目",
 })
+
+
+PROJECT = record_views.RecordKind(
+    "project", "admin_projects.manage", "project_id", correct=services.correct_project,
+    update_draft=services.update_draft, publish=services.publish_project,
+    withdraw=services.withdraw_project)
 
 
 def _project(project_id: int) -> Project:
@@ -115,39 +122,13 @@ def edit(project_id: int) -> Response | tuple[str, int]:
         for name in ("beneficiary_households", "beneficiary_people",
                      "beneficiary_poor_households"):
             getattr(form, name).data = str(getattr(project, name))
-    if form.validate_on_submit():
-        try:
-            if published:
-                services.correct_project(current_user, project, fields_from(form),
-                                         form.reason.data or "")
-            else:
-                services.update_draft(current_user, project, fields_from(form))
-                if request.form.get("action") == "publish":
-                    services.publish_project(current_user, project)
-        except PermissionDenied:
-            deny("project", project.id, form.region_code.data)
-        except (RecordError, PersonalDataFound) as exc:
-            show_error(form, exc)
-        else:
-            flash("已更正，新版本已写入公开记录" if published else "已保存", "success")
-            return redirect(url_for("admin_projects.manage", project_id=project.id))
-    return render_form_page("funds/admin/form.html", form=form, project=project,
-                            title=("更正：" if published else "修改草稿：") + project.name,
-                            publishable=not published, correcting=published)
+    return record_views.edit(PROJECT, project, form, fields_from)
 
 
 @bp.post("/<int:project_id>/publish")
 @staff_required(*WORKERS)
 def publish(project_id: int) -> Response:
-    project = _project(project_id)
-    try:
-        services.publish_project(current_user, project)
-    except (RecordError, PersonalDataFound) as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash("已公开，已写入公开记录", "success")
-    return redirect(url_for("admin_projects.manage", project_id=project.id))
+    return record_views.publish(PROJECT, _project(project_id))
 
 
 @bp.route("/<int:project_id>", methods=["GET", "POST"])
@@ -178,18 +159,7 @@ def manage(project_id: int) -> Response | tuple[str, int]:
 @bp.route("/<int:project_id>/withdraw", methods=["GET", "POST"])
 @staff_required(*WORKERS)
 def withdraw(project_id: int) -> Response | tuple[str, int]:
-    project = _project(project_id)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            services.withdraw_project(current_user, project, form.reason.data)
-        except RecordError as exc:
-            show_error(form, exc)
-        else:
-            flash("已撤回", "success")
-            return redirect(url_for("admin_projects.manage", project_id=project.id))
-    return render_form_page("funds/admin/form.html", form=form, project=project,
-                            title="撤回：" + project.name)
+    return record_views.withdraw(PROJECT, _project(project_id))
 
 
 @register_tiles

@@ -1,0 +1,117 @@
+"""The back-office actions that allocations and projects share: save a draft or correct a
+published record, publish, withdraw, and the region guard with its audited 403. Each feature
+describes its record once (``RecordKind``) and its views call these, so that both behave and
+answer alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from typing import NoReturn
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from sunshine.accounts.permissions import PermissionDenied, can_access_region
+from sunshine.admin.services import record as audit
+from sunshine.extensions import db
+from sunshine.forms import set_field_error
+from sunshine.funds.common import RecordError
+from sunshine.funds.forms import ReasonForm
+from sunshine.funds.models import State
+from sunshine.guard import PersonalDataFound
+from sunshine.web import render_form_page
+
+TEMPLATE = "funds/admin/form.html"
+
+
+def deny(object_type: str, object_id: object, region_code: str | None) -> NoReturn:
+    """403, and the attempt in the audit log (of the region that was reached for)."""
+    db.session.rollback()
+    audit("permission_denied", current_user, object_type, object_id, region_code,
+           f"{request.method} {request.path}")
+    db.session.commit()
+    abort(403)
+
+
+def guard(object_type: str, object_id: object, region_code: str | None) -> None:
+    if not can_access_region(current_user, region_code):
+        deny(object_type, object_id, region_code)
+
+
+def show_error(form: Any, exc: RecordError | PersonalDataFound) -> None:
+    db.session.rollback()
+    field = getattr(exc, "field", None)
+    target = getattr(form, field, None) if field else None
+    if target is None:
+        target = next(iter(form))
+        if target.name == "csrf_token":
+            target = list(form)[1]
+    set_field_error(target, exc.message)
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    name: str  # "fund" or "project": audit log object type and template variable
+    manage_endpoint: str  # e.g. "admin_funds.manage"
+    id_arg: str  # e.g. "fund_id"
+    correct: Callable[[Any, Any, Any, str], None]  # (user, record, fields, reason)
+    update_draft: Callable[[Any, Any, Any], None]  # (user, record, fields)
+    publish: Callable[[Any, Any], None]  # (user, record)
+    withdraw: Callable[[Any, Any, str], None]  # (user, record, reason)
+
+    def manage(self, record: Any) -> Response:
+        return redirect(url_for(self.manage_endpoint, **{self.id_arg: record.id}))
+
+
+def edit(kind: RecordKind, record: Any, form: Any,
+         fields_from: Callable[[Any], Any]) -> Response | tuple[str, int]:
+    """Change a draft (and publish it when asked), or correct a published record: a new
+    version with a reason."""
+    published = record.state == State.PUBLISHED.value
+    if form.validate_on_submit():
+        try:
+            if published:
+                kind.correct(current_user, record, fields_from(form), form.reason.data or "")
+            else:
+                kind.update_draft(current_user, record, fields_from(form))
+                if request.form.get("action") == "publish":
+                    kind.publish(current_user, record)
+        except PermissionDenied:
+            deny(kind.name, record.id, form.region_code.data)
+        except (RecordError, PersonalDataFound) as exc:
+            show_error(form, exc)
+        else:
+            flash("已更正，新版本已写入公开记录" if published else "已保存", "success")
+            return kind.manage(record)
+    return render_form_page(TEMPLATE, form=form, **{kind.name: record},
+                            title=("更正：" if published else "修改草稿：") + record.name,
+                            publishable=not published, correcting=published)
+
+
+def publish(kind: RecordKind, record: Any) -> Response:
+    try:
+        kind.publish(current_user, record)
+    except (RecordError, PersonalDataFound) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash("已公开，已写入公开记录", "success")
+    return kind.manage(record)
+
+
+def withdraw(kind: RecordKind, record: Any) -> Response | tuple[str, int]:
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            kind.withdraw(current_user, record, form.reason.data)
+        except RecordError as exc:
+            show_error(form, exc)
+        else:
+            flash("已撤回", "success")
+            return kind.manage(record)
+    return render_form_page(TEMPLATE, form=form, **{kind.name: record},
+                            title="撤回：" + record.name)
