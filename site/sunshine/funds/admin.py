@@ -39,9 +39,9 @@ ACTION_LABELS.update({
 
 
 FUND = record_views.RecordKind(
-    "fund", "admin_funds.manage", "fund_id", correct=services.correct_fund,
-    update_draft=services.update_draft, publish=services.publish_fund,
-    withdraw=services.withdraw_fund)
+    "fund", "admin_funds.manage", "fund_id", create=services.create_fund,
+    correct=services.correct_fund, update_draft=services.update_draft,
+    publish=services.publish_fund, withdraw=services.withdraw_fund)
 
 
 def _fund(fund_id: int) -> Fund:
@@ -84,24 +84,7 @@ def warning_day() -> Any:
 @staff_required(*WORKERS)
 def new() -> Response | tuple[str, int]:
     """A new allocation, saved as a draft (and published at once if asked)."""
-    form = FundForm()
-    if request.method == "GET":
-        form.region_code.data = current_user.region_code or current_app.config["PROVINCE_CODE"]
-        form.year.data = str(today().year)
-    if form.validate_on_submit():
-        try:
-            fund = services.create_fund(current_user, fields_from(form))
-            if request.form.get("action") == "publish":
-                services.publish_fund(current_user, fund)
-        except PermissionDenied:
-            deny("fund", "new", form.region_code.data)
-        except (RecordError, PersonalDataFound) as exc:
-            show_error(form, exc)
-        else:
-            flash("已公开" if fund.state == State.PUBLISHED.value else "已保存草稿", "success")
-            return redirect(url_for("admin_funds.manage", fund_id=fund.id))
-    return render_form_page("funds/admin/form.html", form=form, title="新建资金下达",
-                            publishable=True)
+    return record_views.new(FUND, FundForm(), fields_from, "新建资金下达")
 
 
 @bp.route("/<int:fund_id>/edit", methods=["GET", "POST"])

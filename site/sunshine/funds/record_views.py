@@ -11,7 +11,7 @@ from typing import Any
 
 from typing import NoReturn
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -19,7 +19,7 @@ from sunshine.accounts.permissions import PermissionDenied, can_access_region
 from sunshine.admin.services import record as audit
 from sunshine.extensions import db
 from sunshine.forms import set_field_error
-from sunshine.funds.common import RecordError
+from sunshine.funds.common import RecordError, today
 from sunshine.funds.forms import ReasonForm
 from sunshine.funds.models import State
 from sunshine.guard import PersonalDataFound
@@ -58,6 +58,7 @@ class RecordKind:
     name: str  # "fund" or "project": audit log object type and template variable
     manage_endpoint: str  # e.g. "admin_funds.manage"
     id_arg: str  # e.g. "fund_id"
+    create: Callable[[Any, Any], Any]  # (user, fields) -> the new draft
     correct: Callable[[Any, Any, Any, str], None]  # (user, record, fields, reason)
     update_draft: Callable[[Any, Any, Any], None]  # (user, record, fields)
     publish: Callable[[Any, Any], None]  # (user, record)
@@ -65,6 +66,27 @@ class RecordKind:
 
     def manage(self, record: Any) -> Response:
         return redirect(url_for(self.manage_endpoint, **{self.id_arg: record.id}))
+
+
+def new(kind: RecordKind, form: Any, fields_from: Callable[[Any], Any],
+        title: str) -> Response | tuple[str, int]:
+    """A new record, saved as a draft (and published at once if asked)."""
+    if request.method == "GET":
+        form.region_code.data = current_user.region_code or current_app.config["PROVINCE_CODE"]
+        form.year.data = str(today().year)
+    if form.validate_on_submit():
+        try:
+            record = kind.create(current_user, fields_from(form))
+            if request.form.get("action") == "publish":
+                kind.publish(current_user, record)
+        except PermissionDenied:
+            deny(kind.name, "new", form.region_code.data)
+        except (RecordError, PersonalDataFound) as exc:
+            show_error(form, exc)
+        else:
+            flash("已公开" if record.state == State.PUBLISHED.value else "已保存草稿", "success")
+            return kind.manage(record)
+    return render_form_page(TEMPLATE, form=form, title=title, publishable=True)
 
 
 def edit(kind: RecordKind, record: Any, form: Any,

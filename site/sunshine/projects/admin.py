@@ -5,20 +5,20 @@ from __future__ import annotations
 
 
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
-from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
+from sunshine.accounts.permissions import region_scope, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.extensions import db
 from sunshine.funds import ledger
 from sunshine.funds import record_views
 from sunshine.funds.admin import WORKERS, deadline_counts, warning_day
-from sunshine.funds.record_views import deny, guard, show_error
+from sunshine.funds.record_views import guard, show_error
 from sunshine.funds.common import RecordError, today
 from sunshine.funds.models import State
 from sunshine.guard import PersonalDataFound
@@ -37,9 +37,9 @@ ACTION_LABELS.update({
 
 
 PROJECT = record_views.RecordKind(
-    "project", "admin_projects.manage", "project_id", correct=services.correct_project,
-    update_draft=services.update_draft, publish=services.publish_project,
-    withdraw=services.withdraw_project)
+    "project", "admin_projects.manage", "project_id", create=services.create_project,
+    correct=services.correct_project, update_draft=services.update_draft,
+    publish=services.publish_project, withdraw=services.withdraw_project)
 
 
 def _project(project_id: int) -> Project:
@@ -86,24 +86,8 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @staff_required(*WORKERS)
 def new() -> Response | tuple[str, int]:
-    form = ProjectForm()
-    if request.method == "GET":
-        form.region_code.data = current_user.region_code or current_app.config["PROVINCE_CODE"]
-        form.year.data = str(today().year)
-    if form.validate_on_submit():
-        try:
-            project = services.create_project(current_user, fields_from(form))
-            if request.form.get("action") == "publish":
-                services.publish_project(current_user, project)
-        except PermissionDenied:
-            deny("project", "new", form.region_code.data)
-        except (RecordError, PersonalDataFound) as exc:
-            show_error(form, exc)
-        else:
-            flash("已公开" if project.state == State.PUBLISHED.value else "已保存草稿", "success")
-            return redirect(url_for("admin_projects.manage", project_id=project.id))
-    return render_form_page("funds/admin/form.html", form=form, title="新建项目",
-                            publishable=True)
+    """A new project, saved as a draft (and published at once if asked)."""
+    return record_views.new(PROJECT, ProjectForm(), fields_from, "新建项目")
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
