@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from sunshine.stats import disclosure, vocab
 from sunshine.stats.layout import EFFECT_LAST_COHORT, layout
-from sunshine.stats.rollup import (SERIAL, WORK, Tree, accumulate, fill_derived, finish, protect,
-                                   sum_up)
+from sunshine.stats.tree import Tree, protect, sum_up
+from sunshine.stats.vectors import SERIAL, WORK, accumulate, fill_derived, finish
 
 INF = 10**9
 
