@@ -13,7 +13,8 @@ import pytest
 
 from sunshine.extensions import db
 from sunshine.stats import bulk, rollup, synthetic
-from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS, id_hasher, mask_id
+from sunshine.stats.idnumbers import id_hasher, mask_id
+from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS
 from sunshine.stats.vocab import HEALTH_CODES, LABOUR_CODES, RELATION_CODES, SCHOOLING_CODES
 
 VILLAGES = ["450102101201", "450102101202", "450102102201", "450102102202",

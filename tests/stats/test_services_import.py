@@ -9,7 +9,7 @@ from sunshine.admin.models import AuditEntry
 from sunshine.extensions import db
 from sunshine.importing import IMPORTERS, BadFile
 from sunshine.stats import rollup
-from sunshine.stats.importer import records
+from sunshine.stats.csvload import records
 from sunshine.stats.models import Build, Household, Member, Rollup
 from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
 from tests.stats.conftest import CANARY_IDS, make_register

@@ -6,8 +6,8 @@ import logging
 
 from sunshine.demo.services import DemoContext, register_step
 from sunshine.stats import bulk, rollup, synthetic
-from sunshine.stats.importer import (HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS, id_hasher,
-                                     mask_id)
+from sunshine.stats.idnumbers import id_hasher, mask_id
+from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS
 from sunshine.stats.vocab import HEALTH_CODES, LABOUR_CODES, RELATION_CODES, SCHOOLING_CODES
 
 log = logging.getLogger(__name__)

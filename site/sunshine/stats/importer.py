@@ -17,32 +17,27 @@ Members' columns: archive_no, name, id_number, relation, health, schooling, labo
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import hmac
-import io
 import logging
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from sunshine.admin.services import record
 from sunshine.extensions import db
 from sunshine.forms import has_bad_characters
 from sunshine.guard import id_number_valid
-from sunshine.importing import BadFile, ImportReport, register_importer
+from sunshine.importing import ImportReport, register_importer
 from sunshine.regions.models import Region
 from sunshine.stats import bulk, rollup, vocab
+from sunshine.stats.csvload import BatchWriter, constraint, header, records
+from sunshine.stats.idnumbers import id_hasher
 from sunshine.stats.models import Member
 
 log = logging.getLogger(__name__)
 
-BATCH = 20_000
 MAX_ERRORS = 10_000
 
 HOUSEHOLD_TABLE_COLUMNS = ("id", "village_code", "main_cause", "other_causes", "size", "entered",
@@ -59,150 +54,6 @@ MEMBER_REQUIRED = {"archive_no", "name", "id_number", "relation", "health", "sch
 
 _INCOME_RE = re.compile(r"(?:20\d\d:\d{1,7}(?:\.\d{1,2})?)(?:;20\d\d:\d{1,7}(?:\.\d{1,2})?)*")
 _YEAR_LIST_RE = re.compile(r"20\d\d(?:、20\d\d)*")
-
-
-# --- ID numbers ------------------------------------------------------------------------------
-
-
-def id_hash_key() -> bytes:
-    """The key of the ID number hash: ``ID_HASH_KEY``, else derived from the secret key.
-
-    Set ``SUNSHINE_ID_HASH_KEY`` in production so that changing the secret key (which logs
-    everybody out) does not also orphan every stored hash.
-    """
-    configured = current_app.config.get("ID_HASH_KEY")
-    if configured:
-        return str(configured).encode()
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.digest(secret, b"sunshine: household member ID numbers", "sha256")
-
-
-def id_hasher() -> Callable[[str], bytes]:
-    """A function from a (valid, upper-case) ID number to its 16-byte keyed BLAKE2b digest."""
-    base = hashlib.blake2b(key=id_hash_key()[:64], digest_size=16, person=b"sunshine-id")
-    copy = base.copy
-
-    def digest(number: str) -> bytes:
-        h = copy()
-        h.update(number.encode("ascii"))
-        return h.digest()
-
-    return digest
-
-
-def mask_id(number: str) -> str:
-    """450102********123X: the region of issue and the last four, as staff lists show them."""
-    return number[:6] + "*" * 8 + number[14:]
-
-
-# --- a fast CSV reader -------------------------------------------------------------------------
-
-
-def records(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of a UTF-8 CSV, streaming. Lines without quotes are split
-    directly (5× faster than the csv module); quoted ones, even across lines, go through it.
-
-    :raise BadFile: on undecodable bytes.
-    """
-    try:
-        handle = io.open(path, encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise BadFile(f"无法打开文件 {path}：{exc.strerror}") from exc
-    number = 0
-    with handle:
-        try:
-            for line in handle:
-                number += 1
-                start = number
-                if '"' in line:
-                    while line.count('"') % 2:
-                        more = handle.readline()
-                        if not more:
-                            break
-                        number += 1
-                        line += more
-                    try:
-                        fields = next(csv.reader([line]), [])
-                    except csv.Error as exc:
-                        raise BadFile(f"{path} 第 {start} 行：{exc}") from exc
-                else:
-                    fields = line.rstrip("\r\n").split(",")
-                if fields == [""] or not fields:
-                    continue
-                yield start, fields
-        except UnicodeDecodeError as exc:
-            raise BadFile(f"{path} 第 {number + 1} 行附近：不是 UTF-8 编码") from exc
-
-
-def _header(path: Path, rows: Iterator[tuple[int, list[str]]], required: set[str],
-            optional: tuple[str, ...] = ()) -> dict[str, int]:
-    try:
-        _, names = next(rows)
-    except StopIteration as exc:
-        raise BadFile(f"{path} 第 1 行：文件是空的") from exc
-    index = {name.strip(): i for i, name in enumerate(names)}
-    missing = required - set(index)
-    if missing:
-        raise BadFile(f"{path} 第 1 行：缺少列 {', '.join(sorted(missing))}")
-    return index
-
-
-# --- writing in batches, tracing database errors back to lines ---------------------------------
-
-
-@dataclass
-class _Writer:
-    table: str
-    columns: tuple[str, ...]
-    report: ImportReport
-    explain: Callable[[Exception], str]
-    batch: list[tuple[Any, ...]] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-
-    def add(self, line: int, row: tuple[Any, ...]) -> None:
-        self.batch.append(row)
-        self.lines.append(line)
-        if len(self.batch) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        rows, lines = self.batch, self.lines
-        self.batch, self.lines = [], []
-        # Even after a bad row the rows go in (and are rolled back at the end), so that the
-        # report also names the rows the database refuses.
-        integrity = db.session.get_bind().dialect.dbapi.IntegrityError
-        bulk.ensure_transaction()
-        bulk.execute_raw("SAVEPOINT stats_import")
-        try:
-            bulk.insert_rows(self.table, self.columns, rows, batch=len(rows))
-        except integrity:
-            bulk.execute_raw("ROLLBACK TO SAVEPOINT stats_import")
-            self._one_by_one(rows, lines, integrity)
-        bulk.execute_raw("RELEASE SAVEPOINT stats_import")
-
-    def _one_by_one(self, rows: list[tuple[Any, ...]], lines: list[int], integrity: type) -> None:
-        for line, row in zip(lines, rows, strict=True):
-            bulk.execute_raw("SAVEPOINT stats_import_row")
-            try:
-                bulk.insert_rows(self.table, self.columns, [row], batch=1)
-            except integrity as exc:
-                self.report.error(line, self.explain(exc))
-                bulk.execute_raw("ROLLBACK TO SAVEPOINT stats_import_row")
-            bulk.execute_raw("RELEASE SAVEPOINT stats_import_row")
-
-
-def _constraint(exc: Exception) -> str:
-    """Which kind of constraint failed: 'unique', 'foreign' or ''."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    state = getattr(exc, "sqlstate", "") or ""
-    text = str(exc)
-    if "UNIQUE" in name or state == "23505" or "UNIQUE" in text:
-        return "unique"
-    if "FOREIGNKEY" in name or state == "23503" or "FOREIGN KEY" in text:
-        return "foreign"
-    return ""
 
 
 def _finish(report: ImportReport, confirm: bool, villages: set[str], what: str) -> ImportReport:
@@ -231,7 +82,7 @@ def import_households(path: Path, confirm: bool = False) -> ImportReport:
 def _import_households(path: Path, confirm: bool) -> ImportReport:
     report = ImportReport(kind="households", confirmed=confirm)
     rows = records(path)
-    index = _header(path, rows, HOUSEHOLD_REQUIRED, HOUSEHOLD_OPTIONAL)
+    index = header(path, rows, HOUSEHOLD_REQUIRED, HOUSEHOLD_OPTIONAL)
     width = len(index)
     villages_known = set(db.session.execute(
         select(Region.code).where(Region.level == 5)).scalars())
@@ -249,8 +100,8 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
     measure_cache: dict[str, tuple[int, str] | None] = {"": (0, "")}
     event_cache: dict[tuple[int, ...], str | None] = {}
     text_cache: dict[str, bool] = {}
-    writer = _Writer("household", HOUSEHOLD_TABLE_COLUMNS, report,
-                     lambda exc: "档案编号重复" if _constraint(exc) == "unique" else "区划不存在")
+    writer = BatchWriter("household", HOUSEHOLD_TABLE_COLUMNS, report,
+                     lambda exc: "档案编号重复" if constraint(exc) == "unique" else "区划不存在")
     updates: list[tuple[Any, ...]] = []
     last_village = ""
     for line, f in rows:
@@ -415,7 +266,7 @@ def import_members(path: Path, confirm: bool = False) -> ImportReport:
 def _import_members(path: Path, confirm: bool) -> ImportReport:
     report = ImportReport(kind="members", confirmed=confirm)
     rows = records(path)
-    index = _header(path, rows, MEMBER_REQUIRED)
+    index = header(path, rows, MEMBER_REQUIRED)
     width = len(index)
     i_archive, i_name, i_id = index["archive_no"], index["name"], index["id_number"]
     i_rel, i_health, i_school, i_labour = (index["relation"], index["health"],
@@ -429,14 +280,14 @@ def _import_members(path: Path, confirm: bool) -> ImportReport:
     name_cache: dict[str, bool] = {}
 
     def explain(exc: Exception) -> str:
-        kind = _constraint(exc)
+        kind = constraint(exc)
         if kind == "unique":
             return "身份证号已登记在其他成员名下（一人只能在一户）"
         if kind == "foreign":
             return "档案编号不存在（请先导入贫困户）"
         return "数据库拒绝了这一行"
 
-    writer = _Writer("household_member", MEMBER_TABLE_COLUMNS, report, explain)
+    writer = BatchWriter("household_member", MEMBER_TABLE_COLUMNS, report, explain)
     add = writer.add
     first_load = _begin_first_load()
     last_archive = ""

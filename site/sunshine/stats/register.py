@@ -14,7 +14,7 @@ from sunshine.extensions import db
 from sunshine.guard import id_number_valid
 from sunshine.regions import codes
 from sunshine.stats import rollup, vocab
-from sunshine.stats.importer import id_hasher
+from sunshine.stats.idnumbers import id_hasher
 from sunshine.stats.models import Household, Member
 
 #: Who works with the register: province administrators and regional staff.

@@ -1,0 +1,41 @@
+"""ID numbers in the register: a keyed hash (to find duplicates and look a person up, never
+to recover the number) and the masked form staff may see."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+
+from flask import current_app
+
+
+def id_hash_key() -> bytes:
+    """The key of the ID number hash: ``ID_HASH_KEY``, else derived from the secret key.
+
+    Set ``SUNSHINE_ID_HASH_KEY`` in production so that changing the secret key (which logs
+    everybody out) does not also orphan every stored hash.
+    """
+    configured = current_app.config.get("ID_HASH_KEY")
+    if configured:
+        return str(configured).encode()
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.digest(secret, b"sunshine: household member ID numbers", "sha256")
+
+
+def id_hasher() -> Callable[[str], bytes]:
+    """A function from a (valid, upper-case) ID number to its 16-byte keyed BLAKE2b digest."""
+    base = hashlib.blake2b(key=id_hash_key()[:64], digest_size=16, person=b"sunshine-id")
+    copy = base.copy
+
+    def digest(number: str) -> bytes:
+        h = copy()
+        h.update(number.encode("ascii"))
+        return h.digest()
+
+    return digest
+
+
+def mask_id(number: str) -> str:
+    """450102********123X: the region of issue and the last four, as staff lists show them."""
+    return number[:6] + "*" * 8 + number[14:]
