@@ -9,7 +9,7 @@ import pytest
 from sunshine.admin.models import AuditEntry
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
-from sunshine.market import services
+from sunshine.market import queries, services
 from sunshine.market.models import ListingStatus, SellerKind, SellerStatus
 from sunshine.regions.models import Region
 from sqlalchemy import select
@@ -153,7 +153,7 @@ def test_public_query_filters(users, verified):
     services.certify(users["county"], apple, True)
 
     def names(**kw: object) -> list[str]:
-        query = services.public_query(services.Filters(**kw))
+        query = queries.public_query(queries.Filters(**kw))
         return [x.name for x in db.session.execute(query).scalars()]
 
     assert names(category="茶叶") == ["茶"]

@@ -15,7 +15,7 @@ from sunshine.admin.dashboard import Section, Tile, register_section, register_t
 from sunshine.admin.services import record
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
-from sunshine.market import services
+from sunshine.market import queries, services
 from sunshine.market.forms import ReasonForm
 from sunshine.market.models import Inquiry, Listing, ListingStatus, Seller, SellerStatus
 from sunshine.markup import render_markdown, stored_html
@@ -94,7 +94,7 @@ def seller(seller_id: int) -> Response | str | tuple[str, int]:
         flash("已核实" if item.verified else "已标记为未通过", "success")
         return redirect(url_for("admin_market.seller", seller_id=item.id))
     return render_template("market/admin/seller.html", seller=item, form=form,
-                           listings=services.seller_listings(item))
+                           listings=queries.seller_listings(item))
 
 
 @bp.route("/listings/<int:listing_id>", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from sunshine.accounts.permissions import PermissionDenied
 from sunshine.extensions import db
 from sunshine.forms import set_field_error
 from sunshine.guard import PersonalDataFound
-from sunshine.market import services
+from sunshine.market import queries, services
 from sunshine.market.forms import ListingForm, PhotoForm, ReplyForm, SellerForm
 from sunshine.market.models import Inquiry, Listing, ListingPhoto, ListingStatus, SellerKind
 from sunshine.market.photos import PhotoRejected
@@ -56,7 +56,7 @@ def home() -> str | Response:
     if seller is None:
         return redirect(url_for("market_seller.profile"))
     return render_template("market/my/home.html", seller=seller,
-                           listings=services.seller_listings(seller),
+                           listings=queries.seller_listings(seller),
                            inquiries=services.inquiries_for(current_user))
 
 

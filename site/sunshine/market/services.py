@@ -1,5 +1,6 @@
 """Sellers, listings and inquiries: the rules (verification gate, origin check, states, price
 flag, certification by staff only). Services commit; search is updated after the commit.
+What the public reads is in ``queries``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 
 from sunshine.accounts.models import STAFF_ROLES, Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region
@@ -406,70 +407,3 @@ def answer_inquiry(user: User, inquiry: Inquiry, reply: str) -> Inquiry:
     inquiry.reply, inquiry.replied_at = reply, utcnow()
     db.session.commit()
     return inquiry
-
-
-# --- queries -------------------------------------------------------------------------------
-
-
-@dataclass
-class Filters:
-    category: str | None = None
-    county: str | None = None
-    label: str | None = None
-    certified: bool = False
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
-    sort: str = "new"  # new, price, price_desc
-    seller_id: int | None = None
-
-
-def public_query(filters: Filters) -> Select[tuple[Listing]]:
-    query = select(Listing).where(Listing.status == ListingStatus.ON_SALE)
-    if filters.category:
-        query = query.where(Listing.category == filters.category)
-    if filters.county:
-        lo, hi = codes.subtree_bounds(filters.county)
-        query = query.where(Listing.origin_code >= lo, Listing.origin_code <= hi)
-    if filters.label:
-        query = query.where(Listing.labels.contains(filters.label))
-    if filters.certified:
-        query = query.where(Listing.certified.is_(True))
-    if filters.min_price is not None:
-        query = query.where(Listing.price >= filters.min_price)
-    if filters.max_price is not None:
-        query = query.where(Listing.price <= filters.max_price)
-    if filters.seller_id is not None:
-        query = query.where(Listing.seller_id == filters.seller_id)
-    if filters.sort == "price":
-        return query.order_by(Listing.price, Listing.id)
-    if filters.sort == "price_desc":
-        return query.order_by(Listing.price.desc(), Listing.id)
-    return query.order_by(Listing.published_at.desc(), Listing.id.desc())
-
-
-def get_public(listing_id: int) -> Listing | None:
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or listing.status != ListingStatus.ON_SALE:
-        return None
-    return listing
-
-
-def other_listings(listing: Listing, limit: int = 6) -> list[Listing]:
-    query = public_query(Filters(seller_id=listing.seller_id)).where(Listing.id != listing.id)
-    return list(db.session.execute(query.limit(limit)).scalars())
-
-
-def seller_listings(seller: Seller) -> list[Listing]:
-    return list(db.session.execute(select(Listing).where(Listing.seller_id == seller.id)
-                                   .order_by(Listing.id.desc())).scalars())
-
-
-def counties_with_listings() -> list[Region]:
-    county = func.substr(Listing.origin_code, 1, 6)
-    prefixes = set(db.session.execute(select(county).where(
-        Listing.status == ListingStatus.ON_SALE).distinct()).scalars())
-    wanted = [p + "000000" for p in prefixes]
-    if not wanted:
-        return []
-    return list(db.session.execute(select(Region).where(Region.code.in_(wanted))
-                                   .order_by(Region.code)).scalars())

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error
-from sunshine.market import services
+from sunshine.market import queries, services
 from sunshine.market.export import csv_text
 from sunshine.market.forms import InquiryForm
 from sunshine.market.models import CATEGORIES, LABELS, Listing, ListingPhoto, Seller, SellerStatus
@@ -36,12 +36,12 @@ def _price_arg(name: str) -> Decimal | None:
         return None
 
 
-def _filters() -> services.Filters:
+def _filters() -> queries.Filters:
     args = request.args
     county = args.get("county", "")
     county = county if county.isdigit() and len(county) == 12 and \
         codes.level_of(county) == 3 else None
-    return services.Filters(
+    return queries.Filters(
         category=args.get("category") if args.get("category") in CATEGORIES else None,
         county=county, label=args.get("label") if args.get("label") in LABELS else None,
         certified=args.get("certified") == "1", min_price=_price_arg("min_price"),
@@ -58,19 +58,19 @@ def description_html(listing: Listing) -> Markup:
 def index() -> str:
     """消费扶贫: products on sale with filters, sort and pages."""
     filters = _filters()
-    page = db.paginate(services.public_query(filters), page=page_arg(),
+    page = db.paginate(queries.public_query(filters), page=page_arg(),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("market/index.html", page=page, filters=filters,
                            categories=CATEGORIES, labels=LABELS, sorts=SORTS,
-                           counties=services.counties_with_listings())
+                           counties=queries.counties_with_listings())
 
 
 @bp.get("/<int:listing_id>")
 def detail(listing_id: int) -> str:
     """One product: photos, origin, seller, other products, the inquiry form."""
-    listing = services.get_public(listing_id) or abort(404)
+    listing = queries.get_public(listing_id) or abort(404)
     return render_template("market/detail.html", listing=listing, form=InquiryForm(),
-                           others=services.other_listings(listing),
+                           others=queries.other_listings(listing),
                            description=description_html(listing))
 
 
@@ -78,7 +78,7 @@ def detail(listing_id: int) -> str:
 @limiter.limit("20/hour")
 def inquiry(listing_id: int) -> BaseResponse | tuple[str, int]:
     """Send an inquiry to the seller; only the seller sees the contact."""
-    listing = services.get_public(listing_id) or abort(404)
+    listing = queries.get_public(listing_id) or abort(404)
     form = InquiryForm()
     if form.validate_on_submit():
         try:
@@ -91,7 +91,7 @@ def inquiry(listing_id: int) -> BaseResponse | tuple[str, int]:
             flash("询价已发给卖家，卖家会通过您留下的联系方式联系您。", "success")
             return redirect(url_for("market.detail", listing_id=listing.id))
     return render_form_page("market/detail.html", listing=listing, form=form,
-                            others=services.other_listings(listing),
+                            others=queries.other_listings(listing),
                             description=description_html(listing))
 
 
@@ -101,8 +101,8 @@ def seller(seller_id: int) -> str:
     item = db.get_or_404(Seller, seller_id)
     if item.status != SellerStatus.VERIFIED:
         abort(404)
-    listings = db.session.execute(services.public_query(
-        services.Filters(seller_id=item.id)).limit(100)).scalars()
+    listings = db.session.execute(queries.public_query(
+        queries.Filters(seller_id=item.id)).limit(100)).scalars()
     return render_template("market/seller.html", seller=item, listings=list(listings))
 
 
@@ -132,7 +132,7 @@ CSV_HEADER = ["编号", "产品名称", "品类", "品种", "规格", "计价单
 @bp.get("/export.csv")
 def export() -> Response:
     """The list's products (with its filters) as CSV."""
-    rows = db.session.execute(services.public_query(_filters()).limit(10_000)).scalars()
+    rows = db.session.execute(queries.public_query(_filters()).limit(10_000)).scalars()
     root = request.url_root.rstrip("/")
     body = csv_text(CSV_HEADER, ([
         x.id, x.name, x.category, x.variety, x.spec, x.unit, f"{x.price:.2f}", x.min_order,
@@ -168,7 +168,7 @@ def api_item(listing: Listing) -> dict[str, object]:
 def api_products() -> Response:
     raw = request.args.get("per_page", "50")
     per_page = max(1, min(int(raw), 100)) if raw.isdigit() else 50
-    page = db.paginate(services.public_query(_filters()), page=page_arg(), per_page=per_page,
+    page = db.paginate(queries.public_query(_filters()), page=page_arg(), per_page=per_page,
                        error_out=False)
     return jsonify(items=[api_item(x) for x in page.items], page=page.page, per_page=per_page,
                    total=page.total)
@@ -176,7 +176,7 @@ def api_products() -> Response:
 
 @api_bp.get("/products/<int:listing_id>")
 def api_product(listing_id: int) -> tuple[Response, int] | Response:
-    listing = services.get_public(listing_id)
+    listing = queries.get_public(listing_id)
     if listing is None:
         return jsonify(error="没有这个产品"), 404
     item = api_item(listing)
