@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from sunshine.complaints import handling, privacy
 from sunshine.complaints.models import Case, Moderation, Status
-from sunshine.complaints.views import _csv_cell
+from sunshine.complaints.stats_views import _csv_cell
 from sunshine.extensions import db
 from tests.complaints.conftest import code_from, file_case, form_data, started_token
 

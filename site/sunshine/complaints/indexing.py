@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.search.index import SearchDoc, register_source, update

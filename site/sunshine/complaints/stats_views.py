@@ -1,0 +1,116 @@
+"""办理情况: how cases are handled, as a page, CSV and JSON (small counts suppressed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask import Response, abort, current_app, jsonify, render_template, request
+
+from sunshine.complaints import stats
+from sunshine.complaints.views import api_bp, bp
+from sunshine.regions import services as regions
+from sunshine.templating import CHINA
+from sunshine.web import page_arg
+
+
+def _report() -> stats.Report:
+    code = request.args.get("region", "") or current_app.config["PROVINCE_CODE"]
+    try:
+        region = regions.get_region(code)
+    except regions.RegionNotFound:
+        abort(404)
+    this_year = datetime.now(CHINA).year
+    year_text = request.args.get("year", "")
+    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year \
+        else this_year
+    return stats.build_report(region, year, int(current_app.config["STATS_MIN_CELL"]))
+
+
+@bp.get("/stats")
+def stats_page() -> str:
+    """办理情况: counts by month, kind, category and region; on time, days, satisfaction."""
+    report = _report()
+    this_year = datetime.now(CHINA).year
+    years = sorted(set(stats.years_with_cases()) | {this_year}, reverse=True)
+    return render_template("complaints/stats.html", report=report, years=years,
+                           ancestors=regions.ancestors_of(report.region),
+                           measures=stats.MEASURE_LABELS)
+
+
+def _csv_cell(value: object) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@bp.get("/stats/export.csv")
+def stats_csv() -> Response:
+    """The statistics page as CSV (UTF-8 with BOM for Excel), same filters."""
+    report = _report()
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["地区代码", "地区", "时期", "指标", "类型", "问题类别", "数值"])
+    for item in stats.items(report):
+        value = f"<{report.k}" if item["suppressed"] else item["value"]
+        writer.writerow([_csv_cell(v) for v in (
+            item["region"]["code"], item["region"]["name"], item["period"],
+            stats.MEASURE_LABELS[item["measure"]], item["kind"] or "", item["category"] or "",
+            value)])
+    name = f"complaints-stats-{report.region.code}-{report.year}.csv"
+    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@api_bp.get("/stats")
+def api_stats() -> Response:
+    """The same numbers as JSON: suppressed values are null with ``"suppressed": true``."""
+    report = _report()
+    all_items = stats.items(report)
+    per_page_text = request.args.get("per_page", "50")
+    per_page = max(1, min(int(per_page_text), 500)) if per_page_text.isdigit() else 50
+    page = page_arg()
+    chunk = all_items[(page - 1) * per_page: page * per_page]
+    return jsonify(items=chunk, page=page, per_page=per_page, total=len(all_items),
+                   region={"code": report.region.code, "name": report.region.name},
+                   year=report.year, min_cell=report.k)
+
+
+STATS_ITEM = {"type": "object", "properties": {
+    "region": {"type": "object", "properties": {"code": {"type": "string"},
+                                                "name": {"type": "string"}}},
+    "period": {"type": "string", "description": "YYYY-MM，或全年 YYYY"},
+    "measure": {"type": "string", "enum": list(stats.MEASURE_LABELS)},
+    "kind": {"type": ["string", "null"]}, "category": {"type": ["string", "null"]},
+    "value": {"type": ["number", "null"], "description": "被隐去时为 null"},
+    "suppressed": {"type": "boolean"}}}
+
+
+def _register() -> None:
+    """The API description of the statistics."""
+    from sunshine.api.openapi import ERROR, PATHS
+
+    PATHS["/api/v1/complaints/stats"] = {"get": {
+        "summary": "投诉举报办理情况统计（少于 STATS_MIN_CELL 的数字隐去）",
+        "parameters": [
+            {"name": "region", "in": "query", "schema": {"type": "string",
+                                                          "pattern": "^[0-9]{12}$"}},
+            {"name": "year", "in": "query", "schema": {"type": "integer"}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+            {"name": "per_page", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+        "responses": {
+            "200": {"description": "统计", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "items": {"type": "array", "items": STATS_ITEM},
+                    "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                    "total": {"type": "integer"}}}}}},
+            "404": ERROR}}}
+
+
+
+_register()
