@@ -120,7 +120,10 @@ def register_blueprints(app: Flask) -> None:
 def register_web(app: Flask) -> None:
     from sunshine import errors, security, templating
 
+    from sunshine.stats import front
+
     errors.register(app)
+    front.register(app)  # inside the security middleware, which must see every response
     security.register(app)
     templating.register(app)
 

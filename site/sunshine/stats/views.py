@@ -40,10 +40,12 @@ class PageCache:
     def current_build(self) -> int:
         """The latest build id, asked of the database at most once a second: an import or a
         change shows on the pages within a second, and a cached page costs no query."""
-        now = time.monotonic()
-        if now - self.checked > BUILD_CHECK_SECONDS:
-            self.build, self.checked = services.latest_build_id(), now
+        if not self.build_is_fresh():
+            self.build, self.checked = services.latest_build_id(), time.monotonic()
         return self.build
+
+    def build_is_fresh(self) -> bool:
+        return time.monotonic() - self.checked <= BUILD_CHECK_SECONDS
 
     def get(self, key: str, build: int) -> bytes | None:
         with self.lock:

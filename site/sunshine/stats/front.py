@@ -1,0 +1,62 @@
+"""The statistics pages' render cache, answered in front of Flask.
+
+A visitor who sends no cookie has no session, no account and nothing flashed: the page is the
+same as for any other such visitor. ``/stats/`` pages rendered for them are already kept per
+worker (``views.PageCache``, keyed by the latest rollup build); this WSGI layer serves those
+kept bodies before Flask builds a request, opens a session or runs a hook, which is most of
+what a cached page costs. The build id is still read at most once a second, inside an
+application context, so an import shows within a second; any other request goes to Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask
+
+from sunshine.security import HEADERS
+
+PREFIX = "/stats/"
+
+
+class StatsFront:
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        body = self._cached(environ)
+        if body is None:
+            return self.wsgi_app(environ, start_response)
+        headers = [("Content-Type", "text/html; charset=utf-8"),
+                   ("Content-Length", str(len(body))), ("Vary", "Cookie"), *HEADERS.items()]
+        if environ.get("wsgi.url_scheme") == "https":
+            headers.append(("Strict-Transport-Security", "max-age=31536000"))
+        start_response("200 OK", headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def _cached(self, environ: dict[str, Any]) -> bytes | None:
+        path = environ.get("PATH_INFO", "")
+        if (environ["REQUEST_METHOD"] not in ("GET", "HEAD") or not path.startswith(PREFIX)
+                or environ.get("HTTP_COOKIE") or environ.get("HTTP_AUTHORIZATION")
+                or not self.app.config.get("STATS_PAGE_CACHE", True)):
+            return None
+        cache = self.app.extensions.get("stats_page_cache")
+        if cache is None:
+            return None
+        query = environ.get("QUERY_STRING", "")
+        if not (path.isascii() and query.isascii()):
+            return None  # Flask decodes these; let it
+        key = f"{path}?{query}"  # Flask's request.full_path
+        if not cache.build_is_fresh():
+            with self.app.app_context():
+                build = cache.current_build()
+        else:
+            build = cache.build
+        return cache.get(key, build)  # type: ignore[no-any-return]
+
+
+def register(app: Flask) -> None:
+    app.wsgi_app = StatsFront(app.wsgi_app, app)  # type: ignore[method-assign]
