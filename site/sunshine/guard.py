@@ -40,7 +40,7 @@ class Finding:
 
 def id_number_valid(number: str) -> bool:
     """GB 11643 checksum and a plausible birth date of an 18-digit resident ID number."""
-    if len(number) != 18 or not number[:17].isdigit():
+    if len(number) != 18 or not (number[:17].isascii() and number[:17].isdigit()):
         return False
     year, month, day = int(number[6:10]), int(number[10:12]), int(number[12:14])
     if not (1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):

@@ -53,10 +53,25 @@ def render_form_page(template: str, status: int | None = None, **context: object
     return render_template(template, **context), status
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` and ``"٣".isdigit()`` are true, but ``int("²")``
+    fails, so every number taken from a request is checked with this."""
+    return text.isascii() and text.isdigit()
+
+
+def int_arg(name: str, default: int, lowest: int, highest: int) -> int:
+    """A query argument as an int within [lowest, highest]; junk or out of range → default."""
+    raw = request.args.get(name, "")
+    if not is_number(raw) or len(raw) > 9:
+        return default
+    value = int(raw)
+    return value if lowest <= value <= highest else default
+
+
 def page_arg() -> int:
     """``?page=`` as a positive int; junk means page 1 rather than an error."""
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    return int_arg("page", 1, 1, 99_999)
 
 
-__all__ = ["Request", "Response", "page_arg", "render_form_page", "safe_next"]
+__all__ = ["Request", "Response", "int_arg", "is_number", "page_arg", "render_form_page",
+           "safe_next"]

@@ -339,3 +339,21 @@ def HAN_JSON(response: Any) -> bool:  # noqa: N802
 
     payload = response.get_json()
     return isinstance(payload, dict) and bool(HAN.search(payload.get("error", "")))
+
+
+#: Characters that ``str.isdigit()`` accepts and ``int()`` refuses (or reads as another number).
+UNICODE_DIGITS = ("⁰⁴⁵", "²", "٣", "４５")
+
+
+def test_unicode_digits_in_number_arguments_never_fail(app: Flask,
+                                                        admin_client: FlaskClient) -> None:
+    """Every list, export and API that takes a number from the query string."""
+    lists = [rule.rule for rule in app.url_map.iter_rules()
+             if "GET" in (rule.methods or ()) and not rule.arguments
+             and not rule.rule.startswith(("/static", "/logout"))]
+    assert len(lists) > 30
+    for path in lists:
+        for junk in UNICODE_DIGITS:
+            for name in ("page", "per_page", "year", "cause", "region"):
+                response = admin_client.get(path, query_string={name: junk})
+                assert response.status_code < 500, (path, name, junk)

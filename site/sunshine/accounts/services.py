@@ -16,6 +16,7 @@ from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions.models import Region
+from sunshine.web import is_number
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -245,7 +246,7 @@ def change_password(user: User, current: str, new: str) -> None:
 def load_session_user(token: str) -> User | None:
     """Flask-Login's loader: the token is ``id:session_version``; an old version is refused."""
     user_id, _, version = token.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not (is_number(user_id) and is_number(version)):
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_version != int(version):

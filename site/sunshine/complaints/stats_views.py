@@ -12,7 +12,7 @@ from sunshine.complaints import stats
 from sunshine.complaints.views import api_bp, bp
 from sunshine.regions import services as regions
 from sunshine.templating import CHINA
-from sunshine.web import page_arg
+from sunshine.web import int_arg, page_arg
 
 
 def _report() -> stats.Report:
@@ -22,9 +22,7 @@ def _report() -> stats.Report:
     except regions.RegionNotFound:
         abort(404)
     this_year = datetime.now(CHINA).year
-    year_text = request.args.get("year", "")
-    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year \
-        else this_year
+    year = int_arg("year", this_year, 2000, this_year)
     return stats.build_report(region, year, int(current_app.config["STATS_MIN_CELL"]))
 
 
@@ -71,8 +69,7 @@ def api_stats() -> Response:
     """The same numbers as JSON: suppressed values are null with ``"suppressed": true``."""
     report = _report()
     all_items = stats.items(report)
-    per_page_text = request.args.get("per_page", "50")
-    per_page = max(1, min(int(per_page_text), 500)) if per_page_text.isdigit() else 50
+    per_page = int_arg("per_page", 50, 1, 500)
     page = page_arg()
     chunk = all_items[(page - 1) * per_page: page * per_page]
     return jsonify(items=chunk, page=page, per_page=per_page, total=len(all_items),

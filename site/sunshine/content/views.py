@@ -11,7 +11,7 @@ from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Arti
 from sunshine.extensions import db
 from sunshine.pagecache import cached_html
 from sunshine.regions import services as regions
-from sunshine.web import page_arg
+from sunshine.web import int_arg, page_arg
 
 news_bp = Blueprint("news", __name__, url_prefix="/news")
 policies_bp = Blueprint("policies", __name__, url_prefix="/policies")
@@ -39,8 +39,7 @@ def _filters(kind: Kind) -> services.Filters:
     level = args.get("level") if args.get("level") in LEVELS else None
     region = args.get("region", "")
     region = region if region.isdigit() and len(region) == 12 else None
-    year_text = args.get("year", "")
-    year = int(year_text) if year_text.isdigit() and 1990 < int(year_text) < 2100 else None
+    year = int_arg("year", 0, 1991, 2099) or None
     return services.Filters(category=category, level=level, region=region, year=year,
                             include_expired=args.get("expired") == "1")
 
@@ -187,9 +186,7 @@ def _api_item(article: Article) -> dict[str, object]:
 
 
 def _api_list(kind: Kind) -> Response:
-    per_page = min(int(request.args.get("per_page", "50")), 100) \
-        if request.args.get("per_page", "50").isdigit() else 50
-    per_page = max(per_page, 1)
+    per_page = int_arg("per_page", 50, 1, 100)
     page = db.paginate(services.public_query(kind, _filters(kind), _today()),
                        page=page_arg(), per_page=per_page, error_out=False)
     return jsonify(items=[_api_item(a) for a in page.items], page=page.page,

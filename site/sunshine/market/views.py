@@ -21,7 +21,7 @@ from sunshine.market.models import CATEGORIES, LABELS, Listing, ListingPhoto, Se
 from sunshine.market.photos import photo_dir
 from sunshine.markup import render_markdown, stored_html
 from sunshine.regions import codes
-from sunshine.web import page_arg, render_form_page
+from sunshine.web import int_arg, page_arg, render_form_page
 
 bp = Blueprint("market", __name__, url_prefix="/market")
 api_bp = Blueprint("market_api", __name__, url_prefix="/api/v1")
@@ -166,8 +166,7 @@ def api_item(listing: Listing) -> dict[str, object]:
 
 @api_bp.get("/products")
 def api_products() -> Response:
-    raw = request.args.get("per_page", "50")
-    per_page = max(1, min(int(raw), 100)) if raw.isdigit() else 50
+    per_page = int_arg("per_page", 50, 1, 100)
     page = db.paginate(queries.public_query(_filters()), page=page_arg(), per_page=per_page,
                        error_out=False)
     return jsonify(items=[api_item(x) for x in page.items], page=page.page, per_page=per_page,

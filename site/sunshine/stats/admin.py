@@ -15,7 +15,7 @@ from sunshine.forms import set_field_error
 from sunshine.stats import register, rollup, vocab
 from sunshine.stats.forms import FindForm, StatusChangeForm
 from sunshine.stats.models import Household
-from sunshine.web import page_arg, render_form_page
+from sunshine.web import int_arg, page_arg, render_form_page
 
 bp = Blueprint("admin_stats", __name__, url_prefix="/admin/stats")
 ROLES = register.REGISTER_ROLES
@@ -66,9 +66,7 @@ def households() -> str:
         else None
     status = request.args.get("status") if request.args.get("status") in register.STATUS_FILTERS \
         else None
-    cause_text = request.args.get("cause", "")
-    cause = int(cause_text) if cause_text.isdigit() and 1 <= int(cause_text) <= len(vocab.CAUSES) \
-        else None
+    cause = int_arg("cause", 0, 1, len(vocab.CAUSES)) or None
     query = register.household_query(current_user, region, status, cause)
     page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     register.log_list_view(current_user, region, len(page.items))
