@@ -1,0 +1,142 @@
+"""The JSON API (/api/v1/notices, /api/v1/notices/<id>), its OpenAPI description and the
+sitemap entries. Only public fields: masked names, never an archive number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+
+from sunshine.extensions import db
+from sunshine.notices import objections, periods, queries
+from sunshine.notices.models import Notice, NoticeKind, NoticeState
+from sunshine.notices.views import last_change
+
+api_bp = Blueprint("notices_api", __name__, url_prefix="/api/v1")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def api_item(notice: Notice, counts: tuple[int, int], now: datetime) -> dict[str, Any]:
+    root = request.url_root.rstrip("/")
+    state = periods.state_of(notice, now)
+    return {
+        "id": notice.id, "kind": notice.kind.value, "kind_label": notice.kind.label,
+        "title": notice.title,
+        "region": {"code": notice.region_code, "name": notice.region.name},
+        "start": notice.start_on.isoformat(), "end": notice.end_on.isoformat(),
+        "state": state.value, "state_label": state.label,
+        "days_left": periods.days_left(notice, now) if state is NoticeState.OPEN else 0,
+        "entries": len(notice.entries),
+        "objections": {"received": counts[0], "resolved": counts[1]},
+        "published": _iso(notice.published_at), "announced": _iso(notice.announced_at),
+        "withdrawn": _iso(notice.withdrawn_at),
+        "withdrawn_reason": notice.withdrawn_reason or None,
+        "result_of": notice.result_of_id,
+        "url": root + notice.url, "print_url": f"{root}{notice.url}/print",
+    }
+
+
+@api_bp.get("/notices")
+def api_notices() -> Response:
+    """Published notices, open first; ?kind=, ?region=, ?state=, ?page=, ?per_page=."""
+    raw = request.args.get("per_page", "50")
+    per_page = min(queries.whole_number(raw, 50), 100)
+    now = periods.now()
+    page = db.paginate(queries.public_query(queries.parse_filters(request.args), now),
+                       page=queries.page_number(request.args), per_page=per_page,
+                       error_out=False)
+    counts = objections.objection_counts([n.id for n in page.items])
+    return jsonify(items=[api_item(n, counts[n.id], now) for n in page.items], page=page.page,
+                   per_page=per_page, total=page.total)
+
+
+@api_bp.get("/notices/<int:notice_id>")
+def api_notice(notice_id: int) -> tuple[Response, int] | Response:
+    notice = queries.get_public(notice_id)
+    if notice is None:
+        return jsonify(error="没有这条公示"), 404
+    now = periods.now()
+    item = api_item(notice, objections.objection_counts([notice.id])[notice.id], now)
+    item["body_html"] = notice.body_html
+    item["list"] = [{"position": e.position, "name": e.masked_name,
+                     "village": {"code": e.village_code, "name": e.village.name},
+                     "household_size": e.household_size, "reason": e.reason}
+                    for e in notice.entries]
+    item["records"] = [{"type": x.record_type, "id": x.record_id, "name": x.label,
+                        "detail": x.detail, "url": request.url_root.rstrip("/") + x.url}
+                       for x in notice.links]
+    ruled = notice.result_of if notice.kind is NoticeKind.RESULT else notice
+    item["rulings"] = [{"about": o.entry.label if o.entry else None, "ruling": o.ruling_label,
+                        "reason": o.reason, "ruled": _iso(o.ruled_at)}
+                       for o in objections.objections_of(ruled) if ruled and o.resolved]
+    result = objections.result_of(notice) if notice.announced_at else None
+    item["result"] = result.id if result else None
+    return jsonify(item)
+
+
+def sitemap_entries() -> list[tuple[str, datetime | None]]:
+    rows = db.session.execute(select(Notice).where(Notice.published_at.is_not(None))
+                              .order_by(Notice.id))
+    return [("/notices/", None)] + [(n.url, last_change(n)) for n in rows.scalars()]
+
+
+NOTICE = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "kind": {"type": "string", "enum": [k.value for k in NoticeKind]},
+    "kind_label": {"type": "string"}, "title": {"type": "string"},
+    "region": {"type": "object", "properties": {"code": {"type": "string"},
+                                                "name": {"type": "string"}}},
+    "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"},
+    "state": {"type": "string", "enum": [s.value for s in NoticeState]},
+    "state_label": {"type": "string"}, "days_left": {"type": "integer"},
+    "entries": {"type": "integer"},
+    "objections": {"type": "object", "properties": {"received": {"type": "integer"},
+                                                    "resolved": {"type": "integer"}}},
+    "url": {"type": "string"}, "print_url": {"type": "string"}}}
+ENTRY = {"type": "object", "properties": {
+    "position": {"type": "integer"},
+    "name": {"type": "string", "description": "隐去部分字的姓名，例如 张*明"},
+    "village": {"type": "object"}, "household_size": {"type": ["integer", "null"]},
+    "reason": {"type": "string"}}}
+
+
+def _register() -> None:
+    """The sitemap entries and the API description of this feature."""
+    from sunshine.api.openapi import ERROR, PATHS
+    from sunshine.public.views import SITEMAP_SOURCES
+
+    if sitemap_entries not in SITEMAP_SOURCES:
+        SITEMAP_SOURCES.append(sitemap_entries)
+    query = [{"name": n, "in": "query", "schema": schema} for n, schema in [
+        ("kind", {"type": "string", "enum": [k.value for k in NoticeKind]}),
+        ("region", {"type": "string", "pattern": "^[0-9]{12}$"}),
+        ("state", {"type": "string", "enum": [s.value for s in NoticeState]}),
+        ("page", {"type": "integer", "minimum": 1}),
+        ("per_page", {"type": "integer", "minimum": 1, "maximum": 100})]]
+    PATHS["/api/v1/notices"] = {"get": {
+        "summary": "公示公告（公示中的在前）", "parameters": query,
+        "responses": {"200": {"description": "公示列表", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {
+                "items": {"type": "array", "items": NOTICE}, "page": {"type": "integer"},
+                "per_page": {"type": "integer"}, "total": {"type": "integer"}}}}}}}}}
+    detail = {**NOTICE, "properties": {
+        **NOTICE["properties"], "body_html": {"type": "string"},
+        "list": {"type": "array", "items": ENTRY},
+        "records": {"type": "array", "items": {"type": "object"}},
+        "rulings": {"type": "array", "items": {"type": "object", "properties": {
+            "about": {"type": ["string", "null"]}, "ruling": {"type": "string"},
+            "reason": {"type": "string"}, "ruled": {"type": ["string", "null"]}}}},
+        "result": {"type": ["integer", "null"]}}}
+    PATHS["/api/v1/notices/{id}"] = {"get": {
+        "summary": "一条公示：名单（姓名已隐去部分字）、关联记录、异议裁定",
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "公示", "content": {"application/json": {
+            "schema": detail}}}, "404": ERROR}}}
+
+
+_register()

@@ -1,0 +1,86 @@
+"""The legal clock of a notice: minimum periods by kind, the period's instants, the state.
+
+Days are China dates. A notice of N days starting on day D runs through the end of its last
+day and closes at the start of the next; with ``NOTICE_PERIOD_WORKING_DAYS`` the N days are
+Monday to Friday (public holidays are not known to the site) and a start on a weekend counts
+from the next working day. ``now()`` is the one clock every service and view reads, so that
+tests can freeze it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app
+
+from sunshine.complaints.services import add_days
+from sunshine.database import utcnow
+from sunshine.notices.models import Notice, NoticeKind, NoticeState
+from sunshine.templating import CHINA
+
+
+def now() -> datetime:
+    """The current instant (UTC). Tests replace this function to freeze the clock."""
+    return utcnow()
+
+
+def china_date(moment: datetime) -> date:
+    return moment.astimezone(CHINA).date()
+
+
+def day_start(day: date) -> datetime:
+    """00:00 China time of ``day``, as a UTC instant."""
+    return datetime.combine(day, time(0), CHINA).astimezone(UTC)
+
+
+def minimum_days(kind: NoticeKind) -> int:
+    """The configured minimum period of a kind (0 for a result announcement)."""
+    if kind is NoticeKind.RESULT:
+        return 0
+    return int(current_app.config["NOTICE_PERIOD_DAYS"][kind.value])
+
+
+def working_days() -> bool:
+    return bool(current_app.config["NOTICE_PERIOD_WORKING_DAYS"])
+
+
+def minimum_end(kind: NoticeKind, start: date) -> date:
+    """The earliest last day of a notice of ``kind`` starting on ``start``."""
+    days = minimum_days(kind)
+    if days <= 0:
+        return start
+    # Counting from the day before makes the start day itself the first day of the period.
+    before = datetime.combine(start - timedelta(days=1), time(12))
+    return add_days(before, days, working_days()).date()
+
+
+def set_period(notice: Notice, start: date, end: date) -> None:
+    notice.start_on, notice.end_on = start, end
+    notice.starts_at = day_start(start)
+    notice.ends_at = day_start(end + timedelta(days=1))
+
+
+def state_of(notice: Notice, at: datetime | None = None) -> NoticeState:
+    """Where the notice stands at ``at`` (default: now). Drafts are 待发布 too."""
+    at = at or now()
+    if notice.withdrawn_at is not None:
+        return NoticeState.WITHDRAWN
+    if notice.kind is NoticeKind.RESULT and notice.published_at is not None:
+        return NoticeState.ANNOUNCED
+    if notice.announced_at is not None:
+        return NoticeState.ANNOUNCED
+    if notice.published_at is None or at < notice.starts_at:
+        return NoticeState.PENDING
+    if at < notice.ends_at:
+        return NoticeState.OPEN
+    return NoticeState.EXPIRED
+
+
+def days_left(notice: Notice, at: datetime | None = None) -> int:
+    """Days of the period still to run, today included (0 once it has ended)."""
+    today = china_date(at or now())
+    return max((notice.end_on - today).days + 1, 0)
+
+
+def days_until_start(notice: Notice, at: datetime | None = None) -> int:
+    return max((notice.start_on - china_date(at or now())).days, 0)

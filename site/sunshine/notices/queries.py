@@ -1,0 +1,142 @@
+"""Reading published notices for the public pages, the feed, the CSV and the API.
+
+The state is computed in SQL with the same rules as ``periods.state_of`` so that lists can
+filter by it and put open notices first. The region filter means "this region, beneath it,
+or above it" (as for news): a village's list shows its own notices, its town's and county's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select
+
+from sunshine.accounts.models import User
+from sunshine.accounts.permissions import region_scope
+from sunshine.extensions import db
+from sunshine.notices import periods
+from sunshine.notices.models import Notice, NoticeKind, NoticeState
+from sunshine.regions import codes
+from sunshine.regions.models import Region
+
+
+def whole_number(raw: object, default: int, high: int = 99_999) -> int:
+    """A positive number of ASCII digits up to ``high``; anything else gives ``default``
+    (``"²".isdigit()`` is true, but ``int("²")`` fails)."""
+    text = raw if isinstance(raw, str) else ""
+    if text.isascii() and text.isdigit() and 0 < int(text) <= high:
+        return int(text)
+    return default
+
+
+def page_number(args: Any) -> int:
+    """``?page=`` as a positive int; junk means page 1 rather than an error."""
+    return whole_number(args.get("page"), 1)
+
+
+def state_condition(state: NoticeState, now: datetime) -> ColumnElement[bool]:
+    live = and_(Notice.withdrawn_at.is_(None), Notice.announced_at.is_(None),
+                Notice.kind != NoticeKind.RESULT)
+    if state is NoticeState.WITHDRAWN:
+        return Notice.withdrawn_at.is_not(None)
+    if state is NoticeState.ANNOUNCED:
+        return and_(Notice.withdrawn_at.is_(None),
+                    or_(Notice.announced_at.is_not(None), Notice.kind == NoticeKind.RESULT))
+    if state is NoticeState.PENDING:
+        return and_(live, Notice.starts_at > now)
+    if state is NoticeState.OPEN:
+        return and_(live, Notice.starts_at <= now, Notice.ends_at > now)
+    return and_(live, Notice.ends_at <= now)
+
+
+def state_rank(now: datetime) -> Any:
+    """Open notices first, then those about to start, expired, announced, withdrawn."""
+    order = [NoticeState.OPEN, NoticeState.PENDING, NoticeState.EXPIRED, NoticeState.ANNOUNCED]
+    return case(*[(state_condition(s, now), n) for n, s in enumerate(order)], else_=len(order))
+
+
+def region_condition(region_code: str) -> ColumnElement[bool]:
+    lo, hi = codes.subtree_bounds(region_code)
+    return or_(Notice.region_code.between(lo, hi),
+               Notice.region_code.in_(codes.ancestors_of(region_code)))
+
+
+@dataclass
+class Filters:
+    kind: NoticeKind | None = None
+    region: Region | None = None
+    state: NoticeState | None = None
+
+    def args(self) -> dict[str, str]:
+        found = {"kind": self.kind.value if self.kind else None,
+                 "region": self.region.code if self.region else None,
+                 "state": self.state.value if self.state else None}
+        return {k: v for k, v in found.items() if v}
+
+
+def parse_filters(args: Any) -> Filters:
+    """Filters from query arguments; anything unknown is ignored rather than an error."""
+    kind = args.get("kind", "")
+    state = args.get("state", "")
+    code = args.get("region", "")
+    region = db.session.get(Region, code) if isinstance(code, str) and \
+        codes.CODE_RE.match(code) else None
+    return Filters(kind=NoticeKind(kind) if kind in {k.value for k in NoticeKind} else None,
+                   region=region,
+                   state=NoticeState(state) if state in {s.value for s in NoticeState} else None)
+
+
+def public_query(filters: Filters, now: datetime | None = None) -> Select[tuple[Notice]]:
+    now = now or periods.now()
+    query = select(Notice).where(Notice.published_at.is_not(None))
+    if filters.kind:
+        query = query.where(Notice.kind == filters.kind)
+    if filters.region:
+        query = query.where(region_condition(filters.region.code))
+    if filters.state:
+        query = query.where(state_condition(filters.state, now))
+    return query.order_by(state_rank(now), Notice.starts_at.desc(), Notice.id.desc())
+
+
+def get_public(notice_id: int) -> Notice | None:
+    """A published notice (withdrawn ones too: they keep their page); None for drafts."""
+    notice = db.session.get(Notice, notice_id)
+    return notice if notice is not None and notice.published_at is not None else None
+
+
+def open_notices(limit: int = 5, now: datetime | None = None) -> list[Notice]:
+    """For the home page: open notices, those closing soonest first."""
+    now = now or periods.now()
+    query = select(Notice).where(Notice.published_at.is_not(None),
+                                 state_condition(NoticeState.OPEN, now))
+    return list(db.session.execute(query.order_by(Notice.ends_at, Notice.id).limit(limit))
+                .scalars())
+
+
+def feed_query(region_code: str | None, limit: int = 50) -> Select[tuple[Notice]]:
+    query = select(Notice).where(Notice.published_at.is_not(None))
+    if region_code:
+        query = query.where(region_condition(region_code))
+    return query.order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)
+
+
+def admin_query(user: User, state: NoticeState | None = None, kind: NoticeKind | None = None,
+                drafts: bool = False, now: datetime | None = None) -> Select[tuple[Notice]]:
+    """Notices of the user's region, drafts included."""
+    now = now or periods.now()
+    query = select(Notice).where(region_scope(user, Notice.region_code))
+    if drafts:
+        query = query.where(Notice.published_at.is_(None), Notice.withdrawn_at.is_(None))
+    elif state is NoticeState.WITHDRAWN:
+        query = query.where(state_condition(state, now))
+    elif state:
+        query = query.where(Notice.published_at.is_not(None), state_condition(state, now))
+    if kind:
+        query = query.where(Notice.kind == kind)
+    return query.order_by(Notice.updated_at.desc(), Notice.id.desc())
+
+
+def kinds_with_labels() -> list[tuple[str, str]]:
+    return [(k.value, k.label) for k in NoticeKind]

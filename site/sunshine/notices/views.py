@@ -1,0 +1,261 @@
+"""Public pages: /notices/ (open first, filters, CSV), a notice with its countdown, list,
+objection form and outcome, the A4 print page with a QR code, and the Atom feed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import segno
+from flask import (Blueprint, Response, abort, current_app, render_template, request, url_for)
+from itsdangerous import BadData, URLSafeTimedSerializer
+from markupsafe import Markup
+
+from sunshine.complaints import services as complaints
+from sunshine.extensions import db, limiter
+from sunshine.forms import set_field_error
+from sunshine.markup import plain_text, stored_html
+from sunshine.notices import objections, periods, queries
+from sunshine.notices.forms import ObjectionForm
+from sunshine.notices.models import (REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind,
+                                     NoticeState)
+from sunshine.notices.services import NoticeError
+from sunshine.regions import codes
+from sunshine.regions import services as regions
+
+bp = Blueprint("notices", __name__, url_prefix="/notices")
+feeds_bp = Blueprint("notices_feed", __name__)
+
+#: Entries on one printed A4 sheet (the village board's page).
+PRINT_ROWS = 40
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def _submit_limit() -> str:
+    return str(current_app.config["COMPLAINT_SUBMIT_LIMIT"])
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # The answer to an objection shows its tracking code once.
+    if request.endpoint == "notices.objection":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="notice-objection-start")
+
+
+def _suspicion(form: ObjectionForm) -> str | None:
+    """The complaints form's anti-abuse checks: suspects get a code and wait for a person."""
+    if form.website.data:
+        return "honeypot"
+    try:
+        _, signed_at = _serializer().loads(form.started.data or "", return_timestamp=True)
+    except BadData:
+        return "no_timer"
+    seconds = (datetime.now(UTC) - signed_at).total_seconds()
+    return "too_fast" if seconds < float(current_app.config["COMPLAINT_MIN_FILL_SECONDS"]) \
+        else None
+
+
+def filter_choices() -> dict[str, Any]:
+    cities = regions.list_regions(level=2)
+    return {"kinds": list(NoticeKind), "states": list(NoticeState), "cities": cities,
+            "counties": regions.list_regions(level=3)}
+
+
+@bp.get("/")
+def index() -> str:
+    """公示公告: open notices first; filters by kind, region and state."""
+    filters = queries.parse_filters(request.args)
+    now = periods.now()
+    page = db.paginate(queries.public_query(filters, now),
+                       page=queries.page_number(request.args),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    counts = objections.objection_counts([n.id for n in page.items])
+    return render_template("notices/index.html", page=page, filters=filters, now=now,
+                           counts=counts, state_of=periods.state_of, badges=STATE_BADGES,
+                           days_left=periods.days_left, **filter_choices())
+
+
+def _public(notice_id: int) -> Notice:
+    notice = queries.get_public(notice_id)
+    if notice is None:
+        abort(404)
+    return notice
+
+
+def _entry_choices(notice: Notice) -> dict[str, str]:
+    return {"": "整个公示", **{str(e.id): f"第 {e.position} 项：{e.label}"
+                             for e in notice.entries}}
+
+
+def _detail(notice: Notice, form: ObjectionForm | None = None, status: int = 200,
+            ) -> tuple[str, int]:
+    now = periods.now()
+    state = periods.state_of(notice, now)
+    if form is None:
+        form = ObjectionForm(formdata=None)
+        form.started.data = _serializer().dumps("start")
+        wanted = request.args.get("entry", "")
+        form.entry.data = str(queries.whole_number(wanted, 0, 10**12) or "")
+    form.entry.choices = _entry_choices(notice)
+    original = notice.result_of if notice.kind is NoticeKind.RESULT else None
+    ruled_notice = original or notice
+    return render_template(
+        "notices/detail.html", notice=notice, state=state, badge=STATE_BADGES[state],
+        form=form, days_left=periods.days_left(notice, now),
+        days_until=periods.days_until_start(notice, now), body=stored_html(notice.body_html),
+        reason_heading=REASON_HEADINGS.get((original or notice).kind, "情况"),
+        objections=objections.objections_of(ruled_notice), original=original,
+        result=objections.result_of(notice) if notice.announced_at else None,
+        ancestors=regions.ancestors_of(notice.region)), status
+
+
+@bp.get("/<int:notice_id>")
+def detail(notice_id: int) -> tuple[str, int]:
+    """One notice: the period and days left, the list, objections and the outcome."""
+    return _detail(_public(notice_id))
+
+
+@bp.post("/<int:notice_id>/objection")
+@limiter.limit(_submit_limit)
+def objection(notice_id: int) -> tuple[str, int]:
+    """File an objection (异议) while the notice is open; answers with a tracking code."""
+    notice = _public(notice_id)
+    form = ObjectionForm()
+    form.entry.choices = _entry_choices(notice)
+    if not form.validate():
+        return _detail(notice, form, 400)
+    named = form.identity.data == "named"
+    entry = queries.whole_number(form.entry.data, 0, 10**9) or None
+    try:
+        case, code = objections.file_objection(
+            notice, form.body.data or "", entry, named=named,
+            name=(form.name.data or "") if named else "",
+            phone=(form.phone.data or "") if named else "", suspicion=_suspicion(form))
+    except NoticeError as exc:
+        db.session.rollback()
+        set_field_error(getattr(form, exc.field or "", None) or form.body, exc.message)
+        return _detail(notice, form, 400)
+    except complaints.CaseError as exc:
+        db.session.rollback()
+        set_field_error(getattr(form, exc.field or "", None) or form.body, exc.message)
+        return _detail(notice, form, 400)
+    return render_template("notices/objected.html", notice=notice, case=case, code=code), 200
+
+
+def qr_svg(notice: Notice) -> Markup:
+    """The notice's public address as a QR code (inline SVG), for the paper on the board."""
+    url = url_for("notices.detail", notice_id=notice.id, _external=True)
+    code = segno.make(url, error="m")
+    return Markup(code.svg_inline(scale=4, border=4, svgclass="qr", omitsize=True,
+                                  title=f"二维码：{url}"))
+
+
+def sheets(items: list[Any], size: int = PRINT_ROWS) -> list[list[Any]]:
+    """The list cut into printed pages of ``size`` (one empty page when there is nothing)."""
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+
+
+@bp.get("/<int:notice_id>/print")
+def print_page(notice_id: int) -> str:
+    """The A4 page for the village board: large type, the masked list 40 to a page, the
+    period, how to object by phone, and a QR code back to the online notice."""
+    notice = _public(notice_id)
+    now = periods.now()
+    original = notice.result_of if notice.kind is NoticeKind.RESULT else None
+    return render_template(
+        "notices/print.html", notice=notice, state=periods.state_of(notice, now),
+        pages=sheets(notice.entries), qr=qr_svg(notice), body=stored_html(notice.body_html),
+        reason_heading=REASON_HEADINGS.get((original or notice).kind, "情况"),
+        url=url_for("notices.detail", notice_id=notice.id, _external=True),
+        objections=objections.objections_of(original) if original else [], original=original)
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_response(header: list[str], rows: Iterable[Iterable[object]], name: str) -> Response:
+    """UTF-8 with a BOM for Excel; no cell a spreadsheet would run as a formula."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(c) for c in row])
+    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/export.csv")
+def export() -> Response:
+    """The list (with its filters) as CSV."""
+    filters = queries.parse_filters(request.args)
+    now = periods.now()
+    rows = list(db.session.execute(queries.public_query(filters, now).limit(10_000)).scalars())
+    counts = objections.objection_counts([n.id for n in rows])
+    root = request.url_root.rstrip("/")
+    return csv_response(
+        ["编号", "标题", "类型", "地区代码", "地区", "开始日期", "结束日期", "状态", "名单条数",
+         "收到异议", "已处理异议", "网址"],
+        ([n.id, n.title, n.kind.label, n.region_code, n.region.name, n.start_on.isoformat(),
+          n.end_on.isoformat(), periods.state_of(n, now).label, len(n.entries),
+          counts[n.id][0], counts[n.id][1], root + n.url] for n in rows), "notices.csv")
+
+
+@bp.get("/<int:notice_id>/export.csv")
+def export_entries(notice_id: int) -> Response:
+    """A notice's list as CSV: masked names only, like the page."""
+    notice = _public(notice_id)
+    heading = REASON_HEADINGS.get(notice.kind, "情况")
+    if notice.kind is NoticeKind.RESULT and notice.result_of is not None:
+        heading = REASON_HEADINGS.get(notice.result_of.kind, "情况")
+    return csv_response(["序号", "户主姓名", "村代码", "所在村", "家庭人口", heading],
+                        ([e.position, e.masked_name, e.village_code, e.village.name,
+                          e.household_size, e.reason] for e in notice.entries),
+                        f"notice-{notice.id}.csv")
+
+
+# --- the Atom feed -------------------------------------------------------------------------
+
+
+def last_change(notice: Notice) -> datetime:
+    """When the public saw the notice change last: published, announced or withdrawn."""
+    return max(t for t in (notice.published_at, notice.announced_at, notice.withdrawn_at,
+                           notice.created_at) if t is not None)
+
+
+@feeds_bp.get("/feeds/notices.xml")
+def feed() -> Response:
+    """Atom feed of notices, newest first; ?region=<code> narrows it to a region (with the
+    regions above it, whose notices apply there too)."""
+    code = request.args.get("region", "")
+    region_code = code if codes.CODE_RE.match(code) else None
+    notices = list(db.session.execute(queries.feed_query(region_code)).scalars())
+    now = periods.now()
+    entries = [{"notice": n, "state": periods.state_of(n, now),
+                "updated": last_change(n),
+                "summary": plain_text(n.body_html)[:300]} for n in notices]
+    updated = max((e["updated"] for e in entries), default=datetime(2026, 1, 1, tzinfo=UTC))
+    xml = render_template("notices/feed.xml", entries=entries, updated=updated,
+                          root=request.url_root.rstrip("/"), self_url=request.url)
+    return Response(xml, mimetype="application/atom+xml")
+
+
+def home_notices() -> dict[str, Any]:
+    """The home page's open notices (CONTRACT: ``/`` shows them)."""
+    now = periods.now()
+    return {"open_notices": queries.open_notices(5, now), "notices_now": now,
+            "state_of": periods.state_of, "badges": STATE_BADGES,
+            "days_left": periods.days_left}
