@@ -1,0 +1,138 @@
+"""JSON at /api/v1/needs and /api/v1/needs/<id>, the OpenAPI paths and the sitemap entries.
+
+Public fields only: never the household, its members or a donor's contact.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+
+from sunshine.extensions import db
+from sunshine.funds.money import from_fen, money_text
+from sunshine.markup import render_markdown
+from sunshine.matching import pledges, queries
+from sunshine.matching.models import PUBLIC_STATES, Need, NeedItem
+from sunshine.web import int_arg, page_arg
+
+api_bp = Blueprint("matching_api", __name__, url_prefix="/api/v1")
+
+
+def _line(item: NeedItem) -> dict[str, Any]:
+    if item.money:
+        return {"id": item.id, "name": item.name, "unit": "元",
+                "needed": money_text(from_fen(item.needed)),
+                "pledged": money_text(from_fen(item.pledged)),
+                "remaining": money_text(from_fen(item.remaining))}
+    return {"id": item.id, "name": item.name, "unit": item.unit, "needed": item.needed,
+            "pledged": item.pledged, "remaining": item.remaining,
+            "estimated_price": money_text(item.price) if item.price is not None else None}
+
+
+def api_item(need: Need) -> dict[str, Any]:
+    root = request.url_root.rstrip("/")
+    chain = queries.region_chain(need.village_code)
+    data: dict[str, Any] = {
+        "id": need.id, "title": need.title, "category": need.category,
+        "region": {"code": need.village_code, "name": need.village.name,
+                   "place": "".join(r.name for r in chain)},
+        "urgency": need.urgency, "urgency_label": need.urgency_label,
+        "deadline": need.deadline.isoformat(), "state": need.state,
+        "state_label": need.status.label, "kind": "amount" if need.money else "items",
+        "progress_percent": need.percent,
+        "published": need.published_at.isoformat() if need.published_at else None,
+        "url": root + need.url,
+    }
+    if need.money:
+        line = _line(need.items[0])
+        data["amount"] = {k: line[k] for k in ("needed", "pledged", "remaining")}
+    else:
+        data["items"] = [_line(i) for i in need.items]
+        data["quantity"] = {"needed": need.needed, "pledged": need.pledged,
+                            "remaining": need.remaining}
+    return data
+
+
+@api_bp.get("/needs")
+def api_needs() -> Response:
+    pledges.maybe_expire()
+    per_page = int_arg("per_page", 50, 1, 100)
+    page = db.paginate(queries.public_query(queries.parse_filters(request.args)),
+                       page=page_arg(), per_page=per_page, error_out=False)
+    return jsonify(items=[api_item(n) for n in page.items], page=page.page, per_page=per_page,
+                   total=page.total)
+
+
+@api_bp.get("/needs/<int:need_id>")
+def api_need(need_id: int) -> tuple[Response, int] | Response:
+    pledges.expire_due(need_id=need_id)
+    need = queries.get_public(need_id)
+    if need is None:
+        return jsonify(error="没有这个需求"), 404
+    data = api_item(need)
+    root = request.url_root.rstrip("/")
+    data["story_html"] = str(render_markdown(need.story))
+    data["thanks"] = need.thanks_note or None
+    data["photos"] = [f"{root}/help/photos/{p.id}/full" for p in need.photos]
+    data["pledges"] = [{"donor": p.display_name, "item": p.item.name, "state": p.state,
+                        "state_label": p.status.label,
+                        "quantity": (money_text(from_fen(p.quantity)) if p.item.money
+                                     else p.quantity),
+                        "at": p.created_at.isoformat()} for p in queries.public_pledges(need)]
+    data["history"] = [{"at": e.at.isoformat(), "text": e.text} for e in need.events]
+    return jsonify(data)
+
+
+def sitemap_entries() -> list[tuple[str, datetime | None]]:
+    rows = db.session.execute(select(Need.id, Need.updated_at).where(
+        Need.state.in_([s.value for s in PUBLIC_STATES])).order_by(Need.id))
+    return [("/help/", None), ("/help/thanks", None),
+            *[(f"/help/{need_id}", updated) for need_id, updated in rows]]
+
+
+AMOUNTS = {"type": "object", "properties": {
+    k: {"type": "string", "pattern": "^[0-9]+\\.[0-9]{2}$", "description": "元"}
+    for k in ("needed", "pledged", "remaining")}}
+NEED = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "title": {"type": "string"}, "category": {"type": "string"},
+    "region": {"type": "object", "description": "受助户所在村（只公开到村）"},
+    "urgency": {"type": "integer", "minimum": 1, "maximum": 3, "description": "1 最紧急"},
+    "deadline": {"type": "string", "format": "date"}, "state": {"type": "string"},
+    "kind": {"type": "string", "enum": ["items", "amount"]},
+    "amount": {**AMOUNTS, "description": "资金需求：所需、已认领、还需（元）"},
+    "items": {"type": "array", "items": {"type": "object", "properties": {
+        "name": {"type": "string"}, "unit": {"type": "string"},
+        "needed": {"type": "integer"}, "pledged": {"type": "integer"},
+        "remaining": {"type": "integer"}}}},
+    "quantity": {"type": "object", "description": "物品需求：件数合计"},
+    "progress_percent": {"type": "integer"}, "url": {"type": "string"}}}
+
+
+def _register() -> None:
+    """The sitemap entries and the API description of this feature."""
+    from sunshine.api.openapi import ERROR, PATHS
+    from sunshine.public.views import SITEMAP_SOURCES
+
+    if sitemap_entries not in SITEMAP_SOURCES:
+        SITEMAP_SOURCES.append(sitemap_entries)
+    query = [{"name": n, "in": "query", "schema": {"type": t}} for n, t in [
+        ("category", "string"), ("region", "string"), ("urgency", "integer"),
+        ("state", "string"), ("page", "integer"), ("per_page", "integer")]]
+    PATHS["/api/v1/needs"] = {"get": {
+        "summary": "爱心帮扶：公开的帮扶需求（最紧急、截止日期最近的在前）", "parameters": query,
+        "responses": {"200": {"description": "需求列表", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {
+                "items": {"type": "array", "items": NEED}, "page": {"type": "integer"},
+                "per_page": {"type": "integer"}, "total": {"type": "integer"}}}}}}}}}
+    PATHS["/api/v1/needs/{id}"] = {"get": {
+        "summary": "一项帮扶需求：所需、已认领、还需，认领和公开记录",
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "需求", "content": {"application/json": {
+            "schema": NEED}}}, "404": ERROR}}}
+
+
+_register()

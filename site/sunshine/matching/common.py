@@ -1,0 +1,77 @@
+"""Pieces shared by the need and pledge services: the error, who handles a need, dates, the
+public history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+
+from sunshine.accounts.models import Role
+from sunshine.accounts.permissions import PermissionDenied, can_access_region
+from sunshine.database import utcnow
+from sunshine.extensions import db
+from sunshine.matching.models import NeedEvent
+from sunshine.templating import CHINA
+
+__all__ = ["MatchingError", "PermissionDenied"]
+
+#: Staff roles that create and handle needs (督查 and editors do not).
+HANDLER_ROLES = (Role.ADMIN, Role.STAFF)
+
+
+class MatchingError(ValueError):
+    """A rule refused the action. ``field`` names the form field to show it at; ``status`` is
+    the HTTP status a view answers with (409 when someone else got there first)."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+def is_handler(user: Any, village_code: str) -> bool:
+    """Admins and regional staff whose region holds the need's village."""
+    return (getattr(user, "is_authenticated", False) and user.role in HANDLER_ROLES
+            and can_access_region(user, village_code))
+
+
+def check_handler(user: Any, village_code: str) -> None:
+    """:raise PermissionDenied: not staff handling needs of this village."""
+    if not is_handler(user, village_code):
+        raise PermissionDenied(village_code)
+
+
+def china_today(now: datetime | None = None) -> date:
+    """Deadlines are calendar days in China."""
+    return (now or utcnow()).astimezone(CHINA).date()
+
+
+def hold_days() -> int:
+    """How long a pledge holds its share before delivery starts (``PLEDGE_HOLD_DAYS``)."""
+    value = current_app.config.get("PLEDGE_HOLD_DAYS", 7)
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 7
+
+
+def hold_until(now: datetime) -> datetime:
+    return now + timedelta(days=hold_days())
+
+
+def add_event(need_id: int, text: str, at: datetime | None = None) -> None:
+    """One line of the public history, in the caller's transaction."""
+    db.session.add(NeedEvent(need_id=need_id, text=text[:300], at=at or utcnow()))
+
+
+def mask_name(name: str) -> str:
+    """张*明, 张*, 欧**华: how a register name is shown back in a warning."""
+    name = name.strip()
+    if len(name) <= 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

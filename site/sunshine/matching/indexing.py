@@ -1,0 +1,51 @@
+"""Public needs in site search: title, category, village, story and the names of the goods.
+
+Never the household, its members or a donor's contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy import select
+
+from sunshine.extensions import db
+from sunshine.search.index import SearchDoc, register_source, update
+
+if TYPE_CHECKING:
+    from sunshine.matching.models import Need
+
+
+def document(need: Need) -> SearchDoc:
+    body = " ".join([need.category, need.urgency_label, need.village.name, need.story,
+                     " ".join(item.name for item in need.items)])
+    published = need.published_at.date().isoformat() if need.published_at else ""
+    return SearchDoc(id=f"need:{need.id}", type="need", title=need.title, body=body,
+                     url=need.url, region_code=need.village_code, date=published)
+
+
+def _public(need: Need) -> bool:
+    from sunshine.matching.models import PUBLIC_STATES
+
+    return need.state in [s.value for s in PUBLIC_STATES]
+
+
+@register_source("need")
+def need_documents() -> Iterator[SearchDoc]:
+    from sunshine.matching.models import PUBLIC_STATES, Need
+
+    rows = db.session.execute(select(Need).where(
+        Need.state.in_([s.value for s in PUBLIC_STATES])).order_by(Need.id))
+    for need in rows.scalars():
+        yield document(need)
+
+
+def reindex(needs: Iterable[Need]) -> None:
+    """After the commit: public needs are (re)indexed, the others removed."""
+    needs = list(needs)
+    if not needs:
+        return
+    update(current_app.config["SEARCH_INDEX_DIR"], [document(n) for n in needs if _public(n)],
+           [f"need:{n.id}" for n in needs if not _public(n)])

@@ -1,0 +1,194 @@
+"""Public reads: the list of needs with its filters, one public need, the thanks wall and its
+totals per region, a donor's own pledges. Only public fields leave these functions' callers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+
+from sunshine.extensions import db
+from sunshine.funds.money import from_fen
+from sunshine.matching.models import (
+    CATEGORIES,
+    DONE_STATES,
+    LIVE_STATES,
+    PUBLIC_STATES,
+    Need,
+    NeedItem,
+    NeedState,
+    Pledge,
+    PledgeState,
+)
+from sunshine.regions import codes
+from sunshine.regions.models import Region
+
+#: The list's state filter: what is still going on (the default), everything public, or one.
+STATE_CHOICES = {"": "进行中", "all": "全部", **{s.value: s.label for s in PUBLIC_STATES}}
+
+
+@dataclass
+class Filters:
+    category: str | None = None
+    region: str | None = None
+    urgency: int | None = None
+    state: str = ""
+
+
+def parse_filters(args: dict[str, str] | object) -> Filters:
+    """Filters from query arguments; anything unknown is ignored rather than an error."""
+    get = getattr(args, "get")
+    category = get("category") if get("category") in CATEGORIES else None
+    urgency_text = get("urgency") or ""
+    urgency = int(urgency_text) if urgency_text in ("1", "2", "3") else None
+    state = get("state") if get("state") in STATE_CHOICES else ""
+    return Filters(category=category, region=known_region(get("region") or ""),
+                   urgency=urgency, state=state or "")
+
+
+def known_region(code: str) -> str | None:
+    if not (len(code) == 12 and code.isascii() and code.isdigit()):
+        return None
+    try:
+        codes.level_of(code)
+    except codes.InvalidCode:
+        return None
+    return code if db.session.get(Region, code) is not None else None
+
+
+def in_region(column: object, code: str | None) -> ColumnElement[bool]:
+    lo, hi = codes.subtree_bounds(code or "450000000000")
+    return and_(column >= lo, column <= hi)  # type: ignore[operator]
+
+
+def _states(state: str) -> list[str]:
+    if state == "all":
+        return [s.value for s in PUBLIC_STATES]
+    if state:
+        return [state]
+    return [s.value for s in LIVE_STATES]
+
+
+def public_query(filters: Filters) -> Select[tuple[Need]]:
+    """Most urgent first, then the nearest deadline."""
+    query = select(Need).where(Need.state.in_(_states(filters.state)))
+    if filters.category:
+        query = query.where(Need.category == filters.category)
+    if filters.urgency:
+        query = query.where(Need.urgency == filters.urgency)
+    if filters.region:
+        query = query.where(in_region(Need.village_code, filters.region))
+    return query.order_by(Need.urgency, Need.deadline, Need.id)
+
+
+def get_public(need_id: int) -> Need | None:
+    need = db.session.get(Need, need_id)
+    if need is None or need.state not in [s.value for s in PUBLIC_STATES]:
+        return None
+    return need
+
+
+def region_chain(code: str) -> list[Region]:
+    """The village and its ancestors up to the county, for "某县某镇某村"."""
+    wanted = [c for c in [*codes.ancestors_of(code), code] if codes.level_of(c) >= 3]
+    rows = {r.code: r for r in db.session.execute(
+        select(Region).where(Region.code.in_(wanted))).scalars()}
+    return [rows[c] for c in wanted if c in rows]
+
+
+def place(need: Need) -> str:
+    return "".join(r.name for r in region_chain(need.village_code))
+
+
+def donors_of(need_ids: list[int]) -> dict[int, list[str]]:
+    """Public names of the donors whose pledges were confirmed, per need."""
+    out: dict[int, list[str]] = {}
+    if not need_ids:
+        return out
+    rows = db.session.execute(select(Pledge.need_id, Pledge.display_name).where(
+        Pledge.need_id.in_(need_ids), Pledge.state == PledgeState.CONFIRMED.value)
+        .order_by(Pledge.id))
+    for need_id, name in rows:
+        names = out.setdefault(need_id, [])
+        if name not in names:
+            names.append(name)
+    return out
+
+
+def public_pledges(need: Need) -> list[Pledge]:
+    return list(db.session.execute(select(Pledge).where(
+        Pledge.need_id == need.id,
+        Pledge.state.in_([s.value for s in (PledgeState.ACTIVE, PledgeState.DELIVERING,
+                                           PledgeState.DELIVERED, PledgeState.CONFIRMED)]))
+        .order_by(Pledge.id)).scalars())
+
+
+# --- the thanks wall -------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    label: str = ""
+    code: str = ""
+    needs_met: int = 0
+    donors: int = 0
+    units: int = 0
+    amount: Decimal = field(default_factory=lambda: Decimal("0.00"))
+
+
+def _prefix_len(level: int) -> int:
+    return codes.PREFIX_LEN[level]
+
+
+def totals(region: str | None) -> tuple[Totals, list[Totals]]:
+    """Help delivered in a region and in each of its child regions: needs met (delivered,
+    thanked or closed), donors with a confirmed pledge, units of goods and money confirmed."""
+    code = region or "450000000000"
+    level = codes.level_of(code)
+    child_len = _prefix_len(level + 1) if level < 5 else 12
+    key = func.substr(Need.village_code, 1, child_len)
+    scope = in_region(Need.village_code, code)
+    rows: dict[str, Totals] = {}
+
+    def row(prefix: str) -> Totals:
+        return rows.setdefault(prefix, Totals(code=prefix.ljust(12, "0")))
+
+    for prefix, count in db.session.execute(select(key, func.count()).where(
+            scope, Need.state.in_([s.value for s in DONE_STATES])).group_by(key)):
+        row(prefix).needs_met = count
+    confirmed = and_(scope, Pledge.state == PledgeState.CONFIRMED.value)
+    for prefix, donors, units, fen in db.session.execute(
+            select(key, func.count(func.distinct(Pledge.donor_id)),
+                   func.sum(case((NeedItem.money.is_(False), Pledge.quantity), else_=0)),
+                   func.sum(case((NeedItem.money.is_(True), Pledge.quantity), else_=0)))
+            .select_from(Pledge).join(Need, Need.id == Pledge.need_id)
+            .join(NeedItem, NeedItem.id == Pledge.item_id).where(confirmed).group_by(key)):
+        item = row(prefix)
+        item.donors, item.units, item.amount = donors, int(units or 0), from_fen(fen or 0)
+    names = {r.code: r.name for r in db.session.execute(select(Region).where(
+        Region.code.in_([t.code for t in rows.values()]))).scalars()}
+    children = sorted(rows.values(), key=lambda t: t.code)
+    for child in children:
+        child.label = names.get(child.code, child.code)
+    overall = Totals(label="合计", code=code, needs_met=sum(t.needs_met for t in children),
+                     units=sum(t.units for t in children),
+                     amount=sum((t.amount for t in children), Decimal("0.00")))
+    overall.donors = db.session.scalar(
+        select(func.count(func.distinct(Pledge.donor_id))).select_from(Pledge)
+        .join(Need, Need.id == Pledge.need_id).where(confirmed)) or 0
+    return overall, children
+
+
+def thanked_query(region: str | None) -> Select[tuple[Need]]:
+    """Needs with a thank-you note, newest first."""
+    query = select(Need).where(Need.state.in_([NeedState.THANKED.value, NeedState.CLOSED.value]),
+                               Need.thanks_note != "")
+    if region:
+        query = query.where(in_region(Need.village_code, region))
+    return query.order_by(Need.thanked_at.desc(), Need.id.desc())
+
+
+def donor_pledges(donor_id: int) -> Select[tuple[Pledge]]:
+    return select(Pledge).where(Pledge.donor_id == donor_id).order_by(Pledge.id.desc())
+

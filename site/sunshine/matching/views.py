@@ -1,0 +1,268 @@
+"""Public pages: /help/ (filters, pages, CSV), /help/<id> with the pledge form, the donor's
+own page, the slip confirmation, the thanks wall and the photos. No household detail and no
+donor contact is read here, except a donor's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from sunshine.accounts.models import Role
+from sunshine.extensions import db, limiter, login_manager
+from sunshine.forms import set_field_error
+from sunshine.funds.money import AmountError, parse_amount, to_fen
+from sunshine.guard import PersonalDataFound
+from sunshine.market.export import csv_text
+from sunshine.markup import render_markdown, stored_html
+from sunshine.matching import delivery, pledges, queries
+from sunshine.matching.common import MatchingError, is_handler
+from sunshine.matching.forms import ConfirmForm, PledgeForm, parse_units
+from sunshine.matching.models import (
+    CATEGORIES,
+    OPEN_STATES,
+    URGENCY,
+    Need,
+    NeedPhoto,
+    Pledge,
+    PledgeState,
+)
+from sunshine.matching.photos import photo_dir
+from sunshine.regions import services as regions
+from sunshine.web import page_arg, render_form_page
+
+bp = Blueprint("matching", __name__, url_prefix="/help")
+
+
+def _region_options() -> list[tuple[str, str]]:
+    """Cities, each followed by its counties (indented), for the region filter."""
+    counties = regions.list_regions(level=3)
+    out: list[tuple[str, str]] = []
+    for city in regions.list_regions(level=2):
+        out.append((city.code, city.name))
+        out += [(c.code, "\u3000" + c.name) for c in counties if c.code[:4] == city.code[:4]]
+    return out
+
+
+@bp.get("/")
+def index() -> str:
+    """爱心帮扶: needs, most urgent and nearest deadline first."""
+    pledges.maybe_expire()
+    filters = queries.parse_filters(request.args)
+    page = db.paginate(queries.public_query(filters), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    region = db.session.get(queries.Region, filters.region) if filters.region else None
+    return render_template("matching/index.html", page=page, filters=filters,
+                           categories=CATEGORIES, urgency=URGENCY, region=region,
+                           states=queries.STATE_CHOICES, region_options=_region_options(),
+                           place=queries.place)
+
+
+CSV_HEADER = ["编号", "标题", "类别", "地点", "紧急程度", "截止日期", "状态", "所需", "已认领",
+              "还需", "发布日期", "网址"]
+
+
+def _amounts(need: Need) -> list[str]:
+    """Needed, pledged and left: "10 套" for one line, "书包 2 个；文具 2 套" for several."""
+    out = []
+    for key in ("needed", "pledged", "remaining"):
+        if len(need.items) == 1:
+            out.append(need.items[0].show(getattr(need.items[0], key)))
+        else:
+            out.append("；".join(f"{i.name} {i.show(getattr(i, key))}" for i in need.items))
+    return out
+
+
+@bp.get("/export.csv")
+def export() -> Response:
+    """The list's needs (with its filters) as CSV."""
+    pledges.maybe_expire()
+    rows = db.session.execute(queries.public_query(queries.parse_filters(request.args))
+                              .limit(10_000)).scalars()
+    root = request.url_root.rstrip("/")
+    body = csv_text(CSV_HEADER, ([
+        n.id, n.title, n.category, queries.place(n), n.urgency_label, n.deadline.isoformat(),
+        n.status.label, *_amounts(n), n.published_at.date().isoformat() if n.published_at else "",
+        root + n.url] for n in rows))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=help.csv"})
+
+
+def _pledge_form(need: Need, form: PledgeForm | None = None) -> PledgeForm:
+    if form is None:
+        form = PledgeForm(formdata=None)
+        if current_user.is_authenticated and current_user.display_name != "爱心人士":
+            form.display_name.data = current_user.display_name
+    form.item.choices = {str(i.id): f"{i.name}（还需 {i.show(i.remaining)}）"
+                         for i in need.items if i.remaining > 0} or {"": "已认领完"}
+    return form
+
+
+def _detail(need: Need, form: PledgeForm | None = None, status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "matching/detail.html", need=need, form=_pledge_form(need, form),
+        story=stored_html(render_markdown(need.story)), place=queries.place(need),
+        chain=queries.region_chain(need.village_code), pledges=queries.public_pledges(need),
+        open=need.state in [s.value for s in OPEN_STATES]), status
+
+
+@bp.get("/<int:need_id>")
+def detail(need_id: int) -> tuple[str, int]:
+    """One need: progress, items, the pledge form, the public history."""
+    pledges.expire_due(need_id=need_id)
+    need = queries.get_public(need_id) or abort(404)
+    return _detail(need)
+
+
+def _units(form: PledgeForm, need: Need) -> tuple[int, int]:
+    """(line id, units or fen) from the form. :raise MatchingError: unreadable input."""
+    if need.money:
+        try:
+            return need.items[0].id, to_fen(parse_amount(form.amount.data))
+        except AmountError as exc:
+            raise MatchingError(str(exc), "amount") from None
+    choice = form.item.data or ""
+    item = next((i for i in need.items if str(i.id) == choice), None)
+    if item is None and len(need.items) == 1:
+        item = need.items[0]
+    if item is None:
+        raise MatchingError("请选择要认领的物品", "item")
+    units = parse_units(form.quantity.data)
+    if not units:
+        raise MatchingError("请填写认领数量（大于 0 的整数，半角数字）", "quantity")
+    return item.id, units
+
+
+@bp.post("/<int:need_id>/pledge")
+@limiter.limit("30 per minute")
+def pledge(need_id: int) -> BaseResponse | tuple[str, int]:
+    """A registered donor pledges part or all of what is left of one line."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role != Role.DONOR:
+        abort(403)
+    need = queries.get_public(need_id) or abort(404)
+    form = PledgeForm()
+    status = 400
+    if form.validate_on_submit():
+        try:
+            item_id, units = _units(form, need)
+            pledges.pledge(current_user, need.id, item_id, units, pledges.PledgeDetails(
+                display_name=form.display_name.data or "", anonymous=bool(form.anonymous.data),
+                donor_kind=form.donor_kind.data or "", contact=form.contact.data or "",
+                message=form.message.data or ""))
+        except MatchingError as exc:
+            if exc.status == 404:
+                abort(404)
+            set_field_error(getattr(form, exc.field or "quantity", form.quantity), exc.message)
+            status = exc.status
+        except PersonalDataFound as exc:
+            set_field_error(form.display_name, exc.message)
+        else:
+            flash("认领成功，谢谢您的爱心！工作人员会联系您安排配送。", "success")
+            return redirect(url_for("matching.mine"), 303)
+    db.session.expire_all()
+    return _detail(need, form, status)
+
+
+def _donor_only() -> BaseResponse | None:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role != Role.DONOR:
+        abort(403)
+    return None
+
+
+@bp.get("/mine")
+def mine() -> BaseResponse | str:
+    """The donor's own pledges, their states, confirmations and thanks."""
+    refused = _donor_only()
+    if refused is not None:
+        return refused
+    page = db.paginate(queries.donor_pledges(current_user.id), page=page_arg(), per_page=20,
+                       error_out=False)
+    return render_template("matching/mine.html", page=page, active=PledgeState.ACTIVE.value)
+
+
+@bp.post("/mine/<int:pledge_id>/cancel")
+def cancel(pledge_id: int) -> BaseResponse:
+    """The donor takes back a pledge that has not started delivery."""
+    refused = _donor_only()
+    if refused is not None:
+        return refused
+    item = db.get_or_404(Pledge, pledge_id)
+    if item.donor_id != current_user.id:
+        abort(404)
+    try:
+        pledges.cancel(current_user, item)
+    except MatchingError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("已取消这份认领。", "success")
+    return redirect(url_for("matching.mine"), 303)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+def confirm() -> tuple[str, int]:
+    """The household (or a cadre with them) confirms receipt with the slip's code."""
+    form = ConfirmForm()
+    done = None
+    if form.validate_on_submit():
+        done = delivery.confirm_with_code(form.code.data)
+        if done is None:
+            set_field_error(form.code, "确认码不正确，或者这张送达单已经确认过。")
+    return render_form_page("matching/confirm.html", 200 if done else None, form=form, done=done)
+
+
+@bp.get("/thanks")
+def thanks() -> str:
+    """感谢墙: thank-you notes and what was delivered, in total and per region."""
+    region = queries.known_region(request.args.get("region", ""))
+    total, children = queries.totals(region)
+    page = db.paginate(queries.thanked_query(region), page=page_arg(), per_page=20,
+                       error_out=False)
+    current = db.session.get(queries.Region, region or "450000000000")
+    chain = regions.ancestors_of(current) if current else []
+    return render_template("matching/thanks.html", total=total, children=children, page=page,
+                           donors=queries.donors_of([n.id for n in page.items]), region=current,
+                           chain=chain, place=queries.place)
+
+
+@bp.get("/photos/<int:photo_id>/<kind>")
+def photo(photo_id: int, kind: str) -> Response:
+    """A photo (``full`` or ``thumb``) of a public need; handling staff see the others."""
+    item = db.get_or_404(NeedPhoto, photo_id)
+    need = db.session.get(Need, item.need_id)
+    if kind not in ("full", "thumb") or need is None:
+        abort(404)
+    if queries.get_public(need.id) is None and not is_handler(current_user, need.village_code):
+        abort(404)
+    name = item.filename if kind == "full" else item.thumbnail
+    path = photo_dir(current_app.config["UPLOAD_DIR"]) / Path(name).name
+    if not path.is_file():
+        abort(404)
+    response = Response(path.read_bytes(), mimetype=item.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.cli.command("expire")
+def expire_command() -> None:
+    """Expire pledges past their hold and open needs past their deadline (run from cron)."""
+    counts = pledges.expire_due()
+    click.echo(f"过期认领 {counts['pledges']} 份，过期需求 {counts['needs']} 项")

@@ -1,0 +1,98 @@
+"""Helpers for the matching tests: staff of a town and its county, donors, a registered household
+with canary member names, and needs made through the services."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from sunshine.accounts import services as account_services
+from sunshine.accounts.models import Role, User
+from sunshine.extensions import db
+from sunshine.matching import needs
+from sunshine.matching.models import Need
+from sunshine.stats.models import Household, Member
+from tests.conftest import PASSWORD
+from tests.factories import make_user
+
+VILLAGE = "450102101201"
+TOWN = "450102101000"
+COUNTY = "450102000000"
+HOUSEHOLD = int(VILLAGE + "0001")
+OTHER_HOUSEHOLD = int("450103101201" + "0001")
+#: Member names and ID details that must never come out in public.
+MEMBER_NAMES = ["覃秀兰", "韦金雀"]
+MEMBER_ID_MASKED = "450102********0015"
+
+
+@pytest.fixture(autouse=True)
+def fast_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(account_services, "HASH_METHOD", "pbkdf2:sha256:1")
+
+
+def add_household(archive: int, names: list[str]) -> Household:
+    household = Household(id=archive, village_code=str(archive)[:12], main_cause=1, size=len(names),
+                          entered=2015, cadre="帮扶干部甲", synthetic=True)
+    db.session.add(household)
+    for n, name in enumerate(names):
+        db.session.add(Member(household_id=archive, name=name,
+                              id_hash=hashlib.blake2b(f"{archive}-{n}".encode(), digest_size=16).digest(),
+                              id_masked=MEMBER_ID_MASKED, relation=0 if n == 0 else 1, sex=n % 2,
+                              birth_year=1970 + n, health=0, schooling=0, labour=0))
+    db.session.commit()
+    return household
+
+
+@pytest.fixture
+def users(regions: dict[str, str]) -> dict[str, User]:
+    made = {
+        "town": make_user("staff-town", Role.STAFF, TOWN),
+        "county": make_user("staff-county", Role.STAFF, COUNTY),
+        "county2": make_user("staff-county-b", Role.STAFF, COUNTY),
+        "other": make_user("staff-other", Role.STAFF, regions["other_county"]),
+        "admin": make_user("root-admin", Role.ADMIN, None),
+        "donor": make_user("donor-a", Role.DONOR, None, display_name="张善人",
+                           email="donor-a@example.cn"),
+        "donor2": make_user("donor-b", Role.DONOR, None, display_name="爱心企业",
+                            phone="13800138000"),
+        "seller": make_user("seller-a", Role.SELLER, None),
+    }
+    add_household(HOUSEHOLD, MEMBER_NAMES)
+    add_household(OTHER_HOUSEHOLD, ["黄某某"])
+    return made
+
+
+def need_fields(**overrides: Any) -> needs.NeedFields:
+    values: dict[str, Any] = {
+        "household_id": HOUSEHOLD, "category": "助学", "title": "初二学生需要冬季校服",
+        "story": "孩子在镇中学读书，冬天缺少保暖的校服。", "urgency": 2,
+        "deadline": date.today() + timedelta(days=30),
+        "items": [needs.ItemFields("冬季校服", 10, "套", Decimal("120.00"))]}
+    values.update(overrides)
+    return needs.NeedFields(**values)
+
+
+def make_need(users: dict[str, User], publish: bool = True, **overrides: Any) -> Need:
+    need = needs.create_need(users["town"], need_fields(**overrides))
+    if publish:
+        needs.submit(users["town"], need)
+        needs.verify(users["county"], need)
+    return need
+
+
+@pytest.fixture
+def client_for(app: Flask) -> Callable[[str], FlaskClient]:
+    def make(username: str) -> FlaskClient:
+        client = app.test_client()
+        response = client.post("/login", data={"login": username, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return make
