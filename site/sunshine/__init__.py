@@ -83,6 +83,16 @@ def _import_models() -> None:
     import sunshine.stats.demo  # noqa: F401  (registers the demo step)
     import sunshine.stats.importer  # noqa: F401  (registers the importers)
     import sunshine.stats.models  # noqa: F401
+    # After the statistics step: the demo needs are for households of the demo register.
+    import sunshine.matching.demo  # noqa: F401  (registers the demo step)
+    import sunshine.matching.indexing  # noqa: F401  (registers the search source)
+    import sunshine.matching.models  # noqa: F401
+    # Notices draw households from the demo register and link demo projects and funds; the
+    # module imports those demo steps first, so that its own step runs after them.
+    import sunshine.notices.demo  # noqa: F401  (registers the demo step)
+    import sunshine.notices.indexing  # noqa: F401  (registers the search source)
+    import sunshine.notices.models  # noqa: F401
+    import sunshine.notices.objections  # noqa: F401  (registers the complaint target)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -98,6 +108,12 @@ def register_blueprints(app: Flask) -> None:
     from sunshine.market import admin as market_admin
     from sunshine.market import sellers as market_sellers
     from sunshine.market import views as market_views
+    from sunshine.matching import admin as matching_admin
+    from sunshine.matching import api as matching_api
+    from sunshine.matching import views as matching_views
+    from sunshine.notices import admin as notices_admin
+    from sunshine.notices import api as notices_api
+    from sunshine.notices import views as notices_views
     from sunshine.projects import admin as projects_admin
     from sunshine.projects import views as projects_views
     from sunshine.public import bp as public_bp
@@ -113,7 +129,10 @@ def register_blueprints(app: Flask) -> None:
                       complaints_admin.bp, funds_views.bp, funds_views.api_bp, funds_admin.bp,
                       projects_views.bp, projects_views.api_bp, projects_admin.bp,
                       stats_views.bp, stats_views.api_bp, stats_admin.bp,
-                      market_views.bp, market_views.api_bp, market_sellers.bp, market_admin.bp):
+                      market_views.bp, market_views.api_bp, market_sellers.bp, market_admin.bp,
+                      matching_views.bp, matching_api.api_bp, matching_admin.bp,
+                      notices_views.bp, notices_views.feeds_bp, notices_api.api_bp,
+                      notices_admin.bp):
         app.register_blueprint(blueprint)
 
 

@@ -76,6 +76,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # SECRET_KEY when unset. Likewise the pepper of tracking-code hashes.
         "DATA_ENCRYPTION_KEY": None,
         "TRACKING_CODE_PEPPER": None,
+        # Notices (issue 7): the minimum notice period of each kind in days, calendar days
+        # unless NOTICE_PERIOD_WORKING_DAYS (Monday to Friday). One kind from the environment:
+        # SUNSHINE_NOTICE_PERIOD_DAYS__exit=10.
+        "NOTICE_PERIOD_DAYS": {"identification": 7, "exit": 7, "monitoring": 5, "project": 10,
+                               "fund": 10},
+        "NOTICE_PERIOD_WORKING_DAYS": False,
     }
 
 

@@ -37,12 +37,22 @@ PUBLIC_PAGES: list[tuple[str, str, int]] = [
     ("stats-city", "/stats/450100000000", 200),
     ("stats-county", "/stats/450102000000", 200),
     ("notices", "/notices/", 200),
+    ("notices-open", "/notices/?state=open&region=450102000000", 200),
+    ("notice", "/notices/1", 200),  # the demo's open notice, with objections
+    ("notice-print", "/notices/1/print", 200),
+    ("notice-result", "/notices/9", 200),  # the demo's result announcement
     ("complaints-new", "/complaints/new", 200),
     ("complaints-track", "/complaints/track", 200),
     ("complaints-stats", "/complaints/stats", 200),
     ("complaints-stats-county", "/complaints/stats?region=450102000000", 200),
     ("complaints-answers", "/complaints/answers/", 200),
     ("help", "/help/", 200),
+    ("help-all", "/help/?state=all&region=450102000000", 200),
+    ("help-need", "/help/2", 200),  # the demo's partly pledged need: two lines, a pledge
+    ("help-need-done", "/help/6", 200),  # delivered and thanked
+    ("help-thanks", "/help/thanks", 200),
+    ("help-thanks-county", "/help/thanks?region=450102000000", 200),
+    ("help-confirm", "/help/confirm", 200),
     ("market", "/market/", 200),
     ("market-listing", "/market/1", 200),
     ("market-seller", "/market/sellers/1", 200),
@@ -64,6 +74,15 @@ ADMIN_PAGES: list[tuple[str, str, int]] = [
     ("admin-project", "/admin/projects/1", 200),
     ("admin-complaints", "/admin/complaints/", 200),
     ("admin-complaint", "/admin/complaints/1", 200),
+    ("admin-notices", "/admin/notices/", 200),
+    ("admin-notices-new", "/admin/notices/new", 200),
+    ("admin-notice", "/admin/notices/1", 200),
+    ("admin-notice-expired", "/admin/notices/2", 200),  # ready for its result announcement
+    ("admin-notice-draft", "/admin/notices/8", 200),
+    ("admin-notice-households", "/admin/notices/8/households", 200),
+    ("admin-matching", "/admin/matching/", 200),
+    ("admin-matching-need", "/admin/matching/4", 200),  # in delivery: every pledge step
+    ("admin-matching-pending", "/admin/matching/9", 200),
     ("admin-market", "/admin/market/", 200),
     ("admin-market-listing", "/admin/market/listings/1", 200),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Response, current_app, render_template, request, url_for
 from sqlalchemy import text
@@ -13,10 +13,7 @@ from sunshine.regions import services as regions
 
 #: Modules of the URL map that are not built yet: path → (title, what it will hold).
 #: Each feature issue removes its entries when it registers real views.
-PLACEHOLDERS: dict[str, tuple[str, str]] = {
-    "/notices/": ("公示公告", "贫困户识别、退出、项目和资金公示，公示期内可提出异议。"),
-    "/help/": ("爱心帮扶", "经核实的困难群众微心愿，爱心人士可认领。"),
-}
+PLACEHOLDERS: dict[str, tuple[str, str]] = {}
 
 
 #: Home page cards: every module of the URL map with one line on what it holds.
@@ -27,6 +24,8 @@ MODULES = [
     ("/funds/", "资金公开", "扶贫资金的下达、支出和结余，按年度、地区和来源汇总。"),
     ("/projects/", "项目公开", "扶贫项目的申报、审批、实施、完工和验收全过程。"),
     ("/market/", "消费扶贫", "贫困地区的农产品，买家可直接向卖家询价。"),
+    ("/help/", "爱心帮扶", "经核实的困难群众微心愿，爱心人士认领，送达后公开致谢。"),
+    ("/notices/", "公示公告", "贫困户识别、退出、项目和资金公示，公示期内可提出异议。"),
     *[(path, title, about) for path, (title, about) in PLACEHOLDERS.items()],
     ("/complaints/new", "投诉举报", "投诉、举报、意见建议和满意度评价，可匿名，凭查询码跟踪办理。"),
 ]
@@ -41,11 +40,12 @@ def index() -> str:
     province = regions.get_region(current_app.config["PROVINCE_CODE"]) \
         if regions.count_regions() else None
     cities = regions.children_of(province.code) if province else []
+    from sunshine.notices.views import home_notices
     from sunshine.stats.views import home_figures
 
     return render_template("public/index.html", province=province, cities=cities,
                            modules=MODULES, news=latest(Kind.NEWS, 6), topics=POLICY_TOPICS,
-                           **home_figures())
+                           **home_figures(), **home_notices())
 
 
 def placeholder() -> str:
@@ -79,6 +79,8 @@ def robots() -> Response:
         "Disallow: /register",
         "Disallow: /account/",
         "Disallow: /complaints/track",
+        "Disallow: /help/confirm",
+        "Disallow: /help/mine",
         "Disallow: /search",
         f"Sitemap: {url_for('public.sitemap', _external=True)}",
         "",
@@ -104,12 +106,3 @@ def sitemap() -> Response:
         paths.append((url_for("stats.detail", code=region.code), None))
     xml = render_template("public/sitemap.xml", root=request.url_root.rstrip("/"), paths=paths)
     return Response(xml, mimetype="application/xml")
-
-
-@bp.get("/feeds/notices.xml")
-def feed() -> Response:
-    """Atom feed of notices; empty until the notices module publishes entries."""
-    xml = render_template("public/feed.xml", title="公示公告", entries=[],
-                          updated=datetime(2026, 1, 1, tzinfo=UTC).isoformat(),
-                          self_url=request.url, home=request.url_root)
-    return Response(xml, mimetype="application/atom+xml")
