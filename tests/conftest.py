@@ -163,3 +163,35 @@ def login(client: FlaskClient) -> Any:
         return client.post("/login", data={"login": username, "password": password})
 
     return do
+
+
+# --- one headless Chromium for the session (tests/browser and any other browser test) --------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole session, with a fresh temporary profile."""
+    need(CHROMIUM.exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is a dev dependency
+        need(False, "the playwright package is not installed")
+    with sync_playwright() as pw:
+        # launch() gives Chromium a new temporary user-data-dir, removed when it closes.
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,5 +1,5 @@
-"""Browser quality gates: a live server with the demo province, one headless Chromium for the
-session, and pages that can only reach 127.0.0.1.
+"""Browser quality gates: a live server with the demo province, the session's one headless
+Chromium (the ``browser`` fixture of tests/conftest.py), and pages that can only reach 127.0.0.1.
 
 Everything optional (Chromium, node_modules/ from ``npm ci``, Java) skips when missing, and fails
 under CI=true (see ``need`` in tests/conftest.py).
@@ -20,21 +20,11 @@ import pytest
 from tests.conftest import PASSWORD, make_config, need
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 NODE_MODULES = ROOT / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 ADMIN_USER = "admin"
 
@@ -97,24 +87,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the whole session, with a fresh temporary profile."""
-    need(CHROMIUM.exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a dev dependency
-        need(False, "the playwright package is not installed")
-    with sync_playwright() as pw:
-        # launch() gives Chromium a new temporary user-data-dir, removed when it closes.
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, _buffered, browser  # noqa: F401
+from tests.browser.conftest import _buffered
 from tests.conftest import PASSWORD, make_config
 from tests.notices.conftest import VILLAGE, household
 
