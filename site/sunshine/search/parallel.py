@@ -1,7 +1,10 @@
 """Whoosh's multiprocessing writer, made safe to use from ``rebuild()``.
 
 Each forked child indexes batches of documents into its own segment (``multisegment``, no
-final merge); jieba's dictionary, loaded before the fork, is shared with the children.
+final merge); jieba's dictionary, loaded before the fork, is shared with the children. This
+process reads the sources and indexes a batch itself whenever every child has work queued,
+so ``procs`` processes keep ``procs`` cores busy (Whoosh's own writer forks ``procs``
+children besides the reader, one process more than there are cores).
 """
 
 from __future__ import annotations
@@ -38,10 +41,11 @@ class ParallelWriter(MpWriter):
     """
 
     def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
-        super().__init__(ix, procs=procs, **kwargs)
+        """``procs``: the processes to use, this one included (at least 2)."""
+        super().__init__(ix, procs=max(1, procs - 1), **kwargs)
         for unused in (self.jobqueue, self.resultqueue):  # the default context's; never used
             unused.close()
-        self.jobqueue = _FORK.Queue(self.procs * 4)
+        self.jobqueue = _FORK.Queue(self.procs * 2)
         self.resultqueue = _FORK.Queue()
         # Frozen objects are never touched by the children's garbage collector, so the pages
         # they share with this process (jieba's dictionary, the app) are not copied.
@@ -69,6 +73,11 @@ class ParallelWriter(MpWriter):
                     raise RuntimeError("a search indexing process died") from None
 
     def _enqueue(self) -> None:
+        if self.jobqueue.full():  # every child is busy: this batch is indexed here
+            for _code, fields in self.docbuffer:
+                SegmentWriter.add_document(self, **fields)
+            self.docbuffer = []
+            return
         filename = f"{random_name()}.doclist"
         with self.temp_storage().create_file(filename).raw_file() as f:
             for item in self.docbuffer:
