@@ -96,9 +96,10 @@ def rebuild(index_dir: str | Path, procs: int | None = None) -> dict[str, int]:
 
     ``procs`` is the number of indexing processes: ``None`` picks one per CPU (at most 4) when
     there are at least ``PARALLEL_THRESHOLD`` documents and a single writer otherwise; ``1``
-    forces the single writer. Several processes use Whoosh's multiprocessing writer, which
-    forks: each child indexes batches of documents into its own segment (``multisegment``, no
-    final merge), and jieba's dictionary, loaded here first, is shared with the children.
+    forces the single writer. Several processes use Whoosh's multiprocessing writer
+    (``search.parallel``): ``procs - 1`` forked children and this process, which reads the
+    sources, each index batches into their own segment (``multisegment``, no final merge);
+    jieba's dictionary, loaded here first, is shared with the children.
 
     Needs an application context: sources read the database and build URLs.
     """
