@@ -30,11 +30,16 @@ run: install
 	SUNSHINE_ENV=development $(BIN)/sunshine search rebuild
 	SUNSHINE_ENV=development $(BIN)/sunshine run --host $(HOST) --port $(PORT)
 
-# Everything: unit, view, CLI and browser tests on SQLite, then the database-facing tests
-# again on a throwaway PostgreSQL server.
+# Everything: unit, view, CLI and browser tests on SQLite, and the database-facing tests again
+# on a throwaway PostgreSQL server. The two runs go side by side (each is one process, and the
+# machine has two cores); the PostgreSQL run's output follows the SQLite run's.
 test: install node
-	$(BIN)/python -m pytest -p no:cacheprovider
-	$(BIN)/python -m pytest -p no:cacheprovider --postgres
+	@$(BIN)/python -m pytest -p no:cacheprovider --postgres > $(VENV)/postgres-tests.log 2>&1 & pg=$$!; \
+	$(BIN)/python -m pytest -p no:cacheprovider; sqlite=$$?; \
+	wait $$pg; postgres=$$?; \
+	echo "--- the same database tests on PostgreSQL ---"; cat $(VENV)/postgres-tests.log; \
+	echo "SQLite run: exit $$sqlite; PostgreSQL run: exit $$postgres"; \
+	test $$sqlite -eq 0 && test $$postgres -eq 0
 
 # Without the browser and PostgreSQL runs, for quick edits.
 test-fast: install
