@@ -629,6 +629,8 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=float, default=5)
     parser.add_argument("--http-rounds", type=int, default=3)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--rebuild-only", action="store_true",
+                        help="only the rebuild figures (phase 1)")
     args = parser.parse_args()
 
     from sunshine import create_app
@@ -693,6 +695,8 @@ def main() -> None:
                    f"the one-writer rate above; CPU {full_cpu / full_n * 1000:.0f} ms/doc; load "
                    f"average before {load_before}, after {load()}")
 
+        if args.rebuild_only:
+            return
         print("2. queries", flush=True)
         queries = make_queries(args.queries)
         words = query_words(queries)
@@ -746,8 +750,8 @@ def main() -> None:
             http_figures(folder / "http", report, args.http_seconds, args.http_rounds)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"\nwhole run: {time.perf_counter() - began:.0f} s\n")
-    print(report.markdown())
+        print(f"\nwhole run: {time.perf_counter() - began:.0f} s\n")
+        print(report.markdown())
 
 
 if __name__ == "__main__":

@@ -92,6 +92,10 @@ class ParallelWriter(MpWriter):
             for _ in self.tasks:
                 self._put(None)
             finalsegments = self._merge_segments(mergetype, optimize, merge)
+            # This process's own batches are written out while the children finish theirs.
+            own = self._finalize_segment() if self._added else None
+            if own is None:
+                self._close_segment()
             results = []
             while len(results) < len(self.tasks):
                 try:
@@ -107,10 +111,8 @@ class ParallelWriter(MpWriter):
         self._release_tasks()
         # A child that got no batch made an empty segment: leave it out (its files are cleaned).
         finalsegments += [segment for _, _, segment in results if segment.doc_count_all()]
-        if self._added:
-            finalsegments.append(self._finalize_segment())
-        else:
-            self._close_segment()
+        if own is not None:
+            finalsegments.append(own)
         self._commit_toc(finalsegments)
         self._finish()
 
