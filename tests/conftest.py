@@ -4,6 +4,7 @@ search index, a client, and small helpers to log in."""
 from __future__ import annotations
 
 import contextvars
+import json
 import itertools
 import os
 from collections.abc import Iterator
@@ -163,6 +164,23 @@ def login(client: FlaskClient) -> Any:
         return client.post("/login", data={"login": username, "password": password})
 
     return do
+
+
+# --- shared attack data (../shared/data; skipped outside CI when absent) ---------------------
+
+
+@pytest.fixture
+def naughty_strings() -> list[str]:
+    strings = json.loads(shared_data("naughty-strings", "blns.json").read_text(encoding="utf-8"))
+    assert len(strings) > 500
+    return strings
+
+
+@pytest.fixture
+def xss_payloads() -> list[str]:
+    lines = shared_data("payloads", "xss.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 200
+    return lines
 
 
 # --- one headless Chromium for the session (tests/browser and any other browser test) --------

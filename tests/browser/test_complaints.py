@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.browser.conftest import LiveServer, Tab, _open_tab
+from tests.browser.conftest import LiveServer, Tab
 
 pytestmark = pytest.mark.browser
 

@@ -3,36 +3,19 @@ stored exactly or refused with a Chinese 4xx, never a 5xx, never markup when sta
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from sunshine.complaints.models import Case
 from sunshine.extensions import db
 from tests.complaints.conftest import form_data
-from tests.conftest import shared_data
 from tests.security.test_xss import injected, parse
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 TEXT_FIELDS = ("subject", "body", "unit_name")
-
-
-@pytest.fixture
-def naughty_strings() -> list[str]:
-    strings = json.loads(shared_data("naughty-strings", "blns.json").read_text(encoding="utf-8"))
-    assert len(strings) > 500
-    return strings
-
-
-@pytest.fixture
-def xss_payloads() -> list[str]:
-    lines = shared_data("payloads", "xss.txt").read_text(encoding="utf-8").splitlines()
-    assert len(lines) > 200
-    return lines
 
 
 def _latest() -> Case | None:

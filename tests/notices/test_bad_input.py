@@ -4,35 +4,18 @@ and in the filters never fails."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from sunshine.complaints.models import Case
 from sunshine.extensions import db
-from tests.conftest import shared_data
 from tests.notices.conftest import objection_data, published
 from tests.security.test_xss import injected, parse
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def naughty_strings() -> list[str]:
-    strings = json.loads(shared_data("naughty-strings", "blns.json").read_text(encoding="utf-8"))
-    assert len(strings) > 500
-    return strings
-
-
-@pytest.fixture
-def xss_payloads() -> list[str]:
-    lines = shared_data("payloads", "xss.txt").read_text(encoding="utf-8").splitlines()
-    assert len(lines) > 200
-    return lines
 
 
 def _latest() -> Case | None:

@@ -85,13 +85,6 @@ def injected(baseline: Elements, page: Elements, expected: Counter[str] | None =
 
 
 @pytest.fixture
-def xss_payloads() -> list[str]:
-    lines = shared_data("payloads", "xss.txt").read_text(encoding="utf-8").splitlines()
-    assert len(lines) > 200
-    return lines
-
-
-@pytest.fixture
 def sqli_payloads() -> list[str]:
     lines = shared_data("payloads", "sqli.txt").read_text(encoding="utf-8").splitlines()
     assert len(lines) > 300
