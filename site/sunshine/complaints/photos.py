@@ -72,6 +72,21 @@ def clean_photo(data: bytes, max_bytes: int, max_pixels: int) -> CleanPhoto:
     return _reencode(upright, fmt)
 
 
+def thumbnail(photo: CleanPhoto, side: int = 480) -> bytes:
+    """A smaller copy for lists and cards, in the photo's own format."""
+    with Image.open(io.BytesIO(photo.data)) as image:
+        image.load()
+        small = image.copy()
+    small.thumbnail((side, side))
+    out = io.BytesIO()
+    if photo.extension == "png":
+        small.save(out, "PNG", optimize=True)
+    elif photo.extension == "webp":
+        small.save(out, "WEBP", quality=80)
+    else:
+        small.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
+    return out.getvalue()
+
 class _pixel_limit:  # noqa: N801  (used like a function)
     """Pillow's limit is a module global; set it for the decode and put it back."""
 

@@ -7,14 +7,12 @@ listings reuse it and only add a small JPEG/PNG thumbnail and their own folder.
 
 from __future__ import annotations
 
-import io
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
 
-from sunshine.complaints.photos import CleanPhoto, PhotoRejected, clean_photo
+from sunshine.complaints.photos import CleanPhoto, PhotoRejected, clean_photo, thumbnail
 
 __all__ = ["PhotoRejected", "StoredPhoto", "clean_photo", "photo_dir", "remove", "store"]
 
@@ -34,21 +32,6 @@ def photo_dir(upload_dir: str | Path) -> Path:
     return Path(upload_dir) / "market"
 
 
-def _thumbnail(photo: CleanPhoto) -> bytes:
-    with Image.open(io.BytesIO(photo.data)) as image:
-        image.load()
-        small = image.copy()
-    small.thumbnail((THUMB_SIDE, THUMB_SIDE))
-    out = io.BytesIO()
-    if photo.extension == "jpg":
-        small.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
-    elif photo.extension == "png":
-        small.save(out, "PNG", optimize=True)
-    else:
-        small.save(out, "WEBP", quality=80)
-    return out.getvalue()
-
-
 def store(photo: CleanPhoto, upload_dir: str | Path) -> StoredPhoto:
     """Write the photo and its thumbnail under random names (128 bits)."""
     folder = photo_dir(upload_dir)
@@ -56,7 +39,7 @@ def store(photo: CleanPhoto, upload_dir: str | Path) -> StoredPhoto:
     stem = secrets.token_hex(16)
     name, thumb = f"{stem}.{photo.extension}", f"{stem}-t.{photo.extension}"
     (folder / name).write_bytes(photo.data)
-    (folder / thumb).write_bytes(_thumbnail(photo))
+    (folder / thumb).write_bytes(thumbnail(photo, THUMB_SIDE))
     return StoredPhoto(name, thumb, photo.content_type, photo.width, photo.height)
 
 

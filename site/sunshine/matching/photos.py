@@ -7,16 +7,14 @@ adds a thumbnail, random file names in ``UPLOAD_DIR/matching/`` and the consent 
 
 from __future__ import annotations
 
-import io
 import secrets
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image
 
 from sunshine.accounts.models import User
 from sunshine.admin.services import record
-from sunshine.complaints.photos import CleanPhoto, PhotoRejected, clean_photo
+from sunshine.complaints.photos import CleanPhoto, PhotoRejected, clean_photo, thumbnail
 from sunshine.extensions import db
 from sunshine.matching.common import MatchingError, check_handler
 from sunshine.matching.models import DONE_STATES, Need, NeedPhoto, NeedState
@@ -31,27 +29,12 @@ def photo_dir(upload_dir: str | Path) -> Path:
     return Path(upload_dir) / "matching"
 
 
-def _thumbnail(photo: CleanPhoto) -> bytes:
-    with Image.open(io.BytesIO(photo.data)) as image:
-        image.load()
-        small = image.copy()
-    small.thumbnail((THUMB_SIDE, THUMB_SIDE))
-    out = io.BytesIO()
-    if photo.extension == "png":
-        small.save(out, "PNG", optimize=True)
-    elif photo.extension == "webp":
-        small.save(out, "WEBP", quality=80)
-    else:
-        small.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
-    return out.getvalue()
-
-
 def _store(photo: CleanPhoto, folder: Path) -> tuple[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     stem = secrets.token_hex(16)
     name, thumb = f"{stem}.{photo.extension}", f"{stem}-t.{photo.extension}"
     (folder / name).write_bytes(photo.data)
-    (folder / thumb).write_bytes(_thumbnail(photo))
+    (folder / thumb).write_bytes(thumbnail(photo, THUMB_SIDE))
     return name, thumb
 
 
