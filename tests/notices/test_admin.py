@@ -70,6 +70,8 @@ def test_drafting_from_a_project(users, regions, clock, client_for) -> None:
     db.session.add(project)
     db.session.commit()
     staff = client_for("staff-county")
+    manage = _text(staff.get(f"/admin/projects/{project.id}"))
+    assert f'href="/admin/notices/new?project={project.id}"' in manage  # 起草项目公示
     form = _text(staff.get(f"/admin/notices/new?project={project.id}"))
     assert "关于村道硬化的项目公示" in form and f'value="project:{project.id}"' in form
     response = staff.post("/admin/notices/new", data={
