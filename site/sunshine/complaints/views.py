@@ -3,7 +3,7 @@ The handling statistics (page, CSV, JSON) are in ``stats_views``, on the same bl
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -15,9 +15,8 @@ from flask import (
     render_template,
     request,
 )
-from itsdangerous import BadData, URLSafeTimedSerializer
 
-from sunshine.complaints import privacy, services
+from sunshine.complaints import formguard, privacy, services
 from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
 from sunshine.complaints.indexing import public_region_code
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
@@ -61,19 +60,7 @@ def _no_store(response: Response) -> Response:
 # --- the form ------------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="complaint-form-start")
-
-
-def _seconds_since_start(token: str | None) -> float | None:
-    """How long ago the form was first shown; None when the token is missing or forged."""
-    if not token:
-        return None
-    try:
-        _, signed_at = _serializer().loads(token, return_timestamp=True)
-    except BadData:
-        return None
-    return (datetime.now(UTC) - signed_at).total_seconds()
+FORM_SALT = "complaint-form-start"
 
 
 def _region_chain(form: CaseForm) -> list[Region]:
@@ -136,7 +123,7 @@ def new() -> Response | tuple[str, int] | str:
     """投诉举报 / 意见建议 / 满意度评价: one form, the kind first, usable without scripts."""
     form = CaseForm()
     if request.method == "GET":
-        form.started.data = _serializer().dumps("start")
+        form.started.data = formguard.start_token(FORM_SALT)
         _target_from_args(form)
         if request.args.get("kind") in {k.value for k in PUBLIC_KINDS}:
             form.kind.data = request.args["kind"]
@@ -163,15 +150,7 @@ def new() -> Response | tuple[str, int] | str:
 
 
 def _submission(form: CaseForm, chain: list[Region]) -> services.Submission:
-    config = current_app.config
-    started = _seconds_since_start(form.started.data)
-    suspicion = None
-    if form.website.data:
-        suspicion = "honeypot"
-    elif started is None:
-        suspicion = "no_timer"
-    elif started < float(config["COMPLAINT_MIN_FILL_SECONDS"]):
-        suspicion = "too_fast"
+    suspicion = formguard.suspicion(form.website.data, form.started.data, FORM_SALT)
     named = form.identity.data == "named"
     unit = (form.unit_name.data or "").strip()
     target_type = form.target_type.data or None
@@ -186,7 +165,7 @@ def _submission(form: CaseForm, chain: list[Region]) -> services.Submission:
         consent_to_publish=bool(form.consent.data),
         about_local_cadres=bool(form.about_local_cadres.data), target_type=target_type,
         target_id=target_id, target_label=unit,
-        photos=_uploaded_photos(int(config["COMPLAINT_PHOTO_MAX_BYTES"])), suspicion=suspicion)
+        photos=_uploaded_photos(int(current_app.config["COMPLAINT_PHOTO_MAX_BYTES"])), suspicion=suspicion)
 
 
 # --- tracking ------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from typing import Any
 
 import segno
 from flask import (Blueprint, Response, abort, current_app, render_template, request, url_for)
-from itsdangerous import BadData, URLSafeTimedSerializer
 from markupsafe import Markup
 
+from sunshine.complaints import formguard
 from sunshine.complaints import services as complaints
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error
@@ -46,21 +46,12 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="notice-objection-start")
+FORM_SALT = "notice-objection-start"
 
 
 def _suspicion(form: ObjectionForm) -> str | None:
     """The complaints form's anti-abuse checks: suspects get a code and wait for a person."""
-    if form.website.data:
-        return "honeypot"
-    try:
-        _, signed_at = _serializer().loads(form.started.data or "", return_timestamp=True)
-    except BadData:
-        return "no_timer"
-    seconds = (datetime.now(UTC) - signed_at).total_seconds()
-    return "too_fast" if seconds < float(current_app.config["COMPLAINT_MIN_FILL_SECONDS"]) \
-        else None
+    return formguard.suspicion(form.website.data, form.started.data, FORM_SALT)
 
 
 def filter_choices() -> dict[str, Any]:
@@ -101,7 +92,7 @@ def _detail(notice: Notice, form: ObjectionForm | None = None, status: int = 200
     state = periods.state_of(notice, now)
     if form is None:
         form = ObjectionForm(formdata=None)
-        form.started.data = _serializer().dumps("start")
+        form.started.data = formguard.start_token(FORM_SALT)
         wanted = request.args.get("entry", "")
         form.entry.data = str(queries.whole_number(wanted, 0, 10**12) or "")
     form.entry.choices = _entry_choices(notice)

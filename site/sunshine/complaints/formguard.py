@@ -1,0 +1,34 @@
+"""The public forms' anti-abuse checks, shared by complaints and objections to notices: a
+hidden honeypot field and a signed time at which the form was shown. A suspect submission is
+still taken (with its tracking code) but waits for a person instead of going out at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def start_token(salt: str) -> str:
+    """The signed moment the form is shown, for its hidden ``started`` field."""
+    return _serializer(salt).dumps("start")
+
+
+def suspicion(honeypot: str | None, token: str | None, salt: str) -> str | None:
+    """'honeypot', 'no_timer' (missing or forged time), 'too_fast' or None."""
+    if honeypot:
+        return "honeypot"
+    if not token:
+        return "no_timer"
+    try:
+        _, signed_at = _serializer(salt).loads(token, return_timestamp=True)
+    except BadData:
+        return "no_timer"
+    seconds = (datetime.now(UTC) - signed_at).total_seconds()
+    return "too_fast" if seconds < float(current_app.config["COMPLAINT_MIN_FILL_SECONDS"]) \
+        else None
