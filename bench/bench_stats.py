@@ -126,7 +126,8 @@ def raw_rows(h_path: Path, m_path: Path, app: Any) -> tuple[list[tuple[Any, ...]
     """The exact rows the importers insert, prepared before timing the raw baseline."""
     from sunshine.stats import vocab
     from sunshine.stats.idnumbers import id_hasher, mask_id
-    from sunshine.stats.importer import _measures, _other_causes
+    from sunshine.stats.rowcheck import other_causes as _other_causes
+    from sunshine.stats.rowcheck import parse_measures as _measures
 
     households = []
     with h_path.open(encoding="utf-8", newline="") as handle:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sunshine.admin.models import AuditEntry
 from sunshine.extensions import db
 from sunshine.importing import IMPORTERS, BadFile
-from sunshine.stats import rollup
+from sunshine.stats import csvload, rollup
 from sunshine.stats.csvload import records
 from sunshine.stats.models import Build, Household, Member, Rollup
 from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
@@ -123,6 +123,36 @@ def test_reimporting_updates_households_and_replaces_members(app, regions, csv_f
     assert db.session.get(Household, households[0].archive).size == 9
     assert IMPORTERS["members"](m, True).ok  # same members again: replaced, not duplicated
     assert _count(Member) == members_before
+    assert rollup.latest_build().ok
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_worker_processes_report_the_same_lines(app, regions, csv_file, monkeypatch,
+                                                workers) -> None:
+    """Large files are checked in worker processes, batch by batch: a duplicate two batches
+    apart, bad rows in several batches and a short row are named exactly as in-process."""
+    monkeypatch.setattr(csvload, "BATCH", 7)
+    app.config.update(STATS_IMPORT_WORKERS=workers, STATS_IMPORT_PARALLEL_BYTES=0)
+    households = make_register(40)
+    rows = [x.csv_row() for x in households]
+    rows[3][2] = "因为穷"
+    rows[20] = list(rows[2])  # the same archive number again, two batches later
+    rows[30] = rows[30][:5]
+    report = IMPORTERS["households"](csv_file("h.csv", HOUSEHOLD_CSV_HEADER, rows), True)
+    assert report.rows == 40 and report.created == 37
+    assert [line for line, _ in report.errors] == [5, 22, 32]
+    assert "文件中重复" in report.errors[1][1] and "列" in report.errors[2][1]
+    del rows[30], rows[20], rows[3]
+    good = IMPORTERS["households"](csv_file("h2.csv", HOUSEHOLD_CSV_HEADER, rows), True)
+    assert good.ok and good.created == 37, good.errors[:3]
+    kept = [x for x in households if f"{x.archive:016d}" in {r[0] for r in rows}]
+    members = [[f"{x.archive:016d}", *m] for x in kept for m in x.members]
+    members[9][3] = "邻居"
+    bad = IMPORTERS["members"](csv_file("m.csv", MEMBER_CSV_HEADER, members), True)
+    assert [line for line, _ in bad.errors] == [11] and _count(Member) == 0
+    del members[9]
+    done = IMPORTERS["members"](csv_file("m2.csv", MEMBER_CSV_HEADER, members), True)
+    assert done.ok and _count(Member) == len(members) == done.created
     assert rollup.latest_build().ok
 
 

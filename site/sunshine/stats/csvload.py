@@ -1,14 +1,20 @@
 """Streaming CSV import pieces shared by the register's importers: a fast line-numbered
-reader, the header check, and a batch writer that traces database errors back to lines."""
+reader, the header check, batches parsed in worker processes, and a batch writer that traces
+database errors back to lines."""
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from flask import current_app
 
 from sunshine.extensions import db
 from sunshine.importing import BadFile, ImportReport
@@ -17,9 +23,9 @@ from sunshine.stats import bulk
 BATCH = 20_000
 
 
-def records(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of a UTF-8 CSV, streaming. Lines without quotes are split
-    directly (5× faster than the csv module); quoted ones, even across lines, go through it.
+def logical_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each record of a UTF-8 CSV, streaming: a quoted field
+    that runs over several lines is joined into one record.
 
     :raise BadFile: on undecodable bytes.
     """
@@ -40,30 +46,133 @@ def records(path: Path) -> Iterator[tuple[int, list[str]]]:
                             break
                         number += 1
                         line += more
-                    try:
-                        fields = next(csv.reader([line]), [])
-                    except csv.Error as exc:
-                        raise BadFile(f"{path} 第 {start} 行：{exc}") from exc
-                else:
-                    fields = line.rstrip("\r\n").split(",")
-                if fields == [""] or not fields:
-                    continue
-                yield start, fields
+                yield start, line
         except UnicodeDecodeError as exc:
             raise BadFile(f"{path} 第 {number + 1} 行附近：不是 UTF-8 编码") from exc
 
 
-def header(path: Path, rows: Iterator[tuple[int, list[str]]], required: set[str],
-            optional: tuple[str, ...] = ()) -> dict[str, int]:
+def split_line(text: str, path: Path | str, number: int) -> list[str]:
+    """The fields of one record. Lines without quotes are split directly (5× faster than the
+    csv module); quoted ones go through it."""
+    if '"' not in text:
+        return text.rstrip("\r\n").split(",")
     try:
-        _, names = next(rows)
-    except StopIteration as exc:
-        raise BadFile(f"{path} 第 1 行：文件是空的") from exc
+        return next(csv.reader([text]), [])
+    except csv.Error as exc:
+        raise BadFile(f"{path} 第 {number} 行：{exc}") from exc
+
+
+def records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of a UTF-8 CSV, streaming; blank lines are skipped."""
+    for number, text in logical_lines(path):
+        fields = split_line(text, path, number)
+        if fields == [""] or not fields:
+            continue
+        yield number, fields
+
+
+# --- parsing in worker processes -------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """Consecutive records of a file, as text: what a worker process parses."""
+
+    numbers: list[int]
+    texts: list[str]
+
+
+def batches(lines: Iterator[tuple[int, str]], size: int | None = None) -> Iterator[Batch]:
+    while True:
+        chunk = list(itertools.islice(lines, size or BATCH))
+        if not chunk:
+            return
+        numbers, texts = zip(*chunk, strict=True)
+        yield Batch(list(numbers), list(texts))
+
+
+def parse_batches(path: Path, lines: Iterator[tuple[int, str]], parse: Callable[[Batch], Any],
+                  after: int) -> Iterator[Any]:
+    """``parse`` applied to each batch of ``lines`` (the records after line ``after``), in order.
+
+    Parsing and checking rows costs more Python time than inserting them, so a large file is
+    parsed by worker processes while this process writes to the database. Each worker reads
+    the file itself and parses every n-th batch; results come back through pipes that this
+    thread reads in turn. (A ``multiprocessing.Pool`` feeds and collects with threads of this
+    process, and their fight with the inserting thread for the GIL made it slower than one
+    process.) Workers fork, so they inherit whatever ``parse`` reads from its module.
+
+    ``STATS_IMPORT_WORKERS`` (default: the number of cores) and ``STATS_IMPORT_PARALLEL_BYTES``
+    (smaller files are parsed here) tune it. The caller may stop early: the workers are then
+    stopped.
+    """
+    config = current_app.config
+    workers = int(config.get("STATS_IMPORT_WORKERS") or os.cpu_count() or 1)
+    threshold = int(config.get("STATS_IMPORT_PARALLEL_BYTES", 4 << 20))
+    if workers < 2 or path.stat().st_size < threshold:
+        yield from map(parse, batches(lines))
+        return
+    context = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    try:
+        for number in range(workers):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, daemon=True,
+                                      args=(path, after, parse, number, workers, sender))
+            process.start()
+            sender.close()
+            pipes.append(receiver)
+            processes.append(process)
+        for turn in itertools.cycle(pipes):
+            kind, value = turn.recv()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        for pipe in pipes:
+            pipe.close()
+
+
+def _worker(path: Path, after: int, parse: Callable[[Batch], Any], number: int, workers: int,
+            pipe: Any) -> None:
+    """In a worker process: parse batches number, number + workers, … and send them back;
+    then "done" (or the error that stopped it)."""
+    try:
+        lines = ((n, text) for n, text in logical_lines(path) if n > after)
+        for i, batch in enumerate(batches(lines)):
+            if i % workers == number:
+                pipe.send(("batch", parse(batch)))
+        pipe.send(("done", None))
+    except Exception as exc:  # noqa: BLE001  (handed to the importer, which reports it)
+        pipe.send(("error", exc))
+    finally:
+        pipe.close()
+
+
+def header(path: Path, lines: Iterator[tuple[int, str]],
+           required: set[str]) -> tuple[int, dict[str, int]]:
+    """The header (the first non-blank record): its line number and each column's position;
+    nothing after it is read.
+
+    :raise BadFile: for an empty file or a missing column.
+    """
+    for number, text in lines:
+        names = split_line(text, path, number)
+        if names and names != [""]:
+            break
+    else:
+        raise BadFile(f"{path} 第 1 行：文件是空的")
     index = {name.strip(): i for i, name in enumerate(names)}
     missing = required - set(index)
     if missing:
         raise BadFile(f"{path} 第 1 行：缺少列 {', '.join(sorted(missing))}")
-    return index
+    return number, index
 
 
 # --- writing in batches, tracing database errors back to lines ---------------------------------
@@ -81,6 +190,12 @@ class BatchWriter:
     def add(self, line: int, row: tuple[Any, ...]) -> None:
         self.batch.append(row)
         self.lines.append(line)
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def add_many(self, lines: list[int], rows: list[tuple[Any, ...]]) -> None:
+        self.batch.extend(rows)
+        self.lines.extend(lines)
         if len(self.batch) >= BATCH:
             self.flush()
 

@@ -25,7 +25,12 @@ def id_hash_key() -> bytes:
 
 def id_hasher() -> Callable[[str], bytes]:
     """A function from a (valid, upper-case) ID number to its 16-byte keyed BLAKE2b digest."""
-    base = hashlib.blake2b(key=id_hash_key()[:64], digest_size=16, person=b"sunshine-id")
+    return hasher_from_key(id_hash_key())
+
+
+def hasher_from_key(key: bytes) -> Callable[[str], bytes]:
+    """``id_hasher`` for a given key (import worker processes have no application)."""
+    base = hashlib.blake2b(key=key[:64], digest_size=16, person=b"sunshine-id")
     copy = base.copy
 
     def digest(number: str) -> bytes:

@@ -1,0 +1,148 @@
+"""Statistics at province scale on PostgreSQL: the same 1.5 M households (~5.2 M members) as
+bench_stats.py, on a throwaway PostgreSQL server (tests/pg_server.py: fsync off, as in CI).
+
+What it measures (issue 5, "Speed", the PostgreSQL half):
+
+1. import rate through the households and members importers vs COPY of the same rows (psycopg's
+   ``copy.write_row``, binary implementation) into a copy of the same database;
+2. the whole province imported and rolled up: total seconds;
+3. a full rollup rebuild vs the hierarchical SQL baseline;
+4. database time of region pages (province to village), p50/p95.
+
+Run by hand: ``.venv/bin/python bench/bench_stats_pg.py`` (after bench_stats.py has generated
+the CSV files, or it generates them). Needs the PostgreSQL server programs (``make``'s CI
+installs them; `initdb` and `pg_ctl` are looked for as tests/pg_server.py does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "site"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bench_stats as common  # noqa: E402
+from bench_stats import log, percentile  # noqa: E402
+
+
+def make_app(url: str, **extra: Any) -> Any:
+    from sunshine import create_app
+
+    return create_app({"SUNSHINE_ENV": "testing", "SECRET_KEY": common.SECRET,
+                       "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                       "SEARCH_INDEX_DIR": "/tmp/sunshine-bench-stats-pg-index", **extra})
+
+
+def copy_in(url: str, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> float:
+    """Seconds for COPY of ``rows`` in one transaction: the PostgreSQL baseline."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as connection:
+        started = time.perf_counter()
+        with connection.cursor() as cursor, \
+                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        connection.commit()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=1_500_000)
+    parser.add_argument("--seed", type=int, default=2015)
+    parser.add_argument("--data", type=Path, default=Path("/tmp/sunshine-bench-stats"))
+    args = parser.parse_args()
+    import logging
+
+    from tests import pg_server
+
+    logging.disable(logging.INFO)
+    log(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, {date.today()}")
+    started = time.perf_counter()
+    h_path, m_path = common.generate(args.data, args.households, args.seed)
+    server = pg_server.start()
+    try:
+        url = server.create_database("bench")
+        app = make_app(url)
+        common.prepare_regions(app)
+        with app.app_context():
+            from sunshine.extensions import db
+
+            db.engine.dispose()  # no session may stay on "bench" while it is copied
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={server.port} user={server.user} "
+                             "dbname=postgres", autocommit=True) as admin:
+            version = admin.execute("SHOW server_version").fetchone()
+            admin.execute('CREATE DATABASE "raw" TEMPLATE "bench"')
+        log(f"PostgreSQL {version[0] if version else '?'}")
+        from sunshine.stats import importer, rollup
+        from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS
+
+        log("preparing the COPY baseline's rows ...")
+        h_rows, m_rows = common.raw_rows(h_path, m_path, app)
+        raw_url = server.url("raw")
+        raw_h = copy_in(raw_url, "household", HOUSEHOLD_TABLE_COLUMNS, h_rows)
+        raw_m = copy_in(raw_url, "household_member", MEMBER_TABLE_COLUMNS, m_rows)
+        n_h, n_m = len(h_rows), len(m_rows)
+        del h_rows, m_rows
+        log(f"COPY: households {n_h / raw_h:,.0f} rows/s ({raw_h:.1f} s), "
+            f"members {n_m / raw_m:,.0f} rows/s ({raw_m:.1f} s)")
+
+        with app.app_context():
+            t0 = time.perf_counter()
+            report = importer.import_households(h_path, True)
+            t_households = time.perf_counter() - t0
+            assert report.ok, report.errors[:3]
+            build = rollup.latest_build()
+            roll = build.seconds if build else 0.0
+            t0 = time.perf_counter()
+            members = importer.import_members(m_path, True)
+            t_members = time.perf_counter() - t0
+            assert members.ok, members.errors[:3]
+            import_h = t_households - roll
+            log(f"import households: {n_h / import_h:,.0f} rows/s ({import_h:.1f} s, "
+                f"{raw_h / import_h:.2f}× COPY), then rollup {roll:.1f} s; members: "
+                f"{n_m / t_members:,.0f} rows/s ({t_members:.1f} s, {raw_m / t_members:.2f}× "
+                "COPY)")
+            log(f"province imported and rolled up: {t_households + t_members:.1f} s")
+            db.session.remove()
+
+        baseline = common.hierarchical_baseline(app)
+        with app.app_context():
+            t0 = time.perf_counter()
+            full = rollup.rebuild_all()
+            t_full = time.perf_counter() - t0
+            assert full.ok, full.detail
+            db.session.remove()
+        log(f"full rebuild {t_full:.1f} s vs hierarchical baseline {baseline:.1f} s "
+            f"({t_full / baseline:.2f}×); phases: "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in rollup.TIMINGS.items()))
+
+        times = common.page_db_times(make_app(url, STATS_PAGE_CACHE=False),
+                                     random.Random(args.seed))
+        all_times = [t for values in times.values() for t in values]
+        for level in sorted(times):
+            log(f"region pages, level {level}: DB p50 {percentile(times[level], 50):.2f} ms, "
+                f"p95 {percentile(times[level], 95):.2f} ms ({len(times[level])} pages)")
+        log(f"region pages, all: DB p95 {percentile(all_times, 95):.2f} ms")
+    finally:
+        server.stop()
+    log(f"bench total {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

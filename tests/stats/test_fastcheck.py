@@ -1,0 +1,96 @@
+"""The column-at-a-time fast path of the import checks accepts exactly the rows the row-at-a-time
+checks accept, and turns them into the same database rows: every mutation of a clean batch
+either goes through both the same way or sends the batch to the row checks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from pathlib import Path
+
+import pytest
+
+from sunshine.stats import fastcheck, rowcheck
+from sunshine.stats.csvload import Batch
+from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
+from tests.stats.conftest import VILLAGES, make_register
+
+KEY = b"test-key-for-id-hashes-0123456789"
+
+
+def _batch(rows: list[list[str]]) -> Batch:
+    texts = []
+    for row in rows:
+        out = io.StringIO()
+        csv.writer(out).writerow(row)
+        texts.append(out.getvalue())
+    return Batch(list(range(2, len(rows) + 2)), texts)
+
+
+def _both(check, batch: Batch, monkeypatch) -> tuple[rowcheck.Checked, rowcheck.Checked]:
+    fast = check(batch)
+    with monkeypatch.context() as m:
+        m.setattr(fastcheck, "split_plain", lambda *_: None)
+        slow = check(batch)
+    return fast, slow
+
+
+def _same(fast: rowcheck.Checked, slow: rowcheck.Checked) -> None:
+    assert fast.rows == slow.rows
+    assert (fast.lines, fast.errors, fast.records) == (slow.lines, slow.errors, slow.records)
+    assert fast.villages == slow.villages and fast.households == slow.households
+
+
+def _household_rows() -> list[list[str]]:
+    return [h.csv_row() for h in make_register(60)]
+
+
+def _member_rows() -> list[list[str]]:
+    return [[f"{h.archive:016d}", *m] for h in make_register(30) for m in h.members]
+
+
+MUTATIONS = ["", " ", "0", "01", "2013", "2021", "２０１５", "x", "X", "因病", "因病、", "邻居",
+             "户主", "1" * 17 + "X", "450102198001010015", "450102198001010015".lower(),
+             "产业扶持:2015", "产业扶持:2015、2014", "产业扶持:", "2014:2300", "2014:2300;",
+             "\u202e", "a\x00b", "张" * 41, "<script>", '"', "1,2", "\n",
+             "@１２３４", "@12a4", "@0001 ", "@"]  # "@": the field's first 12 characters, then
+
+
+@pytest.mark.parametrize("kind", ["households", "members"])
+def test_clean_batches_take_the_fast_path_and_give_the_same_rows(kind, monkeypatch) -> None:
+    calls = []
+    real = fastcheck.households if kind == "households" else fastcheck.members
+    monkeypatch.setattr(fastcheck, kind, lambda *a: calls.append(1) or real(*a))
+    header = HOUSEHOLD_CSV_HEADER if kind == "households" else MEMBER_CSV_HEADER
+    rows = _household_rows() if kind == "households" else _member_rows()
+    check = _start(kind, header)
+    fast = check(_batch(rows))
+    assert calls and fast.rows and not fast.errors  # the fast path was taken and said yes
+    monkeypatch.setattr(fastcheck, kind, lambda *a: None)
+    _same(fast, check(_batch(rows)))
+
+
+@pytest.mark.parametrize("kind", ["households", "members"])
+def test_any_mutation_is_judged_as_the_row_checks_judge_it(kind, monkeypatch,
+                                                           naughty_strings) -> None:
+    header = HOUSEHOLD_CSV_HEADER if kind == "households" else MEMBER_CSV_HEADER
+    clean = _household_rows() if kind == "households" else _member_rows()
+    check = _start(kind, header)
+    rng = random.Random(5)
+    values = MUTATIONS + rng.sample(naughty_strings, 60)
+    for column in range(len(header)):
+        for value in values:
+            rows = [list(r) for r in clean]
+            row = rows[rng.randrange(len(rows))]
+            row[column] = row[column][:12] + value[1:] if value[:1] == "@" else value
+            _same(*_both(check, _batch(rows), monkeypatch))
+
+
+def _start(kind: str, header: list[str]):
+    index = {name: i for i, name in enumerate(header)}
+    if kind == "households":
+        rowcheck.start_households(Path("h.csv"), index, frozenset(VILLAGES))
+        return rowcheck.check_households
+    rowcheck.start_members(Path("m.csv"), index, KEY)
+    return rowcheck.check_members
