@@ -1,9 +1,9 @@
 """Public statistics: one region's figures from the rollups, as tables that the page, the CSV
 and the JSON all share. Every number passes through ``disclosure.figure``.
 
-A region page costs two indexed queries: the region's ancestors (names for the breadcrumbs),
-and one range query on the rollups that returns the region, its children and (on province and
-city pages) the counties for the map, joined with their names, coordinates and population.
+A region page costs one indexed query on the rollups: it returns the region, its children,
+(on province and city pages) the counties for the map and the region's ancestors (names for
+the breadcrumbs), joined with their names, coordinates and population.
 The register is never read here.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from sunshine.extensions import db
 from sunshine.regions import codes
@@ -60,6 +60,11 @@ class Node:
     @property
     def url(self) -> str:
         return f"/stats/{self.code}"
+
+    def to_dict(self) -> dict[str, object]:
+        """As ``Region.to_dict``: the API's breadcrumbs."""
+        return {"code": self.code, "name": self.name, "level": self.level,
+                "level_name": self.level_name}
 
 
 @dataclass
@@ -135,15 +140,15 @@ class Table:
 @dataclass
 class RegionPage:
     node: Node
-    ancestors: list[Region]
+    ancestors: list[Node | Region]  # code and name, province first
     children: list[Node]
     counties: list[Node]
-    build: Build | None
+    synthetic_build: bool  # the latest build holds synthetic households
     k: int
 
     @property
     def synthetic(self) -> bool:
-        return bool(self.node.synthetic or (self.build and self.build.synthetic))
+        return bool(self.node.synthetic or self.synthetic_build)
 
 
 def min_cell() -> int:
@@ -155,17 +160,26 @@ def latest_build_id() -> int:
 
 
 def rollup_query(code: str, level: int) -> object:
-    """The one rollup query of a region page: the region, its children, and on province and
-    city pages the counties, by an index range on (level, region_code)."""
+    """The one query of a region page: the rollups of the region, its children, on province
+    and city pages the counties (an index range on (level, region_code)), and its ancestors
+    (primary keys: their names make the breadcrumbs); with each row, whether the latest build
+    holds synthetic households (one lookup, evaluated once). One round trip matters on
+    PostgreSQL, where each costs about 0.3 ms."""
     lo, hi = codes.subtree_bounds(code)
     levels = {level, min(level + 1, 5)}
     if level < 3:
         levels.add(3)
+    in_subtree = Rollup.level.in_(sorted(levels)) & Rollup.region_code.between(lo, hi)
+    ancestors = codes.ancestors_of(code)
+    latest_synthetic = (select(Build.synthetic).order_by(Build.id.desc()).limit(1)
+                        .scalar_subquery())
     return (select(Rollup.region_code, Rollup.level, Rollup.cells, Rollup.status, Region.name,
-                   Region.synthetic, Region.longitude, Region.latitude, RuralPopulation.people)
+                   Region.synthetic, Region.longitude, Region.latitude, RuralPopulation.people,
+                   latest_synthetic.label("build_synthetic"))
             .join(Region, Region.code == Rollup.region_code)
             .outerjoin(RuralPopulation, RuralPopulation.region_code == Rollup.region_code)
-            .where(Rollup.level.in_(sorted(levels)), Rollup.region_code.between(lo, hi)))
+            .where(or_(in_subtree, Rollup.region_code.in_(ancestors)) if ancestors
+                   else in_subtree))
 
 
 def region_page(code: str) -> RegionPage:
@@ -177,23 +191,30 @@ def region_page(code: str) -> RegionPage:
         raise StatsNotFound(code) from exc
     nodes: dict[str, Node] = {}
     k = min_cell()
+    synthetic_build = False
+    wanted = codes.ancestors_of(code)
     for row in db.session.execute(rollup_query(code, level)):
         nodes[row.region_code] = Node(row.region_code, row.name, row.level, row.synthetic,
                                       row.longitude, row.latitude, row.people,
                                       unpack(row.cells), bytes(row.status), k)
+        synthetic_build = bool(row.build_synthetic)
     node = nodes.get(code)
     if node is None:
-        nodes = _without_rollups(code, level)
-        node = nodes[code]
-    wanted = codes.ancestors_of(code)
-    found = {r.code: r for r in db.session.execute(
-        select(Region).where(Region.code.in_(wanted))).scalars()} if wanted else {}
-    ancestors = [found[c] for c in wanted if c in found]
-    children = sorted((n for n in nodes.values() if n.level == level + 1), key=lambda n: n.code)
-    counties = sorted((n for n in nodes.values() if n.level == 3), key=lambda n: n.code) \
+        return _before_first_build(code, level, wanted)
+    ancestors: list[Node | Region] = [nodes[c] for c in wanted if c in nodes]
+    subtree = [n for n in nodes.values() if n.code not in wanted]
+    children = sorted((n for n in subtree if n.level == level + 1), key=lambda n: n.code)
+    counties = sorted((n for n in subtree if n.level == 3), key=lambda n: n.code) \
         if level < 3 else []
-    build = db.session.scalar(select(Build).order_by(Build.id.desc()).limit(1))
-    return RegionPage(node, ancestors, children, counties, build, min_cell())
+    return RegionPage(node, ancestors, children, counties, synthetic_build, k)
+
+
+def _before_first_build(code: str, level: int, wanted: list[str]) -> RegionPage:
+    nodes = _without_rollups(code, level)
+    ancestors: list[Node | Region] = list(db.session.execute(
+        select(Region).where(Region.code.in_(wanted)).order_by(Region.level)).scalars())
+    children = sorted((n for n in nodes.values() if n.level == level + 1), key=lambda n: n.code)
+    return RegionPage(nodes[code], ancestors, children, [], False, min_cell())
 
 
 def _without_rollups(code: str, level: int) -> dict[str, Node]:
