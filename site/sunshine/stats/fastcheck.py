@@ -12,7 +12,7 @@ on any doubt the batch goes through the row checks, which name the line and the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import repeat
+from array import array
 from typing import Any
 
 import numpy as np
@@ -61,8 +61,9 @@ _CACHES: tuple[dict[str, Any], ...] = ({}, {}, {}, {}, {})
 def households(fields: list[list[str]], index: dict[str, int], optional: list[int],
                villages_known: frozenset[str], text_ok: Callable[[str, int], bool],
                other_causes: Callable[[str], int], parse_measures: Callable[[str], Any],
-               income_ok: Callable[[str], Any]) -> list[tuple[Any, ...]] | None:
-    """Rows for ``importer.HOUSEHOLD_TABLE_COLUMNS`` when every row is good, else None."""
+               income_ok: Callable[[str], Any]) -> list[Any] | None:
+    """The columns of ``importer.HOUSEHOLD_TABLE_COLUMNS`` when every row is good, else None.
+    Numbers come as ``array('q')``: sent between processes as plain bytes."""
     columns = list(zip(*fields, strict=True))
     archive, village = columns[index["archive_no"]], columns[index["village_code"]]
     if set(map(len, archive)) != {16} or not all(map(str.startswith, archive, village)):
@@ -94,8 +95,16 @@ def households(fields: list[list[str]], index: dict[str, int], optional: list[in
         if _each(col, lambda text, n=limit: text_ok(text, n) or None, cache) is None:
             return None
     bits, texts = zip(*measures, strict=True)
-    return list(zip(map(int, archive), village, causes, others, sizes, *zip(*histories),
-                    bits, texts, income_col, cadre_col, unit_col, repeat(False)))
+    return [array("q", map(int, archive)), _shared(village), array("q", causes),
+            array("q", others), array("q", sizes), array("q", entered),
+            *(array("q", col) for col in events), array("q", bits), texts, income_col,
+            _shared(cadre_col), _shared(unit_col), [False] * len(archive)]
+
+
+def _shared(values: Sequence[str]) -> list[str]:
+    """One object per distinct value: pickle then sends each once (it remembers objects)."""
+    one = {value: value for value in values}
+    return list(map(one.__getitem__, values))
 
 
 def members(fields: list[list[str]], index: dict[str, int], name_ok: Callable[[str], bool], digest: Callable[[str], bytes]
@@ -121,9 +130,10 @@ def members(fields: list[list[str]], index: dict[str, int], name_ok: Callable[[s
         return None
     households = {a: int(a) for a in set(archive)}
     masked = [n[:6] + "********" + n[14:] for n in numbers]
-    return list(zip(map(households.__getitem__, archive), names, map(digest, numbers), masked,
-                    relation, (digits[:, 16] % 2).tolist(), years.tolist(), health, schooling,
-                    labour))
+    return [array("q", map(households.__getitem__, archive)), _shared(names),
+            list(map(digest, numbers)), masked, array("q", relation),
+            array("q", (digits[:, 16] % 2).tolist()), array("q", years.tolist()),
+            array("q", health), array("q", schooling), array("q", labour)]
 
 
 def _id_digits(numbers: Sequence[str]) -> np.ndarray | None:

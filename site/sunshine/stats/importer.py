@@ -1,6 +1,6 @@
 """``sunshine import households FILE`` and ``sunshine import members FILE``: a county's export.
 
-Streaming (one row in memory at a time, inserted in batches), all-or-nothing per file (one
+Streaming (a few batches of 20,000 rows in memory at a time), all-or-nothing per file (one
 transaction, rolled back on any bad row or on a dry run), every bad row reported with its line
 number. The rows go in through the driver's executemany (SQLite) or COPY (PostgreSQL), never
 the ORM: at province scale (1.5 M households, 5.4 M members) that is the difference between
@@ -96,7 +96,7 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
             counties_loaded.add(county)
             existing.update(_existing_ids(county))
         villages |= checked.villages
-        rows, row_lines = checked.rows, checked.lines
+        rows, row_lines = checked.table_rows(), checked.lines
         ids = [row[0] for row in rows]
         if seen.isdisjoint(ids) and len(set(ids)) == len(ids) and existing.isdisjoint(ids):
             seen.update(ids)  # the usual case: all new
@@ -173,8 +173,9 @@ def _import_members(path: Path, confirm: bool) -> ImportReport:
                     with_members.discard(hid)
                     bulk.execute_raw("DELETE FROM household_member WHERE household_id = ?",
                                      (hid,))
-        report.created += len(checked.rows)
-        writer.add_many(checked.lines, checked.rows)
+        rows = checked.table_rows()
+        report.created += len(rows)
+        writer.add_many(checked.lines, rows)
         if len(report.errors) >= MAX_ERRORS:
             break
     writer.flush()

@@ -11,6 +11,7 @@ stored) is left to the importer.
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,15 @@ class Checked:
     villages: set[str] = field(default_factory=set)
     #: Members: the households of the batch, in order of their first row.
     households: list[int] = field(default_factory=list)
+    #: A batch the fast path passed comes as columns (``fastcheck``) instead of rows.
+    columns: list[Any] | None = None
+
+    def table_rows(self) -> list[tuple[Any, ...]]:
+        """The good rows, in the table's column order."""
+        if self.columns is None:
+            return self.rows
+        return list(zip(*(column.tolist() if isinstance(column, array) else column
+                          for column in self.columns), strict=True))
 
 
 @dataclass
@@ -84,11 +94,11 @@ def check_households(batch: Batch) -> Checked:
     other_cache, measure_cache, event_cache, text_cache, _ = _caches
     fields = fastcheck.split_plain(batch.texts, width)
     if fields is not None:
-        rows_ = fastcheck.households(fields, index, optional, villages_known, text_ok,
-                                     other_causes, parse_measures, _INCOME_RE.fullmatch)
-        if rows_ is not None:
-            return Checked(len(rows_), rows_, list(batch.numbers), [],
-                           {row[1] for row in rows_})
+        columns = fastcheck.households(fields, index, optional, villages_known, text_ok,
+                                       other_causes, parse_measures, _INCOME_RE.fullmatch)
+        if columns is not None:
+            return Checked(len(fields), [], list(batch.numbers), [], set(columns[1]),
+                           columns=columns)
     rows, lines, errors = out.rows, out.lines, out.errors
     villages = out.villages
     last_village = ""
@@ -253,11 +263,12 @@ def check_members(batch: Batch) -> Checked:
     digest = hasher_from_key(start.id_key)
     fields = fastcheck.split_plain(batch.texts, width)
     if fields is not None:
-        rows_ = fastcheck.members(fields, index, name_ok, digest)
-        if rows_ is not None:
-            return Checked(len(rows_), rows_, list(batch.numbers), [],
-                           {f"{row[0]:016d}"[:12] for row in rows_},
-                           list(dict.fromkeys(row[0] for row in rows_)))
+        columns = fastcheck.members(fields, index, name_ok, digest)
+        if columns is not None:
+            households = list(dict.fromkeys(columns[0]))
+            return Checked(len(fields), [], list(batch.numbers), [],
+                           {f"{hid:016d}"[:12] for hid in households}, households,
+                           columns=columns)
     name_cache = _caches[4]
     rows, lines, errors, households = out.rows, out.lines, out.errors, out.households
     last_archive = ""
