@@ -5,11 +5,13 @@ database errors back to lines."""
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
 import itertools
 import multiprocessing
 import os
+import pickle
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,20 +94,26 @@ def batches(lines: Iterator[tuple[int, str]], size: int | None = None) -> Iterat
         yield Batch(list(numbers), list(texts))
 
 
+#: How many checked batches a worker may have waiting for the importer.
+AHEAD = 3
+
+
 def parse_batches(path: Path, lines: Iterator[tuple[int, str]], parse: Callable[[Batch], Any],
                   after: int) -> Iterator[Any]:
     """``parse`` applied to each batch of ``lines`` (the records after line ``after``), in order.
 
-    Parsing and checking rows costs more Python time than inserting them, so a large file is
-    parsed by worker processes while this process writes to the database. Each worker reads
-    the file itself and parses every n-th batch; results come back through pipes that this
-    thread reads in turn. (A ``multiprocessing.Pool`` feeds and collects with threads of this
-    process, and their fight with the inserting thread for the GIL made it slower than one
-    process.) Workers fork, so they inherit whatever ``parse`` reads from its module.
+    Checking rows costs more Python time than inserting them, so a large file is checked by
+    worker processes while this process writes to the database. Each worker reads the file
+    itself, checks every n-th batch and leaves the result in a file in memory (/dev/shm),
+    up to ``AHEAD`` batches ahead; this process takes them in turn. (Results sent through a
+    pipe cross only while both processes run, and on two busy cores one of them often waits
+    for the other to be scheduled; a ``multiprocessing.Pool`` feeds and collects with threads
+    of this process, whose fight with the inserting thread for the GIL made it slower than
+    one process.) Workers fork, so they inherit whatever ``parse`` reads from its module.
 
-    ``STATS_IMPORT_WORKERS`` (default: the number of cores) and ``STATS_IMPORT_PARALLEL_BYTES``
-    (smaller files are parsed here) tune it. The caller may stop early: the workers are then
-    stopped.
+    ``STATS_IMPORT_WORKERS`` (default: the number of cores; 0: check here) and
+    ``STATS_IMPORT_PARALLEL_BYTES`` (smaller files are checked here) tune it. The caller may
+    stop early: the workers are then stopped.
     """
     config = current_app.config
     workers = config.get("STATS_IMPORT_WORKERS")
@@ -115,24 +123,32 @@ def parse_batches(path: Path, lines: Iterator[tuple[int, str]], parse: Callable[
         yield from map(parse, batches(lines))
         return
     context = multiprocessing.get_context("fork")
-    pipes, processes = [], []
+    shm = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(prefix="sunshine-import-",
+                                   dir=shm if shm.is_dir() else None))
+    pipes, slots, processes = [], [], []
     try:
         for number in range(workers):
             receiver, sender = context.Pipe(duplex=False)
-            _widen_pipe(receiver)
-            process = context.Process(target=_worker, daemon=True,
-                                      args=(path, after, parse, number, workers, sender))
+            slot = context.BoundedSemaphore(AHEAD)
+            process = context.Process(target=_worker, daemon=True, args=(
+                path, after, parse, number, workers, sender, slot, folder))
             process.start()
             sender.close()
             pipes.append(receiver)
+            slots.append(slot)
             processes.append(process)
-        for turn in itertools.cycle(pipes):
-            kind, value = turn.recv()
+        for pipe, slot in itertools.cycle(zip(pipes, slots, strict=True)):
+            kind, value = pipe.recv()
             if kind == "done":
                 return
             if kind == "error":
                 raise value
-            yield value
+            result = Path(value)
+            data = result.read_bytes()
+            result.unlink()
+            slot.release()
+            yield pickle.loads(data)
     finally:
         for process in processes:
             if process.is_alive():
@@ -140,26 +156,22 @@ def parse_batches(path: Path, lines: Iterator[tuple[int, str]], parse: Callable[
             process.join()
         for pipe in pipes:
             pipe.close()
-
-
-def _widen_pipe(connection: Any) -> None:
-    """A pipe of 1 MB instead of 64 KB: a batch then crosses in a few writes instead of
-    dozens, each of which waits for the other process to be scheduled."""
-    try:
-        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (AttributeError, OSError):  # pragma: no cover  (not Linux, or a lower limit)
-        pass
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _worker(path: Path, after: int, parse: Callable[[Batch], Any], number: int, workers: int,
-            pipe: Any) -> None:
-    """In a worker process: parse batches number, number + workers, … and send them back;
-    then "done" (or the error that stopped it)."""
+            pipe: Any, slot: Any, folder: Path) -> None:
+    """In a worker process: check batches number, number + workers, … and hand each over as a
+    file; then "done" (or the error that stopped it)."""
     try:
         lines = ((n, text) for n, text in logical_lines(path) if n > after)
         for i, batch in enumerate(batches(lines)):
             if i % workers == number:
-                pipe.send(("batch", parse(batch)))
+                data = pickle.dumps(parse(batch), protocol=pickle.HIGHEST_PROTOCOL)
+                slot.acquire()
+                result = folder / f"{i}.pickle"
+                result.write_bytes(data)
+                pipe.send(("batch", str(result)))
         pipe.send(("done", None))
     except Exception as exc:  # noqa: BLE001  (handed to the importer, which reports it)
         pipe.send(("error", exc))
