@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sunshine.stats import disclosure, vocab
-from sunshine.stats.disclosure import COMPLEMENT, PUBLISHED, SMALL, Figure
+from sunshine.stats import disclosure, settle, tree, vocab
+from sunshine.stats.disclosure import BIG, COMPLEMENT, HIDDEN, PUBLISHED, SMALL, Figure
 from sunshine.stats.layout import layout
 from tests.stats.auditor import Household, attack, build, make_tree
 
@@ -109,3 +109,116 @@ def test_an_empty_province_publishes_nothing(k: int) -> None:
     vectors, status = build(TREE, [], k)
     for code in TREE.level:
         assert all(s != PUBLISHED for s in status[code])
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(registers(), st.sampled_from([10, 7]))
+def test_settling_ahead_in_two_processes_decides_exactly_as_one(register: list[Household],
+                                                                k: int) -> None:
+    vectors, alone = build(TREE, register, k)
+    saved = tree.PARALLEL_FROM
+    tree.PARALLEL_FROM = 0
+    try:
+        assert tree.protect(TREE, vectors, k) == alone
+    finally:
+        tree.PARALLEL_FROM = saved
+
+
+def test_families_settled_ahead_are_not_settled_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Mostly small villages: families at every level must hide figures of their parents, so
+    # the real pass settles some families again.
+    sizes = [35, 12, 5, 8, 5, 2, 35, 5, 1, 0, 3, 12, 12, 5, 35, 8]
+    register = [Household(village, 1 + n % 3, 1 + n % 7, n % 4,
+                          (2014 + n % 3, 0 if n % 2 else 2017 + n % 3, 0, 0, 0))
+                for village, count in zip(VILLAGES, sizes, strict=True) for n in range(count)]
+    vectors, alone = build(TREE, register, 10)
+    here: list[int] = []
+    real = disclosure.protect_family
+
+    def counted(parent, *args, **kwargs):  # type: ignore[no-untyped-def]
+        here.append(TREE.level[parent[0]] if parent else 0)
+        return real(parent, *args, **kwargs)
+
+    monkeypatch.setattr(disclosure, "protect_family", counted)
+    assert tree.protect(TREE, vectors, 10) == alone
+    everything = sorted(here)
+    assert max(everything) == 4 and everything.count(3) > 4  # counties' families again
+    here.clear()
+    monkeypatch.setattr(tree, "PARALLEL_FROM", 0)
+    assert tree.protect(TREE, vectors, 10) == alone
+    # The families below the cities, even those settled again, were all settled ahead.
+    assert here and max(here) < tree.SPLIT_LEVEL and len(here) < len(everything)
+
+
+def _plain_settle(fam: settle.Family, shape: settle.Structure) -> int | None:
+    """The local checks as first written (every identity with a known and an unknown cell in
+    order, each change followed last in, first out), without the shortcuts of ``settle``."""
+    constraints = shape.constraints
+    by_cell: dict[int, list[int]] = {}
+    for ci, (lhs, rhs) in enumerate(constraints):
+        for g in [*lhs, *rhs]:
+            by_cell.setdefault(g, []).append(ci)
+    known = fam.known
+    queued = [0 < sum(known[g] for g in [*lhs, *rhs]) < len(lhs) + len(rhs)
+              for lhs, rhs in constraints]
+    pending = [ci for ci in range(len(constraints) - 1, -1, -1) if queued[ci]]
+    while pending:
+        ci = pending.pop()
+        queued[ci] = False
+        touched = _plain_check(fam, *constraints[ci])
+        if touched is None:
+            continue
+        if touched < 0:
+            return -touched - 1
+        for other in by_cell.get(touched, ()):
+            if not queued[other]:
+                queued[other] = True
+                pending.append(other)
+    return None
+
+
+def _plain_check(fam: settle.Family, lhs: list[int], rhs: list[int]) -> int | None:
+    known, status, values, k = fam.known, fam.status, fam.values, fam.k
+    unknown_l = [g for g in lhs if not known[g]]
+    unknown_r = [g for g in rhs if not known[g]]
+    count = len(unknown_l) + len(unknown_r)
+    if count in (0, len(lhs) + len(rhs)):
+        return None
+    if count == 1:
+        g = (unknown_l or unknown_r)[0]
+        if status[g] in (SMALL, COMPLEMENT) or values[g] < k:
+            return settle._hide_another(fam, lhs, rhs)
+        known[g] = 1
+        return g
+    if (not unknown_l or not unknown_r) and sum(values[g] for g in unknown_l + unknown_r) < k:
+        return settle._hide_another(fam, lhs, rhs)
+    c = sum(values[g] for g in rhs if known[g]) - sum(values[g] for g in lhs if known[g])
+    bounds = {g: (0, k - 1) if status[g] == SMALL else (k, BIG) if status[g] == COMPLEMENT
+              else (0, BIG) for g in unknown_l + unknown_r}
+    lo_l, hi_l = (sum(bounds[g][i] for g in unknown_l) for i in (0, 1))
+    lo_r, hi_r = (sum(bounds[g][i] for g in unknown_r) for i in (0, 1))
+    for g, (lo, hi) in bounds.items():
+        if g in unknown_l:
+            new_lo, new_hi = max(lo, c + lo_r - (hi_l - hi)), min(hi, c + hi_r - (lo_l - lo))
+        else:
+            new_lo, new_hi = max(lo, lo_l - c - (hi_r - hi)), min(hi, hi_l - c - (lo_r - lo))
+        small = status[g] == SMALL or (status[g] == HIDDEN and values[g] < k)
+        if (small and (new_lo > 0 or new_hi < k - 1)) or (
+                status[g] == COMPLEMENT and new_lo >= new_hi):
+            return settle._hide_another(fam, lhs, rhs)
+    return None
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(registers(), st.sampled_from([10, 7]))
+def test_the_quick_checks_decide_exactly_as_the_plain_ones(register: list[Household],
+                                                           k: int) -> None:
+    vectors, quick = build(TREE, register, k)
+    real = settle.settle_locally
+    settle.settle_locally = _plain_settle
+    try:
+        assert tree.protect(TREE, vectors, k) == quick
+    finally:
+        settle.settle_locally = real

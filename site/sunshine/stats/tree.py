@@ -3,11 +3,16 @@ over the whole tree, top down, a family at a time."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
+import threading
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import select
 
@@ -61,66 +66,235 @@ def sum_up(tree: Tree, vectors: dict[str, array], only: Iterable[str] | None = N
 # --- disclosure over the whole tree ------------------------------------------------------------
 
 
+#: From this many regions on, the cities' subtrees are settled ahead in two processes
+#: (``_Run.speculate``); smaller trees are settled in this process alone.
+PARALLEL_FROM = 2_000
+#: The level of the regions whose subtrees are settled ahead, each in one piece: cities (a
+#: family below hardly ever changes a city's figures, so the real pass takes nearly all).
+SPLIT_LEVEL = 2
+PROCESSES = 2
+
+Inputs = tuple[bytes | None, list[int], list[int], frozenset[tuple[str, int]]]
+Outcome = list[tuple[bytearray, list[int], list[int]]] | disclosure.Forced | disclosure.Widen
+
+
 def protect(tree: Tree, vectors: dict[str, array], k: int) -> dict[str, bytearray]:
     """Suppression decisions for every region, top down, a family at a time.
 
     When a family can only be protected by hiding one of its parent's figures (rare), that
     figure is forced hidden and the parent's own family is settled again, then everything
     below whatever changed.
-    """
-    size = layout().size
-    zero = array("i", bytes(4 * size))
-    forced = _small_children(tree, vectors, k)
-    status: dict[str, bytearray] = {}
-    bounds: dict[str, tuple[list[int], list[int]]] = {}
-    root = tree.root
 
-    def settle(parent: str | None, kids: list[str]) -> list[str]:
-        """Decide ``kids`` (children of ``parent``); return those whose decision changed."""
-        family = [(kid, vectors.get(kid, zero), tree.level[kid]) for kid in kids]
-        if parent is None:
-            results = disclosure.protect_family(None, family, k, forced)
+    On a large tree, the same steps are first taken ahead, the cities' subtrees in two
+    processes, remembering each family's outcome with everything it depends on; the real pass
+    then takes the remembered outcome wherever those are the same, so the decisions are
+    exactly those of the plain pass.
+    """
+    # Millions of short-lived lists and no reference cycles: the cycle collector would only
+    # walk the long-lived ones (the cached family shapes) over and over.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        run = _Run(tree, vectors, k, _small_children(tree, vectors, k))
+        if len(tree.level) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+            run.loop([None])
         else:
-            lo, hi = bounds[parent]
-            results = disclosure.protect_family(
-                (parent, vectors.get(parent, zero), bytes(status[parent]), lo, hi),
-                family, k, forced)
+            _in_two(run)
+        return run.status
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _in_two(run: _Run) -> None:
+    """Settle the cities' subtrees ahead in forked processes, then take the real pass."""
+    with _SHARED_LOCK:  # one such run at a time in a process (threaded servers)
+        _in_two_locked(run)
+
+
+def _in_two_locked(run: _Run) -> None:
+    import multiprocessing
+
+    _SHARED[:] = [run.tree, run.vectors, run.k]
+    try:
+        pool = multiprocessing.get_context("fork").Pool(PROCESSES)
+    except OSError:  # pragma: no cover  (no processes to be had: all here, as on a small tree)
+        _SHARED[:] = []
+        run.loop([None])
+        return
+    try:
+        with pool:
+            run.pool = pool
+            # The families above the cities' own (quick), to know what each city's subtree
+            # starts from; their outcomes serve the real pass too.
+            ahead = _Run(run.tree, run.vectors, run.k, set(run.forced), quiet=True)
+            ahead.memo = run.memo
+            run.speculate(ahead.loop([None], stop_at=SPLIT_LEVEL), ahead)
+            run.loop([None])
+    finally:
+        _SHARED[:] = []
+
+
+_SHARED: list = []  # the tree, vectors and k, for the forked processes
+_SHARED_LOCK = threading.Lock()
+
+
+class _Run:
+    """One pass of the top-down settling, with the outcomes of families remembered."""
+
+    def __init__(self, tree: Tree, vectors: dict[str, array], k: int,
+                 forced: set[tuple[str, int]], quiet: bool = False,
+                 within: str | None = None) -> None:
+        self.tree, self.vectors, self.k, self.forced = tree, vectors, k, forced
+        self.quiet = quiet  # settling ahead: the real pass logs
+        self.within = within  # settling ahead below this region only
+        self.status: dict[str, bytearray] = {}
+        self.bounds: dict[str, tuple[list[int], list[int]]] = {}
+        self.memo: dict[str | None, list[tuple[Inputs, Outcome]]] = {}
+        self.kidsets: dict[str | None, frozenset[str]] = {}
+        self.pool: Any = None
+        self.zero = array("i", bytes(4 * layout().size))
+
+    def loop(self, queue: list[str | None], stop_at: int | None = None) -> list[str]:
+        """Settle families until nothing changes; return the regions at level ``stop_at``
+        whose families were left for later (when ``stop_at`` is given)."""
+        tree, root, forced = self.tree, self.tree.root, self.forced
+        left: list[str] = []
+        for _ in range(100 * len(tree.level) + 100):
+            if not queue:
+                return left
+            parent = queue.pop()
+            kids = [root] if parent is None else tree.children.get(parent, [])
+            if not kids:
+                continue
+            if parent is not None and tree.level[parent] == stop_at:
+                left.append(parent)
+                continue
+            if self.pool is not None and parent is not None and tree.level[parent] == \
+                    SPLIT_LEVEL and self._recall(parent, kids) is None:
+                self.speculate([parent] + [q for q in queue if q is not None
+                                           and tree.level[q] == SPLIT_LEVEL], self)
+            try:
+                changed = self.settle(parent, kids)
+            except disclosure.Forced as exc:
+                if self.within is not None and not self._inside(exc.region):
+                    return left
+                self._log("disclosure: hiding %s cell %s of the parent too", exc.region,
+                          exc.cell)
+                forced.add((exc.region, exc.cell))
+                queue.append(parent)  # this family again, after its parent's
+                queue.append(tree.parent.get(exc.region) if exc.region != root else None)
+                continue
+            except disclosure.Widen as exc:
+                if self.within is not None and not self._inside(exc.region):
+                    return left
+                target = _widen(tree, self.vectors, self.status, exc.region, exc.cell)
+                if self.within is not None and (target is None or not self._inside(target[0])):
+                    return left
+                if target is None:
+                    raise RuntimeError("disclosure control cannot protect "  # pragma: no cover
+                                       f"{exc.region} cell {exc.cell}") from exc
+                self._log("disclosure: hiding %s cell %s to protect below %s", *target,
+                          exc.region)
+                forced.add(target)
+                queue.append(parent)
+                queue.append(tree.parent.get(target[0]) if target[0] != root else None)
+                continue
+            # A child whose decisions changed (or that was never settled) settles its own family.
+            queue.extend(kid for kid in changed if kid in tree.children)
+        raise RuntimeError("disclosure control did not settle")  # pragma: no cover
+
+    def settle(self, parent: str | None, kids: list[str]) -> list[str]:
+        """Decide ``kids`` (children of ``parent``); return those whose decision changed."""
+        inputs = self._inputs(parent, kids)
+        outcome = self._recall(parent, kids, inputs)
+        if outcome is None:
+            try:
+                outcome = self._protect(parent, kids)
+            except (disclosure.Forced, disclosure.Widen) as exc:
+                outcome = exc.with_traceback(None)  # kept: without the frames
+            self.memo.setdefault(parent, []).append((inputs, outcome))
+        if isinstance(outcome, (disclosure.Forced, disclosure.Widen)):
+            raise type(outcome)(outcome.region, outcome.cell)  # a fresh one: no frames kept
         changed = []
-        for kid, (st, lo, hi) in zip(kids, results, strict=True):
-            if status.get(kid) != st or bounds.get(kid) != (lo, hi):
+        for kid, (st, lo, hi) in zip(kids, outcome, strict=True):
+            if self.status.get(kid) != st or self.bounds.get(kid) != (lo, hi):
                 changed.append(kid)
-            status[kid], bounds[kid] = st, (lo, hi)
+            self.status[kid], self.bounds[kid] = st, (lo, hi)
         return changed
 
-    queue: list[str | None] = [None]
-    for _ in range(100 * len(tree.level) + 100):
-        if not queue:
-            return status
-        parent = queue.pop()
-        kids = [root] if parent is None else tree.children.get(parent, [])
-        if not kids:
-            continue
-        try:
-            changed = settle(parent, kids)
-        except disclosure.Forced as exc:
-            log.info("disclosure: hiding %s cell %s of the parent too", exc.region, exc.cell)
-            forced.add((exc.region, exc.cell))
-            queue.append(parent)  # this family again, after its parent's
-            queue.append(tree.parent.get(exc.region) if exc.region != root else None)
-            continue
-        except disclosure.Widen as exc:
-            target = _widen(tree, vectors, status, exc.region, exc.cell)
-            if target is None:
-                raise RuntimeError("disclosure control cannot protect "  # pragma: no cover
-                                   f"{exc.region} cell {exc.cell}") from exc
-            log.info("disclosure: hiding %s cell %s to protect below %s", *target, exc.region)
-            forced.add(target)
-            queue.append(parent)
-            queue.append(tree.parent.get(target[0]) if target[0] != root else None)
-            continue
-        # A child whose decisions changed (or that was never settled) settles its own family.
-        queue.extend(kid for kid in changed if kid in tree.children)
-    raise RuntimeError("disclosure control did not settle")  # pragma: no cover
+    def _protect(self, parent: str | None, kids: list[str]) -> list[tuple[bytearray, list[int],
+                                                                          list[int]]]:
+        family = [(kid, self.vectors.get(kid, self.zero), self.tree.level[kid]) for kid in kids]
+        if parent is None:
+            return disclosure.protect_family(None, family, self.k, self.forced)
+        lo, hi = self.bounds[parent]
+        return disclosure.protect_family(
+            (parent, self.vectors.get(parent, self.zero), bytes(self.status[parent]), lo, hi),
+            family, self.k, self.forced)
+
+    def _inputs(self, parent: str | None, kids: list[str]) -> Inputs:
+        """Everything a family's outcome depends on, besides the vectors and k."""
+        kidset = self.kidsets.get(parent)
+        if kidset is None:
+            kidset = self.kidsets[parent] = frozenset(kids)
+        mine = frozenset(x for x in self.forced if x[0] in kidset)
+        if parent is None:
+            return None, [], [], mine
+        lo, hi = self.bounds[parent]
+        return bytes(self.status[parent]), lo, hi, mine
+
+    def _recall(self, parent: str | None, kids: list[str],
+                inputs: Inputs | None = None) -> Outcome | None:
+        if parent not in self.memo:
+            return None
+        if inputs is None:
+            inputs = self._inputs(parent, kids)
+        for seen, outcome in self.memo[parent]:
+            if seen == inputs:
+                return outcome
+        return None
+
+    def speculate(self, regions: list[str], source: _Run) -> None:
+        """Settle the subtrees of ``regions`` ahead, in two processes, as ``source`` stands."""
+        jobs = []
+        for code in dict.fromkeys(regions):
+            if code in source.status and self._recall(code, self.tree.children[code]) is None:
+                jobs.append((code, bytes(source.status[code]), *source.bounds[code],
+                             source.forced))
+        if len(jobs) < 2:
+            return  # one subtree: as quick to settle it here, when its turn comes
+        # The largest subtrees first: the two processes then finish at about the same time.
+        jobs.sort(key=lambda job: -sum(len(self.tree.children.get(kid, []))
+                                       for kid in self.tree.children[job[0]]))
+        for memo in self.pool.imap_unordered(_ahead, jobs):
+            for parent, seen in memo.items():
+                self.memo.setdefault(parent, []).extend(seen)
+
+    def _inside(self, code: str) -> bool:
+        """Whether ``code`` is strictly below the region settled ahead."""
+        parent = self.tree.parent.get(code)
+        while parent is not None:
+            if parent == self.within:
+                return True
+            parent = self.tree.parent.get(parent)
+        return False
+
+    def _log(self, message: str, *args: object) -> None:
+        if not self.quiet:
+            log.info(message, *args)
+
+
+def _ahead(job: tuple[str, bytes, list[int], list[int], set[tuple[str, int]]]
+           ) -> dict[str | None, list[tuple[Inputs, Outcome]]]:
+    """In a forked process: settle one subtree as the real pass would, until something would
+    change above it; return the outcomes."""
+    code, status, lo, hi, forced = job
+    tree, vectors, k = _SHARED
+    run = _Run(tree, vectors, k, set(forced), quiet=True, within=code)
+    run.status[code], run.bounds[code] = bytearray(status), (lo, hi)
+    run.loop([code])
+    return run.memo
 
 
 def _small_children(tree: Tree, vectors: dict[str, array], k: int) -> set[tuple[str, int]]:
@@ -137,13 +311,13 @@ def _small_children(tree: Tree, vectors: dict[str, array], k: int) -> set[tuple[
         kid_vectors = [vectors[kid] for kid in kids if kid in vectors]
         if not kid_vectors or level not in cells_by_level:
             continue
-        largest = list(map(max, zip(*kid_vectors)))
+        below = set(cells_by_level.get(level + 1, []))
+        cells = np.array([i for i in cells_by_level[level] if i in below], np.intp)
+        largest = np.array(kid_vectors, np.int64)[:, cells].max(axis=0)
+        vector = np.asarray(vectors[code], np.int64)[cells]
         limit = (len(kid_vectors) - 1) * (k - 1)
-        vector = vectors[code]
-        child_cells = set(cells_by_level.get(level + 1, []))
-        for i in cells_by_level[level]:
-            if i in child_cells and largest[i] < k and vector[i] >= k and vector[i] > limit:
-                forced.add((code, i))
+        hide = (largest < k) & (vector >= k) & (vector > limit)
+        forced.update((code, i) for i in cells[hide].tolist())
     return forced
 
 
