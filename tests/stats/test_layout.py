@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from sunshine.stats import vocab
 from sunshine.stats.layout import layout
+from sunshine.stats.vectors import (SERIAL, WORK, accumulate, finish, finish_all, scan_row,
+                                    village_works)
 from tests.stats.auditor import expected_vector, village_vectors
 from tests.stats.test_disclosure import households
 
@@ -36,3 +38,25 @@ def test_every_relation_holds_for_a_village() -> None:
     for lhs, rhs in layout().relations:
         assert sum(vector[i] for i in lhs) == sum(vector[i] for i in rhs), (
             [layout().cells[i].key for i in lhs], [layout().cells[i].key for i in rhs])
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.one_of(households("450102101201"), households("450102101202")),
+                max_size=80))
+def test_the_scan_in_arrays_adds_up_as_one_household_at_a_time(register) -> None:
+    """The scan's arrays (``village_works``, ``finish_all``) give every village the vectors
+    that ``accumulate`` and ``finish`` build one household and one village at a time."""
+    serial = {"450102101201": 0, "450102101202": 0}
+    rows = []
+    for h in register:
+        serial[h.village] += 1
+        rows.append(scan_row(int(h.village) * SERIAL + serial[h.village], h.cause, h.size,
+                             h.measures, *h.events))
+    want: dict[str, list[int]] = {}
+    for h in register:
+        accumulate(want.setdefault(h.village, [0] * WORK.size), h.cause, h.size, h.measures,
+                   *h.events)
+    codes, works = village_works(rows)
+    assert dict(zip(codes, works.tolist(), strict=True)) == want
+    finished = finish_all(works).tolist()
+    assert finished == [list(finish(want[code])) for code in codes]

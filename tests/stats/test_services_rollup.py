@@ -143,6 +143,23 @@ def test_two_processes_scan_like_one(app, register, monkeypatch) -> None:
     assert {k: list(v) for k, v in one.items()} == {k: list(v) for k, v in two.items()}
 
 
+@pytest.mark.sqlite_only
+def test_a_large_register_is_checked_on_a_second_connection(app, register, monkeypatch) -> None:
+    """Above PARALLEL_FROM the scan commits and forks, and the register's totals for the check
+    are counted in a thread meanwhile: the check still sees what the register holds, and a
+    mismatch is still caught."""
+    monkeypatch.setattr(scan, "PARALLEL_FROM", 10)
+    counted = []
+    real = rollup._Totals.result
+    monkeypatch.setattr(rollup._Totals, "result", lambda self: counted.append(1) or real(self))
+    build = rollup.rebuild_all()
+    assert counted and build.ok and build.households == rollup.register_totals()[0]
+    monkeypatch.setattr(rollup, "_totals_query", lambda: select(
+        func.count(Household.id) + 1, func.sum(Household.size), func.count(Household.id),
+        func.count(Household.id)))
+    assert not rollup.rebuild_all().ok
+
+
 def test_postgres_connections_do_not_jit_compile(app) -> None:
     """PostgreSQL's JIT costs ~10 ms a statement it thinks costly (a province page's rollup
     query); the site's connections turn it off. On SQLite there is nothing to check."""

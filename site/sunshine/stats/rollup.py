@@ -15,18 +15,20 @@ and writes.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from array import array
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, Select, delete, func, select
 
 from sunshine.extensions import db
 from sunshine.stats import bulk, vocab
 from sunshine.stats.layout import layout
 from sunshine.stats.models import Build, Household, Rollup
-from sunshine.stats.scan import scan
+from sunshine.stats.scan import scan, scan_committed
 from sunshine.stats.tree import load_tree, protect, sum_up
 from sunshine.stats.vectors import pack, unpack, village_range
 
@@ -62,7 +64,8 @@ def rebuild_all() -> Build:
     tree = load_tree()
     lo, hi = village_range(tree.root)
     mark = time.perf_counter()
-    vectors: dict[str, array] = dict(scan(lo, hi))
+    scanned, committed = scan_committed(lo, hi)
+    vectors: dict[str, array] = dict(scanned)
     TIMINGS["scan"], mark = time.perf_counter() - mark, time.perf_counter()
     size = layout().size
     for code, lvl in tree.level.items():
@@ -70,13 +73,19 @@ def rebuild_all() -> Build:
             vectors[code] = array("i", bytes(4 * size))
     sum_up(tree, vectors)
     TIMINGS["sum"], mark = time.perf_counter() - mark, time.perf_counter()
+    # A large register's own totals, for the check, are counted meanwhile on another
+    # connection (SQLite works without holding Python's lock), which sees what the scan
+    # committed. Not during the scan: its processes fork, and a fork while a thread is inside
+    # SQLite could copy a lock held.
+    totals = _Totals(db.engine) if committed else None
     status = protect(tree, vectors, min_cell())
     TIMINGS["disclosure"], mark = time.perf_counter() - mark, time.perf_counter()
     rows = [(code, tree.level[code], pack(vectors[code]), bytes(status[code]), build.id)
             for code in tree.level if code in status]
     _write(rows, None)
     TIMINGS["write"], mark = time.perf_counter() - mark, time.perf_counter()
-    _finish(build, vectors.get(tree.root), len(rows), started)
+    _finish(build, vectors.get(tree.root), len(rows), started,
+            totals.result() if totals else None)
     TIMINGS["check"] = time.perf_counter() - mark
     return build
 
@@ -117,25 +126,54 @@ def rebuild_villages(village_codes: Iterable[str]) -> Build:
     return build
 
 
-def register_totals() -> tuple[int, int, int, int]:
-    """Households and people on the register now, households in poverty now, and how many of
-    them are synthetic, counted from the register itself (one pass)."""
+def _totals_query() -> Select[Any]:
     on_register = Household.removed == 0
     in_poverty = on_register & ((Household.exited == 0)
                                 | ((Household.returned > 0) & (Household.reexited == 0)))
-    row = db.session.execute(select(
+    return select(
         func.count(Household.id).filter(on_register),
         func.coalesce(func.sum(Household.size).filter(on_register), 0),
         func.count(Household.id).filter(in_poverty),
-        func.count(Household.id).filter(on_register & Household.synthetic.is_(True)),
-    )).one()
+        func.count(Household.id).filter(on_register & Household.synthetic.is_(True)))
+
+
+def register_totals() -> tuple[int, int, int, int]:
+    """Households and people on the register now, households in poverty now, and how many of
+    them are synthetic, counted from the register itself (one pass)."""
+    row = db.session.execute(_totals_query()).one()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
-def _finish(build: Build, root: Sequence[int] | None, regions: int, started: float) -> None:
+class _Totals:
+    """``register_totals`` counted in a thread, on a connection of its own."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.value: tuple[int, int, int, int] | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._count, args=(engine,), daemon=True)
+        self.thread.start()
+
+    def _count(self, engine: Engine) -> None:
+        try:
+            with engine.connect() as connection:
+                row = connection.execute(_totals_query()).one()
+            self.value = (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+        except BaseException as exc:  # noqa: BLE001  (raised again in the builder's thread)
+            self.error = exc
+
+    def result(self) -> tuple[int, int, int, int]:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.value is not None
+        return self.value
+
+
+def _finish(build: Build, root: Sequence[int] | None, regions: int, started: float,
+            totals: tuple[int, int, int, int] | None = None) -> None:
     lay = layout()
     last = vocab.LAST_YEAR
-    households, people, poor, synthetic = register_totals()
+    households, people, poor, synthetic = totals or register_totals()
     got = (0, 0, 0) if root is None else (root[lay("reg", last)], root[lay("reg_p", last)],
                                          root[lay("poor", last)])
     build.ok = got == (households, people, poor)

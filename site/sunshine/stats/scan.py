@@ -13,27 +13,28 @@ from sqlalchemy import func, select
 from sunshine.extensions import db
 from sunshine.stats import bulk
 from sunshine.stats.models import Household
-from sunshine.stats.vectors import SERIAL, accumulate_rows, finish, pack, unpack
-
-HOUSEHOLD_COLUMNS = ("id", "main_cause", "size", "measures", "entered", "exited", "returned",
-                     "reexited", "removed")
+from sunshine.stats.vectors import SCAN_SQL, SERIAL, unpack, village_vectors
 
 
-SCAN_SQL = (f"SELECT {', '.join(HOUSEHOLD_COLUMNS)} FROM household "
-            "WHERE id BETWEEN ? AND ? ORDER BY id")
 #: Below this many households one process scans; above, two (forked) share the key range.
 PARALLEL_FROM = 200_000
 
 
 def scan(lo: int, hi: int) -> dict[str, array]:
     """Village vectors of the households with archive numbers in [lo, hi]."""
+    return scan_committed(lo, hi)[0]
+
+
+def scan_committed(lo: int, hi: int) -> tuple[dict[str, array], bool]:
+    """``scan``, and whether it committed the session first (a large register on SQLite is
+    read by other processes, which see only what is committed)."""
     path = _sqlite_path()
     if path is not None and os.cpu_count() and (os.cpu_count() or 1) > 1:
         middle = _middle(lo, hi)
         if middle is not None:
-            return _scan_in_two(path, lo, middle, hi)
-    return {code: finish(work) for code, work in
-            accumulate_rows(bulk.stream(SCAN_SQL, (lo, hi))).items()}
+            return _scan_in_two(path, lo, middle, hi), True
+    return {code: unpack(blob) for code, blob in
+            village_vectors(bulk.stream(SCAN_SQL, (lo, hi))).items()}, False
 
 
 def _sqlite_path() -> str | None:
@@ -66,7 +67,7 @@ def _scan_part(path: str, lo: int, hi: int) -> dict[str, bytes]:
             while batch := cursor.fetchmany(20_000):
                 yield from batch
 
-        return {code: pack(finish(work)) for code, work in accumulate_rows(rows()).items()}
+        return village_vectors(rows())
     finally:
         connection.close()
 
