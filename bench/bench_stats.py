@@ -217,6 +217,27 @@ def hierarchical_baseline(app: Any) -> float:
     return seconds
 
 
+def timed_imports(app: Any, h_path: Path, m_path: Path) -> tuple[float, float, float]:
+    """Seconds of ``sunshine import households`` (without the rollup that follows it), of
+    that rollup, and of ``sunshine import members``."""
+    from sunshine.extensions import db
+    from sunshine.stats import importer, rollup
+
+    with app.app_context():
+        t0 = time.perf_counter()
+        report = importer.import_households(h_path, True)
+        t_households = time.perf_counter() - t0
+        assert report.ok, report.errors[:3]
+        build = rollup.latest_build()
+        roll = build.seconds if build else 0.0
+        t0 = time.perf_counter()
+        members = importer.import_members(m_path, True)
+        t_members = time.perf_counter() - t0
+        assert members.ok, members.errors[:3]
+        db.session.remove()
+    return t_households - roll, roll, t_members
+
+
 def rebuild_in_fresh_process(database: Path) -> tuple[float, dict[str, float]]:
     """Seconds of ``rollup.rebuild_all()`` (and its phases) in a new process, as ``sunshine
     stats rebuild`` runs it: this one holds gigabytes of baseline rows, which makes every fork
@@ -395,8 +416,6 @@ def main() -> None:
     prepare_regions(app)
     copy_database(database, raw_database)
 
-    from sunshine.extensions import db
-    from sunshine.stats import importer, rollup
     from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS
 
     log("preparing the raw baseline's rows ...")
@@ -408,24 +427,10 @@ def main() -> None:
     raw_database.unlink()
     log(f"raw executemany: households {n_h / raw_h:,.0f} rows/s, members {n_m / raw_m:,.0f} rows/s")
 
-    with app.app_context():
-        t0 = time.perf_counter()
-        report = importer.import_households(h_path, True)
-        t_households = time.perf_counter() - t0
-        assert report.ok, report.errors[:3]
-        build = rollup.latest_build()
-        roll = build.seconds if build else 0.0
-        t0 = time.perf_counter()
-        members = importer.import_members(m_path, True)
-        t_members = time.perf_counter() - t0
-        assert members.ok, members.errors[:3]
-        import_h = t_households - roll
-        log(f"import households: {n_h / import_h:,.0f} rows/s ({import_h:.1f} s), "
-            f"then rollup {roll:.1f} s; members: {n_m / t_members:,.0f} rows/s "
-            f"({t_members:.1f} s)")
-        total = t_households + t_members
-        log(f"province imported and rolled up: {total:.1f} s")
-        db.session.remove()
+    import_h, roll, t_members = timed_imports(app, h_path, m_path)
+    log(f"import households: {n_h / import_h:,.0f} rows/s ({import_h:.1f} s), "
+        f"then rollup {roll:.1f} s; members: {n_m / t_members:,.0f} rows/s ({t_members:.1f} s)")
+    log(f"province imported and rolled up: {import_h + roll + t_members:.1f} s")
 
     baseline = hierarchical_baseline(app)
     t_full, phases = rebuild_in_fresh_process(database)

@@ -89,7 +89,7 @@ def main() -> None:
             version = admin.execute("SHOW server_version").fetchone()
             admin.execute('CREATE DATABASE "raw" TEMPLATE "bench"')
         log(f"PostgreSQL {version[0] if version else '?'}")
-        from sunshine.stats import importer, rollup
+        from sunshine.stats import rollup
         from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS
 
         log("preparing the COPY baseline's rows ...")
@@ -102,24 +102,11 @@ def main() -> None:
         log(f"COPY: households {n_h / raw_h:,.0f} rows/s ({raw_h:.1f} s), "
             f"members {n_m / raw_m:,.0f} rows/s ({raw_m:.1f} s)")
 
-        with app.app_context():
-            t0 = time.perf_counter()
-            report = importer.import_households(h_path, True)
-            t_households = time.perf_counter() - t0
-            assert report.ok, report.errors[:3]
-            build = rollup.latest_build()
-            roll = build.seconds if build else 0.0
-            t0 = time.perf_counter()
-            members = importer.import_members(m_path, True)
-            t_members = time.perf_counter() - t0
-            assert members.ok, members.errors[:3]
-            import_h = t_households - roll
-            log(f"import households: {n_h / import_h:,.0f} rows/s ({import_h:.1f} s, "
-                f"{raw_h / import_h:.2f}× COPY), then rollup {roll:.1f} s; members: "
-                f"{n_m / t_members:,.0f} rows/s ({t_members:.1f} s, {raw_m / t_members:.2f}× "
-                "COPY)")
-            log(f"province imported and rolled up: {t_households + t_members:.1f} s")
-            db.session.remove()
+        import_h, roll, t_members = common.timed_imports(app, h_path, m_path)
+        log(f"import households: {n_h / import_h:,.0f} rows/s ({import_h:.1f} s, "
+            f"{raw_h / import_h:.2f}× COPY), then rollup {roll:.1f} s; members: "
+            f"{n_m / t_members:,.0f} rows/s ({t_members:.1f} s, {raw_m / t_members:.2f}× COPY)")
+        log(f"province imported and rolled up: {import_h + roll + t_members:.1f} s")
 
         baseline = common.hierarchical_baseline(app)
         with app.app_context():

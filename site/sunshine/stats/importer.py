@@ -53,6 +53,18 @@ MEMBER_REQUIRED = {"archive_no", "name", "id_number", "relation", "health", "sch
 
 
 
+def _take(report: ImportReport, checked: rowcheck.Checked, villages: set[str],
+          counties: set[str]) -> set[str]:
+    """Count a checked batch into the report and the villages seen; return the counties it
+    is the first to name (what is stored of them is looked up once)."""
+    report.rows += checked.records
+    report.errors.extend(checked.errors)
+    villages |= checked.villages
+    new = {village[:6] for village in checked.villages} - counties
+    counties |= new
+    return new
+
+
 def _finish(report: ImportReport, confirm: bool, villages: set[str], what: str) -> ImportReport:
     report.errors.sort()
     if report.ok and confirm:
@@ -90,12 +102,8 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
                          lambda exc: "档案编号重复" if constraint(exc) == "unique" else "区划不存在")
     updates: list[tuple[Any, ...]] = []
     for checked in parse_batches(path, lines, rowcheck.check_households, after):
-        report.rows += checked.records
-        report.errors.extend(checked.errors)
-        for county in {village[:6] for village in checked.villages} - counties_loaded:
-            counties_loaded.add(county)
+        for county in _take(report, checked, villages, counties_loaded):
             existing.update(_existing_ids(county))
-        villages |= checked.villages
         rows, row_lines = checked.table_rows(), checked.lines
         ids = [row[0] for row in rows]
         if seen.isdisjoint(ids) and len(set(ids)) == len(ids) and existing.isdisjoint(ids):
@@ -160,12 +168,8 @@ def _import_members(path: Path, confirm: bool) -> ImportReport:
     writer = BatchWriter("household_member", MEMBER_TABLE_COLUMNS, report, explain)
     first_load = _begin_first_load()
     for checked in parse_batches(path, lines, rowcheck.check_members, after):
-        report.rows += checked.records
-        report.errors.extend(checked.errors)
-        for county in {village[:6] for village in checked.villages} - counties_loaded:
-            counties_loaded.add(county)
+        for county in _take(report, checked, villages, counties_loaded):
             with_members.update(_households_with_members(county))
-        villages |= checked.villages
         if with_members and not with_members.isdisjoint(checked.households):
             for hid in checked.households:
                 if hid in with_members:

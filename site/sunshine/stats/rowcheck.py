@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,20 @@ def start_members(path: Path, index: dict[str, int], id_key: bytes) -> None:
     _start = _Start(str(path), index, id_key=id_key)
 
 
+def _records(batch: Batch, path: str, width: int, out: Checked) -> Iterator[tuple[int, list[str]]]:
+    """The batch's records with the right number of fields; the others are reported, blank
+    lines skipped."""
+    for line, text in zip(batch.numbers, batch.texts, strict=True):
+        fields = split_line(text, path, line)
+        if fields == [""]:
+            continue
+        out.records += 1
+        if len(fields) != width:
+            out.errors.append((line, f"应有 {width} 列，实际 {len(fields)} 列"))
+            continue
+        yield line, fields
+
+
 # --- households -----------------------------------------------------------------------------------
 
 
@@ -102,14 +117,7 @@ def check_households(batch: Batch) -> Checked:
     rows, lines, errors = out.rows, out.lines, out.errors
     villages = out.villages
     last_village = ""
-    for line, text in zip(batch.numbers, batch.texts, strict=True):
-        f = split_line(text, start.path, line)
-        if f == [""]:
-            continue
-        out.records += 1
-        if len(f) != width:
-            errors.append((line, f"应有 {width} 列，实际 {len(f)} 列"))
-            continue
+    for line, f in _records(batch, start.path, width, out):
         try:
             archive, village = f[i_archive], f[i_village]
             if not (len(archive) == 16 and archive.isascii() and archive.isdigit()):
@@ -273,14 +281,7 @@ def check_members(batch: Batch) -> Checked:
     rows, lines, errors, households = out.rows, out.lines, out.errors, out.households
     last_archive = ""
     hid = 0
-    for line, text in zip(batch.numbers, batch.texts, strict=True):
-        f = split_line(text, start.path, line)
-        if f == [""]:
-            continue
-        out.records += 1
-        if len(f) != width:
-            errors.append((line, f"应有 {width} 列，实际 {len(f)} 列"))
-            continue
+    for line, f in _records(batch, start.path, width, out):
         try:
             archive = f[i_archive]
             if archive != last_archive:
