@@ -250,7 +250,7 @@ def ratio_text(value: float | None, digits: int = 1) -> str:
 
 def safe_projection(points: Iterable[tuple[int, Figure]], k: int,
                     horizon: int = 3) -> list[tuple[int, Figure]]:
-    """Project published figures forward (see ``services.projection``); results below ``k``
+    """Project published figures forward (see ``tables.projection``); results below ``k``
     are shown as small counts too, so a projection never prints a number under the threshold.
     """
     out = []

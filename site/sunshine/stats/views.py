@@ -17,13 +17,13 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, r
                    request, session, url_for)
 from flask_login import current_user
 
-from sunshine.stats import charts, disclosure, services, vocab
+from sunshine.stats import charts, disclosure, services, tables, vocab
 from sunshine.stats.layout import EFFECT_FOLLOW_UP
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 api_bp = Blueprint("stats_api", __name__, url_prefix="/api/v1/stats")
 
-SORTS = {key for key, _ in services.CHILD_COLUMNS}
+SORTS = {key for key, _ in tables.CHILD_COLUMNS}
 CACHE_SIZE = 512
 BUILD_CHECK_SECONDS = 1.0
 
@@ -109,23 +109,23 @@ def clear_cache() -> None:
 def _render(code: str) -> str:
     page = _page(code)
     sort, descending = _sort_args()
-    tables = {t.id: t for t in services.all_tables(page, sort, descending)}
+    by_id = {t.id: t for t in tables.all_tables(page, sort, descending)}
     chart_svgs = {
-        "trend": charts.grouped_bars("chart-trend", tables["trend"], ["reg", "poor"],
+        "trend": charts.grouped_bars("chart-trend", by_id["trend"], ["reg", "poor"],
                                      f"{page.node.name}历年在册户数和贫困户数"),
-        "causes": charts.horizontal_bars("chart-causes", tables["causes"], "reg",
+        "causes": charts.horizontal_bars("chart-causes", by_id["causes"], "reg",
                                          f"{page.node.name}按主要致贫原因的建档立卡户数"),
-        "measures": charts.horizontal_bars("chart-measures", tables["measures"], "helped",
+        "measures": charts.horizontal_bars("chart-measures", by_id["measures"], "helped",
                                            f"{page.node.name}各项帮扶措施覆盖户数"),
-        "sizes": charts.horizontal_bars("chart-sizes", tables["sizes"], "reg",
+        "sizes": charts.horizontal_bars("chart-sizes", by_id["sizes"], "reg",
                                         f"{page.node.name}按家庭人口的户数"),
     }
     if page.counties:
         chart_svgs["map"] = charts.county_map(
             "chart-map", page.counties, f"{page.node.name}各县（市、区）建档立卡户数分布图")
     return render_template(
-        "stats/detail.html", page=page, node=page.node, tables=tables, charts=chart_svgs,
-        headline=services.headline(page), projection=services.projection(page),
+        "stats/detail.html", page=page, node=page.node, tables=by_id, charts=chart_svgs,
+        headline=tables.headline(page), projection=tables.projection(page),
         sort=sort, descending=descending, years=vocab.YEARS, last_year=vocab.LAST_YEAR,
         follow_up=EFFECT_FOLLOW_UP, small=f"<{page.k}", k=page.k)
 
@@ -159,8 +159,8 @@ def safe_cell(value: str) -> str:
 def csv_rows(page: services.RegionPage, sort: str | None, descending: bool) -> list[list[str]]:
     rows = [["区划代码", "区划名称", "表", "行", "列", "数值"]]
     node = page.node
-    head = services.headline_table(page)
-    for table in [head, *services.all_tables(page, sort, descending)]:
+    head = tables.headline_table(page)
+    for table in [head, *tables.all_tables(page, sort, descending)]:
         columns = table.columns[1:]
         for row in table.rows:
             for (_, label), cell in zip(columns, row.cells, strict=True):
@@ -209,7 +209,7 @@ def _table_json(table: services.Table) -> dict[str, object]:
 
 def stats_json(page: services.RegionPage) -> dict[str, object]:
     node = page.node
-    projection = services.projection(page)
+    projection = tables.projection(page)
     return {
         "region": {"code": node.code, "name": node.name, "level": node.level,
                    "level_name": node.level_name},
@@ -217,8 +217,8 @@ def stats_json(page: services.RegionPage) -> dict[str, object]:
         "year": vocab.LAST_YEAR,
         "min_cell": page.k,
         "synthetic": page.synthetic,
-        "headline": {key: cell.json() for key, _, cell in services.headline(page)},
-        "tables": [_table_json(t) for t in services.all_tables(page)],
+        "headline": {key: cell.json() for key, _, cell in tables.headline(page)},
+        "tables": [_table_json(t) for t in tables.all_tables(page)],
         "projection": None if projection is None else {
             "label": "预测", "method": projection.method,
             "points": [{"year": y, **f.json()} for y, f in projection.points]},
@@ -240,7 +240,7 @@ def home_figures() -> dict[str, object]:
     page = services.headline_for(current_app.config["PROVINCE_CODE"])
     if page is None:
         return {"stats_home": None}
-    return {"stats_home": page, "stats_items": services.headline(page)[:5],
+    return {"stats_home": page, "stats_items": tables.headline(page)[:5],
             "stats_last_year": vocab.LAST_YEAR}
 
 
