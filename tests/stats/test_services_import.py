@@ -71,6 +71,19 @@ def test_village_must_match_the_archive_number_and_exist(app, regions, csv_file)
     assert "不在区划表中" in report.errors[1][1]
 
 
+def test_a_bad_line_found_by_a_worker_process_is_reported(app, regions, csv_file,
+                                                         monkeypatch) -> None:
+    """Past the header, worker processes read the file: bytes that are not UTF-8 deep in a
+    large file still give the clear error, and nothing is written."""
+    monkeypatch.setattr(csvload, "BATCH", 7)
+    app.config.update(STATS_IMPORT_WORKERS=2, STATS_IMPORT_PARALLEL_BYTES=0)
+    path = csv_file("h.csv", HOUSEHOLD_CSV_HEADER, [x.csv_row() for x in make_register(30)])
+    path.write_bytes(path.read_bytes() + b"\xff\xfe,1\n")
+    with pytest.raises(BadFile, match="UTF-8"):
+        IMPORTERS["households"](path, True)
+    assert _count(Household) == 0
+
+
 def test_a_missing_column_or_an_empty_file_is_refused(app, regions, csv_file, tmp_path) -> None:
     path = csv_file("cols.csv", ["archive_no", "village_code"], [["1", "2"]])
     with pytest.raises(BadFile, match="缺少列"):

@@ -92,9 +92,10 @@ def ensure_transaction() -> None:
 
 @contextmanager
 def no_gc() -> Iterator[None]:
-    """Python's cycle collector off while a bulk load runs. Rows are lists and tuples without
-    cycles, but the collector still walks every live container each time enough of them have
-    been made: with batches of 20,000 rows alive, that was half of the parse time."""
+    """Python's cycle collector off during bulk work (an import, disclosure control). Rows are
+    lists and tuples without cycles, but the collector still walks every live container each
+    time enough of them have been made: with batches of 20,000 rows alive, that was half of the
+    parse time."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -3,7 +3,6 @@ over the whole tree, top down, a family at a time."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import threading
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions.models import Region
-from sunshine.stats import disclosure
+from sunshine.stats import bulk, disclosure
 from sunshine.stats.layout import layout
 
 log = logging.getLogger(__name__)
@@ -92,18 +91,13 @@ def protect(tree: Tree, vectors: dict[str, array], k: int) -> dict[str, bytearra
     """
     # Millions of short-lived lists and no reference cycles: the cycle collector would only
     # walk the long-lived ones (the cached family shapes) over and over.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with bulk.no_gc():
         run = _Run(tree, vectors, k, _small_children(tree, vectors, k))
         if len(tree.level) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
             run.loop([None])
         else:
             _in_two(run)
         return run.status
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _in_two(run: _Run) -> None:
