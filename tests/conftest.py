@@ -176,11 +176,16 @@ def naughty_strings() -> list[str]:
     return strings
 
 
+def payload_lines(name: str, more_than: int) -> list[str]:
+    """The attack payloads of ``../shared/data/payloads/NAME``, one a line."""
+    lines = shared_data("payloads", name).read_text(encoding="utf-8").splitlines()
+    assert len(lines) > more_than
+    return lines
+
+
 @pytest.fixture
 def xss_payloads() -> list[str]:
-    lines = shared_data("payloads", "xss.txt").read_text(encoding="utf-8").splitlines()
-    assert len(lines) > 200
-    return lines
+    return payload_lines("xss.txt", 200)
 
 
 # --- one headless Chromium for the session (tests/browser and any other browser test) --------

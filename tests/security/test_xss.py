@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from sunshine.accounts.models import Role
 from sunshine.search.index import rebuild
-from tests.conftest import PASSWORD, shared_data
+from tests.conftest import PASSWORD, payload_lines
 from tests.factories import make_user
 from tests.security.conftest import user_count
 
@@ -86,9 +86,7 @@ def injected(baseline: Elements, page: Elements, expected: Counter[str] | None =
 
 @pytest.fixture
 def sqli_payloads() -> list[str]:
-    lines = shared_data("payloads", "sqli.txt").read_text(encoding="utf-8").splitlines()
-    assert len(lines) > 300
-    return lines
+    return payload_lines("sqli.txt", 300)
 
 
 @pytest.fixture
