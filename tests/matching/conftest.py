@@ -18,7 +18,8 @@ from sunshine.accounts.models import Role, User
 from sunshine.extensions import db
 from sunshine.matching import needs
 from sunshine.matching.models import Need
-from sunshine.stats.models import Household, Member
+from sunshine.stats.members import MEMBER, pack_one
+from sunshine.stats.models import Household, MemberId, MemberList
 from tests.conftest import PASSWORD
 from tests.factories import make_user
 
@@ -41,11 +42,16 @@ def add_household(archive: int, names: list[str]) -> Household:
     household = Household(id=archive, village_code=str(archive)[:12], main_cause=1, size=len(names),
                           entered=2015, cadre="帮扶干部甲", synthetic=True)
     db.session.add(household)
+    packed = []
     for n, name in enumerate(names):
-        db.session.add(Member(household_id=archive, name=name,
-                              id_hash=hashlib.blake2b(f"{archive}-{n}".encode(), digest_size=16).digest(),
-                              id_masked=MEMBER_ID_MASKED, relation=0 if n == 0 else 1, sex=n % 2,
-                              birth_year=1970 + n, health=0, schooling=0, labour=0))
+        id_hash = int.from_bytes(hashlib.blake2b(f"{archive}-{n}".encode(), digest_size=8).digest(),
+                                 "little", signed=True)
+        packed.append(pack_one(name, MEMBER_ID_MASKED, 0 if n == 0 else 1, n % 2, 1970 + n, 0, 0,
+                               0, id_hash))
+        db.session.add(MemberId(id_hash=id_hash, household_id=archive))
+    if names:
+        db.session.add(MemberList(household_id=archive, count=len(names),
+                                  packed=MEMBER.join(packed)))
     db.session.commit()
     return household
 

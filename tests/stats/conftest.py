@@ -13,9 +13,7 @@ import pytest
 
 from sunshine.extensions import db
 from sunshine.stats import bulk, rollup, synthetic
-from sunshine.stats.idnumbers import id_hasher, mask_id
-from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS
-from sunshine.stats.vocab import HEALTH_CODES, LABOUR_CODES, RELATION_CODES, SCHOOLING_CODES
+from sunshine.stats.idnumbers import id_hasher
 
 VILLAGES = ["450102101201", "450102101202", "450102102201", "450102102202",
             "450103101201", "450103101202", "450103102201", "450103102202"]
@@ -34,15 +32,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 
 def insert_register(households: list[synthetic.SyntheticHousehold]) -> None:
-    digest = id_hasher()
-    members = []
-    for h in households:
-        for name, number, relation, health, school, labour in h.members:
-            members.append((h.archive, name, digest(number), mask_id(number),
-                            RELATION_CODES[relation], int(number[16]) % 2, int(number[6:10]),
-                            HEALTH_CODES[health], SCHOOLING_CODES[school], LABOUR_CODES[labour]))
-    bulk.insert_rows("household", HOUSEHOLD_TABLE_COLUMNS, [h.db_row() for h in households])
-    bulk.insert_rows("household_member", MEMBER_TABLE_COLUMNS, members)
+    synthetic.insert(households, id_hasher())
     db.session.commit()
 
 

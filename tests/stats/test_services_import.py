@@ -10,7 +10,7 @@ from sunshine.extensions import db
 from sunshine.importing import IMPORTERS, BadFile
 from sunshine.stats import csvload, rollup
 from sunshine.stats.csvload import records
-from sunshine.stats.models import Build, Household, Member, Rollup
+from sunshine.stats.models import Build, Household, MemberId, Rollup
 from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
 from tests.stats.conftest import CANARY_IDS, make_register
 
@@ -39,7 +39,7 @@ def test_a_county_export_imports_and_rolls_up(app, regions, csv_file) -> None:
     members = IMPORTERS["members"](m, True)
     assert members.ok, members.errors[:3]
     assert _count(Household) == 60
-    assert _count(Member) == sum(len(x.members) for x in households)
+    assert _count(MemberId) == sum(len(x.members) for x in households)
     build = rollup.latest_build()
     assert build is not None and build.ok and build.households == 60
     assert db.session.get(Rollup, "450000000000") is not None
@@ -120,7 +120,7 @@ def test_member_errors_name_their_lines(app, regions, csv_file) -> None:
     assert "档案编号不存在" in lines[4]
     assert "一人只能在一户" in lines[5]
     assert "关系" in lines[6]
-    assert _count(Member) == 0
+    assert _count(MemberId) == 0
 
 
 def test_reimporting_updates_households_and_replaces_members(app, regions, csv_file) -> None:
@@ -128,14 +128,14 @@ def test_reimporting_updates_households_and_replaces_members(app, regions, csv_f
     h, m = _files(csv_file, households)
     IMPORTERS["households"](h, True)
     IMPORTERS["members"](m, True)
-    members_before = _count(Member)
+    members_before = _count(MemberId)
     rows = [x.csv_row() for x in households]
     rows[0][4] = "9"
     again = IMPORTERS["households"](csv_file("again.csv", HOUSEHOLD_CSV_HEADER, rows), True)
     assert again.ok and again.updated == 10 and again.created == 0
     assert db.session.get(Household, households[0].archive).size == 9
     assert IMPORTERS["members"](m, True).ok  # same members again: replaced, not duplicated
-    assert _count(Member) == members_before
+    assert _count(MemberId) == members_before
     assert rollup.latest_build().ok
 
 
@@ -162,10 +162,10 @@ def test_worker_processes_report_the_same_lines(app, regions, csv_file, monkeypa
     members = [[f"{x.archive:016d}", *m] for x in kept for m in x.members]
     members[9][3] = "邻居"
     bad = IMPORTERS["members"](csv_file("m.csv", MEMBER_CSV_HEADER, members), True)
-    assert [line for line, _ in bad.errors] == [11] and _count(Member) == 0
+    assert [line for line, _ in bad.errors] == [11] and _count(MemberId) == 0
     del members[9]
     done = IMPORTERS["members"](csv_file("m2.csv", MEMBER_CSV_HEADER, members), True)
-    assert done.ok and _count(Member) == len(members) == done.created
+    assert done.ok and _count(MemberId) == len(members) == done.created
     assert rollup.latest_build().ok
 
 

@@ -41,7 +41,8 @@ from sunshine.matching.models import (
 )
 from sunshine.matching.pledges import lock_need, release
 from sunshine.regions import codes
-from sunshine.stats.models import Household, Member
+from sunshine.stats.models import Household, MemberList
+from sunshine.stats.members import unpack as unpack_members
 from sunshine.stats.rollup import village_range
 
 MAX_ITEMS = 10
@@ -99,11 +100,13 @@ def name_warnings(household_id: int, village_code: str, *texts: str) -> list[str
     text = " ".join(t for t in texts if t)
     if not text:
         return []
-    own = set(db.session.execute(select(Member.name).where(
-        Member.household_id == household_id)).scalars())
     lo, hi = village_range(village_code)
-    village = set(db.session.execute(select(Member.name).where(
-        Member.household_id.between(lo, hi))).scalars())
+    own: set[str] = set()
+    village: set[str] = set()
+    for hid, packed in db.session.execute(select(MemberList.household_id, MemberList.packed)
+                                          .where(MemberList.household_id.between(lo, hi))):
+        names = {member.name for member in unpack_members(packed)}
+        (own if hid == household_id else village).update(names)
     found = [f"{mask_name(n)}（本户成员）" for n in sorted(own) if len(n) >= 2 and n in text]
     found += [f"{mask_name(n)}（本村登记人员）" for n in sorted(village - own)
               if len(n) >= 2 and n in text]

@@ -96,7 +96,7 @@ def candidates(user: User, notice: Notice, village: str | None = None) -> tuple[
         return [], 0
     query = _query(user, notice, village)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(query.options(selectinload(Household.members))
+    rows = db.session.execute(query.options(selectinload(Household.member_list))
                               .order_by(Household.id).limit(PICK_LIMIT)).scalars()
     year = notice.register_year or 0
     found = [Candidate(h.archive_number, h.id, mask_name(head_name(h) or ""), h.village.name,
@@ -124,7 +124,7 @@ def add_households(user: User, notice: Notice, household_ids: list[int]) -> int:
         raise NoticeError(f"一次最多加入 {PICK_LIMIT} 户，一条公示最多 {MAX_ENTRIES} 户",
                           "households")
     rows = {h.id: h for h in db.session.execute(_query(user, notice).where(
-        Household.id.in_(wanted)).options(selectinload(Household.members))).scalars()}
+        Household.id.in_(wanted)).options(selectinload(Household.member_list))).scalars()}
     missing = [n for n in wanted if n not in rows or head_name(rows[n]) is None]
     if missing:
         raise NoticeError(f"有 {len(missing)} 户不在公示地区内、不符合公示类型和年度、已在名单中"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 
 from sunshine.demo.services import DemoContext, register_step
-from sunshine.stats import bulk, rollup, synthetic
-from sunshine.stats.idnumbers import id_hasher, mask_id
-from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, MEMBER_TABLE_COLUMNS
-from sunshine.stats.vocab import HEALTH_CODES, LABOUR_CODES, RELATION_CODES, SCHOOLING_CODES
+from sunshine.stats import rollup, synthetic
+from sunshine.stats.idnumbers import id_hasher
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +34,10 @@ def village_weights(ctx: DemoContext) -> list[float]:
 @register_step("stats")
 def synthetic_register(ctx: DemoContext) -> None:
     """ctx.households made-up households (labelled synthetic) and their members."""
-    digest = id_hasher()
-    households: list[tuple[object, ...]] = []
-    members: list[tuple[object, ...]] = []
-    for h in synthetic.register(ctx.rng, ctx.villages, ctx.households, village_weights(ctx)):
-        households.append(h.db_row())
-        for name, number, relation, health, school, labour in h.members:
-            members.append((h.archive, name, digest(number), mask_id(number),
-                            RELATION_CODES[relation], int(number[16]) % 2, int(number[6:10]),
-                            HEALTH_CODES[health], SCHOOLING_CODES[school], LABOUR_CODES[labour]))
-    bulk.insert_rows("household", HOUSEHOLD_TABLE_COLUMNS, households)
-    bulk.insert_rows("household_member", MEMBER_TABLE_COLUMNS, members)
+    households = list(synthetic.register(ctx.rng, ctx.villages, ctx.households,
+                                         village_weights(ctx)))
+    ctx.summary["members_synthetic"] = synthetic.insert(households, id_hasher())
     ctx.summary["households_synthetic"] = len(households)
-    ctx.summary["members_synthetic"] = len(members)
     build = rollup.rebuild_all()
     ctx.summary["stats_regions"] = build.regions
     ctx.summary["stats_populations"] = rural_populations(ctx)

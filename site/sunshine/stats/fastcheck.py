@@ -11,8 +11,9 @@ on any doubt the batch goes through the row checks, which name the line and the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
 from array import array
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,13 +29,16 @@ _CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 
 
 def split_plain(texts: Sequence[str], width: int) -> list[list[str]] | None:
-    """The fields of lines without quotes, all ``width`` wide; None otherwise."""
-    if any('"' in text for text in texts):
+    """The columns of lines without quotes, each line ``width`` fields and one line ending;
+    None otherwise. One ``split`` of the whole batch, then a slice a column."""
+    n = len(texts)
+    joined = "".join(texts)
+    if '"' in joined or joined.count("\n") != n:
+        return None  # quotes, or a last line without its line ending: the row checks
+    if set(map(str.count, texts, itertools.repeat(","))) != {width - 1}:
         return None
-    fields = [text.rstrip("\r\n").split(",") for text in texts]
-    if any(len(f) != width for f in fields):
-        return None
-    return fields
+    flat = joined.replace("\r\n", "\n").replace("\n", ",").split(",")
+    return [flat[i:n * width:width] for i in range(width)]
 
 
 def _each(values: Sequence[str], check: Callable[[str], Any], cache: dict[str, Any],
@@ -58,13 +62,12 @@ def _each(values: Sequence[str], check: Callable[[str], Any], cache: dict[str, A
 _CACHES: tuple[dict[str, Any], ...] = ({}, {}, {}, {}, {})
 
 
-def households(fields: list[list[str]], index: dict[str, int], optional: list[int],
+def households(columns: list[list[str]], index: dict[str, int], optional: list[int],
                villages_known: frozenset[str], text_ok: Callable[[str, int], bool],
                other_causes: Callable[[str], int], parse_measures: Callable[[str], Any],
                income_ok: Callable[[str], Any]) -> list[Any] | None:
     """The columns of ``importer.HOUSEHOLD_TABLE_COLUMNS`` when every row is good, else None.
     Numbers come as ``array('q')``: sent between processes as plain bytes."""
-    columns = list(zip(*fields, strict=True))
     archive, village = columns[index["archive_no"]], columns[index["village_code"]]
     if set(map(len, archive)) != {16} or not all(map(str.startswith, archive, village)):
         return None
@@ -107,10 +110,17 @@ def _shared(values: Sequence[str]) -> list[str]:
     return list(map(one.__getitem__, values))
 
 
-def members(fields: list[list[str]], index: dict[str, int], name_ok: Callable[[str], bool], digest: Callable[[str], bytes]
-            ) -> list[tuple[Any, ...]] | None:
-    """Rows for ``importer.MEMBER_TABLE_COLUMNS`` when every row is good, else None."""
-    columns = list(zip(*fields, strict=True))
+#: A code's text in a packed member (``members.pack``), from its label in the file.
+_CODE_TEXTS = tuple({label: str(code) for label, code in codes.items()} for codes in (
+    vocab.RELATION_CODES, vocab.HEALTH_CODES, vocab.SCHOOLING_CODES, vocab.LABOUR_CODES))
+#: Sex from the 17th digit of an ID number (odd: male).
+_SEX_OF_DIGIT = {str(d): str(d % 2) for d in range(10)}
+
+
+def members(columns: list[list[str]], index: dict[str, int], name_ok: Callable[[str], bool],
+            digest: Callable[[str], int]) -> list[Any] | None:
+    """Members' columns when every row is good, else None: the households (``array('q')``),
+    the ID hashes (ints), and the text columns ``members.pack`` joins."""
     archive, names, numbers = (columns[index["archive_no"]], columns[index["name"]],
                                columns[index["id_number"]])
     joined = "".join(archive)
@@ -118,22 +128,19 @@ def members(fields: list[list[str]], index: dict[str, int], name_ok: Callable[[s
         return None
     if _each(names, lambda name: name_ok(name) or None, _CACHES[4], 200_000) is None:
         return None
-    digits = _id_digits(numbers)
-    if digits is None:
+    if _id_digits(numbers) is None:
         return None
-    years = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
-    relation = list(map(vocab.RELATION_CODES.get, columns[index["relation"]]))
-    health = list(map(vocab.HEALTH_CODES.get, columns[index["health"]]))
-    schooling = list(map(vocab.SCHOOLING_CODES.get, columns[index["schooling"]]))
-    labour = list(map(vocab.LABOUR_CODES.get, columns[index["labour"]]))
+    relation, health, schooling, labour = (
+        list(map(texts.get, columns[index[name]])) for texts, name in zip(
+            _CODE_TEXTS, ("relation", "health", "schooling", "labour"), strict=True))
     if None in relation or None in health or None in schooling or None in labour:
         return None
     households = {a: int(a) for a in set(archive)}
     masked = [n[:6] + "********" + n[14:] for n in numbers]
-    return [array("q", map(households.__getitem__, archive)), _shared(names),
-            list(map(digest, numbers)), masked, array("q", relation),
-            array("q", (digits[:, 16] % 2).tolist()), array("q", years.tolist()),
-            array("q", health), array("q", schooling), array("q", labour)]
+    sexes = [_SEX_OF_DIGIT[n[16]] for n in numbers]
+    years = [n[6:10] for n in numbers]
+    return [array("q", map(households.__getitem__, archive)), list(map(digest, numbers)),
+            [_shared(names), masked, relation, sexes, years, health, schooling, labour]]
 
 
 def _id_digits(numbers: Sequence[str]) -> np.ndarray | None:

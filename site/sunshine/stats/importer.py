@@ -20,7 +20,7 @@ Members' columns: archive_no, name, id_number, relation, health, schooling, labo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,13 @@ from sqlalchemy import select
 
 from sunshine.admin.services import record
 from sunshine.extensions import db
-from sunshine.guard import id_number_valid
 from sunshine.importing import ImportReport, register_importer
 from sunshine.regions.models import Region
-from sunshine.stats import bulk, rollup, rowcheck
+from sunshine.stats import bulk, members, rollup, rowcheck
 from sunshine.stats.csvload import (BatchWriter, constraint, header,
-                                    logical_lines, parse_batches, records)
-from sunshine.stats.idnumbers import id_hash_key, id_hasher
-from sunshine.stats.models import Member
+                                    logical_lines, parse_batches)
+from sunshine.stats.idnumbers import id_hash_key
+from sunshine.stats.models import MemberId
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +43,6 @@ MAX_ERRORS = 10_000
 HOUSEHOLD_TABLE_COLUMNS = ("id", "village_code", "main_cause", "other_causes", "size", "entered",
                            "exited", "returned", "reexited", "removed", "measures",
                            "measure_years", "income", "cadre", "cadre_unit", "synthetic")
-MEMBER_TABLE_COLUMNS = ("household_id", "name", "id_hash", "id_masked", "relation", "sex",
-                        "birth_year", "health", "schooling", "labour")
 
 HOUSEHOLD_REQUIRED = {"archive_no", "village_code", "main_cause", "size", "entered"}
 MEMBER_REQUIRED = {"archive_no", "name", "id_number", "relation", "health", "schooling",
@@ -148,93 +145,146 @@ def import_members(path: Path, confirm: bool = False) -> ImportReport:
         return _import_members(path, confirm)
 
 
+LIST_COLUMNS = ("household_id", "count", "packed")
+ID_COLUMNS = ("id_hash", "household_id")
+TWICE = "身份证号已登记在其他成员名下（一人只能在一户）"
+
+
 def _import_members(path: Path, confirm: bool) -> ImportReport:
     report = ImportReport(kind="members", confirmed=confirm)
     lines = logical_lines(path)
     after, index = header(path, lines, MEMBER_REQUIRED)
     rowcheck.start_members(path, index, id_hash_key())
     counties_loaded: set[str] = set()
-    with_members: set[int] = set()
+    stored: set[int] = set()  # households of the counties seen that have members stored
     villages: set[str] = set()
-
-    def explain(exc: Exception) -> str:
-        kind = constraint(exc)
-        if kind == "unique":
-            return "身份证号已登记在其他成员名下（一人只能在一户）"
-        if kind == "foreign":
-            return "档案编号不存在（请先导入贫困户）"
-        return "数据库拒绝了这一行"
-
-    writer = BatchWriter("household_member", MEMBER_TABLE_COLUMNS, report, explain)
-    first_load = _begin_first_load()
+    lists = _Lists(report)
+    ids = _FirstLoadIds() if _first_load() else BatchWriter(
+        "member_id", ID_COLUMNS, report,
+        lambda exc: TWICE if constraint(exc) == "unique" else "数据库拒绝了这一行")
     for checked in parse_batches(path, lines, rowcheck.check_members, after):
         for county in _take(report, checked, villages, counties_loaded):
-            with_members.update(_households_with_members(county))
-        if with_members and not with_members.isdisjoint(checked.households):
-            for hid in checked.households:
-                if hid in with_members:
-                    # The file holds the household's members: they replace those stored.
-                    with_members.discard(hid)
-                    bulk.execute_raw("DELETE FROM household_member WHERE household_id = ?",
-                                     (hid,))
-        rows = checked.table_rows()
-        report.created += len(rows)
-        writer.add_many(checked.lines, rows)
+            stored.update(_households_with_members(county))
+        packed = checked.packed
+        assert packed is not None
+        if stored and not stored.isdisjoint(packed.households):
+            for hid in stored.intersection(packed.households):
+                stored.discard(hid)  # the file holds its members: they replace those stored
+                _remove_members(hid)
+        report.created += len(packed.hashes)
+        lists.add(packed)
+        if isinstance(ids, _FirstLoadIds):
+            ids.add(packed)
+        else:
+            ids.add_many(packed.lines.tolist(),
+                         list(zip(packed.hashes.tolist(), packed.owners.tolist(), strict=True)))
         if len(report.errors) >= MAX_ERRORS:
             break
-    writer.flush()
-    if first_load:
-        _end_first_load(report, path, index["archive_no"], index["id_number"], id_hasher())
+    lists.close()
+    if isinstance(ids, _FirstLoadIds):
+        ids.close(report)
+    else:
+        ids.flush()
     return _finish(report, confirm, villages, "household_member")
 
 
-ID_HASH_INDEX = "ix_household_member_id_hash"
+def _first_load() -> bool:
+    return db.session.scalar(select(MemberId.id_hash).limit(1)) is None
 
 
-def _begin_first_load() -> bool:
-    """Loading members into an empty SQLite table: drop the unique index on the ID hash and
-    build it once at the end (one sort instead of millions of random B-tree inserts; 2–4×
-    faster at province scale). Transactional: a failed or dry run puts the index back."""
-    if bulk.dialect() != "sqlite":
-        return False
-    if db.session.scalar(select(Member.id).limit(1)) is not None:
-        return False
-    bulk.ensure_transaction()
-    bulk.execute_raw(f"DROP INDEX IF EXISTS {ID_HASH_INDEX}")
-    return True
+class _Lists:
+    """``household_members`` rows, one a household, written a batch behind: a household whose
+    members run on into the next batch is completed first, and one that comes back later in
+    the file (an unsorted file) gets the later members appended."""
 
+    def __init__(self, report: ImportReport) -> None:
+        self.writer = BatchWriter("household_members", LIST_COLUMNS, report,
+                                  lambda exc: "档案编号不存在（请先导入贫困户）"
+                                  if constraint(exc) == "foreign" else "数据库拒绝了这一行")
+        self.pending: tuple[int, int, int, str] | None = None  # line, household, count, text
+        self.written: set[int] = set()
 
-def _end_first_load(report: ImportReport, path: Path, i_archive: int, i_id: int,
-                    digest: Callable[[str], bytes]) -> None:
-    integrity = db.session.get_bind().dialect.dbapi.IntegrityError
-    try:
-        bulk.execute_raw(f"CREATE UNIQUE INDEX {ID_HASH_INDEX} ON household_member (id_hash)")
-        return
-    except integrity:
-        pass
-    # Some ID number came twice: name the lines (a second pass, only when this happens).
-    twice = {row[0] for row in bulk.stream(
-        "SELECT id_hash FROM household_member GROUP BY id_hash HAVING COUNT(*) > 1")}
-    first_line: dict[bytes, int] = {}
-    refused = {line for line, _ in report.errors}
-    for line, f in records(path):
-        if line == 1 or line in refused or len(f) <= max(i_archive, i_id):
-            continue
-        number = f[i_id].upper()
-        if not (number.isascii() and id_number_valid(number)):
-            continue
-        h = digest(number)
-        if h in twice:
-            if h in first_line:
-                report.error(line, f"身份证号与第 {first_line[h]} 行重复（一人只能在一户）")
+    def add(self, packed: members.Packed) -> None:
+        rows = list(zip(packed.first_lines, packed.households, packed.counts, packed.texts,
+                        strict=True))
+        if self.pending is not None:
+            if rows and rows[0][1] == self.pending[1]:
+                line, hid, count, text = self.pending
+                rows[0] = (line, hid, count + rows[0][2], members.merge(text, rows[0][3]))
             else:
-                first_line[h] = line
-    if report.ok:  # pragma: no cover  (the database and the file disagree: say so)
-        report.error(1, "身份证号有重复")
+                rows.insert(0, self.pending)
+        if rows:
+            self.pending = rows.pop()
+            self._write(rows)
+
+    def _write(self, rows: list[tuple[int, int, int, str]]) -> None:
+        written = self.written
+        if written.isdisjoint(row[1] for row in rows):  # the usual case
+            written.update(row[1] for row in rows)
+            self.writer.add_many([row[0] for row in rows], [row[1:] for row in rows])
+            return
+        for line, hid, count, text in rows:
+            if hid in written:
+                self.writer.flush()
+                bulk.execute_raw("UPDATE household_members SET count = count + ?, packed = "
+                                 "packed || ? || ? WHERE household_id = ?",
+                                 (count, members.MEMBER, text, hid))
+            else:
+                written.add(hid)
+                self.writer.add(line, (hid, count, text))
+
+    def close(self) -> None:
+        if self.pending is not None:
+            self._write([self.pending])
+            self.pending = None
+        self.writer.flush()
+
+
+class _FirstLoadIds:
+    """Into an empty ``member_id``: the hashes are kept (as arrays) and written at the end,
+    sorted, which builds its B-tree in order (3× faster than inserting 5 M random keys);
+    a number that comes twice is found in the sorted arrays, with its lines."""
+
+    def __init__(self) -> None:
+        self.hashes, self.owners, self.lines = array("q"), array("q"), array("q")
+
+    def add(self, packed: members.Packed) -> None:
+        self.hashes.extend(packed.hashes)
+        self.owners.extend(packed.owners)
+        self.lines.extend(packed.lines)
+
+    def close(self, report: ImportReport) -> None:
+        import numpy as np
+
+        hashes = np.frombuffer(self.hashes, dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")  # equal hashes: in line order
+        hashes = hashes[order]
+        same = np.flatnonzero(hashes[1:] == hashes[:-1])
+        if same.size:
+            lines = np.frombuffer(self.lines, dtype=np.int64)[order]
+            for i in same.tolist():
+                first = i
+                while first > 0 and hashes[first - 1] == hashes[i]:
+                    first -= 1
+                report.error(int(lines[i + 1]),
+                             f"身份证号与第 {int(lines[first])} 行重复（一人只能在一户）")
+        if report.ok:
+            owners = np.frombuffer(self.owners, dtype=np.int64)[order]
+            bulk.insert_rows("member_id", ID_COLUMNS,
+                             zip(hashes.tolist(), owners.tolist(), strict=True))
+
+
+def _remove_members(hid: int) -> None:
+    """A household's stored members, and who they were, before the file's replace them."""
+    for (packed,) in bulk.stream("SELECT packed FROM household_members WHERE household_id = ?",
+                                 (hid,)):
+        for id_hash in members.hashes_of(packed):
+            bulk.execute_raw("DELETE FROM member_id WHERE id_hash = ?", (id_hash,))
+    bulk.execute_raw("DELETE FROM household_members WHERE household_id = ?", (hid,))
 
 
 def _households_with_members(county: str) -> set[int]:
     lo, hi = rollup.village_range(county.ljust(12, "0"))
     return {row[0] for row in bulk.stream(
-        "SELECT DISTINCT household_id FROM household_member WHERE household_id BETWEEN ? AND ?",
+        "SELECT household_id FROM household_members WHERE household_id BETWEEN ? AND ?",
         (lo, hi))}

@@ -21,6 +21,8 @@ from sunshine.database import UTCDateTime, utcnow
 from sunshine.extensions import db
 from sunshine.regions.models import Region
 from sunshine.stats import vocab
+from sunshine.stats.members import Member
+from sunshine.stats.members import unpack as unpack_members
 
 #: SQLite only makes an INTEGER PRIMARY KEY the table's own (clustered) row id.
 ArchiveNumber = BigInteger().with_variant(Integer(), "sqlite")
@@ -47,8 +49,14 @@ class Household(db.Model):  # type: ignore[name-defined,misc]
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
     village: Mapped[Region] = relationship(lazy="joined")
-    members: Mapped[list[Member]] = relationship(back_populates="household",
-                                                 order_by="Member.relation, Member.id")
+    member_list: Mapped[MemberList | None] = relationship(lazy="select")
+
+    @property
+    def members(self) -> list[Member]:
+        """Its members by relation to the head (the head first), in file order within one."""
+        if self.member_list is None:
+            return []
+        return sorted(unpack_members(self.member_list.packed), key=lambda m: m.relation)
 
     @property
     def archive_number(self) -> str:
@@ -93,43 +101,28 @@ class Household(db.Model):  # type: ignore[name-defined,misc]
         return out
 
 
-class Member(db.Model):  # type: ignore[name-defined,misc]
-    __tablename__ = "household_member"
+class MemberList(db.Model):  # type: ignore[name-defined,misc]
+    """A household's members, packed into one row (``members.py`` says why and how)."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
-    name: Mapped[str] = mapped_column(String(40))
-    # Keyed BLAKE2b of the ID number: finds a person and refuses duplicates, reveals nothing.
-    id_hash: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True, index=True)
-    id_masked: Mapped[str] = mapped_column(String(18))  # 450102********123X
-    relation: Mapped[int] = mapped_column(SmallInteger)
-    sex: Mapped[int] = mapped_column(SmallInteger)
-    birth_year: Mapped[int] = mapped_column(SmallInteger)
-    health: Mapped[int] = mapped_column(SmallInteger)
-    schooling: Mapped[int] = mapped_column(SmallInteger)
-    labour: Mapped[int] = mapped_column(SmallInteger)
+    __tablename__ = "household_members"
 
-    household: Mapped[Household] = relationship(back_populates="members")
+    household_id: Mapped[int] = mapped_column(ArchiveNumber, ForeignKey("household.id"),
+                                              primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(SmallInteger)
+    packed: Mapped[str] = mapped_column(Text)
 
-    @property
-    def relation_label(self) -> str:
-        return vocab.RELATIONS[self.relation]
 
-    @property
-    def sex_label(self) -> str:
-        return vocab.SEXES[self.sex]
+class MemberId(db.Model):  # type: ignore[name-defined,misc]
+    """Who is registered where: the keyed hash of an ID number (``idnumbers.id_hasher``) and
+    the household of its member. The key refuses a person in two households and finds a
+    person's household; it reveals nothing. Written only with the household's
+    ``MemberList`` row, which carries the foreign key."""
 
-    @property
-    def health_label(self) -> str:
-        return vocab.HEALTH[self.health]
+    __tablename__ = "member_id"
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    @property
-    def schooling_label(self) -> str:
-        return vocab.SCHOOLING[self.schooling]
-
-    @property
-    def labour_label(self) -> str:
-        return vocab.LABOUR[self.labour]
+    id_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    household_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class Rollup(db.Model):  # type: ignore[name-defined,misc]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
 
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region
@@ -15,7 +15,7 @@ from sunshine.guard import id_number_valid
 from sunshine.regions import codes
 from sunshine.stats import rollup, vocab
 from sunshine.stats.idnumbers import id_hasher
-from sunshine.stats.models import Household, Member
+from sunshine.stats.models import Household, MemberId, MemberList
 
 #: Who works with the register: province administrators and regional staff.
 REGISTER_ROLES = (Role.ADMIN, Role.STAFF)
@@ -104,7 +104,7 @@ def find_by_id_number(user: User, number: str) -> Household | None:
     if not id_number_valid(number):
         raise RegisterError("身份证号无效（长度、出生日期或校验码不对）", "number")
     household_id = db.session.scalar(
-        select(Member.household_id).where(Member.id_hash == id_hasher()(number)))
+        select(MemberId.household_id).where(MemberId.id_hash == id_hasher()(number)))
     found = db.session.get(Household, household_id) if household_id is not None else None
     allowed = found is not None and _can_see(user, found.village_code)
     record("id_number_searched", user, "household",
@@ -167,11 +167,11 @@ def overview(user: User) -> Overview:
     if user.role == Role.ADMIN:
         member_scope: ColumnElement[bool] = true()
     elif user.role in REGISTER_ROLES and user.region_code:
-        member_scope = Member.household_id.between(*rollup.village_range(user.region_code))
+        member_scope = MemberList.household_id.between(*rollup.village_range(user.region_code))
     else:
-        member_scope = Member.id < 0
+        member_scope = false()
     members = db.session.scalar(
-        select(func.count()).select_from(Member).where(member_scope)) or 0
+        select(func.coalesce(func.sum(MemberList.count), 0)).where(member_scope)) or 0
     return Overview(households, members)
 
 

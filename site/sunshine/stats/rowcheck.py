@@ -19,7 +19,7 @@ from typing import Any
 
 from sunshine.forms import has_bad_characters
 from sunshine.guard import id_number_valid
-from sunshine.stats import fastcheck, vocab
+from sunshine.stats import fastcheck, members, vocab
 from sunshine.stats.csvload import Batch, split_line
 from sunshine.stats.idnumbers import hasher_from_key
 
@@ -43,6 +43,8 @@ class Checked:
     households: list[int] = field(default_factory=list)
     #: A batch the fast path passed comes as columns (``fastcheck``) instead of rows.
     columns: list[Any] | None = None
+    #: Members: the good rows grouped by household (``members.pack``).
+    packed: members.Packed | None = None
 
     def table_rows(self) -> list[tuple[Any, ...]]:
         """The good rows, in the table's column order."""
@@ -112,7 +114,7 @@ def check_households(batch: Batch) -> Checked:
         columns = fastcheck.households(fields, index, optional, villages_known, text_ok,
                                        other_causes, parse_measures, _INCOME_RE.fullmatch)
         if columns is not None:
-            return Checked(len(fields), [], list(batch.numbers), [], set(columns[1]),
+            return Checked(len(batch.texts), [], list(batch.numbers), [], set(columns[1]),
                            columns=columns)
     rows, lines, errors = out.rows, out.lines, out.errors
     villages = out.villages
@@ -267,31 +269,49 @@ def _measures_slowly(text: str) -> tuple[int, str]:
 
 
 def check_members(batch: Batch) -> Checked:
-    """Members' rows (``importer.MEMBER_TABLE_COLUMNS`` order) from a batch of lines."""
+    """Members' rows, checked and packed by household (``Checked.packed``)."""
     assert _start is not None
     start = _start
     index = start.index
-    out = Checked()
     width = len(index)
-    i_archive, i_name, i_id = index["archive_no"], index["name"], index["id_number"]
-    i_rel, i_health, i_school, i_labour = (index["relation"], index["health"],
-                                           index["schooling"], index["labour"])
-    relations, health, schooling, labour = (vocab.RELATION_CODES, vocab.HEALTH_CODES,
-                                            vocab.SCHOOLING_CODES, vocab.LABOUR_CODES)
     digest = hasher_from_key(start.id_key)
     fields = fastcheck.split_plain(batch.texts, width)
     if fields is not None:
         columns = fastcheck.members(fields, index, name_ok, digest)
         if columns is not None:
-            households = list(dict.fromkeys(columns[0]))
-            return Checked(len(fields), [], list(batch.numbers), [],
-                           {f"{hid:016d}"[:12] for hid in households}, households,
-                           columns=columns)
+            return _packed(Checked(len(batch.texts)), batch.numbers, *columns)
+    out = Checked()
+    rows = _member_rows(batch, out, digest)
+    hid, name, id_hash, masked, *codes = ([list(column) for column in zip(*rows, strict=True)]
+                                          if rows else [[] for _ in range(10)])
+    return _packed(out, out.lines, array("q", hid), id_hash,
+                   [name, masked, *([str(code) for code in column] for column in codes)])
+
+
+def _packed(out: Checked, lines: list[int], households: array, hashes: list[int],
+            texts: list[list[str]]) -> Checked:
+    """``out`` with its good rows packed by household (``members.pack``)."""
+    out.packed = members.pack(lines, households, hashes, texts)
+    out.rows, out.lines = [], []  # the packed form holds them
+    out.households = out.packed.households
+    out.villages = {f"{household:016d}"[:12] for household in out.households}
+    return out
+
+
+def _member_rows(batch: Batch, out: Checked, digest: Any) -> list[tuple[Any, ...]]:
+    """The row checks: good rows, and a line-numbered error for each bad one."""
+    assert _start is not None
+    index = _start.index
+    i_archive, i_name, i_id = index["archive_no"], index["name"], index["id_number"]
+    i_rel, i_health, i_school, i_labour = (index["relation"], index["health"],
+                                           index["schooling"], index["labour"])
+    relations, health, schooling, labour = (vocab.RELATION_CODES, vocab.HEALTH_CODES,
+                                            vocab.SCHOOLING_CODES, vocab.LABOUR_CODES)
     name_cache = _caches[4]
-    rows, lines, errors, households = out.rows, out.lines, out.errors, out.households
+    rows, lines, errors = out.rows, out.lines, out.errors
     last_archive = ""
     hid = 0
-    for line, f in _records(batch, start.path, width, out):
+    for line, f in _records(batch, _start.path, len(index), out):
         try:
             archive = f[i_archive]
             if archive != last_archive:
@@ -322,9 +342,7 @@ def check_members(batch: Batch) -> Checked:
         if archive != last_archive:
             last_archive = archive
             hid = int(archive)
-            households.append(hid)
-            out.villages.add(archive[:12])
         rows.append((hid, name, digest(number), number[:6] + "********" + number[14:], relation,
                      int(number[16]) % 2, int(number[6:10]), h, school, work))
         lines.append(line)
-    return out
+    return rows

@@ -10,10 +10,11 @@ change how fast a household exits, so that the effect analysis has something to 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sunshine.stats import vocab
+from sunshine.stats import members, vocab
+from sunshine.stats.idnumbers import mask_id
 
 ENTRY_YEARS = ((2014, 80), (2015, 8), (2016, 6), (2017, 4), (2018, 1.5), (2019, 0.5))
 CAUSE_WEIGHTS = {"因病": 40, "因残": 7, "因学": 6, "因灾": 3, "缺土地": 2, "缺水": 1,
@@ -66,6 +67,19 @@ class SyntheticHousehold:
         return (self.archive, self.village, vocab.CAUSE_CODES[self.cause], other, self.size,
                 *self.events, bits, self.measure_text(), self.income_text(), self.cadre,
                 self.cadre_unit, True)
+
+    def member_rows(self, digest: Callable[[str], int]) -> tuple[tuple[int, int, str],
+                                                                list[tuple[int, int]]]:
+        """Its ``household_members`` row and ``member_id`` rows, as the importer writes them."""
+        packed, ids = [], []
+        for name, number, relation, health, school, labour in self.members:
+            id_hash = digest(number)
+            ids.append((id_hash, self.archive))
+            packed.append(members.pack_one(
+                name, mask_id(number), vocab.RELATION_CODES[relation], int(number[16]) % 2,
+                int(number[6:10]), vocab.HEALTH_CODES[health], vocab.SCHOOLING_CODES[school],
+                vocab.LABOUR_CODES[labour], id_hash))
+        return (self.archive, len(packed), members.MEMBER.join(packed)), ids
 
     def measure_text(self) -> str:
         return ";".join(f"{m}:{'、'.join(map(str, ys))}" for m, ys in self.measures.items())
@@ -225,3 +239,19 @@ def register(rng: random.Random, villages: list[str], households: int,
             county, used = village[:6], set()
         for serial in range(1, min(counts[village], 9999) + 1):
             yield household(rng, village, serial, used)
+
+
+def insert(households: list[SyntheticHousehold], digest: Callable[[str], int]) -> int:
+    """Write households and their members with the bulk paths; returns how many members."""
+    from sunshine.stats import bulk
+    from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, ID_COLUMNS, LIST_COLUMNS
+
+    lists, ids = [], []
+    for h in households:
+        row, people = h.member_rows(digest)
+        lists.append(row)
+        ids.extend(people)
+    bulk.insert_rows("household", HOUSEHOLD_TABLE_COLUMNS, [h.db_row() for h in households])
+    bulk.insert_rows("household_members", LIST_COLUMNS, [row for row in lists if row[1]])
+    bulk.insert_rows("member_id", ID_COLUMNS, sorted(ids))
+    return len(ids)
