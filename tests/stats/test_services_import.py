@@ -76,6 +76,7 @@ def test_a_bad_line_found_by_a_worker_process_is_reported(app, regions, csv_file
     """Past the header, worker processes read the file: bytes that are not UTF-8 deep in a
     large file still give the clear error, and nothing is written."""
     monkeypatch.setattr(csvload, "BATCH", 7)
+    monkeypatch.setattr(csvload, "PIECE_BYTES", 300)
     app.config.update(STATS_IMPORT_WORKERS=2, STATS_IMPORT_PARALLEL_BYTES=0)
     path = csv_file("h.csv", HOUSEHOLD_CSV_HEADER, [x.csv_row() for x in make_register(30)])
     path.write_bytes(path.read_bytes() + b"\xff\xfe,1\n")
@@ -145,6 +146,7 @@ def test_worker_processes_report_the_same_lines(app, regions, csv_file, monkeypa
     """Large files are checked in worker processes, batch by batch: a duplicate two batches
     apart, bad rows in several batches and a short row are named exactly as in-process."""
     monkeypatch.setattr(csvload, "BATCH", 7)
+    monkeypatch.setattr(csvload, "PIECE_BYTES", 300)
     app.config.update(STATS_IMPORT_WORKERS=workers, STATS_IMPORT_PARALLEL_BYTES=0)
     households = make_register(40)
     rows = [x.csv_row() for x in households]
