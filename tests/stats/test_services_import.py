@@ -12,6 +12,7 @@ from sunshine.stats import csvload, rollup
 from sunshine.stats.csvload import records
 from sunshine.stats.models import Build, Household, MemberId, Rollup
 from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
+from sunshine.stats.vocab import RELATIONS
 from tests.stats.conftest import CANARY_IDS, make_register
 
 import pytest
@@ -187,3 +188,32 @@ def test_import_is_followed_by_a_checked_incremental_build(app, regions, csv_fil
     builds = db.session.execute(select(Build).order_by(Build.id)).scalars().all()
     assert [b.kind for b in builds] == ["full", "incremental"] and all(b.ok for b in builds)
     assert builds[-1].households == 40
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_members_of_a_household_apart_in_the_file_are_kept_together(app, regions, csv_file,
+                                                                      monkeypatch, workers) -> None:
+    """A household's members normally come together; when they do not (an unsorted file,
+    or a batch boundary between them) they still end up in one row, in file order."""
+    from sunshine.stats.models import MemberList
+
+    monkeypatch.setattr(csvload, "BATCH", 5)
+    monkeypatch.setattr(csvload, "PIECE_BYTES", 200)
+    app.config.update(STATS_IMPORT_WORKERS=workers, STATS_IMPORT_PARALLEL_BYTES=0)
+    households = [x for x in make_register(12) if len(x.members) >= 2]
+    IMPORTERS["households"](_files(csv_file, households)[0], True)
+    rows = [[f"{x.archive:016d}", *m] for x in households for m in x.members]
+    rows.append(rows.pop(0))  # the first household's head goes to the end of the file
+    report = IMPORTERS["members"](csv_file("m.csv", MEMBER_CSV_HEADER, rows), True)
+    assert report.ok, report.errors[:3]
+    assert _count(MemberId) == len(rows) == report.created
+    first = db.session.get(Household, households[0].archive)
+    names = [m.name for m in first.members]
+    assert sorted(names) == sorted(m[0] for m in households[0].members)
+    assert names[0] == households[0].members[0][0]  # the head first (relation 户主)
+    stored = db.session.get(MemberList, households[0].archive)
+    assert stored.count == len(households[0].members)
+    assert stored.packed.split("\x1e")[-1].startswith(households[0].members[0][0])  # file order
+    for x in households[1:]:
+        assert [m.name for m in db.session.get(Household, x.archive).members] == \
+            [m[0] for m in sorted(x.members, key=lambda m: RELATIONS.index(m[2]))]
