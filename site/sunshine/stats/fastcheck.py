@@ -64,7 +64,7 @@ _CACHES: tuple[dict[str, Any], ...] = ({}, {}, {}, {}, {})
 
 def households(columns: list[list[str]], index: dict[str, int], optional: list[int],
                villages_known: frozenset[str], text_ok: Callable[[str, int], bool],
-               other_causes: Callable[[str], int], parse_measures: Callable[[str], Any],
+               other_causes: Callable[[str], int], part_bit: Callable[[str], int | None],
                income_ok: Callable[[str], Any]) -> list[Any] | None:
     """The columns of ``importer.HOUSEHOLD_TABLE_COLUMNS`` when every row is good, else None.
     Numbers come as ``array('q')`` (sent between processes as plain bytes), measures' and
@@ -92,16 +92,15 @@ def households(columns: list[list[str]], index: dict[str, int], optional: list[i
     for history in set(histories):
         if vocab.check_events(*history):
             return None
-    measures = _each(measure_col, parse_measures, _CACHES[1])
-    if measures is None or None in map(income_ok, filter(None, income_col)):
+    bits = _measure_bits(measure_col, part_bit)
+    if bits is None or None in map(income_ok, filter(None, income_col)):
         return None
     for col, limit, cache in ((cadre_col, 40, _CACHES[2]), (unit_col, 100, _CACHES[3])):
         if _each(col, lambda text, n=limit: text_ok(text, n) or None, cache) is None:
             return None
-    bits, texts = zip(*measures, strict=True)
     return [array("q", map(int, archive)), _shared(village), array("q", causes),
             array("q", others), array("q", sizes), array("q", entered),
-            *(array("q", col) for col in events), array("q", bits), JOIN.join(texts),
+            *(array("q", col) for col in events), array("q", bits), JOIN.join(measure_col),
             JOIN.join(income_col), _shared(cadre_col), _shared(unit_col), [False] * len(archive)]
 
 
@@ -109,6 +108,28 @@ def households(columns: list[list[str]], index: dict[str, int], optional: list[i
 #: between processes 3× faster than a list of them; the checks above allow no control
 #: characters in them.
 JOIN = "\x1f"
+
+
+def _measure_bits(texts: Sequence[str], part_bit: Callable[[str], int | None]
+                  ) -> list[int] | None:
+    """Each measures text's bitmask when every text is empty or made of parts in the usual
+    spelling (``part_bit`` gives a part's bit, None for anything else), else None. The parts
+    of all distinct texts are split at once and their bits OR-ed per text by numpy."""
+    distinct = list(set(texts) - {""})
+    by_text: dict[str, int] = {"": 0}
+    if distinct:
+        if max(map(len, distinct)) > 400:
+            return None
+        parts = ";".join(distinct).split(";")
+        bit_of = {part: part_bit(part) for part in set(parts)}
+        if None in bit_of.values():
+            return None
+        values = np.fromiter(map(bit_of.__getitem__, parts), dtype=np.int64, count=len(parts))
+        counts = np.fromiter(map(str.count, distinct, itertools.repeat(";")), dtype=np.int64,
+                             count=len(distinct)) + 1
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        by_text.update(zip(distinct, np.bitwise_or.reduceat(values, starts).tolist()))
+    return list(map(by_text.__getitem__, texts))
 
 
 def _shared(values: Sequence[str]) -> list[str]:

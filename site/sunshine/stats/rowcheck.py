@@ -117,7 +117,7 @@ def check_households(batch: Batch) -> Checked:
     fields = fastcheck.split_plain(batch.texts, width)
     if fields is not None:
         columns = fastcheck.households(fields, index, optional, villages_known, text_ok,
-                                       other_causes, parse_measures, _INCOME_RE.fullmatch)
+                                       other_causes, measure_part_bit, _INCOME_RE.fullmatch)
         if columns is not None:
             return Checked(len(batch.texts), [], list(batch.numbers), [], set(columns[1]),
                            columns=columns)
@@ -228,17 +228,25 @@ def parse_measures(text: str) -> tuple[int, str]:
     if len(text) <= 400:
         bits = 0
         for part in text.split(";"):
-            bit = _PART_BITS.get(part)
+            bit = measure_part_bit(part)
             if bit is None:
-                if not _MEASURE_PART_RE.fullmatch(part):
-                    break
-                bit = 1 << vocab.MEASURE_BITS[part[:part.index(":")]]
-                if len(_PART_BITS) < 10_000:
-                    _PART_BITS[part] = bit
+                break
             bits |= bit
         else:
             return bits, text
     return _measures_slowly(text)
+
+
+def measure_part_bit(part: str) -> int | None:
+    """The bit of one part ("产业扶持:2015、2016") in the usual spelling, else None."""
+    bit = _PART_BITS.get(part)
+    if bit is None:
+        if not _MEASURE_PART_RE.fullmatch(part):
+            return None
+        bit = 1 << vocab.MEASURE_BITS[part[:part.index(":")]]
+        if len(_PART_BITS) < 10_000:
+            _PART_BITS[part] = bit
+    return bit
 
 
 #: "产业扶持:2015、2016" -> its measure's bit: the parts repeat far more than whole texts.
