@@ -22,14 +22,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Engine, Select, delete, func, select
+from sqlalchemy import Engine, Select, delete, func, select, text
 
 from sunshine.extensions import db
 from sunshine.stats import bulk, vocab
 from sunshine.stats.layout import layout
 from sunshine.stats.models import Build, Household, Rollup
 from sunshine.stats.scan import scan, scan_committed
-from sunshine.stats.tree import load_tree, protect, sum_up
+from sunshine.stats.tree import Tree, load_tree, protect, sum_up
 from sunshine.stats.vectors import pack, unpack, village_range
 
 log = logging.getLogger(__name__)
@@ -46,13 +46,29 @@ def min_cell() -> int:
 
 
 def _write(rows: list[tuple[str, int, bytes, bytes, int]], replace: Iterable[str] | None) -> None:
+    _fast_compression()
     if replace is None:
         db.session.execute(delete(Rollup))
     else:
         codes_ = list(replace)
         for i in range(0, len(codes_), 500):
             db.session.execute(delete(Rollup).where(Rollup.region_code.in_(codes_[i:i + 500])))
-    bulk.insert_rows("stats_rollup", ("region_code", "level", "cells", "status", "build_id"), rows)
+    bulk.insert_rows_binary("stats_rollup", ("region_code", "level", "cells", "status", "build_id"),
+                            ("text", "int2", "bytea", "bytea", "int4"), rows)
+
+
+def _fast_compression() -> None:
+    """On PostgreSQL, rollup rows (~2.1 KB) are over the size at which a row's large values
+    are compressed; its default compression (pglz) took most of the time of writing the
+    rollups, and of reading a page's rows back. LZ4, where the server has it, costs a
+    fraction of both (for this transaction only; no change to the table)."""
+    if bulk.dialect() != "postgresql":
+        return
+    has_lz4 = db.session.execute(text(
+        "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+        "AND 'lz4' = ANY(enumvals)")).first()
+    if has_lz4:
+        db.session.execute(text("SET LOCAL default_toast_compression = lz4"))
 
 
 def rebuild_all() -> Build:
@@ -71,7 +87,7 @@ def rebuild_all() -> Build:
     for code, lvl in tree.level.items():
         if lvl == 5 and code not in vectors:
             vectors[code] = array("i", bytes(4 * size))
-    sum_up(tree, vectors)
+    _sum_all(tree, vectors)
     TIMINGS["sum"], mark = time.perf_counter() - mark, time.perf_counter()
     # A large register's own totals, for the check, are counted meanwhile on another
     # connection (SQLite works without holding Python's lock), which sees what the scan
@@ -88,6 +104,35 @@ def rebuild_all() -> Build:
             totals.result() if totals else None)
     TIMINGS["check"] = time.perf_counter() - mark
     return build
+
+
+def _sum_all(tree: Tree, vectors: dict[str, array]) -> None:
+    """``sum_up`` of the whole tree, a level at a time in numpy (the same sums, in less than
+    half the time): the children of a level's regions stacked in order, summed by
+    ``add.reduceat``."""
+    import numpy as np
+
+    size = layout().size
+    for lvl in (4, 3, 2, 1):
+        parents = [c for c, v in tree.level.items() if v == lvl]
+        kids = [[kid for kid in tree.children.get(code, []) if kid in vectors]
+                for code in parents]
+        flat = [kid for group in kids for kid in group]
+        if not flat:
+            for code in parents:
+                vectors[code] = array("i", bytes(4 * size))
+            continue
+        matrix = np.frombuffer(b"".join(vectors[kid].tobytes() for kid in flat),
+                               dtype=np.int32).reshape(len(flat), size)
+        filled = [group for group in kids if group]
+        starts = np.cumsum([0] + [len(group) for group in filled[:-1]])
+        sums = np.add.reduceat(matrix, starts, axis=0, dtype=np.int64)
+        if sums.max() > 2**31 - 1 or sums.min() < -2**31:
+            raise OverflowError("a rollup count is beyond 32 bits")
+        rows = iter(sums.astype(np.int32))
+        for code, group in zip(parents, kids, strict=True):
+            vectors[code] = (array("i", next(rows).tobytes()) if group
+                             else array("i", bytes(4 * size)))
 
 
 #: Seconds spent in each phase of the last full build (for bench/bench_stats.py).
@@ -156,6 +201,10 @@ class _Totals:
     def _count(self, engine: Engine) -> None:
         try:
             with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    # One backend, not a parallel scan: it runs beside disclosure control,
+                    # which needs the cores more than this count needs to be quick.
+                    connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
                 row = connection.execute(_totals_query()).one()
             self.value = (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
         except BaseException as exc:  # noqa: BLE001  (raised again in the builder's thread)

@@ -290,7 +290,11 @@ def _kind_key(code: int) -> tuple[int, ...]:
 def village_vectors(rows: Iterable[tuple[Any, ...]]) -> dict[str, bytes]:
     """Each village's stored vector, packed (``pack``), from ``SCAN_SQL``'s rows: what the
     scan computes."""
-    codes_, works = village_works(rows)
+    return packed_vectors(*village_works(rows))
+
+
+def packed_vectors(codes_: list[str], works: np.ndarray) -> dict[str, bytes]:
+    """Each village's stored vector, packed, from its work vector."""
     vectors = finish_all(works).astype("<i4")
     return {code: row.tobytes() for code, row in zip(codes_, vectors, strict=True)}
 
@@ -318,34 +322,86 @@ def village_works(rows: Iterable[tuple[Any, ...]]) -> tuple[list[str], np.ndarra
     village by ``numpy.bincount``, ~3× faster than adding them up one household at a time
     (``accumulate``, which tests keep as the reference).
     """
-    data = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
+    return village_works_of(np.array(list(rows), dtype=np.int64).reshape(-1, 2))
+
+
+def village_works_of(data: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """``village_works`` of ``SCAN_SQL``'s rows already in an array (n × 2, int64).
+
+    The cells of a kind are laid out as one padded row (``_padded``; a spare work cell past the
+    end takes the padding), so a household's cells are one gather with no per-household
+    lengths, and each kind of increment (+1, + size, −1) is its own ``bincount``."""
     if not len(data):
         return [], np.zeros((0, WORK.size), dtype=np.int64)
     villages, village = np.unique(data[:, 0], return_inverse=True)
     size, measures = data[:, 1] % 32, data[:, 1] // 32 % 1024
-    kinds, kind = np.unique(data[:, 1] // 32768, return_inverse=True)
+    kinds, kind = _number(data[:, 1] // 32768)
     parts = [_kind_part(int(code)) for code in kinds.tolist()]
     outcome = np.array([_OUTCOMES.setdefault(p[3], len(_OUTCOMES)) for p in parts],
                        dtype=np.int64)[kind]
-    sets, set_of = np.unique(measures * 64 + outcome, return_inverse=True)
-    by_outcome = {number: key for key, number in _OUTCOMES.items()}
-    measure_cells = [_part_b(int(code) // 64, by_outcome[int(code) % 64]) if code >= 64 else ()
-                     for code in sets.tolist()]
-    width = WORK.size
-    flat: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for lists, ids, weight in (([p[0] for p in parts], kind, None),
-                               ([p[1] for p in parts], kind, size),
-                               ([p[2] for p in parts], kind, -1),
-                               (measure_cells, set_of, None)):
-        cells, rows_of = _expand(lists, ids)
-        flat.append(village[rows_of] * width + cells)
-        weights.append(weight[rows_of] if isinstance(weight, np.ndarray)
-                       else np.full(len(cells), 1 if weight is None else weight, dtype=np.int64))
-    totals = np.bincount(np.concatenate(flat), weights=np.concatenate(weights),
-                         minlength=len(villages) * width)
-    works = np.rint(totals).astype(np.int64).reshape(len(villages), width)
-    return [f"{v:012d}" for v in villages.tolist()], works
+    assert len(_OUTCOMES) <= 64
+    set_key = measures * 64 + outcome  # < 65,536: numbered with a table, not a sort
+    present = np.flatnonzero(np.bincount(set_key, minlength=1024 * 64))
+    number = np.zeros(1024 * 64, dtype=np.int64)
+    number[present] = np.arange(len(present))
+    set_of = number[set_key]
+    by_outcome = {n: key for key, n in _OUTCOMES.items()}
+    measure_cells = [_measure_part(code // 64, by_outcome[code % 64]) if code >= 64 else ()
+                     for code in present.tolist()]
+    width = WORK.size + 1  # the last cell takes the padding
+    cells = len(villages) * width
+    base = village.reshape(-1, 1) * width
+
+    def spread(lists: list[tuple[int, ...]], ids: np.ndarray) -> np.ndarray:
+        return (base + _padded(lists, WORK.size)[ids]).ravel()
+
+    plus = np.bincount(spread([p[0] for p in parts], kind), minlength=cells)
+    minus = np.bincount(spread([p[2] for p in parts], kind), minlength=cells)
+    people_cells = spread([p[1] for p in parts], kind)
+    people = np.bincount(people_cells, minlength=cells,
+                         weights=np.repeat(size, len(people_cells) // len(size)))
+    flat, rows_of = _expand(measure_cells, set_of)
+    helped = np.bincount(base[rows_of, 0] + flat, minlength=cells)
+    totals = plus - minus + helped + np.rint(people).astype(np.int64)
+    works = totals.reshape(len(villages), width)[:, :WORK.size]
+    return [f"{v:012d}" for v in villages.tolist()], np.ascontiguousarray(works)
+
+
+def _measure_part(measures: int, outcome: tuple[object, ...]) -> tuple[int, ...]:
+    """``_part_b``, remembered (as ``accumulate`` does)."""
+    cells = _PART_B.get((measures, outcome))
+    if cells is None:
+        cells = _part_b(measures, outcome)
+        if len(_PART_B) < 100_000:
+            _PART_B[measures, outcome] = cells
+    return cells
+
+
+def _number(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.unique(kinds, return_inverse=True)`` without sorting (a sort of every household
+    was a fifth of the sums): a kind is its cause and size band over its event years (20
+    bits), and each part is numbered through a table of the values present."""
+    if not len(kinds) or kinds.min() < 0 or kinds.max() >= 1 << 27:
+        return np.unique(kinds, return_inverse=True)  # pragma: no cover  (not a kind code)
+    years = kinds & 0xFFFFF
+    seen_years = np.flatnonzero(np.bincount(years, minlength=1 << 20))
+    table = np.zeros(1 << 20, dtype=np.int64)
+    table[seen_years] = np.arange(len(seen_years))
+    pair = (kinds >> 20) * len(seen_years) + table[years]
+    seen = np.flatnonzero(np.bincount(pair))
+    number = np.zeros(int(seen[-1]) + 1, dtype=np.int64)
+    number[seen] = np.arange(len(seen))
+    values = (seen // len(seen_years)) << 20 | seen_years[seen % len(seen_years)]
+    return values, number[pair]
+
+
+def _padded(lists: list[tuple[int, ...]], pad: int) -> np.ndarray:
+    """``lists`` as the rows of one array, short rows padded with ``pad``."""
+    longest = max((len(cells) for cells in lists), default=0)
+    table = np.full((len(lists), max(1, longest)), pad, dtype=np.int64)
+    for row, cells in enumerate(lists):
+        table[row, :len(cells)] = cells
+    return table
 
 
 #: Effect outcomes (``_part_a``'s last item) numbered, for the measures' keys.
