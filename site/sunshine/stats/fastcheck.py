@@ -146,7 +146,7 @@ _SEX_OF_DIGIT = {str(d): str(d % 2) for d in range(10)}
 
 
 def members(columns: list[list[str]], index: dict[str, int], name_ok: Callable[[str], bool],
-            digest: Callable[[str], int]) -> list[Any] | None:
+            hash_all: Callable[[list[str]], list[int]]) -> list[Any] | None:
     """Members' columns when every row is good, else None: the households (``array('q')``),
     the ID hashes (ints), and the text columns ``members.pack`` joins."""
     archive, names, numbers = (columns[index["archive_no"]], columns[index["name"]],
@@ -167,7 +167,7 @@ def members(columns: list[list[str]], index: dict[str, int], name_ok: Callable[[
     masked = [n[:6] + "********" + n[14:] for n in numbers]
     sexes = [_SEX_OF_DIGIT[n[16]] for n in numbers]
     years = [n[6:10] for n in numbers]
-    return [array("q", map(households.__getitem__, archive)), list(map(digest, numbers)),
+    return [array("q", map(households.__getitem__, archive)), hash_all(numbers),
             [_shared(names), masked, relation, sexes, years, health, schooling, labour]]
 
 

@@ -46,6 +46,21 @@ def hasher_from_key(key: bytes) -> Callable[[str], int]:
     return digest
 
 
+def hash_all(key: bytes, numbers: list[str]) -> list[int]:
+    """``hasher_from_key(key)`` of each number, in one loop (an import hashes millions: a call
+    per number was a fifth of the members' checks)."""
+    copy = hashlib.blake2b(key=key[:64], digest_size=16, person=b"sunshine-id").copy
+    digests = []
+    append = digests.append
+    for number in numbers:
+        h = copy()
+        h.update(number.encode("ascii"))
+        append(h.digest())
+    import numpy as np
+
+    return np.frombuffer(b"".join(digests), dtype="<i8")[::2].tolist()
+
+
 def mask_id(number: str) -> str:
     """450102********123X: the region of issue and the last four, as staff lists show them."""
     return number[:6] + "*" * 8 + number[14:]

@@ -10,6 +10,7 @@ stored) is left to the importer.
 
 from __future__ import annotations
 
+import functools
 import re
 from array import array
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from sunshine.forms import has_bad_characters
 from sunshine.guard import id_number_valid
 from sunshine.stats import fastcheck, members, vocab
 from sunshine.stats.csvload import Batch, split_line
-from sunshine.stats.idnumbers import hasher_from_key
+from sunshine.stats.idnumbers import hash_all, hasher_from_key
 
 HOUSEHOLD_OPTIONAL = ("other_causes", "exited", "returned", "reexited", "removed", "measures",
                       "income", "cadre", "cadre_unit")
@@ -290,7 +291,8 @@ def check_members(batch: Batch) -> Checked:
     digest = hasher_from_key(start.id_key)
     fields = fastcheck.split_plain(batch.texts, width)
     if fields is not None:
-        columns = fastcheck.members(fields, index, name_ok, digest)
+        columns = fastcheck.members(fields, index, name_ok,
+                                    functools.partial(hash_all, start.id_key))
         if columns is not None:
             return _packed(Checked(len(batch.texts)), batch.numbers, *columns)
     out = Checked()
