@@ -148,7 +148,7 @@ _SEX_OF_DIGIT = {str(d): str(d % 2) for d in range(10)}
 def members(columns: list[list[str]], index: dict[str, int], name_ok: Callable[[str], bool],
             hash_all: Callable[[list[str]], list[int]]) -> list[Any] | None:
     """Members' columns when every row is good, else None: the households (``array('q')``),
-    the ID hashes (ints), and the text columns ``members.pack`` joins."""
+    the ID hashes (ints), and each member packed (``members.pack_one``, in one f-string)."""
     archive, names, numbers = (columns[index["archive_no"]], columns[index["name"]],
                                columns[index["id_number"]])
     joined = "".join(archive)
@@ -164,11 +164,12 @@ def members(columns: list[list[str]], index: dict[str, int], name_ok: Callable[[
     if None in relation or None in health or None in schooling or None in labour:
         return None
     households = {a: int(a) for a in set(archive)}
-    masked = [n[:6] + "********" + n[14:] for n in numbers]
-    sexes = [_SEX_OF_DIGIT[n[16]] for n in numbers]
-    years = [n[6:10] for n in numbers]
-    return [array("q", map(households.__getitem__, archive)), hash_all(numbers),
-            [_shared(names), masked, relation, sexes, years, health, schooling, labour]]
+    hashes = hash_all(numbers)
+    sex = _SEX_OF_DIGIT
+    people = [f"{name}\x1f{n[:6]}********{n[14:]}\x1f{r}\x1f{sex[n[16]]}\x1f{n[6:10]}\x1f{h}"
+              f"\x1f{s}\x1f{w}\x1f{x}" for name, n, r, h, s, w, x in zip(
+                  names, numbers, relation, health, schooling, labour, hashes)]
+    return [array("q", map(households.__getitem__, archive)), hashes, people]
 
 
 def _id_digits(numbers: Sequence[str]) -> np.ndarray | None:

@@ -97,14 +97,12 @@ class Packed:
 
 
 def pack(lines: Sequence[int], households: array, hashes: Sequence[int],
-         texts: Sequence[Sequence[str]]) -> Packed:
-    """Group members by household. ``texts`` are the packed fields as text columns (name,
-    masked ID number, relation, sex, birth year, health, schooling, labour), one entry per
-    member, like ``households`` and ``hashes``. Members of a household that are not next to
-    each other in the batch are joined too, in file order."""
+         people: list[str]) -> Packed:
+    """Group members by household: ``people`` are the members packed one by one
+    (``pack_one``), in file order, like ``households`` and ``hashes``. Members of a household
+    that are not next to each other in the batch are joined too, in file order."""
     import numpy as np
 
-    people = list(map(FIELD.join, zip(*texts, map(str, hashes))))
     owners = np.frombuffer(households, dtype=np.int64) if len(households) else \
         np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.diff(owners, prepend=-1)).tolist()

@@ -297,16 +297,16 @@ def check_members(batch: Batch) -> Checked:
             return _packed(Checked(len(batch.texts)), batch.numbers, *columns)
     out = Checked()
     rows = _member_rows(batch, out, digest)
-    hid, name, id_hash, masked, *codes = ([list(column) for column in zip(*rows, strict=True)]
-                                          if rows else [[] for _ in range(10)])
-    return _packed(out, out.lines, array("q", hid), id_hash,
-                   [name, masked, *([str(code) for code in column] for column in codes)])
+    people = [members.pack_one(name, masked, *codes, id_hash)
+              for _, name, id_hash, masked, *codes in rows]
+    return _packed(out, out.lines, array("q", (row[0] for row in rows)),
+                   [row[2] for row in rows], people)
 
 
 def _packed(out: Checked, lines: list[int], households: array, hashes: list[int],
-            texts: list[list[str]]) -> Checked:
+            people: list[str]) -> Checked:
     """``out`` with its good rows packed by household (``members.pack``)."""
-    out.packed = members.pack(lines, households, hashes, texts)
+    out.packed = members.pack(lines, households, hashes, people)
     out.rows, out.lines = [], []  # the packed form holds them
     out.households = out.packed.households
     out.villages = {f"{household:016d}"[:12] for household in out.households}
