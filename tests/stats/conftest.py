@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sunshine.extensions import db
-from sunshine.stats import bulk, rollup, synthetic
+from sunshine.stats import rollup, synthetic
 from sunshine.stats.idnumbers import id_hasher
 
 VILLAGES = ["450102101201", "450102101202", "450102102201", "450102102202",

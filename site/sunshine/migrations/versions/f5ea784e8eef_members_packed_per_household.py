@@ -14,7 +14,6 @@ import itertools
 from alembic import op
 import sqlalchemy as sa
 
-import sunshine.database
 
 
 # revision identifiers, used by Alembic.
