@@ -32,9 +32,8 @@ def _plain(vectors: dict[str, Any]) -> dict[str, list[int]]:
     return {code: list(vector) for code, vector in vectors.items()}
 
 
+@pytest.mark.postgres_only
 def test_fetch_int64_gives_the_rows_a_cursor_gives(app, register) -> None:
-    if not _postgres():
-        pytest.skip("a PostgreSQL path")
     lo, hi = village_range(PROVINCE)
     packed = bulk.fetch_int64(bulk._driver_connection(), SCAN_SQL, (lo, hi), 2)
     assert packed.shape == (len(register), 2)
@@ -43,12 +42,11 @@ def test_fetch_int64_gives_the_rows_a_cursor_gives(app, register) -> None:
     assert empty.shape == (0, 2)
 
 
+@pytest.mark.postgres_only
 def test_the_scan_in_two_processes_equals_one(app, register, monkeypatch) -> None:
     """On PostgreSQL a large register is split at a village boundary (from the key's
     statistics, or counted when there are none) and read in two processes; the vectors are
     those of one pass, and the build built from them passes its check."""
-    if not _postgres():
-        pytest.skip("a PostgreSQL path (SQLite's is test_services_rollup's)")
     lo, hi = village_range(PROVINCE)
     one, committed = scan.scan_committed(lo, hi)
     assert not committed and len(one) == len({h.village for h in register})
@@ -152,12 +150,11 @@ def _explain(statement: Any, generic: bool) -> str:
             cursor.execute("DEALLOCATE sunshine_plan_test")
 
 
+@pytest.mark.postgres_only
 def test_page_queries_on_postgres_are_index_lookups_in_every_plan(app, register) -> None:
     """The page query's plans, for the page's values and the generic one the prepared
     statement keeps, can read the rollups through an index and regions and populations by
     primary key: never the register, never a whole table."""
-    if not _postgres():
-        pytest.skip("a PostgreSQL path (SQLite's plans: test_query_plans)")
     for code in PAGES:
         statement = services.rollup_query(code, codes.level_of(code))
         assert "LIKE" not in str(statement)
@@ -170,11 +167,10 @@ def test_page_queries_on_postgres_are_index_lookups_in_every_plan(app, register)
             assert "Index Scan using pk_region on region" in plan, plan
 
 
+@pytest.mark.postgres_only
 def test_page_queries_on_postgres_are_prepared_and_planned_once(app, register) -> None:
     """After a few pages of one level the connection runs the page query from a generic plan
     (no planning per page), in binary, and the pages still show the stored figures."""
-    if not _postgres():
-        pytest.skip("a PostgreSQL path")
     villages = [c for c in load_tree().level if codes.level_of(c) == 5][:8]
     pages = [services.region_page(code) for code in villages * 2]
     assert {p.node.code for p in pages} == set(villages)
