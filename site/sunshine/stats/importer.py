@@ -308,7 +308,7 @@ class _FirstLoadIds:
         if report.ok:
             owners = np.frombuffer(self.owners, dtype=np.int64)[order]
             bulk.insert_rows("member_id", ID_COLUMNS,
-                             zip(hashes.tolist(), owners.tolist(), strict=True))
+                             zip(hashes.tolist(), owners.tolist(), strict=True), batch=0)
 
 
 def _remove_members(hid: int) -> None:
