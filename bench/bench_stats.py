@@ -129,7 +129,7 @@ def raw_rows(h_path: Path, m_path: Path, app: Any) -> tuple[list[tuple[Any, ...]
 
     from sunshine.stats import members as packing
     from sunshine.stats import vocab
-    from sunshine.stats.idnumbers import id_hasher, mask_id
+    from sunshine.stats.idnumbers import id_hasher
     from sunshine.stats.rowcheck import other_causes as _other_causes
     from sunshine.stats.rowcheck import parse_measures as _measures
 
@@ -149,16 +149,10 @@ def raw_rows(h_path: Path, m_path: Path, app: Any) -> tuple[list[tuple[Any, ...]
         reader = csv.reader(handle)
         next(reader)
         for archive, people in itertools.groupby(reader, key=lambda r: r[0]):
-            hid, texts = int(archive), []
-            for r in people:
-                number = r[2]
-                id_hash = digest(number)
-                ids.append((id_hash, hid))
-                texts.append(packing.pack_one(
-                    r[1], mask_id(number), vocab.RELATION_CODES[r[3]], int(number[16]) % 2,
-                    int(number[6:10]), vocab.HEALTH_CODES[r[4]], vocab.SCHOOLING_CODES[r[5]],
-                    vocab.LABOUR_CODES[r[6]], id_hash))
-            lists.append((hid, len(texts), packing.MEMBER.join(texts)))
+            row, people_ids = packing.pack_household(int(archive), (r[1:] for r in people),
+                                                     digest)
+            lists.append(row)
+            ids.extend(people_ids)
     ids.sort()
     return households, lists, ids
 

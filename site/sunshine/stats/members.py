@@ -13,10 +13,11 @@ hold no control characters, every other field is a number or a masked ID number.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sunshine.stats import vocab
+from sunshine.stats.idnumbers import mask_id
 
 FIELD = "\x1f"
 MEMBER = "\x1e"
@@ -61,6 +62,21 @@ def pack_one(name: str, id_masked: str, relation: int, sex: int, birth_year: int
              schooling: int, labour: int, id_hash: int) -> str:
     return FIELD.join((name, id_masked, str(relation), str(sex), str(birth_year), str(health),
                        str(schooling), str(labour), str(id_hash)))
+
+
+def pack_household(archive: int, people: Iterable[Sequence[str]], digest: Callable[[str], int]
+                   ) -> tuple[tuple[int, int, str], list[tuple[int, int]]]:
+    """A household's ``household_members`` row and ``member_id`` rows, from its members as a
+    county's export gives them: (name, ID number, relation, health, schooling, labour)."""
+    texts, ids = [], []
+    for name, number, relation, health, schooling, labour in people:
+        id_hash = digest(number)
+        ids.append((id_hash, archive))
+        texts.append(pack_one(name, mask_id(number), vocab.RELATION_CODES[relation],
+                              int(number[16]) % 2, int(number[6:10]), vocab.HEALTH_CODES[health],
+                              vocab.SCHOOLING_CODES[schooling], vocab.LABOUR_CODES[labour],
+                              id_hash))
+    return (archive, len(texts), MEMBER.join(texts)), ids
 
 
 def unpack(packed: str) -> list[Member]:

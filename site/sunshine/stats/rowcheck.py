@@ -40,12 +40,15 @@ class Checked:
     lines: list[int] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
     villages: set[str] = field(default_factory=set)
-    #: Members: the households of the batch, in order of their first row.
-    households: list[int] = field(default_factory=list)
     #: A batch the fast path passed comes as columns (``fastcheck``) instead of rows.
     columns: list[Any] | None = None
     #: Members: the good rows grouped by household (``members.pack``).
     packed: members.Packed | None = None
+
+    @property
+    def households(self) -> list[int]:
+        """Members: the households of the batch, in order of their first row."""
+        return self.packed.households if self.packed is not None else []
 
     def table_rows(self) -> list[tuple[Any, ...]]:
         """The good rows, in the table's column order."""
@@ -308,8 +311,7 @@ def _packed(out: Checked, lines: list[int], households: array, hashes: list[int]
     """``out`` with its good rows packed by household (``members.pack``)."""
     out.packed = members.pack(lines, households, hashes, people)
     out.rows, out.lines = [], []  # the packed form holds them
-    out.households = out.packed.households
-    out.villages = {f"{household:016d}"[:12] for household in out.households}
+    out.villages = {f"{household:016d}"[:12] for household in out.packed.households}
     return out
 
 

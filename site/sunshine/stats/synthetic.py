@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sunshine.stats import members, vocab
-from sunshine.stats.idnumbers import mask_id
 
 ENTRY_YEARS = ((2014, 80), (2015, 8), (2016, 6), (2017, 4), (2018, 1.5), (2019, 0.5))
 CAUSE_WEIGHTS = {"因病": 40, "因残": 7, "因学": 6, "因灾": 3, "缺土地": 2, "缺水": 1,
@@ -71,15 +70,7 @@ class SyntheticHousehold:
     def member_rows(self, digest: Callable[[str], int]) -> tuple[tuple[int, int, str],
                                                                 list[tuple[int, int]]]:
         """Its ``household_members`` row and ``member_id`` rows, as the importer writes them."""
-        packed, ids = [], []
-        for name, number, relation, health, school, labour in self.members:
-            id_hash = digest(number)
-            ids.append((id_hash, self.archive))
-            packed.append(members.pack_one(
-                name, mask_id(number), vocab.RELATION_CODES[relation], int(number[16]) % 2,
-                int(number[6:10]), vocab.HEALTH_CODES[health], vocab.SCHOOLING_CODES[school],
-                vocab.LABOUR_CODES[labour], id_hash))
-        return (self.archive, len(packed), members.MEMBER.join(packed)), ids
+        return members.pack_household(self.archive, self.members, digest)
 
     def measure_text(self) -> str:
         return ";".join(f"{m}:{'、'.join(map(str, ys))}" for m, ys in self.measures.items())
