@@ -71,15 +71,16 @@ MUTATIONS = ["", " ", "0", "01", "2013", "2021", "２０１５", "x", "X", "因�
 @pytest.mark.parametrize("kind", ["households", "members"])
 def test_clean_batches_take_the_fast_path_and_give_the_same_rows(kind, monkeypatch) -> None:
     calls = []
-    real = fastcheck.households if kind == "households" else fastcheck.members
-    monkeypatch.setattr(fastcheck, kind, lambda *a: calls.append(1) or real(*a))
+    name = "households" if kind == "households" else "members_packed"
+    real = getattr(fastcheck, name)
+    monkeypatch.setattr(fastcheck, name, lambda *a: calls.append(1) or real(*a))
     header = HOUSEHOLD_CSV_HEADER if kind == "households" else MEMBER_CSV_HEADER
     rows = _household_rows() if kind == "households" else _member_rows()
     check = _start(kind, header)
     fast = check(_batch(rows))
     # the fast path was taken and said yes
     assert calls and (fast.columns or fast.packed and fast.packed.texts) and not fast.errors
-    monkeypatch.setattr(fastcheck, kind, lambda *a: None)
+    monkeypatch.setattr(fastcheck, name, lambda *a: None)
     _same(fast, check(_batch(rows)))
 
 
@@ -106,3 +107,27 @@ def _start(kind: str, header: list[str]):
         return rowcheck.check_households
     rowcheck.start_members(Path("m.csv"), index, KEY)
     return rowcheck.check_members
+
+
+def test_members_of_a_household_apart_in_a_batch_are_joined_as_the_row_checks_join_them(
+        monkeypatch) -> None:
+    rows = _member_rows()
+    rows = rows[0::2] + rows[1::2]  # most households' members now in two runs
+    check = _start("members", MEMBER_CSV_HEADER)
+    fast = check(_batch(rows))
+    assert fast.packed is not None and max(fast.packed.counts) > 1
+    assert len(fast.packed.households) == len(set(fast.packed.households))
+    monkeypatch.setattr(fastcheck, "members_packed", lambda *a: None)
+    _same(fast, check(_batch(rows)))
+
+
+def test_a_plain_piece_splits_like_its_lines() -> None:
+    """A piece of a file without quotes is split as one text (``Batch.plain``); its lines, when
+    asked for, are the lines as the file has them (\\r\\n kept)."""
+    lines = ["a,b,c\r\n", "d,e,f\r\n", "g,h,i\r\n"]
+    plain = Batch(range(2, 5), plain="".join(lines))
+    assert plain.texts == lines
+    assert fastcheck.split_plain(plain, 3) == fastcheck.split_plain(Batch([2, 3, 4], lines), 3) \
+        == [["a", "d", "g"], ["b", "e", "h"], ["c", "f", "i"]]
+    assert fastcheck.split_plain(Batch(range(2, 4), plain="a,b\r\nc,d,e\r\n"), 2) is None
+    assert fastcheck.split_plain(Batch(range(2, 4), plain="a,b\rc,d\n"), 2) is None

@@ -217,3 +217,37 @@ def test_members_of_a_household_apart_in_the_file_are_kept_together(app, regions
     for x in households[1:]:
         assert [m.name for m in db.session.get(Household, x.archive).members] == \
             [m[0] for m in sorted(x.members, key=lambda m: RELATIONS.index(m[2]))]
+
+
+@pytest.mark.parametrize("confirm", [True, False])
+def test_a_first_load_of_id_rows_is_built_in_two_processes(app, regions, csv_file, monkeypatch,
+                                                           tmp_path, confirm) -> None:
+    """On SQLite, a large first load of ``member_id`` is split: another process builds the
+    second half in a file of its own, which is attached, copied and, once the import's
+    transaction is over, detached and removed. The rows are the same as a load in one piece,
+    and a dry run leaves nothing behind either."""
+    from sunshine.stats import bulk
+    from sunshine.stats.idnumbers import id_hasher
+
+    monkeypatch.setattr(bulk, "HALVES_FROM", 2)
+    real, note = bulk._fill, tmp_path / "half"
+    monkeypatch.setattr(bulk, "_fill",
+                        lambda *a: (note.write_text(str(len(a[-1][0]))), real(*a)))
+    households = make_register(40)
+    h, m = _files(csv_file, households)
+    assert IMPORTERS["households"](h, True).ok
+    report = IMPORTERS["members"](m, confirm)
+    assert report.ok, report.errors[:3]
+    everyone = [(x.archive, member[1]) for x in households for member in x.members]
+    if db.session.get_bind().dialect.name == "sqlite":
+        assert note.read_text() == str(len(everyone) - len(everyone) // 2)  # the other half
+    digest = id_hasher()
+    expected = sorted((digest(number), archive) for archive, number in everyone)
+    stored = sorted(db.session.execute(select(MemberId.id_hash, MemberId.household_id)).all())
+    assert stored == (expected if confirm else [])
+    db.session.remove()
+    assert not bulk._ATTACHED
+    with db.engine.connect() as connection:
+        schemas = [row[1] for row in connection.exec_driver_sql("PRAGMA database_list")] \
+            if connection.dialect.name == "sqlite" else []
+    assert not [name for name in schemas if name.startswith("sunshine_half")]

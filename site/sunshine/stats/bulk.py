@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sunshine.extensions import db
@@ -164,3 +166,114 @@ def insert_rows_binary(table: str, columns: Sequence[str], types: Sequence[str],
             copy.write_row(row)
             count += 1
     return count
+
+
+# --- SQLite: a large load in key order, half of it built in another process --------------------------
+
+#: Below this many rows ``insert_in_key_order`` inserts in this process only.
+HALVES_FROM = 1_000_000
+
+
+def insert_in_key_order(table: str, columns: Sequence[str], values: Sequence[Any]) -> None:
+    """Rows already in the order of the table's key, into a table that holds none of their
+    keys yet (a first load of ``member_id``); ``values`` are the columns, as int64 numpy arrays.
+
+    SQLite writes one table from one connection, so a large load on a file database is split:
+    another process inserts the second half into a table of the same definition in a file of
+    its own, while this one inserts the first half; that file is then attached and its rows
+    copied over in one ``INSERT … SELECT``, which SQLite does without decoding them (its
+    transfer optimisation; the keys come after all of this half's, so the B-tree is appended
+    to). Both cores work instead of one: ~40 % less time on 5 M rows. The file is detached,
+    and removed, when the connection goes back to the pool (not possible inside the import's
+    transaction).
+    """
+    rows = len(values[0]) if values else 0
+    path = _sqlite_file()
+    if path is None or rows < HALVES_FROM or (os.cpu_count() or 1) < 2:
+        insert_rows(table, columns, zip(*(v.tolist() for v in values), strict=True), batch=0)
+        return
+    import multiprocessing
+    import shutil
+    import tempfile
+
+    connection = _driver_connection()
+    definition = connection.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                                    "name = ?", (table,)).fetchone()[0]
+    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    shm = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(prefix="sunshine-half-", dir=shm if shm.is_dir() else None))
+    part = folder / "half.sqlite"
+    half = rows // 2
+    names = ", ".join(columns)
+    statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    process = multiprocessing.get_context("fork").Process(
+        target=_fill, args=(str(part), page_size, definition, statement,
+                            [v[half:] for v in values]), daemon=True)
+    process.start()
+    try:
+        insert_rows(table, columns, zip(*(v[:half].tolist() for v in values), strict=True),
+                    batch=0)
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"the process loading {table} failed ({process.exitcode})")
+        schema = f"sunshine_half_{folder.name.rsplit('-', 1)[-1]}"
+        _ATTACHED[schema] = folder
+        _detach_when_returned()
+        connection.execute(f"ATTACH DATABASE ? AS {schema}", (str(part),))
+        connection.execute(f"INSERT INTO main.{table} ({names}) SELECT {names} "
+                           f"FROM {schema}.{table}")
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        if not any(path == folder for path in _ATTACHED.values()):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sqlite_file() -> str | None:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return url.database
+
+
+def _fill(path: str, page_size: int, definition: str, statement: str, values: list[Any]) -> None:
+    """In the forked process: a throwaway file (no journal, no syncs), the rows in it."""
+    import sqlite3
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in (f"page_size={int(page_size)}", "journal_mode=OFF", "synchronous=OFF",
+                   "cache_size=-262144"):
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute(definition)
+    connection.execute("BEGIN")
+    connection.executemany(statement, zip(*(v.tolist() for v in values), strict=True))
+    connection.execute("COMMIT")
+    connection.close()
+
+
+#: Files attached by ``insert_in_key_order``, by schema name, until their connection is back.
+_ATTACHED: dict[str, Path] = {}
+
+
+def _detach_when_returned() -> None:
+    from sqlalchemy import event
+
+    if not event.contains(db.engine, "checkin", _detach):
+        event.listen(db.engine, "checkin", _detach)
+
+
+def _detach(dbapi_connection: Any, _record: Any) -> None:
+    """When a connection goes back to the pool (its transaction over): detach and remove the
+    files ``insert_in_key_order`` attached to it."""
+    import shutil
+
+    try:
+        attached = [row[1] for row in dbapi_connection.execute("PRAGMA database_list")]
+    except Exception:  # noqa: BLE001  (a connection being discarded)
+        return
+    for schema in attached:
+        folder = _ATTACHED.pop(schema, None)
+        if folder is not None:
+            dbapi_connection.execute(f"DETACH DATABASE {schema}")
+            shutil.rmtree(folder, ignore_errors=True)

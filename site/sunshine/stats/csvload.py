@@ -12,7 +12,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,12 +87,27 @@ def records(path: Path) -> Iterator[tuple[int, list[str]]]:
 # --- parsing in worker processes -------------------------------------------------------------------
 
 
-@dataclass
 class Batch:
-    """Consecutive records of a file, as text: what a worker process parses."""
+    """Consecutive records of a file, as text: what a worker process parses.
 
-    numbers: list[int]
-    texts: list[str]
+    ``plain`` is all the records as one text when they are plain (no quotes, each ending in
+    \\n): the fast checks split that at once, and the list of ``texts`` is then only made if
+    something asks for it (the row checks, on a batch the fast checks doubt).
+    """
+
+    def __init__(self, numbers: Sequence[int], texts: list[str] | None = None, *,
+                 plain: str | None = None) -> None:
+        assert texts is not None or plain is not None
+        self.numbers = numbers
+        self._texts = texts
+        self.plain = plain
+
+    @property
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            assert self.plain is not None
+            self._texts = [text + "\n" for text in self.plain.split("\n")[:-1]]
+        return self._texts
 
 
 def batches(lines: Iterator[tuple[int, str]], size: int | None = None) -> Iterator[Batch]:
@@ -239,21 +254,24 @@ def piece_batch(path: Path, first: int, data: bytes, after: int) -> Batch:
     except UnicodeDecodeError as exc:
         line = first + _line_ends(data[:exc.start])
         raise BadFile(f"{path} 第 {line} 行附近：不是 UTF-8 编码") from exc
-    if '"' in text or "\r" in text.replace("\r\n", ""):  # quotes or lone \\r: read exactly
-        numbered = _logical(io.StringIO(text, newline=""), first)
-    else:
-        texts = text.split("\n")
-        last = texts.pop()
-        texts = [t + "\n" for t in texts]
-        if last:
-            texts.append(last)
-        numbered = zip(itertools.count(first), texts)
-    numbers, texts = [], []
-    for n, line in numbered:
-        if n > after:
-            numbers.append(n)
-            texts.append(line)
-    return Batch(numbers, texts)
+    if '"' in text or text.count("\r") != text.count("\r\n"):  # quotes or a lone \r (a
+        numbers, texts = [], []                                   # line end too): read exactly
+        for n, line in _logical(io.StringIO(text, newline=""), first):
+            if n > after:
+                numbers.append(n)
+                texts.append(line)
+        return Batch(numbers, texts)
+    start = 0
+    for _ in range(max(0, after - first + 1)):  # the header (and anything before it)
+        start = text.find("\n", start) + 1 or len(text)
+    first = max(first, after + 1)
+    text = text[start:]
+    count = text.count("\n")
+    if text and not text.endswith("\n"):  # the file's last line, without its line end
+        texts = [t + "\n" for t in text.split("\n")]
+        texts[-1] = texts[-1][:-1]
+        return Batch(range(first, first + count + 1), texts)
+    return Batch(range(first, first + count), plain=text)
 
 
 def header(path: Path, lines: Iterator[tuple[int, str]],

@@ -307,8 +307,7 @@ class _FirstLoadIds:
                              f"身份证号与第 {int(lines[first])} 行重复（一人只能在一户）")
         if report.ok:
             owners = np.frombuffer(self.owners, dtype=np.int64)[order]
-            bulk.insert_rows("member_id", ID_COLUMNS,
-                             zip(hashes.tolist(), owners.tolist(), strict=True), batch=0)
+            bulk.insert_in_key_order("member_id", ID_COLUMNS, [hashes, owners])
 
 
 def _remove_members(hid: int) -> None:

@@ -123,20 +123,32 @@ def pack(lines: Sequence[int], households: array, hashes: Sequence[int],
         np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.diff(owners, prepend=-1)).tolist()
     ends = starts[1:] + [len(people)]
-    order: dict[int, int] = {}
-    first_lines: list[int] = []
-    groups: list[list[str]] = []
-    for start, end in zip(starts, ends):
-        household = households[start]
-        slot = order.setdefault(household, len(groups))
-        if slot == len(groups):
-            first_lines.append(lines[start])
-            groups.append(people[start:end])
-        else:
-            groups[slot].extend(people[start:end])
-    return Packed(list(order), first_lines, list(map(len, groups)),
-                  list(map(MEMBER.join, groups)), array("q", hashes), households,
-                  array("q", lines))
+    return from_runs([households[start] for start in starts], [lines[start] for start in starts],
+                     [end - start for start, end in zip(starts, ends, strict=True)],
+                     [MEMBER.join(people[start:end]) for start, end in zip(starts, ends,
+                                                                          strict=True)],
+                     array("q", hashes), households, array("q", lines))
+
+
+def from_runs(households: list[int], first_lines: list[int], counts: list[int],
+              texts: list[str], hashes: array, owners: array, lines: array) -> Packed:
+    """``Packed`` from runs of members (a household's members next to each other in the
+    batch): a household with several runs gets them joined, in file order."""
+    if len(set(households)) < len(households):
+        slot: dict[int, int] = {}
+        runs = list(zip(households, first_lines, counts, texts, strict=True))
+        households, first_lines, counts, texts = [], [], [], []
+        for household, first, count, text in runs:
+            at = slot.setdefault(household, len(households))
+            if at == len(households):
+                households.append(household)
+                first_lines.append(first)
+                counts.append(count)
+                texts.append(text)
+            else:
+                counts[at] += count
+                texts[at] = merge(texts[at], text)
+    return Packed(households, first_lines, counts, texts, hashes, owners, lines)
 
 
 def merge(earlier: str, later: str) -> str:

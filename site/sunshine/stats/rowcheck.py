@@ -118,12 +118,12 @@ def check_households(batch: Batch) -> Checked:
     villages_known = start.villages
     cause_codes = vocab.CAUSE_CODES
     other_cache, measure_cache, event_cache, text_cache, _ = _caches
-    fields = fastcheck.split_plain(batch.texts, width)
+    fields = fastcheck.split_plain(batch, width)
     if fields is not None:
         columns = fastcheck.households(fields, index, optional, villages_known, text_ok,
                                        other_causes, measure_part_bit, _INCOME_RE.fullmatch)
         if columns is not None:
-            return Checked(len(batch.texts), [], list(batch.numbers), [], set(columns[1]),
+            return Checked(len(batch.numbers), [], list(batch.numbers), [], set(columns[1]),
                            columns=columns)
     rows, lines, errors = out.rows, out.lines, out.errors
     villages = out.villages
@@ -292,26 +292,25 @@ def check_members(batch: Batch) -> Checked:
     index = start.index
     width = len(index)
     digest = hasher_from_key(start.id_key)
-    fields = fastcheck.split_plain(batch.texts, width)
+    fields = fastcheck.split_plain(batch, width)
     if fields is not None:
-        columns = fastcheck.members(fields, index, name_ok,
-                                    functools.partial(hash_all, start.id_key))
-        if columns is not None:
-            return _packed(Checked(len(batch.texts)), batch.numbers, *columns)
+        packed = fastcheck.members_packed(fields, index, batch.numbers, name_ok,
+                                          functools.partial(hash_all, start.id_key))
+        if packed is not None:
+            return _with_packed(Checked(len(batch.numbers)), packed)
     out = Checked()
     rows = _member_rows(batch, out, digest)
     people = [members.pack_one(name, masked, *codes, id_hash)
               for _, name, id_hash, masked, *codes in rows]
-    return _packed(out, out.lines, array("q", (row[0] for row in rows)),
-                   [row[2] for row in rows], people)
+    return _with_packed(out, members.pack(out.lines, array("q", (row[0] for row in rows)),
+                                          [row[2] for row in rows], people))
 
 
-def _packed(out: Checked, lines: list[int], households: array, hashes: list[int],
-            people: list[str]) -> Checked:
-    """``out`` with its good rows packed by household (``members.pack``)."""
-    out.packed = members.pack(lines, households, hashes, people)
+def _with_packed(out: Checked, packed: members.Packed) -> Checked:
+    """``out`` with its good rows packed by household."""
+    out.packed = packed
     out.rows, out.lines = [], []  # the packed form holds them
-    out.villages = {f"{household:016d}"[:12] for household in out.packed.households}
+    out.villages = {f"{household // 10_000:012d}" for household in packed.households}
     return out
 
 
