@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import weakref
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import (ColumnElement, Engine, ScalarSelect, Select, String, event, literal,
-                        literal_column, or_, select, true)
+from sqlalchemy import (ColumnElement, Engine, Executable, ScalarSelect, Select, String, event,
+                        literal, literal_column, or_, select, true)
 
 from sunshine.extensions import db
 from sunshine.regions import codes
@@ -248,6 +249,17 @@ def _ensure_binary_results(engine: Engine) -> None:
         _BINARY_ENGINES.add(engine)
 
 
+def read(statement: Executable) -> Sequence[Any]:
+    """The rows of a read-only statement. On PostgreSQL it runs outside a transaction, on a
+    connection of its own in autocommit mode: psycopg opens a transaction with a ``BEGIN``
+    round trip of its own, which was half of a region page's database time (one statement
+    reads one snapshot anyway)."""
+    if db.engine.dialect.name != "postgresql":
+        return db.session.execute(statement).all()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(statement).all()
+
+
 def region_page(code: str) -> RegionPage:
     """:raise StatsNotFound: for an unknown code or a region without rollups."""
     try:
@@ -260,7 +272,7 @@ def region_page(code: str) -> RegionPage:
     synthetic_build = False
     wanted = codes.ancestors_of(code)
     _ensure_binary_results(db.engine)
-    for row in db.session.execute(rollup_query(code, level)):
+    for row in read(rollup_query(code, level)):
         nodes[row.region_code] = Node(row.region_code, row.name, row.level, row.synthetic,
                                       row.longitude, row.latitude, row.people,
                                       unpack(row.cells), bytes(row.status), k)
