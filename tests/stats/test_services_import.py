@@ -251,3 +251,34 @@ def test_a_first_load_of_id_rows_is_built_in_two_processes(app, regions, csv_fil
         schemas = [row[1] for row in connection.exec_driver_sql("PRAGMA database_list")] \
             if connection.dialect.name == "sqlite" else []
     assert not [name for name in schemas if name.startswith("sunshine_half")]
+
+
+def test_an_import_into_an_empty_register_rolls_up_what_a_rebuild_reads(app, regions, csv_file,
+                                                                       monkeypatch) -> None:
+    """The rollup after an import into an empty register takes the imported rows as they
+    went in (``vectors.scan_rows``) instead of reading them back: the same rollups as a full
+    rebuild that scans the register, and the scan is not run."""
+    from sunshine.stats.vectors import scan_row, scan_rows
+
+    households = make_register(80)
+    reads = []
+    real = rollup.scan_committed
+    monkeypatch.setattr(rollup, "scan_committed", lambda *a: reads.append(a) or real(*a))
+    h, _ = _files(csv_file, households)
+    assert IMPORTERS["households"](h, True).ok
+    build = rollup.latest_build()
+    assert build is not None and build.ok and build.households > 0 and not reads
+    imported = {r.region_code: (bytes(r.cells), bytes(r.status))
+                for r in db.session.execute(select(Rollup)).scalars()}
+    assert rollup.rebuild_all().ok and reads  # read back from the register this time
+    again = {r.region_code: (bytes(r.cells), bytes(r.status))
+             for r in db.session.execute(select(Rollup)).scalars()}
+    assert imported == again
+    rows = [db.session.get(Household, x.archive) for x in households]
+    columns = [[getattr(r, name) for r in rows] for name in (
+        "id", "main_cause", "size", "entered", "exited", "returned", "reexited", "removed",
+        "measures")]
+    expected = [scan_row(r.id, r.main_cause, r.size, r.measures, r.entered, r.exited,
+                         r.returned, r.reexited, r.removed) for r in rows]
+    assert [tuple(x) for x in scan_rows(columns[0], columns[1], columns[2], columns[3:8],
+                                        columns[8]).tolist()] == expected

@@ -34,7 +34,8 @@ from sunshine.stats import bulk, members, rollup, rowcheck
 from sunshine.stats.csvload import (BatchWriter, constraint, header,
                                     logical_lines, parse_batches)
 from sunshine.stats.idnumbers import id_hash_key
-from sunshine.stats.models import MemberId
+from sunshine.stats.models import Household, MemberId
+from sunshine.stats.vectors import scan_rows
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +63,17 @@ def _take(report: ImportReport, checked: rowcheck.Checked, villages: set[str],
     return new
 
 
-def _finish(report: ImportReport, confirm: bool, villages: set[str], what: str) -> ImportReport:
+def _finish(report: ImportReport, confirm: bool, villages: set[str], what: str,
+            register: Any = None) -> ImportReport:
+    """Commit (or roll back) the import; after households, roll their villages up
+    (``register``: the whole register's scan rows, when the import filled an empty one)."""
     report.errors.sort()
     if report.ok and confirm:
         record("stats_import", None, what, "", None,
                f"{report.summary()}（{len(villages)} 个村）")
         db.session.commit()
         if what == "household":
-            rollup.rebuild_villages(villages)
+            rollup.rebuild_villages(villages, register)
     else:
         db.session.rollback()
     return report
@@ -98,6 +102,8 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
     writer = BatchWriter("household", HOUSEHOLD_TABLE_COLUMNS, report,
                          lambda exc: "档案编号重复" if constraint(exc) == "unique" else "区划不存在")
     updates: list[tuple[Any, ...]] = []
+    # Into an empty register, the rows the rollup would read back are kept as they go in.
+    scanned: list[Any] | None = [] if _register_empty() else None
     for checked in parse_batches(path, lines, rowcheck.check_households, after):
         for county in _take(report, checked, villages, counties_loaded):
             existing.update(_existing_ids(county))
@@ -107,7 +113,10 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
             seen.add(ids)  # the usual case: all new
             report.created += len(ids)
             writer.add_lazily(checked.lines, checked.iter_rows)
+            if scanned is not None:
+                scanned.append(_scan_rows(checked))
         else:
+            scanned = None  # rarely (repeats, or households already stored): read back
             for line, row in zip(checked.lines, checked.table_rows(), strict=True):
                 if row[0] in seen:
                     report.error(line, "档案编号在文件中重复")
@@ -126,7 +135,23 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
         columns = HOUSEHOLD_TABLE_COLUMNS[1:]
         bulk.execute_many(f"UPDATE household SET {', '.join(c + ' = ?' for c in columns)} "
                           "WHERE id = ?", [(*row[1:], row[0]) for row in updates])
-    return _finish(report, confirm, villages, "household")
+    register = None
+    if scanned is not None and report.ok:
+        import numpy as np
+
+        register = np.concatenate(scanned) if scanned else np.zeros((0, 2), dtype=np.int64)
+    return _finish(report, confirm, villages, "household", register)
+
+
+def _register_empty() -> bool:
+    return db.session.scalar(select(Household.id).limit(1)) is None
+
+
+def _scan_rows(checked: rowcheck.Checked) -> Any:
+    """``vectors.scan_rows`` of a batch's rows (all of them new and good)."""
+    columns = checked.columns if checked.columns is not None else \
+        list(zip(*checked.rows, strict=True)) if checked.rows else [[]] * 11
+    return scan_rows(columns[0], columns[2], columns[4], columns[5:10], columns[10])
 
 
 class _Seen:

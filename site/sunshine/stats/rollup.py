@@ -30,7 +30,8 @@ from sunshine.stats.layout import layout
 from sunshine.stats.models import Build, Household, Rollup
 from sunshine.stats.scan import scan, scan_committed
 from sunshine.stats.tree import Tree, load_tree, protect, sum_up
-from sunshine.stats.vectors import pack, unpack, village_range
+from sunshine.stats.vectors import (pack, packed_vectors, unpack, village_range,
+                                     village_works_of)
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,14 @@ def _fast_compression() -> None:
         db.session.execute(text("SET LOCAL default_toast_compression = lz4"))
 
 
-def rebuild_all() -> Build:
-    """Recompute every rollup from the register, check the totals, commit."""
+def rebuild_all(register: Any = None) -> Build:
+    """Recompute every rollup from the register, check the totals, commit.
+
+    ``register``: what ``SCAN_SQL`` gives for every household of the register (an n × 2
+    array, ``vectors.scan_rows``), when the caller has it in hand (an import that filled an
+    empty register); it is then not read back. The totals are still counted from the
+    register itself, so a wrong ``register`` fails the build's check.
+    """
     started = time.perf_counter()
     build = Build(kind="full")
     db.session.add(build)
@@ -80,7 +87,11 @@ def rebuild_all() -> Build:
     tree = load_tree()
     lo, hi = village_range(tree.root)
     mark = time.perf_counter()
-    scanned, committed = scan_committed(lo, hi)
+    if register is None:
+        scanned, committed = scan_committed(lo, hi)
+    else:
+        scanned, committed = {code: unpack(blob) for code, blob in
+                              packed_vectors(*village_works_of(register)).items()}, False
     vectors: dict[str, array] = dict(scanned)
     TIMINGS["scan"], mark = time.perf_counter() - mark, time.perf_counter()
     size = layout().size
@@ -139,9 +150,10 @@ def _sum_all(tree: Tree, vectors: dict[str, array]) -> None:
 TIMINGS: dict[str, float] = {}
 
 
-def rebuild_villages(village_codes: Iterable[str]) -> Build:
+def rebuild_villages(village_codes: Iterable[str], register: Any = None) -> Build:
     """After an import or a change: read again only these villages, sum their ancestors, and
-    decide disclosure again; only rows that changed are written."""
+    decide disclosure again; only rows that changed are written. Before the first build this
+    is ``rebuild_all(register)``."""
     started = time.perf_counter()
     build = Build(kind="incremental")
     db.session.add(build)
@@ -152,7 +164,7 @@ def rebuild_villages(village_codes: Iterable[str]) -> Build:
         select(Rollup.region_code, Rollup.cells, Rollup.status))}
     if not stored or len(stored) < len(tree.level):
         db.session.rollback()
-        return rebuild_all()
+        return rebuild_all(register)
     vectors = {code: cells for code, (cells, _) in stored.items()}
     size = layout().size
     for code in wanted:

@@ -277,6 +277,23 @@ def scan_row(archive: int, cause: int, size: int, measures: int, entered: int, e
     return archive // SERIAL, (code * 1024 + measures) * 32 + size
 
 
+def scan_rows(ids: Any, causes: Any, sizes: Any, years: Sequence[Any], measures: Any
+              ) -> np.ndarray:
+    """What ``SCAN_SQL`` gives for these households (an n × 2 int64 array), from their
+    columns (anything numpy takes as int64; ``years``: entered, exited, returned, reexited,
+    removed). An import into an empty register has them in hand, so the rollup that follows
+    need not read the register back."""
+    size = np.asarray(sizes, dtype=np.int64)
+    code = np.asarray(causes, dtype=np.int64) * 8 + np.minimum(size, 5) - 1
+    for column in years:
+        year = np.asarray(column, dtype=np.int64)
+        code = code * 16 + np.where(year > 0, year - _YEAR_BASE, 0)
+    out = np.empty((len(size), 2), dtype=np.int64)
+    out[:, 0] = np.asarray(ids, dtype=np.int64) // SERIAL
+    out[:, 1] = (code * 1024 + np.asarray(measures, dtype=np.int64)) * 32 + size
+    return out
+
+
 def _kind_key(code: int) -> tuple[int, ...]:
     """``_part_a``'s arguments back from a kind code."""
     years = []
