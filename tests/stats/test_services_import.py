@@ -282,3 +282,27 @@ def test_an_import_into_an_empty_register_rolls_up_what_a_rebuild_reads(app, reg
                          r.returned, r.reexited, r.removed) for r in rows]
     assert [tuple(x) for x in scan_rows(columns[0], columns[1], columns[2], columns[3:8],
                                         columns[8]).tolist()] == expected
+
+
+def test_an_id_number_given_twice_is_named_with_its_first_line(app, regions, csv_file) -> None:
+    """A first load finds a person given in several places from the sorted hashes: each later
+    line is named with the first, and nothing is written; a later import is refused by the
+    key with the other message."""
+    households = make_register(30)
+    h, _ = _files(csv_file, households)
+    assert IMPORTERS["households"](h, True).ok
+    rows = [[f"{x.archive:016d}", *m] for x in households for m in x.members]
+    twice = rows[3][2]
+    rows[10][2] = rows[25][2] = twice  # lines 12 and 27 repeat line 5
+    rows[40][2] = rows[41][2]  # line 42 repeats line 43: named at 43 with 42
+    report = IMPORTERS["members"](csv_file("m.csv", MEMBER_CSV_HEADER, rows), True)
+    assert report.errors == [(12, "身份证号与第 5 行重复（一人只能在一户）"),
+                             (27, "身份证号与第 5 行重复（一人只能在一户）"),
+                             (43, "身份证号与第 42 行重复（一人只能在一户）")]
+    assert _count(MemberId) == 0
+    first = [r for r in rows if r[0] == rows[0][0]]
+    assert IMPORTERS["members"](csv_file("m1.csv", MEMBER_CSV_HEADER, first), True).ok
+    other = [list(r) for r in rows if r[0] == rows[-1][0]]
+    other[0][2] = first[0][2]  # already registered in the first household
+    refused = IMPORTERS["members"](csv_file("m2.csv", MEMBER_CSV_HEADER, other), True)
+    assert [message for _, message in refused.errors] == ["身份证号已登记在其他成员名下（一人只能在一户）"]

@@ -264,40 +264,46 @@ class _Lists:
                                   lambda exc: "档案编号不存在（请先导入贫困户）"
                                   if constraint(exc) == "foreign" else "数据库拒绝了这一行")
         self.pending: tuple[int, int, int, str] | None = None  # line, household, count, text
-        self.written: set[int] = set()
+        self.written = _Seen()
 
     def add(self, packed: members.Packed) -> None:
-        rows = list(zip(packed.first_lines, packed.households, packed.counts, packed.texts,
-                        strict=True))
+        lines, hids = packed.first_lines[:], packed.households[:]
+        counts, texts = packed.counts[:], packed.texts[:]
         if self.pending is not None:
-            if rows and rows[0][1] == self.pending[1]:
-                line, hid, count, text = self.pending
-                rows[0] = (line, hid, count + rows[0][2], members.merge(text, rows[0][3]))
+            line, hid, count, text = self.pending
+            if hids and hids[0] == hid:
+                lines[0], counts[0], texts[0] = line, count + counts[0], members.merge(text,
+                                                                                    texts[0])
             else:
-                rows.insert(0, self.pending)
-        if rows:
-            self.pending = rows.pop()
-            self._write(rows)
+                for column, value in zip((lines, hids, counts, texts), self.pending,
+                                         strict=True):
+                    column.insert(0, value)
+        if hids:
+            self.pending = (lines.pop(), hids.pop(), counts.pop(), texts.pop())
+            self._write(lines, hids, counts, texts)
 
-    def _write(self, rows: list[tuple[int, int, int, str]]) -> None:
+    def _write(self, lines: list[int], hids: list[int], counts: list[int],
+               texts: list[str]) -> None:
         written = self.written
-        if written.isdisjoint(row[1] for row in rows):  # the usual case
-            written.update(row[1] for row in rows)
-            self.writer.add_many([row[0] for row in rows], [row[1:] for row in rows])
+        numbers = array("q", hids)
+        if written.all_new(numbers):  # the usual case
+            written.add(numbers)
+            self.writer.add_many(lines, list(zip(hids, counts, texts, strict=True)))
             return
-        for line, hid, count, text in rows:
+        for line, hid, count, text in zip(lines, hids, counts, texts, strict=True):
             if hid in written:
                 self.writer.flush()
                 bulk.execute_raw("UPDATE household_members SET count = count + ?, packed = "
                                  "packed || ? || ? WHERE household_id = ?",
                                  (count, members.MEMBER, text, hid))
             else:
-                written.add(hid)
+                written.add(array("q", (hid,)))
                 self.writer.add(line, (hid, count, text))
 
     def close(self) -> None:
         if self.pending is not None:
-            self._write([self.pending])
+            line, hid, count, text = self.pending
+            self._write([line], [hid], [count], [text])
             self.pending = None
         self.writer.flush()
 
@@ -319,17 +325,18 @@ class _FirstLoadIds:
         import numpy as np
 
         hashes = np.frombuffer(self.hashes, dtype=np.int64)
-        order = np.argsort(hashes, kind="stable")  # equal hashes: in line order
+        order = np.argsort(hashes)
         hashes = hashes[order]
-        same = np.flatnonzero(hashes[1:] == hashes[:-1])
+        same = np.flatnonzero(hashes[1:] == hashes[:-1])  # i: hashes[i] == hashes[i + 1]
         if same.size:
             lines = np.frombuffer(self.lines, dtype=np.int64)[order]
-            for i in same.tolist():
-                first = i
-                while first > 0 and hashes[first - 1] == hashes[i]:
-                    first -= 1
-                report.error(int(lines[i + 1]),
-                             f"身份证号与第 {int(lines[first])} 行重复（一人只能在一户）")
+            for start in same[np.r_[True, np.diff(same) > 1]].tolist():  # each run of equals
+                end = start + 1
+                while end + 1 < len(hashes) and hashes[end + 1] == hashes[start]:
+                    end += 1
+                first, *later = sorted(lines[start:end + 1].tolist())
+                for line in later:
+                    report.error(line, f"身份证号与第 {first} 行重复（一人只能在一户）")
         if report.ok:
             owners = np.frombuffer(self.owners, dtype=np.int64)[order]
             bulk.insert_in_key_order("member_id", ID_COLUMNS, [hashes, owners])

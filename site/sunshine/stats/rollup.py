@@ -75,10 +75,10 @@ def _fast_compression() -> None:
 def rebuild_all(register: Any = None) -> Build:
     """Recompute every rollup from the register, check the totals, commit.
 
-    ``register``: what ``SCAN_SQL`` gives for every household of the register (an n × 2
-    array, ``vectors.scan_rows``), when the caller has it in hand (an import that filled an
-    empty register); it is then not read back. The totals are still counted from the
-    register itself, so a wrong ``register`` fails the build's check.
+    ``register``: what ``SCAN_SQL`` gives for every household of the (committed) register
+    (an n × 2 array, ``vectors.scan_rows``), when the caller has it in hand (an import that
+    filled an empty register); it is then not read back. The totals are still counted from
+    the register itself, so a wrong ``register`` fails the build's check.
     """
     started = time.perf_counter()
     build = Build(kind="full")
@@ -91,7 +91,7 @@ def rebuild_all(register: Any = None) -> Build:
         scanned, committed = scan_committed(lo, hi)
     else:
         scanned, committed = {code: unpack(blob) for code, blob in
-                              packed_vectors(*village_works_of(register)).items()}, False
+                              packed_vectors(*village_works_of(register)).items()}, True
     vectors: dict[str, array] = dict(scanned)
     TIMINGS["scan"], mark = time.perf_counter() - mark, time.perf_counter()
     size = layout().size
