@@ -3,7 +3,7 @@ numbers, dry runs, and the rollups that follow. Runs on PostgreSQL too (--postgr
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from sunshine.admin.models import AuditEntry
 from sunshine.extensions import db
@@ -46,6 +46,11 @@ def test_a_county_export_imports_and_rolls_up(app, regions, csv_file) -> None:
     assert db.session.get(Rollup, "450000000000") is not None
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "stats_import")) == 2
+    if db.session.get_bind().dialect.name == "postgresql":  # statistics made after the load
+        analysed = db.session.execute(text(
+            "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema() AND "
+            "tablename IN ('household', 'household_members', 'member_id')")).scalars()
+        assert set(analysed) == {"household", "household_members", "member_id"}
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_written(app, regions, csv_file) -> None:

@@ -72,11 +72,24 @@ def _finish(report: ImportReport, confirm: bool, villages: set[str], what: str,
         record("stats_import", None, what, "", None,
                f"{report.summary()}（{len(villages)} 个村）")
         db.session.commit()
+        _analyze(("household",) if what == "household" else ("household_members", "member_id"))
         if what == "household":
             rollup.rebuild_villages(villages, register)
     else:
         db.session.rollback()
     return report
+
+
+def _analyze(tables: tuple[str, ...]) -> None:
+    """On PostgreSQL, fresh statistics for the tables an import wrote (as its manual advises
+    after a bulk load), rather than waiting for autovacuum: the planner's estimates, and the
+    rollup scan's split of the register (``scan._pg_middle``), which without them counts the
+    register twice."""
+    if bulk.dialect() != "postgresql":
+        return
+    for table in tables:
+        bulk.execute_raw(f"ANALYZE {table}")
+    db.session.commit()
 
 
 # --- households -----------------------------------------------------------------------------------
