@@ -166,7 +166,8 @@ def members_packed(columns: list[list[str]], index: dict[str, int], lines: Seque
     Each member is packed as ``members.pack_one`` packs it, but a column at a time: the
     fixed-width parts (masked ID number, sex, birth year, health, schooling, labour) are cut
     from one numpy array of bytes, and the whole batch is one ``join`` of the members' parts
-    and separators, split into runs of a household: about 4× faster than an f-string a member.
+    and separators, split into runs of a household (with the batch kept as one text, the
+    workers' CPU on the province's members fell by ~15 % against an f-string a member).
     """
     archive, names, numbers = (columns[index["archive_no"]], columns[index["name"]],
                                columns[index["id_number"]])
