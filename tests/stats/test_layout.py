@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from sunshine.stats import vocab
 from sunshine.stats.layout import layout
-from sunshine.stats.vectors import (SERIAL, WORK, accumulate, finish, finish_all, scan_row,
-                                    village_works)
+from sunshine.stats.scanrows import finish_all, scan_row, village_works
+from sunshine.stats.vectors import SERIAL, WORK, accumulate, finish
 from tests.stats.auditor import expected_vector, village_vectors
 from tests.stats.test_disclosure import households
 

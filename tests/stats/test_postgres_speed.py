@@ -18,7 +18,8 @@ from sunshine.regions.models import Region
 from sunshine.stats import bulk, rollup, scan, services
 from sunshine.stats.models import Rollup
 from sunshine.stats.tree import load_tree, sum_up
-from sunshine.stats.vectors import SCAN_SQL, village_range
+from sunshine.stats.scanrows import SCAN_SQL
+from sunshine.stats.vectors import village_range
 
 PROVINCE = "450000000000"
 PAGES = ["450000000000", "450100000000", "450102000000", "450102101000", "450102101201"]

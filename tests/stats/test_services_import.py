@@ -261,9 +261,9 @@ def test_a_first_load_of_id_rows_is_built_in_two_processes(app, regions, csv_fil
 def test_an_import_into_an_empty_register_rolls_up_what_a_rebuild_reads(app, regions, csv_file,
                                                                        monkeypatch) -> None:
     """The rollup after an import into an empty register takes the imported rows as they
-    went in (``vectors.scan_rows``) instead of reading them back: the same rollups as a full
+    went in (``scanrows.scan_rows``) instead of reading them back: the same rollups as a full
     rebuild that scans the register, and the scan is not run."""
-    from sunshine.stats.vectors import scan_row, scan_rows
+    from sunshine.stats.scanrows import scan_row, scan_rows
 
     households = make_register(80)
     reads = []

@@ -35,7 +35,7 @@ from sunshine.stats.csvload import (BatchWriter, constraint, header,
                                     logical_lines, parse_batches)
 from sunshine.stats.idnumbers import id_hash_key
 from sunshine.stats.models import Household, MemberId
-from sunshine.stats.vectors import scan_rows
+from sunshine.stats.scanrows import scan_rows
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def _register_empty() -> bool:
 
 
 def _scan_rows(checked: rowcheck.Checked) -> Any:
-    """``vectors.scan_rows`` of a batch's rows (all of them new and good)."""
+    """``scanrows.scan_rows`` of a batch's rows (all of them new and good)."""
     columns = checked.columns if checked.columns is not None else \
         list(zip(*checked.rows, strict=True)) if checked.rows else [[]] * 11
     return scan_rows(columns[0], columns[2], columns[4], columns[5:10], columns[10])

@@ -7,9 +7,10 @@ written as one row. After an import or a change only the villages concerned are 
 (``rebuild_villages``); ``rebuild_all`` recomputes everything. Each build checks that the
 province's totals equal the register's.
 
-The parts: ``vectors`` (one household's contribution, a village's vector), ``scan`` (reading
-the register), ``tree`` (sums and disclosure control over the region tree); this module builds
-and writes.
+The parts: ``vectors`` (one household's contribution, a village's vector), ``scanrows`` (the
+register as two integers a household, and all villages' vectors from them in numpy), ``scan``
+(reading the register), ``tree`` (sums and disclosure control over the region tree); this
+module builds and writes.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from sunshine.stats.layout import layout
 from sunshine.stats.models import Build, Household, Rollup
 from sunshine.stats.scan import scan, scan_committed
 from sunshine.stats.tree import Tree, load_tree, protect, sum_up
-from sunshine.stats.vectors import (pack, packed_vectors, unpack, village_range,
-                                     village_works_of)
+from sunshine.stats.scanrows import packed_vectors, village_works_of
+from sunshine.stats.vectors import pack, unpack, village_range
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def rebuild_all(register: Any = None) -> Build:
     """Recompute every rollup from the register, check the totals, commit.
 
     ``register``: what ``SCAN_SQL`` gives for every household of the (committed) register
-    (an n × 2 array, ``vectors.scan_rows``), when the caller has it in hand (an import that
+    (an n × 2 array, ``scanrows.scan_rows``), when the caller has it in hand (an import that
     filled an empty register); it is then not read back. The totals are still counted from
     the register itself, so a wrong ``register`` fails the build's check.
     """
