@@ -84,12 +84,15 @@ def _analyze(tables: tuple[str, ...]) -> None:
     """On PostgreSQL, fresh statistics for the tables an import wrote (as its manual advises
     after a bulk load), rather than waiting for autovacuum: the planner's estimates, and the
     rollup scan's split of the register (``scan._pg_middle``), which without them counts the
-    register twice."""
+    register twice. The register itself is vacuumed too, so that the rebuilds that read it do
+    not meet autovacuum's pass over the new rows (VACUUM runs outside a transaction)."""
     if bulk.dialect() != "postgresql":
         return
-    for table in tables:
-        bulk.execute_raw(f"ANALYZE {table}")
     db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in tables:
+            what = "VACUUM (ANALYZE)" if table == "household" else "ANALYZE"
+            connection.exec_driver_sql(f"{what} {table}")
 
 
 # --- households -----------------------------------------------------------------------------------
