@@ -311,3 +311,18 @@ def test_an_id_number_given_twice_is_named_with_its_first_line(app, regions, csv
     other[0][2] = first[0][2]  # already registered in the first household
     refused = IMPORTERS["members"](csv_file("m2.csv", MEMBER_CSV_HEADER, other), True)
     assert [message for _, message in refused.errors] == ["身份证号已登记在其他成员名下（一人只能在一户）"]
+
+
+def test_a_members_file_without_one_good_row_is_reported_line_by_line(app, regions,
+                                                                       csv_file) -> None:
+    """Every row bad: nothing to pack or write, and each line is named (an empty batch once
+    failed in the grouping by household)."""
+    households = make_register(3)
+    h, _ = _files(csv_file, households)
+    assert IMPORTERS["households"](h, True).ok
+    rows = [[f"{x.archive:016d}", *m] for x in households for m in x.members]
+    for row in rows:
+        row[3] = "邻居"  # not a relation
+    report = IMPORTERS["members"](csv_file("bad.csv", MEMBER_CSV_HEADER, rows), True)
+    assert [line for line, _ in report.errors] == list(range(2, len(rows) + 2))
+    assert _count(MemberId) == 0

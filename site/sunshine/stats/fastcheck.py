@@ -195,8 +195,7 @@ def members_packed(columns: list[list[str]], index: dict[str, int], lines: Seque
     tail[:, 1] = 48 + (chars[:, 16] & 1)  # sex: odd 17th digit = male (ord("1") is odd)
     tail[:, 3:7] = chars[:, 6:10]
     tail[:, 8:13:2] = 48 + np.array(codes, dtype=np.uint8).T
-    starts = np.flatnonzero(np.diff(owners, prepend=-1))
-    ends = np.append(starts[1:], n)
+    starts, ends = members.runs(owners)
     separators = [members.MEMBER] * n
     for end in (ends - 1).tolist():
         separators[end] = _RUN_END

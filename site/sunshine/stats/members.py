@@ -15,6 +15,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sunshine.stats import vocab
 from sunshine.stats.idnumbers import mask_id
@@ -119,15 +120,23 @@ def pack(lines: Sequence[int], households: array, hashes: Sequence[int],
     that are not next to each other in the batch are joined too, in file order."""
     import numpy as np
 
-    owners = np.frombuffer(households, dtype=np.int64) if len(households) else \
-        np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.diff(owners, prepend=-1)).tolist()
-    ends = starts[1:] + [len(people)]
+    starts, ends = (bounds.tolist() for bounds in runs(
+        np.frombuffer(households, dtype=np.int64) if len(households) else
+        np.zeros(0, dtype=np.int64)))
     return from_runs([households[start] for start in starts], [lines[start] for start in starts],
                      [end - start for start, end in zip(starts, ends, strict=True)],
                      [MEMBER.join(people[start:end]) for start, end in zip(starts, ends,
                                                                           strict=True)],
                      array("q", hashes), households, array("q", lines))
+
+
+def runs(owners: Any) -> tuple[Any, Any]:
+    """Where each run of one household's members starts and ends (numpy arrays), given each
+    member's household in batch order (an int64 numpy array)."""
+    import numpy as np
+
+    starts = np.flatnonzero(np.diff(owners, prepend=-1))
+    return starts, np.append(starts[1:], len(owners)) if len(starts) else starts
 
 
 def from_runs(households: list[int], first_lines: list[int], counts: list[int],

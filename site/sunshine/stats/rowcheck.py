@@ -23,6 +23,7 @@ from sunshine.guard import id_number_valid
 from sunshine.stats import fastcheck, members, vocab
 from sunshine.stats.csvload import Batch, split_line
 from sunshine.stats.idnumbers import hash_all, hasher_from_key
+from sunshine.stats.vectors import SERIAL
 
 HOUSEHOLD_OPTIONAL = ("other_causes", "exited", "returned", "reexited", "removed", "measures",
                       "income", "cadre", "cadre_unit")
@@ -310,7 +311,7 @@ def _with_packed(out: Checked, packed: members.Packed) -> Checked:
     """``out`` with its good rows packed by household."""
     out.packed = packed
     out.rows, out.lines = [], []  # the packed form holds them
-    out.villages = {f"{household // 10_000:012d}" for household in packed.households}
+    out.villages = {f"{household // SERIAL:012d}" for household in packed.households}
     return out
 
 
