@@ -326,3 +326,21 @@ def test_a_members_file_without_one_good_row_is_reported_line_by_line(app, regio
     report = IMPORTERS["members"](csv_file("bad.csv", MEMBER_CSV_HEADER, rows), True)
     assert [line for line, _ in report.errors] == list(range(2, len(rows) + 2))
     assert _count(MemberId) == 0
+
+
+def test_if_the_other_process_fails_the_importer_writes_all_id_rows(app, regions, csv_file,
+                                                                    monkeypatch) -> None:
+    from sunshine.stats import bulk
+
+    def broken(*_args):
+        raise OSError("no space left in /dev/shm")
+
+    monkeypatch.setattr(bulk, "HALVES_FROM", 2)
+    monkeypatch.setattr(bulk, "_fill", broken)
+    households = make_register(20)
+    h, m = _files(csv_file, households)
+    assert IMPORTERS["households"](h, True).ok
+    assert IMPORTERS["members"](m, True).ok
+    assert _count(MemberId) == sum(len(x.members) for x in households)
+    db.session.remove()
+    assert not bulk._ATTACHED

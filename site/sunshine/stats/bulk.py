@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from sunshine.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def dialect() -> str:
@@ -214,8 +217,12 @@ def insert_in_key_order(table: str, columns: Sequence[str], values: Sequence[Any
         insert_rows(table, columns, zip(*(v[:half].tolist() for v in values), strict=True),
                     batch=0)
         process.join()
-        if process.exitcode != 0:
-            raise RuntimeError(f"the process loading {table} failed ({process.exitcode})")
+        if process.exitcode != 0:  # (/dev/shm full, say): the second half is written here
+            log.warning("the process loading %s failed (%s); loading here", table,
+                        process.exitcode)
+            insert_rows(table, columns, zip(*(v[half:].tolist() for v in values), strict=True),
+                        batch=0)
+            return
         schema = f"sunshine_half_{folder.name.rsplit('-', 1)[-1]}"
         _detach_when_returned()
         connection.execute(f"ATTACH DATABASE ? AS {schema}", (str(part),))
