@@ -34,7 +34,9 @@ sys.path.insert(0, str(ROOT / "site"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_stats as common  # noqa: E402
-from bench_stats import log, percentile  # noqa: E402
+import stats_data  # noqa: E402
+from bench_stats import percentile  # noqa: E402
+from stats_data import log  # noqa: E402
 
 
 def make_app(url: str, **extra: Any) -> Any:
@@ -79,7 +81,7 @@ def main() -> None:
     log(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
         f"python {platform.python_version()}, {date.today()}")
     started = time.perf_counter()
-    h_path, m_path = common.generate(args.data, args.households, args.seed)
+    h_path, m_path = stats_data.generate(args.data, args.households, args.seed)
     kept = args.keep is not None and (args.keep / "imported").exists()
     server = _start_kept(args.keep) if kept else pg_server.start()
     try:
@@ -104,7 +106,7 @@ def main() -> None:
         from sunshine.stats.importer import HOUSEHOLD_TABLE_COLUMNS, ID_COLUMNS, LIST_COLUMNS
 
         log("preparing the COPY baseline's rows ...")
-        h_rows, list_rows, id_rows = common.raw_rows(h_path, m_path, app)
+        h_rows, list_rows, id_rows = stats_data.raw_rows(h_path, m_path, app)
         raw_url = server.url("raw")
         raw_h = copy_in(raw_url, "household", HOUSEHOLD_TABLE_COLUMNS, h_rows)
         raw_m = copy_in(raw_url, "household_members", LIST_COLUMNS, list_rows) + \
