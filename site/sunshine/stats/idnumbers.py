@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 
@@ -33,9 +34,7 @@ def id_hasher() -> Callable[[str], int]:
 
 def hasher_from_key(key: bytes) -> Callable[[str], int]:
     """``id_hasher`` for a given key (import worker processes have no application)."""
-    base = hashlib.blake2b(key=key[:64], digest_size=16, person=b"sunshine-id")
-    copy = base.copy
-
+    copy = _keyed(key).copy
     from_bytes = int.from_bytes
 
     def digest(number: str) -> int:
@@ -49,7 +48,7 @@ def hasher_from_key(key: bytes) -> Callable[[str], int]:
 def hash_all(key: bytes, numbers: list[str]) -> list[int]:
     """``hasher_from_key(key)`` of each number, in one loop (an import hashes millions: a call
     per number was a fifth of the members' checks)."""
-    copy = hashlib.blake2b(key=key[:64], digest_size=16, person=b"sunshine-id").copy
+    copy = _keyed(key).copy
     digests = []
     append = digests.append
     for number in numbers:
@@ -59,6 +58,12 @@ def hash_all(key: bytes, numbers: list[str]) -> list[int]:
     import numpy as np
 
     return np.frombuffer(b"".join(digests), dtype="<i8")[::2].tolist()
+
+
+def _keyed(key: bytes) -> Any:
+    """The hash with its key, before any number: both hashers copy it (one definition, so
+    that a number hashes the same in a worker's batch and anywhere else)."""
+    return hashlib.blake2b(key=key[:64], digest_size=16, person=b"sunshine-id")
 
 
 def mask_id(number: str) -> str:

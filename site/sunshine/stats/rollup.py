@@ -30,8 +30,8 @@ from sunshine.stats import bulk, vocab
 from sunshine.stats.layout import layout
 from sunshine.stats.models import Build, Household, Rollup
 from sunshine.stats.scan import scan, scan_committed
-from sunshine.stats.tree import Tree, load_tree, protect, sum_up
 from sunshine.stats.scanrows import packed_vectors, village_works_of
+from sunshine.stats.tree import Tree, load_tree, protect, sum_up
 from sunshine.stats.vectors import pack, unpack, village_range
 
 log = logging.getLogger(__name__)
