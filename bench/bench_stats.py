@@ -5,7 +5,8 @@ run (absolute figures drift ±40 % on this shared machine; PERFORMANCE.md).
 What it measures (issue 5, "Speed"):
 
 1. import rate through the households and members importers (what ``sunshine import`` runs)
-   vs raw ``sqlite3.executemany`` of the same rows into a copy of the same database;
+   vs raw ``sqlite3.executemany`` of the same rows into a copy of the same database, each
+   import right after its baseline, the ratio taken within each pair (median of the pairs);
 2. the whole province imported and rolled up: total seconds;
 3. a full rollup rebuild vs a hierarchical baseline (villages from the register with one
    GROUP BY, every higher level summed from the level below in SQL);
@@ -200,15 +201,18 @@ def db_timer(engine: Any) -> Any:
         event.remove(engine, "after_cursor_execute", after)
 
 
-def page_db_times(app: Any, rng: random.Random) -> dict[int, list[float]]:
-    """Database milliseconds of region pages (all their queries), by level; ``app`` has the
-    render cache off, so that every page runs its queries."""
+def page_db_times(app: Any, rng: random.Random) -> tuple[dict[int, list[float]],
+                                                         dict[int, list[float]]]:
+    """Database milliseconds of region pages (all their queries), by level: a first pass
+    over the sample, right after the import and rebuilds (the server's caches then hold the
+    register, not the rollups), and a second pass over the same pages, as a site in use
+    serves them. ``app`` has the render cache off, so that every page runs its queries."""
     from sqlalchemy import select
 
     from sunshine.extensions import db
     from sunshine.regions.models import Region
 
-    by_level: dict[int, list[float]] = {}
+    passes: list[dict[int, list[float]]] = [{}, {}]
     with app.app_context():
         codes = {lvl: list(db.session.execute(select(Region.code).where(Region.level == lvl))
                            .scalars()) for lvl in range(1, 6)}
@@ -216,13 +220,25 @@ def page_db_times(app: Any, rng: random.Random) -> dict[int, list[float]]:
             rng.sample(codes[5], 600)
         client = app.test_client()
         client.get(f"/stats/{sample[0]}")  # warm up
-        for code in sample:
-            with db_timer(db.engine) as spent:
-                response = client.get(f"/stats/{code}")
-            assert response.status_code == 200, code
-            by_level.setdefault(_level(code), []).append(spent[0] * 1000)
+        for by_level in passes:
+            for code in sample:
+                with db_timer(db.engine) as spent:
+                    response = client.get(f"/stats/{code}")
+                assert response.status_code == 200, code
+                by_level.setdefault(_level(code), []).append(spent[0] * 1000)
         db.session.remove()
-    return by_level
+    return passes[0], passes[1]
+
+
+def log_page_times(first: dict[int, list[float]], second: dict[int, list[float]]) -> None:
+    for level in sorted(second):
+        log(f"region pages, level {level}: DB p50 {percentile(second[level], 50):.2f} ms, "
+            f"p95 {percentile(second[level], 95):.2f} ms ({len(second[level])} pages; "
+            f"first pass p50 {percentile(first[level], 50):.2f}, "
+            f"p95 {percentile(first[level], 95):.2f} ms)")
+    for name, times in (("first pass", first), ("second pass", second)):
+        log(f"region pages, all, {name}: DB p95 "
+            f"{percentile([t for values in times.values() for t in values], 95):.2f} ms")
 
 
 def _level(code: str) -> int:
@@ -245,7 +261,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2015)
     parser.add_argument("--data", type=Path, default=Path("/tmp/sunshine-bench-stats"))
     parser.add_argument("--skip-http", action="store_true")
-    parser.add_argument("--repeat", type=int, default=3,
+    parser.add_argument("--repeat", type=int, default=5,
                         help="runs of the raw inserts, of the imports and of rebuild + baseline")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "site"))
@@ -267,42 +283,46 @@ def main() -> None:
 
     log("preparing the raw baseline's rows ...")
     h_rows, list_rows, id_rows = raw_rows(h_path, m_path, app)
-    raw_hs, raw_ms = [], []
-    for _ in range(args.repeat):  # the baselines swing too: their medians
-        raw_database.unlink(missing_ok=True)
-        copy_database(database, raw_database)
-        raw_hs.append(raw_insert(raw_database, ("household", HOUSEHOLD_TABLE_COLUMNS, h_rows)))
-        raw_ms.append(raw_insert(raw_database, ("household_members", LIST_COLUMNS, list_rows),
-                                 ("member_id", ID_COLUMNS, id_rows)))
-    raw_h, raw_m = statistics.median(raw_hs), statistics.median(raw_ms)
-    log(f"raw executemany of households: {', '.join(f'{s:.1f}' for s in raw_hs)} s; "
-        f"of members: {', '.join(f'{s:.1f}' for s in raw_ms)} s")
     n_h, n_m = len(h_rows), len(id_rows)
-    del h_rows, list_rows, id_rows
-    raw_database.unlink()
-    log(f"raw executemany: households {n_h / raw_h:,.0f} rows/s, members {n_m / raw_m:,.0f} rows/s")
-
     from sunshine.extensions import db
 
     with app.app_context():
         db.engine.dispose()  # no pooled connection may outlive the file it was opened on
     regions_only = work / "regions.sqlite"
     copy_database(database, regions_only)
-    imports = []
-    for _ in range(args.repeat):  # each into a fresh copy; the last one stays for the rest
+    # Each import right after its raw baseline: the machine's speed drifts by a third within
+    # half an hour, so each ratio is taken within one pair, and the medians are reported.
+    raws, imports = [], []
+    for _ in range(args.repeat):
+        raw_database.unlink(missing_ok=True)
+        copy_database(regions_only, raw_database)
+        os.sync()  # no phase pays for writing back what the one before it wrote
+        raws.append((raw_insert(raw_database, ("household", HOUSEHOLD_TABLE_COLUMNS, h_rows)),
+                     raw_insert(raw_database, ("household_members", LIST_COLUMNS, list_rows),
+                                ("member_id", ID_COLUMNS, id_rows))))
+        raw_database.unlink()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-        copy_database(regions_only, database)
+        copy_database(regions_only, database)  # the last import stays for the rest
+        os.sync()
         imports.append(imports_in_fresh_process(database, h_path, m_path))
-        log("  import run: households {:.1f} s, rollup {:.1f} s, members {:.1f} s".format(
-            *imports[-1]))
+        log("  raw households {:.1f} s, members {:.1f} s; import households {:.1f} s, "
+            "rollup {:.1f} s, members {:.1f} s".format(*raws[-1], *imports[-1]))
+    del h_rows, list_rows, id_rows
+    ratio_h = statistics.median(raw[0] / run[0] for raw, run in zip(raws, imports))
+    ratio_m = statistics.median(raw[1] / run[2] for raw, run in zip(raws, imports))
     import_h = statistics.median(run[0] for run in imports)
     roll = statistics.median(run[1] for run in imports)
     t_members = statistics.median(run[2] for run in imports)
     province = statistics.median(sum(run) for run in imports)
+    log(f"raw executemany: households {n_h / statistics.median(r[0] for r in raws):,.0f} rows/s, "
+        f"members {n_m / statistics.median(r[1] for r in raws):,.0f} rows/s (medians)")
     log(f"import households: {n_h / import_h:,.0f} rows/s ({import_h:.1f} s), "
         f"then rollup {roll:.1f} s; members: {n_m / t_members:,.0f} rows/s ({t_members:.1f} s)"
         f" (medians of {len(imports)})")
+    log("ratios to raw, pair by pair: households "
+        + ", ".join(f"{raw[0] / run[0]:.2f}" for raw, run in zip(raws, imports))
+        + "; members " + ", ".join(f"{raw[1] / run[2]:.2f}" for raw, run in zip(raws, imports)))
     log(f"province imported and rolled up: {province:.1f} s (median; runs "
         + ", ".join(f"{sum(run):.1f}" for run in imports) + ")")
 
@@ -317,12 +337,8 @@ def main() -> None:
         + ", ".join(f"{r:.1f}/{b:.1f}" for b, r, _ in runs) + "); phases of the median: "
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()))
 
-    times = page_db_times(make_app(database, STATS_PAGE_CACHE=False), random.Random(args.seed))
-    all_times = [t for values in times.values() for t in values]
-    for level in sorted(times):
-        log(f"region pages, level {level}: DB p50 {percentile(times[level], 50):.2f} ms, "
-            f"p95 {percentile(times[level], 95):.2f} ms ({len(times[level])} pages)")
-    log(f"region pages, all: DB p95 {percentile(all_times, 95):.2f} ms")
+    log_page_times(*page_db_times(make_app(database, STATS_PAGE_CACHE=False),
+                                  random.Random(args.seed)))
 
     web: dict[str, tuple[float, float]] = {}
     if not args.skip_http:
@@ -336,9 +352,8 @@ def main() -> None:
                 f"p99 {p99:.1f} ms")
         log(f"page size {web['page bytes'][0] / 1024:.0f} KiB")
 
-    log(f"\nrows: {n_h:,} households, {n_m:,} members; "
-        f"ratios: households {n_h / import_h / (n_h / raw_h):.2f}×, "
-        f"members {n_m / t_members / (n_m / raw_m):.2f}× of raw executemany")
+    log(f"\nrows: {n_h:,} households, {n_m:,} members; ratios (medians of the pairs'): "
+        f"households {ratio_h:.2f}×, members {ratio_m:.2f}× of raw executemany")
     log(f"bench total {time.perf_counter() - started:.0f} s; database in {work}")
     shutil.rmtree(work, ignore_errors=True)
 

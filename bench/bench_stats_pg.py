@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_stats as common  # noqa: E402
 import stats_data  # noqa: E402
-from bench_stats import percentile  # noqa: E402
 from stats_data import log  # noqa: E402
 
 
@@ -155,13 +154,8 @@ def _rebuild_and_pages(url: str, args: argparse.Namespace) -> None:
     if len(ratios) > 1:
         log(f"rebuild / baseline, median of {len(ratios)}: {sorted(ratios)[len(ratios) // 2]:.2f}×")
 
-    times = common.page_db_times(make_app(url, STATS_PAGE_CACHE=False),
-                                 random.Random(args.seed))
-    all_times = [t for values in times.values() for t in values]
-    for level in sorted(times):
-        log(f"region pages, level {level}: DB p50 {percentile(times[level], 50):.2f} ms, "
-            f"p95 {percentile(times[level], 95):.2f} ms ({len(times[level])} pages)")
-    log(f"region pages, all: DB p95 {percentile(all_times, 95):.2f} ms")
+    common.log_page_times(*common.page_db_times(make_app(url, STATS_PAGE_CACHE=False),
+                                                random.Random(args.seed)))
 
 
 def _keep(server: Any, folder: Path) -> None:
