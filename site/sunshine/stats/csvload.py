@@ -7,17 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import multiprocessing
-import os
-import pickle
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 
 from sunshine.extensions import db
 from sunshine.importing import BadFile, ImportReport
@@ -84,7 +78,7 @@ def records(path: Path) -> Iterator[tuple[int, list[str]]]:
         yield number, fields
 
 
-# --- parsing in worker processes -------------------------------------------------------------------
+# --- batches and pieces (checked in worker processes: ``parallel.py``) -------------------------------
 
 
 class Batch:
@@ -117,91 +111,6 @@ def batches(lines: Iterator[tuple[int, str]], size: int | None = None) -> Iterat
             return
         numbers, texts = zip(*chunk, strict=True)
         yield Batch(list(numbers), list(texts))
-
-
-#: How many checked batches a worker may have waiting for the importer.
-AHEAD = 3
-
-
-def parse_batches(path: Path, lines: Iterator[tuple[int, str]], parse: Callable[[Batch], Any],
-                  after: int) -> Iterator[Any]:
-    """``parse`` applied to each batch of ``lines`` (the records after line ``after``), in order.
-
-    Checking rows costs more Python time than inserting them, so a large file is checked by
-    worker processes while this process writes to the database. Each worker reads the file
-    itself, checks every n-th batch and leaves the result in a file in memory (/dev/shm),
-    up to ``AHEAD`` batches ahead; this process takes them in turn. (Results sent through a
-    pipe cross only while both processes run, and on two busy cores one of them often waits
-    for the other to be scheduled; a ``multiprocessing.Pool`` feeds and collects with threads
-    of this process, whose fight with the inserting thread for the GIL made it slower than
-    one process.) Workers fork, so they inherit whatever ``parse`` reads from its module.
-
-    ``STATS_IMPORT_WORKERS`` (default: the number of cores; 0: check here) and
-    ``STATS_IMPORT_PARALLEL_BYTES`` (smaller files are checked here) tune it. The caller may
-    stop early: the workers are then stopped.
-    """
-    config = current_app.config
-    workers = config.get("STATS_IMPORT_WORKERS")
-    workers = int(os.cpu_count() or 1) if workers is None else int(workers)
-    threshold = int(config.get("STATS_IMPORT_PARALLEL_BYTES", 4 << 20))
-    if workers < 1 or path.stat().st_size < threshold:
-        yield from map(parse, batches(lines))
-        return
-    context = multiprocessing.get_context("fork")
-    shm = Path("/dev/shm")
-    folder = Path(tempfile.mkdtemp(prefix="sunshine-import-",
-                                   dir=shm if shm.is_dir() else None))
-    pipes, slots, processes = [], [], []
-    try:
-        for number in range(workers):
-            receiver, sender = context.Pipe(duplex=False)
-            slot = context.BoundedSemaphore(AHEAD)
-            process = context.Process(target=_worker, daemon=True, args=(
-                path, after, parse, number, workers, sender, slot, folder))
-            process.start()
-            sender.close()
-            pipes.append(receiver)
-            slots.append(slot)
-            processes.append(process)
-        for pipe, slot in itertools.cycle(zip(pipes, slots, strict=True)):
-            kind, value = pipe.recv()
-            if kind == "done":
-                return
-            if kind == "error":
-                raise value
-            result = Path(value)
-            data = result.read_bytes()
-            result.unlink()
-            slot.release()
-            yield pickle.loads(data)
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-            process.join()
-        for pipe in pipes:
-            pipe.close()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _worker(path: Path, after: int, parse: Callable[[Batch], Any], number: int, workers: int,
-            pipe: Any, slot: Any, folder: Path) -> None:
-    """In a worker process: check pieces number, number + workers, … of the file and hand
-    each over as a file; then "done" (or the error that stopped it)."""
-    try:
-        for i, (first, data) in enumerate(pieces(path)):
-            if i % workers == number:
-                batch = piece_batch(path, first, data, after)
-                data = pickle.dumps(parse(batch), protocol=pickle.HIGHEST_PROTOCOL)
-                slot.acquire()
-                result = folder / f"{i}.pickle"
-                result.write_bytes(data)
-                pipe.send(("batch", str(result)))
-        pipe.send(("done", None))
-    except Exception as exc:  # noqa: BLE001  (handed to the importer, which reports it)
-        pipe.send(("error", exc))
-    finally:
-        pipe.close()
 
 
 #: Bytes a worker reads for one batch (about 10,000 lines of a county's export).

@@ -31,10 +31,10 @@ from sunshine.extensions import db
 from sunshine.importing import ImportReport, register_importer
 from sunshine.regions.models import Region
 from sunshine.stats import bulk, members, rollup, rowcheck
-from sunshine.stats.csvload import (BatchWriter, constraint, header,
-                                    logical_lines, parse_batches)
+from sunshine.stats.csvload import BatchWriter, constraint, header, logical_lines
 from sunshine.stats.idnumbers import id_hash_key
 from sunshine.stats.models import Household, MemberId
+from sunshine.stats.parallel import parse_batches
 from sunshine.stats.scanrows import scan_rows
 
 log = logging.getLogger(__name__)

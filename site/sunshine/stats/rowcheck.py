@@ -3,7 +3,7 @@
 The importers (``importer.py``) read the file and write to the database; the checks here turn a
 batch of text lines into rows ready to insert plus line-numbered errors. They need nothing from
 the database but what ``start_households``/``start_members`` put in this module before the
-worker processes fork, so a batch can be checked in any of them (``csvload.parse_batches``).
+worker processes fork, so a batch can be checked in any of them (``parallel.parse_batches``).
 What needs the whole file or the database (duplicates across batches, households already
 stored) is left to the importer.
 """
