@@ -309,8 +309,9 @@ def main() -> None:
         log("  raw households {:.1f} s, members {:.1f} s; import households {:.1f} s, "
             "rollup {:.1f} s, members {:.1f} s".format(*raws[-1], *imports[-1]))
     del h_rows, list_rows, id_rows
-    ratio_h = statistics.median(raw[0] / run[0] for raw, run in zip(raws, imports))
-    ratio_m = statistics.median(raw[1] / run[2] for raw, run in zip(raws, imports))
+    ratios_h = [raw[0] / run[0] for raw, run in zip(raws, imports, strict=True)]
+    ratios_m = [raw[1] / run[2] for raw, run in zip(raws, imports, strict=True)]
+    ratio_h, ratio_m = statistics.median(ratios_h), statistics.median(ratios_m)
     import_h = statistics.median(run[0] for run in imports)
     roll = statistics.median(run[1] for run in imports)
     t_members = statistics.median(run[2] for run in imports)
@@ -320,9 +321,8 @@ def main() -> None:
     log(f"import households: {n_h / import_h:,.0f} rows/s ({import_h:.1f} s), "
         f"then rollup {roll:.1f} s; members: {n_m / t_members:,.0f} rows/s ({t_members:.1f} s)"
         f" (medians of {len(imports)})")
-    log("ratios to raw, pair by pair: households "
-        + ", ".join(f"{raw[0] / run[0]:.2f}" for raw, run in zip(raws, imports))
-        + "; members " + ", ".join(f"{raw[1] / run[2]:.2f}" for raw, run in zip(raws, imports)))
+    log("ratios to raw, pair by pair: households " + ", ".join(f"{r:.2f}" for r in ratios_h)
+        + "; members " + ", ".join(f"{r:.2f}" for r in ratios_m))
     log(f"province imported and rolled up: {province:.1f} s (median; runs "
         + ", ".join(f"{sum(run):.1f}" for run in imports) + ")")
 

@@ -10,7 +10,7 @@ from sunshine.accounts.permissions import PermissionDenied
 from sunshine.admin.models import AuditEntry
 from sunshine.extensions import db
 from sunshine.stats import register as reg
-from sunshine.stats import rollup, scan, services, vocab
+from sunshine.stats import bulk, rollup, scan, services, vocab
 from sunshine.stats.layout import layout
 from sunshine.stats.models import Build, Household, Rollup
 from tests.factories import make_user
@@ -135,7 +135,7 @@ def test_builds_are_recorded(app, register) -> None:
 
 @pytest.mark.sqlite_only
 def test_two_processes_scan_like_one(app, register, monkeypatch) -> None:
-    assert scan._sqlite_path() is not None
+    assert bulk.sqlite_file() is not None
     lo, hi = rollup.village_range("450000000000")
     one = scan.scan(lo, hi)
     monkeypatch.setattr(scan, "PARALLEL_FROM", 10)

@@ -191,20 +191,18 @@ def insert_in_key_order(table: str, columns: Sequence[str], values: Sequence[Any
     transaction).
     """
     rows = len(values[0]) if values else 0
-    path = _sqlite_file()
+    path = sqlite_file()
     if path is None or rows < HALVES_FROM or (os.cpu_count() or 1) < 2:
         insert_rows(table, columns, zip(*(v.tolist() for v in values), strict=True), batch=0)
         return
     import multiprocessing
     import shutil
-    import tempfile
 
     connection = _driver_connection()
     definition = connection.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
                                     "name = ?", (table,)).fetchone()[0]
     page_size = connection.execute("PRAGMA page_size").fetchone()[0]
-    shm = Path("/dev/shm")
-    folder = Path(tempfile.mkdtemp(prefix="sunshine-half-", dir=shm if shm.is_dir() else None))
+    folder = scratch_folder("sunshine-half-")
     part = folder / "half.sqlite"
     half = rows // 2
     names = ", ".join(columns)
@@ -233,15 +231,24 @@ def insert_in_key_order(table: str, columns: Sequence[str], values: Sequence[Any
         if process.is_alive():
             process.terminate()
         process.join()
-        if not any(path == folder for path in _ATTACHED.values()):
+        if folder not in _ATTACHED.values():
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _sqlite_file() -> str | None:
+def sqlite_file() -> str | None:
+    """The engine's SQLite database file; None on PostgreSQL or in memory."""
     url = db.engine.url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return url.database
+
+
+def scratch_folder(prefix: str) -> Path:
+    """A new folder for throwaway files: in memory (/dev/shm) where there is one."""
+    import tempfile
+
+    shm = Path("/dev/shm")
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=shm if shm.is_dir() else None))
 
 
 def _fill(path: str, page_size: int, definition: str, statement: str, values: list[Any]) -> None:

@@ -11,14 +11,15 @@ import multiprocessing
 import os
 import pickle
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
+from sunshine.stats.bulk import scratch_folder
 from sunshine.stats.csvload import Batch, batches, piece_batch, pieces
 
 #: How many checked batches a worker may have waiting for the importer.
@@ -52,16 +53,15 @@ def parse_batches(path: Path, lines: Iterator[tuple[int, str]], parse: Callable[
         yield from map(parse, batches(lines))
         return
     context = multiprocessing.get_context("fork")
-    folder = Path(tempfile.mkdtemp(prefix="sunshine-import-",
-                                   dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+    folder = scratch_folder("sunshine-import-")
     claimed = context.Value("q", 0)  # the lowest piece nobody has claimed
     pipes, slots, processes = [], [], []
     try:
-        for number in range(workers):
+        for _ in range(workers):
             receiver, sender = context.Pipe(duplex=False)
             slot = context.BoundedSemaphore(AHEAD)
             process = context.Process(target=_worker, daemon=True, args=(
-                path, after, parse, number, claimed, sender, slot, folder))
+                path, after, parse, claimed, sender, slot, folder))
             process.start()
             sender.close()
             pipes.append(receiver)
@@ -78,22 +78,35 @@ def parse_batches(path: Path, lines: Iterator[tuple[int, str]], parse: Callable[
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _claim(claimed: Any, piece: int | None = None) -> int | None:
-    """Claim ``piece`` if it is the next unclaimed one, or (``None``) whichever is; the piece
-    claimed, or None."""
+def _claim_next(claimed: Any) -> int:
+    """Claim the next unclaimed piece; its number."""
     with claimed.get_lock():
-        if piece is not None and claimed.value != piece:
-            return None
         mine = claimed.value
         claimed.value = mine + 1
         return mine
 
 
+def _claim_if_next(claimed: Any, piece: int) -> bool:
+    """Claim ``piece`` if it is the next unclaimed one."""
+    with claimed.get_lock():
+        if claimed.value != piece:
+            return False
+        claimed.value = piece + 1
+        return True
+
+
+def _seek(reader: Iterator[tuple[int, tuple[int, bytes]]], piece: int
+          ) -> tuple[int, bytes] | None:
+    """Read on to ``piece`` (its first line number and bytes); None past the file's end."""
+    for i, found in reader:
+        if i == piece:
+            return found
+    return None
+
+
 def _in_order(path: Path, after: int, parse: Callable[[Batch], Any], claimed: Any,
               pipes: list[Any], slots: list[Any]) -> Iterator[Any]:
     """The importer's side of ``parse_batches``: every piece's result, in order."""
-    from multiprocessing.connection import wait
-
     reader = enumerate(pieces(path))
     worker_of = {id(pipe): number for number, pipe in enumerate(pipes)}
     waiting = list(pipes)  # the workers still at work
@@ -111,17 +124,16 @@ def _in_order(path: Path, after: int, parse: Callable[[Batch], Any], claimed: An
             yield found
             nxt += 1
             continue
-        mine = _claim(claimed, nxt)
+        mine: int | None = nxt if _claim_if_next(claimed, nxt) else None
         if mine is None and claimed.value - nxt < REACH and \
                 not any(pipe.poll() for pipe in waiting):
-            mine = _claim(claimed)  # a worker has the next one, not ready: help meanwhile
+            mine = _claim_next(claimed)  # a worker has the next one, not ready: help meanwhile
         if mine is not None:
-            for i, (first, data) in reader:
-                if i == mine:
-                    done[mine] = parse(piece_batch(path, first, data, after))
-                    break
-            else:
+            piece = _seek(reader, mine)
+            if piece is None:
                 total = mine if total is None else min(total, mine)
+            else:
+                done[mine] = parse(piece_batch(path, *piece, after))
             continue
         if not waiting:
             raise RuntimeError("import workers stopped before the file's end")
@@ -156,21 +168,20 @@ def worker_count(path: Path) -> int:
     return 0 if workers < 1 or path.stat().st_size < threshold else workers
 
 
-def _worker(path: Path, after: int, parse: Callable[[Batch], Any], number: int, claimed: Any,
-            pipe: Any, slot: Any, folder: Path) -> None:
+def _worker(path: Path, after: int, parse: Callable[[Batch], Any], claimed: Any, pipe: Any,
+            slot: Any, folder: Path) -> None:
     """In a worker process: claim the next unclaimed piece, check it, hand it over as a
     file; again, until the file ends ("done" and how many pieces it has) or an error stops
     it (handed over)."""
     try:
         reader = enumerate(pieces(path))
-        while (mine := _claim(claimed)) is not None:
-            for i, (first, data) in reader:
-                if i == mine:
-                    break
-            else:
+        while True:
+            mine = _claim_next(claimed)
+            piece = _seek(reader, mine)
+            if piece is None:
                 pipe.send(("done", mine))
                 return
-            data = pickle.dumps(parse(piece_batch(path, first, data, after)),
+            data = pickle.dumps(parse(piece_batch(path, *piece, after)),
                                 protocol=pickle.HIGHEST_PROTOCOL)
             slot.acquire()
             result = folder / f"{mine}.pickle"

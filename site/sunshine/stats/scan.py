@@ -32,8 +32,8 @@ def scan(lo: int, hi: int) -> dict[str, array]:
 def scan_committed(lo: int, hi: int) -> tuple[dict[str, array], bool]:
     """``scan``, and whether it committed the session first (a large register on SQLite is
     read by other processes, which see only what is committed)."""
-    path = _sqlite_path()
-    if path is not None and os.cpu_count() and (os.cpu_count() or 1) > 1:
+    path = bulk.sqlite_file()
+    if path is not None and (os.cpu_count() or 1) > 1:
         middle = _middle(lo, hi)
         if middle is not None:
             return _scan_in_two(path, lo, middle, hi), True
@@ -41,13 +41,6 @@ def scan_committed(lo: int, hi: int) -> tuple[dict[str, array], bool]:
         return _pg_scan(lo, hi)
     return {code: unpack(blob) for code, blob in
             village_vectors(bulk.stream(SCAN_SQL, (lo, hi))).items()}, False
-
-
-def _sqlite_path() -> str | None:
-    url = db.engine.url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return url.database
 
 
 def _middle(lo: int, hi: int) -> int | None:
