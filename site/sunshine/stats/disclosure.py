@@ -128,7 +128,7 @@ def protect_family(parent: tuple[str, Sequence[int], bytes, Sequence[int], Seque
         statuses.append(parent_status)
         known.append(parent_lo == parent_hi)
     array = np.concatenate(values)
-    fam = settle.Family(array.tolist(), array, bytearray(np.concatenate(statuses).tobytes()),
+    fam = settle.Family(array, bytearray(np.concatenate(statuses).tobytes()),
                         bytearray(np.concatenate(known).astype(np.uint8).tobytes()), n * size, k)
     shape = settle.structure(child_level, n, parent is not None)
     g = settle.settle_locally(fam, shape)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+from numba import njit
 
 from sunshine.stats.layout import layout
 
@@ -26,10 +27,9 @@ Constraint = tuple[Sequence[int], Sequence[int]]
 @dataclass
 class Family:
     """The cells of one family, flattened: children first, then the parent. ``status`` and
-    ``known`` are bytearrays (fast to index, and numpy reads them without a copy)."""
+    ``known`` are bytearrays, which numpy (and the compiled loop) read and change in place."""
 
-    values: list[int]
-    array: np.ndarray  # the same values (int64), for numpy
+    values: np.ndarray  # int64
     status: bytearray
     known: bytearray
     modifiable_below: int  # flat indices below this belong to children (may still be hidden)
@@ -102,8 +102,8 @@ def _relations_for(lvl: int) -> list[Constraint]:
 class Structure:
     """The identities of one family shape: ``constraints`` (flat cell indices: children first,
     then the parent; a dummy cell after them), how many cells each has, both sides of every
-    identity as runs of cells for numpy (each run closed by the dummy, so none is empty), and
-    the identities each cell is in."""
+    identity as runs of cells for numpy and the compiled loop (each run closed by the dummy, so
+    none is empty), and the identities each cell is in."""
 
     def __init__(self, lvl: int, n: int, with_parent: bool) -> None:
         size = layout().size
@@ -127,8 +127,7 @@ class Structure:
             sides += [np.concatenate(parts), np.concatenate(firsts)]
         self.sides = tuple(sides)
         ends = [np.append(firsts[1:], len(flat)) for flat, firsts in (sides[:2], sides[2:])]
-        self.sizes_array = ends[0] - sides[1] + ends[1] - sides[3] - 2
-        self.sizes: list[int] = self.sizes_array.tolist()
+        self.l_ends, self.r_ends = ends
         lhs, rhs = sides[0].tolist(), sides[2].tolist()
         self.constraints: list[Constraint] = [
             (lhs[a:b - 1], rhs[c:d - 1]) for a, b, c, d in
@@ -140,9 +139,8 @@ class Structure:
         owners = np.concatenate([np.repeat(np.arange(count), ends[0] - sides[1]),
                                  np.repeat(np.arange(count), ends[1] - sides[3])])
         order = np.lexsort((owners, cells))
-        self.members: list[int] = owners[order].tolist()
-        self.first: list[int] = np.append(0, np.cumsum(np.bincount(cells, minlength=dummy + 1))
-                                          ).tolist()
+        self.members = owners[order]
+        self.first = np.append(0, np.cumsum(np.bincount(cells, minlength=dummy + 1)))
 
 
 _STRUCTURES: dict[tuple[int, int, bool], Structure] = {}
@@ -163,149 +161,123 @@ def settle_locally(fam: Family, shape: Structure) -> int | None:
     """The local checks until nothing changes; a parent cell's flat index when only hiding it
     would do.
 
-    The order is the plain one: the identities with a known and an unknown cell, in order, each
-    followed by whatever its change makes worth looking at again (last in, first out). An
-    identity whose check cannot change anything (``_first_look``) is skipped in the first sweep
-    unless one of its cells changed before its turn: skipping it changes nothing.
+    The order: every identity with a known and an unknown cell, in order, each followed by
+    whatever its change makes worth looking at again (last in, first out). The loop is compiled
+    (``_settle``): a province settles about a million identities.
     """
-    constraints, sizes, members, first_of = (shape.constraints, shape.sizes, shape.members,
-                                             shape.first)
-    queued, look, unknowns = _first_look(fam, shape)
-    known, status, values, k = fam.known, fam.status, fam.values, fam.k
+    l_cells, l_starts, r_cells, r_starts = shape.sides
+    found = _settle(fam.values, np.frombuffer(fam.status, np.uint8),
+                    np.frombuffer(fam.known, np.uint8), fam.modifiable_below, fam.k,
+                    l_cells, l_starts, shape.l_ends, r_cells, r_starts, shape.r_ends,
+                    shape.members, shape.first, _cost_array())
+    if found == _UNSETTLED:  # pragma: no cover  (defensive)
+        raise RuntimeError("disclosure control did not settle")
+    return None if found == _SETTLED else found
+
+
+#: What ``_settle`` returns besides a parent cell's index.
+_SETTLED, _UNSETTLED = -1, -2
+#: What ``_check`` and ``_hide_another`` return when nothing changed (a hidden cell is its
+#: index, a parent cell that would have to be hidden is ``-(index + 1)``).
+_NOTHING = -(1 << 62)
+
+
+@njit(cache=True, nogil=True)
+def _settle(values, status, known, below, k, l_cells, l_starts, l_ends, r_cells, r_starts,
+            r_ends, members, first_of, cost):  # pragma: no cover
+    """``settle_locally``'s loop (numba). Each side of identity ``ci`` is
+    ``cells[starts[ci]:ends[ci] - 1]`` (the last cell of a run is the dummy); the identities
+    cell ``g`` is in are ``members[first_of[g]:first_of[g + 1]]``."""
+    n_ids = len(l_starts)
+    unknowns = np.zeros(n_ids, np.int64)
+    sizes = np.zeros(n_ids, np.int64)
+    queued = np.zeros(n_ids, np.uint8)
+    pending = np.empty(n_ids, np.int64)
+    top = 0
+    for ci in range(n_ids - 1, -1, -1):  # pushed last first: taken in order
+        sizes[ci] = l_ends[ci] - 1 - l_starts[ci] + r_ends[ci] - 1 - r_starts[ci]
+        for j in range(l_starts[ci], l_ends[ci] - 1):
+            if not known[l_cells[j]]:
+                unknowns[ci] += 1
+        for j in range(r_starts[ci], r_ends[ci] - 1):
+            if not known[r_cells[j]]:
+                unknowns[ci] += 1
+        if 0 < unknowns[ci] < sizes[ci]:
+            queued[ci] = 1
+            pending[top] = ci
+            top += 1
     changes = 0
-    limit = 2 * len(fam.values)
-    swept = 0  # the first sweep has passed the identities before this one
-    while (start := look.find(1, swept)) >= 0:
-        # Passed by: nothing changed in them since the start, so checking them would not
-        # either. (Nothing else is queued between two turns of the first sweep.)
-        queued[swept:start + 1] = bytes(start + 1 - swept)
-        swept = start + 1
-        pending = [start]
-        while pending:
-            ci_ = pending.pop()
-            queued[ci_] = look[ci_] = 0
-            unknown = unknowns[ci_]
-            if unknown == 0 or unknown == sizes[ci_]:
-                continue  # nothing hidden, or nothing known: ``check`` would do nothing
-            lhs, rhs = constraints[ci_]
-            if unknown > 1:
-                touched = check(fam, lhs, rhs)
-            else:  # one unknown (most often): it is determined
-                for g in lhs:
-                    if not known[g]:
+    limit = 2 * len(values)
+    while top > 0:
+        top -= 1
+        ci = pending[top]
+        queued[ci] = 0
+        unknown = unknowns[ci]
+        if unknown == 0 or unknown == sizes[ci]:
+            continue  # nothing hidden, or nothing known: ``_check`` would do nothing
+        l0, l1, r0, r1 = l_starts[ci], l_ends[ci] - 1, r_starts[ci], r_ends[ci] - 1
+        if unknown > 1:
+            touched = _check(values, status, known, below, k, l_cells, l0, l1, r_cells, r0,
+                             r1, cost)
+        else:  # one unknown (most often): it is determined
+            g = -1
+            for j in range(l0, l1):
+                if not known[l_cells[j]]:
+                    g = l_cells[j]
+                    break
+            if g < 0:
+                for j in range(r0, r1):
+                    if not known[r_cells[j]]:
+                        g = r_cells[j]
                         break
-                else:
-                    for g in rhs:  # noqa: B007
-                        if not known[g]:
-                            break
-                s = status[g]
-                if s == SMALL or s == COMPLEMENT or values[g] < k:
-                    touched = _hide_another(fam, lhs, rhs)
-                else:  # a big hidden figure: harmless, but now the attacker knows it
-                    known[g] = 1
-                    touched = g
-            if touched is None:
-                continue
-            if touched < 0:
-                return -touched - 1
-            changes += 1  # a cell is hidden, or worked out, at most once each
-            if changes > limit:  # pragma: no cover  (defensive)
-                raise RuntimeError("disclosure control did not settle")
-            delta = -1 if known[touched] else 1
-            for other in members[first_of[touched]:first_of[touched + 1]]:
-                unknowns[other] += delta
-                if queued[other]:
-                    look[other] = 1  # if still waiting for its turn in the first sweep, look
-                else:
-                    queued[other] = 1
-                    pending.append(other)
-    return None
+            s = status[g]
+            if s == SMALL or s == COMPLEMENT or values[g] < k:
+                touched = _hide_another(values, status, known, below, l_cells, l0, l1,
+                                        r_cells, r0, r1, cost)
+            else:  # a big hidden figure: harmless, but now the attacker knows it
+                known[g] = 1
+                touched = g
+        if touched == _NOTHING:
+            continue
+        if touched < 0:
+            return -touched - 1
+        changes += 1  # a cell is hidden, or worked out, at most once each
+        if changes > limit:
+            return _UNSETTLED
+        delta = -1 if known[touched] else 1
+        for j in range(first_of[touched], first_of[touched + 1]):
+            other = members[j]
+            unknowns[other] += delta
+            if not queued[other]:
+                queued[other] = 1
+                pending[top] = other
+                top += 1
+    return _SETTLED
 
 
-def _first_look(fam: Family, shape: Structure) -> tuple[bytearray, bytearray, list[int]]:
-    """All identities at once (numpy): whether each has a known and an unknown cell (those
-    are the first sweep), whether ``check`` could change anything for it as things stand (the
-    same arithmetic, summed per side), and how many unknowns each has."""
-    k = fam.k
-    n_cells = len(fam.values)
-    known = np.frombuffer(fam.known, np.uint8).astype(bool)
-    status = np.frombuffer(fam.status, np.uint8)
-    values = fam.array
-    unknown = ~known
-    small = unknown & (status == SMALL)
-    comp = unknown & (status == COMPLEMENT)
-    hidden_small = unknown & (status == HIDDEN) & (values < k)
-    # Per cell, summed per side of each identity: counts packed 16 bits apiece, values.
-    packed = np.zeros(n_cells + 1, np.int64)
-    packed[:n_cells] = (small + (comp.astype(np.int64) << 16)
-                        + (hidden_small.astype(np.int64) << 32)
-                        + (unknown.astype(np.int64) << 48))
-    every = np.zeros(n_cells + 1, np.int64)
-    every[:n_cells] = values
-    hidden = np.zeros(n_cells + 1, np.int64)
-    hidden[:n_cells] = np.where(unknown, values, 0)
-    sums = []
-    for cells, starts in (shape.sides[:2], shape.sides[2:]):
-        sums.append([np.add.reduceat(feature[cells], starts) for feature in (packed, every,
-                                                                             hidden)])
-    (pack_l, all_l, hid_l), (pack_r, all_r, hid_r) = sums
-    kinds_l = [(pack_l >> shift) & 0xFFFF for shift in (0, 16, 32, 48)]
-    kinds_r = [(pack_r >> shift) & 0xFFFF for shift in (0, 16, 32, 48)]
-    unknown_l, unknown_r = kinds_l[3], kinds_r[3]
-    count = unknown_l + unknown_r
-    mixed = (count > 0) & (count < shape.sizes_array)
-    active = (count == 1) | (((unknown_l == 0) | (unknown_r == 0)) & (hid_l + hid_r < k))
-    c = (all_r - hid_r) - (all_l - hid_l)  # sum(unknown_l) - sum(unknown_r) = c
-    lo_l, lo_r = kinds_l[1] * k, kinds_r[1] * k
-    hi_l = kinds_l[0] * (k - 1) + (unknown_l - kinds_l[0]) * BIG
-    hi_r = kinds_r[0] * (k - 1) + (unknown_r - kinds_r[0]) * BIG
-    active |= _gives_away_all(kinds_l, c + lo_r - hi_l, c + hi_r - lo_l, k)
-    active |= _gives_away_all(kinds_r, lo_l - c - hi_r, hi_l - c - lo_r, k)
-    active &= mixed
-    return (bytearray(mixed.astype(np.uint8).tobytes()),
-            bytearray(active.astype(np.uint8).tobytes()), count.tolist())
-
-
-def _gives_away_all(kinds: list[np.ndarray], a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
-    """``_gives_away`` for every identity; ``kinds`` counts each kind of unknown per identity
-    ("<k", "×", small and never shown)."""
-    smalls = (kinds[0] > 0) & ((a + k - 1 > 0) | (b < k - 1))
-    comps = (kinds[1] > 0) & (np.maximum(k, a + BIG) >= np.minimum(BIG, b + k))
-    hidden = (kinds[2] > 0) & ((a + BIG > 0) | (b < k - 1))
-    return smalls | comps | hidden
-
-
-def check(fam: Family, lhs: Sequence[int], rhs: Sequence[int]) -> int | None:
+@njit(cache=True, nogil=True)
+def _check(values, status, known, below, k, l_cells, l0, l1, r_cells, r0, r1,
+           cost):  # pragma: no cover
     """Look at one identity with two unknown cells or more and one known at least (between
     unknowns alone an identity pins nothing: the bounds a page reveals are never tight enough
     on both sides at once); hide one more cell when it gives something away.
 
-    Returns None when nothing changed, the flat index of the newly hidden cell, or ``-(g + 1)``
-    when only the parent's cell ``g`` could fix it.
+    Returns ``_NOTHING`` when nothing changed, the flat index of the newly hidden cell, or
+    ``-(g + 1)`` when only the parent's cell ``g`` could fix it.
     """
-    known = fam.known
-    values = fam.values
-    status = fam.status
-    k = fam.k
-    unknown_l = [g for g in lhs if not known[g]]
-    unknown_r = [g for g in rhs if not known[g]]
-    if not unknown_l or not unknown_r:
-        total = 0
-        for g in unknown_l or unknown_r:
-            total += values[g]
-        if total < k:  # two published figures differ by fewer than k
-            return _hide_another(fam, lhs, rhs)
     # Bounds: what the identity says about each unknown, given what the page says of the others.
     c = 0  # sum(unknown_l) - sum(unknown_r) = c
-    for g in rhs:
-        if known[g]:
-            c += values[g]
-    for g in lhs:
+    total = 0  # the unknowns' sum
+    lo_l = hi_l = lo_r = hi_r = 0
+    n_l = n_r = 0
+    kinds_l = kinds_r = 0  # bits: 1 a "<k" cell, 2 a "×" cell, 4 a small cell never shown
+    for j in range(l0, l1):
+        g = l_cells[j]
         if known[g]:
             c -= values[g]
-    lo_l = hi_l = lo_r = hi_r = 0
-    kinds_l = kinds_r = 0  # bits: 1 a "<k" cell, 2 a "×" cell, 4 a small cell never shown
-    for g in unknown_l:
+            continue
+        n_l += 1
+        total += values[g]
         s = status[g]
         if s == SMALL:
             hi_l += k - 1
@@ -318,7 +290,13 @@ def check(fam: Family, lhs: Sequence[int], rhs: Sequence[int]) -> int | None:
             hi_l += BIG
             if s == HIDDEN and values[g] < k:
                 kinds_l |= 4
-    for g in unknown_r:
+    for j in range(r0, r1):
+        g = r_cells[j]
+        if known[g]:
+            c += values[g]
+            continue
+        n_r += 1
+        total += values[g]
         s = status[g]
         if s == SMALL:
             hi_r += k - 1
@@ -331,13 +309,18 @@ def check(fam: Family, lhs: Sequence[int], rhs: Sequence[int]) -> int | None:
             hi_r += BIG
             if s == HIDDEN and values[g] < k:
                 kinds_r |= 4
+    if (n_l == 0 or n_r == 0) and total < k:  # two published figures differ by fewer than k
+        return _hide_another(values, status, known, below, l_cells, l0, l1, r_cells, r0, r1,
+                             cost)
     if (kinds_l and _gives_away(kinds_l, c + lo_r - hi_l, c + hi_r - lo_l, k)) or (
             kinds_r and _gives_away(kinds_r, lo_l - c - hi_r, hi_l - c - lo_r, k)):
-        return _hide_another(fam, lhs, rhs)
-    return None
+        return _hide_another(values, status, known, below, l_cells, l0, l1, r_cells, r0, r1,
+                             cost)
+    return _NOTHING
 
 
-def _gives_away(kinds: int, a: int, b: int, k: int) -> bool:
+@njit(cache=True, nogil=True)
+def _gives_away(kinds, a, b, k):  # pragma: no cover
     """Whether the identity pins a hidden cell on one side: it confines a cell that the page
     puts in lo..hi to max(lo, a + hi)..min(hi, b + lo). A small figure ("<k", or never shown)
     must stay anywhere in 0..k-1; a "×" figure must at least not be pinned down."""
@@ -348,32 +331,38 @@ def _gives_away(kinds: int, a: int, b: int, k: int) -> bool:
     return bool(kinds & 2 and max(k, a + BIG) >= min(BIG, b + k))
 
 
-def _hide_another(fam: Family, lhs: Sequence[int], rhs: Sequence[int]) -> int | None:
+@njit(cache=True, nogil=True)
+def _hide_another(values, status, known, below, l_cells, l0, l1, r_cells, r0,
+                  r1, cost):  # pragma: no cover
     """Hide the cheapest published cell of the identity (flows and breakdown cells before
     stocks and totals; then the smallest). Either side will do: once the unknowns stand on both
-    sides their sum is no longer what two published figures differ by."""
-    below = fam.modifiable_below
-    known, status, values = fam.known, fam.status, fam.values
-    cost = _costs()
+    sides their sum is no longer what two published figures differ by.
+
+    Cells that were only worked out (not published) cannot be hidden; parent cells are fixed:
+    when only one of those would do, the smallest is returned as ``-(index + 1)``."""
     size = len(cost)
-    best = None
-    best_key = None
-    for g in lhs + rhs:
-        if g < below and known[g] and status[g] == PUBLISHED:
-            key_ = (cost[g % size], values[g], g)
-            if best_key is None or key_ < best_key:
-                best, best_key = g, key_
-    if best is not None:
+    best = parent = -1
+    for side in range(2):
+        cells, a, b = (l_cells, l0, l1) if side == 0 else (r_cells, r0, r1)
+        for j in range(a, b):
+            g = cells[j]
+            if not known[g] or status[g] != PUBLISHED:
+                continue
+            if g >= below:
+                if parent < 0 or values[g] < values[parent]:
+                    parent = g
+            elif best < 0 or (cost[g % size], values[g], g) < (cost[best % size],
+                                                                 values[best], best):
+                best = g
+    if best >= 0:
         status[best] = COMPLEMENT
         known[best] = 0
         return best
-    # Cells that were only worked out (not published) cannot be hidden; parent cells are fixed.
-    parent_cells = [g for g in lhs + rhs if g >= below and known[g] and status[g] == PUBLISHED]
-    if parent_cells:
-        return -(min(parent_cells, key=values.__getitem__) + 1)
-    return None
+    if parent >= 0:
+        return -(parent + 1)
+    return _NOTHING
 
 
 @cache
-def _costs() -> list[int]:
-    return [spec.cost for spec in layout().cells]
+def _cost_array() -> np.ndarray:
+    return np.array([spec.cost for spec in layout().cells], np.int64)

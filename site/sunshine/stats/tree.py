@@ -4,12 +4,9 @@ over the whole tree, top down, a family at a time."""
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from flask import current_app
@@ -65,14 +62,6 @@ def sum_up(tree: Tree, vectors: dict[str, array], only: Iterable[str] | None = N
 # --- disclosure over the whole tree ------------------------------------------------------------
 
 
-#: From this many regions on, the cities' subtrees are settled ahead in two processes
-#: (``_Run.speculate``); smaller trees are settled in this process alone.
-PARALLEL_FROM = 2_000
-#: The level of the regions whose subtrees are settled ahead, each in one piece: cities (a
-#: family below hardly ever changes a city's figures, so the real pass takes nearly all).
-SPLIT_LEVEL = 2
-PROCESSES = 2
-
 Inputs = tuple[bytes | None, list[int], list[int], frozenset[tuple[str, int]]]
 Outcome = list[tuple[bytearray, list[int], list[int]]] | disclosure.Forced | disclosure.Widen
 
@@ -83,113 +72,54 @@ def protect(tree: Tree, vectors: dict[str, array], k: int) -> dict[str, bytearra
     When a family can only be protected by hiding one of its parent's figures (rare), that
     figure is forced hidden and the parent's own family is settled again, then everything
     below whatever changed.
-
-    On a large tree, the same steps are first taken ahead, the cities' subtrees in two
-    processes, remembering each family's outcome with everything it depends on; the real pass
-    then takes the remembered outcome wherever those are the same, so the decisions are
-    exactly those of the plain pass.
     """
-    # Millions of short-lived lists and no reference cycles: the cycle collector would only
-    # walk the long-lived ones (the cached family shapes) over and over.
+    # Many short-lived arrays and no reference cycles: the cycle collector would only walk the
+    # long-lived ones (the cached family shapes) over and over.
     with bulk.no_gc():
         run = _Run(tree, vectors, k, _small_children(tree, vectors, k))
-        if len(tree.level) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-            run.loop([None])
-        else:
-            _in_two(run)
+        run.loop([None])
         return run.status
 
 
-def _in_two(run: _Run) -> None:
-    """Settle the cities' subtrees ahead in forked processes, then take the real pass."""
-    with _SHARED_LOCK:  # one such run at a time in a process (threaded servers)
-        _in_two_locked(run)
-
-
-def _in_two_locked(run: _Run) -> None:
-    import multiprocessing
-
-    _SHARED[:] = [run.tree, run.vectors, run.k]
-    try:
-        pool = multiprocessing.get_context("fork").Pool(PROCESSES)
-    except OSError:  # pragma: no cover  (no processes to be had: all here, as on a small tree)
-        _SHARED[:] = []
-        run.loop([None])
-        return
-    try:
-        with pool:
-            run.pool = pool
-            # The families above the cities' own (quick), to know what each city's subtree
-            # starts from; their outcomes serve the real pass too.
-            ahead = _Run(run.tree, run.vectors, run.k, set(run.forced), quiet=True)
-            ahead.memo = run.memo
-            run.speculate(ahead.loop([None], stop_at=SPLIT_LEVEL), ahead)
-            run.loop([None])
-    finally:
-        _SHARED[:] = []
-
-
-_SHARED: list = []  # the tree, vectors and k, for the forked processes
-_SHARED_LOCK = threading.Lock()
-
-
 class _Run:
-    """One pass of the top-down settling, with the outcomes of families remembered."""
+    """The top-down settling, with the outcomes of families remembered (a family settled again
+    with the same inputs, after a change above it that did not reach it, is not recomputed)."""
 
     def __init__(self, tree: Tree, vectors: dict[str, array], k: int,
-                 forced: set[tuple[str, int]], quiet: bool = False,
-                 within: str | None = None) -> None:
+                 forced: set[tuple[str, int]]) -> None:
         self.tree, self.vectors, self.k, self.forced = tree, vectors, k, forced
-        self.quiet = quiet  # settling ahead: the real pass logs
-        self.within = within  # settling ahead below this region only
         self.status: dict[str, bytearray] = {}
         self.bounds: dict[str, tuple[list[int], list[int]]] = {}
         self.memo: dict[str | None, list[tuple[Inputs, Outcome]]] = {}
         self.kidsets: dict[str | None, frozenset[str]] = {}
-        self.pool: Any = None
         self.zero = array("i", bytes(4 * layout().size))
 
-    def loop(self, queue: list[str | None], stop_at: int | None = None) -> list[str]:
-        """Settle families until nothing changes; return the regions at level ``stop_at``
-        whose families were left for later (when ``stop_at`` is given)."""
+    def loop(self, queue: list[str | None]) -> None:
+        """Settle families until nothing changes."""
         tree, root, forced = self.tree, self.tree.root, self.forced
-        left: list[str] = []
         for _ in range(100 * len(tree.level) + 100):
             if not queue:
-                return left
+                return
             parent = queue.pop()
             kids = [root] if parent is None else tree.children.get(parent, [])
             if not kids:
                 continue
-            if parent is not None and tree.level[parent] == stop_at:
-                left.append(parent)
-                continue
-            if self.pool is not None and parent is not None and tree.level[parent] == \
-                    SPLIT_LEVEL and self._recall(parent, kids) is None:
-                self.speculate([parent] + [q for q in queue if q is not None
-                                           and tree.level[q] == SPLIT_LEVEL], self)
             try:
                 changed = self.settle(parent, kids)
             except disclosure.Forced as exc:
-                if self.within is not None and not self._inside(exc.region):
-                    return left
-                self._log("disclosure: hiding %s cell %s of the parent too", exc.region,
-                          exc.cell)
+                log.info("disclosure: hiding %s cell %s of the parent too", exc.region,
+                         exc.cell)
                 forced.add((exc.region, exc.cell))
                 queue.append(parent)  # this family again, after its parent's
                 queue.append(tree.parent.get(exc.region) if exc.region != root else None)
                 continue
             except disclosure.Widen as exc:
-                if self.within is not None and not self._inside(exc.region):
-                    return left
                 target = _widen(tree, self.vectors, self.status, exc.region, exc.cell)
-                if self.within is not None and (target is None or not self._inside(target[0])):
-                    return left
                 if target is None:
                     raise RuntimeError("disclosure control cannot protect "  # pragma: no cover
                                        f"{exc.region} cell {exc.cell}") from exc
-                self._log("disclosure: hiding %s cell %s to protect below %s", *target,
-                          exc.region)
+                log.info("disclosure: hiding %s cell %s to protect below %s", *target,
+                         exc.region)
                 forced.add(target)
                 queue.append(parent)
                 queue.append(tree.parent.get(target[0]) if target[0] != root else None)
@@ -201,7 +131,7 @@ class _Run:
     def settle(self, parent: str | None, kids: list[str]) -> list[str]:
         """Decide ``kids`` (children of ``parent``); return those whose decision changed."""
         inputs = self._inputs(parent, kids)
-        outcome = self._recall(parent, kids, inputs)
+        outcome = self._recall(parent, inputs)
         if outcome is None:
             try:
                 outcome = self._protect(parent, kids)
@@ -238,57 +168,11 @@ class _Run:
         lo, hi = self.bounds[parent]
         return bytes(self.status[parent]), lo, hi, mine
 
-    def _recall(self, parent: str | None, kids: list[str],
-                inputs: Inputs | None = None) -> Outcome | None:
-        if parent not in self.memo:
-            return None
-        if inputs is None:
-            inputs = self._inputs(parent, kids)
-        for seen, outcome in self.memo[parent]:
+    def _recall(self, parent: str | None, inputs: Inputs) -> Outcome | None:
+        for seen, outcome in self.memo.get(parent, ()):
             if seen == inputs:
                 return outcome
         return None
-
-    def speculate(self, regions: list[str], source: _Run) -> None:
-        """Settle the subtrees of ``regions`` ahead, in two processes, as ``source`` stands."""
-        jobs = []
-        for code in dict.fromkeys(regions):
-            if code in source.status and self._recall(code, self.tree.children[code]) is None:
-                jobs.append((code, bytes(source.status[code]), *source.bounds[code],
-                             source.forced))
-        if len(jobs) < 2:
-            return  # one subtree: as quick to settle it here, when its turn comes
-        # The largest subtrees first: the two processes then finish at about the same time.
-        jobs.sort(key=lambda job: -sum(len(self.tree.children.get(kid, []))
-                                       for kid in self.tree.children[job[0]]))
-        for memo in self.pool.imap_unordered(_ahead, jobs):
-            for parent, seen in memo.items():
-                self.memo.setdefault(parent, []).extend(seen)
-
-    def _inside(self, code: str) -> bool:
-        """Whether ``code`` is strictly below the region settled ahead."""
-        parent = self.tree.parent.get(code)
-        while parent is not None:
-            if parent == self.within:
-                return True
-            parent = self.tree.parent.get(parent)
-        return False
-
-    def _log(self, message: str, *args: object) -> None:
-        if not self.quiet:
-            log.info(message, *args)
-
-
-def _ahead(job: tuple[str, bytes, list[int], list[int], set[tuple[str, int]]]
-           ) -> dict[str | None, list[tuple[Inputs, Outcome]]]:
-    """In a forked process: settle one subtree as the real pass would, until something would
-    change above it; return the outcomes."""
-    code, status, lo, hi, forced = job
-    tree, vectors, k = _SHARED
-    run = _Run(tree, vectors, k, set(forced), quiet=True, within=code)
-    run.status[code], run.bounds[code] = bytearray(status), (lo, hi)
-    run.loop([code])
-    return run.memo
 
 
 def _small_children(tree: Tree, vectors: dict[str, array], k: int) -> set[tuple[str, int]]:
