@@ -181,3 +181,14 @@ def test_page_queries_on_postgres_are_prepared_and_planned_once(app, register) -
         "WHERE statement LIKE '%stats_rollup%' ORDER BY generic_plans DESC LIMIT 1"))
     row = rows[0] if rows else None
     assert row is not None and row[0] >= 1, row
+
+
+@pytest.mark.postgres_only
+def test_a_full_build_vacuums_the_rows_it_replaced(app, register) -> None:
+    """A full build replaces every rollup row; the old versions are vacuumed away at once, so
+    that the table does not grow by its own size build after build."""
+    sizes = []
+    for _ in range(4):
+        assert rollup.rebuild_all().ok
+        sizes.append(db.session.execute(text("SELECT pg_relation_size('stats_rollup')")).scalar())
+    assert all(later <= sizes[0] for later in sizes[1:]), sizes

@@ -99,6 +99,17 @@ def ensure_transaction() -> None:
         connection.execute("BEGIN")
 
 
+def maintain(*statements: str) -> None:
+    """On PostgreSQL, commit, then run maintenance statements (``VACUUM``, ``ANALYZE``) on a
+    connection in autocommit mode: ``VACUUM`` cannot run inside a transaction."""
+    if dialect() != "postgresql":
+        return
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+
+
 @contextmanager
 def no_gc() -> Iterator[None]:
     """Python's cycle collector off during bulk work (an import, disclosure control). Rows are

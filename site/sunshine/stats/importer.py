@@ -86,13 +86,8 @@ def _analyze(tables: tuple[str, ...]) -> None:
     rollup scan's split of the register (``scan._pg_middle``), which without them counts the
     register twice. The register itself is vacuumed too, so that the rebuilds that read it do
     not meet autovacuum's pass over the new rows (VACUUM runs outside a transaction)."""
-    if bulk.dialect() != "postgresql":
-        return
-    db.session.commit()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in tables:
-            what = "VACUUM (ANALYZE)" if table == "household" else "ANALYZE"
-            connection.exec_driver_sql(f"{what} {table}")
+    bulk.maintain(*(f"VACUUM (ANALYZE) {table}" if table == "household" else f"ANALYZE {table}"
+                    for table in tables))
 
 
 # --- households -----------------------------------------------------------------------------------
