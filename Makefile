@@ -46,7 +46,7 @@ test-fast: install
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser" -x -q
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules search_index/_* search_index/*.toc search_index/*.seg

@@ -1,18 +1,16 @@
 """Cases at the service level: routing, deadlines, the state machine, rating and reopening,
-moderation, encryption of identities, tracking codes, publishing. Also run on PostgreSQL."""
+moderation, one transaction, publishing (identities and tracking codes: test_services_identities).
+Also run on PostgreSQL."""
 
 from __future__ import annotations
 
 import io
-import re
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from PIL import Image
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from sunshine.accounts.permissions import PermissionDenied
 from sunshine.admin.models import AuditEntry
@@ -21,7 +19,7 @@ from sunshine.complaints.models import Case, CasePhoto, CaseReporter, Moderation
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
 from sunshine.search.index import search
-from tests.complaints.conftest import NAME, PHONE, file_case, named_case
+from tests.complaints.conftest import PHONE, file_case, named_case
 
 VILLAGE, TOWN, COUNTY = "450102101201", "450102101000", "450102000000"
 
@@ -240,110 +238,6 @@ def test_suspected_spam_waits_in_the_moderation_queue(app, regions, users) -> No
     handling.accept(held, users["county"])
     handling.moderate(links, users["county"], spam=True)
     assert links.status is Status.REJECTED and links.moderation is Moderation.SPAM
-
-
-# --- identities ----------------------------------------------------------------------------
-
-
-def _all_text_in_database() -> str:
-    """Every value of every row of every table, as text."""
-    parts = []
-    for table in db.metadata.sorted_tables:
-        for row in db.session.execute(text(f'SELECT * FROM "{table.name}"')):
-            parts.extend(str(v) for v in row)
-    return "\n".join(parts)
-
-
-def test_the_identity_is_encrypted_apart_from_the_case(app, regions, users) -> None:
-    case, _ = named_case()
-    sealed = db.session.scalar(text("SELECT sealed FROM complaint_reporter WHERE case_id = :id"),
-                               {"id": case.id})
-    assert sealed and NAME not in sealed and PHONE not in sealed
-    everything = _all_text_in_database()
-    assert NAME not in everything and PHONE not in everything
-    assert privacy.unseal(sealed) == {"name": NAME, "phone": PHONE}
-    assert case.named and not hasattr(case, "reporter")
-
-
-def test_only_oversight_sees_the_reporter_and_each_view_is_logged(app, regions, users) -> None:
-    case, _ = named_case()
-    for who in ("county", "admin", "other", "editor"):
-        with pytest.raises(PermissionDenied):
-            handling.view_reporter(case, users[who])
-    assert handling.view_reporter(case, users["oversight"]) == {"name": NAME, "phone": PHONE}
-    handling.view_reporter(case, users["oversight"])
-    views = db.session.execute(select(AuditEntry).where(
-        AuditEntry.action == "complaint_reporter_viewed")).scalars().all()
-    assert len(views) == 2 and {v.actor_name for v in views} == {"oversight"}
-    # Filed under the province: the county's staff cannot tell that someone looked.
-    assert {v.region_code for v in views} == {"450000000000"}
-    assert all(NAME not in v.detail and PHONE not in v.detail for v in views)
-    anonymous, _ = file_case()
-    with pytest.raises(services.CaseError):
-        handling.view_reporter(anonymous, users["oversight"])
-
-
-def test_a_malformed_key_stops_the_site_at_start_up(tmp_path) -> None:
-    from sunshine import create_app
-    from sunshine.config import ConfigError
-    from tests.conftest import make_config
-
-    with pytest.raises(ConfigError):
-        create_app(make_config(tmp_path, f"sqlite:///{tmp_path / 'x.sqlite'}",
-                               DATA_ENCRYPTION_KEY="not-a-fernet-key"))
-
-
-def test_a_configured_key_is_used_and_a_wrong_key_is_refused(app, regions) -> None:
-    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    app.config["DATA_ENCRYPTION_KEY"] = old
-    token = privacy.seal({"name": NAME})
-    assert Fernet(old).decrypt(token.encode())  # really the configured key
-    app.config["DATA_ENCRYPTION_KEY"] = f"{new},{old}"  # rotation: new first, old still reads
-    assert privacy.unseal(token) == {"name": NAME}
-    app.config["DATA_ENCRYPTION_KEY"] = new
-    with pytest.raises(privacy.IdentityUnreadable):
-        privacy.unseal(token)
-    app.config["DATA_ENCRYPTION_KEY"] = None  # derived from SECRET_KEY
-    derived = privacy.seal({"name": NAME})
-    app.config["SECRET_KEY"] = "another-secret-key-that-is-long-enough-42"
-    with pytest.raises(privacy.IdentityUnreadable):
-        privacy.unseal(derived)
-
-
-# --- tracking codes ------------------------------------------------------------------------
-
-
-def test_tracking_codes_are_random_grouped_and_stored_only_as_a_hash(app, regions) -> None:
-    case, code = file_case()
-    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", code)
-    assert len(privacy.ALPHABET) ** privacy.CODE_LENGTH >= 2 ** 80
-    raw = code.replace("-", "")
-    everything = _all_text_in_database()
-    assert raw not in everything and code not in everything
-    assert case.code_hash != raw and len(case.code_hash) == 64
-    for typed in (code, code.lower(), raw, f"  {raw[:8]} {raw[8:]} ",
-                  code.replace("0", "O").replace("1", "I")):
-        assert services.find_by_code(typed) == case, typed
-    wrong = ("1" if raw[0] != "1" else "2") + raw[1:]
-    for junk in (wrong, "", "K7QF", "x" * 64, "K7QF-M2XD-9TRA-3HP!", "ÄÖÜ" * 6):
-        assert services.find_by_code(junk) is None, junk
-
-
-def test_ten_thousand_random_codes_find_nothing(app, regions) -> None:
-    for _ in range(3):
-        file_case()
-    started = time.perf_counter()
-    found = [c for c in (privacy.new_code() for _ in range(10_000))
-             if services.find_by_code(c) is not None]
-    assert found == []
-    assert time.perf_counter() - started < 60
-
-
-def test_the_pepper_changes_every_hash(app, regions) -> None:
-    case, code = file_case()
-    app.config["TRACKING_CODE_PEPPER"] = "a-configured-pepper-0123456789abcdef"
-    assert services.find_by_code(code) is None
-    assert privacy.code_hash(code) != case.code_hash
 
 
 # --- one transaction -----------------------------------------------------------------------

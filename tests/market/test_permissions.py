@@ -6,7 +6,7 @@ import pytest
 
 from sunshine.extensions import db
 from sunshine.market.models import Inquiry
-from sunshine.market import services
+from sunshine.market import inquiries
 from tests.market.conftest import make_listing, make_seller
 
 
@@ -14,7 +14,7 @@ from tests.market.conftest import make_listing, make_seller
 def objects(users, verified):
     make_seller(users["seller2"], verify_by=users["county"])
     listing = make_listing(users["seller"])
-    inquiry = services.send_inquiry(listing, "1", "buyer-contact", "")
+    inquiry = inquiries.send_inquiry(listing, "1", "buyer-contact", "")
     return {"seller": verified, "listing": listing, "inquiry": inquiry}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sunshine.market import services
+from sunshine.market import inquiries
 from tests.market.conftest import make_listing
 
 CONTACT = "buyer-secret-contact-7788"
@@ -11,7 +11,7 @@ MESSAGE = "buyer-private-message-9911"
 
 def test_buyer_contact_never_public(client, users, verified):
     listing = make_listing(users["seller"], name="香米")
-    services.send_inquiry(listing, "20袋", CONTACT, MESSAGE)
+    inquiries.send_inquiry(listing, "20袋", CONTACT, MESSAGE)
     for url in ["/market/", f"/market/{listing.id}", f"/market/sellers/{verified.id}",
                 "/market/export.csv", "/api/v1/products", f"/api/v1/products/{listing.id}",
                 "/sitemap.xml", "/search?q=香米"]:

@@ -9,7 +9,7 @@ import pytest
 from sunshine.admin.models import AuditEntry
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
-from sunshine.market import queries, services
+from sunshine.market import inquiries, queries, services
 from sunshine.market.models import ListingStatus, SellerKind, SellerStatus
 from sunshine.regions.models import Region
 from sqlalchemy import select
@@ -130,12 +130,12 @@ def test_good_prices_are_exact_decimals():
 def test_inquiries_go_to_the_seller_only(users, verified):
     make_seller(users["seller2"], verify_by=users["county"])
     listing = make_listing(users["seller"])
-    inquiry = services.send_inquiry(listing, "50斤", "buyer@example.org", "能送到南宁吗")
-    assert [i.id for i in services.inquiries_for(users["seller"])] == [inquiry.id]
-    assert services.inquiries_for(users["seller2"]) == []
+    inquiry = inquiries.send_inquiry(listing, "50斤", "buyer@example.org", "能送到南宁吗")
+    assert [i.id for i in inquiries.inquiries_for(users["seller"])] == [inquiry.id]
+    assert inquiries.inquiries_for(users["seller2"]) == []
     with pytest.raises(services.PermissionDenied):
-        services.answer_inquiry(users["seller2"], inquiry, "可以")
-    services.answer_inquiry(users["seller"], inquiry, "可以，包邮")
+        inquiries.answer_inquiry(users["seller2"], inquiry, "可以")
+    inquiries.answer_inquiry(users["seller"], inquiry, "可以，包邮")
     assert inquiry.replied_at is not None
 
 
@@ -143,7 +143,7 @@ def test_no_inquiry_to_a_listing_not_on_sale(users):
     make_seller(users["seller"])
     listing = make_listing(users["seller"])
     with pytest.raises(services.MarketError):
-        services.send_inquiry(listing, "1", "x", "")
+        inquiries.send_inquiry(listing, "1", "x", "")
 
 
 def test_public_query_filters(users, verified):

@@ -15,7 +15,7 @@ from sunshine.accounts.permissions import PermissionDenied
 from sunshine.extensions import db
 from sunshine.forms import set_field_error
 from sunshine.guard import PersonalDataFound
-from sunshine.market import queries, services
+from sunshine.market import inquiries, queries, services
 from sunshine.market.forms import ListingForm, PhotoForm, ReplyForm, SellerForm
 from sunshine.market.models import Inquiry, Listing, ListingPhoto, ListingStatus, SellerKind
 from sunshine.market.photos import PhotoRejected
@@ -57,7 +57,7 @@ def home() -> str | Response:
         return redirect(url_for("market_seller.profile"))
     return render_template("market/my/home.html", seller=seller,
                            listings=queries.seller_listings(seller),
-                           inquiries=services.inquiries_for(current_user))
+                           inquiries=inquiries.inquiries_for(current_user))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -237,7 +237,7 @@ def inquiry(inquiry_id: int) -> Response | tuple[str, int]:
     form = ReplyForm()
     if form.validate_on_submit():
         try:
-            services.answer_inquiry(current_user, item, form.reply.data)
+            inquiries.answer_inquiry(current_user, item, form.reply.data)
         except services.MarketError as exc:
             db.session.rollback()
             set_field_error(form.reply, exc.message)

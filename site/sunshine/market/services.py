@@ -1,6 +1,6 @@
-"""Sellers, listings and inquiries: the rules (verification gate, origin check, states, price
-flag, certification by staff only). Services commit; search is updated after the commit.
-What the public reads is in ``queries``.
+"""Sellers and listings: the rules (verification gate, origin check, states, price flag,
+certification by staff only). Services commit; search is updated after the commit. What the
+public reads is in ``queries``; buyers' inquiries are in ``inquiries``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sunshine.extensions import db
 from sunshine.guard import check_publishable
 from sunshine.market import indexing, photos
 from sunshine.market.models import (
-    CATEGORIES, LABELS, UNITS, Inquiry, Listing, ListingPhoto, ListingStatus, Seller, SellerKind,
+    CATEGORIES, LABELS, UNITS, Listing, ListingPhoto, ListingStatus, Seller, SellerKind,
     SellerStatus)
 from sunshine.regions import codes
 from sunshine.regions.models import Region
@@ -364,46 +364,3 @@ def remove_photo(user: User, listing: Listing, photo: ListingPhoto) -> None:
     db.session.delete(photo)
     db.session.commit()
     photos.remove(names, current_app.config["UPLOAD_DIR"])
-
-
-# --- inquiries -----------------------------------------------------------------------------
-
-
-def send_inquiry(listing: Listing, quantity: str, contact: str, message: str) -> Inquiry:
-    """A buyer's inquiry; it goes to the listing's seller only.
-
-    :raise MarketError: the listing is not on sale, or a field is empty or too long.
-    """
-    if listing.status != ListingStatus.ON_SALE:
-        raise MarketError("这个产品目前不在售")
-    if not quantity.strip() or len(quantity) > 50:
-        raise MarketError("请填写数量（50 字以内）", "quantity")
-    if not contact.strip() or len(contact) > 100:
-        raise MarketError("请填写联系方式（100 字以内）", "contact")
-    if len(message) > 2000:
-        raise MarketError("留言不能超过 2000 字", "message")
-    inquiry = Inquiry(listing_id=listing.id, seller_id=listing.seller_id, quantity=quantity,
-                      contact=contact, message=message)
-    db.session.add(inquiry)
-    db.session.commit()
-    return inquiry
-
-
-def inquiries_for(user: Any) -> list[Inquiry]:
-    seller = seller_for(user)
-    if seller is None:
-        return []
-    return list(db.session.execute(select(Inquiry).where(Inquiry.seller_id == seller.id)
-                                   .order_by(Inquiry.created_at.desc())).scalars())
-
-
-def answer_inquiry(user: User, inquiry: Inquiry, reply: str) -> Inquiry:
-    """:raise PermissionDenied: not the seller the inquiry went to."""
-    seller = seller_for(user)
-    if seller is None or inquiry.seller_id != seller.id:
-        raise PermissionDenied("not this seller's inquiry")
-    if not reply.strip() or len(reply) > 2000:
-        raise MarketError("请填写答复（2000 字以内）", "reply")
-    inquiry.reply, inquiry.replied_at = reply, utcnow()
-    db.session.commit()
-    return inquiry

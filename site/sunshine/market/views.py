@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error
-from sunshine.market import queries, services
+from sunshine.market import inquiries, queries, services
 from sunshine.market.export import csv_text
 from sunshine.market.forms import InquiryForm
 from sunshine.market.models import CATEGORIES, LABELS, Listing, ListingPhoto, Seller, SellerStatus
@@ -82,7 +82,7 @@ def inquiry(listing_id: int) -> BaseResponse | tuple[str, int]:
     form = InquiryForm()
     if form.validate_on_submit():
         try:
-            services.send_inquiry(listing, form.quantity.data, form.contact.data,
+            inquiries.send_inquiry(listing, form.quantity.data, form.contact.data,
                                   form.message.data or "")
         except services.MarketError as exc:
             db.session.rollback()
