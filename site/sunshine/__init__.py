@@ -60,6 +60,9 @@ def _import_models() -> None:
     """Import every model module so that metadata (and migrations) know all tables."""
     import sunshine.accounts.models  # noqa: F401
     import sunshine.admin.models  # noqa: F401
+    # First: the demo's deadlines in working days are counted with its calendar.
+    import sunshine.workdays.demo  # noqa: F401  (registers the demo step)
+    import sunshine.workdays.models  # noqa: F401
     import sunshine.complaints.demo  # noqa: F401  (registers the demo step)
     import sunshine.complaints.indexing  # noqa: F401  (registers the search source)
     import sunshine.complaints.models  # noqa: F401
@@ -121,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from sunshine.search import bp as search_bp
     from sunshine.stats import admin as stats_admin
     from sunshine.stats import views as stats_views
+    from sunshine.workdays import admin as workdays_admin
 
     for blueprint in (public_bp, accounts_bp, admin_bp, api_bp, search_bp,
                       region_views.bp, region_views.admin_bp, content_views.news_bp,
@@ -132,7 +136,7 @@ def register_blueprints(app: Flask) -> None:
                       market_views.bp, market_views.api_bp, market_sellers.bp, market_admin.bp,
                       matching_views.bp, matching_api.api_bp, matching_admin.bp,
                       notices_views.bp, notices_views.feeds_bp, notices_api.api_bp,
-                      notices_admin.bp):
+                      notices_admin.bp, workdays_admin.bp):
         app.register_blueprint(blueprint)
 
 

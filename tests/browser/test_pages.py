@@ -85,6 +85,7 @@ ADMIN_PAGES: list[tuple[str, str, int]] = [
     ("admin-matching-pending", "/admin/matching/9", 200),
     ("admin-market", "/admin/market/", 200),
     ("admin-market-listing", "/admin/market/listings/1", 200),
+    ("admin-calendar", "/admin/calendar/", 200),
 ]
 
 WIDTHS = [1280, 360]

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Select, select
@@ -37,6 +37,7 @@ from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions.models import Region
+from sunshine.workdays.services import add_days
 
 log = logging.getLogger(__name__)
 
@@ -72,19 +73,6 @@ def register_target(target_type: str) -> Callable[[Callable[[str], str | None]],
 
 
 # --- deadlines and routing -----------------------------------------------------------------
-
-
-def add_days(start: datetime, days: int, working_days: bool = False) -> datetime:
-    """``days`` calendar days after ``start``, or that many working days (Monday to Friday;
-    public holidays are not known to the site) when ``working_days``."""
-    if not working_days:
-        return start + timedelta(days=days)
-    current, left = start, days
-    while left > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            left -= 1
-    return current
 
 
 def reply_deadline(start: datetime) -> datetime:

@@ -14,6 +14,7 @@ from sunshine.funds.money import AmountError, check_amount
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.templating import CHINA
+from sunshine.workdays.services import add_days
 
 EARLIEST = date(2000, 1, 1)
 
@@ -92,15 +93,9 @@ def in_scope(actor: Any, region_code: str) -> None:
 
 
 def deadline(start: date, days: int, working_days: bool) -> date:
-    """``days`` after ``start``: calendar days, or Monday-to-Friday days when configured."""
-    if not working_days:
-        return start + timedelta(days=days)
-    current, left = start, days
-    while left > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            left -= 1
-    return current
+    """``days`` after ``start``: calendar days, or working days (the calendar's) when
+    configured."""
+    return add_days(start, days, working_days)
 
 
 def config_deadline(start: date, kind: str) -> date:

@@ -2,8 +2,8 @@
 
 Days are China dates. A notice of N days starting on day D runs through the end of its last
 day and closes at the start of the next; with ``NOTICE_PERIOD_WORKING_DAYS`` the N days are
-Monday to Friday (public holidays are not known to the site) and a start on a weekend counts
-from the next working day. ``now()`` is the one clock every service and view reads, so that
+working days (Monday to Friday, but for the holidays and exchanged weekend days of the working-
+day calendar, ``sunshine.workdays``) and a start on a day off counts from the next working day. ``now()`` is the one clock every service and view reads, so that
 tests can freeze it.
 """
 
@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 
-from sunshine.complaints.services import add_days
 from sunshine.database import utcnow
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
 from sunshine.templating import CHINA
+from sunshine.workdays.services import add_days
 
 
 def now() -> datetime:
