@@ -2,8 +2,9 @@
 checks that hide one more cell at a time until no identity gives a hidden small count away.
 
 Kept apart from ``disclosure.py`` (the public door) because it is tuned for speed: a province
-settles about a million identities. The decisions do not depend on any of the tuning: the
-checks run in the same order as the plain loop would run them (see ``settle_locally``).
+settles about a million identities, and the loop that checks them is compiled with numba. The
+decisions do not depend on the tuning: the checks run in the plain order (``settle_locally``),
+and a test holds them to a plain Python version.
 """
 
 from __future__ import annotations

@@ -12,6 +12,6 @@ KINDS = {"holiday": "放假", "workday": "调休上班（周末上班）"}
 
 class DayForm(BaseForm):
     day = DateField("日期", validators=[required("请填写日期（例如 2027-02-08）")])
-    kind = SelectField("类别", choices=KINDS, validators=[required()])
+    kind = SelectField("类别", choices=KINDS)  # a value not offered is refused: no "required"
     name = StringField("节日", validators=[required("请填写节日名称"), length(NAME_LENGTH)],
                        description="例如：春节、国庆节、壮族三月三。")
