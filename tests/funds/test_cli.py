@@ -1,14 +1,15 @@
-"""``sunshine verify`` and ``sunshine import funds|projects``."""
+"""``sunshine verify`` and ``sunshine import funds|spending|projects``."""
 
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select, text
 
 from sunshine.extensions import db
-from sunshine.funds.models import Fund, LedgerEntry
+from sunshine.funds.models import Fund, FundLine, LedgerEntry, Spending
 from sunshine.projects.models import Project
 from tests.funds.conftest import COUNTY, Setup
 
@@ -74,4 +75,48 @@ def test_import_projects(runner, regions, tmp_path) -> None:
     assert runner.invoke(args=["import", "projects", str(good), "--confirm"]).exit_code == 0
     project = db.session.scalar(select(Project))
     assert project.stage == "实施" and project.state == "published"
+    assert runner.invoke(args=["verify"]).exit_code == 0
+
+
+SPENDING_HEADER = ["document_number", "region_code", "amount", "paid_on", "payee", "purpose",
+                   "voucher", "project_id"]
+
+
+def test_import_spending_checks_every_row_then_draws_the_balances_in_order(
+        runner, funded: Setup, tmp_path) -> None:
+    """The ``funded`` allocation: 1,000,000.00, of which 300,000.00 is lined to a project."""
+    fund, project = funded.fund, funded.project
+    number = fund.document_number
+    to_project = [number, COUNTY, "200000.00", "2020-05-10", "兴宁区交通运输局", "村道硬化",
+                  "记-001", str(project.id)]
+    general = [number, COUNTY, "500000.00", "2020-06-01", "兴宁区农业农村局", "产业奖补", "", ""]
+    bad = write(tmp_path / "s.csv", [
+        SPENDING_HEADER, to_project,
+        [number, "450103000000", *general[2:]],  # no such fund in that county
+        [*general[:2], "１００", *general[3:]],
+        [*general[:3], "2019-01-01", *general[4:]],  # before the fund was issued
+        [*general[:4], "张三 450102199001011231", *general[5:]],  # an ID number
+    ])
+    result = runner.invoke(args=["import", "spending", str(bad), "--confirm"])
+    assert result.exit_code == 1
+    for line in (3, 4, 5, 6):
+        assert f"{bad}:{line}:" in result.output
+    assert f"{bad}:2:" not in result.output and "找不到已公开的资金" in result.output
+    # Each row fits alone, but the second draw on the project's line overdraws it.
+    over = write(tmp_path / "s.csv", [SPENDING_HEADER, to_project, general,
+                                      [*to_project[:2], "150000.00", *to_project[3:]]])
+    result = runner.invoke(args=["import", "spending", str(over), "--confirm"])
+    assert result.exit_code == 1 and f"{over}:4:" in result.output
+    assert "超出分配给这个项目的余额：还可支出 100000.00 元" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Spending)) == 0
+    good = write(tmp_path / "s.csv", [SPENDING_HEADER, to_project, general])
+    dry = runner.invoke(args=["import", "spending", str(good)])
+    assert dry.exit_code == 0 and "试运行" in dry.output and "新增 2" in dry.output
+    assert db.session.scalar(select(func.count()).select_from(Spending)) == 0
+    done = runner.invoke(args=["import", "spending", str(good), "--confirm"])
+    assert done.exit_code == 0 and "已导入" in done.output
+    db.session.expire_all()
+    assert db.session.get(Fund, fund.id).spent == Decimal("700000.00")
+    assert db.session.scalar(select(FundLine.spent).where(FundLine.project_id == project.id)) \
+        == Decimal("200000.00")
     assert runner.invoke(args=["verify"]).exit_code == 0

@@ -128,7 +128,8 @@ def withdraw_line(actor: Any, line: FundLine, reason: str) -> FundLine:
 # --- spending -----------------------------------------------------------------------------------
 
 
-def _validate_spending(fund: Fund, fields: SpendingFields) -> SpendingFields:
+def validate_spending(fund: Fund, fields: SpendingFields) -> SpendingFields:
+    """:raise FundError: a field that the back office would refuse (not the balances)."""
     fields.amount = amount(fields.amount)
     check_date(fields.paid_on, "paid_on", "支出日期", latest=today(), earliest=fund.issued_on)
     fields.payee = clean_text(fields.payee, "payee", "收款单位", 200)
@@ -145,8 +146,9 @@ def _draw(fund: Fund, line_id: int | None, value: Decimal) -> None:
                            Fund.spent + value <= Fund.amount)
         .values(spent=Fund.spent + value).execution_options(synchronize_session=False)).rowcount
     if not changed:
-        db.session.rollback()
+        # What is left as this transaction sees it (an import's earlier rows included).
         left = _remaining(Fund.spent, Fund.amount, fund.id, Fund)
+        db.session.rollback()
         raise FundError(f"超出资金余额：这笔资金还可支出 {left} 元", "amount")
     if line_id is not None:
         changed = db.session.execute(
@@ -155,8 +157,8 @@ def _draw(fund: Fund, line_id: int | None, value: Decimal) -> None:
             .values(spent=FundLine.spent + value)
             .execution_options(synchronize_session=False)).rowcount
         if not changed:
-            db.session.rollback()
             left = _remaining(FundLine.spent, FundLine.amount, line_id, FundLine)
+            db.session.rollback()
             raise FundError(f"超出分配给这个项目的余额：还可支出 {left} 元", "amount")
 
 
@@ -189,15 +191,18 @@ def _line_for(fund: Fund, project_id: int, value: Decimal) -> int:
     return max(lines, key=lambda line: (line.amount - line.spent, -line.id)).id
 
 
-def record_spending(actor: Any, fund: Fund, fields: SpendingFields) -> Spending:
-    """A payment out of a published allocation, published at once.
+def record_spending(actor: Any, fund: Fund, fields: SpendingFields,
+                    commit: bool = True) -> Spending:
+    """A payment out of a published allocation, published at once. ``commit`` false leaves
+    the transaction open (an import writes every row in one).
 
-    :raise FundError: more than is left of the fund or of the project's line, or bad fields.
+    :raise FundError: more than is left of the fund or of the project's line, or bad fields
+        (the transaction is then rolled back when a balance was short).
     """
     in_scope(actor, fund.region_code)
     if fund.state != PUBLISHED:
         raise FundError("只有已公开的资金可以登记支出")
-    _validate_spending(fund, fields)
+    validate_spending(fund, fields)
     line_id = _line_for(fund, fields.project_id, fields.amount) if fields.project_id else None
     _draw(fund, line_id, fields.amount)
     spending = Spending(fund_id=fund.id, line_id=line_id, project_id=fields.project_id or None,
@@ -210,8 +215,9 @@ def record_spending(actor: Any, fund: Fund, fields: SpendingFields) -> Spending:
     db.session.flush()
     ledger.append(ledger.Pending("spending", spending.id, 1, "publish", spending_data(spending)))
     record("fund_spent", actor, "fund", fund.id, fund.region_code, f"{fields.amount} 元")
-    db.session.commit()
-    db.session.refresh(fund)
+    if commit:
+        db.session.commit()
+        db.session.refresh(fund)
     return spending
 
 
@@ -224,7 +230,7 @@ def correct_spending(actor: Any, spending: Spending, fields: SpendingFields,
         raise FundError("只有已公开的支出可以更正")
     reason = clean_text(reason, "reason", "更正原因", 300)
     fields.project_id = spending.project_id
-    _validate_spending(fund, fields)
+    validate_spending(fund, fields)
     if all(getattr(fields, name) == getattr(spending, name)
            for name in ("amount", "paid_on", "payee", "purpose", "voucher")):
         raise FundError("内容没有变化，无需更正")
