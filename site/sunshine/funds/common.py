@@ -92,13 +92,9 @@ def in_scope(actor: Any, region_code: str) -> None:
         check_region(actor, region_code)
 
 
-def deadline(start: date, days: int, working_days: bool) -> date:
-    """``days`` after ``start``: calendar days, or working days (the calendar's) when
-    configured."""
-    return add_days(start, days, working_days)
-
-
 def config_deadline(start: date, kind: str) -> date:
+    """The disclosure deadline of a ``kind`` (FUNDS, PROJECTS): calendar days after ``start``,
+    or working days (the working-day calendar's) when configured."""
     config = current_app.config
-    return deadline(start, int(config.get(f"{kind}_DISCLOSURE_DAYS", 15)),
+    return add_days(start, int(config.get(f"{kind}_DISCLOSURE_DAYS", 15)),
                     bool(config.get(f"{kind}_DISCLOSURE_WORKING_DAYS", False)))

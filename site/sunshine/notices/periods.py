@@ -2,9 +2,9 @@
 
 Days are China dates. A notice of N days starting on day D runs through the end of its last
 day and closes at the start of the next; with ``NOTICE_PERIOD_WORKING_DAYS`` the N days are
-working days (Monday to Friday, but for the holidays and exchanged weekend days of the working-
-day calendar, ``sunshine.workdays``) and a start on a day off counts from the next working day. ``now()`` is the one clock every service and view reads, so that
-tests can freeze it.
+working days (those of the working-day calendar, ``sunshine.workdays``) and a start on a day
+off counts from the next working day. ``now()`` is the one clock every service and view
+reads, so that tests can freeze it.
 """
 
 from __future__ import annotations

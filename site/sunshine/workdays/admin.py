@@ -13,9 +13,9 @@ from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import staff_required
 from sunshine.admin.dashboard import Section, register_section
 from sunshine.admin.services import ACTION_LABELS
+from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.forms import set_field_error
-from sunshine.database import utcnow
 from sunshine.templating import CHINA
 from sunshine.web import int_arg, render_form_page
 from sunshine.workdays import services
@@ -61,9 +61,7 @@ def save() -> Response | tuple[str, int]:
             db.session.commit()
             flash(f"已登记 {entry.day.isoformat()} {entry.kind_label}（{entry.name}）", "success")
             return redirect(url_for("admin_calendar.index", year=entry.day.year))
-    year = form.day.data.year if isinstance(form.day.data, date) and \
-        services.FIRST_YEAR <= form.day.data.year <= services.LAST_YEAR else _this_year()
-    return _page(year, form)
+    return _page(form.day.data.year if form.day.data else _this_year(), form)
 
 
 @bp.post("/<day>/remove")

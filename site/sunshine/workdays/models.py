@@ -26,7 +26,3 @@ class CalendarDay(db.Model):  # type: ignore[name-defined,misc]
     @property
     def kind_label(self) -> str:
         return "调休上班" if self.working else "放假"
-
-    def to_dict(self) -> dict[str, object]:
-        return {"day": self.day.isoformat(), "working": self.working, "kind": self.kind_label,
-                "name": self.name}

@@ -8,7 +8,6 @@ the back office (/admin/calendar/); until they do, every weekday counts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
@@ -41,10 +40,6 @@ def overrides(first: date, last: date) -> dict[date, bool]:
         select(CalendarDay.day, CalendarDay.working).where(CalendarDay.day.between(first, last)))}
 
 
-def is_working_day(day: date, known: Mapping[date, bool]) -> bool:
-    return known.get(day, day.weekday() < 5)
-
-
 def add_working_days(start: date, days: int) -> date:
     """The day ``days`` working days after ``start`` (``start`` itself not counted)."""
     span = 2 * days + 31  # the longest holiday runs (春节, 国庆) are 8 or 9 days
@@ -55,7 +50,7 @@ def add_working_days(start: date, days: int) -> date:
         if current > start + timedelta(days=span):  # a calendar of many holidays: read on
             span *= 2
             known = overrides(start, start + timedelta(days=span))
-        if is_working_day(current, known):
+        if known.get(current, current.weekday() < 5):
             left -= 1
     return current
 
