@@ -33,8 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 
-from search_corpus import (  # noqa: E402
-    make_documents, make_queries, query_words)
+from search_corpus import make_documents, make_queries, query_words  # noqa: E402
 from search_http import Report, http_figures, load, pct  # noqa: E402
 
 # --------------------------------------------------------------------------------------------

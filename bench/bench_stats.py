@@ -26,8 +26,8 @@ import os
 import platform
 import random
 import shutil
-import statistics
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile

@@ -4,8 +4,8 @@ search index, a client, and small helpers to log in."""
 from __future__ import annotations
 
 import contextvars
-import json
 import itertools
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path

@@ -2,8 +2,13 @@
 
 import pytest
 
-from sunshine.guard import (PersonalDataFound, check_publishable, find_personal_numbers,
-                            id_number_valid, luhn_valid)
+from sunshine.guard import (
+    PersonalDataFound,
+    check_publishable,
+    find_personal_numbers,
+    id_number_valid,
+    luhn_valid,
+)
 
 VALID_ID = "11010519491231002X"  # the standard's published example, valid checksum
 VALID_CARD = "6222020200112233446"  # 19 digits, passes Luhn (checked below)

@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Import every model module so that metadata (and migrations) know all tables."""
+    # isort: off
     import sunshine.accounts.models  # noqa: F401
     import sunshine.admin.models  # noqa: F401
     # First: the demo's deadlines in working days are counted with its calendar.
@@ -96,6 +97,7 @@ def _import_models() -> None:
     import sunshine.notices.indexing  # noqa: F401  (registers the search source)
     import sunshine.notices.models  # noqa: F401
     import sunshine.notices.objections  # noqa: F401  (registers the complaint target)
+    # isort: on
 
 
 def register_blueprints(app: Flask) -> None:
@@ -142,7 +144,6 @@ def register_blueprints(app: Flask) -> None:
 
 def register_web(app: Flask) -> None:
     from sunshine import errors, security, templating
-
     from sunshine.stats import front
 
     errors.register(app)

@@ -7,7 +7,6 @@ nothing unless the file is clean and ``confirm`` is true: one file, one transact
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +54,7 @@ class BadFile(ValueError):
 def read_csv_rows(path: Path, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) from a UTF-8 CSV (a BOM is allowed), streaming."""
     try:
-        handle = io.open(path, encoding="utf-8-sig", newline="")
+        handle = open(path, encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise BadFile(f"无法打开文件 {path}：{exc.strerror}") from exc
     with handle:

@@ -14,7 +14,6 @@ from sunshine.funds.models import Fund
 from sunshine.funds.money import Money
 from tests.funds.conftest import Setup
 
-
 STATEMENTS = [
     "UPDATE fund SET amount = -1 WHERE id = :id",
     "UPDATE fund SET spent = amount + 1 WHERE id = :id",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.market.models import Inquiry, Listing
-from sqlalchemy import select
 from tests.conftest import shared_data
 from tests.market.conftest import VILLAGE, make_listing
 

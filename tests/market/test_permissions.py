@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sunshine.extensions import db
-from sunshine.market.models import Inquiry
 from sunshine.market import inquiries
+from sunshine.market.models import Inquiry
 from tests.market.conftest import make_listing, make_seller
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from sunshine.admin.models import AuditEntry
 from sunshine.extensions import db
@@ -12,7 +13,6 @@ from sunshine.guard import PersonalDataFound
 from sunshine.market import inquiries, queries, services
 from sunshine.market.models import ListingStatus, SellerKind, SellerStatus
 from sunshine.regions.models import Region
-from sqlalchemy import select
 from tests.market.conftest import VILLAGE, make_listing, make_seller
 
 

@@ -6,9 +6,10 @@ import csv
 import io
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from sunshine.extensions import db
 from sunshine.market.models import Inquiry, Listing, ListingStatus, Seller
-from sqlalchemy import select
 from tests.market.conftest import VILLAGE, make_listing, make_seller
 
 

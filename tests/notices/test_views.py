@@ -16,8 +16,16 @@ from sunshine.extensions import db
 from sunshine.notices import objections, services
 from sunshine.notices.models import NoticeKind
 from sunshine.search.index import rebuild
-from tests.notices.conftest import (MORNING, START, VILLAGE, VILLAGE_2, code_from, draft,
-                                    objection_data, published)
+from tests.notices.conftest import (
+    MORNING,
+    START,
+    VILLAGE,
+    VILLAGE_2,
+    code_from,
+    draft,
+    objection_data,
+    published,
+)
 
 
 def _cases() -> int:

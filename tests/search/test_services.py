@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sunshine.extensions import db
 from sunshine.regions.models import Region
-from sunshine.search.index import SearchDoc, SOURCES, rebuild, register_source, search, update
+from sunshine.search.index import SOURCES, SearchDoc, rebuild, register_source, search, update
 
 
 def test_rebuild_indexes_regions_and_finds_them_by_chinese_name(app, regions) -> None:

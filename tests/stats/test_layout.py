@@ -28,8 +28,8 @@ def test_running_sums_equal_counting_each_year(register) -> None:
 
 
 def test_every_relation_holds_for_a_village() -> None:
-    from tests.stats.conftest import make_register
     from tests.stats.auditor import Household
+    from tests.stats.conftest import make_register
 
     register = [Household(h.village, vocab.CAUSE_CODES[h.cause], h.size,
                           sum(1 << vocab.MEASURE_BITS[m] for m in h.measures), h.events)

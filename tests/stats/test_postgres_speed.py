@@ -17,8 +17,8 @@ from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.stats import bulk, rollup, scan, services
 from sunshine.stats.models import Rollup
-from sunshine.stats.tree import load_tree, sum_up
 from sunshine.stats.scanrows import SCAN_SQL
+from sunshine.stats.tree import load_tree, sum_up
 from sunshine.stats.vectors import village_range
 
 PROVINCE = "450000000000"

@@ -4,8 +4,8 @@ reads everything with one indexed query on the rollups."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import event, text
 

@@ -3,6 +3,7 @@ numbers, dry runs, and the rollups that follow. Runs on PostgreSQL too (--postgr
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
 
 from sunshine.admin.models import AuditEntry
@@ -14,8 +15,6 @@ from sunshine.stats.models import Build, Household, MemberId, Rollup
 from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
 from sunshine.stats.vocab import RELATIONS
 from tests.stats.conftest import CANARY_IDS, make_register
-
-import pytest
 
 
 def _count(model: type) -> int:

@@ -3,20 +3,19 @@ incremental build after a change, and back-office reads. Runs on PostgreSQL too.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
 
 from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import PermissionDenied
 from sunshine.admin.models import AuditEntry
 from sunshine.extensions import db
-from sunshine.stats import register as reg
 from sunshine.stats import bulk, rollup, scan, services, vocab
+from sunshine.stats import register as reg
 from sunshine.stats.layout import layout
 from sunshine.stats.models import Build, Household, Rollup
 from tests.factories import make_user
 from tests.stats.conftest import CANARY_IDS
-
-import pytest
 
 LAST = vocab.LAST_YEAR
 

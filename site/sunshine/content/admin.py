@@ -9,10 +9,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from sunshine.accounts.models import Role
-from sunshine.accounts.permissions import PermissionDenied, check_region, staff_required
-from sunshine.accounts.models import User
-from sunshine.accounts.permissions import region_scope
+from sunshine.accounts.models import Role, User
+from sunshine.accounts.permissions import (
+    PermissionDenied,
+    check_region,
+    region_scope,
+    staff_required,
+)
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.content import services
 from sunshine.content.forms import ArticleForm, UnpublishForm

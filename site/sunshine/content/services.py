@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, extract, func, or_, select
 
+from sunshine import pagecache
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import check_region, region_scope
 from sunshine.admin.services import record
@@ -17,7 +18,6 @@ from sunshine.content import indexing
 from sunshine.content.files import ArticleFile, ContentFileError, article_files, parse_file
 from sunshine.content.models import Article, ArticleVersion, Kind, Status
 from sunshine.database import utcnow
-from sunshine import pagecache
 from sunshine.extensions import db
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown

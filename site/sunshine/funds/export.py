@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from itertools import islice
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 
 from flask import Response, current_app
 

@@ -11,8 +11,18 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (DDL, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger,
-                        String, Text, event)
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sunshine.database import UTCDateTime, utcnow

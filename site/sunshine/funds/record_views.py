@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user

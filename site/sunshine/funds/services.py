@@ -24,13 +24,29 @@ from sunshine.admin.services import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.funds import indexing, ledger, rollup
-from sunshine.funds.common import (RecordError, amount, check_date, check_year, clean_text,
-                                   config_deadline, in_scope, known_region, today)
+from sunshine.funds.common import (
+    RecordError,
+    amount,
+    check_date,
+    check_year,
+    clean_text,
+    config_deadline,
+    in_scope,
+    known_region,
+    today,
+)
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundTotal, State
 from sunshine.funds.records import fund_data
+
 # Lines and spending live in spending.py; callers may use this one module for all of it.
-from sunshine.funds.spending import (SpendingFields, add_line, correct_spending,  # noqa: F401
-                                     record_spending, withdraw_line, withdraw_spending)
+from sunshine.funds.spending import (  # noqa: F401
+    SpendingFields,
+    add_line,
+    correct_spending,
+    record_spending,
+    withdraw_line,
+    withdraw_spending,
+)
 from sunshine.guard import check_publishable
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,15 @@ from sqlalchemy import select, update
 from sunshine.admin.services import record
 from sunshine.extensions import db
 from sunshine.funds import ledger, rollup
-from sunshine.funds.common import (RecordError, amount, check_date, clean_text, in_scope,
-                                   known_region, today)
+from sunshine.funds.common import (
+    RecordError,
+    amount,
+    check_date,
+    clean_text,
+    in_scope,
+    known_region,
+    today,
+)
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending, State
 from sunshine.funds.records import line_data, spending_data
 from sunshine.guard import check_publishable

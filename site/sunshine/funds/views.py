@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
-
-from sunshine.extensions import db
 from markupsafe import Markup
 
+from sunshine.extensions import db
 from sunshine.funds import charts, ledger, queries
 from sunshine.funds.cache import cached_page
 from sunshine.funds.common import today

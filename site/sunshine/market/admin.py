@@ -9,8 +9,13 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import Role, User
-from sunshine.accounts.permissions import (PermissionDenied, can_access_region, check_region,
-                                           region_scope, staff_required)
+from sunshine.accounts.permissions import (
+    PermissionDenied,
+    can_access_region,
+    check_region,
+    region_scope,
+    staff_required,
+)
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.admin.services import record
 from sunshine.extensions import db

@@ -18,8 +18,14 @@ from sunshine.database import utcnow
 from sunshine.demo.services import DemoContext, register_step
 from sunshine.extensions import db
 from sunshine.market import photos
-from sunshine.market.models import (Listing, ListingPhoto, ListingStatus, Seller, SellerKind,
-                                    SellerStatus)
+from sunshine.market.models import (
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    Seller,
+    SellerKind,
+    SellerStatus,
+)
 from sunshine.regions import codes
 
 log = logging.getLogger(__name__)

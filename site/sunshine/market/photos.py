@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from sunshine.complaints.photos import CleanPhoto, PhotoRejected, clean_photo, thumbnail
 
 __all__ = ["PhotoRejected", "StoredPhoto", "clean_photo", "photo_dir", "remove", "store"]

@@ -23,8 +23,16 @@ from sunshine.extensions import db
 from sunshine.guard import check_publishable
 from sunshine.market import indexing, photos
 from sunshine.market.models import (
-    CATEGORIES, LABELS, UNITS, Listing, ListingPhoto, ListingStatus, Seller, SellerKind,
-    SellerStatus)
+    CATEGORIES,
+    LABELS,
+    UNITS,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    Seller,
+    SellerKind,
+    SellerStatus,
+)
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 

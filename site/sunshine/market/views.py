@@ -7,9 +7,19 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
-                   render_template, request, url_for)
 from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine.extensions import db, limiter

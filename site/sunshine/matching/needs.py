@@ -41,8 +41,8 @@ from sunshine.matching.models import (
 )
 from sunshine.matching.pledges import lock_need, release
 from sunshine.regions import codes
-from sunshine.stats.models import Household, MemberList
 from sunshine.stats.members import unpack as unpack_members
+from sunshine.stats.models import Household, MemberList
 from sunshine.stats.rollup import village_range
 
 MAX_ITEMS = 10

@@ -38,7 +38,7 @@ class Filters:
 
 def parse_filters(args: dict[str, str] | object) -> Filters:
     """Filters from query arguments; anything unknown is ignored rather than an error."""
-    get = getattr(args, "get")
+    get = args.get
     category = get("category") if get("category") in CATEGORIES else None
     urgency_text = get("urgency") or ""
     urgency = int(urgency_text) if urgency_text in ("1", "2", "3") else None

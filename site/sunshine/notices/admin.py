@@ -21,10 +21,16 @@ from sunshine.forms import BaseForm, set_field_error
 from sunshine.funds.models import Fund, State
 from sunshine.guard import PersonalDataFound
 from sunshine.notices import drafting, objections, periods, queries, services
-from sunshine.notices.forms import (ActionForm, DraftForm, FinalizeForm, HouseholdsForm,
-                                    RecordForm, RuleForm, WithdrawForm)
-from sunshine.notices.models import (REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind,
-                                     NoticeState)
+from sunshine.notices.forms import (
+    ActionForm,
+    DraftForm,
+    FinalizeForm,
+    HouseholdsForm,
+    RecordForm,
+    RuleForm,
+    WithdrawForm,
+)
+from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind, NoticeState
 from sunshine.notices.services import WORKERS, NoticeError
 from sunshine.projects.models import Project
 from sunshine.regions import services as regions

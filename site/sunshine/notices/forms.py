@@ -3,8 +3,15 @@ finalizing forms. Shapes only; the rules live in the services."""
 
 from __future__ import annotations
 
-from wtforms import (DateField, HiddenField, RadioField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional, Regexp
 
 from sunshine.forms import BaseForm, length, required

@@ -13,8 +13,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Date, Enum, ForeignKey, Index, Integer, SmallInteger, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sunshine.complaints.models import Case

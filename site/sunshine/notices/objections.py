@@ -29,10 +29,23 @@ from sunshine.extensions import db
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
 from sunshine.notices import indexing, periods
-from sunshine.notices.models import (Notice, NoticeEntry, NoticeKind, NoticeLink,
-                                     NoticeObjection, NoticeState, Ruling)
-from sunshine.notices.services import (REASON_MAX, TITLE_MAX, BODY_MAX, NoticeError, check_worker,
-                                       clean_text)
+from sunshine.notices.models import (
+    Notice,
+    NoticeEntry,
+    NoticeKind,
+    NoticeLink,
+    NoticeObjection,
+    NoticeState,
+    Ruling,
+)
+from sunshine.notices.services import (
+    BODY_MAX,
+    REASON_MAX,
+    TITLE_MAX,
+    NoticeError,
+    check_worker,
+    clean_text,
+)
 
 CATEGORIES = {NoticeKind.PROJECT: "项目建设", NoticeKind.FUND: "资金使用"}
 

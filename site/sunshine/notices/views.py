@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import segno
-from flask import (Blueprint, Response, abort, current_app, render_template, request, url_for)
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from sunshine.complaints import formguard
@@ -20,8 +20,7 @@ from sunshine.forms import set_field_error
 from sunshine.markup import plain_text, stored_html
 from sunshine.notices import objections, periods, queries
 from sunshine.notices.forms import ObjectionForm
-from sunshine.notices.models import (REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind,
-                                     NoticeState)
+from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind, NoticeState
 from sunshine.notices.services import NoticeError
 from sunshine.regions import codes
 from sunshine.regions import services as regions

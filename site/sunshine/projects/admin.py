@@ -3,8 +3,6 @@ withdrawal, deadlines on the dashboard. Region scoped like the funds."""
 
 from __future__ import annotations
 
-
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,12 +13,11 @@ from sunshine.accounts.permissions import region_scope, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.extensions import db
-from sunshine.funds import ledger
-from sunshine.funds import record_views
+from sunshine.funds import ledger, record_views
 from sunshine.funds.admin import WORKERS, deadline_counts, warning_day
-from sunshine.funds.record_views import guard, show_error
 from sunshine.funds.common import RecordError, today
 from sunshine.funds.models import State
+from sunshine.funds.record_views import guard, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.projects import services
 from sunshine.projects.forms import ProgressForm, ProjectForm

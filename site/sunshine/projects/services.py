@@ -18,13 +18,29 @@ from sunshine.admin.services import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.funds import ledger, rollup
-from sunshine.funds.common import (RecordError, amount, check_date, check_year, clean_text,
-                                   config_deadline, in_scope, known_region, today)
+from sunshine.funds.common import (
+    RecordError,
+    amount,
+    check_date,
+    check_year,
+    clean_text,
+    config_deadline,
+    in_scope,
+    known_region,
+    today,
+)
 from sunshine.funds.models import State
 from sunshine.guard import check_publishable
 from sunshine.projects import indexing
-from sunshine.projects.models import (ALL_STAGES, CATEGORIES, STAGES, TERMINATED, Project,
-                                      ProjectTotal, ProjectUpdate)
+from sunshine.projects.models import (
+    ALL_STAGES,
+    CATEGORIES,
+    STAGES,
+    TERMINATED,
+    Project,
+    ProjectTotal,
+    ProjectUpdate,
+)
 from sunshine.projects.records import project_data, update_data
 
 ProjectError = RecordError

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
-
 from markupsafe import Markup
 from whoosh import index as whoosh_index
 from whoosh.collectors import TopCollector
@@ -27,9 +26,9 @@ from whoosh.searching import Searcher
 
 from sunshine.regions import codes
 from sunshine.search import docsets, ranking
+from sunshine.search.analysis import chinese_analyzer
 from sunshine.search.parallel import ParallelWriter
 from sunshine.search.snippets import snippet, word_marker
-from sunshine.search.analysis import chinese_analyzer
 
 log = logging.getLogger(__name__)
 

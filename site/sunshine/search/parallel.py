@@ -19,7 +19,6 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-
 _FORK = multiprocessing.get_context("fork")
 
 

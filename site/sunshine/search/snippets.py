@@ -6,7 +6,6 @@ import re
 
 from markupsafe import Markup, escape
 
-
 #: A snippet: at most two passages of up to ~200 characters around the matched words.
 SNIPPET_PASSAGES = 2
 SNIPPET_SPAN = 200

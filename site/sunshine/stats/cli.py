@@ -25,11 +25,11 @@ def rebuild_command() -> None:
 @stats_cli.command("check")
 def check_command() -> None:
     """Compare the province's rollup totals with the register (non-zero exit when they differ)."""
-    from sunshine.stats.models import Rollup
-    from sunshine.extensions import db
     from flask import current_app
 
+    from sunshine.extensions import db
     from sunshine.stats.layout import layout
+    from sunshine.stats.models import Rollup
     from sunshine.stats.vocab import LAST_YEAR
 
     row = db.session.get(Rollup, current_app.config["PROVINCE_CODE"])

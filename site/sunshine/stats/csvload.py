@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from sunshine.extensions import db
 from sunshine.importing import BadFile, ImportReport
 from sunshine.stats import bulk
@@ -27,7 +26,7 @@ def logical_lines(path: Path) -> Iterator[tuple[int, str]]:
     :raise BadFile: on undecodable bytes.
     """
     try:
-        handle = io.open(path, encoding="utf-8-sig", newline="")
+        handle = open(path, encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise BadFile(f"无法打开文件 {path}：{exc.strerror}") from exc
     read = [0]

@@ -49,9 +49,9 @@ def rural_populations(ctx: DemoContext) -> int:
     from sqlalchemy import insert, select
 
     from sunshine.extensions import db
+    from sunshine.regions import codes
     from sunshine.stats.layout import layout
     from sunshine.stats.models import Rollup, RuralPopulation
-    from sunshine.regions import codes
 
     lay = layout()
     people = lay("reg_p", 2014)

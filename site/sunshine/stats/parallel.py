@@ -12,8 +12,8 @@ import os
 import pickle
 import shutil
 from collections.abc import Callable, Iterator
-from multiprocessing.connection import wait
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 

@@ -15,10 +15,14 @@ from sqlalchemy import func, select, text
 from sunshine.extensions import db
 from sunshine.stats import bulk
 from sunshine.stats.models import Household
-from sunshine.stats.scanrows import (SCAN_SQL, finish_all, packed_vectors, village_vectors,
-                                     village_works_of)
+from sunshine.stats.scanrows import (
+    SCAN_SQL,
+    finish_all,
+    packed_vectors,
+    village_vectors,
+    village_works_of,
+)
 from sunshine.stats.vectors import SERIAL, WORK, unpack
-
 
 #: Below this many households one process scans; above, two (forked) share the key range.
 PARALLEL_FROM = 200_000

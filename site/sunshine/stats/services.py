@@ -18,8 +18,20 @@ from typing import Any
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import (ColumnElement, Engine, Executable, ScalarSelect, Select, String, event,
-                        literal, literal_column, or_, select, true)
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Executable,
+    ScalarSelect,
+    Select,
+    String,
+    event,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 
 from sunshine.extensions import db
 from sunshine.regions import codes
@@ -228,7 +240,7 @@ def _pg_rollup_query(lo: str, hi: str, levels: list[int], ancestors: list[str],
 #: An execution option: on PostgreSQL, run the statement prepared and ask psycopg for the
 #: result in binary format.
 BINARY_RESULT = "sunshine_binary_result"
-_BINARY_ENGINES: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+_BINARY_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _binary_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:

@@ -8,7 +8,6 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 from sunshine.regions import codes
 from sunshine.stats import vocab
 from sunshine.stats.layout import EFFECT_GROUPS, EFFECT_LAST_COHORT, layout

@@ -13,8 +13,18 @@ import time
 from collections import OrderedDict
 from threading import Lock
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from sunshine.stats import charts, disclosure, services, tables, vocab

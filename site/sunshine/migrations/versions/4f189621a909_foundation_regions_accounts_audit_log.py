@@ -5,12 +5,11 @@ Revises:
 Create Date: 2026-11-28 14:08:04.442161
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import sunshine.database
 from sunshine.admin.models import append_only_statements
-
 
 # revision identifiers, used by Alembic.
 revision = '4f189621a909'

@@ -5,11 +5,10 @@ Revises: 4f189621a909
 Create Date: 2026-11-28 14:23:09.991515
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import sunshine.database
-
 
 # revision identifiers, used by Alembic.
 revision = '53251f98a6d4'

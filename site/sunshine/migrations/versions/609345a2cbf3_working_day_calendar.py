@@ -8,11 +8,10 @@ Revises: f5ea784e8eef
 Create Date: 2026-11-29 06:25:12.148870
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import sunshine.database
-
 
 # revision identifiers, used by Alembic.
 revision = '609345a2cbf3'

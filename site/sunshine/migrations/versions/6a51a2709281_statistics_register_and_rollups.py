@@ -5,11 +5,10 @@ Revises: e47c6bbbd326
 Create Date: 2026-11-28 16:23:00.796489
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import sunshine.database
-
 
 # revision identifiers, used by Alembic.
 revision = '6a51a2709281'

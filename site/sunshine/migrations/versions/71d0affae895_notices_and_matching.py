@@ -5,12 +5,11 @@ Revises: 6a51a2709281
 Create Date: 2026-11-28 17:59:19.221324
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import sunshine.database
 import sunshine.funds.money
-
 
 # revision identifiers, used by Alembic.
 revision = '71d0affae895'

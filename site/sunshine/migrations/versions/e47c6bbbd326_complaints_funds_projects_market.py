@@ -5,13 +5,12 @@ Revises: 53251f98a6d4
 Create Date: 2026-11-28 16:05:28.882730
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import sunshine.database
 import sunshine.funds.money
 from sunshine.funds.models import append_only_statements
-
 
 # revision identifiers, used by Alembic.
 revision = 'e47c6bbbd326'

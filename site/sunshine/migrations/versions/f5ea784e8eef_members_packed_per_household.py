@@ -11,10 +11,8 @@ Create Date: 2026-11-28 22:46:32.343521
 """
 import itertools
 
-from alembic import op
 import sqlalchemy as sa
-
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f5ea784e8eef'
