@@ -1,7 +1,7 @@
 """foundation: regions, accounts, audit log
 
 Revision ID: 4f189621a909
-Revises: 
+Revises:
 Create Date: 2026-11-28 14:08:04.442161
 
 """
@@ -41,7 +41,8 @@ def upgrade():
     sa.Column('longitude', sa.Float(), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('synthetic', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['parent_code'], ['region.code'], name=op.f('fk_region_parent_code_region')),
+    sa.ForeignKeyConstraint(['parent_code'], ['region.code'],
+                            name=op.f('fk_region_parent_code_region')),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_region'))
     )
     with op.batch_alter_table('region', schema=None) as batch_op:
@@ -55,20 +56,23 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('role', sa.Enum('admin', 'staff', 'oversight', 'editor', 'donor', 'seller', name='role', native_enum=False, length=16), nullable=False),
+    sa.Column('role', sa.Enum('admin', 'staff', 'oversight', 'editor', 'donor', 'seller',
+                              name='role', native_enum=False, length=16), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sunshine.database.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_user_account_region_code_region')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'],
+                            name=op.f('fk_user_account_region_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email')),
     sa.UniqueConstraint('phone', name=op.f('uq_user_account_phone')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
     )
     with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_user_account_region_code'), ['region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_user_account_region_code'), ['region_code'],
+                              unique=False)
 
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -81,14 +85,16 @@ def upgrade():
     sa.Column('region_code', sa.String(length=12), nullable=True),
     sa.Column('address', sa.String(length=64), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_audit_entry_actor_id_user_account')),
+    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'],
+                            name=op.f('fk_audit_entry_actor_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entry'))
     )
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_entry_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_at'), ['at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_entry_region_code'), ['region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entry_region_code'), ['region_code'],
+                              unique=False)
 
     # ### end Alembic commands ###
     for statement in append_only_statements(op.get_bind().dialect.name):

@@ -44,7 +44,8 @@ def upgrade():
         batch_op.create_index('ix_stats_rollup_level_code', ['level', 'region_code'], unique=False)
 
     op.create_table('household',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False,
+              nullable=False),
     sa.Column('village_code', sa.String(length=12), nullable=False),
     sa.Column('main_cause', sa.SmallInteger(), nullable=False),
     sa.Column('other_causes', sa.Integer(), nullable=False),
@@ -60,14 +61,16 @@ def upgrade():
     sa.Column('cadre', sa.String(length=40), nullable=False),
     sa.Column('cadre_unit', sa.String(length=100), nullable=False),
     sa.Column('synthetic', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['village_code'], ['region.code'], name=op.f('fk_household_village_code_region')),
+    sa.ForeignKeyConstraint(['village_code'], ['region.code'],
+                            name=op.f('fk_household_village_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_household'))
     )
     op.create_table('stats_population',
     sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('people', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_stats_population_region_code_region')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'],
+                            name=op.f('fk_stats_population_region_code_region')),
     sa.PrimaryKeyConstraint('region_code', name=op.f('pk_stats_population'))
     )
     op.create_table('household_member',
@@ -82,11 +85,13 @@ def upgrade():
     sa.Column('health', sa.SmallInteger(), nullable=False),
     sa.Column('schooling', sa.SmallInteger(), nullable=False),
     sa.Column('labour', sa.SmallInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_household_member_household_id_household')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'],
+                            name=op.f('fk_household_member_household_id_household')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_household_member'))
     )
     with op.batch_alter_table('household_member', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_household_member_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_household_member_household_id'), ['household_id'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_household_member_id_hash'), ['id_hash'], unique=True)
 
     # ### end Alembic commands ###

@@ -45,21 +45,29 @@ def upgrade():
     sa.Column('closed_at', sunshine.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lock_seq', sa.Integer(), nullable=False),
     sa.CheckConstraint('urgency BETWEEN 1 AND 3', name=op.f('ck_matching_need_urgency_known')),
-    sa.ForeignKeyConstraint(['created_by'], ['user_account.id'], name=op.f('fk_matching_need_created_by_user_account')),
-    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_matching_need_household_id_household')),
-    sa.ForeignKeyConstraint(['verified_by'], ['user_account.id'], name=op.f('fk_matching_need_verified_by_user_account')),
-    sa.ForeignKeyConstraint(['village_code'], ['region.code'], name=op.f('fk_matching_need_village_code_region')),
+    sa.ForeignKeyConstraint(['created_by'], ['user_account.id'],
+                            name=op.f('fk_matching_need_created_by_user_account')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'],
+                            name=op.f('fk_matching_need_household_id_household')),
+    sa.ForeignKeyConstraint(['verified_by'], ['user_account.id'],
+                            name=op.f('fk_matching_need_verified_by_user_account')),
+    sa.ForeignKeyConstraint(['village_code'], ['region.code'],
+                            name=op.f('fk_matching_need_village_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matching_need'))
     )
     with op.batch_alter_table('matching_need', schema=None) as batch_op:
         batch_op.create_index('ix_matching_need_county', ['county_code', 'state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_matching_need_household_id'), ['household_id'], unique=False)
-        batch_op.create_index('ix_matching_need_public', ['state', 'urgency', 'deadline', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_matching_need_village_code'), ['village_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_matching_need_household_id'), ['household_id'],
+                              unique=False)
+        batch_op.create_index('ix_matching_need_public', ['state', 'urgency', 'deadline', 'id'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_matching_need_village_code'), ['village_code'],
+                              unique=False)
 
     op.create_table('notice',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('identification', 'exit', 'monitoring', 'project', 'fund', 'result', name='noticekind', native_enum=False, length=16), nullable=False),
+    sa.Column('kind', sa.Enum('identification', 'exit', 'monitoring', 'project', 'fund', 'result',
+                              name='noticekind', native_enum=False, length=16), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
@@ -77,9 +85,12 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_notice_created_by_id_user_account')),
-    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_notice_region_code_region')),
-    sa.ForeignKeyConstraint(['result_of_id'], ['notice.id'], name=op.f('fk_notice_result_of_id_notice')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'],
+                            name=op.f('fk_notice_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'],
+                            name=op.f('fk_notice_region_code_region')),
+    sa.ForeignKeyConstraint(['result_of_id'], ['notice.id'],
+                            name=op.f('fk_notice_result_of_id_notice')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice'))
     )
     with op.batch_alter_table('notice', schema=None) as batch_op:
@@ -93,7 +104,8 @@ def upgrade():
     sa.Column('need_id', sa.Integer(), nullable=False),
     sa.Column('at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('text', sa.String(length=300), nullable=False),
-    sa.ForeignKeyConstraint(['need_id'], ['matching_need.id'], name=op.f('fk_matching_event_need_id_matching_need')),
+    sa.ForeignKeyConstraint(['need_id'], ['matching_need.id'],
+                            name=op.f('fk_matching_event_need_id_matching_need')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matching_event'))
     )
     with op.batch_alter_table('matching_event', schema=None) as batch_op:
@@ -110,8 +122,10 @@ def upgrade():
     sa.Column('pledged', sa.BigInteger(), nullable=False),
     sa.Column('price', sunshine.funds.money.Money(), nullable=True),
     sa.CheckConstraint('needed > 0', name=op.f('ck_matching_item_needed_positive')),
-    sa.CheckConstraint('pledged >= 0 AND pledged <= needed', name=op.f('ck_matching_item_pledged_within_needed')),
-    sa.ForeignKeyConstraint(['need_id'], ['matching_need.id'], name=op.f('fk_matching_item_need_id_matching_need')),
+    sa.CheckConstraint('pledged >= 0 AND pledged <= needed',
+                       name=op.f('ck_matching_item_pledged_within_needed')),
+    sa.ForeignKeyConstraint(['need_id'], ['matching_need.id'],
+                            name=op.f('fk_matching_item_need_id_matching_need')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matching_item'))
     )
     with op.batch_alter_table('matching_item', schema=None) as batch_op:
@@ -128,8 +142,10 @@ def upgrade():
     sa.Column('consent', sa.String(length=300), nullable=False),
     sa.Column('added_by', sa.Integer(), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['added_by'], ['user_account.id'], name=op.f('fk_matching_photo_added_by_user_account')),
-    sa.ForeignKeyConstraint(['need_id'], ['matching_need.id'], name=op.f('fk_matching_photo_need_id_matching_need')),
+    sa.ForeignKeyConstraint(['added_by'], ['user_account.id'],
+                            name=op.f('fk_matching_photo_added_by_user_account')),
+    sa.ForeignKeyConstraint(['need_id'], ['matching_need.id'],
+                            name=op.f('fk_matching_photo_need_id_matching_need')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matching_photo'))
     )
     with op.batch_alter_table('matching_photo', schema=None) as batch_op:
@@ -144,8 +160,10 @@ def upgrade():
     sa.Column('village_code', sa.String(length=12), nullable=False),
     sa.Column('household_size', sa.SmallInteger(), nullable=True),
     sa.Column('reason', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['notice_id'], ['notice.id'], name=op.f('fk_notice_entry_notice_id_notice')),
-    sa.ForeignKeyConstraint(['village_code'], ['region.code'], name=op.f('fk_notice_entry_village_code_region')),
+    sa.ForeignKeyConstraint(['notice_id'], ['notice.id'],
+                            name=op.f('fk_notice_entry_notice_id_notice')),
+    sa.ForeignKeyConstraint(['village_code'], ['region.code'],
+                            name=op.f('fk_notice_entry_village_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_entry')),
     sa.UniqueConstraint('notice_id', 'household_id', name='uq_notice_entry_household')
     )
@@ -160,8 +178,10 @@ def upgrade():
     sa.Column('label', sa.String(length=200), nullable=False),
     sa.Column('detail', sa.String(length=500), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=False),
-    sa.ForeignKeyConstraint(['notice_id'], ['notice.id'], name=op.f('fk_notice_link_notice_id_notice')),
-    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_notice_link_region_code_region')),
+    sa.ForeignKeyConstraint(['notice_id'], ['notice.id'],
+                            name=op.f('fk_notice_link_notice_id_notice')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'],
+                            name=op.f('fk_notice_link_region_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_link')),
     sa.UniqueConstraint('notice_id', 'record_type', 'record_id', name='uq_notice_link_record')
     )
@@ -191,11 +211,16 @@ def upgrade():
     sa.Column('ended_at', sunshine.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('end_reason', sa.String(length=200), nullable=False),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_matching_pledge_quantity_positive')),
-    sa.ForeignKeyConstraint(['confirmed_by'], ['user_account.id'], name=op.f('fk_matching_pledge_confirmed_by_user_account')),
-    sa.ForeignKeyConstraint(['delivered_by'], ['user_account.id'], name=op.f('fk_matching_pledge_delivered_by_user_account')),
-    sa.ForeignKeyConstraint(['donor_id'], ['user_account.id'], name=op.f('fk_matching_pledge_donor_id_user_account')),
-    sa.ForeignKeyConstraint(['item_id'], ['matching_item.id'], name=op.f('fk_matching_pledge_item_id_matching_item')),
-    sa.ForeignKeyConstraint(['need_id'], ['matching_need.id'], name=op.f('fk_matching_pledge_need_id_matching_need')),
+    sa.ForeignKeyConstraint(['confirmed_by'], ['user_account.id'],
+                            name=op.f('fk_matching_pledge_confirmed_by_user_account')),
+    sa.ForeignKeyConstraint(['delivered_by'], ['user_account.id'],
+                            name=op.f('fk_matching_pledge_delivered_by_user_account')),
+    sa.ForeignKeyConstraint(['donor_id'], ['user_account.id'],
+                            name=op.f('fk_matching_pledge_donor_id_user_account')),
+    sa.ForeignKeyConstraint(['item_id'], ['matching_item.id'],
+                            name=op.f('fk_matching_pledge_item_id_matching_item')),
+    sa.ForeignKeyConstraint(['need_id'], ['matching_need.id'],
+                            name=op.f('fk_matching_pledge_need_id_matching_need')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matching_pledge')),
     sa.UniqueConstraint('code_hash', name=op.f('uq_matching_pledge_code_hash'))
     )
@@ -209,20 +234,26 @@ def upgrade():
     sa.Column('notice_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=True),
-    sa.Column('ruling', sa.Enum('upheld', 'dismissed', name='ruling', native_enum=False, length=16), nullable=True),
+    sa.Column('ruling', sa.Enum('upheld', 'dismissed', name='ruling', native_enum=False, length=16),
+              nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('ruled_at', sunshine.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ruled_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'], name=op.f('fk_notice_objection_case_id_complaint_case')),
-    sa.ForeignKeyConstraint(['entry_id'], ['notice_entry.id'], name=op.f('fk_notice_objection_entry_id_notice_entry')),
-    sa.ForeignKeyConstraint(['notice_id'], ['notice.id'], name=op.f('fk_notice_objection_notice_id_notice')),
-    sa.ForeignKeyConstraint(['ruled_by_id'], ['user_account.id'], name=op.f('fk_notice_objection_ruled_by_id_user_account')),
+    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'],
+                            name=op.f('fk_notice_objection_case_id_complaint_case')),
+    sa.ForeignKeyConstraint(['entry_id'], ['notice_entry.id'],
+                            name=op.f('fk_notice_objection_entry_id_notice_entry')),
+    sa.ForeignKeyConstraint(['notice_id'], ['notice.id'],
+                            name=op.f('fk_notice_objection_notice_id_notice')),
+    sa.ForeignKeyConstraint(['ruled_by_id'], ['user_account.id'],
+                            name=op.f('fk_notice_objection_ruled_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_objection')),
     sa.UniqueConstraint('case_id', name=op.f('uq_notice_objection_case_id'))
     )
     with op.batch_alter_table('notice_objection', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_notice_objection_notice_id'), ['notice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notice_objection_notice_id'), ['notice_id'],
+                              unique=False)
 
     # ### end Alembic commands ###
 

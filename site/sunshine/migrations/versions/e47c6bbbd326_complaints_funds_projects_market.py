@@ -29,7 +29,8 @@ def upgrade():
     sa.Column('allocated', sunshine.funds.money.Money(), nullable=False),
     sa.Column('spent', sunshine.funds.money.Money(), nullable=False),
     sa.Column('funds', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('region_code', 'year', 'source_level', 'fund_type', name=op.f('pk_fund_total'))
+    sa.PrimaryKeyConstraint('region_code', 'year', 'source_level', 'fund_type',
+                            name=op.f('pk_fund_total'))
     )
     op.create_table('ledger_entry',
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
@@ -46,7 +47,8 @@ def upgrade():
     sa.UniqueConstraint('prev_hash', name=op.f('uq_ledger_entry_prev_hash'))
     )
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.create_index('ix_ledger_entry_record', ['record_type', 'record_id', 'seq'], unique=False)
+        batch_op.create_index('ix_ledger_entry_record', ['record_type', 'record_id', 'seq'],
+                              unique=False)
 
     op.create_table('ledger_head',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -67,11 +69,13 @@ def upgrade():
     sa.Column('households', sa.Integer(), nullable=False),
     sa.Column('people', sa.Integer(), nullable=False),
     sa.Column('poor_households', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('region_code', 'year', 'category', 'stage', name=op.f('pk_project_total'))
+    sa.PrimaryKeyConstraint('region_code', 'year', 'category', 'stage',
+                            name=op.f('pk_project_total'))
     )
     op.create_table('complaint_case',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('complaint', 'report', 'suggestion', 'rating', 'objection', name='kind', native_enum=False, length=16), nullable=False),
+    sa.Column('kind', sa.Enum('complaint', 'report', 'suggestion', 'rating', 'objection',
+                              name='kind', native_enum=False, length=16), nullable=False),
     sa.Column('category', sa.String(length=20), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('handling_region_code', sa.String(length=12), nullable=False),
@@ -84,8 +88,11 @@ def upgrade():
     sa.Column('named', sa.Boolean(), nullable=False),
     sa.Column('consent_to_publish', sa.Boolean(), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.Enum('submitted', 'accepted', 'rejected', 'in_progress', 'replied', 'closed', 'transferred', 'overdue', name='status', native_enum=False, length=16), nullable=False),
-    sa.Column('moderation', sa.Enum('none', 'held', 'spam', name='moderation', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('submitted', 'accepted', 'rejected', 'in_progress', 'replied',
+                                'closed', 'transferred', 'overdue', name='status',
+                                native_enum=False, length=16), nullable=False),
+    sa.Column('moderation', sa.Enum('none', 'held', 'spam', name='moderation', native_enum=False,
+                                    length=16), nullable=False),
     sa.Column('moderation_reason', sa.String(length=200), nullable=False),
     sa.Column('submitted_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deadline', sunshine.database.UTCDateTime(timezone=True), nullable=False),
@@ -95,7 +102,8 @@ def upgrade():
     sa.Column('was_overdue', sa.Boolean(), nullable=False),
     sa.Column('rejection_reason', sa.Text(), nullable=False),
     sa.Column('redirect_to', sa.String(length=300), nullable=False),
-    sa.Column('rating', sa.Enum('satisfied', 'fairly', 'dissatisfied', name='rating', native_enum=False, length=16), nullable=True),
+    sa.Column('rating', sa.Enum('satisfied', 'fairly', 'dissatisfied', name='rating',
+                                native_enum=False, length=16), nullable=True),
     sa.Column('rated_at', sunshine.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
     sa.Column('public_title', sa.String(length=100), nullable=False),
@@ -103,21 +111,28 @@ def upgrade():
     sa.Column('public_answer', sa.Text(), nullable=False),
     sa.Column('published_at', sunshine.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['handling_region_code'], ['region.code'], name=op.f('fk_complaint_case_handling_region_code_region')),
-    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_complaint_case_region_code_region')),
+    sa.ForeignKeyConstraint(['handling_region_code'], ['region.code'],
+                            name=op.f('fk_complaint_case_handling_region_code_region')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'],
+                            name=op.f('fk_complaint_case_region_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint_case')),
     sa.UniqueConstraint('code_hash', name=op.f('uq_complaint_case_code_hash'))
     )
     with op.batch_alter_table('complaint_case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_complaint_case_category'), ['category'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_case_deadline'), ['deadline'], unique=False)
-        batch_op.create_index(batch_op.f('ix_complaint_case_handling_region_code'), ['handling_region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_case_handling_region_code'),
+                              ['handling_region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_case_kind'), ['kind'], unique=False)
-        batch_op.create_index(batch_op.f('ix_complaint_case_moderation'), ['moderation'], unique=False)
-        batch_op.create_index(batch_op.f('ix_complaint_case_published_at'), ['published_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_complaint_case_region_code'), ['region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_case_moderation'), ['moderation'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_case_published_at'), ['published_at'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_case_region_code'), ['region_code'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_case_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_complaint_case_submitted_at'), ['submitted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_case_submitted_at'), ['submitted_at'],
+                              unique=False)
 
     op.create_table('fund',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -145,16 +160,21 @@ def upgrade():
     sa.CheckConstraint('amount >= 0', name=op.f('ck_fund_amount_not_negative')),
     sa.CheckConstraint('lined >= 0 AND lined <= amount', name=op.f('ck_fund_lines_within_amount')),
     sa.CheckConstraint('spent >= 0 AND spent <= amount', name=op.f('ck_fund_spent_within_amount')),
-    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_fund_region_code_region')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'],
+                            name=op.f('fk_fund_region_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fund'))
     )
     with op.batch_alter_table('fund', schema=None) as batch_op:
-        batch_op.create_index('ix_fund_city', ['city_code', 'state', 'issued_on', 'id'], unique=False)
-        batch_op.create_index('ix_fund_county', ['county_code', 'state', 'issued_on', 'id'], unique=False)
+        batch_op.create_index('ix_fund_city', ['city_code', 'state', 'issued_on', 'id'],
+                              unique=False)
+        batch_op.create_index('ix_fund_county', ['county_code', 'state', 'issued_on', 'id'],
+                              unique=False)
         batch_op.create_index('ix_fund_deadline', ['state', 'deadline'], unique=False)
         batch_op.create_index('ix_fund_public', ['state', 'issued_on', 'id'], unique=False)
-        batch_op.create_index('ix_fund_public_year', ['state', 'year', 'issued_on', 'id'], unique=False)
-        batch_op.create_index('ix_fund_region', ['region_code', 'state', 'issued_on', 'id'], unique=False)
+        batch_op.create_index('ix_fund_public_year', ['state', 'year', 'issued_on', 'id'],
+                              unique=False)
+        batch_op.create_index('ix_fund_region', ['region_code', 'state', 'issued_on', 'id'],
+                              unique=False)
 
     op.create_table('project',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -189,34 +209,48 @@ def upgrade():
     sa.Column('note', sa.String(length=300), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('beneficiary_households >= 0 AND beneficiary_people >= 0 AND beneficiary_poor_households >= 0 AND beneficiary_poor_households <= beneficiary_households', name=op.f('ck_project_beneficiaries_consistent')),
+    sa.CheckConstraint('beneficiary_households >= 0 AND beneficiary_people >= 0'
+                       ' AND beneficiary_poor_households >= 0'
+                       ' AND beneficiary_poor_households <= beneficiary_households',
+                       name=op.f('ck_project_beneficiaries_consistent')),
     sa.CheckConstraint('budget >= 0', name=op.f('ck_project_budget_not_negative')),
-    sa.CheckConstraint('funded >= 0 AND spent >= 0 AND spent <= funded', name=op.f('ck_project_spent_within_funded')),
-    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_project_region_code_region')),
+    sa.CheckConstraint('funded >= 0 AND spent >= 0 AND spent <= funded',
+                       name=op.f('ck_project_spent_within_funded')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'],
+                            name=op.f('fk_project_region_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project'))
     )
     with op.batch_alter_table('project', schema=None) as batch_op:
-        batch_op.create_index('ix_project_category', ['category', 'state', 'year', 'id'], unique=False)
+        batch_op.create_index('ix_project_category', ['category', 'state', 'year', 'id'],
+                              unique=False)
         batch_op.create_index('ix_project_city', ['city_code', 'state', 'year', 'id'], unique=False)
-        batch_op.create_index('ix_project_county', ['county_code', 'state', 'year', 'id'], unique=False)
+        batch_op.create_index('ix_project_county', ['county_code', 'state', 'year', 'id'],
+                              unique=False)
         batch_op.create_index('ix_project_deadline', ['state', 'deadline'], unique=False)
         batch_op.create_index('ix_project_public', ['state', 'year', 'id'], unique=False)
-        batch_op.create_index('ix_project_region', ['region_code', 'state', 'year', 'id'], unique=False)
+        batch_op.create_index('ix_project_region', ['region_code', 'state', 'year', 'id'],
+                              unique=False)
         batch_op.create_index('ix_project_stage', ['stage', 'state', 'year', 'id'], unique=False)
 
     op.create_table('complaint_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('type', sa.Enum('status', 'reply', 'note', 'rating', 'reopen', name='eventtype', native_enum=False, length=16), nullable=False),
-    sa.Column('status', sa.Enum('submitted', 'accepted', 'rejected', 'in_progress', 'replied', 'closed', 'transferred', 'overdue', name='status', native_enum=False, length=16), nullable=True),
+    sa.Column('type', sa.Enum('status', 'reply', 'note', 'rating', 'reopen', name='eventtype',
+                              native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('submitted', 'accepted', 'rejected', 'in_progress', 'replied',
+                                'closed', 'transferred', 'overdue', name='status',
+                                native_enum=False, length=16), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('public', sa.Boolean(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('unit_code', sa.String(length=12), nullable=True),
     sa.Column('at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_complaint_event_actor_id_user_account')),
-    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'], name=op.f('fk_complaint_event_case_id_complaint_case')),
-    sa.ForeignKeyConstraint(['unit_code'], ['region.code'], name=op.f('fk_complaint_event_unit_code_region')),
+    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'],
+                            name=op.f('fk_complaint_event_actor_id_user_account')),
+    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'],
+                            name=op.f('fk_complaint_event_case_id_complaint_case')),
+    sa.ForeignKeyConstraint(['unit_code'], ['region.code'],
+                            name=op.f('fk_complaint_event_unit_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint_event'))
     )
     with op.batch_alter_table('complaint_event', schema=None) as batch_op:
@@ -230,7 +264,8 @@ def upgrade():
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'], name=op.f('fk_complaint_photo_case_id_complaint_case')),
+    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'],
+                            name=op.f('fk_complaint_photo_case_id_complaint_case')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint_photo')),
     sa.UniqueConstraint('filename', name=op.f('uq_complaint_photo_filename'))
     )
@@ -242,7 +277,8 @@ def upgrade():
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('sealed', sa.Text(), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'], name=op.f('fk_complaint_reporter_case_id_complaint_case')),
+    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'],
+                            name=op.f('fk_complaint_reporter_case_id_complaint_case')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint_reporter')),
     sa.UniqueConstraint('case_id', name=op.f('uq_complaint_reporter_case_id'))
     )
@@ -258,10 +294,13 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount > 0', name=op.f('ck_fund_line_amount_positive')),
-    sa.CheckConstraint('spent >= 0 AND spent <= amount', name=op.f('ck_fund_line_spent_within_amount')),
+    sa.CheckConstraint('spent >= 0 AND spent <= amount',
+                       name=op.f('ck_fund_line_spent_within_amount')),
     sa.ForeignKeyConstraint(['fund_id'], ['fund.id'], name=op.f('fk_fund_line_fund_id_fund')),
-    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_fund_line_project_id_project')),
-    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_fund_line_region_code_region')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'],
+                            name=op.f('fk_fund_line_project_id_project')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'],
+                            name=op.f('fk_fund_line_region_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fund_line'))
     )
     with op.batch_alter_table('fund_line', schema=None) as batch_op:
@@ -272,24 +311,30 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('kind', sa.Enum('household', 'cooperative', 'company', name='sellerkind', native_enum=False, length=16), nullable=False),
+    sa.Column('kind', sa.Enum('household', 'cooperative', 'company', name='sellerkind',
+                              native_enum=False, length=16), nullable=False),
     sa.Column('county_code', sa.String(length=12), nullable=False),
     sa.Column('village_code', sa.String(length=12), nullable=False),
     sa.Column('licence', sa.String(length=200), nullable=False),
     sa.Column('poverty_link', sa.Text(), nullable=False),
     sa.Column('intro', sa.Text(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'verified', 'rejected', name='sellerstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'verified', 'rejected', name='sellerstatus',
+                                native_enum=False, length=16), nullable=False),
     sa.Column('status_note', sa.String(length=500), nullable=False),
     sa.Column('verified_at', sunshine.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['county_code'], ['region.code'], name=op.f('fk_market_seller_county_code_region')),
-    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_market_seller_user_id_user_account')),
-    sa.ForeignKeyConstraint(['village_code'], ['region.code'], name=op.f('fk_market_seller_village_code_region')),
+    sa.ForeignKeyConstraint(['county_code'], ['region.code'],
+                            name=op.f('fk_market_seller_county_code_region')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'],
+                            name=op.f('fk_market_seller_user_id_user_account')),
+    sa.ForeignKeyConstraint(['village_code'], ['region.code'],
+                            name=op.f('fk_market_seller_village_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_market_seller')),
     sa.UniqueConstraint('user_id', name=op.f('uq_market_seller_user_id'))
     )
     with op.batch_alter_table('market_seller', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_market_seller_county_code'), ['county_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_market_seller_county_code'), ['county_code'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_market_seller_status'), ['status'], unique=False)
 
     op.create_table('project_update',
@@ -302,11 +347,13 @@ def upgrade():
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_update_project_id_project')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'],
+                            name=op.f('fk_project_update_project_id_project')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project_update'))
     )
     with op.batch_alter_table('project_update', schema=None) as batch_op:
-        batch_op.create_index('ix_project_update_project', ['project_id', 'state', 'on'], unique=False)
+        batch_op.create_index('ix_project_update_project', ['project_id', 'state', 'on'],
+                              unique=False)
 
     op.create_table('fund_spending',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -327,17 +374,24 @@ def upgrade():
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount > 0', name=op.f('ck_fund_spending_amount_positive')),
     sa.ForeignKeyConstraint(['fund_id'], ['fund.id'], name=op.f('fk_fund_spending_fund_id_fund')),
-    sa.ForeignKeyConstraint(['line_id'], ['fund_line.id'], name=op.f('fk_fund_spending_line_id_fund_line')),
-    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_fund_spending_project_id_project')),
+    sa.ForeignKeyConstraint(['line_id'], ['fund_line.id'],
+                            name=op.f('fk_fund_spending_line_id_fund_line')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'],
+                            name=op.f('fk_fund_spending_project_id_project')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fund_spending'))
     )
     with op.batch_alter_table('fund_spending', schema=None) as batch_op:
-        batch_op.create_index('ix_fund_spending_city', ['city_code', 'state', 'paid_on', 'id'], unique=False)
-        batch_op.create_index('ix_fund_spending_county', ['county_code', 'state', 'paid_on', 'id'], unique=False)
-        batch_op.create_index('ix_fund_spending_fund', ['fund_id', 'state', 'paid_on', 'id'], unique=False)
-        batch_op.create_index('ix_fund_spending_project', ['project_id', 'state', 'paid_on', 'id'], unique=False)
+        batch_op.create_index('ix_fund_spending_city', ['city_code', 'state', 'paid_on', 'id'],
+                              unique=False)
+        batch_op.create_index('ix_fund_spending_county', ['county_code', 'state', 'paid_on', 'id'],
+                              unique=False)
+        batch_op.create_index('ix_fund_spending_fund', ['fund_id', 'state', 'paid_on', 'id'],
+                              unique=False)
+        batch_op.create_index('ix_fund_spending_project', ['project_id', 'state', 'paid_on', 'id'],
+                              unique=False)
         batch_op.create_index('ix_fund_spending_public', ['state', 'paid_on', 'id'], unique=False)
-        batch_op.create_index('ix_fund_spending_region', ['region_code', 'state', 'paid_on', 'id'], unique=False)
+        batch_op.create_index('ix_fund_spending_region', ['region_code', 'state', 'paid_on', 'id'],
+                              unique=False)
 
     op.create_table('market_listing',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -356,22 +410,29 @@ def upgrade():
     sa.Column('labels', sa.String(length=50), nullable=False),
     sa.Column('certified', sa.Boolean(), nullable=False),
     sa.Column('description_md', sa.Text(), nullable=False),
-    sa.Column('status', sa.Enum('draft', 'pending', 'on_sale', 'off', name='listingstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'pending', 'on_sale', 'off', name='listingstatus',
+                                native_enum=False, length=16), nullable=False),
     sa.Column('price_flagged', sa.Boolean(), nullable=False),
     sa.Column('takedown_reason', sa.String(length=500), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('published_at', sunshine.database.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['origin_code'], ['region.code'], name=op.f('fk_market_listing_origin_code_region')),
-    sa.ForeignKeyConstraint(['seller_id'], ['market_seller.id'], name=op.f('fk_market_listing_seller_id_market_seller')),
+    sa.ForeignKeyConstraint(['origin_code'], ['region.code'],
+                            name=op.f('fk_market_listing_origin_code_region')),
+    sa.ForeignKeyConstraint(['seller_id'], ['market_seller.id'],
+                            name=op.f('fk_market_listing_seller_id_market_seller')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_market_listing'))
     )
     with op.batch_alter_table('market_listing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_market_listing_category'), ['category'], unique=False)
-        batch_op.create_index(batch_op.f('ix_market_listing_certified'), ['certified'], unique=False)
-        batch_op.create_index(batch_op.f('ix_market_listing_origin_code'), ['origin_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_market_listing_published_at'), ['published_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_market_listing_seller_id'), ['seller_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_market_listing_certified'), ['certified'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_market_listing_origin_code'), ['origin_code'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_market_listing_published_at'), ['published_at'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_market_listing_seller_id'), ['seller_id'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_market_listing_status'), ['status'], unique=False)
 
     op.create_table('market_inquiry',
@@ -384,13 +445,17 @@ def upgrade():
     sa.Column('reply', sa.Text(), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('replied_at', sunshine.database.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['listing_id'], ['market_listing.id'], name=op.f('fk_market_inquiry_listing_id_market_listing')),
-    sa.ForeignKeyConstraint(['seller_id'], ['market_seller.id'], name=op.f('fk_market_inquiry_seller_id_market_seller')),
+    sa.ForeignKeyConstraint(['listing_id'], ['market_listing.id'],
+                            name=op.f('fk_market_inquiry_listing_id_market_listing')),
+    sa.ForeignKeyConstraint(['seller_id'], ['market_seller.id'],
+                            name=op.f('fk_market_inquiry_seller_id_market_seller')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_market_inquiry'))
     )
     with op.batch_alter_table('market_inquiry', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_market_inquiry_listing_id'), ['listing_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_market_inquiry_seller_id'), ['seller_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_market_inquiry_listing_id'), ['listing_id'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_market_inquiry_seller_id'), ['seller_id'],
+                              unique=False)
 
     op.create_table('market_photo',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -400,11 +465,13 @@ def upgrade():
     sa.Column('content_type', sa.String(length=32), nullable=False),
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['listing_id'], ['market_listing.id'], name=op.f('fk_market_photo_listing_id_market_listing')),
+    sa.ForeignKeyConstraint(['listing_id'], ['market_listing.id'],
+                            name=op.f('fk_market_photo_listing_id_market_listing')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_market_photo'))
     )
     with op.batch_alter_table('market_photo', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_market_photo_listing_id'), ['listing_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_market_photo_listing_id'), ['listing_id'],
+                              unique=False)
 
     # ### end Alembic commands ###
     for statement in append_only_statements(op.get_bind().dialect.name):

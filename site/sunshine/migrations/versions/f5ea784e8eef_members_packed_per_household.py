@@ -30,10 +30,12 @@ def upgrade():
     sqlite_with_rowid=False
     )
     op.create_table('household_members',
-    sa.Column('household_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('household_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
+              autoincrement=False, nullable=False),
     sa.Column('count', sa.SmallInteger(), nullable=False),
     sa.Column('packed', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_household_members_household_id_household')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'],
+                            name=op.f('fk_household_members_household_id_household')),
     sa.PrimaryKeyConstraint('household_id', name=op.f('pk_household_members'))
     )
     _move_members()
@@ -83,12 +85,14 @@ def downgrade():
     sa.Column('health', sa.SMALLINT(), nullable=False),
     sa.Column('schooling', sa.SMALLINT(), nullable=False),
     sa.Column('labour', sa.SMALLINT(), nullable=False),
-    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_household_member_household_id_household')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'],
+                            name=op.f('fk_household_member_household_id_household')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_household_member'))
     )
     with op.batch_alter_table('household_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_household_member_id_hash'), ['id_hash'], unique=1)
-        batch_op.create_index(batch_op.f('ix_household_member_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_household_member_household_id'), ['household_id'],
+                              unique=False)
 
     op.drop_table('household_members')
     op.drop_table('member_id')
