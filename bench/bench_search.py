@@ -333,14 +333,16 @@ def main() -> None:
                    f"load average {query_load}")
         cold_times, cold_cpu, _, _ = service_latencies(index_dir, queries, cold=True)
         report.add("… the same with the words' cache emptied before every query (each query "
-                   "the first of its words since the index changed)", f"p50 {pct(cold_times, 0.5) * 1000:.1f} ms, p95 "
+                   "the first of its words since the index changed)",
+                   f"p50 {pct(cold_times, 0.5) * 1000:.1f} ms, p95 "
                    f"{pct(cold_times, 0.95) * 1000:.1f} ms; CPU p50 {pct(cold_cpu, 0.5) * 1000:.1f}"
                    f" ms, p95 {pct(cold_cpu, 0.95) * 1000:.1f} ms")
-        phrase_cpu = [c for c, q in zip(cpu, queries) if q.startswith('"')]
-        word_cpu = [c for c, q in zip(cpu, queries) if not q.startswith('"')]
+        phrase_cpu = [c for c, q in zip(cpu, queries, strict=True) if q.startswith('"')]
+        word_cpu = [c for c, q in zip(cpu, queries, strict=True) if not q.startswith('"')]
         report.add("… CPU time by kind of query", f"words p50 {pct(word_cpu, 0.5) * 1000:.1f} ms, "
                    f"p95 {pct(word_cpu, 0.95) * 1000:.1f} ms; phrases p50 "
-                   f"{pct(phrase_cpu, 0.5) * 1000:.1f} ms, p95 {pct(phrase_cpu, 0.95) * 1000:.1f} ms")
+                   f"{pct(phrase_cpu, 0.5) * 1000:.1f} ms, "
+                   f"p95 {pct(phrase_cpu, 0.95) * 1000:.1f} ms")
         fts_build = build_fts(db_path)
         fts_load = load()
         fts_times, fts_cpu, fts_hits = fts_latencies(db_path, queries)

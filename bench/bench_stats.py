@@ -75,7 +75,7 @@ def copy_database(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
-# --- 3. hierarchical baseline -------------------------------------------------------------------------
+# --- 3. hierarchical baseline ---------------------------------------------------------------------
 
 
 def hierarchical_baseline(app: Any) -> float:
@@ -164,10 +164,12 @@ def rebuild_in_fresh_process(database: Path) -> tuple[float, dict[str, float]]:
     import json
 
     code = ("import json, sys, time; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
-            "import bench_stats as b; from pathlib import Path; app = b.make_app(Path(sys.argv[3])); "
+            "import bench_stats as b; from pathlib import Path\n"
+            "app = b.make_app(Path(sys.argv[3]))\n"
             "from sunshine.stats import rollup\n"
             "with app.app_context():\n"
-            "    t = time.perf_counter(); build = rollup.rebuild_all(); t = time.perf_counter() - t\n"
+            "    t = time.perf_counter(); build = rollup.rebuild_all()\n"
+            "    t = time.perf_counter() - t\n"
             "    assert build.ok, build.detail\n"
             "    print(json.dumps([t, rollup.TIMINGS]))")
     out = subprocess.run([sys.executable, "-c", code, str(ROOT / "bench"), str(ROOT / "site"),

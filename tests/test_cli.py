@@ -35,7 +35,8 @@ def test_init_db_builds_the_schema_from_migrations_matching_the_models(tmp_path,
 def test_demo_fills_regions_and_accounts_deterministically(app, runner) -> None:
     result = runner.invoke(args=["demo", "--seed", "7", "--households", "50"])
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(select(func.count()).select_from(Region).where(Region.level == 3)) == 111
+    counties = select(func.count()).select_from(Region).where(Region.level == 3)
+    assert db.session.scalar(counties) == 111
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     assert admin.role == Role.ADMIN
     county = db.session.scalar(select(User).where(User.username == "staff-450102000000"))

@@ -54,7 +54,8 @@ def test_every_xss_payload_is_neutralised_in_markdown_and_in_raw_html() -> None:
 
 
 def test_javascript_links_are_dropped() -> None:
-    html = render_markdown("[x](javascript:alert(1)) [y](JaVaScRiPt:alert(1)) [z](data:text/html,x)")
+    html = render_markdown("[x](javascript:alert(1)) [y](JaVaScRiPt:alert(1)) "
+                           "[z](data:text/html,x)")
     assert "javascript" not in html.lower() and "data:" not in html
 
 

@@ -100,7 +100,8 @@ def test_a_citizen_files_on_a_phone_and_follows_the_case(phone: Tab, admin_tab: 
     phone.page.fill("#code", code.lower())
     phone.page.click("main button[type=submit]")
     text = phone.page.text_content("main") or ""
-    for step in ("已提交", "已受理", "办理中", "已答复", "已办结", "经核查，资金已于本月发放到户。"):
+    for step in ("已提交", "已受理", "办理中", "已答复", "已办结",
+                 "经核查，资金已于本月发放到户。"):
         assert step in text, step
     assert "产业补助没有发到户" not in text  # the history and replies only
 

@@ -46,7 +46,8 @@ def test_the_reporter_appears_nowhere_public(app, client, regions, users, client
               "/complaints/stats?region=450102000000", "/complaints/stats?region=450102101201",
               "/complaints/stats/export.csv", "/api/v1/complaints/stats?per_page=500",
               "/complaints/answers/", f"/complaints/answers/{case.id}", "/sitemap.xml",
-              "/feeds/news.xml", "/feeds/notices.xml", "/search?q=产业补助", "/api/v1/", "/api/v1/openapi.json"]
+              "/feeds/news.xml", "/feeds/notices.xml", "/search?q=产业补助", "/api/v1/",
+              "/api/v1/openapi.json"]
     for url in public:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -57,7 +57,8 @@ def test_feeds_are_atom_and_follow_region_and_topic(app, client, regions, conten
     for entry in feed.findall(f"{ATOM}entry"):
         assert entry.findtext(f"{ATOM}id") and entry.findtext(f"{ATOM}updated")
     topic = ET.fromstring(client.get("/feeds/policies.xml?topic=小额信贷").data)
-    assert [e.findtext(f"{ATOM}title") for e in topic.findall(f"{ATOM}entry")] == ["扶贫小额信贷政策"]
+    titles = [e.findtext(f"{ATOM}title") for e in topic.findall(f"{ATOM}entry")]
+    assert titles == ["扶贫小额信贷政策"]
     village = ET.fromstring(client.get("/feeds/news.xml?region=450103101201").data)
     assert village.findall(f"{ATOM}entry") == []
     own = ET.fromstring(client.get("/feeds/news.xml?region=450102101201").data)

@@ -40,8 +40,9 @@ def logged_in(app, username: str) -> FlaskClient:
 
 
 def fund_form(**fields: str) -> dict[str, str]:
-    data = {"year": "2020", "name": "2020年财政专项扶贫资金", "document_number": "桂财农〔2020〕7号",
-            "issuer": "自治区财政厅", "source_level": "中央", "fund_type": "财政专项扶贫资金",
+    data = {"year": "2020", "name": "2020年财政专项扶贫资金",
+            "document_number": "桂财农〔2020〕7号", "issuer": "自治区财政厅",
+            "source_level": "中央", "fund_type": "财政专项扶贫资金",
             "amount": "500000.00", "region_code": COUNTY, "issued_on": "2020-03-02",
             "purpose": "产业发展"}
     data.update(fields)

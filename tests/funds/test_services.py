@@ -270,7 +270,8 @@ def test_timeliness_counts_late_and_overdue_records(regions: dict[str, str], app
     from sunshine.funds.queries import timeliness
 
     on_time = make_fund(issued_on=date(2020, 3, 2))
-    late = make_fund(publish=False, issued_on=date(2020, 3, 2), document_number="桂财农〔2020〕13号")
+    late = make_fund(publish=False, issued_on=date(2020, 3, 2),
+                     document_number="桂财农〔2020〕13号")
     late.deadline = date(2020, 3, 17)
     db.session.commit()
     result = timeliness(Fund, date(2020, 6, 1), COUNTY)[COUNTY]

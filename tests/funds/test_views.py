@@ -75,7 +75,8 @@ def test_drafts_are_not_public_and_withdrawn_ones_are_marked(client, regions) ->
     draft = make_fund(publish=False)
     assert client.get(f"/funds/{draft.id}").status_code == 404
     assert client.get(f"/api/v1/funds/{draft.id}").status_code == 404
-    assert client.get(f"/api/v1/funds/{draft.id}").get_json() == {"error": "您要找的页面不存在或已被撤下。"}
+    assert client.get(f"/api/v1/funds/{draft.id}").get_json() == {
+        "error": "您要找的页面不存在或已被撤下。"}
     assert draft.name not in client.get("/funds/").get_data(as_text=True)
     funds.publish_fund(None, draft)
     funds.withdraw_fund(None, draft, "文件作废")

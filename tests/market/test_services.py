@@ -168,4 +168,5 @@ def test_public_query_filters(users, verified):
 def test_a_seller_profile_with_a_mobile_number_is_refused(users, regions):
     with pytest.raises(PersonalDataFound):
         services.save_seller(users["seller"], services.SellerFields(
-            name="合作社", kind=SellerKind.COOPERATIVE, village_code=VILLAGE, poverty_link="联系 13912345678"))
+            name="合作社", kind=SellerKind.COOPERATIVE, village_code=VILLAGE,
+            poverty_link="联系 13912345678"))

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -104,6 +105,15 @@ def _login(port: int, username: str) -> str:
     return headers["set-cookie"].split(";", 1)[0]
 
 
+def _pledge_at_once(port: int, barrier: threading.Barrier, need_id: int, line: int,
+                    cookie: str) -> tuple[int, str]:
+    """One donor's pledge of one unit, sent when every donor of the round is ready."""
+    barrier.wait(timeout=60)
+    status, _, body = _request(port, "POST", f"/help/{need_id}/pledge",
+                               {"item": str(line), "quantity": "1", "donor_kind": "person"}, cookie)
+    return status, body
+
+
 def test_fifty_simultaneous_pledges_never_over_fulfil(server, users):
     port, log = server
     for n in range(DONORS):
@@ -114,15 +124,7 @@ def test_fifty_simultaneous_pledges_never_over_fulfil(server, users):
         for round_no in range(ROUNDS):
             need = make_need(users, items=[needs.ItemFields("书包", UNITS, "个")])
             line, need_id = need.items[0].id, need.id
-            barrier = threading.Barrier(DONORS)
-
-            def fire(cookie: str) -> tuple[int, str]:
-                barrier.wait(timeout=60)
-                status, _, body = _request(port, "POST", f"/help/{need_id}/pledge",
-                                           {"item": str(line), "quantity": "1",
-                                            "donor_kind": "person"}, cookie)
-                return status, body
-
+            fire = partial(_pledge_at_once, port, threading.Barrier(DONORS), need_id, line)
             answers = list(pool.map(fire, cookies))
             statuses = Counter(status for status, _ in answers)
             assert statuses == {303: UNITS, 409: DONORS - UNITS}, (round_no, statuses)

@@ -88,7 +88,8 @@ def test_verification_needs_a_second_person_of_a_higher_level(users):
         needs.verify(users["county2"], county_need)  # same level, another person
     needs.verify(users["admin"], county_need)
     needs.verify(users["county"], need)
-    assert fresh(need).state == NeedState.PUBLISHED and fresh(need).verified_by == users["county"].id
+    assert fresh(need).state == NeedState.PUBLISHED
+    assert fresh(need).verified_by == users["county"].id
     assert [e.text for e in fresh(need).events] == ["经核实后发布"]
 
 
@@ -141,7 +142,8 @@ def test_pledges_fill_a_need_and_then_it_is_sold_out(users):
     with pytest.raises(MatchingError, match="已认领完") as exc:
         pledge(users["donor"], need, 1)
     assert exc.value.status == 409
-    names = [p.display_name for p in db.session.execute(select(Pledge).order_by(Pledge.id)).scalars()]
+    rows = db.session.execute(select(Pledge).order_by(Pledge.id)).scalars()
+    names = [p.display_name for p in rows]
     assert names == ["张善人", "爱心人士"]
 
 

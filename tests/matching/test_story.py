@@ -73,8 +73,8 @@ def test_done_when(app, users, client_for):
     assert response.status_code == 200 and "已确认收到" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Need, need_id).state == NeedState.DELIVERED
-    assert town.post(f"/admin/matching/{need_id}/thanks",
-                     data={"note": "谢谢王女士和爱心企业，孩子背上新书包很开心。"}).status_code == 302
+    thanks = {"note": "谢谢王女士和爱心企业，孩子背上新书包很开心。"}
+    assert town.post(f"/admin/matching/{need_id}/thanks", data=thanks).status_code == 302
 
     # The first donor reads the confirmation and the thanks.
     mine_page = first.get("/help/mine").get_data(as_text=True)

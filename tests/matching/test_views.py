@@ -252,7 +252,8 @@ def test_back_office_is_region_scoped(client_for, users):
     need = make_need(users)
     other = client_for("staff-other")
     assert other.get(f"/admin/matching/{need.id}").status_code == 403
-    assert other.post(f"/admin/matching/{need.id}/withdraw", data={"reason": "x"}).status_code == 403
+    assert other.post(f"/admin/matching/{need.id}/withdraw",
+                      data={"reason": "x"}).status_code == 403
     assert "冬季校服" not in other.get("/admin/matching/").get_data(as_text=True)
     response = other.post("/admin/matching/new", data=new_need_data())
     assert response.status_code == 400 and "不在您负责的区划内" in response.get_data(as_text=True)

@@ -180,7 +180,8 @@ def test_a_villager_scans_objects_tracks_and_reads_the_ruling(
             desk.click("main button[type=submit]")
         desk.goto(f"{server.url}/admin/notices/{server.story}")
         desk.check("input[value=upheld]")
-        desk.fill("textarea[name$=-reason] >> nth=0", "经入户核实，该户经营小卖部，收入高于标准，移出名单。")
+        desk.fill("textarea[name$=-reason] >> nth=0",
+                  "经入户核实，该户经营小卖部，收入高于标准，移出名单。")
         desk.click("button:has-text('裁定并答复异议人')")
         assert "已裁定" in desk.text_content(".flashes")
 

@@ -44,7 +44,8 @@ def test_no_full_name_or_id_number_comes_out(app, client, users, register, clock
     rebuild(app.config["SEARCH_INDEX_DIR"])
 
     paths = ["/", "/notices/", "/notices/export.csv", "/feeds/notices.xml", "/sitemap.xml",
-             "/api/v1/notices", "/notices/?state=announced", f"/feeds/notices.xml?region={VILLAGE_2}"]
+             "/api/v1/notices", "/notices/?state=announced",
+             f"/feeds/notices.xml?region={VILLAGE_2}"]
     for notice in (open_notice, exited, watch, result):
         paths += [f"/notices/{notice.id}", f"/notices/{notice.id}/print",
                   f"/notices/{notice.id}/export.csv", f"/api/v1/notices/{notice.id}"]

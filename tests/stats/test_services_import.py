@@ -309,7 +309,8 @@ def test_an_id_number_given_twice_is_named_with_its_first_line(app, regions, csv
     other = [list(r) for r in rows if r[0] == rows[-1][0]]
     other[0][2] = first[0][2]  # already registered in the first household
     refused = IMPORTERS["members"](csv_file("m2.csv", MEMBER_CSV_HEADER, other), True)
-    assert [message for _, message in refused.errors] == ["身份证号已登记在其他成员名下（一人只能在一户）"]
+    assert [message for _, message in refused.errors] == [
+        "身份证号已登记在其他成员名下（一人只能在一户）"]
 
 
 def test_a_members_file_without_one_good_row_is_reported_line_by_line(app, regions,

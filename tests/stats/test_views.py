@@ -36,7 +36,8 @@ def test_children_link_down_and_sort_by_any_column(client, register) -> None:
     first = client.get("/stats/450000000000?sort=reg&order=desc").get_data(as_text=True)
     assert 'aria-sort="descending"' in first
     table = first[first.index('id="table-children"'):]
-    order = re.findall(r'href="/stats/(4501\d{8}|45\d{2}00000000)">', table[:table.index("</table>")])
+    order = re.findall(r'href="/stats/(4501\d{8}|45\d{2}00000000)">',
+                       table[:table.index("</table>")])
     assert order[0] == "450100000000"  # Nanning holds every household of the test register
     ascending = client.get("/stats/450000000000?sort=reg&order=asc").get_data(as_text=True)
     assert 'aria-sort="ascending"' in ascending

@@ -32,4 +32,5 @@ def create_command(username: str, role: str, region_code: str | None, display_na
         click.echo(f"错误：{exc.message}", err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"已创建账号 {user.username}（{user.role.label}，区划 {user.region_code or '全省'}）")
+    click.echo(f"已创建账号 {user.username}"
+               f"（{user.role.label}，区划 {user.region_code or '全省'}）")

@@ -40,7 +40,7 @@ STAFF_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.OVERSIGHT, Role.EDITOR})
 PUBLIC_ROLES = frozenset({Role.DONOR, Role.SELLER})
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -63,7 +63,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     region: Mapped[Region | None] = relationship(lazy="joined")
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -77,7 +77,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return f"<User {self.username} {self.role.value}>"
 
 
-class LoginAttempt(db.Model):  # type: ignore[name-defined,misc]
+class LoginAttempt(db.Model):  # type: ignore[name-defined]
     """One login try; failures in a window throttle the account and the address."""
 
     __tablename__ = "login_attempt"

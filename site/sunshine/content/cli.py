@@ -21,6 +21,7 @@ def sync_command() -> None:
     for error in report.errors:
         click.echo(f"{error.path}:{error.line}: {error.message}", err=True)
     click.echo(f"新增 {len(report.created)}，更新 {len(report.updated)}，"
-               f"撤下 {len(report.unpublished)}，未变 {report.unchanged}，出错 {len(report.errors)}")
+               f"撤下 {len(report.unpublished)}，未变 {report.unchanged}，"
+               f"出错 {len(report.errors)}")
     if report.errors:
         sys.exit(1)

@@ -25,8 +25,10 @@ class ArticleForm(BaseForm):
     expires_on = DateField("失效日期", validators=[Optional()], description="可不填。")
     tags = StringField("标签", validators=[length(200)], description="用逗号或空格分隔。")
     summary = TextAreaField("摘要", validators=[length(500)])
-    body_md = TextAreaField("正文（Markdown）", validators=[required("请填写正文"), length(100_000)],
-                            description="支持标题（##）、列表、表格和脚注；不能含身份证号、手机号或银行卡号。")
+    body_md = TextAreaField("正文（Markdown）",
+                            validators=[required("请填写正文"), length(100_000)],
+                            description="支持标题（##）、列表、表格和脚注；"
+                                        "不能含身份证号、手机号或银行卡号。")
     change_note = StringField("修改说明", validators=[length(300)],
                               description="修改已发布的文章时必填，会在页面上显示为“更新于……”。")
 

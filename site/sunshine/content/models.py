@@ -47,7 +47,7 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
-class Article(db.Model):  # type: ignore[name-defined,misc]
+class Article(db.Model):  # type: ignore[name-defined]
     __tablename__ = "article"
     __table_args__ = (UniqueConstraint("kind", "slug"),)
 
@@ -92,7 +92,7 @@ class Article(db.Model):  # type: ignore[name-defined,misc]
         return self.expires_on is not None and self.expires_on < today
 
 
-class ArticleVersion(db.Model):  # type: ignore[name-defined,misc]
+class ArticleVersion(db.Model):  # type: ignore[name-defined]
     """Every saved state of an article, kept for good (who changed what, when)."""
 
     __tablename__ = "article_version"

@@ -60,7 +60,8 @@ def database_has_data() -> bool:
         or db.session.scalar(select(User.id).limit(1)) is not None
 
 
-def build_demo(households: int = 2000, seed: int = 2020, password: str | None = None) -> DemoContext:
+def build_demo(households: int = 2000, seed: int = 2020,
+               password: str | None = None) -> DemoContext:
     """Fill an empty database and commit once at the end.
 
     :raise NotEmpty: when there is data already.

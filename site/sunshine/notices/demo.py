@@ -167,16 +167,20 @@ def make_notices(ctx: DemoContext) -> None:
     t = make.today
     d = timedelta
     # In id order: the first is open, with objections, for the pages the browser checks.
-    open_id = make.households(NoticeKind.IDENTIFICATION, t - d(days=3), "{region}{year}年贫困户识别公示")
+    open_id = make.households(NoticeKind.IDENTIFICATION, t - d(days=3),
+                              "{region}{year}年贫困户识别公示")
     expired = make.households(NoticeKind.EXIT, t - d(days=12), "{region}{year}年贫困户脱贫退出公示")
     earlier = make.households(NoticeKind.IDENTIFICATION, t - d(days=40),
                               "{region}{year}年贫困户识别公示（第一批）")
-    pending = make.households(NoticeKind.MONITORING, t + d(days=2), "{region}{year}年返贫监测对象公示") \
+    pending = make.households(NoticeKind.MONITORING, t + d(days=2),
+                              "{region}{year}年返贫监测对象公示") \
         or make.households(NoticeKind.EXIT, t + d(days=2), "{region}{year}年脱贫退出公示（补充）")
     project = make.records(NoticeKind.PROJECT, t - d(days=2))
     fund = make.records(NoticeKind.FUND, t - d(days=14))
-    withdrawn = make.households(NoticeKind.EXIT, t - d(days=5), "{region}{year}年脱贫退出公示（第二批）")
-    draft = make.households(NoticeKind.IDENTIFICATION, t + d(days=1), "{region}{year}年贫困户识别公示（草稿）")
+    withdrawn = make.households(NoticeKind.EXIT, t - d(days=5),
+                                "{region}{year}年脱贫退出公示（第二批）")
+    draft = make.households(NoticeKind.IDENTIFICATION, t + d(days=1),
+                            "{region}{year}年贫困户识别公示（草稿）")
     for notice in (open_id, expired, earlier, pending, project, fund, withdrawn):
         make.publish(notice)
     # Objections: some ruled, some waiting; the earlier notice is finalized with its rulings.

@@ -52,7 +52,8 @@ class DraftForm(BaseForm):
     # the choice itself is checked by the field and the service.
     kind = SelectField("公示类型", choices={k.value: k.label for k in DRAFT_KINDS}, validators=[])
     region_code = StringField("发布地区（区划代码）", validators=[
-        required("请填写区划代码"), Regexp(r"(?a)^[0-9]{12}$", message="区划代码应为 12 位半角数字")],
+        required("请填写区划代码"),
+        Regexp(r"(?a)^[0-9]{12}$", message="区划代码应为 12 位半角数字")],
         description="村、乡镇或县的 12 位区划代码，只能是您负责的区划或其下级。")
     register_year = SelectField("名单年度", choices={str(y): f"{y}年" for y in
                                                   reversed(vocab.YEARS)},
@@ -63,7 +64,8 @@ class DraftForm(BaseForm):
     body = TextAreaField("正文", validators=[length(20_000)],
                          description="可用 Markdown。写明公示依据、评议经过和异议方式；"
                                      "不能含身份证号、手机号或银行卡号。")
-    start_on = DateField("公示开始日期", validators=[required("请填写公示开始日期（例如 2026-12-01）")],
+    start_on = DateField("公示开始日期",
+                         validators=[required("请填写公示开始日期（例如 2026-12-01）")],
                          description=DATE_HINT)
     end_on = DateField("公示结束日期（可不填）", validators=[Optional()],
                        description="不填则按规定的最短公示期计算；只能比最短公示期更长。")

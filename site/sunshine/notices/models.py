@@ -104,7 +104,7 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
-class Notice(db.Model):  # type: ignore[name-defined,misc]
+class Notice(db.Model):  # type: ignore[name-defined]
     __tablename__ = "notice"
     __table_args__ = (
         Index("ix_notice_public", "published_at", "starts_at", "id"),
@@ -161,7 +161,7 @@ class Notice(db.Model):  # type: ignore[name-defined,misc]
         return f"<Notice {self.id} {self.kind.value}>"
 
 
-class NoticeEntry(db.Model):  # type: ignore[name-defined,misc]
+class NoticeEntry(db.Model):  # type: ignore[name-defined]
     """One line of a household list: only what may be public, masked by the server."""
 
     __tablename__ = "notice_entry"
@@ -186,7 +186,7 @@ class NoticeEntry(db.Model):  # type: ignore[name-defined,misc]
         return f"{self.masked_name}（{self.village.name}）"
 
 
-class NoticeLink(db.Model):  # type: ignore[name-defined,misc]
+class NoticeLink(db.Model):  # type: ignore[name-defined]
     """A project or fund in a notice, with the facts as they were when it was linked."""
 
     __tablename__ = "notice_link"
@@ -209,7 +209,7 @@ class NoticeLink(db.Model):  # type: ignore[name-defined,misc]
         return f"/{self.record_type}s/{self.record_id}"
 
 
-class NoticeObjection(db.Model):  # type: ignore[name-defined,misc]
+class NoticeObjection(db.Model):  # type: ignore[name-defined]
     """What a notice adds to an objection case: the entry it is about and the ruling."""
 
     __tablename__ = "notice_objection"

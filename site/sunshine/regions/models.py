@@ -9,7 +9,7 @@ from sunshine.extensions import db
 from sunshine.regions.codes import LEVEL_NAMES
 
 
-class Region(db.Model):  # type: ignore[name-defined,misc]
+class Region(db.Model):  # type: ignore[name-defined]
     __tablename__ = "region"
 
     code: Mapped[str] = mapped_column(String(12), primary_key=True)

@@ -39,7 +39,7 @@ def _sub_words(word: str) -> list[tuple[str, int]]:
 
 
 class JiebaTokenizer(Tokenizer):
-    def __call__(  # type: ignore[override]
+    def __call__(
         self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
         removestops: bool = True, start_pos: int = 0, start_char: int = 0, mode: str = "",
         **kwargs: Any,
@@ -68,4 +68,5 @@ class JiebaTokenizer(Tokenizer):
 
 
 def chinese_analyzer() -> Any:
-    return JiebaTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1, renumber=False)
+    return JiebaTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1,
+                                                             renumber=False)

@@ -138,7 +138,7 @@ def phrase_hits(leaf: Searcher, fieldname: str, words: list[str]) -> PhraseHits:
                 scores.append(sum(scorers[w].score(m) for w, m in matchers.items()))
         return PhraseHits(found, ids, scores)
 
-    return cached(reader, ("phrase", fieldname, *words), build)  # type: ignore[no-any-return]
+    return cached(reader, ("phrase", fieldname, *words), build)
 
 
 def ids_of(bits: int) -> Iterator[int]:

@@ -69,7 +69,7 @@ def run(searcher: Searcher, query: Query, limit: int,
         if len(matching) > limit:
             keep = np.argpartition(-chosen, limit - 1)[:limit]
             matching, chosen = matching[keep], chosen[keep]
-        best += zip(chosen.tolist(), (offset + matching).tolist())
+        best += zip(chosen.tolist(), (offset + matching).tolist(), strict=True)
     best.sort(key=lambda pair: (-pair[0], pair[1]))  # ties: the older document first
     return Ranked([docnum for _, docnum in best[:limit]], total, counts)
 
@@ -118,7 +118,7 @@ def term_scores(leaf: Searcher, fieldname: str, text: str) -> tuple[np.ndarray, 
         scores = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
         return ids, scores.astype(np.float32)
 
-    return docsets.cached(reader, ("scores", fieldname, text), build)  # type: ignore[no-any-return]
+    return docsets.cached(reader, ("scores", fieldname, text), build)
 
 
 def _postings(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -160,4 +160,4 @@ def _lengths(reader: Any, fieldname: str) -> np.ndarray:
                             for d in range(reader.doc_count_all())),
                            dtype=np.float64, count=reader.doc_count_all())
 
-    return docsets.cached(reader, ("lengths", fieldname), build)  # type: ignore[no-any-return]
+    return docsets.cached(reader, ("lengths", fieldname), build)

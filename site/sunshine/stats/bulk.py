@@ -66,7 +66,8 @@ def execute_many(statement: str, rows: list[Sequence[Any]]) -> None:
         _driver_connection().cursor().executemany(sql(statement), rows)
 
 
-def stream(statement: str, params: Sequence[Any] = (), batch: int = 20_000) -> Iterator[tuple[Any, ...]]:
+def stream(statement: str, params: Sequence[Any] = (),
+           batch: int = 20_000) -> Iterator[tuple[Any, ...]]:
     """Rows of a SELECT (``?`` placeholders) as plain tuples, a batch at a time."""
     connection = _driver_connection()
     if dialect() == "postgresql":
@@ -141,7 +142,7 @@ def big_cache(megabytes: int = 256) -> Iterator[None]:
         connection.execute(f"PRAGMA cache_size={previous}")
 
 
-# --- PostgreSQL: binary transfers (session 4) -------------------------------------------------------
+# --- PostgreSQL: binary transfers -----------------------------------------------------------------
 
 def fetch_int64(connection: Any, statement: str, params: Sequence[Any], width: int) -> Any:
     """The rows of a SELECT of ``width`` integer columns (``?`` placeholders, no NULLs) from a
@@ -182,7 +183,7 @@ def insert_rows_binary(table: str, columns: Sequence[str], types: Sequence[str],
     return count
 
 
-# --- SQLite: a large load in key order, half of it built in another process --------------------------
+# --- SQLite: a large load in key order, half of it built in another process -----------------------
 
 #: Below this many rows ``insert_in_key_order`` inserts in this process only.
 HALVES_FROM = 1_000_000

@@ -48,7 +48,7 @@ def grouped_bars(chart_id: str, table: Table, series: Sequence[str], title: str)
     plot_w, plot_h = width - left - 12, height - top - bottom
     idx = [table.column(key) for key in series]
     names = [dict(table.columns)[key] for key in series]
-    values = [r.cells[i].number for r in table.rows for i in idx if r.cells[i].number is not None]
+    values = [n for r in table.rows for i in idx if (n := r.cells[i].number) is not None]
     top_value = _nice_max(max(values, default=0))
     desc = f"{'、'.join(names)}，按{table.columns[0][1]}。具体数字见旁边的表格。"
     out = _open(chart_id, title, desc, width, height)
@@ -94,7 +94,7 @@ def horizontal_bars(chart_id: str, table: Table, key: str, title: str) -> Markup
     row_h, left, right = 26, 150, 70
     width = 640
     height = row_h * len(table.rows) + 16
-    values = [r.cells[i].number for r in table.rows if r.cells[i].number is not None]
+    values = [n for r in table.rows if (n := r.cells[i].number) is not None]
     top_value = max(values, default=0) or 1
     name = dict(table.columns)[key]
     out = _open(chart_id, title, f"{name}，按{table.columns[0][1]}。具体数字见旁边的表格。",
@@ -124,11 +124,12 @@ def county_map(chart_id: str, counties: list[Node], title: str) -> Markup | None
     """County centres (longitude, latitude) as circles sized by registered households."""
     from sunshine.stats.vocab import LAST_YEAR
 
-    placed = [c for c in counties if c.longitude is not None and c.latitude is not None]
+    placed = [(c, c.longitude, c.latitude) for c in counties
+              if c.longitude is not None and c.latitude is not None]
     if not placed:
         return None
-    lons = [c.longitude for c in placed]  # type: ignore[misc]
-    lats = [c.latitude for c in placed]  # type: ignore[misc]
+    lons = [lon for _, lon, _ in placed]
+    lats = [lat for _, _, lat in placed]
     lon0, lon1 = min(lons), max(lons)
     lat0, lat1 = min(lats), max(lats)
     # Equirectangular, with longitude shrunk by the cosine of the middle latitude.
@@ -140,17 +141,14 @@ def county_map(chart_id: str, counties: list[Node], title: str) -> Markup | None
     height = int(pad * 2 + (width - 2 * pad) * span_y / span_x)
     height = min(max(height, 240), 640)
     scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
-    values = []
-    for c in placed:
-        figure = c.fig("reg", LAST_YEAR)
-        values.append(figure.value)
+    values = [c.fig("reg", LAST_YEAR).value for c, _, _ in placed]
     top = max((v for v in values if v is not None), default=1) or 1
     out = _open(chart_id, title, "圆点为各县（市、区）政府驻地，面积与建档立卡户数成正比；"
                 "虚线圆表示数字太小或为防推算不公开。具体数字见旁边的表格。", width, height)
     out.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f6f8fa"/>')
-    for c, value in zip(placed, values, strict=True):
-        x = pad + (c.longitude - lon0) * k * scale  # type: ignore[operator]
-        y = height - pad - (c.latitude - lat0) * scale  # type: ignore[operator]
+    for (_, lon, lat), value in zip(placed, values, strict=True):
+        x = pad + (lon - lon0) * k * scale
+        y = height - pad - (lat - lat0) * scale
         if value is None:
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="none" stroke="{MUTED}" '
                        'stroke-dasharray="2 2"/>')

@@ -39,7 +39,8 @@ def check_command() -> None:
         sys.exit(1)
     cells = rollup.unpack(row.cells)
     lay = layout()
-    got = (cells[lay("reg", LAST_YEAR)], cells[lay("reg_p", LAST_YEAR)], cells[lay("poor", LAST_YEAR)])
+    got = (cells[lay("reg", LAST_YEAR)], cells[lay("reg_p", LAST_YEAR)],
+           cells[lay("poor", LAST_YEAR)])
     if got != (households, people, poor):
         click.echo(f"不一致：汇总 {got}，登记 {(households, people, poor)}", err=True)
         sys.exit(1)

@@ -77,7 +77,7 @@ def records(path: Path) -> Iterator[tuple[int, list[str]]]:
         yield number, fields
 
 
-# --- batches and pieces (checked in worker processes: ``parallel.py``) -------------------------------
+# --- batches and pieces (checked in worker processes: ``parallel.py``) ----------------------------
 
 
 class Batch:

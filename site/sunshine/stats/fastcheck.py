@@ -136,7 +136,8 @@ def _measure_bits(texts: Sequence[str], part_bit: Callable[[str], int | None]
         counts = np.fromiter(map(str.count, distinct, itertools.repeat(";")), dtype=np.int64,
                              count=len(distinct)) + 1
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        by_text.update(zip(distinct, np.bitwise_or.reduceat(values, starts).tolist()))
+        by_text.update(zip(distinct, np.bitwise_or.reduceat(values, starts).tolist(),
+                           strict=True))
     return list(map(by_text.__getitem__, texts))
 
 

@@ -55,7 +55,7 @@ class StatsFront:
                 build = cache.current_build()
         else:
             build = cache.build
-        return cache.get(key, build)  # type: ignore[no-any-return]
+        return cache.get(key, build)
 
 
 def register(app: Flask) -> None:

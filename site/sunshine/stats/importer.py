@@ -111,7 +111,8 @@ def _import_households(path: Path, confirm: bool) -> ImportReport:
     counties_loaded: set[str] = set()
     villages: set[str] = set()
     writer = BatchWriter("household", HOUSEHOLD_TABLE_COLUMNS, report,
-                         lambda exc: "档案编号重复" if constraint(exc) == "unique" else "区划不存在")
+                         lambda exc: "档案编号重复" if constraint(exc) == "unique"
+                         else "区划不存在")
     updates: list[tuple[Any, ...]] = []
     # Into an empty register, the rows the rollup would read back are kept as they go in.
     scanned: list[Any] | None = [] if _register_empty() else None
@@ -208,7 +209,7 @@ def _existing_ids(county: str) -> set[int]:
                                           (lo, hi))}
 
 
-# --- members ---------------------------------------------------------------------------------------
+# --- members --------------------------------------------------------------------------------------
 
 
 @register_importer("members")

@@ -15,6 +15,7 @@ that count the same households (``left`` sums = ``right`` sums).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -62,7 +63,8 @@ class Layout:
     def get(self, *key: object) -> int | None:
         return self.index.get(key)
 
-    def relate(self, left: list[tuple[object, ...]], right: list[tuple[object, ...]]) -> None:
+    def relate(self, left: Sequence[tuple[object, ...]],
+               right: Sequence[tuple[object, ...]]) -> None:
         """Record that the households counted on the left are those counted on the right.
 
         Cells that do not exist (structural zeros, such as exits in the first year) drop out.
@@ -127,6 +129,10 @@ def _build() -> Layout:
     return lay
 
 
+def _effect(metric: str, group: tuple[str, int]) -> tuple[object, ...]:
+    return ("eff", metric, *group)
+
+
 def _relations(lay: Layout) -> None:
     last = LAST_YEAR
     for i, y in enumerate(YEARS):
@@ -145,12 +151,11 @@ def _relations(lay: Layout) -> None:
     for m in range(len(MEASURES)):
         lay.relate([("reg", last)], [("helped", m), ("noth", m)])
     for g in EFFECT_GROUPS:
-        e = lambda name: ("eff", name, *g)  # noqa: E731
-        lay.relate([e("x2")], [e("x1"), e("d12")])
-        lay.relate([e("x3")], [e("x2"), e("d23")])
-        lay.relate([e("xever")], [e("x3"), e("d3e")])
-        lay.relate([e("base")], [e("xever"), e("never")])
-        lay.relate([e("xever")], [e("rb"), e("nrb")])
+        lay.relate([_effect("x2", g)], [_effect("x1", g), _effect("d12", g)])
+        lay.relate([_effect("x3", g)], [_effect("x2", g), _effect("d23", g)])
+        lay.relate([_effect("xever", g)], [_effect("x3", g), _effect("d3e", g)])
+        lay.relate([_effect("base", g)], [_effect("xever", g), _effect("never", g)])
+        lay.relate([_effect("xever", g)], [_effect("rb", g), _effect("nrb", g)])
     # The main causes split everybody in the effect analysis.
     for metric in EFFECT_METRICS + ("d12", "d23", "d3e", "never", "nrb"):
         lay.relate([("eff", metric, "all", 0)],

@@ -37,7 +37,7 @@ from sunshine.stats.members import unpack as unpack_members
 ArchiveNumber = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class Household(db.Model):  # type: ignore[name-defined,misc]
+class Household(db.Model):  # type: ignore[name-defined]
     __tablename__ = "household"
 
     id: Mapped[int] = mapped_column(ArchiveNumber, primary_key=True, autoincrement=False)
@@ -110,7 +110,7 @@ class Household(db.Model):  # type: ignore[name-defined,misc]
         return out
 
 
-class MemberList(db.Model):  # type: ignore[name-defined,misc]
+class MemberList(db.Model):  # type: ignore[name-defined]
     """A household's members, packed into one row (``members.py`` says why and how)."""
 
     __tablename__ = "household_members"
@@ -121,7 +121,7 @@ class MemberList(db.Model):  # type: ignore[name-defined,misc]
     packed: Mapped[str] = mapped_column(Text)
 
 
-class MemberId(db.Model):  # type: ignore[name-defined,misc]
+class MemberId(db.Model):  # type: ignore[name-defined]
     """Who is registered where: the keyed hash of an ID number (``idnumbers.id_hasher``) and
     the household of its member. The key refuses a person in two households and finds a
     person's household; it reveals nothing. Written only with the household's
@@ -134,7 +134,7 @@ class MemberId(db.Model):  # type: ignore[name-defined,misc]
     household_id: Mapped[int] = mapped_column(BigInteger)
 
 
-class Rollup(db.Model):  # type: ignore[name-defined,misc]
+class Rollup(db.Model):  # type: ignore[name-defined]
     """One region's counts (``layout.Layout`` order, little-endian int32) and, per cell,
     whether it may be published (``disclosure`` statuses, one byte each)."""
 
@@ -148,7 +148,7 @@ class Rollup(db.Model):  # type: ignore[name-defined,misc]
     build_id: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RuralPopulation(db.Model):  # type: ignore[name-defined,misc]
+class RuralPopulation(db.Model):  # type: ignore[name-defined]
     """A region's rural population (for 贫困发生率), where it is known."""
 
     __tablename__ = "stats_population"
@@ -158,7 +158,7 @@ class RuralPopulation(db.Model):  # type: ignore[name-defined,misc]
     source: Mapped[str] = mapped_column(String(200), default="")
 
 
-class Build(db.Model):  # type: ignore[name-defined,misc]
+class Build(db.Model):  # type: ignore[name-defined]
     """Each rollup build: when, what, and whether its totals matched the register."""
 
     __tablename__ = "stats_build"

@@ -283,7 +283,7 @@ def _measures_slowly(text: str) -> tuple[int, str]:
     return bits, normalised
 
 
-# --- members ---------------------------------------------------------------------------------------
+# --- members --------------------------------------------------------------------------------------
 
 
 def check_members(batch: Batch) -> Checked:

@@ -91,7 +91,7 @@ def _scan_in_two(path: str, lo: int, middle: int, hi: int) -> dict[str, array]:
     return {code: unpack(blob) for part in parts for code, blob in part.items()}
 
 
-# --- PostgreSQL ------------------------------------------------------------------------------------
+# --- PostgreSQL -----------------------------------------------------------------------------------
 
 
 def _pg_scan(lo: int, hi: int) -> tuple[dict[str, array], bool]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from sunshine.stats import vocab
-from sunshine.stats.vectors import SERIAL, WORK, finish, part_a, part_b
+from sunshine.stats.vectors import SERIAL, WORK, Cells, Outcome, Parts, finish, part_a, part_b
 
 _YEAR_BASE = vocab.FIRST_YEAR - 1
 
@@ -24,7 +24,8 @@ def _year_sql(column: str) -> str:
     return f"(CASE WHEN {column} > 0 THEN {column} - {_YEAR_BASE} ELSE 0 END)"
 
 
-KIND_SQL = ("(CAST(main_cause AS BIGINT) * 8388608 + (CASE WHEN size >= 5 THEN 4 ELSE size - 1 END) * 1048576"
+KIND_SQL = ("(CAST(main_cause AS BIGINT) * 8388608"
+            " + (CASE WHEN size >= 5 THEN 4 ELSE size - 1 END) * 1048576"
             f" + {_year_sql('entered')} * 65536 + {_year_sql('exited')} * 4096"
             f" + {_year_sql('returned')} * 256 + {_year_sql('reexited')} * 16"
             f" + {_year_sql('removed')})")
@@ -150,7 +151,7 @@ def village_works_of(data: np.ndarray) -> tuple[list[str], np.ndarray]:
     return [f"{v:012d}" for v in villages.tolist()], np.ascontiguousarray(works)
 
 
-def _measure_part(measures: int, outcome: tuple[object, ...]) -> tuple[int, ...]:
+def _measure_part(measures: int, outcome: Outcome) -> Cells:
     """``part_b``, remembered."""
     cells = _MEASURE_PARTS.get((measures, outcome))
     if cells is None:
@@ -160,7 +161,7 @@ def _measure_part(measures: int, outcome: tuple[object, ...]) -> tuple[int, ...]
     return cells
 
 
-_MEASURE_PARTS: dict[tuple[int, tuple[object, ...]], tuple[int, ...]] = {}
+_MEASURE_PARTS: dict[tuple[int, Outcome], Cells] = {}
 
 
 def _number(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -191,16 +192,16 @@ def _padded(lists: list[tuple[int, ...]], pad: int) -> np.ndarray:
 
 
 #: Effect outcomes (``part_a``'s last item) numbered, for the measures' keys.
-_OUTCOMES: dict[tuple[object, ...], int] = {}
+_OUTCOMES: dict[Outcome, int] = {}
 
 
-_KIND_PARTS: dict[int, tuple[Any, ...]] = {}
+_KIND_PARTS: dict[int, Parts] = {}
 
 
-def _kind_part(code: int) -> tuple[Any, ...]:
+def _kind_part(code: int) -> Parts:
     part = _KIND_PARTS.get(code)
     if part is None:
-        part = _KIND_PARTS[code] = part_a(*_kind_key(code))  # type: ignore[arg-type]
+        part = _KIND_PARTS[code] = part_a(*_kind_key(code))
     return part
 
 

@@ -6,7 +6,6 @@ the CSV and the JSON all show these same tables. Every number passes through
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sunshine.regions import codes
@@ -25,7 +24,8 @@ def _fig(node: Node, *key: object) -> Cell:
 
 def _share(num: Figure, den: Figure) -> Cell:
     value = disclosure.share(num, den)
-    return Cell(text=disclosure.ratio_text(value), number=None if value is None else round(value, 1))
+    return Cell(text=disclosure.ratio_text(value),
+                number=None if value is None else round(value, 1))
 
 
 def incidence(node: Node, year: int = LAST) -> Cell:
@@ -57,7 +57,8 @@ def trend_table(page: RegionPage) -> Table:
     node = page.node
     lay = layout()
     columns = [("year", "年度"), ("reg", "在册户数"), ("poor", "贫困户数"), ("poor_p", "贫困人口"),
-               ("ent", "新识别户数"), ("exit", "脱贫户数"), ("ret", "返贫户数"), ("rem", "剔除户数")]
+               ("ent", "新识别户数"), ("exit", "脱贫户数"), ("ret", "返贫户数"),
+               ("rem", "剔除户数")]
     visible = [(k, label) for k, label in columns[1:]
                if any(node.level in lay.cells[i].levels for key, i in lay.index.items()
                       if key[0] == k)]
@@ -140,7 +141,8 @@ def effect_table(page: RegionPage, kind: str) -> Table | None:
         [(kind, "主要致贫原因" if kind == "cause" else "帮扶措施"), ("base", "户数"),
          ("x1", "1年内脱贫"), ("x2", "2年内脱贫"), ("x3", "3年内脱贫"), ("xever", "已脱贫户数"),
          ("rb", "脱贫后返贫")],
-        note=(f"{EFFECT_LAST_COHORT}年及以前识别、未被剔除的户（识别后至少有 {EFFECT_FOLLOW_UP} 年可观察）。"
+        note=(f"{EFFECT_LAST_COHORT}年及以前识别、未被剔除的户"
+              f"（识别后至少有 {EFFECT_FOLLOW_UP} 年可观察）。"
               "脱贫比例以户数为分母，返贫比例以已脱贫户数为分母。"))
     groups: list[tuple[str, int, str]] = [("all", 0, "全部")]
     if kind == "cause":
@@ -148,11 +150,11 @@ def effect_table(page: RegionPage, kind: str) -> Table | None:
     else:
         groups += [("measure", m, label) for m, label in enumerate(vocab.MEASURES)]
     for group, key, label in groups:
-        f: Callable[[str], Figure] = lambda metric: node.fig("eff", metric, group, key)  # noqa: E731
-        base, xever = f("base"), f("xever")
+        base, x1, x2, x3, xever, rb = (node.fig("eff", metric, group, key)
+                                       for metric in ("base", "x1", "x2", "x3", "xever", "rb"))
         table.rows.append(Row(f"{group}-{key}", label, [
-            Cell(figure=base, number=base.value), _share(f("x1"), base), _share(f("x2"), base),
-            _share(f("x3"), base), Cell(figure=xever, number=xever.value), _share(f("rb"), xever)]))
+            Cell(figure=base, number=base.value), _share(x1, base), _share(x2, base),
+            _share(x3, base), Cell(figure=xever, number=xever.value), _share(rb, xever)]))
     return table
 
 
@@ -172,7 +174,8 @@ def _child_cells(child: Node) -> list[Cell]:
     return cells
 
 
-def children_table(page: RegionPage, sort: str | None = None, descending: bool = True) -> Table | None:
+def children_table(page: RegionPage, sort: str | None = None,
+                   descending: bool = True) -> Table | None:
     if not page.children:
         return None
     level_name = codes.LEVEL_NAMES[page.node.level + 1]

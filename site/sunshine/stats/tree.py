@@ -56,7 +56,7 @@ def sum_up(tree: Tree, vectors: dict[str, array], only: Iterable[str] | None = N
         targets = list(wanted)
     for code in sorted(targets, key=lambda c: -tree.level[c]):
         kids = [vectors[kid] for kid in tree.children.get(code, []) if kid in vectors]
-        vectors[code] = array("i", map(sum, zip(*kids))) if kids else array("i", zero)
+        vectors[code] = array("i", map(sum, zip(*kids, strict=True))) if kids else array("i", zero)
 
 
 # --- disclosure over the whole tree ------------------------------------------------------------

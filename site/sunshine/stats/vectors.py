@@ -7,6 +7,7 @@ import sys
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sunshine.regions import codes
 from sunshine.stats import vocab
@@ -79,12 +80,20 @@ def _work_layout() -> WorkLayout:
 
 
 WORK = _work_layout()
-_PART_A: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = {}
-_PART_B: dict[tuple[object, ...], tuple[int, ...]] = {}
+
+Cells = tuple[int, ...]
+#: Whether a household is on the register at the end, whether it is in the effect analysis,
+#: how soon it exited (one of ``OUTCOMES``) and whether it returned to poverty.
+Outcome = tuple[bool, bool, str, bool]
+#: ``part_a``: cells to add 1 to, cells to add the household's size to, cells to take 1 from.
+Parts = tuple[Cells, Cells, Cells, Outcome]
+
+_PART_A: dict[tuple[int, ...], Parts] = {}
+_PART_B: dict[tuple[int, Outcome], Cells] = {}
 
 
 def part_a(cause: int, band: int, entered: int, exited: int, returned: int, reexited: int,
-            removed: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+            removed: int) -> Parts:
     """Work cells the household adds 1 to, those it adds its size to, and the cells it takes
     -1 from; and, for ``part_b``, its effect outcome, as a key."""
     w = WORK.index
@@ -122,10 +131,10 @@ def part_a(cause: int, band: int, entered: int, exited: int, returned: int, reex
             if returned:
                 plus.append(w["rb", *g])
     return tuple(plus), tuple(people), tuple(minus), (on_register, eligible, outcome,
-                                                    bool(returned))  # type: ignore[return-value]
+                                                    bool(returned))
 
 
-def part_b(measures: int, outcome: tuple[object, ...]) -> tuple[int, ...]:
+def part_b(measures: int, outcome: Outcome) -> Cells:
     """Work cells for the measures a household received."""
     w = WORK.index
     on_register, eligible, bucket, returned = outcome
@@ -149,7 +158,7 @@ def accumulate(work: list[int], cause: int, size: int, measures: int, entered: i
     if a is None:
         a = part_a(*key)
         _PART_A[key] = a
-    plus, people, minus, outcome = a  # type: ignore[misc]
+    plus, people, minus, outcome = a
     for i in plus:
         work[i] += 1
     for i in people:
@@ -167,37 +176,49 @@ def accumulate(work: list[int], cause: int, size: int, measures: int, entered: i
             work[i] += 1
 
 
-_FINISH: list[object] = []
+class _FinishPlan(NamedTuple):
+    """Where ``finish`` reads the work vector and writes the stored one."""
+
+    #: Per year: the flows' work cells, the stock and flow cells written, then the exit and
+    #: return cells (None in the first year, which has neither).
+    years: list[tuple[Cells, Cells, int | None, int | None]]
+    causes: list[tuple[list[int], list[int]]]
+    copies: list[tuple[int, int]]
+    effects: list[tuple[list[int], int, list[int]]]
 
 
-def _finish_plan() -> tuple[object, ...]:
+_FINISH: list[_FinishPlan] = []
+
+
+def _finish_plan() -> _FinishPlan:
     lay = layout()
     w = WORK.index
-    years = []
+    years: list[tuple[Cells, Cells, int | None, int | None]] = []
     for y in vocab.YEARS:
-        years.append(tuple(w[name, y] for name in ("ent", "ent_p", "exit", "exit_p", "ret",
-                                                      "ret_p", "rem", "rem_p"))
-                     + (lay("reg", y), lay("reg_p", y), lay("poor", y), lay("poor_p", y),
-                        lay("ent", y), lay.get("exit", y), lay.get("ret", y), lay("rem", y)))
-    causes = [([w["net_c", c, y] for y in vocab.YEARS],
-               [lay("poor_cy", c, y) for y in vocab.YEARS]) for c in range(1, len(vocab.CAUSES) + 1)]
+        years.append((tuple(w[name, y] for name in ("ent", "ent_p", "exit", "exit_p", "ret",
+                                                       "ret_p", "rem", "rem_p")),
+                      (lay("reg", y), lay("reg_p", y), lay("poor", y), lay("poor_p", y),
+                       lay("ent", y), lay("rem", y)),
+                      lay.get("exit", y), lay.get("ret", y)))
+    causes = [([w["net_c", c, y] for y in vocab.YEARS], [lay("poor_cy", c, y) for y in vocab.YEARS])
+              for c in range(1, len(vocab.CAUSES) + 1)]
     copies = [(w[key], lay(*key)) for key in w if key[0] in ("reg_c", "reg_s", "reg_sp",
                                                               "poor_s", "helped", "ret_all")]
     effects = [([w["out", o, *g] for o in OUTCOMES], w["rb", *g],
                 [lay("eff", m, *g) for m in ("base", "x1", "x2", "x3", "xever", "rb")])
                for g in EFFECT_GROUPS]
-    return tuple(years), causes, copies, effects
+    return _FinishPlan(years, causes, copies, effects)
 
 
 def finish(work: Sequence[int]) -> array:
     """The stored vector of a village from its work vector."""
     if not _FINISH:
         _FINISH.append(_finish_plan())
-    years, causes, copies, effects = _FINISH[0]  # type: ignore[misc]
+    years, causes, copies, effects = _FINISH[0]
     vector = array("i", bytes(4 * layout().size))
     reg = reg_p = poor = poor_p = 0
-    for (w_ent, w_ent_p, w_exit, w_exit_p, w_ret, w_ret_p, w_rem, w_rem_p,
-         v_reg, v_reg_p, v_poor, v_poor_p, v_ent, v_exit, v_ret, v_rem) in years:
+    for ((w_ent, w_ent_p, w_exit, w_exit_p, w_ret, w_ret_p, w_rem, w_rem_p),
+         (v_reg, v_reg_p, v_poor, v_poor_p, v_ent, v_rem), v_exit, v_ret) in years:
         ent, exits, ret, rem = work[w_ent], work[w_exit], work[w_ret], work[w_rem]
         reg += ent - rem
         reg_p += work[w_ent_p] - work[w_rem_p]
@@ -235,8 +256,8 @@ def fill_derived(vector: array | list[int]) -> None:
         lay = layout()
         for i, spec in enumerate(lay.cells):
             if spec.derived:
-                (plus, a), (minus, b) = spec.derived
+                (plus, big), (minus, small) = spec.derived
                 assert plus == 1 and minus == -1
-                _DERIVED.append((i, lay.index[a], lay.index[b]))
+                _DERIVED.append((i, lay.index[big], lay.index[small]))
     for i, a, b in _DERIVED:
         vector[i] = vector[a] - vector[b]

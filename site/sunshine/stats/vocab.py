@@ -69,7 +69,8 @@ def status_in(year: int, entered: int, exited: int = 0, returned: int = 0, reexi
     return NEW if year == entered else POOR
 
 
-def check_events(entered: int, exited: int, returned: int, reexited: int, removed: int) -> str | None:
+def check_events(entered: int, exited: int, returned: int, reexited: int,
+                 removed: int) -> str | None:
     """A message when the event years cannot describe one household's history, else None."""
     if not FIRST_YEAR <= entered <= LAST_YEAR:
         return f"识别年度应在 {FIRST_YEAR}–{LAST_YEAR} 之间"

@@ -11,7 +11,7 @@ from sunshine.database import UTCDateTime, utcnow
 from sunshine.extensions import db
 
 
-class CalendarDay(db.Model):  # type: ignore[name-defined,misc]
+class CalendarDay(db.Model):  # type: ignore[name-defined]
     """A public holiday on a weekday (放假, ``working`` false), or a weekend day worked in
     exchange for one (调休上班, ``working`` true). Every other day is a working day from
     Monday to Friday."""
