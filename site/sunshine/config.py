@@ -52,8 +52,19 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         "STATS_MIN_CELL": 10,
+        # Key of the household member ID number hash; derived from SECRET_KEY when unset.
+        "ID_HASH_KEY": None,
+        # Register imports: worker processes (None: one a core but one) for files this large.
+        "STATS_IMPORT_WORKERS": None,
+        "STATS_IMPORT_PARALLEL_BYTES": 4 << 20,
         "DEMO_PASSWORD": None,
         "PAGE_SIZE": 20,
+        # Anonymous pages kept rendered in memory; tests that count queries switch them off.
+        "PAGE_CACHE": True,
+        "FUNDS_PAGE_CACHE": True,
+        "STATS_PAGE_CACHE": True,
+        # Reverse proxies in front of the site whose X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": 0,
         "SITE_NAME": "阳光扶贫公开平台",
         "PROVINCE_CODE": "450000000000",
         "SUPERVISION_PHONES": ["12317"],
@@ -62,6 +73,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "FUNDS_DISCLOSURE_WORKING_DAYS": False,
         "PROJECTS_DISCLOSURE_DAYS": 15,
         "PROJECTS_DISCLOSURE_WORKING_DAYS": False,
+        "PROJECT_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+        "PROJECT_PHOTO_MAX_PIXELS": 40_000_000,
         "DISCLOSURE_WARNING_DAYS": 5,
         # Complaints (issue 6); see docs/decisions.md.
         "COMPLAINT_REPLY_DAYS": 15,
@@ -72,6 +85,15 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "COMPLAINT_PHOTO_MAX_PIXELS": 40_000_000,
         "COMPLAINT_SUBMIT_LIMIT": "5 per 10 minutes; 20 per day",
         "COMPLAINT_TRACK_LIMIT": "10 per minute; 60 per hour",
+        # Farm products: photos per listing, and a price flagged for review when it is more
+        # than RATIO times the median of at least MIN listings on sale of its kind.
+        "MARKET_MAX_PHOTOS": 6,
+        "MARKET_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+        "MARKET_PHOTO_MAX_PIXELS": 40_000_000,
+        "MARKET_PRICE_FLAG_MIN": 3,
+        "MARKET_PRICE_FLAG_RATIO": 3,
+        # Needs: days a pledge is held before it lapses unconfirmed.
+        "PLEDGE_HOLD_DAYS": 7,
         # Fernet key(s) for data encrypted at rest, comma-separated, newest first; derived from
         # SECRET_KEY when unset. Likewise the pepper of tracking-code hashes.
         "DATA_ENCRYPTION_KEY": None,

@@ -7,8 +7,11 @@ import io
 from datetime import datetime
 
 from flask import Response, abort, current_app, jsonify, render_template, request
+from flask.blueprints import BlueprintSetupState
 
+from sunshine.api.openapi import add_paths
 from sunshine.complaints import stats
+from sunshine.complaints.openapi import PATHS
 from sunshine.complaints.views import api_bp, bp
 from sunshine.regions import services as regions
 from sunshine.templating import CHINA
@@ -77,37 +80,7 @@ def api_stats() -> Response:
                    year=report.year, min_cell=report.k)
 
 
-STATS_ITEM = {"type": "object", "properties": {
-    "region": {"type": "object", "properties": {"code": {"type": "string"},
-                                                "name": {"type": "string"}}},
-    "period": {"type": "string", "description": "YYYY-MM，或全年 YYYY"},
-    "measure": {"type": "string", "enum": list(stats.MEASURE_LABELS)},
-    "kind": {"type": ["string", "null"]}, "category": {"type": ["string", "null"]},
-    "value": {"type": ["number", "null"], "description": "被隐去时为 null"},
-    "suppressed": {"type": "boolean"}}}
 
-
-def _register() -> None:
-    """The API description of the statistics."""
-    from sunshine.api.openapi import ERROR, PATHS
-
-    PATHS["/api/v1/complaints/stats"] = {"get": {
-        "summary": "投诉举报办理情况统计（少于 STATS_MIN_CELL 的数字隐去）",
-        "parameters": [
-            {"name": "region", "in": "query", "schema": {"type": "string",
-                                                          "pattern": "^[0-9]{12}$"}},
-            {"name": "year", "in": "query", "schema": {"type": "integer"}},
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {"name": "per_page", "in": "query",
-             "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
-        "responses": {
-            "200": {"description": "统计", "content": {"application/json": {"schema": {
-                "type": "object", "properties": {
-                    "items": {"type": "array", "items": STATS_ITEM},
-                    "page": {"type": "integer"}, "per_page": {"type": "integer"},
-                    "total": {"type": "integer"}}}}}},
-            "404": ERROR}}}
-
-
-
-_register()
+@api_bp.record_once
+def _describe(state: BlueprintSetupState) -> None:
+    add_paths(state.app, PATHS)

@@ -14,9 +14,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 
+from sunshine.api.openapi import add_paths
 from sunshine.content import services
 from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind
+from sunshine.content.openapi import PATHS
 from sunshine.extensions import db
 from sunshine.pagecache import cached_html
 from sunshine.regions import services as regions
@@ -26,6 +29,11 @@ news_bp = Blueprint("news", __name__, url_prefix="/news")
 policies_bp = Blueprint("policies", __name__, url_prefix="/policies")
 feeds_bp = Blueprint("content_feeds", __name__)
 api_bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
+
+
+@api_bp.record_once
+def _describe(state: BlueprintSetupState) -> None:
+    add_paths(state.app, PATHS)
 
 #: The household guide: situation → the topics that help (nothing is stored).
 SITUATIONS = {

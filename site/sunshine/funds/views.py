@@ -263,10 +263,10 @@ def sitemap_entries() -> list[tuple[str, Any]]:
 
 @bp.record_once
 def _register(state: Any) -> None:
-    from sunshine.api.openapi import PATHS
-    from sunshine.funds.openapi import FUND_PATHS
+    from sunshine.api.openapi import add_paths
+    from sunshine.funds.openapi import PATHS
     from sunshine.public.views import SITEMAP_SOURCES
 
-    PATHS.update(FUND_PATHS)
+    add_paths(state.app, PATHS)
     if sitemap_entries not in SITEMAP_SOURCES:
         SITEMAP_SOURCES.append(sitemap_entries)

@@ -19,15 +19,18 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from sunshine.api.openapi import add_paths
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error
 from sunshine.market import inquiries, queries, services
 from sunshine.market.export import csv_text
 from sunshine.market.forms import InquiryForm
 from sunshine.market.models import CATEGORIES, LABELS, Listing, ListingPhoto, Seller, SellerStatus
+from sunshine.market.openapi import PATHS
 from sunshine.market.photos import photo_dir
 from sunshine.markup import render_markdown, stored_html
 from sunshine.regions import codes
@@ -208,38 +211,17 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
     return entries
 
 
-PRODUCT = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "name": {"type": "string"}, "category": {"type": "string"},
-    "unit": {"type": "string"},
-    "price": {"type": "string", "pattern": "^[0-9]+\\.[0-9]{2}$", "description": "元"},
-    "origin": {"type": "object"}, "seller": {"type": "object"},
-    "labels": {"type": "array", "items": {"type": "string"}}, "certified": {"type": "boolean"},
-    "url": {"type": "string"}}}
-
-
 def _register() -> None:
-    """The sitemap entries and the API description of this feature."""
-    from sunshine.api.openapi import ERROR, PATHS
+    """The sitemap entries of this feature."""
     from sunshine.public.views import SITEMAP_SOURCES
 
     if sitemap_entries not in SITEMAP_SOURCES:
         SITEMAP_SOURCES.append(sitemap_entries)
-    query = [{"name": n, "in": "query", "schema": {"type": t}} for n, t in [
-        ("category", "string"), ("county", "string"), ("label", "string"),
-        ("certified", "string"), ("min_price", "string"), ("max_price", "string"),
-        ("sort", "string"), ("page", "integer"), ("per_page", "integer")]]
-    PATHS["/api/v1/products"] = {"get": {
-        "summary": "消费扶贫：在售农产品", "parameters": query,
-        "responses": {"200": {"description": "产品列表", "content": {"application/json": {
-            "schema": {"type": "object", "properties": {
-                "items": {"type": "array", "items": PRODUCT}, "page": {"type": "integer"},
-                "per_page": {"type": "integer"}, "total": {"type": "integer"}}}}}}}}}
-    PATHS["/api/v1/products/{id}"] = {"get": {
-        "summary": "一个在售农产品",
-        "parameters": [{"name": "id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "产品", "content": {"application/json": {
-            "schema": PRODUCT}}}, "404": ERROR}}}
+
+
+@api_bp.record_once
+def _describe(state: BlueprintSetupState) -> None:
+    add_paths(state.app, PATHS)
 
 
 _register()

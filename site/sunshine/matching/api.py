@@ -1,4 +1,4 @@
-"""JSON at /api/v1/needs and /api/v1/needs/<id>, the OpenAPI paths and the sitemap entries.
+"""JSON at /api/v1/needs and /api/v1/needs/<id>, and the sitemap entries.
 
 Public fields only: never the household, its members or a donor's contact.
 """
@@ -9,13 +9,16 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 
+from sunshine.api.openapi import add_paths
 from sunshine.extensions import db
 from sunshine.funds.money import from_fen, money_text
 from sunshine.markup import render_markdown
 from sunshine.matching import pledges, queries
 from sunshine.matching.models import PUBLIC_STATES, Need, NeedItem
+from sunshine.matching.openapi import PATHS
 from sunshine.web import int_arg, page_arg
 
 api_bp = Blueprint("matching_api", __name__, url_prefix="/api/v1")
@@ -93,46 +96,17 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
             *[(f"/help/{need_id}", updated) for need_id, updated in rows]]
 
 
-AMOUNTS = {"type": "object", "properties": {
-    k: {"type": "string", "pattern": "^[0-9]+\\.[0-9]{2}$", "description": "元"}
-    for k in ("needed", "pledged", "remaining")}}
-NEED = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "title": {"type": "string"}, "category": {"type": "string"},
-    "region": {"type": "object", "description": "受助户所在村（只公开到村）"},
-    "urgency": {"type": "integer", "minimum": 1, "maximum": 3, "description": "1 最紧急"},
-    "deadline": {"type": "string", "format": "date"}, "state": {"type": "string"},
-    "kind": {"type": "string", "enum": ["items", "amount"]},
-    "amount": {**AMOUNTS, "description": "资金需求：所需、已认领、还需（元）"},
-    "items": {"type": "array", "items": {"type": "object", "properties": {
-        "name": {"type": "string"}, "unit": {"type": "string"},
-        "needed": {"type": "integer"}, "pledged": {"type": "integer"},
-        "remaining": {"type": "integer"}}}},
-    "quantity": {"type": "object", "description": "物品需求：件数合计"},
-    "progress_percent": {"type": "integer"}, "url": {"type": "string"}}}
-
-
 def _register() -> None:
-    """The sitemap entries and the API description of this feature."""
-    from sunshine.api.openapi import ERROR, PATHS
+    """The sitemap entries of this feature."""
     from sunshine.public.views import SITEMAP_SOURCES
 
     if sitemap_entries not in SITEMAP_SOURCES:
         SITEMAP_SOURCES.append(sitemap_entries)
-    query = [{"name": n, "in": "query", "schema": {"type": t}} for n, t in [
-        ("category", "string"), ("region", "string"), ("urgency", "integer"),
-        ("state", "string"), ("page", "integer"), ("per_page", "integer")]]
-    PATHS["/api/v1/needs"] = {"get": {
-        "summary": "爱心帮扶：公开的帮扶需求（最紧急、截止日期最近的在前）", "parameters": query,
-        "responses": {"200": {"description": "需求列表", "content": {"application/json": {
-            "schema": {"type": "object", "properties": {
-                "items": {"type": "array", "items": NEED}, "page": {"type": "integer"},
-                "per_page": {"type": "integer"}, "total": {"type": "integer"}}}}}}}}}
-    PATHS["/api/v1/needs/{id}"] = {"get": {
-        "summary": "一项帮扶需求：所需、已认领、还需，认领和公开记录",
-        "parameters": [{"name": "id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "需求", "content": {"application/json": {
-            "schema": NEED}}}, "404": ERROR}}}
+
+
+@api_bp.record_once
+def _describe(state: BlueprintSetupState) -> None:
+    add_paths(state.app, PATHS)
 
 
 _register()

@@ -1,5 +1,5 @@
-"""The JSON API (/api/v1/notices, /api/v1/notices/<id>), its OpenAPI description and the
-sitemap entries. Only public fields: masked names, never an archive number."""
+"""The JSON API (/api/v1/notices, /api/v1/notices/<id>) and the sitemap entries.
+Only public fields: masked names, never an archive number."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 
+from sunshine.api.openapi import add_paths
 from sunshine.extensions import db
 from sunshine.notices import objections, periods, queries
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
+from sunshine.notices.openapi import PATHS
 from sunshine.notices.views import last_change
 
 api_bp = Blueprint("notices_api", __name__, url_prefix="/api/v1")
@@ -85,58 +88,17 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
     return [("/notices/", None)] + [(n.url, last_change(n)) for n in rows.scalars()]
 
 
-NOTICE = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "kind": {"type": "string", "enum": [k.value for k in NoticeKind]},
-    "kind_label": {"type": "string"}, "title": {"type": "string"},
-    "region": {"type": "object", "properties": {"code": {"type": "string"},
-                                                "name": {"type": "string"}}},
-    "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"},
-    "state": {"type": "string", "enum": [s.value for s in NoticeState]},
-    "state_label": {"type": "string"}, "days_left": {"type": "integer"},
-    "entries": {"type": "integer"},
-    "objections": {"type": "object", "properties": {"received": {"type": "integer"},
-                                                    "resolved": {"type": "integer"}}},
-    "url": {"type": "string"}, "print_url": {"type": "string"}}}
-ENTRY = {"type": "object", "properties": {
-    "position": {"type": "integer"},
-    "name": {"type": "string", "description": "隐去部分字的姓名，例如 张*明"},
-    "village": {"type": "object"}, "household_size": {"type": ["integer", "null"]},
-    "reason": {"type": "string"}}}
-
-
 def _register() -> None:
-    """The sitemap entries and the API description of this feature."""
-    from sunshine.api.openapi import ERROR, PATHS
+    """The sitemap entries of this feature."""
     from sunshine.public.views import SITEMAP_SOURCES
 
     if sitemap_entries not in SITEMAP_SOURCES:
         SITEMAP_SOURCES.append(sitemap_entries)
-    query = [{"name": n, "in": "query", "schema": schema} for n, schema in [
-        ("kind", {"type": "string", "enum": [k.value for k in NoticeKind]}),
-        ("region", {"type": "string", "pattern": "^[0-9]{12}$"}),
-        ("state", {"type": "string", "enum": [s.value for s in NoticeState]}),
-        ("page", {"type": "integer", "minimum": 1}),
-        ("per_page", {"type": "integer", "minimum": 1, "maximum": 100})]]
-    PATHS["/api/v1/notices"] = {"get": {
-        "summary": "公示公告（公示中的在前）", "parameters": query,
-        "responses": {"200": {"description": "公示列表", "content": {"application/json": {
-            "schema": {"type": "object", "properties": {
-                "items": {"type": "array", "items": NOTICE}, "page": {"type": "integer"},
-                "per_page": {"type": "integer"}, "total": {"type": "integer"}}}}}}}}}
-    detail = {**NOTICE, "properties": {
-        **NOTICE["properties"], "body_html": {"type": "string"},
-        "list": {"type": "array", "items": ENTRY},
-        "records": {"type": "array", "items": {"type": "object"}},
-        "rulings": {"type": "array", "items": {"type": "object", "properties": {
-            "about": {"type": ["string", "null"]}, "ruling": {"type": "string"},
-            "reason": {"type": "string"}, "ruled": {"type": ["string", "null"]}}}},
-        "result": {"type": ["integer", "null"]}}}
-    PATHS["/api/v1/notices/{id}"] = {"get": {
-        "summary": "一条公示：名单（姓名已隐去部分字）、关联记录、异议裁定",
-        "parameters": [{"name": "id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "公示", "content": {"application/json": {
-            "schema": detail}}}, "404": ERROR}}}
+
+
+@api_bp.record_once
+def _describe(state: BlueprintSetupState) -> None:
+    add_paths(state.app, PATHS)
 
 
 _register()

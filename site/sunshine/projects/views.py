@@ -232,7 +232,10 @@ def sitemap_entries() -> list[tuple[str, Any]]:
 
 @bp.record_once
 def _register(state: Any) -> None:
+    from sunshine.api.openapi import add_paths
+    from sunshine.projects.openapi import PATHS
     from sunshine.public.views import SITEMAP_SOURCES
 
+    add_paths(state.app, PATHS)
     if sitemap_entries not in SITEMAP_SOURCES:
         SITEMAP_SOURCES.append(sitemap_entries)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import check_region, staff_required
+from sunshine.api.openapi import add_paths
 from sunshine.extensions import db
 from sunshine.regions import services
+from sunshine.regions.openapi import PATHS
 
 bp = Blueprint("regions", __name__, url_prefix="/api/v1/regions")
 admin_bp = Blueprint("admin_regions", __name__, url_prefix="/admin/regions")
+
+
+@bp.record_once
+def _describe(state: BlueprintSetupState) -> None:
+    add_paths(state.app, PATHS)
 
 
 @bp.get("/<code>")

@@ -25,13 +25,21 @@ from flask import (
     session,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
+from sunshine.api.openapi import add_paths
 from sunshine.stats import charts, disclosure, services, tables, vocab
 from sunshine.stats.layout import EFFECT_FOLLOW_UP
+from sunshine.stats.openapi import PATHS
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 api_bp = Blueprint("stats_api", __name__, url_prefix="/api/v1/stats")
+
+
+@api_bp.record_once
+def _describe(state: BlueprintSetupState) -> None:
+    add_paths(state.app, PATHS)
 
 SORTS = {key for key, _ in tables.CHILD_COLUMNS}
 CACHE_SIZE = 512
