@@ -60,7 +60,7 @@ def _import_models() -> None:
     """Import every model module so that metadata (and migrations) know all tables."""
     # isort: off
     import sunshine.accounts.models  # noqa: F401
-    import sunshine.admin.models  # noqa: F401
+    import sunshine.audit  # noqa: F401
     # First: the demo's deadlines in working days are counted with its calendar.
     import sunshine.workdays.demo  # noqa: F401  (registers the demo step)
     import sunshine.workdays.models  # noqa: F401

@@ -11,7 +11,7 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import select
 
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.complaints import handling
 from sunshine.complaints.models import Case, Moderation, Status
 from sunshine.extensions import db

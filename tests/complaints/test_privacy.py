@@ -8,7 +8,7 @@ import logging
 from sqlalchemy import select
 from whoosh import index as whoosh_index
 
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.complaints import handling
 from sunshine.complaints.models import Case
 from sunshine.extensions import db

@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from sunshine.accounts.permissions import PermissionDenied
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.complaints import handling, privacy, services
 from sunshine.complaints.models import Case, CasePhoto, CaseReporter, Moderation, Rating, Status
 from sunshine.extensions import db

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
 from sunshine.accounts.permissions import PermissionDenied
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.complaints import handling, privacy, services
 from sunshine.extensions import db
 from tests.complaints.conftest import NAME, PHONE, file_case, named_case

@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.funds.common import today
 from sunshine.funds.models import Fund, LedgerEntry, Spending

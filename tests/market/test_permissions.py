@@ -58,7 +58,7 @@ def test_a_seller_cannot_touch_another_sellers_listing(client_for, objects):
 def test_county_staff_see_inquiries_and_the_view_is_logged(client_for, objects):
     from sqlalchemy import select
 
-    from sunshine.admin.models import AuditEntry
+    from sunshine.audit import AuditEntry
 
     staff = client_for("staff-county")
     li = objects["listing"].id

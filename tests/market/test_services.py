@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
 from sunshine.market import inquiries, queries, services

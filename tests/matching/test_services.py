@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from sunshine.accounts.models import User
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound

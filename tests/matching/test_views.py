@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.matching import delivery, needs, pledges
 from sunshine.matching.models import Need, NeedState, Pledge, PledgeState

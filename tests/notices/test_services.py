@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sunshine.accounts.permissions import PermissionDenied
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.complaints import handling
 from sunshine.complaints import services as complaints
 from sunshine.complaints.models import Case, Kind, Moderation, Status

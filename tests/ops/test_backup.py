@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from sunshine import create_app
 from sunshine.accounts.models import User
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.ops import backup as service
 from sunshine.regions.models import Region
@@ -85,7 +85,7 @@ def test_cli_backup_and_restore(app, runner, regions, tmp_path, second_url) -> N
 
 
 def test_audit_log_is_append_only_even_in_raw_sql(app) -> None:
-    from sunshine.admin.services import record
+    from sunshine.audit import record
 
     record("login", None, "user", "1")
     db.session.commit()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from sunshine.accounts import services as account_services
 from sunshine.accounts.models import LoginAttempt, User
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from tests.conftest import PASSWORD
 

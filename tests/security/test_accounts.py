@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from sunshine.accounts import services
 from sunshine.accounts.models import LoginAttempt, Role, User
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from tests.conftest import PASSWORD

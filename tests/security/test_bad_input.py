@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from sunshine.accounts.models import LoginAttempt, Role, User
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from tests.conftest import shared_data
 from tests.factories import make_user

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from sunshine.accounts.models import Role, User
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.extensions import db
 from tests.factories import make_user
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from sunshine.accounts.models import Role
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.stats.models import Household
 from tests.factories import make_user

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 
 from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import PermissionDenied
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.stats import bulk, rollup, scan, services, vocab
 from sunshine.stats import register as reg

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sunshine.accounts.models import Role
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.workdays.models import CalendarDay
 from tests.factories import make_user

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from sunshine.accounts.models import Role
-from sunshine.admin.models import AuditEntry
+from sunshine.audit import AuditEntry
 from sunshine.complaints import services as complaints
 from sunshine.extensions import db
 from sunshine.funds.common import config_deadline

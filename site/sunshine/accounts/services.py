@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from sunshine.accounts.models import PUBLIC_ROLES, STAFF_ROLES, LoginAttempt, Role, User
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.regions import codes

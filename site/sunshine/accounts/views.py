@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from sunshine.accounts import bp, services
 from sunshine.accounts.forms import LoginForm, PasswordForm, RegisterForm
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error
 from sunshine.web import render_form_page, safe_next

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, false, func, select
 
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region, region_scope
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.complaints import indexing, privacy
 from sunshine.complaints.models import (
     OPEN_STATUSES,

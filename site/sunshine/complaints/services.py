@@ -17,8 +17,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Select, select
 
-from sunshine.admin.models import AuditEntry
-from sunshine.admin.services import record
+from sunshine.audit import AuditEntry, record
 from sunshine.complaints import photos, privacy
 from sunshine.complaints.models import (
     CATEGORIES,

@@ -13,7 +13,7 @@ from sqlalchemy import Select, extract, func, or_, select
 from sunshine import pagecache
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import check_region, region_scope
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.content import indexing
 from sunshine.content.files import ArticleFile, ContentFileError, article_files, parse_file
 from sunshine.content.models import Article, ArticleVersion, Kind, Status

@@ -14,7 +14,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.permissions import PermissionDenied, can_access_region
-from sunshine.admin.services import record as audit
+from sunshine.audit import record as audit
 from sunshine.extensions import db
 from sunshine.forms import set_field_error
 from sunshine.funds.common import RecordError, today

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.funds import indexing, ledger, rollup

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.funds import ledger, rollup
 from sunshine.funds.common import (

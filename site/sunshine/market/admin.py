@@ -17,7 +17,7 @@ from sunshine.accounts.permissions import (
     staff_required,
 )
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
 from sunshine.market import queries, services

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from sunshine.accounts.models import STAFF_ROLES, Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.guard import check_publishable

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.complaints.photos import PhotoRejected
 from sunshine.extensions import db
 from sunshine.forms import set_field_error

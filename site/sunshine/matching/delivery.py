@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from sunshine.accounts.models import User
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.matching.common import MatchingError, add_event, check_handler

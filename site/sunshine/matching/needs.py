@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from sunshine.accounts.models import Role, User
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.funds.money import to_fen

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import current_app
 
 from sunshine.accounts.models import User
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.complaints.photos import CleanPhoto, PhotoRejected, clean_photo, thumbnail
 from sunshine.extensions import db
 from sunshine.matching.common import MatchingError, check_handler

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from sunshine.accounts.models import Role, User
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.guard import check_publishable

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, can_access_region, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error
 from sunshine.funds.models import Fund, State

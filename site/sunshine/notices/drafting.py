@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from sunshine.accounts.models import User
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.funds.models import Fund, State
 from sunshine.notices.masking import mask_name

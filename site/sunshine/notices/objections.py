@@ -21,7 +21,7 @@ from sqlalchemy import event, func, select
 
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, can_access_region
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.complaints import handling
 from sunshine.complaints import services as complaints
 from sunshine.complaints.models import Case, CaseEvent, EventType, Kind, Moderation, Status

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region, region_scope
-from sunshine.admin.services import ACTION_LABELS, record
+from sunshine.admin.services import ACTION_LABELS
+from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.forms import has_bad_characters
 from sunshine.guard import check_publishable

@@ -49,7 +49,7 @@ def rebuild() -> Response:
     if current_user.role.value != "admin":
         abort(403)
     build = rollup.rebuild_all()
-    from sunshine.admin.services import record
+    from sunshine.audit import record
 
     record("stats_rebuilt", current_user, "stats", build.id, None, build.detail)
     db.session.commit()

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.importing import ImportReport, register_importer
 from sunshine.regions.models import Region

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
 
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.guard import id_number_valid
 from sunshine.regions import codes

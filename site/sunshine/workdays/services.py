@@ -14,7 +14,7 @@ from typing import TypeVar
 from sqlalchemy import select
 
 from sunshine.accounts.models import User
-from sunshine.admin.services import record
+from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.templating import CHINA
 from sunshine.workdays.models import CalendarDay

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import sunshine.database
-from sunshine.admin.models import append_only_statements
+from sunshine.audit import append_only_statements
 
 # revision identifiers, used by Alembic.
 revision = '4f189621a909'

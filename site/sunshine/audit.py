@@ -1,9 +1,16 @@
-"""The append-only audit log."""
+"""The append-only audit log: who did what to which object, and the audited 403.
+
+Every feature writes here with its own change (``record``), and every refused reach into
+another region goes through ``deny``, so the log is the one place to read both.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, NoReturn
 
+from flask import abort, has_request_context, request
+from flask_login import current_user
 from sqlalchemy import DDL, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,12 +40,12 @@ class AppendOnly(RuntimeError):
 
 
 @event.listens_for(AuditEntry, "before_update")
-def _refuse_update(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
+def _refuse_update(mapper: Any, connection: Any, target: AuditEntry) -> None:
     raise AppendOnly("audit entries cannot be changed")
 
 
 @event.listens_for(AuditEntry, "before_delete")
-def _refuse_delete(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
+def _refuse_delete(mapper: Any, connection: Any, target: AuditEntry) -> None:
     raise AppendOnly("audit entries cannot be deleted")
 
 
@@ -66,3 +73,44 @@ for _dialect in ("sqlite", "postgresql"):
     for _statement in append_only_statements(_dialect):
         event.listen(AuditEntry.__table__, "after_create",
                      DDL(_statement).execute_if(dialect=_dialect))
+
+
+def record(
+    action: str,
+    actor: object | None = None,
+    object_type: str = "",
+    object_id: object = "",
+    region_code: str | None = None,
+    detail: str = "",
+) -> AuditEntry:
+    """Add one audit entry to the current transaction (the caller commits with its change).
+
+    ``actor`` is the account that acted; an anonymous visitor or a CLI run leaves the entry
+    without one. The client address is read from the request when there is one, so that
+    services need not pass it along.
+    """
+    signed_in = actor is not None and getattr(actor, "is_authenticated", False)
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None) if signed_in else None,
+        actor_name=getattr(actor, "username", "") if signed_in else "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        region_code=region_code,
+        address=(request.remote_addr or "")[:64] if has_request_context() else "",
+        detail=detail[:2000],
+    )
+    db.session.add(entry)
+    return entry
+
+
+def deny(object_type: str, object_id: object, region_code: str | None) -> NoReturn:
+    """Answer 403 and keep the attempt in the audit log, under the region reached for.
+
+    The unfinished change is rolled back first, so that only the refusal is committed.
+    """
+    db.session.rollback()
+    record("permission_denied", current_user, object_type, object_id, region_code,
+           f"{request.method} {request.path}")
+    db.session.commit()
+    abort(403)
