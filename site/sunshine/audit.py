@@ -18,7 +18,7 @@ from sunshine.database import UTCDateTime, utcnow
 from sunshine.extensions import db
 
 
-class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
+class AuditEntry(db.Model):  # type: ignore[name-defined]
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -16,12 +16,13 @@ from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.admin.services import ACTION_LABELS
+from sunshine.audit import deny
 from sunshine.extensions import db
 from sunshine.funds import ledger, record_views, services
 from sunshine.funds.common import RecordError, today
 from sunshine.funds.forms import FundForm, LineForm, ReasonForm, SpendingForm
 from sunshine.funds.models import Fund, FundLine, Spending, State
-from sunshine.funds.record_views import deny, guard, show_error
+from sunshine.funds.record_views import guard, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.web import page_arg, render_form_page
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.permissions import PermissionDenied, can_access_region
-from sunshine.audit import record as audit
+from sunshine.audit import deny
 from sunshine.extensions import db
 from sunshine.forms import set_field_error
 from sunshine.funds.common import RecordError, today
@@ -24,15 +24,6 @@ from sunshine.guard import PersonalDataFound
 from sunshine.web import render_form_page
 
 TEMPLATE = "funds/admin/form.html"
-
-
-def deny(object_type: str, object_id: object, region_code: str | None) -> NoReturn:
-    """403, and the attempt in the audit log (of the region that was reached for)."""
-    db.session.rollback()
-    audit("permission_denied", current_user, object_type, object_id, region_code,
-           f"{request.method} {request.path}")
-    db.session.commit()
-    abort(403)
 
 
 def guard(object_type: str, object_id: object, region_code: str | None) -> None:

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
-from sunshine.audit import record
+from sunshine.audit import deny, record
 from sunshine.complaints.photos import PhotoRejected
 from sunshine.extensions import db
 from sunshine.forms import set_field_error
@@ -37,9 +37,7 @@ def _need(need_id: int) -> Need:
     try:
         check_handler(current_user, need.village_code)
     except PermissionDenied:
-        record("permission_denied", current_user, "matching_need", need.id, need.village_code)
-        db.session.commit()
-        abort(403)
+        deny("matching_need", need.id, need.village_code)
     return need
 
 

@@ -6,7 +6,7 @@ Another region's notice answers 403 and the attempt goes to the audit log.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, can_access_region, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
-from sunshine.audit import record
+from sunshine.audit import deny
 from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error
 from sunshine.funds.models import Fund, State
@@ -40,19 +40,10 @@ bp = Blueprint("admin_notices", __name__, url_prefix="/admin/notices")
 register_section(Section("公示公告", "admin_notices.index", frozenset(r.value for r in WORKERS)))
 
 
-def deny(object_id: object, region_code: str | None) -> NoReturn:
-    """403, and the attempt in the audit log (of the region that was reached for)."""
-    db.session.rollback()
-    record("permission_denied", current_user, "notice", object_id, region_code,
-           f"{request.method} {request.path}")
-    db.session.commit()
-    abort(403)
-
-
 def _notice(notice_id: int) -> Notice:
     notice = db.get_or_404(Notice, notice_id)
     if not can_access_region(current_user, notice.region_code):
-        deny(notice.id, notice.region_code)
+        deny("notice", notice.id, notice.region_code)
     return notice
 
 
@@ -125,7 +116,7 @@ def new() -> Response | tuple[str, int]:
                 _, _, record_id = form.source.data.partition(":")
                 drafting.link_record(current_user, notice, int(record_id))
         except PermissionDenied:
-            deny("new", form.region_code.data)
+            deny("notice", "new", form.region_code.data)
         except (NoticeError, PersonalDataFound) as exc:
             _show(form, exc)
         else:
@@ -189,7 +180,7 @@ def edit(notice_id: int) -> Response | tuple[str, int]:
         try:
             services.update_draft(current_user, notice, _fields(form))
         except PermissionDenied:
-            deny(notice.id, form.region_code.data)
+            deny("notice", notice.id, form.region_code.data)
         except (NoticeError, PersonalDataFound) as exc:
             _show(form, exc)
         else:
@@ -220,7 +211,7 @@ def households(notice_id: int) -> Response | tuple[str, int]:
     except NoticeError:
         abort(404)
     except PermissionDenied:
-        deny(notice.id, village)
+        deny("notice", notice.id, village)
     return render_form_page("notices/admin/households.html", notice=notice, form=form,
                             candidates=found, total=total, village=village,
                             villages=_villages(notice),
