@@ -14,6 +14,7 @@ from sunshine.accounts.models import PUBLIC_ROLES, STAFF_ROLES, LoginAttempt, Ro
 from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
+from sunshine.failures import FieldError
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.web import is_number
@@ -27,13 +28,8 @@ PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 HASH_METHOD = "scrypt:32768:8:1"
 
 
-class AccountError(ValueError):
-    """A rule about accounts was broken; ``field`` names the form field to blame."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AccountError(FieldError):
+    """A rule about accounts was broken."""
 
 
 class LoginThrottled(RuntimeError):

@@ -34,6 +34,7 @@ from sunshine.complaints.models import (
 )
 from sunshine.database import utcnow
 from sunshine.extensions import db
+from sunshine.failures import FieldError
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.workdays.services import add_days
@@ -52,12 +53,8 @@ SUSPICION_LABELS = {"honeypot": "填写了隐藏的防机器人字段", "too_fas
                     "no_timer": "缺少或伪造了表单计时", "links": "内容含有大量网址"}
 
 
-class CaseError(ValueError):
-    """A business rule refused the step; ``field`` names the form field when there is one."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+class CaseError(FieldError):
+    """A business rule refused a step of a case."""
 
 
 def register_target(target_type: str) -> Callable[[Callable[[str], str | None]],

@@ -19,6 +19,7 @@ from sunshine.content.files import ArticleFile, ContentFileError, article_files,
 from sunshine.content.models import Article, ArticleVersion, Kind, Status
 from sunshine.database import utcnow
 from sunshine.extensions import db
+from sunshine.failures import FieldError
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
 from sunshine.regions import codes
@@ -27,10 +28,8 @@ from sunshine.regions.models import Region
 log = logging.getLogger(__name__)
 
 
-class ArticleError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+class ArticleError(FieldError):
+    """An article that cannot be saved or unpublished."""
 
 
 # --- syncing content/ ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 
 from sunshine.accounts.permissions import check_region
+from sunshine.failures import FieldError
 from sunshine.forms import has_bad_characters
 from sunshine.funds.money import AmountError, check_amount
 from sunshine.regions import codes
@@ -19,12 +20,8 @@ from sunshine.workdays.services import add_days
 EARLIEST = date(2000, 1, 1)
 
 
-class RecordError(ValueError):
-    """A business rule refused the change; ``field`` names the form field to show it on."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+class RecordError(FieldError):
+    """A business rule refused the change on a public record."""
 
 
 def today() -> date:

@@ -20,6 +20,7 @@ from sunshine.accounts.permissions import PermissionDenied, check_region
 from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
+from sunshine.failures import FieldError
 from sunshine.guard import check_publishable
 from sunshine.market import indexing, photos
 from sunshine.market.models import (
@@ -43,13 +44,8 @@ _PRICE_RE = re.compile(r"[0-9]{1,8}(?:\.[0-9]{1,2})?")
 MAX_PRICE = Decimal("10000000")
 
 
-class MarketError(ValueError):
-    """A business rule refused the action; ``field`` names the form field to show it at."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class MarketError(FieldError):
+    """A business rule of the market refused the action."""
 
 
 def parse_price(text: str | None) -> Decimal:

@@ -12,6 +12,7 @@ from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import PermissionDenied, can_access_region
 from sunshine.database import utcnow
 from sunshine.extensions import db
+from sunshine.failures import FieldError
 from sunshine.matching.models import NeedEvent
 from sunshine.templating import CHINA
 
@@ -21,14 +22,12 @@ __all__ = ["MatchingError", "PermissionDenied"]
 HANDLER_ROLES = (Role.ADMIN, Role.STAFF)
 
 
-class MatchingError(ValueError):
-    """A rule refused the action. ``field`` names the form field to show it at; ``status`` is
-    the HTTP status a view answers with (409 when someone else got there first)."""
+class MatchingError(FieldError):
+    """A rule refused the action; ``status`` is the HTTP status a view answers with (409 when
+    someone else got there first)."""
 
     def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field)
         self.status = status
 
 

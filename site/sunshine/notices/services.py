@@ -19,6 +19,7 @@ from sunshine.accounts.permissions import PermissionDenied, check_region, region
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.audit import record
 from sunshine.extensions import db
+from sunshine.failures import FieldError
 from sunshine.forms import has_bad_characters
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
@@ -46,12 +47,8 @@ ACTION_LABELS.update({
 })
 
 
-class NoticeError(ValueError):
-    """A business rule refused the step; ``field`` names the form field when there is one."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+class NoticeError(FieldError):
+    """A business rule refused a step of a notice."""
 
 
 def check_worker(user: User, region_code: str) -> None:

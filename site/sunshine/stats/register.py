@@ -11,6 +11,7 @@ from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region
 from sunshine.audit import record
 from sunshine.extensions import db
+from sunshine.failures import FieldError
 from sunshine.guard import id_number_valid
 from sunshine.regions import codes
 from sunshine.stats import rollup, vocab
@@ -21,10 +22,8 @@ from sunshine.stats.models import Household, MemberId, MemberList
 REGISTER_ROLES = (Role.ADMIN, Role.STAFF)
 
 
-class RegisterError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+class RegisterError(FieldError):
+    """A change to the household register that a rule refuses."""
 
 
 def scope(user: User) -> ColumnElement[bool]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.extensions import db
+from sunshine.failures import FieldError
 from sunshine.templating import CHINA
 from sunshine.workdays.models import CalendarDay
 
@@ -26,12 +27,8 @@ FIRST_YEAR, LAST_YEAR = 2014, 2100
 NAME_LENGTH = 40
 
 
-class CalendarError(ValueError):
-    """A day that cannot be saved; ``message`` is for the user, ``field`` names the input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+class CalendarError(FieldError):
+    """A calendar day that cannot be saved."""
 
 
 def overrides(first: date, last: date) -> dict[date, bool]:
