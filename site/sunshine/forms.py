@@ -1,4 +1,5 @@
-"""Shared form pieces: a base form that rejects control characters and broken UTF-8.
+"""Shared form pieces: a base form that rejects control characters and broken UTF-8, and the
+one way a service's refusal is shown on a form.
 
 Form bodies are decoded with bytes that are not UTF-8 turned into U+FFFD (see
 ``sunshine.web.Request``), so the replacement character is the sign that a browser (or a
@@ -11,10 +12,14 @@ import unicodedata
 from functools import cache
 from typing import Any
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
 from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from sunshine.failures import FieldError
+from sunshine.guard import PersonalDataFound
 
 ALLOWED_IN_TEXTAREA = {"\n", "\r", "\t"}
 
@@ -71,4 +76,18 @@ def set_field_error(field: Field, message: str) -> None:
     field.errors = [*field.errors, message]
 
 
-__all__ = ["BaseForm", "ValidationError", "length", "present", "required", "set_field_error"]
+def show_error(form: FlaskForm, error: FieldError | PersonalDataFound, default: str = "") -> None:
+    """Show a service's refusal on the page that renders ``form`` again.
+
+    Inline, at the field the error names or else at ``default``, when the form has that field;
+    a refusal about no field of this form is flashed above it instead, on the same page.
+    """
+    for name in (getattr(error, "field", None), default):
+        if name and name in form:
+            set_field_error(form[name], error.message)
+            return
+    flash(error.message, "error")
+
+
+__all__ = ["BaseForm", "ValidationError", "length", "present", "required", "set_field_error",
+           "show_error"]

@@ -10,7 +10,7 @@ from sunshine.accounts import bp, services
 from sunshine.accounts.forms import LoginForm, PasswordForm, RegisterForm
 from sunshine.audit import record
 from sunshine.extensions import db, limiter
-from sunshine.forms import set_field_error
+from sunshine.forms import set_field_error, show_error
 from sunshine.web import render_form_page, safe_next
 
 
@@ -71,8 +71,7 @@ def register() -> Response | tuple[str, int]:
                                                  form.role.data, form.display_name.data or "")
         except services.AccountError as exc:
             db.session.rollback()
-            field = getattr(form, exc.field or "contact", form.contact)
-            set_field_error(field, exc.message)
+            show_error(form, exc, "contact")
         else:
             db.session.commit()
             _start_session(user, remember=False)
@@ -93,8 +92,7 @@ def password() -> Response | tuple[str, int]:
         except services.AccountError as exc:
             db.session.rollback()
             # The policy names the field "password"; here it is the new one.
-            field = getattr(form, exc.field or "", None) or form.new_password
-            set_field_error(field, exc.message)
+            show_error(form, exc, "new_password")
         else:
             _start_session(user, remember=False)
             flash("密码已修改，其他设备上的登录已退出。", "success")

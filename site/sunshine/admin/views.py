@@ -14,7 +14,7 @@ from sunshine.admin.dashboard import tiles_for
 from sunshine.admin.forms import ToggleForm, UserForm
 from sunshine.admin.services import ACTION_LABELS, audit_query
 from sunshine.extensions import db
-from sunshine.forms import set_field_error
+from sunshine.forms import show_error
 from sunshine.web import page_arg, render_form_page
 
 
@@ -47,7 +47,7 @@ def new_user() -> Response | tuple[str, int]:
                                         actor=current_user)
         except accounts.AccountError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "", None) or form.username, exc.message)
+            show_error(form, exc, "username")
         else:
             db.session.commit()
             flash(f"已创建账号 {user.username}", "success")

@@ -29,7 +29,7 @@ from sunshine.complaints.photos import photo_dir
 from sunshine.complaints.privacy import IdentityUnreadable
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.forms import BaseForm, set_field_error
+from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.web import page_arg
 
@@ -125,9 +125,7 @@ def step(case_id: int, step: str) -> Response | tuple[str, int]:
             handling.add_note(case, current_user, data["text"])
     except handling.CaseError as exc:
         db.session.rollback()
-        target = getattr(form, exc.field or "", None) or next(
-            f for name, f in form._fields.items() if name != "csrf_token")
-        set_field_error(target, exc.message)
+        show_error(form, exc)
         return _detail(case, 400, forms)
     except PersonalDataFound as exc:
         db.session.rollback()
@@ -181,7 +179,7 @@ def publish(case_id: int) -> Response | tuple[str, int]:
                                     form.answer.data)
         except handling.CaseError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "", None) or form.title, exc.message)
+            show_error(form, exc, "title")
         except PersonalDataFound as exc:
             db.session.rollback()
             set_field_error(form.question, exc.message)

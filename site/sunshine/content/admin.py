@@ -21,7 +21,7 @@ from sunshine.content import services
 from sunshine.content.forms import ArticleForm, UnpublishForm
 from sunshine.content.models import NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind, Status
 from sunshine.extensions import db
-from sunshine.forms import set_field_error
+from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound, check_publishable, find_personal_numbers
 from sunshine.markup import render_markdown
 from sunshine.web import page_arg, render_form_page
@@ -118,7 +118,7 @@ def _edit(kind: Kind, article: Article | None) -> Response | tuple[str, int]:
                 services.publish(saved, current_user)
         except services.ArticleError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "title"), exc.message)
+            show_error(form, exc, "title")
         except PersonalDataFound as exc:
             db.session.rollback()
             set_field_error(form.body_md, exc.message)

@@ -18,11 +18,12 @@ from sunshine.admin.dashboard import Section, Tile, register_section, register_t
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.audit import deny
 from sunshine.extensions import db
+from sunshine.forms import show_error
 from sunshine.funds import ledger, record_views, services
 from sunshine.funds.common import RecordError, today
 from sunshine.funds.forms import FundForm, LineForm, ReasonForm, SpendingForm
 from sunshine.funds.models import Fund, FundLine, Spending, State
-from sunshine.funds.record_views import guard, show_error
+from sunshine.funds.record_views import guard
 from sunshine.guard import PersonalDataFound
 from sunshine.web import page_arg, render_form_page
 
@@ -162,6 +163,7 @@ def manage(fund_id: int) -> Response | tuple[str, int]:
         except PermissionDenied:
             deny("fund", fund.id, fund.region_code)
         except (RecordError, PersonalDataFound) as exc:
+            db.session.rollback()
             show_error(line_form if kind == "line" else spending_form, exc)
     lines = list(db.session.execute(select(FundLine).where(FundLine.fund_id == fund.id)
                                     .order_by(FundLine.id)).scalars())
@@ -183,6 +185,7 @@ def withdraw_line(line_id: int) -> Response | tuple[str, int]:
         try:
             services.withdraw_line(current_user, line, form.reason.data)
         except RecordError as exc:
+            db.session.rollback()
             show_error(form, exc)
         else:
             flash("已撤回这项分配", "success")
@@ -215,6 +218,7 @@ def edit_spending(spending_id: int) -> Response | tuple[str, int]:
                 purpose=form.purpose.data or "", voucher=form.voucher.data or ""),
                 form.reason.data or "")
         except (RecordError, PersonalDataFound) as exc:
+            db.session.rollback()
             show_error(form, exc)
         else:
             flash("已更正支出", "success")
@@ -232,6 +236,7 @@ def withdraw_spending(spending_id: int) -> Response | tuple[str, int]:
         try:
             services.withdraw_spending(current_user, spending, form.reason.data)
         except RecordError as exc:
+            db.session.rollback()
             show_error(form, exc)
         else:
             flash("已撤回这条支出", "success")

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from sunshine.accounts.permissions import PermissionDenied, can_access_region
 from sunshine.audit import deny
 from sunshine.extensions import db
-from sunshine.forms import set_field_error
+from sunshine.forms import show_error
 from sunshine.funds.common import RecordError, today
 from sunshine.funds.forms import ReasonForm
 from sunshine.funds.models import State
@@ -29,17 +29,6 @@ TEMPLATE = "funds/admin/form.html"
 def guard(object_type: str, object_id: object, region_code: str | None) -> None:
     if not can_access_region(current_user, region_code):
         deny(object_type, object_id, region_code)
-
-
-def show_error(form: Any, exc: RecordError | PersonalDataFound) -> None:
-    db.session.rollback()
-    field = getattr(exc, "field", None)
-    target = getattr(form, field, None) if field else None
-    if target is None:
-        target = next(iter(form))
-        if target.name == "csrf_token":
-            target = list(form)[1]
-    set_field_error(target, exc.message)
 
 
 @dataclass(frozen=True)
@@ -71,6 +60,7 @@ def new(kind: RecordKind, form: Any, fields_from: Callable[[Any], Any],
         except PermissionDenied:
             deny(kind.name, "new", form.region_code.data)
         except (RecordError, PersonalDataFound) as exc:
+            db.session.rollback()
             show_error(form, exc)
         else:
             flash("已公开" if record.state == State.PUBLISHED.value else "已保存草稿", "success")
@@ -94,6 +84,7 @@ def edit(kind: RecordKind, record: Any, form: Any,
         except PermissionDenied:
             deny(kind.name, record.id, form.region_code.data)
         except (RecordError, PersonalDataFound) as exc:
+            db.session.rollback()
             show_error(form, exc)
         else:
             flash("已更正，新版本已写入公开记录" if published else "已保存", "success")
@@ -120,6 +111,7 @@ def withdraw(kind: RecordKind, record: Any) -> Response | tuple[str, int]:
         try:
             kind.withdraw(current_user, record, form.reason.data)
         except RecordError as exc:
+            db.session.rollback()
             show_error(form, exc)
         else:
             flash("已撤回", "success")

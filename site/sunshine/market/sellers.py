@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import PermissionDenied
 from sunshine.extensions import db
-from sunshine.forms import set_field_error
+from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.market import inquiries, queries, services
 from sunshine.market.forms import ListingForm, PhotoForm, ReplyForm, SellerForm
@@ -85,7 +85,7 @@ def profile() -> Response | tuple[str, int]:
             services.save_seller(current_user, fields)
         except services.MarketError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "name"), exc.message)
+            show_error(form, exc, "name")
         except PersonalDataFound as exc:
             db.session.rollback()
             set_field_error(form.poverty_link, exc.message)
@@ -143,7 +143,7 @@ def _edit(listing: Listing | None) -> Response | tuple[str, int]:
             saved = services.save_listing(current_user, _fields(form), listing)
         except services.MarketError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "name"), exc.message)
+            show_error(form, exc, "name")
         except PersonalDataFound as exc:
             db.session.rollback()
             set_field_error(form.description_md, exc.message)

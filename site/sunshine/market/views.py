@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine.api.openapi import add_paths
 from sunshine.extensions import db, limiter
-from sunshine.forms import set_field_error
+from sunshine.forms import show_error
 from sunshine.market import inquiries, queries, services
 from sunshine.market.export import csv_text
 from sunshine.market.forms import InquiryForm
@@ -99,7 +99,7 @@ def inquiry(listing_id: int) -> BaseResponse | tuple[str, int]:
                                   form.message.data or "")
         except services.MarketError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "message"), exc.message)
+            show_error(form, exc, "message")
         else:
             flash("询价已发给卖家，卖家会通过您留下的联系方式联系您。", "success")
             return redirect(url_for("market.detail", listing_id=listing.id))

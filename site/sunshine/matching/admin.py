@@ -18,7 +18,7 @@ from sunshine.admin.dashboard import Section, Tile, register_section, register_t
 from sunshine.audit import deny, record
 from sunshine.complaints.photos import PhotoRejected
 from sunshine.extensions import db
-from sunshine.forms import set_field_error
+from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.matching import delivery, needs, photos, pledges, queries
 from sunshine.matching.common import HANDLER_ROLES, MatchingError, check_handler
@@ -84,7 +84,7 @@ def _show(form: Any, exc: MatchingError) -> str:
     """Put a service error at its field; errors about the goods go above their table."""
     if exc.field and exc.field.startswith("items"):
         return exc.message
-    set_field_error(getattr(form, exc.field or "title", form.title), exc.message)
+    show_error(form, exc, "title")
     return ""
 
 
@@ -258,7 +258,7 @@ def add_photos(need_id: int) -> Response | tuple[str, int]:
         try:
             photos.add_photos(current_user, need, files, form.consent.data)
         except MatchingError as exc:
-            set_field_error(getattr(form, exc.field or "photos"), exc.message)
+            show_error(form, exc, "photos")
         except PhotoRejected as exc:
             set_field_error(form.photos, exc.message)
             status = 415

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine.accounts.models import Role
 from sunshine.extensions import db, limiter, login_manager
-from sunshine.forms import set_field_error
+from sunshine.forms import set_field_error, show_error
 from sunshine.funds.money import AmountError, parse_amount, to_fen
 from sunshine.guard import PersonalDataFound
 from sunshine.market.export import csv_text
@@ -167,7 +167,7 @@ def pledge(need_id: int) -> BaseResponse | tuple[str, int]:
         except MatchingError as exc:
             if exc.status == 404:
                 abort(404)
-            set_field_error(getattr(form, exc.field or "quantity", form.quantity), exc.message)
+            show_error(form, exc, "quantity")
             status = exc.status
         except PersonalDataFound as exc:
             set_field_error(form.display_name, exc.message)

@@ -17,7 +17,7 @@ from sunshine.accounts.permissions import PermissionDenied, can_access_region, s
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.audit import deny
 from sunshine.extensions import db
-from sunshine.forms import BaseForm, set_field_error
+from sunshine.forms import show_error
 from sunshine.funds.models import Fund, State
 from sunshine.guard import PersonalDataFound
 from sunshine.notices import drafting, objections, periods, queries, services
@@ -45,14 +45,6 @@ def _notice(notice_id: int) -> Notice:
     if not can_access_region(current_user, notice.region_code):
         deny("notice", notice.id, notice.region_code)
     return notice
-
-
-def _show(form: BaseForm, exc: NoticeError | PersonalDataFound) -> None:
-    db.session.rollback()
-    target = getattr(form, getattr(exc, "field", None) or "", None)
-    if target is None:
-        target = next(f for name, f in form._fields.items() if name != "csrf_token")
-    set_field_error(target, exc.message)
 
 
 @bp.get("/")
@@ -118,7 +110,8 @@ def new() -> Response | tuple[str, int]:
         except PermissionDenied:
             deny("notice", "new", form.region_code.data)
         except (NoticeError, PersonalDataFound) as exc:
-            _show(form, exc)
+            db.session.rollback()
+            show_error(form, exc)
         else:
             flash("已保存草稿", "success")
             return redirect(url_for("admin_notices.manage", notice_id=notice.id))
@@ -182,7 +175,8 @@ def edit(notice_id: int) -> Response | tuple[str, int]:
         except PermissionDenied:
             deny("notice", notice.id, form.region_code.data)
         except (NoticeError, PersonalDataFound) as exc:
-            _show(form, exc)
+            db.session.rollback()
+            show_error(form, exc)
         else:
             return _done(notice, "已保存草稿")
     return _manage(notice, 400, draft=form)
@@ -203,7 +197,8 @@ def households(notice_id: int) -> Response | tuple[str, int]:
         try:
             added = drafting.add_households(current_user, notice, chosen)
         except NoticeError as exc:
-            _show(form, exc)
+            db.session.rollback()
+            show_error(form, exc)
         else:
             return _done(notice, f"已加入 {added} 户")
     try:
@@ -249,7 +244,8 @@ def link(notice_id: int) -> Response | tuple[str, int]:
         try:
             drafting.link_record(current_user, notice, int(form.record_id.data))
         except NoticeError as exc:
-            _show(form, exc)
+            db.session.rollback()
+            show_error(form, exc)
         else:
             return _done(notice, "已关联")
     return _manage(notice, 400, record=form)
@@ -294,7 +290,8 @@ def withdraw(notice_id: int) -> Response | tuple[str, int]:
         try:
             services.withdraw(current_user, notice, form.reason.data or "")
         except (NoticeError, PersonalDataFound) as exc:
-            _show(form, exc)
+            db.session.rollback()
+            show_error(form, exc)
         else:
             return _done(notice, "已撤回")
     return _manage(notice, 400, withdraw=form)
@@ -315,7 +312,8 @@ def rule(notice_id: int, case_id: int) -> Response | tuple[str, int]:
             flash("这条异议由其他单位办理，您不能裁定。", "error")
             return _manage(notice, 403)
         except (NoticeError, PersonalDataFound) as exc:
-            _show(form, exc)
+            db.session.rollback()
+            show_error(form, exc)
         else:
             return _done(notice, "已裁定，异议人凭查询码可以看到裁定结果")
     return _manage(notice, 400, **{prefix: form})
@@ -332,7 +330,8 @@ def finalize(notice_id: int) -> Response | tuple[str, int]:
             result = objections.finalize(current_user, notice, form.title.data,
                                          form.body.data or "")
         except (NoticeError, PersonalDataFound) as exc:
-            _show(form, exc)
+            db.session.rollback()
+            show_error(form, exc)
         else:
             return _done(result, "已发布结果公告")
     return _manage(notice, 400, finalize=form)

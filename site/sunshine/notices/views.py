@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sunshine.complaints import formguard
 from sunshine.complaints import services as complaints
 from sunshine.extensions import db, limiter
-from sunshine.forms import set_field_error
+from sunshine.forms import show_error
 from sunshine.markup import plain_text, stored_html
 from sunshine.notices import objections, periods, queries
 from sunshine.notices.forms import ObjectionForm
@@ -129,13 +129,9 @@ def objection(notice_id: int) -> tuple[str, int]:
             notice, form.body.data or "", entry, named=named,
             name=(form.name.data or "") if named else "",
             phone=(form.phone.data or "") if named else "", suspicion=_suspicion(form))
-    except NoticeError as exc:
+    except (NoticeError, complaints.CaseError) as exc:
         db.session.rollback()
-        set_field_error(getattr(form, exc.field or "", None) or form.body, exc.message)
-        return _detail(notice, form, 400)
-    except complaints.CaseError as exc:
-        db.session.rollback()
-        set_field_error(getattr(form, exc.field or "", None) or form.body, exc.message)
+        show_error(form, exc, "body")
         return _detail(notice, form, 400)
     return render_template("notices/objected.html", notice=notice, case=case, code=code), 200
 

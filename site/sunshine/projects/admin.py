@@ -13,11 +13,12 @@ from sunshine.accounts.permissions import region_scope, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.extensions import db
+from sunshine.forms import show_error
 from sunshine.funds import ledger, record_views
 from sunshine.funds.admin import WORKERS, deadline_counts, warning_day
 from sunshine.funds.common import RecordError, today
 from sunshine.funds.models import State
-from sunshine.funds.record_views import guard, show_error
+from sunshine.funds.record_views import guard
 from sunshine.guard import PersonalDataFound
 from sunshine.projects import services
 from sunshine.projects.forms import ProgressForm, ProjectForm
@@ -127,6 +128,7 @@ def manage(project_id: int) -> Response | tuple[str, int]:
                                 form.stage.data, form.reason.data or "",
                                 photo=upload.read() if upload else None)
         except (RecordError, PersonalDataFound) as exc:
+            db.session.rollback()
             show_error(form, exc)
         else:
             flash("已发布进展，已写入公开记录", "success")

@@ -11,7 +11,7 @@ from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, check_region, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.extensions import db
-from sunshine.forms import set_field_error
+from sunshine.forms import set_field_error, show_error
 from sunshine.stats import register, rollup, vocab
 from sunshine.stats.forms import FindForm, StatusChangeForm
 from sunshine.stats.models import Household
@@ -96,7 +96,7 @@ def change(archive: int) -> Response | tuple[str, int]:
             register.change_status(current_user, found, form.change.data, form.year.data)
         except register.RegisterError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "change", form.change), exc.message)
+            show_error(form, exc, "change")
         else:
             flash("已记录，统计数据已更新。", "success")
             return redirect(url_for("admin_stats.household", archive=archive))

@@ -15,7 +15,7 @@ from sunshine.admin.dashboard import Section, register_section
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.forms import set_field_error
+from sunshine.forms import show_error
 from sunshine.templating import CHINA
 from sunshine.web import int_arg, render_form_page
 from sunshine.workdays import services
@@ -56,7 +56,7 @@ def save() -> Response | tuple[str, int]:
                                       form.name.data)
         except services.CalendarError as exc:
             db.session.rollback()
-            set_field_error(getattr(form, exc.field or "", None) or form.day, exc.message)
+            show_error(form, exc, "day")
         else:
             db.session.commit()
             flash(f"已登记 {entry.day.isoformat()} {entry.kind_label}（{entry.name}）", "success")
