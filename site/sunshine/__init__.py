@@ -103,6 +103,7 @@ def _import_models() -> None:
 def register_blueprints(app: Flask) -> None:
     from sunshine.accounts import bp as accounts_bp
     from sunshine.admin import bp as admin_bp
+    from sunshine.admin import regions as admin_regions
     from sunshine.api import bp as api_bp
     from sunshine.complaints import admin as complaints_admin
     from sunshine.complaints import views as complaints_views
@@ -129,7 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from sunshine.workdays import admin as workdays_admin
 
     for blueprint in (public_bp, accounts_bp, admin_bp, api_bp, search_bp,
-                      region_views.bp, region_views.admin_bp, content_views.news_bp,
+                      region_views.bp, admin_regions.bp, content_views.news_bp,
                       content_views.policies_bp, content_views.feeds_bp, content_views.api_bp,
                       content_admin.bp, complaints_views.bp, complaints_views.api_bp,
                       complaints_admin.bp, funds_views.bp, funds_views.api_bp, funds_admin.bp,
