@@ -16,7 +16,8 @@ from flask import (
     request,
 )
 
-from sunshine.complaints import formguard, privacy, services
+from sunshine import formguard
+from sunshine.complaints import privacy, services
 from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
 from sunshine.complaints.indexing import public_region_code
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating

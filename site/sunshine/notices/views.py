@@ -13,7 +13,7 @@ import segno
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from sunshine.complaints import formguard
+from sunshine import formguard
 from sunshine.complaints import services as complaints
 from sunshine.extensions import db, limiter
 from sunshine.forms import show_error

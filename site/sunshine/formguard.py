@@ -1,6 +1,10 @@
-"""The public forms' anti-abuse checks, shared by complaints and objections to notices: a
-hidden honeypot field and a signed time at which the form was shown. A suspect submission is
-still taken (with its tracking code) but waits for a person instead of going out at once."""
+"""Anti-abuse checks for public forms, without a CAPTCHA: a hidden honeypot field and a signed
+time at which the form was shown. A form using them still takes a suspect submission but
+holds it for a person instead of publishing it at once.
+
+Each form passes its own salt, so that a token shown with one form is no good for another.
+The shortest believable fill time is ``COMPLAINT_MIN_FILL_SECONDS`` for every form.
+"""
 
 from __future__ import annotations
 
