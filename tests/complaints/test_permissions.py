@@ -73,8 +73,9 @@ def test_county_staff_never_see_who_filed_a_case(app, regions, users, client_for
         assert NAME not in body and PHONE not in body, url
     detail = staff.get(f"/admin/complaints/{case.id}").get_data(as_text=True)
     assert "实名（身份信息仅督查可查看）" in detail and "查看反映人身份" not in detail
-    photo = staff.get(f"/admin/complaints/{case.id}/photos/{case.photos[0].id}")
-    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    with staff.get(f"/admin/complaints/{case.id}/photos/{case.photos[0].id}") as photo:
+        assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+        assert photo.cache_control.no_store  # as every back-office page
     assert staff.post(f"/admin/complaints/{case.id}/reporter").status_code == 403
     admin = client_for("root-admin")
     assert admin.post(f"/admin/complaints/{case.id}/reporter").status_code == 403

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from PIL import Image
 
 from sunshine.accounts import services as account_services
 from sunshine.accounts.models import Role, User
@@ -77,14 +75,3 @@ def client_for(app: Flask) -> Callable[[str], FlaskClient]:
         return client
 
     return make
-
-
-def jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (64, 48), (200, 100, 50))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"
-    gps = {1: "N", 2: (22.0, 49.0, 1.5), 3: "E", 4: (108.0, 19.0, 2.5)}
-    exif[0x8825] = gps
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif.tobytes())
-    return out.getvalue()

@@ -278,7 +278,7 @@ def test_photos_need_recorded_consent_and_lose_their_metadata(client, client_for
     from PIL import Image
 
     from sunshine.matching.models import NeedPhoto
-    from tests.market.conftest import jpeg_with_gps
+    from tests.images import jpeg_with_gps
 
     need = make_need(users, publish=False)
     town = client_for("staff-town")
@@ -295,12 +295,13 @@ def test_photos_need_recorded_consent_and_lose_their_metadata(client, client_for
     photo = db.session.scalar(select(NeedPhoto))
     assert photo.consent == "户主书面同意"
     assert client.get(f"/help/photos/{photo.id}/full").status_code == 404  # a draft's photo
-    stored = town.get(f"/help/photos/{photo.id}/full")
-    assert stored.status_code == 200
-    with Image.open(io.BytesIO(stored.data)) as image:
-        assert not image.getexif()
+    with town.get(f"/help/photos/{photo.id}/full") as stored:
+        assert stored.status_code == 200 and stored.cache_control.private
+        with Image.open(io.BytesIO(stored.data)) as image:
+            assert not image.getexif()
     needs.submit(users["town"], get(Need, need.id))
     needs.verify(users["county"], get(Need, need.id))
-    assert client.get(f"/help/photos/{photo.id}/thumb").status_code == 200
+    with client.get(f"/help/photos/{photo.id}/thumb") as thumb:
+        assert thumb.status_code == 200 and not thumb.cache_control.private
     assert f"/help/photos/{photo.id}/thumb" in client.get(f"/help/{need.id}").get_data(
         as_text=True)

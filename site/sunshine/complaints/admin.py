@@ -4,10 +4,9 @@ view of who filed a case."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -25,8 +24,8 @@ from sunshine.complaints.forms import (
     TransferForm,
 )
 from sunshine.complaints.models import Case, CasePhoto, EventType, Kind, Moderation, Status
-from sunshine.complaints.photos import photo_dir
 from sunshine.complaints.privacy import IdentityUnreadable
+from sunshine.complaints.services import PHOTOS
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
@@ -239,11 +238,7 @@ def photo(case_id: int, photo_id: int) -> Response:
     item = db.session.get(CasePhoto, photo_id)
     if item is None or item.case_id != case.id:
         abort(404)
-    path = photo_dir(current_app.config["UPLOAD_DIR"]) / Path(item.filename).name
-    if not path.is_file():
-        abort(404)
-    # Read whole (photos are small, re-encoded): nothing is left open if the client goes away.
-    return Response(path.read_bytes(), mimetype=item.content_type)
+    return PHOTOS.send(item.filename, item.content_type, public=False)
 
 
 @register_tiles

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 
 from sunshine.audit import AuditEntry, record
-from sunshine.complaints import photos, privacy
+from sunshine.complaints import privacy
 from sunshine.complaints.models import (
     CATEGORIES,
     PUBLIC_KINDS,
@@ -37,6 +37,7 @@ from sunshine.extensions import db
 from sunshine.failures import FieldError
 from sunshine.regions import codes
 from sunshine.regions.models import Region
+from sunshine.uploads import PhotoStore, StoredPhoto
 from sunshine.workdays.services import add_days
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ TARGET_TYPES = {"fund": "扶贫资金", "project": "扶贫项目", "notice": "�
                 "unit": "单位或部门"}
 #: Features register a resolver for their targets: id -> a display label, or None if unknown.
 TARGET_RESOLVERS: dict[str, Callable[[str], str | None]] = {}
+
+#: A case's photos, seen by staff only: random names under UPLOAD_DIR/complaints/.
+PHOTOS = PhotoStore("complaints", "COMPLAINT_PHOTO")
 
 PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 URL_RE = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
@@ -166,13 +170,10 @@ def submit_case(sub: Submission, now: datetime | None = None,
     stored anywhere and must be shown to the reporter now.
 
     :raise CaseError: a field is missing or wrong.
-    :raise photos.PhotoRejected: a file is not an acceptable photo.
+    :raise PhotoRejected: a file is not an acceptable photo.
     """
     region = _check_submission(sub)
-    config = current_app.config
-    cleaned = [photos.clean_photo(data, int(config["COMPLAINT_PHOTO_MAX_BYTES"]),
-                                  int(config["COMPLAINT_PHOTO_MAX_PIXELS"]))
-               for data in sub.photos]
+    cleaned = [PHOTOS.clean(data) for data in sub.photos]
     now = now or utcnow()
     suspicion = sub.suspicion
     if suspicion is None and len(URL_RE.findall(sub.subject + sub.body)) >= 3:
@@ -192,14 +193,13 @@ def submit_case(sub: Submission, now: datetime | None = None,
     db.session.add(case)
     case.events.append(CaseEvent(type=EventType.STATUS, status=Status.SUBMITTED, at=now,
                                  text=f"已收到您的{case.kind.label}。", public=True))
-    stored: list[str] = []
+    stored: list[StoredPhoto] = []
     try:
-        for photo in cleaned:
-            name = photos.store(photo, config["UPLOAD_DIR"])
-            stored.append(name)
-            case.photos.append(CasePhoto(filename=name, content_type=photo.content_type,
+        stored = PHOTOS.save_all(cleaned)
+        for photo in stored:
+            case.photos.append(CasePhoto(filename=photo.filename, content_type=photo.content_type,
                                          width=photo.width, height=photo.height,
-                                         size=len(photo.data)))
+                                         size=photo.size))
         db.session.flush()
         if sub.named:
             db.session.add(CaseReporter(case_id=case.id, sealed=privacy.seal(
@@ -210,7 +210,7 @@ def submit_case(sub: Submission, now: datetime | None = None,
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        photos.remove(stored, config["UPLOAD_DIR"])
+        PHOTOS.discard(stored)
         raise
     log.info("case %s filed (%s)%s", case.id, case.kind.value, " held" if suspicion else "")
     return case, code

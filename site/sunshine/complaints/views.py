@@ -21,11 +21,11 @@ from sunshine.complaints import privacy, services
 from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
 from sunshine.complaints.indexing import public_region_code
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
-from sunshine.complaints.photos import PhotoRejected
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
+from sunshine.uploads import PhotoRejected
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
@@ -112,12 +112,6 @@ def _target_from_args(form: CaseForm) -> None:
         form.target_type.data, form.target_id.data = target_type, target_id
 
 
-def _uploaded_photos(max_bytes: int) -> list[bytes]:
-    """Each chosen file, read up to one byte past the limit (the service refuses it then)."""
-    files = [f for f in request.files.getlist("photos") if f and f.filename]
-    return [f.stream.read(max_bytes + 1) for f in files]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(_submit_limit, methods=["POST"])
 def new() -> Response | tuple[str, int] | str:
@@ -166,7 +160,7 @@ def _submission(form: CaseForm, chain: list[Region]) -> services.Submission:
         consent_to_publish=bool(form.consent.data),
         about_local_cadres=bool(form.about_local_cadres.data), target_type=target_type,
         target_id=target_id, target_label=unit,
-        photos=_uploaded_photos(int(current_app.config["COMPLAINT_PHOTO_MAX_BYTES"])), suspicion=suspicion)
+        photos=services.PHOTOS.read(request.files.getlist("photos")), suspicion=suspicion)
 
 
 # --- tracking ------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import logging
 import random
 from decimal import Decimal
 
-from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
@@ -17,7 +16,6 @@ from sunshine.accounts.services import hash_password
 from sunshine.database import utcnow
 from sunshine.demo.services import DemoContext, register_step
 from sunshine.extensions import db
-from sunshine.market import photos
 from sunshine.market.models import (
     Listing,
     ListingPhoto,
@@ -26,6 +24,7 @@ from sunshine.market.models import (
     SellerKind,
     SellerStatus,
 )
+from sunshine.market.services import PHOTOS
 from sunshine.regions import codes
 
 log = logging.getLogger(__name__)
@@ -71,7 +70,6 @@ def build(ctx: DemoContext) -> None:
     demo_seller = db.session.scalar(select(User).where(User.username == "seller-demo"))
     counties = ctx.counties[:12]
     hashed = demo_seller.password_hash if demo_seller else hash_password(ctx.password)
-    upload_dir = current_app.config["UPLOAD_DIR"]
     sellers: list[Seller] = []
     for i, county in enumerate(counties):
         villages = [v for v in ctx.villages if codes.in_subtree(v, county)]
@@ -120,8 +118,7 @@ def build(ctx: DemoContext) -> None:
                 published_at=utcnow() if status == ListingStatus.ON_SALE else None)
             db.session.add(listing)
             db.session.flush()
-            stored = photos.store(photos.clean_photo(draw_product(colour, shape, rng),
-                                                     5 * 1024 * 1024, 40_000_000), upload_dir)
+            stored = PHOTOS.save(PHOTOS.clean(draw_product(colour, shape, rng)))
             db.session.add(ListingPhoto(listing_id=listing.id, filename=stored.filename,
                                         thumbnail=stored.thumbnail,
                                         content_type=stored.content_type,

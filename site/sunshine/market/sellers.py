@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -18,8 +18,8 @@ from sunshine.guard import PersonalDataFound
 from sunshine.market import inquiries, queries, services
 from sunshine.market.forms import ListingForm, PhotoForm, ReplyForm, SellerForm
 from sunshine.market.models import Inquiry, Listing, ListingPhoto, ListingStatus, SellerKind
-from sunshine.market.photos import PhotoRejected
 from sunshine.regions import services as regions
+from sunshine.uploads import PhotoRejected
 from sunshine.web import render_form_page
 
 bp = Blueprint("market_seller", __name__, url_prefix="/market/my")
@@ -193,9 +193,7 @@ def withdraw(listing_id: int) -> Response:
 @seller_required
 def upload(listing_id: int) -> Response | tuple[str, int]:
     listing = _own(listing_id)
-    max_bytes = current_app.config.get("MARKET_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
-    files = [f.stream.read(max_bytes + 1) for f in request.files.getlist("photos")
-             if f and f.filename]
+    files = services.PHOTOS.read(request.files.getlist("photos"))
     if not files:
         flash("请选择照片", "error")
         return redirect(url_for("market_seller.edit", listing_id=listing.id))

@@ -22,7 +22,7 @@ from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import FieldError
 from sunshine.guard import check_publishable
-from sunshine.market import indexing, photos
+from sunshine.market import indexing
 from sunshine.market.models import (
     CATEGORIES,
     LABELS,
@@ -36,12 +36,15 @@ from sunshine.market.models import (
 )
 from sunshine.regions import codes
 from sunshine.regions.models import Region
+from sunshine.uploads import PhotoStore
 
 __all__ = ["MarketError", "PermissionDenied"]
 
 #: Digits only (ASCII), at most 8 before the point and 2 after.
 _PRICE_RE = re.compile(r"[0-9]{1,8}(?:\.[0-9]{1,2})?")
 MAX_PRICE = Decimal("10000000")
+#: Listing photos with thumbnails, under random names in UPLOAD_DIR/market/.
+PHOTOS = PhotoStore("market", "MARKET_PHOTO", thumbnails=True)
 
 
 class MarketError(FieldError):
@@ -336,14 +339,11 @@ def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[Listing
     :raise MarketError: too many photos.
     """
     own_listing(user, listing)
-    config = current_app.config
-    limit = config.get("MARKET_MAX_PHOTOS", 6)
+    limit = int(current_app.config["MARKET_MAX_PHOTOS"])
     if len(listing.photos) + len(files) > limit:
         raise MarketError(f"每个产品最多 {limit} 张照片", "photos")
-    cleaned = [photos.clean_photo(data, config.get("MARKET_PHOTO_MAX_BYTES", 5 * 1024 * 1024),
-                                  config.get("MARKET_PHOTO_MAX_PIXELS", 40_000_000))
-               for data in files]
-    stored = [photos.store(photo, config["UPLOAD_DIR"]) for photo in cleaned]
+    cleaned = [PHOTOS.clean(data) for data in files]
+    stored = PHOTOS.save_all(cleaned)
     rows = [ListingPhoto(listing_id=listing.id, filename=s.filename, thumbnail=s.thumbnail,
                          content_type=s.content_type, width=s.width, height=s.height)
             for s in stored]
@@ -354,8 +354,7 @@ def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[Listing
         db.session.commit()
     except Exception:
         db.session.rollback()
-        photos.remove([n for s in stored for n in (s.filename, s.thumbnail)],
-                      config["UPLOAD_DIR"])
+        PHOTOS.discard(stored)
         raise
     return rows
 
@@ -367,4 +366,4 @@ def remove_photo(user: User, listing: Listing, photo: ListingPhoto) -> None:
     names = [photo.filename, photo.thumbnail]
     db.session.delete(photo)
     db.session.commit()
-    photos.remove(names, current_app.config["UPLOAD_DIR"])
+    PHOTOS.remove(names)

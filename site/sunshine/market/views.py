@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -29,9 +28,16 @@ from sunshine.forms import show_error
 from sunshine.market import inquiries, queries, services
 from sunshine.market.export import csv_text
 from sunshine.market.forms import InquiryForm
-from sunshine.market.models import CATEGORIES, LABELS, Listing, ListingPhoto, Seller, SellerStatus
+from sunshine.market.models import (
+    CATEGORIES,
+    LABELS,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    Seller,
+    SellerStatus,
+)
 from sunshine.market.openapi import PATHS
-from sunshine.market.photos import photo_dir
 from sunshine.markup import render_markdown, stored_html
 from sunshine.regions import codes
 from sunshine.web import int_arg, page_arg, render_form_page
@@ -129,13 +135,8 @@ def photo(photo_id: int, kind: str) -> Response:
     if kind not in ("full", "thumb") or listing is None or not can_see(listing):
         abort(404)
     name = item.filename if kind == "full" else item.thumbnail
-    path = photo_dir(current_app.config["UPLOAD_DIR"]) / Path(name).name
-    if not path.is_file():
-        abort(404)
-    response = Response(path.read_bytes(), mimetype=item.content_type)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return services.PHOTOS.send(name, item.content_type,
+                                public=listing.status == ListingStatus.ON_SALE)
 
 
 CSV_HEADER = ["编号", "产品名称", "品类", "品种", "规格", "计价单位", "价格（元）", "起订量",
@@ -198,8 +199,6 @@ def api_product(listing_id: int) -> tuple[Response, int] | Response:
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
     from sqlalchemy import select
-
-    from sunshine.market.models import ListingStatus
 
     rows = db.session.execute(select(Listing).where(Listing.status == ListingStatus.ON_SALE))
     entries: list[tuple[str, datetime | None]] = [("/market/", None)]

@@ -16,7 +16,6 @@ from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.audit import deny, record
-from sunshine.complaints.photos import PhotoRejected
 from sunshine.extensions import db
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
@@ -25,6 +24,7 @@ from sunshine.matching.common import HANDLER_ROLES, MatchingError, check_handler
 from sunshine.matching.editing import fields_from, form_for, public_form_for
 from sunshine.matching.forms import NeedForm, PhotoForm, PublicEditForm, ReasonForm, ThanksForm
 from sunshine.matching.models import Need, NeedPhoto, NeedState, Pledge, PledgeState
+from sunshine.uploads import PhotoRejected
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_matching", __name__, url_prefix="/admin/matching")
@@ -254,7 +254,7 @@ def add_photos(need_id: int) -> Response | tuple[str, int]:
     form = PhotoForm()
     status = 400
     if form.validate_on_submit():
-        files = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+        files = photos.PHOTOS.read(request.files.getlist("photos"))
         try:
             photos.add_photos(current_user, need, files, form.consent.data)
         except MatchingError as exc:

@@ -4,8 +4,6 @@ donor contact is read here, except a donor's own."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask import (
     Blueprint,
@@ -40,7 +38,7 @@ from sunshine.matching.models import (
     Pledge,
     PledgeState,
 )
-from sunshine.matching.photos import photo_dir
+from sunshine.matching.photos import PHOTOS
 from sunshine.regions import services as regions
 from sunshine.web import page_arg, render_form_page
 
@@ -249,16 +247,11 @@ def photo(photo_id: int, kind: str) -> Response:
     need = db.session.get(Need, item.need_id)
     if kind not in ("full", "thumb") or need is None:
         abort(404)
-    if queries.get_public(need.id) is None and not is_handler(current_user, need.village_code):
+    public = queries.get_public(need.id) is not None
+    if not public and not is_handler(current_user, need.village_code):
         abort(404)
     name = item.filename if kind == "full" else item.thumbnail
-    path = photo_dir(current_app.config["UPLOAD_DIR"]) / Path(name).name
-    if not path.is_file():
-        abort(404)
-    response = Response(path.read_bytes(), mimetype=item.content_type)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return PHOTOS.send(name, item.content_type, public=public)
 
 
 @bp.cli.command("expire")

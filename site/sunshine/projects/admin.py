@@ -123,10 +123,10 @@ def manage(project_id: int) -> Response | tuple[str, int]:
         form.stage.data, form.on.data = project.stage, today()
     if form.validate_on_submit():
         try:
-            upload = form.photo.data
+            photos = services.PHOTOS.read([form.photo.data])
             services.add_update(current_user, project, form.on.data, form.text.data,
                                 form.stage.data, form.reason.data or "",
-                                photo=upload.read() if upload else None)
+                                photo=photos[0] if photos else None)
         except (RecordError, PersonalDataFound) as exc:
             db.session.rollback()
             show_error(form, exc)

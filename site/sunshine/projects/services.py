@@ -42,6 +42,7 @@ from sunshine.projects.models import (
     ProjectUpdate,
 )
 from sunshine.projects.records import project_data, update_data
+from sunshine.uploads import PhotoRejected, PhotoStore
 
 ProjectError = RecordError
 PUBLISHED = State.PUBLISHED.value
@@ -218,31 +219,19 @@ def correct_project(actor: Any, project: Project, fields: ProjectFields,
     return project
 
 
-PHOTO_FOLDER = "projects"
+#: Progress photos, named by the SHA-256 of their bytes so that the hash chain, which records
+#: the name, vouches for the picture too: UPLOAD_DIR/projects/<sha256>.<ext>.
+PHOTOS = PhotoStore("projects", "PROJECT_PHOTO", by_content=True)
 
 
 def store_photo(data: bytes) -> str:
-    """Check and re-encode a progress photo (no EXIF or GPS survives) and store it under the
-    SHA-256 of its bytes, so that the hash chain, which records the name, vouches for the
-    picture too. :raise ProjectError: not a JPEG/PNG/WebP photo, too large, or damaged."""
-    import hashlib
-    from pathlib import Path
-
-    from flask import current_app
-
-    from sunshine.complaints.photos import PhotoRejected, clean_photo
-
-    config = current_app.config
+    """Check and re-encode a progress photo (no EXIF or GPS survives), store it, return its
+    name. :raise ProjectError: not a JPEG/PNG/WebP photo, too large, or damaged."""
     try:
-        photo = clean_photo(data, int(config.get("PROJECT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)),
-                            int(config.get("PROJECT_PHOTO_MAX_PIXELS", 40_000_000)))
+        photo = PHOTOS.clean(data)
     except PhotoRejected as exc:
         raise ProjectError(exc.message, "photo") from None
-    name = f"{hashlib.sha256(photo.data).hexdigest()}.{photo.extension}"
-    folder = Path(config["UPLOAD_DIR"]) / PHOTO_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(photo.data)
-    return name
+    return PHOTOS.save(photo).filename
 
 
 def add_update(actor: Any, project: Project, on: date, text: str, stage: str | None = None,

@@ -103,26 +103,23 @@ def detail(project_id: int) -> str:
 def photo(name: str) -> Response:
     """A progress photo of a published project (the name is the SHA-256 of its bytes)."""
     import re
-    from pathlib import Path
 
-    from flask import send_from_directory
     from sqlalchemy import select
 
     from sunshine.funds.models import State
     from sunshine.projects.models import ProjectUpdate
-    from sunshine.projects.services import PHOTO_FOLDER
+    from sunshine.projects.services import PHOTOS
+    from sunshine.uploads import CONTENT_TYPES
 
-    if not re.fullmatch(r"[0-9a-f]{64}\.(jpg|png|webp)", name):
+    match = re.fullmatch(r"[0-9a-f]{64}\.(jpg|png|webp)", name)
+    if match is None:
         abort(404)
     shown = db.session.scalar(select(ProjectUpdate.id).join(Project).where(
         ProjectUpdate.photo == name, ProjectUpdate.state == State.PUBLISHED.value,
         Project.state == State.PUBLISHED.value).limit(1))
     if shown is None:
         abort(404)
-    folder = Path(current_app.config["UPLOAD_DIR"]) / PHOTO_FOLDER
-    response = send_from_directory(folder, name, max_age=86400)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return PHOTOS.send(name, CONTENT_TYPES[match[1]], public=True, max_age=86400)
 
 
 @bp.get("/<int:project_id>/qr.svg")

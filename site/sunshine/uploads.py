@@ -1,0 +1,270 @@
+"""Uploaded photos: checked by content, re-encoded without metadata, stored, served.
+
+A photo taken on a phone carries EXIF, often with the GPS position of where it was taken;
+copying the pixels into a fresh image and re-encoding it drops all metadata. Only JPEG, PNG and
+WebP are accepted, judged by what Pillow finds in the bytes, never by the file name or the
+browser's content type. Decompression bombs (small files that decode to huge images) are refused.
+
+Each feature declares one :class:`PhotoStore`: its folder under ``UPLOAD_DIR``, the prefix of
+its size and pixel settings, whether it keeps thumbnails and how files are named. Which row
+links a photo and who may see it stay with the feature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import secrets
+import threading
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Response, current_app, send_from_directory
+from PIL import Image, ImageOps, UnidentifiedImageError
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
+
+log = logging.getLogger(__name__)
+
+FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
+           "WEBP": ("image/webp", "webp")}
+#: The content type of a stored file, by its extension.
+CONTENT_TYPES = {extension: content_type for content_type, extension in FORMATS.values()}
+#: Larger photos are scaled down: enough to read a sign or see a building.
+MAX_SIDE = 2560
+#: The longest side of a thumbnail, for lists and cards.
+THUMB_SIDE = 480
+
+NOT_A_PHOTO = "无法识别这个文件，只能上传 JPEG、PNG 或 WebP 格式的照片"
+TOO_MANY_PIXELS = "照片的像素太多，请缩小后再上传"
+
+# Pillow's pixel limit and the warning filters are process-wide: one decode at a time sets them.
+_decoding = threading.Lock()
+
+
+class PhotoRejected(ValueError):
+    """A file that is not an acceptable photo; the message is for the person who sent it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    data: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """What a feature records about a stored photo; ``thumbnail`` is None without thumbnails."""
+
+    filename: str
+    thumbnail: str | None
+    content_type: str
+    width: int
+    height: int
+    size: int
+
+
+def clean_photo(data: bytes, max_bytes: int, max_pixels: int) -> CleanPhoto:
+    """Decode, check and re-encode one uploaded photo.
+
+    :raise PhotoRejected: too large, not a JPEG/PNG/WebP image, damaged, or a decompression bomb.
+    """
+    if not data:
+        raise PhotoRejected("上传的照片是空文件")
+    if len(data) > max_bytes:
+        raise PhotoRejected(f"每张照片不能超过 {max_bytes // (1024 * 1024)} MB")
+    try:
+        with _decoding, warnings.catch_warnings(), _pixel_limit(max_pixels):
+            # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; refuse both.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in FORMATS:
+                    raise PhotoRejected("只能上传 JPEG、PNG 或 WebP 格式的照片")
+                if image.width * image.height > max_pixels:
+                    raise PhotoRejected(TOO_MANY_PIXELS)
+                image.seek(0)  # the first frame of an animation
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                fmt = image.format
+    except PhotoRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRejected(TOO_MANY_PIXELS) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        log.info("photo refused: %s", type(exc).__name__)
+        raise PhotoRejected(NOT_A_PHOTO) from None
+    return _reencode(upright, fmt)
+
+
+def thumbnail(photo: CleanPhoto, side: int = THUMB_SIDE) -> bytes:
+    """A smaller copy for lists and cards, in the photo's own format."""
+    with Image.open(io.BytesIO(photo.data)) as image:
+        image.load()
+        small = image.copy()
+    small.thumbnail((side, side))
+    out = io.BytesIO()
+    if photo.extension == "png":
+        small.save(out, "PNG", optimize=True)
+    elif photo.extension == "webp":
+        small.save(out, "WEBP", quality=80)
+    else:
+        small.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
+    return out.getvalue()
+
+
+class _pixel_limit:  # noqa: N801  (used like a function)
+    """Pillow's limit is a module global; set it for the decode and put it back."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __enter__(self) -> None:
+        self.saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = self.limit
+
+    def __exit__(self, *exc: object) -> None:
+        Image.MAX_IMAGE_PIXELS = self.saved
+
+
+def _reencode(image: Image.Image, fmt: str) -> CleanPhoto:
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info)
+    if fmt == "JPEG":
+        image = _on_white(image) if has_alpha else image.convert("RGB")
+    else:
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    if max(image.size) > MAX_SIDE:
+        image = image.copy()
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
+    # A fresh image holds pixels only: no EXIF, GPS, XMP, ICC or text chunks come along.
+    fresh = Image.frombytes(image.mode, image.size, image.tobytes())
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        fresh.save(out, "JPEG", quality=85, optimize=True)
+    elif fmt == "PNG":
+        fresh.save(out, "PNG", optimize=True)
+    else:
+        fresh.save(out, "WEBP", quality=85)
+    content_type, extension = FORMATS[fmt]
+    return CleanPhoto(out.getvalue(), content_type, extension, fresh.width, fresh.height)
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """JPEG has no transparency: flatten onto white rather than black."""
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, (255, 255, 255))
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def read_files(files: Iterable[FileStorage | None], max_bytes: int) -> list[bytes]:
+    """Each chosen file, read up to one byte past the limit (enough for ``clean_photo`` to
+    refuse it without holding a whole oversized file); empty file inputs are skipped."""
+    return [f.stream.read(max_bytes + 1) for f in files if f and f.filename]
+
+
+@dataclass(frozen=True)
+class PhotoStore:
+    """One feature's photos: ``UPLOAD_DIR/<folder>/``, limited by the settings
+    ``<settings>_MAX_BYTES`` and ``<settings>_MAX_PIXELS``.
+
+    Files get 128-bit random names, or with ``by_content`` the SHA-256 of their bytes (a
+    record that holds the name then vouches for the picture). With ``thumbnails`` each photo
+    gets a smaller copy named ``<stem>-t.<ext>`` next to it.
+    """
+
+    folder: str
+    settings: str
+    thumbnails: bool = False
+    by_content: bool = False
+
+    @property
+    def max_bytes(self) -> int:
+        return int(current_app.config[f"{self.settings}_MAX_BYTES"])
+
+    @property
+    def max_pixels(self) -> int:
+        return int(current_app.config[f"{self.settings}_MAX_PIXELS"])
+
+    def directory(self) -> Path:
+        return Path(current_app.config["UPLOAD_DIR"]) / self.folder
+
+    def read(self, files: Iterable[FileStorage | None]) -> list[bytes]:
+        """The request's chosen files, each read up to one byte past this store's limit."""
+        return read_files(files, self.max_bytes)
+
+    def clean(self, data: bytes) -> CleanPhoto:
+        """``clean_photo`` with this store's limits. :raise PhotoRejected: see there."""
+        return clean_photo(data, self.max_bytes, self.max_pixels)
+
+    def save(self, photo: CleanPhoto) -> StoredPhoto:
+        """Write a cleaned photo (and its thumbnail) and say what was written."""
+        folder = self.directory()
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = hashlib.sha256(photo.data).hexdigest() if self.by_content \
+            else secrets.token_hex(16)
+        name = f"{stem}.{photo.extension}"
+        files = [(name, photo.data)]
+        thumb = None
+        if self.thumbnails:
+            thumb = f"{stem}-t.{photo.extension}"
+            files.append((thumb, thumbnail(photo)))
+        written: list[str] = []
+        try:
+            for file, data in files:
+                if not (folder / file).exists():  # named by content: already there, same bytes
+                    written.append(file)
+                    (folder / file).write_bytes(data)
+        except BaseException:
+            self.remove(written)
+            raise
+        return StoredPhoto(name, thumb, photo.content_type, photo.width, photo.height,
+                           len(photo.data))
+
+    def save_all(self, photos: Iterable[CleanPhoto]) -> list[StoredPhoto]:
+        """Save every photo, or none: files already written are removed if one fails."""
+        stored: list[StoredPhoto] = []
+        try:
+            for photo in photos:
+                stored.append(self.save(photo))
+        except BaseException:
+            self.discard(stored)
+            raise
+        return stored
+
+    def discard(self, stored: Iterable[StoredPhoto]) -> None:
+        """Remove photos whose rows were not saved after all."""
+        self.remove([n for s in stored for n in (s.filename, s.thumbnail) if n])
+
+    def remove(self, names: Iterable[str]) -> None:
+        """Delete stored files by name; a missing file is no error. (Files named by content
+        may be shared by several rows: such stores keep their files.)"""
+        folder = self.directory()
+        for name in names:
+            (folder / Path(name).name).unlink(missing_ok=True)
+
+    def send(self, name: str, content_type: str, *, public: bool,
+             max_age: int | None = None) -> Response:
+        """Serve one stored file: 404 when it is absent or the name leaves the folder.
+
+        A photo the public may not see is marked ``private`` so that no shared cache keeps it;
+        ``nosniff`` stops a browser from reading the bytes as anything but an image.
+        """
+        if not name or Path(name).name != name:
+            raise NotFound()
+        response = send_from_directory(self.directory(), name, mimetype=content_type,
+                                       max_age=max_age)
+        if not public:
+            response.cache_control.private = True
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
