@@ -3,6 +3,7 @@ refused in Chinese, thumbnails, names on disk, and serving."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from PIL.PngImagePlugin import PngInfo
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
+import sunshine
+from sunshine.config import default_config
 from sunshine.uploads import (
     MAX_SIDE,
     NOT_A_PHOTO,
@@ -238,3 +241,17 @@ def test_only_files_of_the_folder_are_served(app: Flask, name: str) -> None:
     (Path(app.config["UPLOAD_DIR"]) / "secret.txt").write_text("not a photo")
     with app.test_request_context(), pytest.raises(NotFound):
         STORE.send(name, "image/png", public=True)
+
+
+def test_every_store_in_the_package_has_its_settings_in_the_defaults() -> None:
+    defaults = default_config("/instance")
+    prefixes = []
+    for path in Path(sunshine.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "PhotoStore":
+                prefix = node.args[1]
+                assert isinstance(prefix, ast.Constant), path
+                prefixes.append(prefix.value)
+    assert len(prefixes) >= 4
+    for prefix in prefixes:
+        assert f"{prefix}_MAX_BYTES" in defaults and f"{prefix}_MAX_PIXELS" in defaults
