@@ -52,6 +52,14 @@ def test_a_county_export_imports_and_rolls_up(app, regions, csv_file) -> None:
         assert set(analysed) == {"household", "household_members", "member_id"}
 
 
+def test_a_file_without_an_optional_column_imports(app, regions, csv_file) -> None:
+    keep = [i for i, name in enumerate(HOUSEHOLD_CSV_HEADER) if name != "cadre_unit"]
+    rows = [[row[i] for i in keep] for row in (x.csv_row() for x in make_register(5))]
+    path = csv_file("h.csv", [HOUSEHOLD_CSV_HEADER[i] for i in keep], rows)
+    report = IMPORTERS["households"](path, True)
+    assert report.ok and report.created == 5, report.errors
+
+
 def test_bad_rows_are_reported_by_line_and_nothing_is_written(app, regions, csv_file) -> None:
     rows = [x.csv_row() for x in make_register(5)]
     rows[1][2] = "因为穷"  # not a standard cause

@@ -162,12 +162,14 @@ def piece_batch(path: Path, first: int, data: bytes, after: int) -> Batch:
     except UnicodeDecodeError as exc:
         line = first + _line_ends(data[:exc.start])
         raise BadFile(f"{path} 第 {line} 行附近：不是 UTF-8 编码") from exc
-    if '"' in text or text.count("\r") != text.count("\r\n"):  # quotes or a lone \r (a
-        numbers, texts = [], []                                   # line end too): read exactly
-        for n, line in _logical(io.StringIO(text, newline=""), first):
+    if '"' in text or text.count("\r") != text.count("\r\n"):
+        # Quotes or a lone \r (a line end too): read exactly.
+        numbers: list[int] = []
+        texts: list[str] = []
+        for n, record in _logical(io.StringIO(text, newline=""), first):
             if n > after:
                 numbers.append(n)
-                texts.append(line)
+                texts.append(record)
         return Batch(numbers, texts)
     start = 0
     for _ in range(max(0, after - first + 1)):  # the header (and anything before it)
@@ -243,7 +245,9 @@ class BatchWriter:
     def _insert(self, rows: Callable[[], Iterable[tuple[Any, ...]]], lines: list[int]) -> None:
         # Even after a bad row the rows go in (and are rolled back at the end), so that the
         # report also names the rows the database refuses.
-        integrity = db.session.get_bind().dialect.dbapi.IntegrityError
+        dbapi = db.session.get_bind().dialect.dbapi
+        assert dbapi is not None  # an engine in use has loaded its driver
+        integrity: type[Exception] = dbapi.IntegrityError
         bulk.ensure_transaction()
         bulk.execute_raw("SAVEPOINT stats_import")
         try:
@@ -253,7 +257,8 @@ class BatchWriter:
             self._one_by_one(list(rows()), lines, integrity)
         bulk.execute_raw("RELEASE SAVEPOINT stats_import")
 
-    def _one_by_one(self, rows: list[tuple[Any, ...]], lines: list[int], integrity: type) -> None:
+    def _one_by_one(self, rows: list[tuple[Any, ...]], lines: list[int],
+                    integrity: type[Exception]) -> None:
         for line, row in zip(lines, rows, strict=True):
             bulk.execute_raw("SAVEPOINT stats_import_row")
             try:

@@ -81,7 +81,7 @@ def _people_pairs() -> tuple[np.ndarray, np.ndarray]:
 
 
 def protect_family(parent: tuple[str, Sequence[int], bytes, Sequence[int], Sequence[int]] | None,
-                   children: list[tuple[str, Sequence[int], int]],
+                   children: Sequence[tuple[str, Sequence[int], int]],
                    k: int, forced: set[tuple[str, int]] | None = None,
                    ) -> list[tuple[bytearray, list[int], list[int]]]:
     """Decide the children's cells, the parent's being fixed already.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from array import array
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
 import numpy as np
 
@@ -69,6 +69,13 @@ def _each(values: Sequence[str], check: Callable[[str], Any], cache: dict[str, A
 #: units, names).
 _CACHES: tuple[dict[str, Any], ...] = ({}, {}, {}, {}, {})
 
+T = TypeVar("T")
+
+
+def _known(values: list[T | None]) -> TypeGuard[list[T]]:
+    """Whether every lookup found its value."""
+    return None not in values
+
 
 def households(columns: list[list[str]], index: dict[str, int], optional: list[int],
                villages_known: frozenset[str], text_ok: Callable[[str, int], bool],
@@ -88,14 +95,19 @@ def households(columns: list[list[str]], index: dict[str, int], optional: list[i
     causes = list(map(vocab.CAUSE_CODES.get, columns[index["main_cause"]]))
     sizes = list(map(_SIZES.get, columns[index["size"]]))
     entered = list(map(_YEARS.get, columns[index["entered"]]))
-    if None in causes or None in sizes or None in entered:
+    if not (_known(causes) and _known(sizes) and _known(entered)):
         return None
     other_col, *event_cols = (columns[i] for i in optional[:5])
     measure_col, income_col, cadre_col, unit_col = (columns[i] for i in optional[5:])
     others = _each(other_col, other_causes, _CACHES[0])
-    events = [list(map(_OPTIONAL_YEARS.get, col)) for col in event_cols]
-    if others is None or any(None in col for col in events):
+    if others is None:
         return None
+    events: list[list[int]] = []
+    for col in event_cols:
+        years = list(map(_OPTIONAL_YEARS.get, col))
+        if not _known(years):
+            return None
+        events.append(years)
     histories = list(zip(entered, *events, strict=True))
     for history in set(histories):
         if vocab.check_events(*history):
@@ -104,7 +116,10 @@ def households(columns: list[list[str]], index: dict[str, int], optional: list[i
     if bits is None or None in map(income_ok, filter(None, income_col)):
         return None
     for col, limit, cache in ((cadre_col, 40, _CACHES[2]), (unit_col, 100, _CACHES[3])):
-        if _each(col, lambda text, n=limit: text_ok(text, n) or None, cache) is None:
+        def fits(text: str, limit: int = limit) -> bool | None:
+            return text_ok(text, limit) or None
+
+        if _each(col, fits, cache) is None:
             return None
     return [array("q", map(int, archive)), _shared(village), array("q", causes),
             array("q", others), array("q", sizes), array("q", entered),
@@ -183,7 +198,7 @@ def members_packed(columns: list[list[str]], index: dict[str, int], lines: Seque
     relation = list(map(_RELATION_TEXTS.get, columns[index["relation"]]))
     codes = [list(map(texts.get, columns[index[name]])) for texts, name in zip(
         _DIGIT_CODES, ("health", "schooling", "labour"), strict=True)]
-    if chars is None or None in relation or any(None in column for column in codes):
+    if chars is None or not _known(relation) or any(None in column for column in codes):
         return None
     owners = (np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(n, 16) - 48
               ).astype(np.int64) @ (10 ** np.arange(15, -1, -1, dtype=np.int64))

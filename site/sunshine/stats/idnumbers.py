@@ -49,7 +49,7 @@ def hash_all(key: bytes, numbers: list[str]) -> list[int]:
     """``hasher_from_key(key)`` of each number, in one loop (an import hashes millions: a call
     per number was a fifth of the members' checks)."""
     copy = _keyed(key).copy
-    digests = []
+    digests: list[bytes] = []
     append = digests.append
     for number in numbers:
         h = copy()

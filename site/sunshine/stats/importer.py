@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from array import array
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +162,7 @@ def _register_empty() -> bool:
 
 def _scan_rows(checked: rowcheck.Checked) -> Any:
     """``scanrows.scan_rows`` of a batch's rows (all of them new and good)."""
-    columns = checked.columns if checked.columns is not None else \
+    columns: Sequence[Sequence[Any]] = checked.columns if checked.columns is not None else \
         list(zip(*checked.rows, strict=True)) if checked.rows else [[]] * 11
     return scan_rows(columns[0], columns[2], columns[4], columns[5:10], columns[10])
 
@@ -287,9 +288,10 @@ class _Lists:
                 lines[0], counts[0], texts[0] = line, count + counts[0], members.merge(text,
                                                                                     texts[0])
             else:
-                for column, value in zip((lines, hids, counts, texts), self.pending,
-                                         strict=True):
-                    column.insert(0, value)
+                lines.insert(0, line)
+                hids.insert(0, hid)
+                counts.insert(0, count)
+                texts.insert(0, text)
         if hids:
             self.pending = (lines.pop(), hids.pop(), counts.pop(), texts.pop())
             self._write(lines, hids, counts, texts)

@@ -13,7 +13,7 @@ import pickle
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,7 @@ def _seek(reader: Iterator[tuple[int, tuple[int, bytes]]], piece: int
 
 
 def _in_order(path: Path, after: int, parse: Callable[[Batch], Any], claimed: Any,
-              pipes: list[Any], slots: list[Any]) -> Iterator[Any]:
+              pipes: list[Connection], slots: list[Any]) -> Iterator[Any]:
     """The importer's side of ``parse_batches``: every piece's result, in order."""
     reader = enumerate(pieces(path))
     worker_of = {id(pipe): number for number, pipe in enumerate(pipes)}
@@ -138,6 +138,7 @@ def _in_order(path: Path, after: int, parse: Callable[[Batch], Any], claimed: An
         if not waiting:
             raise RuntimeError("import workers stopped before the file's end")
         for pipe in wait(waiting):
+            assert isinstance(pipe, Connection)  # only the workers' pipes are waited on
             try:
                 kind, *value = pipe.recv()
             except EOFError:

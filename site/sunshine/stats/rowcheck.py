@@ -115,13 +115,15 @@ def check_households(batch: Batch) -> Checked:
     i_archive, i_village, i_cause = index["archive_no"], index["village_code"], index["main_cause"]
     i_size, i_entered = index["size"], index["entered"]
     optional = [get(name) for name in HOUSEHOLD_OPTIONAL]
-    all_optional = None not in optional
+    present = [i for i in optional if i is not None]
+    all_optional = len(present) == len(optional)
     villages_known = start.villages
     cause_codes = vocab.CAUSE_CODES
     other_cache, measure_cache, event_cache, text_cache, _ = _caches
-    fields = fastcheck.split_plain(batch, width)
+    # The fast checks read every optional column; a file without some goes row by row.
+    fields = fastcheck.split_plain(batch, width) if all_optional else None
     if fields is not None:
-        columns = fastcheck.households(fields, index, optional, villages_known, text_ok,
+        columns = fastcheck.households(fields, index, present, villages_known, text_ok,
                                        other_causes, measure_part_bit, _INCOME_RE.fullmatch)
         if columns is not None:
             return Checked(len(batch.numbers), [], list(batch.numbers), [], set(columns[1]),
@@ -144,7 +146,7 @@ def check_households(batch: Batch) -> Checked:
             size_text = f[i_size]
             if not (size_text.isascii() and size_text.isdigit() and 0 < int(size_text) <= 30):
                 raise ValueError("家庭人口数应为 1–30")
-            values = [f[j] for j in optional] if all_optional else \
+            values = [f[j] for j in present] if all_optional else \
                 [f[j] if j is not None else "" for j in optional]
             other = other_cache.get(values[0])
             if other is None:
@@ -301,8 +303,9 @@ def check_members(batch: Batch) -> Checked:
             return _with_packed(Checked(len(batch.numbers)), packed)
     out = Checked()
     rows = _member_rows(batch, out, digest)
-    people = [members.pack_one(name, masked, *codes, id_hash)
-              for _, name, id_hash, masked, *codes in rows]
+    people = [members.pack_one(name, masked, relation, sex, born, health, schooling, labour,
+                               id_hash)
+              for _, name, id_hash, masked, relation, sex, born, health, schooling, labour in rows]
     return _with_packed(out, members.pack(out.lines, array("q", (row[0] for row in rows)),
                                           [row[2] for row in rows], people))
 

@@ -174,7 +174,7 @@ def latest_build_id() -> int:
     return db.session.scalar(select(Build.id).order_by(Build.id.desc()).limit(1)) or 0
 
 
-def rollup_query(code: str, level: int) -> object:
+def rollup_query(code: str, level: int) -> Select[Any]:
     """The one query of a region page: the rollups of the region, its children, on province
     and city pages the counties (an index range on (level, region_code)), and its ancestors
     (primary keys: their names make the breadcrumbs); with each row, whether the latest build

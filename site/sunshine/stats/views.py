@@ -11,6 +11,7 @@ import csv
 import io
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from threading import Lock
 
 from flask import (
@@ -27,6 +28,8 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
+from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine.api.openapi import add_paths
 from sunshine.stats import charts, disclosure, services, tables, vocab
@@ -105,16 +108,16 @@ def _cacheable() -> bool:
             and current_app.config.get("STATS_PAGE_CACHE", True))
 
 
-def _cached_html(render: object) -> Response:
+def _cached_html(render: Callable[[], str]) -> Response:
     """Serve from the per-worker cache when the rollups have not changed since."""
     if not _cacheable():
-        return Response(render(), mimetype="text/html")  # type: ignore[operator]
+        return Response(render(), mimetype="text/html")
     cache = page_cache()
     build = cache.current_build()
     key = request.full_path
     body = cache.get(key, build)
     if body is None:
-        body = render().encode()  # type: ignore[operator]
+        body = render().encode()
         cache.put(key, build, body)
     return Response(body, mimetype="text/html")
 
@@ -128,7 +131,7 @@ def _render(code: str) -> str:
     page = _page(code)
     sort, descending = _sort_args()
     by_id = {t.id: t for t in tables.all_tables(page, sort, descending)}
-    chart_svgs = {
+    chart_svgs: dict[str, Markup | None] = {
         "trend": charts.grouped_bars("chart-trend", by_id["trend"], ["reg", "poor"],
                                      f"{page.node.name}历年在册户数和贫困户数"),
         "causes": charts.horizontal_bars("chart-causes", by_id["causes"], "reg",
@@ -156,7 +159,7 @@ def index() -> Response:
 
 
 @bp.get("/<code>")
-def detail(code: str) -> Response:
+def detail(code: str) -> BaseResponse:
     """扶贫数据 of any region, province down to village."""
     if len(code) != 12 and code.isdigit() and len(code) in (2, 4, 6, 9):
         return redirect(url_for("stats.detail", code=code.ljust(12, "0")), 301)
