@@ -47,7 +47,7 @@ def local_time(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> st
 
 def url_with(**changes: Any) -> str:
     """The current URL with some query arguments changed (for pagination and filters)."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

@@ -81,6 +81,14 @@ def test_drafting_from_a_project(users, regions, clock, client_for) -> None:
     notice = db.session.scalars(select(Notice)).one()
     assert notice.kind is NoticeKind.PROJECT and [x.record_id for x in notice.links] == [project.id]
     assert notice.end_on.isoformat() == "2026-03-11"
+    # The draft offers the region's other published projects to link.
+    bridge = Project(name="便民桥", category="基础设施", region_code=TOWN_VILLAGE, year=2026,
+                     budget=Decimal("80000"), implementing_unit="镇人民政府",
+                     state=State.PUBLISHED.value)
+    db.session.add(bridge)
+    db.session.commit()
+    draft = staff.get(f"/admin/notices/{notice.id}")
+    assert draft.status_code == 200 and "便民桥" in _text(draft)
     # Another county's staff cannot start from this project.
     other = _text(client_for("staff-other").get(f"/admin/notices/new?project={project.id}"))
     assert "村道硬化" not in other

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -54,8 +55,8 @@ def _filters(kind: Kind) -> services.Filters:
     key = "category" if kind is Kind.NEWS else "topic"
     category = args.get(key) if args.get(key) in allowed else None
     level = args.get("level") if args.get("level") in LEVELS else None
-    region = args.get("region", "")
-    region = region if region.isdigit() and len(region) == 12 else None
+    given = args.get("region", "")
+    region = given if given.isdigit() and len(given) == 12 else None
     year = int_arg("year", 0, 1991, 2099) or None
     return services.Filters(category=category, level=level, region=region, year=year,
                             include_expired=args.get("expired") == "1")
@@ -82,7 +83,7 @@ def _list_page(kind: Kind, template: str, **extra: object) -> str:
 
 
 def _feed_url(kind: Kind, filters: services.Filters) -> str:
-    args = {}
+    args: dict[str, Any] = {}
     if filters.region:
         args["region"] = filters.region
     if filters.category:

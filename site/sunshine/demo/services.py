@@ -100,7 +100,7 @@ def _accounts(ctx: DemoContext) -> None:
     hashed = hash_password(ctx.password)
     nanning = "450100000000"
     first_town = regions.children_of(ctx.counties[0])[0].code
-    rows = [
+    rows: list[dict[str, object]] = [
         {"username": "admin", "display_name": "省扶贫办管理员", "role": Role.ADMIN.value,
          "region_code": regions.GUANGXI},
         {"username": "oversight", "display_name": "省纪委监委督查", "role": Role.OVERSIGHT.value,

@@ -18,7 +18,7 @@ from sunshine.admin.dashboard import Section, Tile, register_section, register_t
 from sunshine.audit import deny
 from sunshine.extensions import db
 from sunshine.forms import show_error
-from sunshine.funds.models import Fund, State
+from sunshine.funds.models import State
 from sunshine.guard import PersonalDataFound
 from sunshine.notices import drafting, objections, periods, queries, services
 from sunshine.notices.forms import (
@@ -32,7 +32,6 @@ from sunshine.notices.forms import (
 )
 from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind, NoticeState
 from sunshine.notices.services import WORKERS, NoticeError
-from sunshine.projects.models import Project
 from sunshine.regions import services as regions
 from sunshine.web import render_form_page
 
@@ -76,11 +75,11 @@ def _fields(form: DraftForm) -> services.DraftFields:
 
 def _prefill_from_source(form: DraftForm) -> None:
     """?project=<id> or ?fund=<id>: a draft about one published record of the user's region."""
-    for record_type, model in (("project", Project), ("fund", Fund)):
+    for record_type in ("project", "fund"):
         record_id = queries.whole_number(request.args.get(record_type), 0, 2**31 - 1)
         if not record_id:
             continue
-        item = db.session.get(model, record_id)
+        item = drafting.find_record(record_type, record_id)
         if item is None or item.state != State.PUBLISHED.value \
                 or not can_access_region(current_user, item.region_code):
             continue
@@ -130,9 +129,10 @@ def _manage(notice: Notice, status: int = 200, **forms: Any) -> tuple[str, int]:
     record_form = forms.get("record") or RecordForm(formdata=None, prefix="record")
     editable = notice.published_at is None and notice.withdrawn_at is None
     if editable and notice.kind.record_type:
-        found = drafting.record_candidates(current_user, notice)
+        records = drafting.record_candidates(current_user, notice)
         record_form.record_id.choices = {"": "请选择", **{
-            str(r.id): f"{r.year}年 · {r.name}（{r.region.name}）" for r in found}} if found else {}
+            str(r.id): f"{r.year}年 · {r.name}（{r.region.name}）" for r in records}} \
+            if records else {}
     rule_forms = {o.case.id: forms.get(f"rule{o.case.id}") or RuleForm(
         formdata=None, prefix=f"rule{o.case.id}") for o in found if not o.resolved}
     finalize_form = forms.get("finalize") or FinalizeForm(formdata=None, prefix="finalize")

@@ -76,7 +76,7 @@ def api_notice(notice_id: int) -> tuple[Response, int] | Response:
     ruled = notice.result_of if notice.kind is NoticeKind.RESULT else notice
     item["rulings"] = [{"about": o.entry.label if o.entry else None, "ruling": o.ruling_label,
                         "reason": o.reason, "ruled": _iso(o.ruled_at)}
-                       for o in objections.objections_of(ruled) if ruled and o.resolved]
+                       for o in (objections.objections_of(ruled) if ruled else []) if o.resolved]
     result = objections.result_of(notice) if notice.announced_at else None
     item["result"] = result.id if result else None
     return jsonify(item)

@@ -84,6 +84,14 @@ def _best(kind: NoticeKind, county: str, rows: list[Any], skip: set[tuple[Notice
     return best
 
 
+def _first_published(model: type[drafting.Record], lo: str,
+                     hi: str) -> list[drafting.Record]:
+    """Three published records with region codes from ``lo`` to ``hi``, oldest first."""
+    return list(db.session.scalars(select(model).where(
+        model.state == State.PUBLISHED.value, model.region_code.between(lo, hi))
+        .order_by(model.id).limit(3)))
+
+
 def _at(day: date, hour: int = 9) -> datetime:
     return periods.day_start(day) + timedelta(hours=hour)
 
@@ -107,21 +115,22 @@ class _Maker:
         self.used.add((kind, year))
         notice = services.create_draft(self.staff, services.DraftFields(
             kind=kind.value, region_code=region, title=title.format(
-                region=db.session.get(Region, region).name, year=year),
+                region=db.session.get_one(Region, region).name, year=year),
             body=BODIES[kind], start_on=start, register_year=year), now=self.at(start, 8))
         found, _ = drafting.candidates(self.staff, notice)
         drafting.add_households(self.staff, notice, [c.household_id for c in found[:60]])
         return notice
 
     def records(self, kind: NoticeKind, start: date) -> Notice | None:
-        model: type[Project] | type[Fund] = Project if kind is NoticeKind.PROJECT else Fund
         lo, hi = self.county[:6].ljust(12, "0"), self.county[:6].ljust(12, "9")
-        items = list(db.session.execute(select(model).where(
-            model.state == State.PUBLISHED.value, model.region_code.between(lo, hi))
-            .order_by(model.id).limit(3)).scalars())
+        items: list[Project | Fund] = []
+        if kind is NoticeKind.PROJECT:
+            items += _first_published(Project, lo, hi)
+        else:
+            items += _first_published(Fund, lo, hi)
         if not items:
             return None
-        name = db.session.get(Region, self.county).name
+        name = db.session.get_one(Region, self.county).name
         noun = "扶贫项目" if kind is NoticeKind.PROJECT else "扶贫资金"
         notice = services.create_draft(self.staff, services.DraftFields(
             kind=kind.value, region_code=self.county, title=f"{name}{items[0].year}年度{noun}公示",

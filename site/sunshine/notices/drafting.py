@@ -10,8 +10,9 @@ reason are copied; the archive number stays for staff.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from sunshine.accounts.models import User
@@ -70,7 +71,7 @@ class Candidate:
     reason: str
 
 
-def _query(user: User, notice: Notice, village: str | None = None) -> object:
+def _query(user: User, notice: Notice, village: str | None = None) -> Select[tuple[Household]]:
     lo, hi = rollup.village_range(village or notice.region_code)
     taken = select(NoticeEntry.household_id).where(NoticeEntry.notice_id == notice.id,
                                                    NoticeEntry.household_id.is_not(None))
@@ -162,9 +163,34 @@ def remove_entry(user: User, notice: Notice, entry_id: int) -> None:
 # --- projects and funds --------------------------------------------------------------------
 
 
-def _published_in(model: type[Project] | type[Fund], region_code: str) -> ColumnElement[bool]:
+Record = TypeVar("Record", Project, Fund)
+
+
+def _published(model: type[Record], region_code: str, record_id: int | None,
+               limit: int) -> list[Record]:
     lo, hi = codes.subtree_bounds(region_code)
-    return (model.state == State.PUBLISHED.value) & model.region_code.between(lo, hi)
+    query = select(model).where(model.state == State.PUBLISHED.value,
+                                model.region_code.between(lo, hi))
+    if record_id is not None:
+        query = query.where(model.id == record_id)
+    return list(db.session.scalars(query.order_by(model.year.desc(), model.id.desc())
+                                   .limit(limit)))
+
+
+def published_records(record_type: str, region_code: str, record_id: int | None = None,
+                      limit: int = 200) -> list[Project | Fund]:
+    """Published projects (``record_type`` "project") or funds of the region and the regions
+    under it, newest first; only the one with ``record_id`` when given."""
+    if record_type == "project":
+        return [*_published(Project, region_code, record_id, limit)]
+    return [*_published(Fund, region_code, record_id, limit)]
+
+
+def find_record(record_type: str, record_id: int) -> Project | Fund | None:
+    """A project (``record_type`` "project") or fund by id, whatever its state."""
+    if record_type == "project":
+        return db.session.get(Project, record_id)
+    return db.session.get(Fund, record_id)
 
 
 def record_candidates(user: User, notice: Notice, limit: int = 200) -> list[Project | Fund]:
@@ -173,11 +199,9 @@ def record_candidates(user: User, notice: Notice, limit: int = 200) -> list[Proj
     record_type = notice.kind.record_type
     if record_type is None:
         return []
-    model: type[Project] | type[Fund] = Project if record_type == "project" else Fund
     linked = {link.record_id for link in notice.links}
-    rows = db.session.execute(select(model).where(_published_in(model, notice.region_code))
-                              .order_by(model.year.desc(), model.id.desc()).limit(limit))
-    return [r for r in rows.scalars() if r.id not in linked]
+    rows = published_records(record_type, notice.region_code, limit=limit)
+    return [r for r in rows if r.id not in linked]
 
 
 def snapshot(record_type: str, item: Project | Fund) -> tuple[str, str]:
@@ -200,11 +224,10 @@ def link_record(user: User, notice: Notice, record_id: int) -> NoticeLink:
     record_type = notice.kind.record_type
     if record_type is None:
         raise NoticeError("这类公示不关联项目或资金")
-    model: type[Project] | type[Fund] = Project if record_type == "project" else Fund
-    item = db.session.scalar(select(model).where(
-        model.id == record_id, _published_in(model, notice.region_code)))
-    if item is None:
+    found = published_records(record_type, notice.region_code, record_id, limit=1)
+    if not found:
         raise NoticeError("没有找到这个已公开的记录，或它不在公示的地区内", "record")
+    item = found[0]
     if any(link.record_id == item.id for link in notice.links):
         raise NoticeError("已经关联过了", "record")
     label, detail = snapshot(record_type, item)

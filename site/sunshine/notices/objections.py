@@ -113,14 +113,14 @@ def objection_counts(notice_ids: list[int]) -> dict[int, tuple[int, int]]:
     received = dict(db.session.execute(
         select(Case.target_id, func.count()).where(
             Case.kind == Kind.OBJECTION, Case.target_type == "notice",
-            Case.target_id.in_(keys)).group_by(Case.target_id)).all())
+            Case.target_id.in_(keys)).group_by(Case.target_id)).tuples().all())
     ruled = dict(db.session.execute(
         select(Case.target_id, func.count()).outerjoin(
             NoticeObjection, NoticeObjection.case_id == Case.id).where(
             Case.kind == Kind.OBJECTION, Case.target_type == "notice",
             Case.target_id.in_(keys),
             NoticeObjection.ruling.is_not(None) | (Case.status == Status.REJECTED))
-        .group_by(Case.target_id)).all())
+        .group_by(Case.target_id)).tuples().all())
     return {n: (received.get(str(n), 0), ruled.get(str(n), 0)) for n in notice_ids}
 
 

@@ -230,10 +230,11 @@ def feed() -> Response:
     region_code = code if codes.CODE_RE.match(code) else None
     notices = list(db.session.execute(queries.feed_query(region_code)).scalars())
     now = periods.now()
-    entries = [{"notice": n, "state": periods.state_of(n, now),
-                "updated": last_change(n),
-                "summary": plain_text(n.body_html)[:300]} for n in notices]
-    updated = max((e["updated"] for e in entries), default=datetime(2026, 1, 1, tzinfo=UTC))
+    changes = [last_change(n) for n in notices]
+    entries = [{"notice": n, "state": periods.state_of(n, now), "updated": changed,
+                "summary": plain_text(n.body_html)[:300]}
+               for n, changed in zip(notices, changes, strict=True)]
+    updated = max(changes, default=datetime(2026, 1, 1, tzinfo=UTC))
     xml = render_template("notices/feed.xml", entries=entries, updated=updated,
                           root=request.url_root.rstrip("/"), self_url=request.url)
     return Response(xml, mimetype="application/atom+xml")

@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import pickle
 import queue
+from multiprocessing.queues import Queue
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -38,6 +39,11 @@ class ParallelWriter(MpWriter):
     open database connection of the source being read but never uses it, and leaves through
     ``os._exit`` (no finalizer runs in it).
     """
+
+    jobqueue: Queue[Any]
+    resultqueue: Queue[Any]
+    tasks: list[_ForkedSubWriter]
+    docbuffer: list[tuple[Any, dict[str, Any]]]
 
     def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
         """``procs``: the processes to use, this one included (at least 2)."""
@@ -95,7 +101,7 @@ class ParallelWriter(MpWriter):
             own = self._finalize_segment() if self._added else None
             if own is None:
                 self._close_segment()
-            results = []
+            results: list[Any] = []
             while len(results) < len(self.tasks):
                 try:
                     results.append(self.resultqueue.get(timeout=1.0))
