@@ -13,11 +13,11 @@ from sunshine.complaints.services import CaseError
 from sunshine.content.services import ArticleError
 from sunshine.failures import FieldError
 from sunshine.forms import BaseForm, show_error
-from sunshine.funds.common import RecordError
 from sunshine.guard import PersonalDataFound, find_personal_numbers
 from sunshine.market.services import MarketError
 from sunshine.matching.common import MatchingError
 from sunshine.notices.services import NoticeError
+from sunshine.records.checks import RecordError
 from sunshine.stats.register import RegisterError
 from sunshine.workdays.services import CalendarError
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask, request, url_for
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+from sunshine.clock import CHINA
 
 #: The public navigation, in the order of the URL map.
 NAV = [

@@ -14,10 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from sunshine.audit import AuditEntry
+from sunshine.clock import today
 from sunshine.extensions import db
-from sunshine.funds.common import today
-from sunshine.funds.models import Fund, LedgerEntry, Spending
+from sunshine.funds.models import Fund, Spending
 from sunshine.projects.models import Project
+from sunshine.records.models import LedgerEntry
 from tests.conftest import PASSWORD, shared_data
 from tests.funds.conftest import COUNTY, OTHER_COUNTY, Setup, make_fund
 from tests.security.conftest import assert_chinese_page
@@ -238,7 +239,7 @@ def test_naughty_strings_in_the_spending_form(app, funded: Setup, staff,
     check_naughty(client, f"/admin/funds/{funded.fund.id}", lambda v, n: {
         "form": "spending", "spend-amount": "1", "spend-paid_on": "2020-05-01",
         "spend-payee": v, "spend-purpose": v, "spend-voucher": v[:64]}, Spending, naughty[::3])
-    from sunshine.funds.ledger import verify
+    from sunshine.records.ledger import verify
 
     assert verify().ok
 

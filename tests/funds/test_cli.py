@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from sunshine.extensions import db
-from sunshine.funds.models import Fund, FundLine, LedgerEntry, Spending
+from sunshine.funds.models import Fund, FundLine, Spending
 from sunshine.projects.models import Project
+from sunshine.records.models import LedgerEntry
 from tests.funds.conftest import COUNTY, Setup
 
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 from sqlalchemy import event
 
 from sunshine.extensions import db
-from sunshine.funds import ledger
 from sunshine.funds import services as funds
+from sunshine.records import ledger
 from tests.funds.conftest import COUNTY, Setup, fund_fields, make_fund
 
 
@@ -214,7 +214,7 @@ def _scans(client, path: str) -> list[str]:
 
 
 def test_cached_pages_show_every_change_at_once(client, app, funded: Setup) -> None:
-    from sunshine.funds import ledger as chain
+    from sunshine.records import ledger as chain
 
     first = client.get("/funds/").get_data(as_text=True)
     assert client.get("/funds/").get_data(as_text=True) == first  # served from the cache

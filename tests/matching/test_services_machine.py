@@ -18,10 +18,11 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
+from sunshine import clock
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.matching import delivery, needs, pledges
-from sunshine.matching.common import MatchingError, china_today
+from sunshine.matching.common import MatchingError
 from sunshine.matching.models import (
     HOLDING_STATES,
     LIVE_STATES,
@@ -64,7 +65,7 @@ def test_pledged_never_leaves_zero_to_needed(app, users, monkeypatch):
             lapsed = [p for p in db.session.execute(select(Pledge).where(
                 Pledge.need_id == self.need_id, Pledge.state == PledgeState.ACTIVE.value))
                 .scalars() if p.hold_until <= self.now]
-            if need.state not in LIVE or need.deadline < china_today(self.now):
+            if need.state not in LIVE or need.deadline < clock.today(self.now):
                 return False
             if need.pledged - sum(p.quantity for p in lapsed) >= need.needed:
                 return False

@@ -15,6 +15,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from sunshine.accounts import services as account_services
 from sunshine.accounts.models import Role, User
+from sunshine.clock import day_start
 from sunshine.notices import drafting, periods, services
 from sunshine.notices.models import Notice, NoticeKind
 from sunshine.stats import synthetic
@@ -46,7 +47,7 @@ class Clock:
 
     def day(self, n: int, hour: int = 10) -> datetime:
         """Hour (China time) of day ``n`` of the period (day 1 is the start day)."""
-        return periods.day_start(START + timedelta(days=n - 1)) + timedelta(hours=hour)
+        return day_start(START + timedelta(days=n - 1)) + timedelta(hours=hour)
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from sunshine.audit import AuditEntry
 from sunshine.extensions import db
-from sunshine.funds.models import State
 from sunshine.notices import objections
 from sunshine.notices.models import Notice, NoticeKind
 from sunshine.projects.models import Project
+from sunshine.records.models import State
 from tests.notices.conftest import START, TOWN_VILLAGE, VILLAGE, draft, published
 
 

@@ -39,6 +39,7 @@ class Server:
 
 def _setup(app: Any) -> tuple[dict[int, int], int]:
     from sunshine.accounts.models import Role
+    from sunshine.clock import china_date
     from sunshine.extensions import db
     from sunshine.notices import drafting, services
     from sunshine.regions import services as regions
@@ -57,7 +58,7 @@ def _setup(app: Any) -> tuple[dict[int, int], int]:
     insert_register([household(rng, VILLAGE, n + 1, name, None, used, cause=rng.choice(
         ["因病", "缺技术", "自身发展动力不足", "交通条件落后"])) for n, name in enumerate(names)])
     ids = [int(VILLAGE) * 10_000 + n + 1 for n in range(85)]
-    today = services.periods.china_date(services.periods.now())
+    today = china_date(services.periods.now())
     made = {}
     for count in (40, 41, 85, 3):
         notice = services.create_draft(staff, services.DraftFields(

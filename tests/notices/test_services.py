@@ -355,8 +355,8 @@ def test_every_step_is_in_the_audit_log_with_its_region(app, users, register, cl
 def test_project_and_fund_notices_link_published_records(app, users, regions, clock) -> None:
     from decimal import Decimal
 
-    from sunshine.funds.models import State
     from sunshine.projects.models import Project
+    from sunshine.records.models import State
 
     project = Project(name="村道硬化", category="基础设施", region_code=TOWN_VILLAGE, year=2026,
                       budget=Decimal("120000"), implementing_unit="镇人民政府",

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from sunshine.extensions import db
-from sunshine.funds import ledger
 from sunshine.funds import services as funds
-from sunshine.funds.common import RecordError
 from sunshine.projects import services as projects
 from sunshine.projects.models import ProjectTotal
+from sunshine.records import ledger
+from sunshine.records.checks import RecordError
 from tests.funds.conftest import COUNTY, Setup, make_project, project_fields
 
 

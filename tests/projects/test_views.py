@@ -61,7 +61,7 @@ def test_progress_photos_are_cleaned_chained_and_served(app, client, funded: Set
 
     from PIL import Image
 
-    from sunshine.funds import ledger
+    from sunshine.records import ledger
 
 
     picture = Image.new("RGB", (64, 48), (200, 120, 40))

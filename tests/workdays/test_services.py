@@ -13,9 +13,9 @@ from sunshine.accounts.models import Role
 from sunshine.audit import AuditEntry
 from sunshine.complaints import services as complaints
 from sunshine.extensions import db
-from sunshine.funds.common import config_deadline
 from sunshine.notices import periods
 from sunshine.notices.models import NoticeKind
+from sunshine.records.deadlines import config_deadline
 from sunshine.workdays import services
 from sunshine.workdays.models import CalendarDay
 from tests.factories import make_user

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import extract, select
 
+from sunshine.clock import CHINA
 from sunshine.complaints.models import CATEGORIES, Case, Kind, Moderation, Rating
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions.models import Region
-from sunshine.templating import CHINA
 
 KINDS = [Kind.COMPLAINT, Kind.REPORT, Kind.SUGGESTION, Kind.RATING, Kind.OBJECTION]
 GOOD_RATINGS = (Rating.SATISFIED, Rating.FAIRLY)

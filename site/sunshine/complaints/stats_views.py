@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask.blueprints import BlueprintSetupState
 
+from sunshine import clock
 from sunshine.api.openapi import add_paths
 from sunshine.complaints import stats
 from sunshine.complaints.openapi import PATHS
 from sunshine.complaints.views import api_bp, bp
 from sunshine.regions import services as regions
-from sunshine.templating import CHINA
 from sunshine.web import int_arg, page_arg
 
 
@@ -24,7 +23,7 @@ def _report() -> stats.Report:
         region = regions.get_region(code)
     except regions.RegionNotFound:
         abort(404)
-    this_year = datetime.now(CHINA).year
+    this_year = clock.this_year()
     year = int_arg("year", this_year, 2000, this_year)
     return stats.build_report(region, year, int(current_app.config["STATS_MIN_CELL"]))
 
@@ -33,7 +32,7 @@ def _report() -> stats.Report:
 def stats_page() -> str:
     """办理情况: counts by month, kind, category and region; on time, days, satisfaction."""
     report = _report()
-    this_year = datetime.now(CHINA).year
+    this_year = clock.this_year()
     years = sorted(set(stats.years_with_cases()) | {this_year}, reverse=True)
     return render_template("complaints/stats.html", report=report, years=years,
                            ancestors=regions.ancestors_of(report.region),

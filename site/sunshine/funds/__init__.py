@@ -1,1 +1,1 @@
-"""Funds (资金下达 and 资金支出) and the tamper-evident public record shared with projects."""
+"""Funds (资金下达 and 资金支出): allocations, their lines and spending."""

@@ -4,31 +4,33 @@ and the disclosure deadlines on the dashboard. Region scoped: another county's r
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from sunshine.accounts.models import Role, User
+from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.audit import deny
+from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.forms import show_error
-from sunshine.funds import ledger, record_views, services
-from sunshine.funds.common import RecordError, today
-from sunshine.funds.forms import FundForm, LineForm, ReasonForm, SpendingForm
-from sunshine.funds.models import Fund, FundLine, Spending, State
-from sunshine.funds.record_views import guard
+from sunshine.funds import services
+from sunshine.funds.forms import FundForm, LineForm, SpendingForm
+from sunshine.funds.models import Fund, FundLine, Spending
 from sunshine.guard import PersonalDataFound
+from sunshine.records import ledger
+from sunshine.records import views as record_views
+from sunshine.records.checks import RecordError
+from sunshine.records.deadlines import deadline_counts, warning_day
+from sunshine.records.forms import ReasonForm
+from sunshine.records.models import State
+from sunshine.records.views import WORKERS, guard
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_funds", __name__, url_prefix="/admin/funds")
-WORKERS = (Role.ADMIN, Role.STAFF)
 register_section(Section("资金管理", "admin_funds.index", frozenset(r.value for r in WORKERS)))
 ACTION_LABELS.update({
     "fund_created": "新建资金草稿", "fund_updated": "修改资金草稿", "fund_published": "公开资金",
@@ -40,7 +42,8 @@ ACTION_LABELS.update({
 
 
 FUND = record_views.RecordKind(
-    "fund", "admin_funds.manage", "fund_id", create=services.create_fund,
+    "fund", "admin_funds.manage", "fund_id", template="funds/admin/form.html",
+    create=services.create_fund,
     correct=services.correct_fund, update_draft=services.update_draft,
     publish=services.publish_fund, withdraw=services.withdraw_fund)
 
@@ -75,10 +78,6 @@ def index() -> str:
     page = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
     return render_template("funds/admin/index.html", page=page, state=state, states=list(State),
                            today=today(), warn=warning_day())
-
-
-def warning_day() -> Any:
-    return today() + timedelta(days=int(current_app.config.get("DISCLOSURE_WARNING_DAYS", 5)))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -243,16 +242,6 @@ def withdraw_spending(spending_id: int) -> Response | tuple[str, int]:
             return redirect(url_for("admin_funds.manage", fund_id=spending.fund_id))
     return render_form_page("funds/admin/form.html", form=form, fund=spending.fund,
                             title=f"撤回支出（{spending.amount} 元）")
-
-
-def deadline_counts(model: Any, user: User) -> tuple[int, int, int]:
-    """Drafts in the user's region: all, due within the warning days, and past due."""
-    scope = region_scope(user, model.region_code)
-    base = select(func.count()).select_from(model).where(model.state == State.DRAFT.value, scope)
-    drafts = db.session.scalar(base) or 0
-    soon = db.session.scalar(base.where(model.deadline.between(today(), warning_day()))) or 0
-    late = db.session.scalar(base.where(model.deadline < today())) or 0
-    return drafts, soon, late
 
 
 @register_tiles

@@ -16,12 +16,15 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from sunshine.clock import today
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.funds import ledger, rollup
-from sunshine.funds.common import RecordError, config_deadline, today
-from sunshine.funds.models import Fund, FundLine, FundTotal, Spending, State
+from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
 from sunshine.funds.records import fund_data, line_data, spending_data
+from sunshine.records import ledger, rollup
+from sunshine.records.checks import RecordError
+from sunshine.records.deadlines import config_deadline
+from sunshine.records.models import State
 
 PUBLISHED = State.PUBLISHED.value
 ZERO = Decimal(0)

@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from sunshine.funds.ledger import verify
+from sunshine.records.ledger import verify
 
 
 @click.command("verify")

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sunshine.clock import today
 from sunshine.demo.services import DemoContext, register_step
 from sunshine.extensions import db
 from sunshine.funds.bulk import Batch, publish
-from sunshine.funds.common import today
 from sunshine.projects.models import STAGES, TERMINATED
 from sunshine.regions.models import Region
 

@@ -3,44 +3,12 @@ rules (amounts are parsed strictly here and checked again there)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import Optional, Regexp, StopValidation
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Optional, Regexp
 
 from sunshine.forms import BaseForm, length, required
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS
-from sunshine.funds.money import AmountError, parse_amount
-
-DATE_HINT = "格式：2024-06-01"
-
-
-class AmountField(StringField):
-    """Yuan as text, parsed strictly (ASCII digits, at most two decimals); ``.amount`` holds
-    the Decimal after validation."""
-
-    amount: Decimal | None = None
-
-    def pre_validate(self, form: Any) -> None:
-        try:
-            self.amount = parse_amount(self.data)
-        except AmountError as exc:
-            self.amount = None
-            raise StopValidation(str(exc)) from None
-
-
-def year_field(label: str = "年度") -> StringField:
-    return StringField(label, validators=[required("请填写年度"), Regexp(
-        r"(?a)^[0-9]{4}$", message="年度应为 4 位半角数字，例如 2020")])
-
-
-def date_field(label: str, optional: bool = False) -> DateField:
-    validators = [Optional()] if optional else [required(f"请填写{label}（例如 2024-06-01）")]
-    return DateField(label, validators=validators, description=DATE_HINT)
-
-
-REGION = [required("请填写区划代码"), Regexp(r"(?a)^[0-9]{12}$", message="区划代码应为 12 位半角数字")]
+from sunshine.records.forms import REGION, AmountField, date_field, year_field
 
 
 class FundForm(BaseForm):
@@ -81,8 +49,3 @@ class SpendingForm(BaseForm):
     purpose = StringField("用途", validators=[length(500)])
     voucher = StringField("凭证号", validators=[length(64)])
     reason = StringField("更正原因", validators=[length(300)])
-
-
-class ReasonForm(BaseForm):
-    reason = StringField("原因", validators=[required("请说明原因"), length(300)],
-                         description="会在公开页面的修改历史中显示。")

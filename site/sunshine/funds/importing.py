@@ -11,36 +11,22 @@ transaction.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
+from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.funds import bulk, services, spending
-from sunshine.funds.common import RecordError, today
-from sunshine.funds.models import Fund, State
-from sunshine.funds.money import AmountError, parse_amount
+from sunshine.funds.models import Fund
 from sunshine.guard import PersonalDataFound, check_publishable
 from sunshine.importing import ImportReport, read_csv_rows, register_importer
+from sunshine.records.checks import RecordError, parse_date, parse_int
+from sunshine.records.models import State
+from sunshine.records.money import AmountError, parse_amount
 
 REQUIRED = {"year", "name", "document_number", "issuer", "source_level", "fund_type", "amount",
             "region_code", "issued_on"}
-
-
-def parse_date(text: str, label: str) -> date:
-    try:
-        if not text.isascii():
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise RecordError(f"{label}应为 2024-06-01 这样的日期") from None
-
-
-def parse_int(text: str, label: str, digits: int = 8) -> int:
-    if not (text.isascii() and text.isdigit() and len(text) <= digits):
-        raise RecordError(f"{label}应为半角数字")
-    return int(text)
 
 
 @register_importer("funds")

@@ -8,7 +8,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from sunshine.extensions import db
-from sunshine.funds.models import Fund, State
+from sunshine.funds.models import Fund
+from sunshine.records.models import State
 from sunshine.search.index import SearchDoc, register_source, update
 
 

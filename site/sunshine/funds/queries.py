@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 
 from sunshine.extensions import db
-from sunshine.funds.models import Fund, FundLine, FundTotal, Spending, State
-from sunshine.funds.money import percent
-from sunshine.funds.paging import KeysetPage, keyset
-from sunshine.regions import codes
+from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
+from sunshine.records.models import State
+from sunshine.records.money import percent
+from sunshine.records.paging import KeysetPage, keyset
+from sunshine.records.rollup import region_condition
 from sunshine.regions.models import Region
 
 PUBLISHED = State.PUBLISHED.value
@@ -37,18 +38,6 @@ class FundFilters:
         found = {"region": self.region.code if self.region else None, "year": self.year,
                  "level": self.source_level, "type": self.fund_type}
         return {k: v for k, v in found.items() if v and k != without}
-
-
-def region_condition(columns: Any, region: Region | None) -> list[ColumnElement[bool]]:
-    """An equality on the stored city or county column, or a code range below a county."""
-    if region is None or region.level == 1:
-        return []
-    if region.level == 2:
-        return [columns.city_code == region.code]
-    if region.level == 3:
-        return [columns.county_code == region.code]
-    lo, hi = codes.subtree_bounds(region.code)
-    return [columns.region_code.between(lo, hi)]
 
 
 def fund_conditions(filters: FundFilters) -> list[ColumnElement[bool]]:
@@ -121,7 +110,7 @@ class Figures:
         return percent(self.spent, self.allocated)
 
     def to_dict(self) -> dict[str, Any]:
-        from sunshine.funds.money import money_text
+        from sunshine.records.money import money_text
 
         return {"label": self.label, "allocated": money_text(self.allocated),
                 "spent": money_text(self.spent), "balance": money_text(self.balance),

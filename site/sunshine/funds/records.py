@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sunshine.funds.ledger import RecordType, register_record
 from sunshine.funds.models import Fund, FundLine, Spending
-from sunshine.funds.money import money_text
+from sunshine.records.ledger import RecordType, register_record
+from sunshine.records.money import money_text
 
 
 def iso(value: date | None) -> str | None:

@@ -21,21 +21,11 @@ from typing import Any
 from sqlalchemy import update
 
 from sunshine.audit import record
+from sunshine.clock import today
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.funds import indexing, ledger, rollup
-from sunshine.funds.common import (
-    RecordError,
-    amount,
-    check_date,
-    check_year,
-    clean_text,
-    config_deadline,
-    in_scope,
-    known_region,
-    today,
-)
-from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundTotal, State
+from sunshine.funds import indexing
+from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundTotal
 from sunshine.funds.records import fund_data
 
 # Lines and spending live in spending.py; callers may use this one module for all of it.
@@ -48,6 +38,18 @@ from sunshine.funds.spending import (  # noqa: F401
     withdraw_spending,
 )
 from sunshine.guard import check_publishable
+from sunshine.records import ledger, rollup
+from sunshine.records.checks import (
+    RecordError,
+    amount,
+    check_date,
+    check_year,
+    clean_text,
+    in_scope,
+    known_region,
+)
+from sunshine.records.deadlines import config_deadline
+from sunshine.records.models import State
 
 log = logging.getLogger(__name__)
 FundError = RecordError

@@ -15,20 +15,21 @@ from typing import Any
 from sqlalchemy import select, update
 
 from sunshine.audit import record
+from sunshine.clock import today
 from sunshine.extensions import db
-from sunshine.funds import ledger, rollup
-from sunshine.funds.common import (
+from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
+from sunshine.funds.records import line_data, spending_data
+from sunshine.guard import check_publishable
+from sunshine.records import ledger, rollup
+from sunshine.records.checks import (
     RecordError,
     amount,
     check_date,
     clean_text,
     in_scope,
     known_region,
-    today,
 )
-from sunshine.funds.models import Fund, FundLine, FundTotal, Spending, State
-from sunshine.funds.records import line_data, spending_data
-from sunshine.guard import check_publishable
+from sunshine.records.models import State
 from sunshine.regions import codes
 
 FundError = RecordError

@@ -8,35 +8,20 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
+from sunshine.clock import today
 from sunshine.extensions import db
-from sunshine.funds import charts, ledger, queries
-from sunshine.funds.cache import cached_page
-from sunshine.funds.common import today
-from sunshine.funds.export import csv_response, streamed
+from sunshine.funds import queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
-from sunshine.funds.money import money_text
+from sunshine.records import charts, ledger
+from sunshine.records.cache import cached_page
+from sunshine.records.export import csv_response, streamed
+from sunshine.records.listing import per_page_arg, region_arg, region_trail, year_arg
+from sunshine.records.money import money_text
 from sunshine.regions import services as regions
-from sunshine.regions.models import Region
 from sunshine.web import page_arg
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
 api_bp = Blueprint("funds_api", __name__, url_prefix="/api/v1")
-
-
-def region_arg() -> Region | None:
-    """``?region=`` as a known region; junk means the whole province, never an error."""
-    code = request.args.get("region", "")
-    if not (code.isascii() and code.isdigit() and len(code) == 12):
-        return None
-    try:
-        return regions.get_region(code)
-    except regions.RegionNotFound:
-        return None
-
-
-def year_arg() -> int | None:
-    text = request.args.get("year", "")
-    return int(text) if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100 else None
 
 
 def filters_from_request() -> queries.FundFilters:
@@ -47,22 +32,10 @@ def filters_from_request() -> queries.FundFilters:
                                fund_type=kind if kind in FUND_TYPES else None)
 
 
-def per_page_arg(default: int) -> int:
-    text = request.args.get("per_page", "")
-    return max(1, min(int(text), 100)) if text.isascii() and text.isdigit() else default
-
-
-def region_trail(region: Region | None) -> tuple[Region, list[Region], list[Region]]:
-    """The region shown (the province by default), its ancestors and its children."""
-    shown = region or regions.get_region(current_app.config["PROVINCE_CODE"])
-    children = regions.children_of(shown.code) if shown.level < 5 else []
-    return shown, regions.ancestors_of(shown), children
-
-
 @bp.get("/")
 def index() -> str:
     """资金公开: totals by year, level, type and region, a chart, and the allocations."""
-    return cached_page("funds.index", _index_body)
+    return cached_page("funds.index", _index_body, "funds/_page.html")
 
 
 def _index_body() -> tuple[str, Markup]:
@@ -253,7 +226,7 @@ def sitemap_entries() -> list[tuple[str, Any]]:
     """Public allocation pages and the record's pages, for /sitemap.xml."""
     from sqlalchemy import select
 
-    from sunshine.funds.models import State
+    from sunshine.records.models import State
 
     rows = db.session.execute(select(Fund.id, Fund.updated_at).where(
         Fund.state == State.PUBLISHED.value).order_by(Fund.id))

@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from sunshine.api.openapi import add_paths
 from sunshine.extensions import db
-from sunshine.funds.money import from_fen, money_text
 from sunshine.markup import render_markdown
 from sunshine.matching import pledges, queries
 from sunshine.matching.models import PUBLIC_STATES, Need, NeedItem
 from sunshine.matching.openapi import PATHS
+from sunshine.records.money import from_fen, money_text
 from sunshine.web import int_arg, page_arg
 
 api_bp = Blueprint("matching_api", __name__, url_prefix="/api/v1")

@@ -3,7 +3,7 @@ public history."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -14,7 +14,6 @@ from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import FieldError
 from sunshine.matching.models import NeedEvent
-from sunshine.templating import CHINA
 
 __all__ = ["MatchingError", "PermissionDenied"]
 
@@ -41,11 +40,6 @@ def check_handler(user: Any, village_code: str) -> None:
     """:raise PermissionDenied: not staff handling needs of this village."""
     if not is_handler(user, village_code):
         raise PermissionDenied(village_code)
-
-
-def china_today(now: datetime | None = None) -> date:
-    """Deadlines are calendar days in China."""
-    return (now or utcnow()).astimezone(CHINA).date()
 
 
 def hold_days() -> int:

@@ -13,15 +13,15 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from sunshine import clock
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.services import hash_password
 from sunshine.database import utcnow
 from sunshine.demo.services import DemoContext, register_step
 from sunshine.extensions import db
-from sunshine.funds.money import to_fen
-from sunshine.matching.common import china_today
 from sunshine.matching.delivery import code_hash
 from sunshine.matching.models import Need, NeedEvent, NeedItem, NeedState, Pledge, PledgeState
+from sunshine.records.money import to_fen
 from sunshine.regions import codes
 from sunshine.stats.models import Household
 from sunshine.stats.rollup import village_range
@@ -101,7 +101,7 @@ def _need(ctx: DemoContext, rng: random.Random, household: int, creator: User,
           verifier: User | None, spec: tuple, donors: list[User]) -> Need:
     state, category, urgency, title, story, goods, plan = spec
     now = utcnow()
-    today = china_today(now)
+    today = clock.today(now)
     village = f"{household:016d}"[:12]
     deadline = today - timedelta(days=3) if state == S.EXPIRED else \
         today + timedelta(days=rng.randint(10, 60))

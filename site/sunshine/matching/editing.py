@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sunshine.funds.money import AmountError, from_fen, money_text, parse_amount
 from sunshine.matching.common import MatchingError
 from sunshine.matching.forms import NeedForm, PublicEditForm, parse_units
 from sunshine.matching.models import Need
 from sunshine.matching.needs import ItemFields, NeedFields
+from sunshine.records.money import AmountError, from_fen, money_text, parse_amount
 
 
 def fields_from(form: NeedForm) -> NeedFields:

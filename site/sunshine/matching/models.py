@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sunshine.database import UTCDateTime, utcnow
 from sunshine.extensions import db
-from sunshine.funds.money import Money, from_fen
+from sunshine.records.money import Money, from_fen
 from sunshine.regions.models import Region
 from sunshine.stats.models import ArchiveNumber
 

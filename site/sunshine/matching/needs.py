@@ -10,11 +10,11 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
+from sunshine import clock
 from sunshine.accounts.models import Role, User
 from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.funds.money import to_fen
 from sunshine.guard import check_publishable
 from sunshine.matching import indexing
 from sunshine.matching.common import (
@@ -22,7 +22,6 @@ from sunshine.matching.common import (
     PermissionDenied,
     add_event,
     check_handler,
-    china_today,
     is_handler,
     mask_name,
 )
@@ -40,6 +39,7 @@ from sunshine.matching.models import (
     PledgeState,
 )
 from sunshine.matching.pledges import lock_need, release
+from sunshine.records.money import to_fen
 from sunshine.regions import codes
 from sunshine.stats.members import unpack as unpack_members
 from sunshine.stats.models import Household, MemberList
@@ -87,7 +87,6 @@ def can_create(user: User) -> bool:
 def can_verify(user: User, need: Need) -> bool:
     return (need.created_by != user.id and region_level(user) < codes.level_of(need.creator_region)
             and user.role in (Role.ADMIN, Role.STAFF) and is_handler(user, need.village_code))
-
 
 
 def _texts(need: Need) -> list[str]:
@@ -205,7 +204,7 @@ def create_need(staff: User, fields: NeedFields) -> Need:
     """
     if not can_create(staff):
         raise PermissionDenied("needs are created by county, town or village staff")
-    _clean(fields, china_today())
+    _clean(fields, clock.today())
     household = _household(staff, fields.household_id)
     need = Need(household_id=household.id, village_code=household.village_code,
                 county_code=household.village_code[:6] + "000000", category=fields.category,
@@ -225,7 +224,7 @@ def update_draft(staff: User, need: Need, fields: NeedFields) -> Need:
     check_handler(staff, need.village_code)
     if need.state != NeedState.DRAFT:
         raise MatchingError("只有草稿可以修改全部内容")
-    _clean(fields, china_today())
+    _clean(fields, clock.today())
     household = _household(staff, fields.household_id)
     need.household_id, need.village_code = household.id, household.village_code
     need.county_code = household.village_code[:6] + "000000"
@@ -248,7 +247,7 @@ def update_public(staff: User, need: Need, title: str, story: str, urgency: int,
                                             NeedState.DELIVERING)]:
         raise MatchingError("这项需求已结束或未发布，不能这样修改")
     fields = NeedFields(need.household_id, need.category, title, story, urgency, deadline)
-    _clean_text(fields, china_today())
+    _clean_text(fields, clock.today())
     check_publishable(fields.title, fields.story)
     refuse_own_names(need, fields.title, fields.story, field="story")
     need.title, need.story, need.urgency, need.deadline = (fields.title, fields.story,
@@ -287,7 +286,7 @@ def verify(staff: User, need: Need) -> Need:
         raise MatchingError("需求须由比创建人更高一级（如乡镇创建、县级核实）的工作人员核实")
     check_publishable(*_texts(need))
     refuse_own_names(need, *_texts(need))
-    if need.deadline < china_today():
+    if need.deadline < clock.today():
         raise MatchingError("截止日期已过，请退回修改截止日期")
     now = utcnow()
     need.state, need.verified_by, need.published_at = NeedState.PUBLISHED.value, staff.id, now
@@ -350,7 +349,7 @@ def withdraw(staff: User, need: Need, reason: str, now: datetime | None = None) 
 
 def finished_early(need: Need) -> bool:
     """Past its deadline, only partly pledged, and every holding pledge confirmed."""
-    if need.state not in (NeedState.PUBLISHED, NeedState.PARTLY) or need.deadline >= china_today():
+    if need.state not in (NeedState.PUBLISHED, NeedState.PARTLY) or need.deadline >= clock.today():
         return False
     states = set(db.session.execute(select(Pledge.state).where(
         Pledge.need_id == need.id)).scalars())

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from sunshine import clock
 from sunshine.accounts.models import Role, User
 from sunshine.audit import record
 from sunshine.database import utcnow
@@ -27,7 +28,6 @@ from sunshine.matching.common import (
     PermissionDenied,
     add_event,
     check_handler,
-    china_today,
     hold_until,
 )
 from sunshine.matching.models import (
@@ -170,7 +170,7 @@ def pledge(donor: User, need_id: int, item_id: int, quantity: int, details: Pled
             if row.state in (NeedState.PLEDGED, NeedState.DELIVERING, NeedState.DELIVERED):
                 raise MatchingError(SOLD_OUT, "quantity", 409)
             raise MatchingError("这项需求目前不接受认领", "quantity", 409)
-        if row.deadline < china_today(now):
+        if row.deadline < clock.today(now):
             raise MatchingError("这项需求已过截止日期，不再接受认领", "quantity", 409)
         drawn = db.session.execute(
             update(NeedItem).where(NeedItem.id == item_id, NeedItem.need_id == need_id,
@@ -249,7 +249,7 @@ def expire_due(now: datetime | None = None, need_id: int | None = None) -> dict[
     query = select(Pledge.need_id).where(Pledge.state == PledgeState.ACTIVE.value,
                                          Pledge.hold_until <= now)
     late = select(Need.id).where(Need.state.in_([s.value for s in OPEN_STATES]),
-                                 Need.deadline < china_today(now))
+                                 Need.deadline < clock.today(now))
     if need_id is not None:
         query, late = query.where(Pledge.need_id == need_id), late.where(Need.id == need_id)
     counts = {"pledges": 0, "needs": 0}
@@ -277,7 +277,7 @@ def _expire_need(need_id: int, now: datetime) -> int:
             changed = db.session.execute(
                 update(Need).where(Need.id == need_id,
                                    Need.state.in_([s.value for s in OPEN_STATES]),
-                                   Need.deadline < china_today(now))
+                                   Need.deadline < clock.today(now))
                 .values(state=NeedState.EXPIRED.value).execution_options(**_NO_SYNC)).rowcount
         if changed:
             for p in db.session.execute(select(Pledge).where(

@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 
 from sunshine.extensions import db
-from sunshine.funds.money import from_fen
 from sunshine.matching.models import (
     CATEGORIES,
     DONE_STATES,
@@ -21,6 +20,7 @@ from sunshine.matching.models import (
     Pledge,
     PledgeState,
 )
+from sunshine.records.money import from_fen
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 

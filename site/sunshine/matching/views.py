@@ -22,7 +22,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from sunshine.accounts.models import Role
 from sunshine.extensions import db, limiter, login_manager
 from sunshine.forms import set_field_error, show_error
-from sunshine.funds.money import AmountError, parse_amount, to_fen
 from sunshine.guard import PersonalDataFound
 from sunshine.market.export import csv_text
 from sunshine.markup import render_markdown, stored_html
@@ -39,6 +38,7 @@ from sunshine.matching.models import (
     PledgeState,
 )
 from sunshine.matching.photos import PHOTOS
+from sunshine.records.money import AmountError, parse_amount, to_fen
 from sunshine.regions import services as regions
 from sunshine.web import page_arg, render_form_page
 

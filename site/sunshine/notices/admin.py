@@ -12,13 +12,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from sunshine import clock
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, can_access_region, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.audit import deny
 from sunshine.extensions import db
 from sunshine.forms import show_error
-from sunshine.funds.models import State
 from sunshine.guard import PersonalDataFound
 from sunshine.notices import drafting, objections, periods, queries, services
 from sunshine.notices.forms import (
@@ -32,6 +32,7 @@ from sunshine.notices.forms import (
 )
 from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind, NoticeState
 from sunshine.notices.services import WORKERS, NoticeError
+from sunshine.records.models import State
 from sunshine.regions import services as regions
 from sunshine.web import render_form_page
 
@@ -98,7 +99,7 @@ def new() -> Response | tuple[str, int]:
     form = DraftForm()
     if request.method == "GET":
         form.region_code.data = current_user.region_code or current_app.config["PROVINCE_CODE"]
-        form.start_on.data = periods.china_date(periods.now())
+        form.start_on.data = clock.china_date(periods.now())
         _prefill_from_source(form)
     if form.validate_on_submit():
         try:

@@ -15,14 +15,16 @@ from sqlalchemy import func, select
 
 import sunshine.funds.demo  # noqa: F401  (its step first: projects and funds to link)
 import sunshine.stats.demo  # noqa: F401  (its step first: the register)
+from sunshine import clock
 from sunshine.accounts.models import User
 from sunshine.complaints.demo import demo_code
 from sunshine.demo.services import DemoContext, register_step
 from sunshine.extensions import db
-from sunshine.funds.models import Fund, State
+from sunshine.funds.models import Fund
 from sunshine.notices import drafting, objections, periods, services
 from sunshine.notices.models import Notice, NoticeKind, Ruling
 from sunshine.projects.models import Project
+from sunshine.records.models import State
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.stats import rollup, vocab
@@ -93,7 +95,7 @@ def _first_published(model: type[drafting.Record], lo: str,
 
 
 def _at(day: date, hour: int = 9) -> datetime:
-    return periods.day_start(day) + timedelta(hours=hour)
+    return clock.day_start(day) + timedelta(hours=hour)
 
 
 class _Maker:
@@ -101,7 +103,7 @@ class _Maker:
         self.ctx, self.staff, self.county = ctx, staff, county
         self.rng = random.Random(ctx.seed * 7919 + 7)
         self.now = periods.now()
-        self.today = periods.china_date(self.now)
+        self.today = clock.china_date(self.now)
         self.used: set[tuple[NoticeKind, int]] = set()
         lo, hi = rollup.village_range(county)
         self.rows = list(db.session.execute(select(

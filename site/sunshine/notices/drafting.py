@@ -18,11 +18,12 @@ from sqlalchemy.orm import selectinload
 from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.extensions import db
-from sunshine.funds.models import Fund, State
+from sunshine.funds.models import Fund
 from sunshine.notices.masking import mask_name
 from sunshine.notices.models import Notice, NoticeEntry, NoticeKind, NoticeLink
 from sunshine.notices.services import NoticeError, check_worker, require_draft
 from sunshine.projects.models import Project
+from sunshine.records.models import State
 from sunshine.regions import codes
 from sunshine.stats import register as stats_register
 from sunshine.stats import rollup

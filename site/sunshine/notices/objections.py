@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
+from sunshine import clock
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, can_access_region
 from sunshine.audit import record
@@ -289,7 +290,7 @@ def finalize(user: User, notice: Notice, title: str, body: str, now: datetime | 
                     body=body, body_html=render_markdown(body),
                     register_year=notice.register_year, published_at=now, result_of_id=notice.id,
                     created_by_id=user.id, created_at=now, updated_at=now)
-    today = periods.china_date(now)
+    today = clock.china_date(now)
     result.start_on = result.end_on = today
     result.starts_at = result.ends_at = now
     kept = [e for e in notice.entries if e.id not in upheld]

@@ -9,28 +9,19 @@ reads, so that tests can freeze it.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 
+from sunshine.clock import china_date, day_start
 from sunshine.database import utcnow
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
-from sunshine.templating import CHINA
 from sunshine.workdays.services import add_days
 
 
 def now() -> datetime:
     """The current instant (UTC). Tests replace this function to freeze the clock."""
     return utcnow()
-
-
-def china_date(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()
-
-
-def day_start(day: date) -> datetime:
-    """00:00 China time of ``day``, as a UTC instant."""
-    return datetime.combine(day, time(0), CHINA).astimezone(UTC)
 
 
 def minimum_days(kind: NoticeKind) -> int:

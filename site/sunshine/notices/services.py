@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from sunshine import clock
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region, region_scope
 from sunshine.admin.services import ACTION_LABELS
@@ -138,7 +139,7 @@ def create_draft(user: User, fields: DraftFields, now: datetime | None = None) -
     """
     now = now or periods.now()
     notice = Notice(created_by_id=user.id, created_at=now, updated_at=now)
-    _apply(notice, fields, user, periods.china_date(now))
+    _apply(notice, fields, user, clock.china_date(now))
     db.session.add(notice)
     db.session.flush()
     record("notice_created", user, "notice", notice.id, notice.region_code, notice.title)
@@ -152,7 +153,7 @@ def update_draft(user: User, notice: Notice, fields: DraftFields,
     check_worker(user, notice.region_code)
     require_draft(notice)
     now = now or periods.now()
-    _apply(notice, fields, user, periods.china_date(now))
+    _apply(notice, fields, user, clock.china_date(now))
     notice.updated_at = now
     record("notice_updated", user, "notice", notice.id, notice.region_code, notice.title)
     db.session.commit()
@@ -174,7 +175,7 @@ def publish(user: User, notice: Notice, now: datetime | None = None,
     check_worker(user, notice.region_code)
     require_draft(notice)
     now = now or periods.now()
-    today = periods.china_date(now)
+    today = clock.china_date(now)
     if notice.start_on < today:
         raise NoticeError("公示开始日期已过，请先把开始日期改为今天或以后", "start_on")
     if notice.end_on < periods.minimum_end(notice.kind, notice.start_on):

@@ -12,17 +12,19 @@ from sunshine.accounts.models import User
 from sunshine.accounts.permissions import region_scope, staff_required
 from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.admin.services import ACTION_LABELS
+from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.forms import show_error
-from sunshine.funds import ledger, record_views
-from sunshine.funds.admin import WORKERS, deadline_counts, warning_day
-from sunshine.funds.common import RecordError, today
-from sunshine.funds.models import State
-from sunshine.funds.record_views import guard
 from sunshine.guard import PersonalDataFound
 from sunshine.projects import services
 from sunshine.projects.forms import ProgressForm, ProjectForm
 from sunshine.projects.models import Project, ProjectUpdate
+from sunshine.records import ledger
+from sunshine.records import views as record_views
+from sunshine.records.checks import RecordError
+from sunshine.records.deadlines import deadline_counts, warning_day
+from sunshine.records.models import State
+from sunshine.records.views import WORKERS, guard
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
@@ -35,7 +37,8 @@ ACTION_LABELS.update({
 
 
 PROJECT = record_views.RecordKind(
-    "project", "admin_projects.manage", "project_id", create=services.create_project,
+    "project", "admin_projects.manage", "project_id",
+    template="funds/admin/form.html", create=services.create_project,
     correct=services.correct_project, update_draft=services.update_draft,
     publish=services.publish_project, withdraw=services.withdraw_project)
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sunshine.funds import ledger, rollup
-from sunshine.funds.common import config_deadline
-from sunshine.funds.models import State
 from sunshine.projects.models import ProjectTotal
 from sunshine.projects.records import project_data, update_data
+from sunshine.records import ledger, rollup
+from sunshine.records.deadlines import config_deadline
+from sunshine.records.models import State
 
 ZERO = Decimal(0)
 TEXT_DEFAULTS = {"responsible_role": "", "summary": "", "targets": "", "mechanism": "",

@@ -7,8 +7,8 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, Regexp
 
 from sunshine.forms import BaseForm, length, required
-from sunshine.funds.forms import REGION, AmountField, date_field, year_field
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES
+from sunshine.records.forms import REGION, AmountField, date_field, year_field
 
 COUNT = [Optional(), Regexp(r"(?a)^[0-9]{1,8}$", message="应为半角数字（整数）")]
 

@@ -13,13 +13,12 @@ from pathlib import Path
 
 from sunshine.extensions import db
 from sunshine.funds import bulk
-from sunshine.funds.common import RecordError
-from sunshine.funds.importing import parse_date, parse_int
-from sunshine.funds.money import AmountError, parse_amount
 from sunshine.guard import PersonalDataFound, check_publishable
 from sunshine.importing import ImportReport, read_csv_rows, register_importer
 from sunshine.projects import services
 from sunshine.projects.models import ALL_STAGES
+from sunshine.records.checks import RecordError, parse_date, parse_int
+from sunshine.records.money import AmountError, parse_amount
 
 REQUIRED = {"name", "category", "region_code", "year", "budget", "implementing_unit"}
 DATES = {"approved_on": "立项批复日期", "planned_start": "计划开工日期", "planned_end": "计划完工日期",

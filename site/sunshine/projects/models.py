@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sunshine.database import UTCDateTime, utcnow
 from sunshine.extensions import db
-from sunshine.funds.models import State
-from sunshine.funds.money import Money
+from sunshine.records.models import State
+from sunshine.records.money import Money
 from sunshine.regions.models import Region
 
 CATEGORIES = ["产业发展", "基础设施", "易地搬迁", "教育", "健康", "就业", "危房改造",

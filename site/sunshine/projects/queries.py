@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, tuple_
 
 from sunshine.extensions import db
-from sunshine.funds.models import Fund, FundLine, Spending, State
-from sunshine.funds.paging import KeysetPage, keyset
-from sunshine.funds.queries import region_condition
+from sunshine.funds.models import Fund, FundLine, Spending
 from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
+from sunshine.records.models import State
+from sunshine.records.paging import KeysetPage, keyset
+from sunshine.records.rollup import region_condition
 from sunshine.regions.models import Region
 
 PUBLISHED = State.PUBLISHED.value

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sunshine.funds.ledger import RecordType, register_record
-from sunshine.funds.money import money_text
 from sunshine.funds.records import iso
 from sunshine.projects.models import Project, ProjectUpdate
+from sunshine.records.ledger import RecordType, register_record
+from sunshine.records.money import money_text
 
 
 def project_data(project: Project) -> dict[str, Any]:

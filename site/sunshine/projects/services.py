@@ -15,21 +15,9 @@ from typing import Any
 from sqlalchemy import update
 
 from sunshine.audit import record
+from sunshine.clock import today
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.funds import ledger, rollup
-from sunshine.funds.common import (
-    RecordError,
-    amount,
-    check_date,
-    check_year,
-    clean_text,
-    config_deadline,
-    in_scope,
-    known_region,
-    today,
-)
-from sunshine.funds.models import State
 from sunshine.guard import check_publishable
 from sunshine.projects import indexing
 from sunshine.projects.models import (
@@ -42,6 +30,18 @@ from sunshine.projects.models import (
     ProjectUpdate,
 )
 from sunshine.projects.records import project_data, update_data
+from sunshine.records import ledger, rollup
+from sunshine.records.checks import (
+    RecordError,
+    amount,
+    check_date,
+    check_year,
+    clean_text,
+    in_scope,
+    known_region,
+)
+from sunshine.records.deadlines import config_deadline
+from sunshine.records.models import State
 from sunshine.uploads import PhotoRejected, PhotoStore
 
 ProjectError = RecordError

@@ -10,13 +10,13 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from markupsafe import Markup
 
 from sunshine.extensions import db
-from sunshine.funds import charts, ledger
-from sunshine.funds.cache import cached_page
-from sunshine.funds.export import csv_response
-from sunshine.funds.money import money_text, percent
-from sunshine.funds.views import per_page_arg, region_arg, region_trail, year_arg
 from sunshine.projects import queries
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
+from sunshine.records import charts, ledger
+from sunshine.records.cache import cached_page
+from sunshine.records.export import csv_response
+from sunshine.records.listing import per_page_arg, region_arg, region_trail, year_arg
+from sunshine.records.money import money_text, percent
 from sunshine.regions import services as regions
 from sunshine.web import page_arg
 
@@ -44,7 +44,7 @@ def filters_from_request() -> queries.ProjectFilters:
 @bp.get("/")
 def index() -> str:
     """项目公开: figures, a map of county centres, and the projects, with filters."""
-    return cached_page("projects.index", _index_body)
+    return cached_page("projects.index", _index_body, "funds/_page.html")
 
 
 def _index_body() -> tuple[str, Markup]:
@@ -64,7 +64,7 @@ def _index_body() -> tuple[str, Markup]:
             [{"name": c.name, "lon": c.longitude, "lat": c.latitude,
               "value": county_counts.get(c.code, 0)} for c in counties],
             f"{shown.name}各县扶贫项目分布（圆点越大项目越多）", "project-map")
-    from sunshine.funds.common import today
+    from sunshine.clock import today
 
     body = render_template("projects/_index_body.html", filters=filters, shown=shown,
                            ancestors=ancestors, children=children, figures=figures,
@@ -106,9 +106,9 @@ def photo(name: str) -> Response:
 
     from sqlalchemy import select
 
-    from sunshine.funds.models import State
     from sunshine.projects.models import ProjectUpdate
     from sunshine.projects.services import PHOTOS
+    from sunshine.records.models import State
     from sunshine.uploads import CONTENT_TYPES
 
     match = re.fullmatch(r"[0-9a-f]{64}\.(jpg|png|webp)", name)
@@ -220,7 +220,7 @@ def api_project(project_id: int) -> Response:
 def sitemap_entries() -> list[tuple[str, Any]]:
     from sqlalchemy import select
 
-    from sunshine.funds.models import State
+    from sunshine.records.models import State
 
     rows = db.session.execute(select(Project.id, Project.updated_at).where(
         Project.state == State.PUBLISHED.value).order_by(Project.id))

@@ -9,14 +9,13 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from sunshine import clock
 from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import staff_required
 from sunshine.admin.dashboard import Section, register_section
 from sunshine.admin.services import ACTION_LABELS
-from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.forms import show_error
-from sunshine.templating import CHINA
 from sunshine.web import int_arg, render_form_page
 from sunshine.workdays import services
 from sunshine.workdays.forms import DayForm
@@ -26,12 +25,8 @@ register_section(Section("工作日历", "admin_calendar.index"))
 ACTION_LABELS.update({"calendar_day_saved": "登记节假日", "calendar_day_removed": "删除节假日"})
 
 
-def _this_year() -> int:
-    return utcnow().astimezone(CHINA).year
-
-
 def _page(year: int, form: DayForm) -> tuple[str, int]:
-    years = sorted({*services.years_entered(), _this_year(), _this_year() + 1, year})
+    years = sorted({*services.years_entered(), clock.this_year(), clock.this_year() + 1, year})
     return render_form_page("workdays/admin.html", year=year, years=years,
                             days=services.days_of(year), form=form,
                             can_edit=current_user.role is Role.ADMIN)
@@ -41,7 +36,7 @@ def _page(year: int, form: DayForm) -> tuple[str, int]:
 @staff_required()
 def index() -> tuple[str, int]:
     """The calendar of one year (default: this year)."""
-    year = int_arg("year", _this_year(), services.FIRST_YEAR, services.LAST_YEAR)
+    year = int_arg("year", clock.this_year(), services.FIRST_YEAR, services.LAST_YEAR)
     return _page(year, DayForm(formdata=None))
 
 
@@ -61,7 +56,7 @@ def save() -> Response | tuple[str, int]:
             db.session.commit()
             flash(f"已登记 {entry.day.isoformat()} {entry.kind_label}（{entry.name}）", "success")
             return redirect(url_for("admin_calendar.index", year=entry.day.year))
-    return _page(form.day.data.year if form.day.data else _this_year(), form)
+    return _page(form.day.data.year if form.day.data else clock.this_year(), form)
 
 
 @bp.post("/<day>/remove")

@@ -13,11 +13,11 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
+from sunshine import clock
 from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.failures import FieldError
-from sunshine.templating import CHINA
 from sunshine.workdays.models import CalendarDay
 
 When = TypeVar("When", date, datetime)
@@ -58,7 +58,7 @@ def add_days(start: When, days: int, working_days: bool = False) -> When:
     if not working_days:
         return start + timedelta(days=days)
     if isinstance(start, datetime):
-        day = start.astimezone(CHINA).date() if start.tzinfo else start.date()
+        day = clock.china_date(start) if start.tzinfo else start.date()
     else:
         day = start
     return start + (add_working_days(day, days) - day)

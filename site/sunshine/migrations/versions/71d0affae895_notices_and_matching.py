@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import sunshine.database
-import sunshine.funds.money
+import sunshine.records.money
 
 # revision identifiers, used by Alembic.
 revision = '71d0affae895'
@@ -120,7 +120,7 @@ def upgrade():
     sa.Column('money', sa.Boolean(), nullable=False),
     sa.Column('needed', sa.BigInteger(), nullable=False),
     sa.Column('pledged', sa.BigInteger(), nullable=False),
-    sa.Column('price', sunshine.funds.money.Money(), nullable=True),
+    sa.Column('price', sunshine.records.money.Money(), nullable=True),
     sa.CheckConstraint('needed > 0', name=op.f('ck_matching_item_needed_positive')),
     sa.CheckConstraint('pledged >= 0 AND pledged <= needed',
                        name=op.f('ck_matching_item_pledged_within_needed')),

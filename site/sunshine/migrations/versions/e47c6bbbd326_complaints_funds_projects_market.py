@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 import sunshine.database
-import sunshine.funds.money
-from sunshine.funds.models import append_only_statements
+import sunshine.records.money
+from sunshine.records.models import append_only_statements
 
 # revision identifiers, used by Alembic.
 revision = 'e47c6bbbd326'
@@ -26,8 +26,8 @@ def upgrade():
     sa.Column('year', sa.SmallInteger(), nullable=False),
     sa.Column('source_level', sa.String(length=8), nullable=False),
     sa.Column('fund_type', sa.String(length=20), nullable=False),
-    sa.Column('allocated', sunshine.funds.money.Money(), nullable=False),
-    sa.Column('spent', sunshine.funds.money.Money(), nullable=False),
+    sa.Column('allocated', sunshine.records.money.Money(), nullable=False),
+    sa.Column('spent', sunshine.records.money.Money(), nullable=False),
     sa.Column('funds', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('region_code', 'year', 'source_level', 'fund_type',
                             name=op.f('pk_fund_total'))
@@ -63,9 +63,9 @@ def upgrade():
     sa.Column('category', sa.String(length=10), nullable=False),
     sa.Column('stage', sa.String(length=4), nullable=False),
     sa.Column('projects', sa.Integer(), nullable=False),
-    sa.Column('budget', sunshine.funds.money.Money(), nullable=False),
-    sa.Column('funded', sunshine.funds.money.Money(), nullable=False),
-    sa.Column('spent', sunshine.funds.money.Money(), nullable=False),
+    sa.Column('budget', sunshine.records.money.Money(), nullable=False),
+    sa.Column('funded', sunshine.records.money.Money(), nullable=False),
+    sa.Column('spent', sunshine.records.money.Money(), nullable=False),
     sa.Column('households', sa.Integer(), nullable=False),
     sa.Column('people', sa.Integer(), nullable=False),
     sa.Column('poor_households', sa.Integer(), nullable=False),
@@ -142,7 +142,7 @@ def upgrade():
     sa.Column('issuer', sa.String(length=100), nullable=False),
     sa.Column('source_level', sa.String(length=8), nullable=False),
     sa.Column('fund_type', sa.String(length=20), nullable=False),
-    sa.Column('amount', sunshine.funds.money.Money(), nullable=False),
+    sa.Column('amount', sunshine.records.money.Money(), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('city_code', sa.String(length=12), nullable=True),
     sa.Column('county_code', sa.String(length=12), nullable=True),
@@ -151,8 +151,8 @@ def upgrade():
     sa.Column('deadline', sa.Date(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('lined', sunshine.funds.money.Money(), nullable=False),
-    sa.Column('spent', sunshine.funds.money.Money(), nullable=False),
+    sa.Column('lined', sunshine.records.money.Money(), nullable=False),
+    sa.Column('spent', sunshine.records.money.Money(), nullable=False),
     sa.Column('published_on', sa.Date(), nullable=True),
     sa.Column('note', sa.String(length=300), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
@@ -184,7 +184,7 @@ def upgrade():
     sa.Column('city_code', sa.String(length=12), nullable=True),
     sa.Column('county_code', sa.String(length=12), nullable=True),
     sa.Column('year', sa.SmallInteger(), nullable=False),
-    sa.Column('budget', sunshine.funds.money.Money(), nullable=False),
+    sa.Column('budget', sunshine.records.money.Money(), nullable=False),
     sa.Column('implementing_unit', sa.String(length=200), nullable=False),
     sa.Column('responsible_role', sa.String(length=100), nullable=False),
     sa.Column('summary', sa.String(length=2000), nullable=False),
@@ -203,8 +203,8 @@ def upgrade():
     sa.Column('deadline', sa.Date(), nullable=True),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('funded', sunshine.funds.money.Money(), nullable=False),
-    sa.Column('spent', sunshine.funds.money.Money(), nullable=False),
+    sa.Column('funded', sunshine.records.money.Money(), nullable=False),
+    sa.Column('spent', sunshine.records.money.Money(), nullable=False),
     sa.Column('published_on', sa.Date(), nullable=True),
     sa.Column('note', sa.String(length=300), nullable=False),
     sa.Column('created_at', sunshine.database.UTCDateTime(timezone=True), nullable=False),
@@ -287,8 +287,8 @@ def upgrade():
     sa.Column('fund_id', sa.Integer(), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=True),
-    sa.Column('amount', sunshine.funds.money.Money(), nullable=False),
-    sa.Column('spent', sunshine.funds.money.Money(), nullable=False),
+    sa.Column('amount', sunshine.records.money.Money(), nullable=False),
+    sa.Column('spent', sunshine.records.money.Money(), nullable=False),
     sa.Column('purpose', sa.String(length=500), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -360,7 +360,7 @@ def upgrade():
     sa.Column('fund_id', sa.Integer(), nullable=False),
     sa.Column('line_id', sa.Integer(), nullable=True),
     sa.Column('project_id', sa.Integer(), nullable=True),
-    sa.Column('amount', sunshine.funds.money.Money(), nullable=False),
+    sa.Column('amount', sunshine.records.money.Money(), nullable=False),
     sa.Column('paid_on', sa.Date(), nullable=False),
     sa.Column('payee', sa.String(length=200), nullable=False),
     sa.Column('purpose', sa.String(length=500), nullable=False),

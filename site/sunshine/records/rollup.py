@@ -1,4 +1,5 @@
-"""Summary tables kept current by deltas: each change adds to its region and every ancestor.
+"""Summary tables kept current by deltas: each change adds to its region and every ancestor;
+and the stored city and county columns that let a list filter by region with one index range.
 
 One upsert per region (INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x), in code order,
 so that concurrent writers lock summary rows in the same order.
@@ -10,12 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sunshine.extensions import db
 from sunshine.regions import codes
+from sunshine.regions.models import Region
 
 
 def region_chain(region_code: str) -> list[str]:
@@ -28,6 +30,18 @@ def city_and_county(region_code: str) -> tuple[str | None, str | None]:
     city = region_code[:4].ljust(12, "0") if level >= 2 else None
     county = region_code[:6].ljust(12, "0") if level >= 3 else None
     return city, county
+
+
+def region_condition(columns: Any, region: Region | None) -> list[ColumnElement[bool]]:
+    """An equality on the stored city or county column, or a code range below a county."""
+    if region is None or region.level == 1:
+        return []
+    if region.level == 2:
+        return [columns.city_code == region.code]
+    if region.level == 3:
+        return [columns.county_code == region.code]
+    lo, hi = codes.subtree_bounds(region.code)
+    return [columns.region_code.between(lo, hi)]
 
 
 def _insert(model: Any) -> Any:
@@ -75,7 +89,8 @@ def bulk(model: Any, items: Iterable[tuple[dict[str, Any], str, dict[str, Any]]]
     for start in range(0, len(regions), 500):
         existing.update(tuple(row) for row in db.session.execute(
             select(*columns).where(table.c.region_code.in_(regions[start:start + 500]))))
-    new, old = [], []
+    new: list[dict[str, Any]] = []
+    old: list[dict[str, Any]] = []
     for key, values in sorted(sums.items(), key=lambda item: tuple(map(str, item[0]))):
         row = {"region_code": key[0], **dict(zip(key_names, key[1:], strict=True)), **values}
         (old if key in existing else new).append(row)

@@ -1,6 +1,6 @@
-"""The back-office actions that allocations and projects share: save a draft or correct a
+"""The back-office actions every kind of public record shares: save a draft or correct a
 published record, publish, withdraw, and the region guard with its audited 403. Each feature
-describes its record once (``RecordKind``) and its views call these, so that both behave and
+describes its record once (``RecordKind``) and its views call these, so that all behave and
 answer alike."""
 
 from __future__ import annotations
@@ -13,17 +13,20 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import PermissionDenied, can_access_region
 from sunshine.audit import deny
+from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.forms import show_error
-from sunshine.funds.common import RecordError, today
-from sunshine.funds.forms import ReasonForm
-from sunshine.funds.models import State
 from sunshine.guard import PersonalDataFound
+from sunshine.records.checks import RecordError
+from sunshine.records.forms import ReasonForm
+from sunshine.records.models import State
 from sunshine.web import render_form_page
 
-TEMPLATE = "funds/admin/form.html"
+#: The roles that keep public records in the back office.
+WORKERS = (Role.ADMIN, Role.STAFF)
 
 
 def guard(object_type: str, object_id: object, region_code: str | None) -> None:
@@ -36,6 +39,7 @@ class RecordKind:
     name: str  # "fund" or "project": audit log object type and template variable
     manage_endpoint: str  # e.g. "admin_funds.manage"
     id_arg: str  # e.g. "fund_id"
+    template: str  # the form page, given the record under ``name``
     create: Callable[[Any, Any], Any]  # (user, fields) -> the new draft
     correct: Callable[[Any, Any, Any, str], None]  # (user, record, fields, reason)
     update_draft: Callable[[Any, Any, Any], None]  # (user, record, fields)
@@ -65,7 +69,7 @@ def new(kind: RecordKind, form: Any, fields_from: Callable[[Any], Any],
         else:
             flash("已公开" if record.state == State.PUBLISHED.value else "已保存草稿", "success")
             return kind.manage(record)
-    return render_form_page(TEMPLATE, form=form, title=title, publishable=True)
+    return render_form_page(kind.template, form=form, title=title, publishable=True)
 
 
 def edit(kind: RecordKind, record: Any, form: Any,
@@ -89,7 +93,7 @@ def edit(kind: RecordKind, record: Any, form: Any,
         else:
             flash("已更正，新版本已写入公开记录" if published else "已保存", "success")
             return kind.manage(record)
-    return render_form_page(TEMPLATE, form=form, **{kind.name: record},
+    return render_form_page(kind.template, form=form, **{kind.name: record},
                             title=("更正：" if published else "修改草稿：") + record.name,
                             publishable=not published, correcting=published)
 
@@ -116,5 +120,5 @@ def withdraw(kind: RecordKind, record: Any) -> Response | tuple[str, int]:
         else:
             flash("已撤回", "success")
             return kind.manage(record)
-    return render_form_page(TEMPLATE, form=form, **{kind.name: record},
+    return render_form_page(kind.template, form=form, **{kind.name: record},
                             title="撤回：" + record.name)

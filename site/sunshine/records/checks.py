@@ -1,32 +1,26 @@
-"""Small pieces shared by the funds and projects services: errors, text checks, dates."""
+"""The field checks every publishing service shares: text, amounts, dates, years, regions and
+the actor's region, each refusal a ``RecordError`` naming the form field to show it on."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
-
 from sunshine.accounts.permissions import check_region
+from sunshine.clock import today
+from sunshine.extensions import db
 from sunshine.failures import FieldError
 from sunshine.forms import has_bad_characters
-from sunshine.funds.money import AmountError, check_amount
+from sunshine.records.money import AmountError, check_amount
 from sunshine.regions import codes
 from sunshine.regions.models import Region
-from sunshine.templating import CHINA
-from sunshine.workdays.services import add_days
 
 EARLIEST = date(2000, 1, 1)
 
 
 class RecordError(FieldError):
     """A business rule refused the change on a public record."""
-
-
-def today() -> date:
-    """The date in China, where the deadlines are counted."""
-    return datetime.now(CHINA).date()
 
 
 def clean_text(value: str | None, field: str, label: str, limit: int, required: bool = True,
@@ -70,8 +64,6 @@ def check_year(value: int, field: str = "year") -> int:
 
 def known_region(code: str, field: str = "region_code") -> Region:
     """:raise RecordError: for a malformed or unknown region code."""
-    from sunshine.extensions import db
-
     try:
         code = (code or "").strip()
         codes.level_of(code)  # exactly twelve ASCII digits
@@ -89,9 +81,18 @@ def in_scope(actor: Any, region_code: str) -> None:
         check_region(actor, region_code)
 
 
-def config_deadline(start: date, kind: str) -> date:
-    """The disclosure deadline of a ``kind`` (FUNDS, PROJECTS): calendar days after ``start``,
-    or working days (the working-day calendar's) when configured."""
-    config = current_app.config
-    return add_days(start, int(config.get(f"{kind}_DISCLOSURE_DAYS", 15)),
-                    bool(config.get(f"{kind}_DISCLOSURE_WORKING_DAYS", False)))
+def parse_date(text: str, label: str) -> date:
+    """A cell of an imported file: an ISO date in ASCII digits."""
+    try:
+        if not text.isascii():
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise RecordError(f"{label}应为 2024-06-01 这样的日期") from None
+
+
+def parse_int(text: str, label: str, digits: int = 8) -> int:
+    """A cell of an imported file: a whole number in ASCII digits."""
+    if not (text.isascii() and text.isdigit() and len(text) <= digits):
+        raise RecordError(f"{label}应为半角数字")
+    return int(text)

@@ -1,6 +1,6 @@
 """Rendered public fragments, cached per worker process under the database's change counter.
 
-Every write to funds and projects (a publication, correction, withdrawal, spending or draft)
+Every write to a public record (a publication, correction, withdrawal, spending or draft)
 bumps ``ledger_head.changes`` in the same transaction, so a cached fragment is never served
 after the data it shows has changed, in any worker. A hit costs one indexed one-row query.
 The day is part of the key because deadlines (公开及时率) move with it.
@@ -16,8 +16,8 @@ from typing import Any
 
 from flask import current_app
 
-from sunshine.funds import ledger
-from sunshine.funds.common import today
+from sunshine.clock import today
+from sunshine.records import ledger
 
 MAX_ENTRIES = 512
 _CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -44,9 +44,10 @@ def cached(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     return value
 
 
-def cached_page(name: str, build: Callable[[], tuple[str, Any]]) -> str:
+def cached_page(name: str, build: Callable[[], tuple[str, Any]], template: str) -> str:
     """A list page: its body is cached for everyone, and for an anonymous visitor without a
-    session (nothing to flash, no account menu) the whole page is."""
+    session (nothing to flash, no account menu) the whole page is. ``template`` wraps the body
+    (given ``title`` and ``body``)."""
     from flask import render_template, request, session
     from flask_login import current_user
 
@@ -54,7 +55,7 @@ def cached_page(name: str, build: Callable[[], tuple[str, Any]]) -> str:
 
     def page() -> str:
         title, body = cached(key, build)
-        return render_template("funds/_page.html", title=title, body=body)
+        return render_template(template, title=title, body=body)
 
     if session or current_user.is_authenticated:
         return page()

@@ -17,13 +17,14 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import CursorResult
 
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.funds.models import LedgerEntry, LedgerHead, State
+from sunshine.records.models import LedgerEntry, LedgerHead, State
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +81,18 @@ def make_payload(item: Pending, at: datetime) -> str:
                       "data": item.data})
 
 
+def _update_head(**values: Any) -> bool:
+    """Change the head row; False when there is none yet."""
+    result = db.session.execute(update(LedgerHead).where(LedgerHead.id == 1).values(**values)
+                                .execution_options(synchronize_session=False))
+    return cast("CursorResult[Any]", result).rowcount > 0
+
+
 def _lock_head(count: int) -> tuple[int, str]:
     """Take the chain's write lock and reserve ``count`` numbers; returns the last used number
     and hash. The UPDATE comes first: PostgreSQL locks the row, SQLite takes its write lock."""
-    result = db.session.execute(update(LedgerHead).where(LedgerHead.id == 1)
-                                .values(seq=LedgerHead.seq + count,
-                                        changes=LedgerHead.changes + 1)
-                                .execution_options(synchronize_session=False))
-    if result.rowcount == 0:  # the very first entry of a new database
+    if not _update_head(seq=LedgerHead.seq + count, changes=LedgerHead.changes + 1):
+        # the very first entry of a new database
         db.session.execute(insert(LedgerHead).values(id=1, seq=count, hash=GENESIS, changes=1))
     seq, head = db.session.execute(select(LedgerHead.seq, LedgerHead.hash)
                                    .where(LedgerHead.id == 1)).one()
@@ -125,10 +130,7 @@ def append(item: Pending, at: datetime | None = None) -> dict[str, Any]:
 
 def touch() -> None:
     """Count a change that is not in the chain (a draft), so that cached pages refresh."""
-    result = db.session.execute(update(LedgerHead).where(LedgerHead.id == 1)
-                                .values(changes=LedgerHead.changes + 1)
-                                .execution_options(synchronize_session=False))
-    if result.rowcount == 0:
+    if not _update_head(changes=LedgerHead.changes + 1):
         db.session.execute(insert(LedgerHead).values(id=1, seq=0, hash=GENESIS, changes=1))
 
 
@@ -248,9 +250,11 @@ def verify() -> VerifyReport:
     prev, expected_seq = GENESIS, 1
     for entry in iter_entries():
         report.entries += 1
-        where = f"第 {entry.seq} 条（{_label(entry.record_type)} #{entry.record_id} 第 {entry.version} 版）"
+        where = (f"第 {entry.seq} 条（{_label(entry.record_type)} #{entry.record_id} "
+                 f"第 {entry.version} 版）")
         if entry.seq != expected_seq:
-            report.problems.append(Problem(expected_seq, f"第 {expected_seq} 条缺失（下一条是第 {entry.seq} 条）"))
+            report.problems.append(Problem(
+                expected_seq, f"第 {expected_seq} 条缺失（下一条是第 {entry.seq} 条）"))
             expected_seq = entry.seq
         if entry.prev_hash != prev:
             report.problems.append(Problem(entry.seq, f"{where}：前一哈希与上一条不相符"))
@@ -303,9 +307,11 @@ def _compare_records(newest: dict[tuple[str, int], tuple[int, str]],
             seq, digest = newest[key]
             live = kind.data(row)
             if _digest(live) != digest:
-                data = json.loads(db.session.get(LedgerEntry, seq).payload)["data"]
+                entry = db.session.get(LedgerEntry, seq)
+                data = json.loads(entry.payload)["data"] if entry else {}
                 diff = "、".join(f"{k}：{data.get(k)!r} → {live.get(k)!r}"
-                                 for k in sorted(set(live) | set(data)) if live.get(k) != data.get(k))
+                                 for k in sorted(set(live) | set(data))
+                                 if live.get(k) != data.get(k))
                 yield Problem(seq, f"第 {seq} 条（{kind.label} #{row.id} 第 {row.version} 版）"
                                    f"与数据库中的现行记录不符：{diff}")
     for key, (seq, _) in newest.items():

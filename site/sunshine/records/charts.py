@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from sunshine.funds.money import money_text
+from sunshine.records.money import money_text
 
 
 def bar_chart(rows: list[tuple[str, Decimal, Decimal]], title: str, chart_id: str,
@@ -24,7 +24,8 @@ def bar_chart(rows: list[tuple[str, Decimal, Decimal]], title: str, chart_id: st
              f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{chart_id}-t">{escape(title)}</title>',
              f'<desc id="{chart_id}-d">' + str(escape("；".join(
-                 f"{label}：{first} {money_text(a / 10000)} 万元，{second} {money_text(s / 10000)} 万元"
+                 f"{label}：{first} {money_text(a / 10000)} 万元，"
+                 f"{second} {money_text(s / 10000)} 万元"
                  for label, a, s in rows))) + "</desc>"]
     plot = height - bottom - top
     for step in range(5):

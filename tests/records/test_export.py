@@ -1,0 +1,25 @@
+"""CSV for spreadsheets: a BOM first, and no cell a spreadsheet would run as a formula."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from sunshine.records.export import csv_lines, csv_response, safe_cell
+
+
+def test_cells_that_look_like_formulas_are_quoted() -> None:
+    assert [safe_cell(v) for v in ("=1+1", "+86", "-5", "@SUM(A1)", "\tx", "示范", None, 3)] \
+        == ["'=1+1", "'+86", "'-5", "'@SUM(A1)", "'\tx", "示范", "", "3"]
+
+
+def test_lines_start_with_the_bom_and_the_header() -> None:
+    lines = list(csv_lines(["名称", "金额"], [["示范村道", "=2"], ["饮水, 工程", 5]]))
+    assert lines == ["\ufeff名称,金额\r\n", "示范村道,'=2\r\n", '"饮水, 工程",5\r\n']
+
+
+def test_the_response_is_streamed_as_an_attachment(app: Flask) -> None:
+    with app.test_request_context("/"):
+        response = csv_response("sample", ["名称"], lambda: [["示范"]])
+    assert response.mimetype == "text/csv" and response.is_streamed
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="sample-')
+    assert b"".join(response.response).decode("utf-8") == "\ufeff名称\r\n示范\r\n"

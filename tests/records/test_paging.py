@@ -1,0 +1,38 @@
+"""Keyset pages follow each other without gaps or repeats, in both directions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from sunshine.extensions import db
+from sunshine.records import ledger
+from sunshine.records.models import LedgerEntry
+from sunshine.records.paging import KeysetPage, keyset
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def page(number: int, after: str | None = None, before: str | None = None) -> KeysetPage:
+    return keyset(select(LedgerEntry), LedgerEntry.record_id, LedgerEntry.seq,
+                  lambda e: f"{e.record_id}_{e.seq}",
+                  lambda t: tuple(int(p) for p in t.split("_")), after, before, number,
+                  per_page=2, total=5)
+
+
+def test_next_and_previous_cursors_walk_every_row_once(app: Flask) -> None:
+    for n in range(1, 6):
+        ledger.append(ledger.Pending("sample", n, 1, "publish", {}), START + timedelta(days=n))
+    db.session.commit()
+    first = page(1)
+    assert [e.record_id for e in first.items] == [5, 4] and first.prev_cursor is None
+    second = page(2, after=first.next_cursor)
+    assert [e.record_id for e in second.items] == [3, 2]
+    third = page(3, after=second.next_cursor)
+    assert [e.record_id for e in third.items] == [1] and third.next_cursor is None
+    back = page(2, before=third.prev_cursor)
+    assert [e.record_id for e in back.items] == [3, 2]
+    assert page(3).items == third.items  # a typed-in ?page= without a cursor
+    assert page(1, after="junk").items == first.items and first.pages == 3
