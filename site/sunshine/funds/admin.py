@@ -21,6 +21,7 @@ from sunshine.funds import services
 from sunshine.funds.forms import FundForm, LineForm, SpendingForm
 from sunshine.funds.models import Fund, FundLine, Spending
 from sunshine.guard import PersonalDataFound
+from sunshine.projects.models import Project
 from sunshine.records import ledger
 from sunshine.records import views as record_views
 from sunshine.records.checks import RecordError
@@ -113,7 +114,6 @@ def withdraw(fund_id: int) -> Response | tuple[str, int]:
 
 
 def _project_choices(fund: Fund, lined_only: bool) -> dict[str, str]:
-    from sunshine.projects.models import Project
     from sunshine.regions import codes
 
     if lined_only:

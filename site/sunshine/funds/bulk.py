@@ -14,14 +14,13 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert
-
 from sunshine.clock import today
 from sunshine.database import utcnow
-from sunshine.extensions import db
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
 from sunshine.funds.records import fund_data, line_data, spending_data
+from sunshine.projects import bulk as projects_bulk
 from sunshine.records import ledger, rollup
+from sunshine.records.bulk import columns_of, insert_returning_ids
 from sunshine.records.checks import RecordError
 from sunshine.records.deadlines import config_deadline
 from sunshine.records.models import State
@@ -31,24 +30,14 @@ ZERO = Decimal(0)
 
 
 @dataclass
-class Batch:
-    """Rows to publish together. Each is a dict of model columns (plus the references)."""
+class Batch(projects_bulk.Batch):
+    """Rows to publish together: projects and their updates, and the money. Each is a dict of
+    model columns (plus the references)."""
 
-    projects: list[dict[str, Any]] = field(default_factory=list)
     funds: list[dict[str, Any]] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)  # fund, project: indexes
     spendings: list[dict[str, Any]] = field(default_factory=list)  # fund, line: indexes
-    updates: list[dict[str, Any]] = field(default_factory=list)  # project: index
     drafts: list[dict[str, Any]] = field(default_factory=list)  # funds left unpublished
-
-
-def _insert_returning_ids(model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    if not rows:
-        return []
-    table = model.__table__  # Core, not the ORM's bulk path: a third of the time
-    result = db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                rows)
-    return [row[0] for row in result]
 
 
 def _check_sums(batch: Batch) -> None:
@@ -81,15 +70,10 @@ def publish(batch: Batch) -> dict[str, int]:
 
     :raise RecordError: the batch breaks a money rule.
     """
-    from sunshine.projects.bulk import prepare_projects, project_pending, project_totals
-    from sunshine.projects.models import Project, ProjectUpdate
-
     _check_sums(batch)
     now, day = utcnow(), today()
-    prepare_projects(batch, now, day)
-    project_ids = _insert_returning_ids(Project, [_columns(Project, p) for p in batch.projects])
-    for project, pid in zip(batch.projects, project_ids, strict=True):
-        project["id"] = pid
+    _project_funding(batch)
+    projects_bulk.insert_projects(batch, now, day)
     for fund in [*batch.funds, *batch.drafts]:
         fund["city_code"], fund["county_code"] = rollup.city_and_county(fund["region_code"])
         fund.setdefault("deadline", config_deadline(fund["issued_on"], "FUNDS"))
@@ -100,8 +84,8 @@ def publish(batch: Batch) -> dict[str, int]:
     for fund in batch.drafts:
         fund.update(state=State.DRAFT.value, version=0, lined=ZERO, spent=ZERO,
                     published_on=None)
-    fund_ids = _insert_returning_ids(Fund, [_columns(Fund, f) for f in batch.funds])
-    _insert_returning_ids(Fund, [_columns(Fund, f) for f in batch.drafts])
+    fund_ids = insert_returning_ids(Fund, [columns_of(Fund, f) for f in batch.funds])
+    insert_returning_ids(Fund, [columns_of(Fund, f) for f in batch.drafts])
     for fund, fid in zip(batch.funds, fund_ids, strict=True):
         fund["id"] = fid
     for line in batch.lines:
@@ -111,7 +95,7 @@ def publish(batch: Batch) -> dict[str, int]:
                     region_code=project["region_code"] if project else line["region_code"],
                     state=PUBLISHED, version=1, created_at=now)
         line.setdefault("purpose", "")
-    line_ids = _insert_returning_ids(FundLine, [_columns(FundLine, r) for r in batch.lines])
+    line_ids = insert_returning_ids(FundLine, [columns_of(FundLine, r) for r in batch.lines])
     for line, lid in zip(batch.lines, line_ids, strict=True):
         line["id"] = lid
     for spending in batch.spendings:
@@ -124,27 +108,20 @@ def publish(batch: Batch) -> dict[str, int]:
                         created_at=now, note="")
         spending.setdefault("purpose", "")
         spending.setdefault("voucher", "")
-    spending_ids = _insert_returning_ids(Spending, [_columns(Spending, s)
+    spending_ids = insert_returning_ids(Spending, [columns_of(Spending, s)
                                                     for s in batch.spendings])
     for spending, sid in zip(batch.spendings, spending_ids, strict=True):
         spending["id"] = sid
-    for item in batch.updates:
-        item.update(project_id=batch.projects[item["project"]]["id"], state=PUBLISHED,
-                    version=1, created_at=now)
-        item.setdefault("photo", None)
-    update_ids = _insert_returning_ids(ProjectUpdate, [_columns(ProjectUpdate, u)
-                                                       for u in batch.updates])
-    for item, uid in zip(batch.updates, update_ids, strict=True):
-        item["id"] = uid
+    projects_bulk.insert_updates(batch, now)
 
-    pending = project_pending(batch)
+    pending = projects_bulk.project_pending(batch)
     pending += [ledger.Pending("fund", f["id"], 1, "publish", fund_data(SimpleNamespace(**f)))
                 for f in batch.funds]
     pending += [ledger.Pending("line", r["id"], 1, "publish", line_data(SimpleNamespace(**r)))
                 for r in batch.lines]
     pending += [ledger.Pending("spending", s["id"], 1, "publish",
                                spending_data(SimpleNamespace(**s))) for s in batch.spendings]
-    pending += project_pending(batch, updates=True)
+    pending += projects_bulk.project_pending(batch, updates=True)
     ledger.append_many(pending, now)
     if batch.drafts and not pending:
         ledger.touch()
@@ -154,13 +131,24 @@ def publish(batch: Batch) -> dict[str, int]:
                              {"allocated": f["amount"], "spent": f["spent"], "funds": 1})
                             for f in batch.funds),
                 ["year", "source_level", "fund_type"], ["allocated", "spent", "funds"])
-    project_totals(batch)
+    projects_bulk.project_totals(batch)
     return {"funds": len(batch.funds), "drafts": len(batch.drafts),
             "projects": len(batch.projects), "lines": len(batch.lines),
             "spendings": len(batch.spendings), "updates": len(batch.updates),
             "entries": len(pending)}
 
 
-def _columns(model: Any, row: dict[str, Any]) -> dict[str, Any]:
-    names = model.__table__.columns.keys()
-    return {k: v for k, v in row.items() if k in names and k != "id"}
+def _project_funding(batch: Batch) -> None:
+    """What the batch's lines bring to each project, and what its spending takes."""
+    funded = [ZERO] * len(batch.projects)
+    spent = [ZERO] * len(batch.projects)
+    for line in batch.lines:
+        if line.get("project") is not None:
+            funded[line["project"]] += line["amount"]
+    for spending in batch.spendings:
+        if spending.get("line") is not None:
+            line = batch.lines[spending["line"]]
+            if line.get("project") is not None:
+                spent[line["project"]] += spending["amount"]
+    for n, project in enumerate(batch.projects):
+        project.update(funded=funded[n], spent=spent[n])

@@ -17,6 +17,8 @@ from sqlalchemy import ColumnElement, case, func, select
 
 from sunshine.extensions import db
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
+from sunshine.projects.models import Project
+from sunshine.projects.queries import Funding
 from sunshine.records.models import State
 from sunshine.records.money import percent
 from sunshine.records.paging import KeysetPage, keyset
@@ -253,3 +255,16 @@ def timeliness(model: Any, today: date, county: str | None = None) -> dict[str, 
         query = query.where(model.county_code == county)
     return {row[0]: Timeliness(int(row[1]), int(row[2] or 0), int(row[3] or 0))
             for row in db.session.execute(query.group_by(model.county_code))}
+
+
+def project_funding(project: Project, limit: int = 100) -> Funding:
+    """A project's 资金来源 (the published lines to it, each with its allocation) and its
+    newest ``limit`` published payments, for the project's page."""
+    sources = db.session.execute(select(FundLine, Fund).join(Fund, Fund.id == FundLine.fund_id)
+                                 .where(FundLine.project_id == project.id,
+                                        FundLine.state == PUBLISHED)
+                                 .order_by(FundLine.id)).tuples()
+    spending = db.session.execute(select(Spending).where(
+        Spending.project_id == project.id, Spending.state == PUBLISHED)
+        .order_by(Spending.paid_on.desc(), Spending.id.desc()).limit(limit)).scalars()
+    return Funding(list(sources), list(spending))

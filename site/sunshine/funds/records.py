@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sunshine.funds.models import Fund, FundLine, Spending
-from sunshine.records.ledger import RecordType, register_record
+from sunshine.records.ledger import RecordType, iso, register_record
 from sunshine.records.money import money_text
-
-
-def iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def fund_data(fund: Fund) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from sunshine.extensions import db
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
 from sunshine.funds.records import line_data, spending_data
 from sunshine.guard import check_publishable
+from sunshine.projects.models import Project
+from sunshine.projects.services import funding_changed
 from sunshine.records import ledger, rollup
 from sunshine.records.checks import (
     RecordError,
@@ -60,9 +62,6 @@ def add_line(actor: Any, fund: Fund, region_code: str | None, project_id: int | 
 
     :raise FundError: more than what is left unassigned, or a target outside the fund's region.
     """
-    from sunshine.projects.models import Project
-    from sunshine.projects.services import funding_changed
-
     in_scope(actor, fund.region_code)
     if fund.state != PUBLISHED:
         raise FundError("只有已公开的资金可以分配")
@@ -105,9 +104,6 @@ def add_line(actor: Any, fund: Fund, region_code: str | None, project_id: int | 
 
 
 def withdraw_line(actor: Any, line: FundLine, reason: str) -> FundLine:
-    from sunshine.projects.models import Project
-    from sunshine.projects.services import funding_changed
-
     fund = line.fund
     in_scope(actor, fund.region_code)
     reason = clean_text(reason, "reason", "撤回原因", 300)
@@ -180,9 +176,6 @@ def _release(fund: Fund, line_id: int | None, value: Decimal) -> None:
 
 
 def _spent_totals(fund: Fund, project_id: int | None, delta: Decimal) -> None:
-    from sunshine.projects.models import Project
-    from sunshine.projects.services import funding_changed
-
     rollup.apply(FundTotal, {"year": fund.year, "source_level": fund.source_level,
                              "fund_type": fund.fund_type}, fund.region_code, {"spent": delta})
     if project_id:

@@ -12,6 +12,8 @@ from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.funds import queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
+from sunshine.projects.models import Project
+from sunshine.projects.queries import provide_funding
 from sunshine.records import charts, ledger
 from sunshine.records.cache import cached_page
 from sunshine.records.export import csv_response, streamed
@@ -63,8 +65,6 @@ def detail(fund_id: int) -> str:
     fund = queries.get_public(fund_id)
     if fund is None:
         abort(404)
-    from sunshine.projects.models import Project
-
     lines = queries.lines_of(fund)
     project_ids = [line.project_id for line in lines if line.project_id]
     projects = {p.id: p for p in db.session.execute(
@@ -150,8 +150,6 @@ def ledger_json() -> Response:
 @bp.get("/timeliness")
 def timeliness_page() -> str:
     """公开及时率 per county: published within the deadline, over everything due."""
-    from sunshine.projects.models import Project
-
     shown, ancestors, _ = region_trail(region_arg())
     if shown.level > 3:
         shown = regions.get_region(shown.code[:6].ljust(12, "0"))
@@ -241,5 +239,6 @@ def _register(state: Any) -> None:
     from sunshine.public.views import SITEMAP_SOURCES
 
     add_paths(state.app, PATHS)
+    provide_funding(state.app, queries.project_funding)  # project pages show their money
     if sitemap_entries not in SITEMAP_SOURCES:
         SITEMAP_SOURCES.append(sitemap_entries)

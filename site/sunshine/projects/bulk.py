@@ -1,15 +1,23 @@
-"""The projects' part of ``sunshine.funds.bulk.publish``."""
+"""Publishing many projects in one transaction: ``sunshine import projects``, and the projects
+of a funds batch (the demo). The same rules and the same public record as the services,
+without an ORM object per row. References between the new rows are list positions: an
+update's ``project`` is the index of its project in ``projects``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sunshine.projects.models import ProjectTotal
+from sunshine.clock import today
+from sunshine.database import utcnow
+from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
 from sunshine.projects.records import project_data, update_data
 from sunshine.records import ledger, rollup
+from sunshine.records.bulk import columns_of, insert_returning_ids
 from sunshine.records.deadlines import config_deadline
 from sunshine.records.models import State
 
@@ -19,19 +27,18 @@ TEXT_DEFAULTS = {"responsible_role": "", "summary": "", "targets": "", "mechanis
 DATE_NAMES = ("approved_on", "planned_start", "planned_end", "actual_start", "actual_end")
 
 
-def prepare_projects(batch: Any, now: datetime, day: date) -> None:
-    """Fill the derived columns, and the funding that the batch's lines and spending bring."""
-    funded = [ZERO] * len(batch.projects)
-    spent = [ZERO] * len(batch.projects)
-    for line in batch.lines:
-        if line.get("project") is not None:
-            funded[line["project"]] += line["amount"]
-    for spending in batch.spendings:
-        if spending.get("line") is not None:
-            line = batch.lines[spending["line"]]
-            if line.get("project") is not None:
-                spent[line["project"]] += spending["amount"]
-    for n, project in enumerate(batch.projects):
+@dataclass
+class Batch:
+    """Projects and their progress updates to publish together, each a dict of columns."""
+
+    projects: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # project: index
+
+
+def insert_projects(batch: Batch, now: datetime, day: date) -> None:
+    """Fill the derived columns and insert the projects; each row gets its ``id``. ``funded``
+    and ``spent`` are zero unless the caller brings money with the batch."""
+    for project in batch.projects:
         for name, value in TEXT_DEFAULTS.items():
             project.setdefault(name, value)
         for name in DATE_NAMES:
@@ -44,11 +51,27 @@ def prepare_projects(batch: Any, now: datetime, day: date) -> None:
         project.setdefault("deadline", config_deadline(project["approved_on"], "PROJECTS")
                            if project["approved_on"] else None)
         project.setdefault("published_on", day)
-        project.update(state=State.PUBLISHED.value, version=1, funded=funded[n],
-                       spent=spent[n], created_at=now, updated_at=now)
+        project.setdefault("funded", ZERO)
+        project.setdefault("spent", ZERO)
+        project.update(state=State.PUBLISHED.value, version=1, created_at=now, updated_at=now)
+    ids = insert_returning_ids(Project, [columns_of(Project, p) for p in batch.projects])
+    for project, pid in zip(batch.projects, ids, strict=True):
+        project["id"] = pid
 
 
-def project_pending(batch: Any, updates: bool = False) -> list[ledger.Pending]:
+def insert_updates(batch: Batch, now: datetime) -> None:
+    """Insert the progress updates of the (already inserted) projects."""
+    for item in batch.updates:
+        item.update(project_id=batch.projects[item["project"]]["id"],
+                    state=State.PUBLISHED.value, version=1, created_at=now)
+        item.setdefault("photo", None)
+    ids = insert_returning_ids(ProjectUpdate, [columns_of(ProjectUpdate, u)
+                                               for u in batch.updates])
+    for item, uid in zip(batch.updates, ids, strict=True):
+        item["id"] = uid
+
+
+def project_pending(batch: Batch, updates: bool = False) -> list[ledger.Pending]:
     if updates:
         return [ledger.Pending("project_update", u["id"], 1, "publish",
                                update_data(SimpleNamespace(**u))) for u in batch.updates]
@@ -56,7 +79,7 @@ def project_pending(batch: Any, updates: bool = False) -> list[ledger.Pending]:
             for p in batch.projects]
 
 
-def project_totals(batch: Any) -> None:
+def project_totals(batch: Batch) -> None:
     names = ["projects", "budget", "funded", "spent", "households", "people", "poor_households"]
     rollup.bulk(ProjectTotal, (({"year": p["year"], "category": p["category"],
                                  "stage": p["stage"]}, p["region_code"],
@@ -67,3 +90,16 @@ def project_totals(batch: Any) -> None:
                                  "poor_households": p["beneficiary_poor_households"]})
                                for p in batch.projects),
                 ["year", "category", "stage"], names)
+
+
+def publish(batch: Batch) -> dict[str, int]:
+    """Insert and publish the projects and updates of ``batch`` in the caller's transaction
+    (no commit): rows, then their entries in the public record, then the summary table."""
+    now = utcnow()
+    insert_projects(batch, now, today())
+    insert_updates(batch, now)
+    pending = project_pending(batch) + project_pending(batch, updates=True)
+    ledger.append_many(pending, now)
+    project_totals(batch)
+    return {"projects": len(batch.projects), "updates": len(batch.updates),
+            "entries": len(pending)}

@@ -12,10 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sunshine.extensions import db
-from sunshine.funds import bulk
 from sunshine.guard import PersonalDataFound, check_publishable
 from sunshine.importing import ImportReport, read_csv_rows, register_importer
-from sunshine.projects import services
+from sunshine.projects import bulk, services
 from sunshine.projects.models import ALL_STAGES
 from sunshine.records.checks import RecordError, parse_date, parse_int
 from sunshine.records.money import AmountError, parse_amount

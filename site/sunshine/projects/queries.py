@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import ColumnElement, func, select, tuple_
 
 from sunshine.extensions import db
-from sunshine.funds.models import Fund, FundLine, Spending
 from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
 from sunshine.records.models import State
 from sunshine.records.paging import KeysetPage, keyset
@@ -124,18 +124,23 @@ def updates_of(project: Project) -> list[ProjectUpdate]:
         .order_by(ProjectUpdate.on.desc(), ProjectUpdate.id.desc())).scalars())
 
 
-def sources_of(project: Project) -> list[tuple[FundLine, Fund]]:
-    """The allocations that fund the project (its 资金来源), through their lines."""
-    return list(db.session.execute(select(FundLine, Fund).join(Fund, Fund.id == FundLine.fund_id)
-                                   .where(FundLine.project_id == project.id,
-                                          FundLine.state == PUBLISHED)
-                                   .order_by(FundLine.id)).tuples())
+@dataclass
+class Funding:
+    """Where a project's money came from (each line with its allocation) and where it went.
+    The feature that keeps the money tells it through ``provide_funding``: projects know no
+    funds, and without it a project shows no sources and no spending."""
+
+    sources: list[tuple[Any, Any]] = field(default_factory=list)  # (line, allocation)
+    spending: list[Any] = field(default_factory=list)  # newest first
 
 
-def spending_of(project: Project, limit: int = 100) -> list[Spending]:
-    return list(db.session.execute(select(Spending).where(
-        Spending.project_id == project.id, Spending.state == PUBLISHED)
-        .order_by(Spending.paid_on.desc(), Spending.id.desc()).limit(limit)).scalars())
+def provide_funding(app: Flask, funding_of: Callable[[Project], Funding]) -> None:
+    app.extensions["projects.funding"] = funding_of
+
+
+def funding_of(project: Project) -> Funding:
+    source = current_app.extensions.get("projects.funding")
+    return source(project) if source else Funding()
 
 
 def iter_projects(filters: ProjectFilters, batch: int = 1000) -> Iterator[Project]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sunshine.funds.records import iso
 from sunshine.projects.models import Project, ProjectUpdate
-from sunshine.records.ledger import RecordType, register_record
+from sunshine.records.ledger import RecordType, iso, register_record
 from sunshine.records.money import money_text
 
 

@@ -90,10 +90,11 @@ def detail(project_id: int) -> str:
     project = queries.get_public(project_id)
     if project is None:
         abort(404)
+    funding = queries.funding_of(project)
     return render_template("projects/detail.html", project=project,
                            ancestors=regions.ancestors_of(project.region),
-                           updates=queries.updates_of(project), sources=queries.sources_of(project),
-                           spending=queries.spending_of(project), stages=STAGES,
+                           updates=queries.updates_of(project), sources=funding.sources,
+                           spending=funding.spending, stages=STAGES,
                            progress=percent(project.spent, project.budget),
                            history=ledger.history("project", project.id), labels=FIELD_LABELS,
                            qr=qr_svg(project))
@@ -201,15 +202,16 @@ def api_project(project_id: int) -> Response:
     if project is None:
         abort(404)
     item = project_item(project)
+    funding = queries.funding_of(project)
     item["updates"] = [{"on": u.on.isoformat(), "stage": u.stage, "text": u.text}
                        for u in queries.updates_of(project)]
     item["sources"] = [{"fund_id": fund.id, "fund": fund.name,
                         "document_number": fund.document_number,
                         "amount": money_text(line.amount), "spent": money_text(line.spent)}
-                       for line, fund in queries.sources_of(project)]
+                       for line, fund in funding.sources]
     item["spending"] = [{"id": s.id, "fund_id": s.fund_id, "amount": money_text(s.amount),
                          "paid_on": s.paid_on.isoformat(), "payee": s.payee,
-                         "purpose": s.purpose} for s in queries.spending_of(project)]
+                         "purpose": s.purpose} for s in funding.spending]
     item["history"] = [{"seq": v.seq, "version": v.version, "action": v.action,
                         "reason": v.reason, "at": v.at, "hash": v.hash,
                         "changes": [{"field": k, "from": a, "to": b} for k, a, b in v.changes]}

@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import insert, select, update
@@ -43,6 +43,11 @@ def chain_hash(prev_hash: str, payload: str) -> str:
 
 def timestamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso(value: date | None) -> str | None:
+    """A date as the public record writes it (``2024-06-01``), or None."""
+    return value.isoformat() if value else None
 
 
 @dataclass
