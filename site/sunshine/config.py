@@ -118,6 +118,7 @@ def load_config(app: Any, overrides: dict[str, Any] | None) -> None:
     if overrides:
         app.config.from_mapping(overrides)
     _normalise(app)
+    _check_province(app)
     _check_secret_key(app)
     _check_csrf(app)
 
@@ -139,6 +140,17 @@ def _normalise(app: Any) -> None:
         options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
     if app.config["SUNSHINE_ENV"] == "production":
         app.config.setdefault("PREFERRED_URL_SCHEME", "https")
+
+
+def _check_province(app: Any) -> None:
+    """A province code from the environment arrives as a number (JSON): keep it as 12 digits."""
+    code = str(app.config["PROVINCE_CODE"]).strip()
+    if len(code) == 2:
+        code = code.ljust(12, "0")
+    if not (len(code) == 12 and code.isascii() and code.isdigit() and code[2:] == "0" * 10
+            and code[:2] != "00"):
+        raise ConfigError(f"PROVINCE_CODE 应为省级区划代码（如 450000000000）：{code[:20]!r}")
+    app.config["PROVINCE_CODE"] = code
 
 
 def _check_secret_key(app: Any) -> None:

@@ -10,6 +10,7 @@ from sunshine.accounts.models import User
 from sunshine.accounts.permissions import check_region, staff_required
 from sunshine.extensions import db
 from sunshine.regions import services
+from sunshine.regions.province import province_code
 
 bp = Blueprint("admin_regions", __name__, url_prefix="/admin/regions")
 
@@ -19,7 +20,7 @@ bp = Blueprint("admin_regions", __name__, url_prefix="/admin/regions")
 @staff_required()
 def detail(code: str | None = None) -> str:
     """A region in the user's scope: its children and the staff accounts assigned to it."""
-    code = code or current_user.region_code or services.GUANGXI
+    code = code or current_user.region_code or province_code()
     try:
         region = services.get_region(code)
     except services.RegionNotFound:

@@ -116,7 +116,7 @@ def _handle(case: Case, plan: str, rng: random.Random, staff: dict[str, User], a
         return
     if plan == "rejected":
         handling.reject(case, actor, "反映的事项属于司法程序，不属于扶贫部门的职责范围",
-                        "县人民法院诉讼服务中心（电话 0771-12345678）", now=t)
+                        "县人民法院诉讼服务中心（诉讼服务热线 12368）", now=t)
         return
     if plan == "transferred":
         city = case.region_code[:4].ljust(12, "0")

@@ -103,7 +103,7 @@ class RejectForm(BaseForm):
                                                        length(2000)])
     redirect_to = StringField("可以到哪里反映", validators=[
         required("请告诉群众可以到哪里反映"), length(300)],
-        description="例如：县人民法院立案庭（电话 0771-1234567）。")
+        description="例如：县人民法院立案庭（诉讼服务热线 12368）。")
 
 
 class TransferForm(BaseForm):

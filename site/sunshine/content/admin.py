@@ -24,6 +24,7 @@ from sunshine.extensions import db
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound, check_publishable, find_personal_numbers
 from sunshine.markup import render_markdown
+from sunshine.regions.province import province_code
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_content", __name__, url_prefix="/admin/content")
@@ -65,7 +66,7 @@ def _form(kind: Kind, article: Article | None = None) -> ArticleForm:
     if article is not None and request.method == "GET":
         form.tags.data = " ".join(article.tags or [])
     if article is None and request.method == "GET":
-        form.region_code.data = current_user.region_code or "450000000000"
+        form.region_code.data = current_user.region_code or province_code()
     return form
 
 

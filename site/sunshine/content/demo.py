@@ -18,4 +18,6 @@ def load_articles(ctx: DemoContext) -> None:
     report = sync_folder(Path(current_app.config["CONTENT_DIR"]))
     for error in report.errors:
         log.warning("content file skipped: %s", error)
+    if report.elsewhere:
+        log.info("%d content files are about another province: not loaded", len(report.elsewhere))
     ctx.summary["articles"] = len(report.created) + len(report.updated)

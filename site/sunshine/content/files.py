@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Kind
+from sunshine.regions.province import province_code
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 FOLDERS = {"news": Kind.NEWS, "policies": Kind.POLICY}
@@ -88,7 +89,7 @@ def parse_text(text: str, path: Path | str, kind: Kind) -> ArticleFile:
     level = meta.get("level", "省")
     if level not in LEVELS:
         raise ContentFileError(path, line_of("level"), f"level 应为：{'、'.join(LEVELS)}")
-    region = str(meta.get("region", "450000000000"))
+    region = str(meta.get("region", province_code()))
     if not (region.isdigit() and len(region) == 12):
         raise ContentFileError(path, line_of("region"), "region 应为 12 位区划代码")
     expires = meta.get("expires")

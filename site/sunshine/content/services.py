@@ -24,6 +24,7 @@ from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
 from sunshine.regions import codes
 from sunshine.regions.models import Region
+from sunshine.regions.province import province_code
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,19 @@ class SyncReport:
     unpublished: list[str] = field(default_factory=list)
     unchanged: int = 0
     errors: list[ContentFileError] = field(default_factory=list)
+    #: Files about a region outside the configured province: another site's articles.
+    elsewhere: list[str] = field(default_factory=list)
 
 
 def sync_folder(root: Path) -> SyncReport:
     """Make the database match the files: new files create, changed files update (a new
     version), removed files unpublish. Bad files are reported and left as they were.
-    Idempotent: a second run with no changes writes nothing.
+    Idempotent: a second run with no changes writes nothing. A file whose ``region`` lies
+    outside the configured province belongs to another province's site: it is passed over
+    (and unpublished if it was loaded before), not reported as an error.
     """
     report = SyncReport()
+    province = province_code()
     seen: set[str] = set()
     known_regions = set(db.session.execute(select(Region.code)).scalars())
     changed: list[Article] = []
@@ -58,6 +64,10 @@ def sync_folder(root: Path) -> SyncReport:
         seen.add(key)
         try:
             parsed = parse_file(path, kind)
+            if not codes.in_subtree(parsed.region_code, province):
+                seen.remove(key)
+                report.elsewhere.append(key)
+                continue
             if parsed.region_code not in known_regions:
                 raise ContentFileError(path, 1, f"区划 {parsed.region_code} 不存在")
             check_publishable(parsed.title, parsed.summary, parsed.body_md)

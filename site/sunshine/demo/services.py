@@ -1,5 +1,5 @@
-"""Build the demo province: real Guangxi cities and counties, synthetic towns and villages,
-staff accounts, and whatever each feature's registered step adds.
+"""Build the demo province (the configured one): its real cities and counties, synthetic towns
+and villages, staff accounts, and whatever each feature's registered step adds.
 
 Deterministic: the same seed gives the same data, so screenshots and tests can rely on it.
 """
@@ -19,6 +19,7 @@ from sunshine.accounts.services import hash_password
 from sunshine.extensions import db
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
+from sunshine.regions.province import province_code
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +99,18 @@ def _accounts(ctx: DemoContext) -> None:
     One hash serves all accounts: scrypt takes ~50 ms, and 111 of them would dominate the run.
     """
     hashed = hash_password(ctx.password)
-    nanning = "450100000000"
+    province = province_code()
+    first_city = regions.children_of(province)[0]
     first_town = regions.children_of(ctx.counties[0])[0].code
     rows: list[dict[str, object]] = [
         {"username": "admin", "display_name": "省扶贫办管理员", "role": Role.ADMIN.value,
-         "region_code": regions.GUANGXI},
+         "region_code": province},
         {"username": "oversight", "display_name": "省纪委监委督查", "role": Role.OVERSIGHT.value,
-         "region_code": regions.GUANGXI},
+         "region_code": province},
         {"username": "editor", "display_name": "省扶贫办编辑", "role": Role.EDITOR.value,
-         "region_code": regions.GUANGXI},
-        {"username": "staff-450100000000", "display_name": "南宁市扶贫办",
-         "role": Role.STAFF.value, "region_code": nanning},
+         "region_code": province},
+        {"username": f"staff-{first_city.code}", "display_name": f"{first_city.name}扶贫办",
+         "role": Role.STAFF.value, "region_code": first_city.code},
         {"username": f"staff-{first_town}", "display_name": "乡镇扶贫站",
          "role": Role.STAFF.value, "region_code": first_town},
     ]

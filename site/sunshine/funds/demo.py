@@ -20,6 +20,7 @@ from sunshine.extensions import db
 from sunshine.funds.bulk import Batch, publish
 from sunshine.projects.models import STAGES, TERMINATED
 from sunshine.regions.models import Region
+from sunshine.regions.province import province_code, short_name
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,21 @@ MECHANISMS = ["资产收益归村集体，按年度分红给建档立卡贫困�
               "改善贫困户出行和生产条件", "贫困户以土地入股，享受保底分红", "解决贫困户安全饮水问题"]
 PAYEES = ["示范建设工程有限公司（演示）", "示范农业发展合作社（演示）", "示范路桥工程公司（演示）",
           "示范水利工程有限公司（演示）", "示范设备供应有限公司（演示）"]
-FUND_SOURCES = [("中央", "财政专项扶贫资金", "自治区财政厅", "桂财农"),
-                ("省", "财政专项扶贫资金", "自治区财政厅", "桂财农"),
-                ("县", "统筹整合涉农资金", "{c}财政局", "{c}财发")]
+Source = tuple[str, str, str, str]
+
+
+def fund_sources() -> list[Source]:
+    """(level, type, issuer, document number prefix) of the demo's allocations: the province's
+    finance department numbers its documents with the province's short name (桂财农, 云财农);
+    ``{c}`` is the county's name."""
+    province = db.session.get(Region, province_code())
+    name = province.name if province else ""
+    issuer = "自治区财政厅" if name.endswith("自治区") else \
+        "市财政局" if name.endswith("市") else "省财政厅"
+    prefix = f"{short_name()}财农"
+    return [("中央", "财政专项扶贫资金", issuer, prefix),
+            ("省", "财政专项扶贫资金", issuer, prefix),
+            ("县", "统筹整合涉农资金", "{c}财政局", "{c}财发")]
 
 
 def _wan(rng: random.Random, low: int, high: int) -> Decimal:
@@ -66,6 +79,7 @@ def make_funds_and_projects(ctx: DemoContext) -> None:
     names = {r.code: r.name for r in db.session.execute(
         select(Region).where(Region.level == 3)).scalars()}
     villages = _demo_villages(ctx)
+    sources = fund_sources()
     last_year = today().year - 1
     years = list(range(last_year - YEARS + 1, last_year + 1))
     batch = Batch()
@@ -73,17 +87,17 @@ def make_funds_and_projects(ctx: DemoContext) -> None:
         county_name = names.get(county, "")
         for year in years:
             _county_year(batch, rng, county, county_name, year, last_year,
-                         villages.get(county, []))
+                         villages.get(county, []), sources)
     for n, county in enumerate(ctx.counties[:12]):  # drafts waiting to be disclosed
         issued = today() - timedelta(days=(4, 9, 13, 17, 25)[n % 5])
         batch.drafts.append(_fund(rng, county, names.get(county, ""), issued.year, issued,
-                                  FUND_SOURCES[n % 3], "第二批"))
+                                  sources[n % 3], "第二批"))
     counts = publish(batch)
     ctx.summary.update({f"funds_{k}": v for k, v in counts.items()})
 
 
 def _fund(rng: random.Random, county: str, county_name: str, year: int, issued: date,
-          source: tuple[str, str, str, str], batch_name: str) -> dict[str, Any]:
+          source: Source, batch_name: str) -> dict[str, Any]:
     level, kind, issuer, prefix = source
     return {"year": year, "name": f"{year}年{level}级{kind}（{batch_name}）",
             "document_number": f"{prefix.format(c=county_name)}〔{year}〕{rng.randint(2, 180)}号",
@@ -93,9 +107,9 @@ def _fund(rng: random.Random, county: str, county_name: str, year: int, issued: 
 
 
 def _county_year(batch: Batch, rng: random.Random, county: str, county_name: str, year: int,
-                 last_year: int, villages: list[Region]) -> None:
+                 last_year: int, villages: list[Region], sources: list[Source]) -> None:
     first = len(batch.funds)
-    for n, source in enumerate(FUND_SOURCES[: 2 + (rng.random() < 0.5)]):
+    for n, source in enumerate(sources[: 2 + (rng.random() < 0.5)]):
         issued = date(year, 2 + 3 * n, rng.randint(1, 25))
         fund = _fund(rng, county, county_name, year, issued, source, "第一批")
         late = rng.random() < 0.12

@@ -3,19 +3,22 @@ rules (amounts are parsed strictly here and checked again there)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, Regexp
 
 from sunshine.forms import BaseForm, length, required
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS
 from sunshine.records.forms import REGION, AmountField, date_field, year_field
+from sunshine.regions.province import short_name
 
 
 class FundForm(BaseForm):
     year = year_field("资金年度")
     name = StringField("资金名称", validators=[required("请填写资金名称"), length(200)])
     document_number = StringField("文号", validators=[required("请填写文号"), length(100)],
-                                  description="例如 桂财农〔2020〕12号")
+                                  description="例如 财农〔2020〕12号")
     issuer = StringField("下达单位", validators=[required("请填写下达单位"), length(100)])
     source_level = SelectField("资金来源层级", choices={v: v for v in SOURCE_LEVELS},
                                validators=[])
@@ -29,6 +32,10 @@ class FundForm(BaseForm):
     purpose = TextAreaField("资金用途", validators=[length(1000)])
     reason = StringField("更正原因", validators=[length(300)],
                          description="更正已公开的资金时必填，会在公开页面的修改历史中显示。")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document_number.description = f"例如 {short_name()}财农〔2020〕12号"
 
 
 class LineForm(BaseForm):

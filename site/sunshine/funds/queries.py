@@ -24,6 +24,7 @@ from sunshine.records.money import percent
 from sunshine.records.paging import KeysetPage, keyset
 from sunshine.records.rollup import region_condition
 from sunshine.regions.models import Region
+from sunshine.regions.province import province_code
 
 PUBLISHED = State.PUBLISHED.value
 
@@ -83,13 +84,13 @@ def _total_conditions(filters: FundFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _region_code(filters: FundFilters, province: str) -> str:
-    return filters.region.code if filters.region else province
+def _region_code(filters: FundFilters) -> str:
+    return filters.region.code if filters.region else province_code()
 
 
-def count_funds(filters: FundFilters, province: str = "450000000000") -> int:
+def count_funds(filters: FundFilters) -> int:
     return int(db.session.scalar(select(func.coalesce(func.sum(FundTotal.funds), 0)).where(
-        FundTotal.region_code == _region_code(filters, province),
+        FundTotal.region_code == _region_code(filters),
         *_total_conditions(filters))) or 0)
 
 
@@ -137,9 +138,9 @@ def _grouped(column: Any, region_codes: list[str], filters: FundFilters) -> list
         .group_by(column).order_by(column)))
 
 
-def summary(filters: FundFilters, children: list[Region], province: str) -> Summary:
+def summary(filters: FundFilters, children: list[Region]) -> Summary:
     """Figures of the filtered region, by year, level, type, and for each child region."""
-    code = _region_code(filters, province)
+    code = _region_code(filters)
     total = Figures("合计")
     by_year, by_level, by_type = [], [], []
     for row in _grouped(FundTotal.year, [code], filters):

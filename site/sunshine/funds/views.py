@@ -43,7 +43,7 @@ def index() -> str:
 def _index_body() -> tuple[str, Markup]:
     filters = filters_from_request()
     shown, ancestors, children = region_trail(filters.region)
-    summary = queries.summary(filters, children, current_app.config["PROVINCE_CODE"])
+    summary = queries.summary(filters, children)
     page = queries.list_funds(filters, request.args.get("after"), request.args.get("before"),
                               page_arg(), current_app.config["PAGE_SIZE"])
     chart = charts.bar_chart([(f.label, f.allocated, f.spent) for f in reversed(summary.by_year)],

@@ -26,6 +26,7 @@ from sunshine.market.models import (
 )
 from sunshine.market.services import PHOTOS
 from sunshine.regions import codes
+from sunshine.regions.province import province_code
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 PRODUCTS = [
     ("百香果", "果蔬", "斤", (6, 12), (128, 40, 110), "circle"),
     ("沃柑", "果蔬", "斤", (4, 9), (245, 150, 30), "circle"),
-    ("六堡茶", "茶叶", "盒", (80, 260), (90, 60, 30), "box"),
+    ("{tea}", "茶叶", "盒", (80, 260), (90, 60, 30), "box"),
     ("香米", "粮油", "袋", (40, 90), (240, 230, 200), "box"),
     ("山茶油", "粮油", "瓶", (60, 150), (220, 180, 40), "bottle"),
     ("土鸡", "畜禽", "只", (90, 180), (200, 120, 60), "circle"),
@@ -41,6 +42,8 @@ PRODUCTS = [
     ("香菇干", "山货", "斤", (35, 70), (120, 80, 50), "circle"),
     ("竹编篮", "手工艺品", "件", (30, 120), (190, 160, 90), "box"),
 ]
+#: The tea a province is known for, where the demo knows one.
+TEAS = {"45": "六堡茶", "53": "普洱茶"}
 LINKS = ["吸纳贫困户 8 人务工，月工资 2500 元以上。",
          "按保护价收购贫困户产品，优先收购。", "贫困户以扶贫资金入股，每年分红。"]
 
@@ -70,6 +73,8 @@ def build(ctx: DemoContext) -> None:
     demo_seller = db.session.scalar(select(User).where(User.username == "seller-demo"))
     counties = ctx.counties[:12]
     hashed = demo_seller.password_hash if demo_seller else hash_password(ctx.password)
+    province = province_code()
+    tea = TEAS.get(province[:2], "高山绿茶")
     sellers: list[Seller] = []
     for i, county in enumerate(counties):
         villages = [v for v in ctx.villages if codes.in_subtree(v, county)]
@@ -82,11 +87,11 @@ def build(ctx: DemoContext) -> None:
                         password_hash=hashed, role=Role.SELLER, active=True)
             db.session.add(user)
             db.session.flush()
-        seller = Seller(user_id=user.id, name=f"{rng.choice(['绿源', '山里', '丰收', '壮乡'])}"
+        seller = Seller(user_id=user.id, name=f"{rng.choice(['绿源', '山里', '丰收', '山乡'])}"
                         f"{rng.choice(['种植', '养殖', '农产品'])}专业合作社（{i + 1}）",
                         kind=SellerKind.COOPERATIVE, county_code=county,
                         village_code=rng.choice(villages),
-                        licence=f"93450000MA{rng.randint(1000000, 9999999)}",
+                        licence=f"93{province[:6]}MA{rng.randint(1000000, 9999999)}",
                         poverty_link=rng.choice(LINKS),
                         intro="合作社带动周边村民种养，统一品种、统一标准、统一销售。",
                         status=SellerStatus.PENDING if i == len(counties) - 1
@@ -98,8 +103,9 @@ def build(ctx: DemoContext) -> None:
     count = 0
     for seller in sellers:
         villages = [v for v in ctx.villages if codes.in_subtree(v, seller.county_code)]
-        for j, (name, category, unit, (low, high), colour, shape) in enumerate(
+        for j, (product, category, unit, (low, high), colour, shape) in enumerate(
                 rng.sample(PRODUCTS, 3)):
+            name = product.format(tea=tea)
             status = ListingStatus.ON_SALE if seller.verified else ListingStatus.PENDING
             if seller.verified and j == 2 and rng.random() < 0.3:
                 status = ListingStatus.DRAFT

@@ -23,6 +23,7 @@ from sunshine.matching.models import (
 from sunshine.records.money import from_fen
 from sunshine.regions import codes
 from sunshine.regions.models import Region
+from sunshine.regions.province import province_code
 
 #: The list's state filter: what is still going on (the default), everything public, or one.
 STATE_CHOICES = {"": "进行中", "all": "全部", **{s.value: s.label for s in PUBLIC_STATES}}
@@ -58,7 +59,7 @@ def known_region(code: str) -> str | None:
 
 
 def in_region(column: object, code: str | None) -> ColumnElement[bool]:
-    lo, hi = codes.subtree_bounds(code or "450000000000")
+    lo, hi = codes.subtree_bounds(code or province_code())
     return and_(column >= lo, column <= hi)  # type: ignore[operator]
 
 
@@ -144,7 +145,7 @@ def _prefix_len(level: int) -> int:
 def totals(region: str | None) -> tuple[Totals, list[Totals]]:
     """Help delivered in a region and in each of its child regions: needs met (delivered,
     thanked or closed), donors with a confirmed pledge, units of goods and money confirmed."""
-    code = region or "450000000000"
+    code = region or province_code()
     level = codes.level_of(code)
     child_len = _prefix_len(level + 1) if level < 5 else 12
     key = func.substr(Need.village_code, 1, child_len)

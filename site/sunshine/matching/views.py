@@ -40,6 +40,7 @@ from sunshine.matching.models import (
 from sunshine.matching.photos import PHOTOS
 from sunshine.records.money import AmountError, parse_amount, to_fen
 from sunshine.regions import services as regions
+from sunshine.regions.province import province_code
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("matching", __name__, url_prefix="/help")
@@ -233,7 +234,7 @@ def thanks() -> str:
     total, children = queries.totals(region)
     page = db.paginate(queries.thanked_query(region), page=page_arg(), per_page=20,
                        error_out=False)
-    current = db.session.get(queries.Region, region or "450000000000")
+    current = db.session.get(queries.Region, region or province_code())
     chain = regions.ancestors_of(current) if current else []
     return render_template("matching/thanks.html", total=total, children=children, page=page,
                            donors=queries.donors_of([n.id for n in page.items]), region=current,

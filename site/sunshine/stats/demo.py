@@ -10,21 +10,21 @@ from sunshine.stats.idnumbers import id_hasher
 
 log = logging.getLogger(__name__)
 
-#: The county the browser checks and the demo's accounts start with gets a fifth of the
-#: households, so that its pages show figures down to its villages; the rest is spread thin,
-#: as poverty was: heavier in some counties than others.
-FOCUS_COUNTY = "450102"
+#: The first county (the one the browser checks and the demo's accounts start with) gets a
+#: fifth of the households, so that its pages show figures down to its villages; the rest is
+#: spread thin, as poverty was: heavier in some counties than others.
 FOCUS_SHARE = 0.2
 
 
 def village_weights(ctx: DemoContext) -> list[float]:
     counties = sorted({v[:6] for v in ctx.villages})
     county_weight = {c: ctx.rng.choice((0.3, 0.6, 1.0, 1.0, 1.5, 2.5)) for c in counties}
-    focus = [v for v in ctx.villages if v.startswith(FOCUS_COUNTY)]
-    rest = sum(county_weight[v[:6]] for v in ctx.villages if not v.startswith(FOCUS_COUNTY))
+    focus_county = counties[0] if counties else ""
+    focus = [v for v in ctx.villages if v.startswith(focus_county)]
+    rest = sum(county_weight[v[:6]] for v in ctx.villages if not v.startswith(focus_county))
     weights = []
     for v in ctx.villages:
-        if v.startswith(FOCUS_COUNTY) and focus and rest:
+        if v.startswith(focus_county) and focus and rest:
             weights.append(FOCUS_SHARE / len(focus) * rest / (1 - FOCUS_SHARE))
         else:
             weights.append(county_weight[v[:6]])

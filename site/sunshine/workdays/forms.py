@@ -14,4 +14,4 @@ class DayForm(BaseForm):
     day = DateField("日期", validators=[required("请填写日期（例如 2027-02-08）")])
     kind = SelectField("类别", choices=KINDS)  # a value not offered is refused: no "required"
     name = StringField("节日", validators=[required("请填写节日名称"), length(NAME_LENGTH)],
-                       description="例如：春节、国庆节、壮族三月三。")
+                       description="例如：春节、国庆节、本省（区）的民族节日。")

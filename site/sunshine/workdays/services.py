@@ -2,7 +2,7 @@
 
 A day is a working day from Monday to Friday, unless the calendar says otherwise: the State
 Council publishes each year's public holidays and the weekend days worked in exchange (调休),
-and the province adds its own (in Guangxi, 壮族三月三). Province administrators enter them in
+and the province adds its own (an ethnic festival, say). Province administrators enter them in
 the back office (/admin/calendar/); until they do, every weekday counts.
 """
 
