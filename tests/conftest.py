@@ -142,22 +142,30 @@ def runner(app: Flask) -> Any:
 
 @pytest.fixture
 def regions(app: Flask) -> dict[str, str]:
-    """Guangxi's real cities and counties, plus synthetic towns and villages for two counties."""
+    """The configured province's real cities and counties (Guangxi unless
+    SUNSHINE_PROVINCE_CODE says otherwise), plus synthetic towns and villages for two counties.
+
+    The codes are the province's first city, two of its counties, a county of the second city,
+    a town and a village: 450100000000, 450102000000 … for Guangxi."""
     import random
 
     from sunshine.regions import services
 
-    services.load_builtin_province()
-    services.generate_demo_villages(["450102000000", "450103000000"], 2, 2, random.Random(1))
+    province = app.config["PROVINCE_CODE"]
+    services.load_builtin_province(province)
+    cities = [r.code for r in services.children_of(province)]
+    first, second = ([r.code for r in services.children_of(city)] for city in cities[:2])
+    county, town = first[0], first[0][:6] + "101000"
+    services.generate_demo_villages(first[:2], 2, 2, random.Random(1))
     db.session.commit()
     return {
-        "province": "450000000000",
-        "city": "450100000000",
-        "county": "450102000000",
-        "other_county": "450103000000",
-        "far_county": "450203000000",
-        "town": "450102101000",
-        "village": "450102101201",
+        "province": province,
+        "city": cities[0],
+        "county": county,
+        "other_county": first[1],
+        "far_county": second[1],
+        "town": town,
+        "village": town[:9] + "201",
     }
 
 

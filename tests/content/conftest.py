@@ -74,4 +74,6 @@ def content_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def app_config(tmp_path: Path) -> dict[str, str]:
-    return {"CONTENT_DIR": str(tmp_path / "content")}
+    """The articles written here, like those of content/, are about Guangxi: a site serving
+    another province would pass them over (tests/test_province.py)."""
+    return {"CONTENT_DIR": str(tmp_path / "content"), "PROVINCE_CODE": "450000000000"}

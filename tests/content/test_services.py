@@ -59,6 +59,15 @@ def test_bad_files_are_reported_with_path_and_line(app, regions, content_dir) ->
     assert len(report.created) == 4  # the good ones still load
 
 
+def test_an_article_about_another_province_is_passed_over(app, regions, content_dir) -> None:
+    services.sync_folder(content_dir)
+    moved = write_news(content_dir, "chanye-2020", "兴宁区产业扶贫见成效", region="530602000000")
+    report = services.sync_folder(content_dir)
+    key = str(moved.relative_to(content_dir))
+    assert report.elsewhere == [key] and not report.errors and not report.created
+    assert report.unpublished == [key]  # loaded while it was about Guangxi
+
+
 def test_filters_region_topic_year_and_expiry(app, regions, content_dir) -> None:
     services.sync_folder(content_dir)
 

@@ -1,6 +1,7 @@
 import csv
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from sunshine.extensions import db
@@ -10,23 +11,52 @@ from tests.conftest import shared_data
 
 
 def test_builtin_province_has_the_real_cities_and_counties(app) -> None:
-    services.load_builtin_province()
+    services.load_builtin_province("450000000000")
     db.session.commit()
     assert len(services.list_regions(level=2)) == 14
     assert len(services.list_regions(level=3)) == 111
     nanning = services.get_region("450100000000")
     assert nanning.name == "南宁市"
     assert nanning.latitude is not None and 22 < nanning.latitude < 24
-    assert services.load_builtin_province() == 0  # idempotent
+    assert services.load_builtin_province("450000000000") == 0  # idempotent
+
+
+def test_the_configured_province_is_loaded_by_default(app) -> None:
+    app.config["PROVINCE_CODE"] = "530000000000"
+    services.load_builtin_province()
+    db.session.commit()
+    assert services.get_region("530000000000").name == "云南省"
+    zhaotong = services.get_region("530600000000")
+    assert zhaotong.name == "昭通市" and 27 < (zhaotong.latitude or 0) < 28.5
+    assert len(services.list_regions(level=2)) == 16
+    assert len(services.list_regions(level=3)) == 129
+    assert services.list_regions(within="450000000000") == []
+
+
+def _official(province: str) -> dict[str, str]:
+    """The 2021 statistical division codes of the province's cities and counties."""
+    found = {}
+    for name in ("cities.csv", "counties.csv"):
+        with shared_data("divisions", name).open(encoding="utf-8") as handle:
+            found.update({row["code"].ljust(12, "0"): row["name"] for row in csv.DictReader(handle)
+                          if row["province_code"] == province[:2]})
+    return found
+
+
+@pytest.mark.parametrize("province", ["450000000000", "530000000000"])
+def test_builtin_cities_and_counties_are_the_official_2021_lists(province) -> None:
+    rows = {r.code: r.name for r in services.builtin_rows(province) if r.code != province}
+    assert rows == _official(province)
 
 
 def test_ancestors_and_children(app, regions) -> None:
     village = services.get_region(regions["village"])
-    assert [r.code for r in services.ancestors_of(village)] == [
-        "450000000000", "450100000000", "450102000000", "450102101000"]
-    assert services.full_name(village).startswith("广西壮族自治区 南宁市 兴宁区 ")
-    children = services.children_of("450100000000")
-    assert "450102000000" in [c.code for c in children]
+    chain = [regions["province"], regions["city"], regions["county"], regions["town"]]
+    assert [r.code for r in services.ancestors_of(village)] == chain
+    names = " ".join(services.get_region(code).name for code in chain[:3])
+    assert services.full_name(village).startswith(f"{names} ")
+    children = services.children_of(regions["city"])
+    assert regions["county"] in [c.code for c in children]
     assert all(c.level == 3 for c in children)
 
 
@@ -38,7 +68,7 @@ def _write(tmp_path: Path, rows: list[list[str]]) -> Path:
 
 
 def test_import_is_a_dry_run_unless_confirmed(app, tmp_path) -> None:
-    services.load_builtin_province()
+    services.load_builtin_province("450000000000")
     db.session.commit()
     path = _write(tmp_path, [["code", "name"], ["450102001", "民生街道"],
                              ["450102001003", "兴宁社区居委会"]])
@@ -50,7 +80,7 @@ def test_import_is_a_dry_run_unless_confirmed(app, tmp_path) -> None:
 
 
 def test_import_reports_every_bad_line_and_writes_nothing(app, tmp_path) -> None:
-    services.load_builtin_province()
+    services.load_builtin_province("450000000000")
     db.session.commit()
     before = services.count_regions()
     path = _write(tmp_path, [["code", "name"], ["450102001", "民生街道"], ["4501x", "坏"],
@@ -63,7 +93,7 @@ def test_import_reports_every_bad_line_and_writes_nothing(app, tmp_path) -> None
 
 
 def test_import_of_the_real_guangxi_towns_and_villages(app) -> None:
-    services.load_builtin_province()
+    services.load_builtin_province("450000000000")
     db.session.commit()
     towns = services.import_regions(shared_data("divisions", "guangxi_towns.csv"), confirm=True)
     assert towns.ok, towns.errors[:5]
