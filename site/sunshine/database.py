@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so that migrations work the same on SQLite and PostgreSQL.
@@ -28,8 +31,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed. ``Session.execute`` is typed as returning a
+    plain ``Result``; for these statements it is a ``CursorResult``, which holds the count."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection,
+                    connection_record: ConnectionPoolEntry) -> None:
     """WAL lets readers work while a writer commits; foreign keys are off in SQLite by default."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):

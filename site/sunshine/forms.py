@@ -52,7 +52,8 @@ class BaseForm(FlaskForm):
             if isinstance(field, StringField | TextAreaField) and isinstance(field.data, str):
                 multiline = isinstance(field, TextAreaField)
                 if has_bad_characters(field.data, multiline):
-                    field.errors = [*field.errors, "含有无效字符（控制字符或非 UTF-8 编码），请删除后重试"]
+                    field.errors = [*field.errors,
+                                    "含有无效字符（控制字符或非 UTF-8 编码），请删除后重试"]
                     ok = False
         return ok
 

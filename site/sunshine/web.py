@@ -39,14 +39,16 @@ def safe_next(target: str | None, default: str = "/") -> str:
         return default
     target = target.strip()
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if parts.scheme or parts.netloc or not target.startswith("/") \
+            or target.startswith(("//", "/\\")):
         return default
     if any(ord(c) < 32 for c in target) or "\\" in target:
         return default
     return target
 
 
-def render_form_page(template: str, status: int | None = None, **context: object) -> tuple[str, int]:
+def render_form_page(template: str, status: int | None = None,
+                     **context: object) -> tuple[str, int]:
     """Render a form page; a submitted form with errors answers 400, not 200."""
     if status is None:
         status = 400 if request.method == "POST" else 200

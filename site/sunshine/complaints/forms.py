@@ -66,7 +66,8 @@ class CaseForm(BaseForm):
     website = StringField("请勿填写此项", validators=[length(200)])
     started = HiddenField()
     target_type = HiddenField()
-    target_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$", message="反映对象不正确")])
+    target_id = HiddenField(validators=[Optional(),
+                                        Regexp(r"^\d{1,12}$", message="反映对象不正确")])
 
 
 class TrackForm(BaseForm):

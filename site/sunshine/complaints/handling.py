@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, and_, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, select
 
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region, region_scope
@@ -315,7 +315,7 @@ def admin_query(user: User, filters: AdminFilters, now: datetime | None = None
         else query.order_by(Case.submitted_at.desc(), Case.id.desc())
 
 
-def overdue_condition(now: datetime) -> object:
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
     return and_(Case.status.in_(OPEN_STATUSES), Case.deadline < now)
 
 
@@ -324,9 +324,9 @@ def counts_for(user: User, now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     scope = region_scope(user, Case.handling_region_code)
 
-    def count(*conditions: object) -> int:
+    def count(*conditions: ColumnElement[bool]) -> int:
         return db.session.scalar(select(func.count()).select_from(Case).where(
-            scope, *conditions)) or 0  # type: ignore[arg-type]
+            scope, *conditions)) or 0
 
     return {
         "waiting": count(Case.moderation == Moderation.NONE,

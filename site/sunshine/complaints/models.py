@@ -106,7 +106,7 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
-class Case(db.Model):  # type: ignore[name-defined,misc]
+class Case(db.Model):  # type: ignore[name-defined]
     __tablename__ = "complaint_case"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -178,7 +178,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
         return f"<Case {self.id} {self.kind.value} {self.status.value}>"
 
 
-class CaseEvent(db.Model):  # type: ignore[name-defined,misc]
+class CaseEvent(db.Model):  # type: ignore[name-defined]
     """One step of a case. ``public`` events make the history the reporter sees; notes never
     are public. The acting staff member is kept by id (the audit log has the rest)."""
 
@@ -199,7 +199,7 @@ class CaseEvent(db.Model):  # type: ignore[name-defined,misc]
     unit: Mapped[Region | None] = relationship(lazy="joined")
 
 
-class CasePhoto(db.Model):  # type: ignore[name-defined,misc]
+class CasePhoto(db.Model):  # type: ignore[name-defined]
     """A re-encoded photo (no EXIF, no GPS) under UPLOAD_DIR/complaints/ with a random name."""
 
     __tablename__ = "complaint_photo"
@@ -215,7 +215,7 @@ class CasePhoto(db.Model):  # type: ignore[name-defined,misc]
     case: Mapped[Case] = relationship(back_populates="photos")
 
 
-class CaseReporter(db.Model):  # type: ignore[name-defined,misc]
+class CaseReporter(db.Model):  # type: ignore[name-defined]
     """Who filed a named case: a Fernet token of ``{"name": ..., "phone": ...}``.
 
     Kept apart from ``complaint_case`` and never loaded by lists, exports, search or public

@@ -62,7 +62,8 @@ def suppress_table(grid: list[list[int]], k: int) -> tuple[list[list[bool]], lis
         value[("col", j)] = sum(grid[i][j] for i in range(rows))
     value[("all",)] = sum(value[("row", i)] for i in range(rows))
     hidden = {key: v < k for key, v in value.items()}
-    lines = [[("cell", i, j) for j in range(cols)] + [("row", i)] for i in range(rows)]
+    lines: list[list[tuple[Any, ...]]] = [[("cell", i, j) for j in range(cols)] + [("row", i)]
+                                         for i in range(rows)]
     lines += [[("cell", i, j) for i in range(rows)] + [("col", j)] for j in range(cols)]
     lines.append([("row", i) for i in range(rows)] + [("all",)])
     lines.append([("col", j) for j in range(cols)] + [("all",)])

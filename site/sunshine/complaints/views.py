@@ -126,7 +126,7 @@ def new() -> Response | tuple[str, int] | str:
     chain = _region_chain(form)
     _fill_region_choices(form, chain)
     target_label = services.target_label(form.target_type.data or None, form.target_id.data)
-    context = {"form": form, "chain": chain, "target_label": target_label}
+    context: dict[str, Any] = {"form": form, "chain": chain, "target_label": target_label}
     if request.method == "GET" or request.form.get("action") == "refine":
         # Choosing a region step by step without scripts: show the next level, no errors yet.
         return render_template("complaints/new.html", **context), 200
@@ -156,7 +156,8 @@ def _submission(form: CaseForm, chain: list[Region]) -> services.Submission:
         kind=Kind(form.kind.data), category=form.category.data,
         region_code=chain[-1].code if chain else "", subject=form.subject.data or "",
         body=form.body.data or "", named=named,
-        name=(form.name.data or "") if named else "", phone=(form.phone.data or "") if named else "",
+        name=(form.name.data or "") if named else "",
+        phone=(form.phone.data or "") if named else "",
         consent_to_publish=bool(form.consent.data),
         about_local_cadres=bool(form.about_local_cadres.data), target_type=target_type,
         target_id=target_id, target_label=unit,
@@ -277,7 +278,8 @@ def _region_name(case: Case) -> str:
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
     rows = db.session.execute(services.published_query()).scalars()
-    return [("/complaints/new", None), ("/complaints/stats", None), ("/complaints/answers/", None)] \
+    return [("/complaints/new", None), ("/complaints/stats", None),
+            ("/complaints/answers/", None)] \
         + [(f"/complaints/answers/{c.id}", c.published_at) for c in rows]
 
 

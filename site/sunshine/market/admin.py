@@ -128,7 +128,8 @@ def listing(listing_id: int) -> Response | str | tuple[str, int]:
         flash("已处理", "success")
         return redirect(url_for("admin_market.listing", listing_id=item.id))
     return render_template("market/admin/listing.html", listing=item, form=form,
-                           preview=stored_html(render_markdown(item.description_md)), inquiries=None)
+                           preview=stored_html(render_markdown(item.description_md)),
+                           inquiries=None)
 
 
 @bp.post("/listings/<int:listing_id>/inquiries")
@@ -141,7 +142,8 @@ def inquiries(listing_id: int) -> str:
     record("market.inquiries_view", current_user, "market_listing", item.id, item.origin_code)
     db.session.commit()
     return render_template("market/admin/listing.html", listing=item, form=ReasonForm(),
-                           preview=stored_html(render_markdown(item.description_md)), inquiries=rows)
+                           preview=stored_html(render_markdown(item.description_md)),
+                           inquiries=rows)
 
 
 @register_tiles

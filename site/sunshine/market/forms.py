@@ -46,7 +46,8 @@ class ListingForm(BaseForm):
     category = SelectField("品类", choices={c: c for c in CATEGORIES},
                            validators=[required("请选择品类")])
     variety = StringField("品种（可不填）", validators=[length(100)])
-    spec = StringField("规格（可不填）", validators=[length(100)], description="例如：5 斤装、单果 200 克以上。")
+    spec = StringField("规格（可不填）", validators=[length(100)],
+                       description="例如：5 斤装、单果 200 克以上。")
     unit = SelectField("计价单位", choices={u: u for u in UNITS}, validators=[required()])
     price = StringField("价格（元/计价单位）", validators=[required("请填写价格")],
                         description="数字，最多两位小数，例如 12.50。")

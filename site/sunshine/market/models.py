@@ -55,10 +55,11 @@ class ListingStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"draft": "草稿", "pending": "待审核", "on_sale": "在售", "off": "已下架"}[self.value]
+        labels = {"draft": "草稿", "pending": "待审核", "on_sale": "在售", "off": "已下架"}
+        return labels[self.value]
 
 
-class Seller(db.Model):  # type: ignore[name-defined,misc]
+class Seller(db.Model):  # type: ignore[name-defined]
     __tablename__ = "market_seller"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -85,7 +86,7 @@ class Seller(db.Model):  # type: ignore[name-defined,misc]
         return self.status == SellerStatus.VERIFIED
 
 
-class Listing(db.Model):  # type: ignore[name-defined,misc]
+class Listing(db.Model):  # type: ignore[name-defined]
     __tablename__ = "market_listing"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -126,7 +127,7 @@ class Listing(db.Model):  # type: ignore[name-defined,misc]
         return f"/market/{self.id}"
 
 
-class ListingPhoto(db.Model):  # type: ignore[name-defined,misc]
+class ListingPhoto(db.Model):  # type: ignore[name-defined]
     __tablename__ = "market_photo"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -138,7 +139,7 @@ class ListingPhoto(db.Model):  # type: ignore[name-defined,misc]
     height: Mapped[int] = mapped_column(Integer)
 
 
-class Inquiry(db.Model):  # type: ignore[name-defined,misc]
+class Inquiry(db.Model):  # type: ignore[name-defined]
     """A buyer's question; its contact is read only by the seller (and handling staff)."""
 
     __tablename__ = "market_inquiry"

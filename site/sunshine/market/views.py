@@ -57,15 +57,16 @@ def _price_arg(name: str) -> Decimal | None:
 
 def _filters() -> queries.Filters:
     args = request.args
-    county = args.get("county", "")
-    county = county if county.isdigit() and len(county) == 12 and \
-        codes.level_of(county) == 3 else None
+    given = args.get("county", "")
+    county = given if given.isdigit() and len(given) == 12 and \
+        codes.level_of(given) == 3 else None
+    sort = args.get("sort", "")
     return queries.Filters(
         category=args.get("category") if args.get("category") in CATEGORIES else None,
         county=county, label=args.get("label") if args.get("label") in LABELS else None,
         certified=args.get("certified") == "1", min_price=_price_arg("min_price"),
         max_price=_price_arg("max_price"),
-        sort=args.get("sort") if args.get("sort") in SORTS else "new")
+        sort=sort if sort in SORTS else "new")
 
 
 def description_html(listing: Listing) -> Markup:

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from sunshine.accounts.models import User
 from sunshine.audit import record
-from sunshine.database import utcnow
+from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.matching.common import MatchingError, add_event, check_handler
 from sunshine.matching.models import Need, Pledge, PledgeState
@@ -63,10 +63,10 @@ def _step(actor: User, pledge_row: Pledge, from_states: tuple[PledgeState, ...],
     check_handler(actor, village)
     try:
         lock_need(pledge_row.need_id)
-        changed = db.session.execute(
+        changed = rowcount(db.session.execute(
             update(Pledge).where(Pledge.id == pledge_row.id,
                                  Pledge.state.in_([s.value for s in from_states]))
-            .values(**values).execution_options(**_NO_SYNC)).rowcount
+            .values(**values).execution_options(**_NO_SYNC)))
         if not changed:
             raise MatchingError("这份认领的状态已经变化，请刷新页面后再操作", status=409)
         if event:
@@ -98,7 +98,8 @@ def record_delivery(staff: User, pledge_row: Pledge, now: datetime | None = None
           {"state": PledgeState.DELIVERED.value, "delivered_at": now, "delivered_by": staff.id,
            "delivery_started_at": pledge_row.delivery_started_at or now,
            "code_hash": code_hash(code)},
-          f"已送达：{pledge_row.item.name} {pledge_row.amount_text}，等待受助户确认" if first else None,
+          f"已送达：{pledge_row.item.name} {pledge_row.amount_text}，等待受助户确认"
+          if first else None,
           "matching.delivery_record" if first else "matching.slip_reprint", now)
     return code
 
@@ -131,11 +132,11 @@ def confirm_with_code(code: str, now: datetime | None = None) -> Pledge | None:
     now = now or utcnow()
     try:
         lock_need(found.need_id)
-        changed = db.session.execute(
+        changed = rowcount(db.session.execute(
             update(Pledge).where(Pledge.id == found.id, Pledge.code_hash == digest,
                                  Pledge.state == PledgeState.DELIVERED.value)
             .values(state=PledgeState.CONFIRMED.value, confirmed_at=now, confirm_method="code",
-                    code_hash=None).execution_options(**_NO_SYNC)).rowcount
+                    code_hash=None).execution_options(**_NO_SYNC)))
         if not changed:
             db.session.rollback()
             return None

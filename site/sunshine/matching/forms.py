@@ -103,11 +103,13 @@ class NeedForm(BaseForm):
     title = StringField("标题", validators=[required("请填写标题"), length(100)],
                         description="例如“初二学生需要一套冬季校服”；不要写姓名。")
     story = TextAreaField("情况说明", validators=[length(5000)],
-                          description="改写后不含可识别身份的细节：不写姓名、门牌、身份证号、手机号、银行卡号。支持 Markdown。")
+                          description="改写后不含可识别身份的细节：不写姓名、门牌、身份证号、"
+                                      "手机号、银行卡号。支持 Markdown。")
     kind = RadioField("需要的是", choices={"items": "物品", "amount": "资金"}, default="items",
                       validators=[required("请选择物品或资金")])
     amount = StringField("所需金额（元）", validators=[length(16)],
-                         description="只在“资金”时填写。本站不经手钱款，认领人通过工作人员指定的正规渠道捐赠。",
+                         description="只在“资金”时填写。本站不经手钱款，"
+                                     "认领人通过工作人员指定的正规渠道捐赠。",
                          render_kw={"inputmode": "decimal"})
     items = FieldList(FormField(ItemForm), min_entries=5, max_entries=10, label="物品清单")
     urgency = SelectField("紧急程度", choices={str(k): v for k, v in URGENCY.items()},
@@ -124,8 +126,10 @@ class PublicEditForm(BaseForm):
 
 
 class PhotoForm(BaseForm):
-    photos = MultipleFileField("照片", description="JPEG、PNG 或 WebP，每张不超过 5 MB；拍摄位置等信息会被自动删除。")
-    consent = StringField("受助户同意的记录", validators=[required("请记录受助户的同意"), length(300)],
+    photos = MultipleFileField("照片", description="JPEG、PNG 或 WebP，每张不超过 5 MB；"
+                                                 "拍摄位置等信息会被自动删除。")
+    consent = StringField("受助户同意的记录",
+                          validators=[required("请记录受助户的同意"), length(300)],
                           description="例如：2024 年 5 月 2 日户主书面同意公开，同意书存村委会。")
     confirmed = BooleanField("已取得受助户同意，照片中没有可辨认的人脸、门牌和证件",
                              validators=[required("请确认已取得同意")])

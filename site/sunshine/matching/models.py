@@ -103,7 +103,7 @@ HOLDING_STATES = (PledgeState.ACTIVE, PledgeState.DELIVERING, PledgeState.DELIVE
 STARTED_STATES = (PledgeState.DELIVERING, PledgeState.DELIVERED, PledgeState.CONFIRMED)
 
 
-class Need(db.Model):  # type: ignore[name-defined,misc]
+class Need(db.Model):  # type: ignore[name-defined]
     __tablename__ = "matching_need"
     __table_args__ = (
         # The public list: by state, most urgent first, then the nearest deadline.
@@ -182,7 +182,7 @@ class Need(db.Model):  # type: ignore[name-defined,misc]
         return int(share * 100)
 
 
-class NeedItem(db.Model):  # type: ignore[name-defined,misc]
+class NeedItem(db.Model):  # type: ignore[name-defined]
     """One line of a need: goods in units, or (``money``) an amount in fen."""
 
     __tablename__ = "matching_item"
@@ -214,7 +214,7 @@ class NeedItem(db.Model):  # type: ignore[name-defined,misc]
         return f"{units} {self.unit}"
 
 
-class Pledge(db.Model):  # type: ignore[name-defined,misc]
+class Pledge(db.Model):  # type: ignore[name-defined]
     """A donor's pledge of part of one line. The donor's contact is read only by the staff who
     handle the need; ``display_name`` is what the public sees."""
 
@@ -265,7 +265,7 @@ class Pledge(db.Model):  # type: ignore[name-defined,misc]
                 "countersign": "另一名工作人员会签确认"}.get(self.confirm_method, "")
 
 
-class NeedEvent(db.Model):  # type: ignore[name-defined,misc]
+class NeedEvent(db.Model):  # type: ignore[name-defined]
     """One line of a need's public history (never a household's or a donor's details)."""
 
     __tablename__ = "matching_event"
@@ -276,7 +276,7 @@ class NeedEvent(db.Model):  # type: ignore[name-defined,misc]
     text: Mapped[str] = mapped_column(String(300))
 
 
-class NeedPhoto(db.Model):  # type: ignore[name-defined,misc]
+class NeedPhoto(db.Model):  # type: ignore[name-defined]
     """A cleaned photo, stored only with the household's recorded consent."""
 
     __tablename__ = "matching_photo"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sunshine import clock
 from sunshine.accounts.models import Role, User
 from sunshine.audit import record
-from sunshine.database import utcnow
+from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.guard import check_publishable
 from sunshine.matching import indexing
@@ -327,10 +327,10 @@ def withdraw(staff: User, need: Need, reason: str, now: datetime | None = None) 
             Pledge.need_id == need.id, Pledge.state.in_([s.value for s in STARTED_STATES])))
         if started:
             raise MatchingError("已有认领开始配送，不能撤回；请完成配送后结束这项需求")
-        changed = db.session.execute(
+        changed = rowcount(db.session.execute(
             update(Need).where(Need.id == need.id, Need.state.in_([s.value for s in allowed]))
             .values(state=NeedState.WITHDRAWN.value, withdraw_reason=reason.strip()[:500])
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
         if not changed:
             raise MatchingError("这项需求已结束，不能撤回")
         for p in db.session.execute(select(Pledge).where(

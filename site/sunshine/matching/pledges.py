@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from sunshine import clock
 from sunshine.accounts.models import Role, User
 from sunshine.audit import record
-from sunshine.database import utcnow
+from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.guard import check_publishable
 from sunshine.matching.common import (
@@ -69,15 +69,15 @@ def lock_need(need_id: int) -> None:
 def release(pledge: Pledge, from_states: tuple[PledgeState, ...], to_state: PledgeState,
              now: datetime, reason: str) -> bool:
     """Move a holding pledge out of holding and give its share back to its line, once."""
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Pledge).where(Pledge.id == pledge.id, Pledge.state.in_(from_states))
         .values(state=to_state.value, ended_at=now, end_reason=reason[:200])
-        .execution_options(**_NO_SYNC)).rowcount
+        .execution_options(**_NO_SYNC)))
     if not changed:
         return False
-    freed = db.session.execute(
+    freed = rowcount(db.session.execute(
         update(NeedItem).where(NeedItem.id == pledge.item_id, NeedItem.pledged >= pledge.quantity)
-        .values(pledged=NeedItem.pledged - pledge.quantity).execution_options(**_NO_SYNC)).rowcount
+        .values(pledged=NeedItem.pledged - pledge.quantity).execution_options(**_NO_SYNC)))
     if freed != 1:  # pragma: no cover  (the counter and the pledges disagree: never commit that)
         raise RuntimeError(f"line {pledge.item_id} holds less than pledge {pledge.id}")
     return True
@@ -103,7 +103,7 @@ def settle(need_id: int, now: datetime | None = None) -> str | None:
         func.coalesce(func.sum(NeedItem.needed), 0), func.coalesce(func.sum(NeedItem.pledged), 0))
         .where(NeedItem.need_id == need_id)).one()
     by_state = dict(db.session.execute(select(Pledge.state, func.sum(Pledge.quantity)).where(
-        Pledge.need_id == need_id).group_by(Pledge.state)).all())
+        Pledge.need_id == need_id).group_by(Pledge.state)).tuples().all())
     started = any(by_state.get(s.value) for s in STARTED_STATES)
     if needed and pledged == needed:
         if by_state.get(PledgeState.CONFIRMED.value, 0) == needed:
@@ -172,10 +172,10 @@ def pledge(donor: User, need_id: int, item_id: int, quantity: int, details: Pled
             raise MatchingError("这项需求目前不接受认领", "quantity", 409)
         if row.deadline < clock.today(now):
             raise MatchingError("这项需求已过截止日期，不再接受认领", "quantity", 409)
-        drawn = db.session.execute(
+        drawn = rowcount(db.session.execute(
             update(NeedItem).where(NeedItem.id == item_id, NeedItem.need_id == need_id,
                                    NeedItem.pledged + quantity <= NeedItem.needed)
-            .values(pledged=NeedItem.pledged + quantity).execution_options(**_NO_SYNC)).rowcount
+            .values(pledged=NeedItem.pledged + quantity).execution_options(**_NO_SYNC)))
         item = db.session.execute(select(NeedItem).where(
             NeedItem.id == item_id, NeedItem.need_id == need_id)).scalar_one_or_none()
         if item is None:
@@ -184,7 +184,8 @@ def pledge(donor: User, need_id: int, item_id: int, quantity: int, details: Pled
             left = item.needed - item.pledged
             if left <= 0:
                 raise MatchingError(SOLD_OUT, "quantity", 409)
-            raise MatchingError(f"这一项只剩 {item.show(left)} 可以认领，请减少数量", "quantity", 409)
+            raise MatchingError(f"这一项只剩 {item.show(left)} 可以认领，请减少数量",
+                                "quantity", 409)
         made = Pledge(need_id=need_id, item_id=item_id, donor_id=donor.id, quantity=quantity,
                       state=PledgeState.ACTIVE.value, display_name=display_name,
                       donor_kind=details.donor_kind, contact=details.contact.strip(),
@@ -274,11 +275,11 @@ def _expire_need(need_id: int, now: datetime) -> int:
             Pledge.need_id == need_id, Pledge.state.in_([s.value for s in STARTED_STATES])))
         changed = 0
         if not started:
-            changed = db.session.execute(
+            changed = rowcount(db.session.execute(
                 update(Need).where(Need.id == need_id,
                                    Need.state.in_([s.value for s in OPEN_STATES]),
                                    Need.deadline < clock.today(now))
-                .values(state=NeedState.EXPIRED.value).execution_options(**_NO_SYNC)).rowcount
+                .values(state=NeedState.EXPIRED.value).execution_options(**_NO_SYNC)))
         if changed:
             for p in db.session.execute(select(Pledge).where(
                     Pledge.need_id == need_id, Pledge.state == PledgeState.ACTIVE.value)).scalars():

@@ -3,10 +3,12 @@ totals per region, a donor's own pledges. Only public fields leave these functio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from sunshine.extensions import db
 from sunshine.matching.models import (
@@ -37,7 +39,7 @@ class Filters:
     state: str = ""
 
 
-def parse_filters(args: dict[str, str] | object) -> Filters:
+def parse_filters(args: Mapping[str, str]) -> Filters:
     """Filters from query arguments; anything unknown is ignored rather than an error."""
     get = args.get
     category = get("category") if get("category") in CATEGORIES else None
@@ -58,9 +60,9 @@ def known_region(code: str) -> str | None:
     return code if db.session.get(Region, code) is not None else None
 
 
-def in_region(column: object, code: str | None) -> ColumnElement[bool]:
+def in_region(column: InstrumentedAttribute[str], code: str | None) -> ColumnElement[bool]:
     lo, hi = codes.subtree_bounds(code or province_code())
-    return and_(column >= lo, column <= hi)  # type: ignore[operator]
+    return and_(column >= lo, column <= hi)
 
 
 def _states(state: str) -> list[str]:
