@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from sunshine.extensions import db
-from sunshine.regions import services
+from sunshine.regions import codes, services
 from sunshine.regions.models import Region
+from sunshine.regions.province import SHORT_NAMES
 from tests.conftest import shared_data
 
 
@@ -47,6 +48,15 @@ def _official(province: str) -> dict[str, str]:
 def test_builtin_cities_and_counties_are_the_official_2021_lists(province) -> None:
     rows = {r.code: r.name for r in services.builtin_rows(province) if r.code != province}
     assert rows == _official(province)
+
+
+@pytest.mark.parametrize("head", sorted(SHORT_NAMES))
+def test_every_provinces_builtin_rows_form_a_tree(head) -> None:
+    province = head.ljust(12, "0")
+    rows = services.builtin_rows(province)
+    found = {r.code for r in rows}
+    assert province in found and len(found) == len(rows) > 10
+    assert all(codes.parent_of(code) in found for code in found - {province})
 
 
 def test_ancestors_and_children(app, regions) -> None:
