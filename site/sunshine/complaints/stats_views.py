@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask.blueprints import BlueprintSetupState
 
@@ -13,6 +10,7 @@ from sunshine.api.openapi import add_paths
 from sunshine.complaints import stats
 from sunshine.complaints.openapi import PATHS
 from sunshine.complaints.views import api_bp, bp
+from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.web import int_arg, page_arg
 
@@ -39,31 +37,18 @@ def stats_page() -> str:
                            measures=stats.MEASURE_LABELS)
 
 
-def _csv_cell(value: object) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
 
 @bp.get("/stats/export.csv")
 def stats_csv() -> Response:
     """The statistics page as CSV (UTF-8 with BOM for Excel), same filters."""
     report = _report()
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["地区代码", "地区", "时期", "指标", "类型", "问题类别", "数值"])
-    for item in stats.items(report):
-        value = f"<{report.k}" if item["suppressed"] else item["value"]
-        writer.writerow([_csv_cell(v) for v in (
-            item["region"]["code"], item["region"]["name"], item["period"],
-            stats.MEASURE_LABELS[item["measure"]], item["kind"] or "", item["category"] or "",
-            value)])
-    name = f"complaints-stats-{report.region.code}-{report.year}.csv"
-    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    rows = ([item["region"]["code"], item["region"]["name"], item["period"],
+             stats.MEASURE_LABELS[item["measure"]], item["kind"] or "", item["category"] or "",
+             f"<{report.k}" if item["suppressed"] else item["value"]]
+            for item in stats.items(report))
+    header = ["地区代码", "地区", "时期", "指标", "类型", "问题类别", "数值"]
+    return csv_download(csv_text(header, rows),
+                        f"complaints-stats-{report.region.code}-{report.year}.csv")
 
 
 @api_bp.get("/stats")

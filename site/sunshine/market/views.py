@@ -26,7 +26,6 @@ from sunshine.api.openapi import add_paths
 from sunshine.extensions import db, limiter
 from sunshine.forms import show_error
 from sunshine.market import inquiries, queries, services
-from sunshine.market.export import csv_text
 from sunshine.market.forms import InquiryForm
 from sunshine.market.models import (
     CATEGORIES,
@@ -39,6 +38,7 @@ from sunshine.market.models import (
 )
 from sunshine.market.openapi import PATHS
 from sunshine.markup import render_markdown, stored_html
+from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import codes
 from sunshine.web import int_arg, page_arg, render_form_page
 
@@ -154,8 +154,7 @@ def export() -> Response:
         x.origin.name, x.seller.name, "、".join(x.label_list), "是" if x.certified else "否",
         x.published_at.date().isoformat() if x.published_at else "", root + x.url]
         for x in rows))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=market.csv"})
+    return csv_download(body, "market.csv")
 
 
 # --- JSON API --------------------------------------------------------------------------------

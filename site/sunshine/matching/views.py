@@ -23,7 +23,6 @@ from sunshine.accounts.models import Role
 from sunshine.extensions import db, limiter, login_manager
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
-from sunshine.market.export import csv_text
 from sunshine.markup import render_markdown, stored_html
 from sunshine.matching import delivery, pledges, queries
 from sunshine.matching.common import MatchingError, is_handler
@@ -38,6 +37,7 @@ from sunshine.matching.models import (
     PledgeState,
 )
 from sunshine.matching.photos import PHOTOS
+from sunshine.records.export import csv_download, csv_text
 from sunshine.records.money import AmountError, parse_amount, to_fen
 from sunshine.regions import services as regions
 from sunshine.regions.province import province_code
@@ -96,8 +96,7 @@ def export() -> Response:
         n.id, n.title, n.category, queries.place(n), n.urgency_label, n.deadline.isoformat(),
         n.status.label, *_amounts(n), n.published_at.date().isoformat() if n.published_at else "",
         root + n.url] for n in rows))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=help.csv"})
+    return csv_download(body, "help.csv")
 
 
 def _pledge_form(need: Need, form: PledgeForm | None = None) -> PledgeForm:

@@ -3,9 +3,6 @@ objection form and outcome, the A4 print page with a QR code, and the Atom feed.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +19,7 @@ from sunshine.notices import objections, periods, queries
 from sunshine.notices.forms import ObjectionForm
 from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind, NoticeState
 from sunshine.notices.services import NoticeError
+from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import codes
 from sunshine.regions import services as regions
 
@@ -30,7 +28,6 @@ feeds_bp = Blueprint("notices_feed", __name__)
 
 #: Entries on one printed A4 sheet (the village board's page).
 PRINT_ROWS = 40
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
 def _submit_limit() -> str:
@@ -167,21 +164,6 @@ def print_page(notice_id: int) -> str:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_response(header: list[str], rows: Iterable[Iterable[object]], name: str) -> Response:
-    """UTF-8 with a BOM for Excel; no cell a spreadsheet would run as a formula."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(c) for c in row])
-    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.get("/export.csv")
@@ -192,12 +174,12 @@ def export() -> Response:
     rows = list(db.session.execute(queries.public_query(filters, now).limit(10_000)).scalars())
     counts = objections.objection_counts([n.id for n in rows])
     root = request.url_root.rstrip("/")
-    return csv_response(
+    return csv_download(csv_text(
         ["编号", "标题", "类型", "地区代码", "地区", "开始日期", "结束日期", "状态", "名单条数",
          "收到异议", "已处理异议", "网址"],
         ([n.id, n.title, n.kind.label, n.region_code, n.region.name, n.start_on.isoformat(),
           n.end_on.isoformat(), periods.state_of(n, now).label, len(n.entries),
-          counts[n.id][0], counts[n.id][1], root + n.url] for n in rows), "notices.csv")
+          counts[n.id][0], counts[n.id][1], root + n.url] for n in rows)), "notices.csv")
 
 
 @bp.get("/<int:notice_id>/export.csv")
@@ -207,9 +189,9 @@ def export_entries(notice_id: int) -> Response:
     heading = REASON_HEADINGS.get(notice.kind, "情况")
     if notice.kind is NoticeKind.RESULT and notice.result_of is not None:
         heading = REASON_HEADINGS.get(notice.result_of.kind, "情况")
-    return csv_response(["序号", "户主姓名", "村代码", "所在村", "家庭人口", heading],
-                        ([e.position, e.masked_name, e.village_code, e.village.name,
-                          e.household_size, e.reason] for e in notice.entries),
+    return csv_download(csv_text(["序号", "户主姓名", "村代码", "所在村", "家庭人口", heading],
+                                 ([e.position, e.masked_name, e.village_code, e.village.name,
+                                   e.household_size, e.reason] for e in notice.entries)),
                         f"notice-{notice.id}.csv")
 
 

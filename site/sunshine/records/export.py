@@ -1,5 +1,6 @@
-"""Streaming CSV for spreadsheets: UTF-8 with a BOM (Excel then shows Chinese), and no cell that
-a spreadsheet would run as a formula."""
+"""CSV for spreadsheets, the one writer of every export: UTF-8 with a BOM (Excel then shows
+Chinese), and no cell that a spreadsheet would run as a formula. Long lists stream
+(``csv_response``); small ones are built whole (``csv_text`` and ``csv_download``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from itertools import islice
 
 from flask import Response, current_app
 
-#: A cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A cell starting with one of these is run as a formula (or a command) by Excel, LibreOffice
+#: or Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
 def safe_cell(value: object) -> str:
@@ -34,6 +36,17 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[s
         buffer.truncate()
         writer.writerow([safe_cell(v) for v in row])
         yield buffer.getvalue()
+
+
+def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
+    """The whole file as text, for a small table."""
+    return "".join(csv_lines(header, rows))
+
+
+def csv_download(text: str, filename: str) -> Response:
+    """``text`` (from ``csv_text``) as a file to save."""
+    return Response(text.encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 def streamed(parts: Callable[[], Iterable[str]], chunk: int = 200) -> Iterator[bytes]:

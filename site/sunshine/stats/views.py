@@ -7,8 +7,6 @@ pages). Logged-in visitors always get a fresh render (their header differs).
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -32,6 +30,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine.api.openapi import add_paths
+from sunshine.records.export import csv_download, csv_text
 from sunshine.stats import charts, disclosure, services, tables, vocab
 from sunshine.stats.layout import EFFECT_FOLLOW_UP
 from sunshine.stats.openapi import PATHS
@@ -169,16 +168,11 @@ def detail(code: str) -> BaseResponse:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+CSV_HEADER = ["区划代码", "区划名称", "表", "行", "列", "数值"]
 
 
 def csv_rows(page: services.RegionPage, sort: str | None, descending: bool) -> list[list[str]]:
-    rows = [["区划代码", "区划名称", "表", "行", "列", "数值"]]
+    rows: list[list[str]] = []
     node = page.node
     head = tables.headline_table(page)
     for table in [head, *tables.all_tables(page, sort, descending)]:
@@ -186,19 +180,14 @@ def csv_rows(page: services.RegionPage, sort: str | None, descending: bool) -> l
         for row in table.rows:
             for (_, label), cell in zip(columns, row.cells, strict=True):
                 rows.append([node.code, node.name, table.title, row.label, label, cell.csv])
-    return [[safe_cell(v) for v in r] for r in rows]
+    return rows
 
 
 def _csv_response(code: str) -> Response:
     page = _page(code)
     sort, descending = _sort_args()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(csv_rows(page, sort, descending))
-    filename = f"stats-{page.node.code}.csv"
-    return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return csv_download(csv_text(CSV_HEADER, csv_rows(page, sort, descending)),
+                        f"stats-{page.node.code}.csv")
 
 
 @bp.get("/export.csv")
