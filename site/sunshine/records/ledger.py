@@ -17,12 +17,11 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import CursorResult
 
-from sunshine.database import utcnow
+from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.records.models import LedgerEntry, LedgerHead, State
 
@@ -90,7 +89,7 @@ def _update_head(**values: Any) -> bool:
     """Change the head row; False when there is none yet."""
     result = db.session.execute(update(LedgerHead).where(LedgerHead.id == 1).values(**values)
                                 .execution_options(synchronize_session=False))
-    return cast("CursorResult[Any]", result).rowcount > 0
+    return rowcount(result) > 0
 
 
 def _lock_head(count: int) -> tuple[int, str]:
