@@ -1,4 +1,5 @@
-"""Keyset pages follow each other without gaps or repeats, in both directions."""
+"""Keyset pages follow each other without gaps or repeats, in both directions; exports walk
+every row in batches."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.records import ledger
 from sunshine.records.models import LedgerEntry
-from sunshine.records.paging import KeysetPage, keyset
+from sunshine.records.paging import KeysetPage, batches, keyset
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -36,3 +37,11 @@ def test_next_and_previous_cursors_walk_every_row_once(app: Flask) -> None:
     assert [e.record_id for e in back.items] == [3, 2]
     assert page(3).items == third.items  # a typed-in ?page= without a cursor
     assert page(1, after="junk").items == first.items and first.pages == 3
+
+
+def test_batches_walk_every_row_newest_first(app: Flask) -> None:
+    for n in (3, 1, 2, 2):
+        ledger.append(ledger.Pending("sample", n, 1, "publish", {}), START)
+    db.session.commit()
+    rows = batches(select(LedgerEntry), LedgerEntry.record_id, LedgerEntry.seq, size=2)
+    assert [(e.record_id, e.seq) for e in rows] == [(3, 1), (2, 4), (2, 3), (1, 2)]

@@ -21,7 +21,7 @@ from sunshine.projects.models import Project
 from sunshine.projects.queries import Funding
 from sunshine.records.models import State
 from sunshine.records.money import percent
-from sunshine.records.paging import KeysetPage, keyset
+from sunshine.records.paging import KeysetPage, batches, keyset
 from sunshine.records.rollup import region_condition
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
@@ -193,7 +193,8 @@ def spending_count(fund: Fund) -> int:
 
 def iter_funds(filters: FundFilters, batch: int = 1000) -> Iterator[Fund]:
     """Every matching allocation, newest first, a keyset batch at a time."""
-    yield from _batches(select(Fund).where(*fund_conditions(filters)), Fund.issued_on, batch)
+    yield from batches(select(Fund).where(*fund_conditions(filters)), Fund.issued_on, Fund.id,
+                       batch)
 
 
 def iter_spending(filters: FundFilters, fund_id: int | None = None,
@@ -207,25 +208,8 @@ def iter_spending(filters: FundFilters, fund_id: int | None = None,
         if filters.year:
             conditions.append(Spending.paid_on.between(date(filters.year, 1, 1),
                                                        date(filters.year, 12, 31)))
-    yield from _batches(select(Spending).where(*conditions), Spending.paid_on, batch,
-                        model=Spending)
+    yield from batches(select(Spending).where(*conditions), Spending.paid_on, Spending.id, batch)
 
-
-def _batches(query: Any, key: Any, batch: int, model: Any = Fund) -> Iterator[Any]:
-    from sqlalchemy import tuple_
-
-    last: tuple[Any, int] | None = None
-    while True:
-        page = query
-        if last is not None:
-            page = page.where(tuple_(key, model.id) < tuple_(*last))
-        rows = list(db.session.execute(page.order_by(key.desc(), model.id.desc())
-                                       .limit(batch)).scalars())
-        if not rows:
-            return
-        yield from rows
-        last = (getattr(rows[-1], key.key), rows[-1].id)
-        db.session.expunge_all()  # the export may be long: keep the session small
 
 
 # --- 公开及时率 -----------------------------------------------------------------------------------

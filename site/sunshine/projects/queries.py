@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, func, select
 
 from sunshine.extensions import db
 from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
 from sunshine.records.models import State
-from sunshine.records.paging import KeysetPage, keyset
+from sunshine.records.paging import KeysetPage, batches, keyset
 from sunshine.records.rollup import region_condition
 from sunshine.regions.models import Region
 
@@ -144,15 +144,6 @@ def funding_of(project: Project) -> Funding:
 
 
 def iter_projects(filters: ProjectFilters, batch: int = 1000) -> Iterator[Project]:
-    query = select(Project).where(*conditions(filters))
-    last: tuple[int, int] | None = None
-    while True:
-        page = query if last is None else query.where(tuple_(Project.year, Project.id)
-                                                      < tuple_(*last))
-        rows = list(db.session.execute(page.order_by(Project.year.desc(), Project.id.desc())
-                                       .limit(batch)).scalars())
-        if not rows:
-            return
-        yield from rows
-        last = (rows[-1].year, rows[-1].id)
-        db.session.expunge_all()
+    """Every matching project, newest first, a keyset batch at a time."""
+    yield from batches(select(Project).where(*conditions(filters)), Project.year, Project.id,
+                       batch)

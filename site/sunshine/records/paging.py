@@ -1,9 +1,10 @@
 """Keyset pagination: "next" and "previous" carry the last row's sort key, so every page is
-one index range however deep (an OFFSET would walk all the rows before it)."""
+one index range however deep (an OFFSET would walk all the rows before it). Exports walk
+every row the same way, a batch at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,3 +66,18 @@ def _parse(parse: Callable[[str], Any], text: str) -> Any:
         return parse(text[:40])
     except (ValueError, TypeError):
         return None
+
+
+def batches(query: Select[Any], key: Any, id_column: Any, size: int = 1000) -> Iterator[Any]:
+    """Every row of ``query``, newest first by (key, id), ``size`` rows per query. The session
+    is emptied after each batch: an export may be long."""
+    last: tuple[Any, Any] | None = None
+    while True:
+        page = query if last is None else query.where(tuple_(key, id_column) < tuple_(*last))
+        rows = list(db.session.execute(page.order_by(key.desc(), id_column.desc())
+                                       .limit(size)).scalars())
+        if not rows:
+            return
+        yield from rows
+        last = (getattr(rows[-1], key.key), getattr(rows[-1], id_column.key))
+        db.session.expunge_all()
