@@ -49,11 +49,10 @@ def store_documents(db_path: Path, count: int) -> None:
     con.close()
 
 
-def register_bench_source(db_path: Path, limit: list[int]) -> None:
-    """A temporary search source reading the generated documents from SQLite."""
-    from sunshine.search.index import SearchDoc, register_source
+def register_bench_source(app, db_path: Path, limit: list[int]) -> None:
+    """A search source of ``app`` reading the generated documents from SQLite."""
+    from sunshine.registry import SearchDoc, registry
 
-    @register_source("bench")
     def bench_documents() -> Iterator[SearchDoc]:
         con = sqlite3.connect(db_path)
         try:
@@ -64,6 +63,8 @@ def register_bench_source(db_path: Path, limit: list[int]) -> None:
                                 url=f"/bench/{doc_id}", region_code=region, date=date)
         finally:
             con.close()
+
+    registry(app).add_search_source("bench", bench_documents)
 
 
 def cpu_seconds() -> float:
@@ -210,7 +211,8 @@ def fts_latencies(db_path: Path, queries: list[str]) -> tuple[list[float], list[
 
 
 def freshness(app, index_dir: Path, rounds: int = 3) -> list[tuple[float, float]]:
-    from sunshine.search.index import SearchDoc, search, update
+    from sunshine.registry import SearchDoc
+    from sunshine.search.index import search, update
 
     found = []
     with app.app_context():
@@ -269,11 +271,11 @@ def main() -> None:
         report.add("documents", f"{args.docs:,} generated, body {chars[1]}–{chars[2]} characters "
                    f"(mean {chars[0]:,.0f}), in {time.perf_counter() - start:.1f} s")
         limit = [args.ratio_docs]
-        register_bench_source(db_path, limit)
         app = create_app({"SUNSHINE_ENV": "testing", "SECRET_KEY": "b" * 40,
                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'app.sqlite'}",
                           "SEARCH_INDEX_DIR": str(folder / "index"),
                           "RATELIMIT_ENABLED": False})
+        register_bench_source(app, db_path, limit)
         with app.app_context():
             db.create_all()  # the app's own sources (regions, articles) are empty here
 

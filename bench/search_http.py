@@ -67,24 +67,19 @@ def build_demo_site(folder: Path, secret: str) -> dict[str, str]:
     from sunshine.content.services import sync_folder
     from sunshine.demo.services import build_demo
     from sunshine.extensions import db
-    from sunshine.search.index import SOURCES, rebuild
+    from sunshine.search.index import rebuild
 
     settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite'}",
                 "SEARCH_INDEX_DIR": str(folder / "index")}
-    bench_source = SOURCES.pop("bench", None)  # the demo index holds the demo site only
     app = create_app({"SUNSHINE_ENV": "testing", "SECRET_KEY": secret, **settings})
-    try:
-        with app.app_context():
-            db.create_all()
-            build_demo(households=2000, seed=2020, password="bench-password-1")
-            sync_folder(REPO / "content")
-            counts = rebuild(settings["SEARCH_INDEX_DIR"])
-            print(f"  demo site: {sum(counts.values())} documents indexed {counts}", flush=True)
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if bench_source is not None:
-            SOURCES["bench"] = bench_source
+    with app.app_context():
+        db.create_all()
+        build_demo(households=2000, seed=2020, password="bench-password-1")
+        sync_folder(REPO / "content")
+        counts = rebuild(settings["SEARCH_INDEX_DIR"])
+        print(f"  demo site: {sum(counts.values())} documents indexed {counts}", flush=True)
+        db.session.remove()
+        db.engine.dispose()
     return {f"SUNSHINE_{k}": v for k, v in settings.items()}
 
 

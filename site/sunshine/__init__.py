@@ -12,6 +12,29 @@ from sunshine.web import Request
 
 __all__ = ["create_app"]
 
+#: Every feature, each a package with ``init_app(app)``. The order is the demo's order: a demo
+#: step may use what the steps before it built. The working-day calendar comes first (the
+#: demo's deadlines in working days are counted with it); statistics before matching (the demo
+#: needs are for households of the demo register); notices after funds, projects, statistics
+#: and matching (they draw households from the register and link demo projects and funds).
+FEATURES = (
+    "accounts",
+    "admin",
+    "regions",
+    "public",
+    "api",
+    "search",
+    "workdays",
+    "complaints",
+    "content",
+    "funds",
+    "projects",
+    "market",
+    "stats",
+    "matching",
+    "notices",
+)
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the site. ``config`` overrides everything else (tests pass a mapping here)."""
@@ -26,8 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     load_config(app, config)
     register_logging(app)
     register_extensions(app)
-    register_blueprints(app)
-    register_web(app)
+    register_features(app)
+    register_web(app)  # after the features: the security middleware wraps their middleware
     register_commands(app)
     return app
 
@@ -39,6 +62,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from sunshine import audit  # noqa: F401  (the kernel's table, the audit log, in metadata)
     from sunshine.accounts.services import load_session_user
     from sunshine.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -53,103 +77,24 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
-    _import_models()
 
 
-def _import_models() -> None:
-    """Import every model module so that metadata (and migrations) know all tables."""
-    # isort: off
-    import sunshine.accounts.models  # noqa: F401
-    import sunshine.audit  # noqa: F401
-    # First: the demo's deadlines in working days are counted with its calendar.
-    import sunshine.workdays.demo  # noqa: F401  (registers the demo step)
-    import sunshine.workdays.models  # noqa: F401
-    import sunshine.complaints.demo  # noqa: F401  (registers the demo step)
-    import sunshine.complaints.indexing  # noqa: F401  (registers the search source)
-    import sunshine.complaints.models  # noqa: F401
-    import sunshine.content.demo  # noqa: F401  (registers the demo step)
-    import sunshine.content.indexing  # noqa: F401  (registers the search sources)
-    import sunshine.content.models  # noqa: F401
-    import sunshine.funds.demo  # noqa: F401  (registers the demo step: funds and projects)
-    import sunshine.funds.importing  # noqa: F401  (registers the importer)
-    import sunshine.funds.indexing  # noqa: F401  (registers the search source)
-    import sunshine.funds.models  # noqa: F401
-    import sunshine.funds.records  # noqa: F401  (registers the public record's types)
-    import sunshine.market.demo  # noqa: F401  (registers the demo step)
-    import sunshine.market.indexing  # noqa: F401  (registers the search source)
-    import sunshine.market.models  # noqa: F401
-    import sunshine.projects.importing  # noqa: F401
-    import sunshine.projects.indexing  # noqa: F401
-    import sunshine.projects.models  # noqa: F401
-    import sunshine.projects.records  # noqa: F401
-    import sunshine.regions.models  # noqa: F401
-    import sunshine.regions.search  # noqa: F401  (registers the search source)
-    import sunshine.stats.demo  # noqa: F401  (registers the demo step)
-    import sunshine.stats.importer  # noqa: F401  (registers the importers)
-    import sunshine.stats.models  # noqa: F401
-    # After the statistics step: the demo needs are for households of the demo register.
-    import sunshine.matching.demo  # noqa: F401  (registers the demo step)
-    import sunshine.matching.indexing  # noqa: F401  (registers the search source)
-    import sunshine.matching.models  # noqa: F401
-    # Notices draw households from the demo register and link demo projects and funds; the
-    # module imports those demo steps first, so that its own step runs after them.
-    import sunshine.notices.demo  # noqa: F401  (registers the demo step)
-    import sunshine.notices.indexing  # noqa: F401  (registers the search source)
-    import sunshine.notices.models  # noqa: F401
-    import sunshine.notices.objections  # noqa: F401  (registers the complaint target)
-    # isort: on
+def register_features(app: Flask) -> None:
+    """Let each feature register its blueprints, models and contributions, in ``FEATURES`` order."""
+    from importlib import import_module
 
+    from sunshine import registry
 
-def register_blueprints(app: Flask) -> None:
-    from sunshine.accounts import bp as accounts_bp
-    from sunshine.admin import bp as admin_bp
-    from sunshine.admin import regions as admin_regions
-    from sunshine.api import bp as api_bp
-    from sunshine.complaints import admin as complaints_admin
-    from sunshine.complaints import views as complaints_views
-    from sunshine.content import admin as content_admin
-    from sunshine.content import views as content_views
-    from sunshine.funds import admin as funds_admin
-    from sunshine.funds import views as funds_views
-    from sunshine.market import admin as market_admin
-    from sunshine.market import sellers as market_sellers
-    from sunshine.market import views as market_views
-    from sunshine.matching import admin as matching_admin
-    from sunshine.matching import api as matching_api
-    from sunshine.matching import views as matching_views
-    from sunshine.notices import admin as notices_admin
-    from sunshine.notices import api as notices_api
-    from sunshine.notices import views as notices_views
-    from sunshine.projects import admin as projects_admin
-    from sunshine.projects import views as projects_views
-    from sunshine.public import bp as public_bp
-    from sunshine.regions import views as region_views
-    from sunshine.search import bp as search_bp
-    from sunshine.stats import admin as stats_admin
-    from sunshine.stats import views as stats_views
-    from sunshine.workdays import admin as workdays_admin
-
-    for blueprint in (public_bp, accounts_bp, admin_bp, api_bp, search_bp,
-                      region_views.bp, admin_regions.bp, content_views.news_bp,
-                      content_views.policies_bp, content_views.feeds_bp, content_views.api_bp,
-                      content_admin.bp, complaints_views.bp, complaints_views.api_bp,
-                      complaints_admin.bp, funds_views.bp, funds_views.api_bp, funds_admin.bp,
-                      projects_views.bp, projects_views.api_bp, projects_admin.bp,
-                      stats_views.bp, stats_views.api_bp, stats_admin.bp,
-                      market_views.bp, market_views.api_bp, market_sellers.bp, market_admin.bp,
-                      matching_views.bp, matching_api.api_bp, matching_admin.bp,
-                      notices_views.bp, notices_views.feeds_bp, notices_api.api_bp,
-                      notices_admin.bp, workdays_admin.bp):
-        app.register_blueprint(blueprint)
+    registry.init_app(app)
+    for name in FEATURES:
+        import_module(f"sunshine.{name}").init_app(app)
 
 
 def register_web(app: Flask) -> None:
     from sunshine import errors, security, templating
-    from sunshine.stats import front
 
     errors.register(app)
-    front.register(app)  # inside the security middleware, which must see every response
-    security.register(app)
+    security.register(app)  # outermost middleware: it must see every response
     templating.register(app)
 
 

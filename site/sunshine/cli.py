@@ -68,11 +68,13 @@ def init_db_command() -> None:
 @with_appcontext
 def import_command(kind: str, file: Path, confirm: bool) -> None:
     """Import a CSV (regions, ...) all-or-nothing; a dry run unless --confirm."""
-    from sunshine.importing import IMPORTERS, BadFile
+    from sunshine.importing import BadFile
+    from sunshine.registry import registry
 
-    importer = IMPORTERS.get(kind)
+    importers = registry().importers
+    importer = importers.get(kind)
     if importer is None:
-        raise click.UsageError(f"未知的导入类型 {kind}；可用：{', '.join(sorted(IMPORTERS))}")
+        raise click.UsageError(f"未知的导入类型 {kind}；可用：{', '.join(sorted(importers))}")
     try:
         report = importer(file, confirm)
     except BadFile as exc:

@@ -1,4 +1,4 @@
-"""The shared frame of ``sunshine import KIND FILE``: a registry of importers and their report.
+"""The shared frame of ``sunshine import KIND FILE``: the report every importer returns.
 
 An importer reads the whole file, collects every bad row with its line number, and writes
 nothing unless the file is clean and ``confirm`` is true: one file, one transaction.
@@ -7,7 +7,7 @@ nothing unless the file is clean and ``confirm`` is true: one file, one transact
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,18 +33,6 @@ class ImportReport:
             return f"{self.kind}: {len(self.errors)} 行有错误，未导入任何数据。"
         verb = "已导入" if self.confirmed else "试运行（未写入，加 --confirm 才导入）"
         return f"{self.kind}: {verb}，共 {self.rows} 行，新增 {self.created}，更新 {self.updated}。"
-
-
-Importer = Callable[[Path, bool], ImportReport]
-IMPORTERS: dict[str, Importer] = {}
-
-
-def register_importer(kind: str) -> Callable[[Importer], Importer]:
-    def wrap(func: Importer) -> Importer:
-        IMPORTERS[kind] = func
-        return func
-
-    return wrap
 
 
 class BadFile(ValueError):

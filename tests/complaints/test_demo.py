@@ -9,16 +9,16 @@ from sqlalchemy import func, select
 
 from sunshine.complaints import services
 from sunshine.complaints.models import Case, Moderation, Status
-from sunshine.demo import services as demo_services
 from sunshine.demo.services import build_demo
 from sunshine.extensions import db
+from sunshine.registry import registry
 from tests.conftest import PASSWORD
 
 
 def test_the_demo_has_cases_in_every_state(app, caplog, monkeypatch) -> None:
     # Only this feature's step (and the regions and accounts it needs): the others are slow.
-    monkeypatch.setattr(demo_services, "STEPS",
-                        [s for s in demo_services.STEPS if s[0] == "complaints"])
+    steps = registry(app).demo_steps
+    monkeypatch.setattr(registry(app), "demo_steps", [s for s in steps if s[0] == "complaints"])
     caplog.set_level(logging.INFO, logger="sunshine.complaints.demo")
     build_demo(households=10, seed=3, password=PASSWORD)
     statuses = dict(db.session.execute(

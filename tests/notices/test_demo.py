@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from sunshine.demo import services as demo_services
 from sunshine.demo.services import build_demo
 from sunshine.extensions import db
 from sunshine.notices import objections, periods
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
+from sunshine.registry import registry
 from tests.conftest import PASSWORD
 
 STEPS = {"stats", "funds", "notices"}
 
 
 def test_the_demo_has_notices_in_every_state(app, client, monkeypatch) -> None:
-    monkeypatch.setattr(demo_services, "STEPS",
-                        [s for s in demo_services.STEPS if s[0] in STEPS])
+    steps = registry(app).demo_steps
+    monkeypatch.setattr(registry(app), "demo_steps", [s for s in steps if s[0] in STEPS])
     build_demo(households=300, seed=2, password=PASSWORD)
     notices = list(db.session.execute(select(Notice).order_by(Notice.id)).scalars())
     states = {periods.state_of(n) for n in notices if n.published_at}

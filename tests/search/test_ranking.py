@@ -8,9 +8,10 @@ import pytest
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.query import And, Term
 
+from sunshine.registry import SearchDoc, registry
 from sunshine.search import index as search_index
 from sunshine.search import ranking
-from sunshine.search.index import SOURCES, SearchDoc, rebuild, register_source, update
+from sunshine.search.index import rebuild, update
 
 WORDS = ("扶贫 产业 项目 教育 资助 政策 危房 改造 补助 就业 培训 小额 信贷 搬迁 安置 合作社 "
          "光伏 电站 村民 收入 增加 医疗 保险 兜底 保障 南宁 柳州 百色").split()
@@ -22,7 +23,6 @@ QUERIES = ["扶贫", "产业 扶贫", "教育 资助 政策", '"产业扶贫"', 
 def corpus(app):
     rng = random.Random(5)
 
-    @register_source("test")
     def docs():
         for n in range(240):
             body = "".join(rng.choice(WORDS) for _ in range(rng.randint(20, 120)))
@@ -31,13 +31,15 @@ def corpus(app):
                             body=body, url=f"/x/{n}", region_code="450102001001"
                             if n % 2 else "450203000000")
 
+    registry().add_search_source("test", docs)
+
     rebuild(app.config["SEARCH_INDEX_DIR"])
     # A second segment and deletions, as after incremental updates.
     update(app.config["SEARCH_INDEX_DIR"], [SearchDoc(
         id="test:new", type="news", title="产业扶贫新闻", body="产业扶贫项目带动村民增加收入",
         url="/x/new")], ["test:3", "test:4", "test:10"])
     yield app.config["SEARCH_INDEX_DIR"]
-    SOURCES.pop("test")
+    registry().search_sources.pop("test")
 
 
 def _whoosh(searcher, query) -> dict[int, float]:

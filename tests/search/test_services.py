@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sunshine.extensions import db
 from sunshine.regions.models import Region
-from sunshine.search.index import SOURCES, SearchDoc, rebuild, register_source, search, update
+from sunshine.registry import SearchDoc, registry
+from sunshine.search.index import rebuild, search, update
 
 
 def test_rebuild_indexes_regions_and_finds_them_by_chinese_name(app, regions) -> None:
@@ -26,17 +27,18 @@ def test_filters_by_type_and_region_subtree(app, regions) -> None:
 
 
 def test_indexed_text_is_escaped_in_snippets(app) -> None:
-    @register_source("test")
     def evil():
         yield SearchDoc(id="test:1", type="news", title="<b>标题</b>",
                         body="危房改造 <script>alert(1)</script> 补助标准", url="/x")
+
+    registry().add_search_source("test", evil)
 
     try:
         rebuild(app.config["SEARCH_INDEX_DIR"])
         hit = search(app.config["SEARCH_INDEX_DIR"], "危房改造").hits[0]
         assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
     finally:
-        SOURCES.pop("test")
+        registry().search_sources.pop("test")
 
 
 def test_empty_or_missing_index_answers_nothing(app) -> None:
@@ -64,11 +66,12 @@ def test_phrases_match_neighbouring_words_only(app) -> None:
         "5": "推进产业的扶贫工作。",  # apart: the stop word 的 keeps its position
     }
 
-    @register_source("test")
     def docs():
         for key, body in texts.items():
             yield SearchDoc(id=f"test:{key}", type="news", title=f"文档{key}", body=body,
                             url=f"/x/{key}")
+
+    registry().add_search_source("test", docs)
 
     try:
         rebuild(app.config["SEARCH_INDEX_DIR"])
@@ -88,17 +91,18 @@ def test_phrases_match_neighbouring_words_only(app) -> None:
         again = search(app.config["SEARCH_INDEX_DIR"], '"产业扶贫"')
         assert sorted(h.url for h in again.hits) == ["/x/4", "/x/6"] and again.total == 2
     finally:
-        SOURCES.pop("test")
+        registry().search_sources.pop("test")
 
 
 def test_facets_count_matches_by_type_region_and_year_and_narrow(app, client, regions) -> None:
-    @register_source("test")
     def docs():
         for n in range(6):
             yield SearchDoc(id=f"test:{n}", type="news" if n < 4 else "policy",
                             title=f"光伏扶贫电站{n}", body="村里建起光伏扶贫电站。",
                             url=f"/x/{n}", region_code="450102000000" if n % 2 else "450203000000",
                             date="2019-05-01" if n < 3 else "2020-01-02")
+
+    registry().add_search_source("test", docs)
 
     try:
         rebuild(app.config["SEARCH_INDEX_DIR"])
@@ -122,18 +126,19 @@ def test_facets_count_matches_by_type_region_and_year_and_narrow(app, client, re
         again = client.get("/search?q=光伏&year=2020&region=450100000000").get_data(as_text=True)
         assert "找到 3 条结果" in again
     finally:
-        SOURCES.pop("test")
+        registry().search_sources.pop("test")
 
 
 def test_parallel_rebuild_makes_the_same_index_as_one_writer(app, tmp_path) -> None:
     """The forked multi-segment writer (used from PARALLEL_THRESHOLD documents up) indexes
     every document once, with the same hits as one writer."""
-    @register_source("test")
     def docs():
         for n in range(120):
             yield SearchDoc(id=f"test:{n}", type="news", title=f"第{n}号文件",
                             body=("产业扶贫" if n % 3 else "危房改造") + f"项目进展{n}",
                             url=f"/x/{n}")
+
+    registry().add_search_source("test", docs)
 
     try:
         one, two = tmp_path / "one", tmp_path / "two"
@@ -147,4 +152,4 @@ def test_parallel_rebuild_makes_the_same_index_as_one_writer(app, tmp_path) -> N
         with whoosh_index.open_dir(str(two)).searcher() as searcher:
             assert searcher.doc_count() == 120
     finally:
-        SOURCES.pop("test")
+        registry().search_sources.pop("test")

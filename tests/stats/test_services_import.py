@@ -8,9 +8,10 @@ from sqlalchemy import func, select, text
 
 from sunshine.audit import AuditEntry
 from sunshine.extensions import db
-from sunshine.importing import IMPORTERS, BadFile
+from sunshine.importing import BadFile
 from sunshine.stats import csvload, rollup
 from sunshine.stats.csvload import records
+from sunshine.stats.importer import import_households, import_members
 from sunshine.stats.models import Build, Household, MemberId, Rollup
 from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
 from sunshine.stats.vocab import RELATIONS
@@ -31,12 +32,12 @@ def _files(csv_file, households):
 def test_a_county_export_imports_and_rolls_up(app, regions, csv_file) -> None:
     households = make_register(60)
     h, m = _files(csv_file, households)
-    dry = IMPORTERS["households"](h, False)
+    dry = import_households(h, False)
     assert dry.ok and dry.created == 60 and not dry.confirmed
     assert _count(Household) == 0 and _count(Rollup) == 0  # a dry run writes nothing
-    report = IMPORTERS["households"](h, True)
+    report = import_households(h, True)
     assert report.ok and report.created == 60, report.errors
-    members = IMPORTERS["members"](m, True)
+    members = import_members(m, True)
     assert members.ok, members.errors[:3]
     assert _count(Household) == 60
     assert _count(MemberId) == sum(len(x.members) for x in households)
@@ -56,7 +57,7 @@ def test_a_file_without_an_optional_column_imports(app, regions, csv_file) -> No
     keep = [i for i, name in enumerate(HOUSEHOLD_CSV_HEADER) if name != "cadre_unit"]
     rows = [[row[i] for i in keep] for row in (x.csv_row() for x in make_register(5))]
     path = csv_file("h.csv", [HOUSEHOLD_CSV_HEADER[i] for i in keep], rows)
-    report = IMPORTERS["households"](path, True)
+    report = import_households(path, True)
     assert report.ok and report.created == 5, report.errors
 
 
@@ -66,7 +67,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(app, regions, csv_
     rows[3][0] = "4501021012019999"[:15]  # 15 digits
     rows[4][5] = "2013"  # before 2014
     path = csv_file("bad.csv", HOUSEHOLD_CSV_HEADER, rows)
-    report = IMPORTERS["households"](path, True)
+    report = import_households(path, True)
     assert [line for line, _ in report.errors] == [3, 5, 6]
     assert "致贫原因" in report.errors[0][1]
     assert _count(Household) == 0
@@ -78,7 +79,7 @@ def test_village_must_match_the_archive_number_and_exist(app, regions, csv_file)
     other[1] = "450102101202"  # the archive number says 450102101201
     unknown = list(row)
     unknown[0], unknown[1] = "4501021019990001", "450102101999"
-    report = IMPORTERS["households"](csv_file("v.csv", HOUSEHOLD_CSV_HEADER, [other, unknown]),
+    report = import_households(csv_file("v.csv", HOUSEHOLD_CSV_HEADER, [other, unknown]),
                                     True)
     assert [line for line, _ in report.errors] == [2, 3]
     assert "不在区划表中" in report.errors[1][1]
@@ -94,27 +95,27 @@ def test_a_bad_line_found_by_a_worker_process_is_reported(app, regions, csv_file
     path = csv_file("h.csv", HOUSEHOLD_CSV_HEADER, [x.csv_row() for x in make_register(30)])
     path.write_bytes(path.read_bytes() + b"\xff\xfe,1\n")
     with pytest.raises(BadFile, match="UTF-8"):
-        IMPORTERS["households"](path, True)
+        import_households(path, True)
     assert _count(Household) == 0
 
 
 def test_a_missing_column_or_an_empty_file_is_refused(app, regions, csv_file, tmp_path) -> None:
     path = csv_file("cols.csv", ["archive_no", "village_code"], [["1", "2"]])
     with pytest.raises(BadFile, match="缺少列"):
-        IMPORTERS["households"](path, True)
+        import_households(path, True)
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     with pytest.raises(BadFile):
-        IMPORTERS["members"](empty, True)
+        import_members(empty, True)
     latin = tmp_path / "latin.csv"
     latin.write_bytes(",".join(HOUSEHOLD_CSV_HEADER).encode() + b"\n\xff\xfe,1\n")
     with pytest.raises(BadFile, match="UTF-8"):
-        IMPORTERS["households"](latin, True)
+        import_households(latin, True)
 
 
 def test_member_errors_name_their_lines(app, regions, csv_file) -> None:
     households = make_register(3)
-    IMPORTERS["households"](_files(csv_file, households)[0], True)
+    import_households(_files(csv_file, households)[0], True)
     good = [f"{households[0].archive:016d}", *households[0].members[0]]
     bad_checksum = list(good)
     bad_checksum[2] = good[2][:17] + ("1" if good[2][17] != "1" else "2")
@@ -127,7 +128,7 @@ def test_member_errors_name_their_lines(app, regions, csv_file) -> None:
     bad_relation[3] = "邻居"
     path = csv_file("m.csv", MEMBER_CSV_HEADER,
                     [good, bad_checksum, unknown_household, twice, bad_relation])
-    report = IMPORTERS["members"](path, True)
+    report = import_members(path, True)
     lines = dict(report.errors)
     assert set(lines) == {3, 4, 5, 6}, report.errors
     assert "校验码" in lines[3]
@@ -140,15 +141,15 @@ def test_member_errors_name_their_lines(app, regions, csv_file) -> None:
 def test_reimporting_updates_households_and_replaces_members(app, regions, csv_file) -> None:
     households = make_register(10)
     h, m = _files(csv_file, households)
-    IMPORTERS["households"](h, True)
-    IMPORTERS["members"](m, True)
+    import_households(h, True)
+    import_members(m, True)
     members_before = _count(MemberId)
     rows = [x.csv_row() for x in households]
     rows[0][4] = "9"
-    again = IMPORTERS["households"](csv_file("again.csv", HOUSEHOLD_CSV_HEADER, rows), True)
+    again = import_households(csv_file("again.csv", HOUSEHOLD_CSV_HEADER, rows), True)
     assert again.ok and again.updated == 10 and again.created == 0
     assert db.session.get(Household, households[0].archive).size == 9
-    assert IMPORTERS["members"](m, True).ok  # same members again: replaced, not duplicated
+    assert import_members(m, True).ok  # same members again: replaced, not duplicated
     assert _count(MemberId) == members_before
     assert rollup.latest_build().ok
 
@@ -166,20 +167,20 @@ def test_worker_processes_report_the_same_lines(app, regions, csv_file, monkeypa
     rows[3][2] = "因为穷"
     rows[20] = list(rows[2])  # the same archive number again, two batches later
     rows[30] = rows[30][:5]
-    report = IMPORTERS["households"](csv_file("h.csv", HOUSEHOLD_CSV_HEADER, rows), True)
+    report = import_households(csv_file("h.csv", HOUSEHOLD_CSV_HEADER, rows), True)
     assert report.rows == 40 and report.created == 37
     assert [line for line, _ in report.errors] == [5, 22, 32]
     assert "文件中重复" in report.errors[1][1] and "列" in report.errors[2][1]
     del rows[30], rows[20], rows[3]
-    good = IMPORTERS["households"](csv_file("h2.csv", HOUSEHOLD_CSV_HEADER, rows), True)
+    good = import_households(csv_file("h2.csv", HOUSEHOLD_CSV_HEADER, rows), True)
     assert good.ok and good.created == 37, good.errors[:3]
     kept = [x for x in households if f"{x.archive:016d}" in {r[0] for r in rows}]
     members = [[f"{x.archive:016d}", *m] for x in kept for m in x.members]
     members[9][3] = "邻居"
-    bad = IMPORTERS["members"](csv_file("m.csv", MEMBER_CSV_HEADER, members), True)
+    bad = import_members(csv_file("m.csv", MEMBER_CSV_HEADER, members), True)
     assert [line for line, _ in bad.errors] == [11] and _count(MemberId) == 0
     del members[9]
-    done = IMPORTERS["members"](csv_file("m2.csv", MEMBER_CSV_HEADER, members), True)
+    done = import_members(csv_file("m2.csv", MEMBER_CSV_HEADER, members), True)
     assert done.ok and _count(MemberId) == len(members) == done.created
     assert rollup.latest_build().ok
 
@@ -193,9 +194,9 @@ def test_quoted_fields_across_lines_keep_line_numbers(tmp_path) -> None:
 
 def test_import_is_followed_by_a_checked_incremental_build(app, regions, csv_file) -> None:
     first = make_register(20, seed=1, villages=["450102101201"])
-    IMPORTERS["households"](_files(csv_file, first)[0], True)
+    import_households(_files(csv_file, first)[0], True)
     second = make_register(20, seed=2, villages=["450103101201"])
-    IMPORTERS["households"](csv_file("second.csv", HOUSEHOLD_CSV_HEADER,
+    import_households(csv_file("second.csv", HOUSEHOLD_CSV_HEADER,
                                      [x.csv_row() for x in second]), True)
     builds = db.session.execute(select(Build).order_by(Build.id)).scalars().all()
     assert [b.kind for b in builds] == ["full", "incremental"] and all(b.ok for b in builds)
@@ -213,10 +214,10 @@ def test_members_of_a_household_apart_in_the_file_are_kept_together(app, regions
     monkeypatch.setattr(csvload, "PIECE_BYTES", 200)
     app.config.update(STATS_IMPORT_WORKERS=workers, STATS_IMPORT_PARALLEL_BYTES=0)
     households = [x for x in make_register(12) if len(x.members) >= 2]
-    IMPORTERS["households"](_files(csv_file, households)[0], True)
+    import_households(_files(csv_file, households)[0], True)
     rows = [[f"{x.archive:016d}", *m] for x in households for m in x.members]
     rows.append(rows.pop(0))  # the first household's head goes to the end of the file
-    report = IMPORTERS["members"](csv_file("m.csv", MEMBER_CSV_HEADER, rows), True)
+    report = import_members(csv_file("m.csv", MEMBER_CSV_HEADER, rows), True)
     assert report.ok, report.errors[:3]
     assert _count(MemberId) == len(rows) == report.created
     first = db.session.get(Household, households[0].archive)
@@ -247,8 +248,8 @@ def test_a_first_load_of_id_rows_is_built_in_two_processes(app, regions, csv_fil
                         lambda *a: (note.write_text(str(len(a[-1][0]))), real(*a)))
     households = make_register(40)
     h, m = _files(csv_file, households)
-    assert IMPORTERS["households"](h, True).ok
-    report = IMPORTERS["members"](m, confirm)
+    assert import_households(h, True).ok
+    report = import_members(m, confirm)
     assert report.ok, report.errors[:3]
     everyone = [(x.archive, member[1]) for x in households for member in x.members]
     if db.session.get_bind().dialect.name == "sqlite":
@@ -277,7 +278,7 @@ def test_an_import_into_an_empty_register_rolls_up_what_a_rebuild_reads(app, reg
     real = rollup.scan_committed
     monkeypatch.setattr(rollup, "scan_committed", lambda *a: reads.append(a) or real(*a))
     h, _ = _files(csv_file, households)
-    assert IMPORTERS["households"](h, True).ok
+    assert import_households(h, True).ok
     build = rollup.latest_build()
     assert build is not None and build.ok and build.households > 0 and not reads
     imported = {r.region_code: (bytes(r.cells), bytes(r.status))
@@ -302,21 +303,21 @@ def test_an_id_number_given_twice_is_named_with_its_first_line(app, regions, csv
     key with the other message."""
     households = make_register(30)
     h, _ = _files(csv_file, households)
-    assert IMPORTERS["households"](h, True).ok
+    assert import_households(h, True).ok
     rows = [[f"{x.archive:016d}", *m] for x in households for m in x.members]
     twice = rows[3][2]
     rows[10][2] = rows[25][2] = twice  # lines 12 and 27 repeat line 5
     rows[40][2] = rows[41][2]  # line 42 repeats line 43: named at 43 with 42
-    report = IMPORTERS["members"](csv_file("m.csv", MEMBER_CSV_HEADER, rows), True)
+    report = import_members(csv_file("m.csv", MEMBER_CSV_HEADER, rows), True)
     assert report.errors == [(12, "身份证号与第 5 行重复（一人只能在一户）"),
                              (27, "身份证号与第 5 行重复（一人只能在一户）"),
                              (43, "身份证号与第 42 行重复（一人只能在一户）")]
     assert _count(MemberId) == 0
     first = [r for r in rows if r[0] == rows[0][0]]
-    assert IMPORTERS["members"](csv_file("m1.csv", MEMBER_CSV_HEADER, first), True).ok
+    assert import_members(csv_file("m1.csv", MEMBER_CSV_HEADER, first), True).ok
     other = [list(r) for r in rows if r[0] == rows[-1][0]]
     other[0][2] = first[0][2]  # already registered in the first household
-    refused = IMPORTERS["members"](csv_file("m2.csv", MEMBER_CSV_HEADER, other), True)
+    refused = import_members(csv_file("m2.csv", MEMBER_CSV_HEADER, other), True)
     assert [message for _, message in refused.errors] == [
         "身份证号已登记在其他成员名下（一人只能在一户）"]
 
@@ -327,11 +328,11 @@ def test_a_members_file_without_one_good_row_is_reported_line_by_line(app, regio
     failed in the grouping by household)."""
     households = make_register(3)
     h, _ = _files(csv_file, households)
-    assert IMPORTERS["households"](h, True).ok
+    assert import_households(h, True).ok
     rows = [[f"{x.archive:016d}", *m] for x in households for m in x.members]
     for row in rows:
         row[3] = "邻居"  # not a relation
-    report = IMPORTERS["members"](csv_file("bad.csv", MEMBER_CSV_HEADER, rows), True)
+    report = import_members(csv_file("bad.csv", MEMBER_CSV_HEADER, rows), True)
     assert [line for line, _ in report.errors] == list(range(2, len(rows) + 2))
     assert _count(MemberId) == 0
 
@@ -347,8 +348,8 @@ def test_if_the_other_process_fails_the_importer_writes_all_id_rows(app, regions
     monkeypatch.setattr(bulk, "_fill", broken)
     households = make_register(20)
     h, m = _files(csv_file, households)
-    assert IMPORTERS["households"](h, True).ok
-    assert IMPORTERS["members"](m, True).ok
+    assert import_households(h, True).ok
+    assert import_members(m, True).ok
     assert _count(MemberId) == sum(len(x.members) for x in households)
     db.session.remove()
     assert not bulk._ATTACHED

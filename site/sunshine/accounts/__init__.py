@@ -1,7 +1,12 @@
 """Accounts: staff, oversight, editors, donors and sellers; login, roles and region scope."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("accounts", __name__)
+from flask import Flask
 
-from sunshine.accounts import views  # noqa: E402,F401  (routes attach to bp)
+
+def init_app(app: Flask) -> None:
+    """Register login, logout, registration and password change."""
+    from sunshine.accounts import models, views  # noqa: F401  (models: tables in metadata)
+
+    app.register_blueprint(views.bp)

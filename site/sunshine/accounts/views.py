@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from sunshine.accounts import bp, services
+from sunshine.accounts import services
 from sunshine.accounts.forms import LoginForm, PasswordForm, RegisterForm
 from sunshine.audit import record
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error, show_error
 from sunshine.web import render_form_page, safe_next
+
+bp = Blueprint("accounts", __name__)
 
 
 def _start_session(user: services.User, remember: bool) -> None:

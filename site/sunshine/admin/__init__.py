@@ -1,16 +1,20 @@
 """Back office shell: dashboard, user management, audit log."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from flask import Flask
 
-from sunshine.admin import views  # noqa: E402,F401
+from sunshine.registry import registry
 
 
-@bp.app_context_processor
-def _navigation() -> dict[str, object]:
-    from flask_login import current_user
+def init_app(app: Flask) -> None:
+    """Register the dashboard, region browser, user management and audit log, with the back
+    office's own navigation links and tiles."""
+    from sunshine.admin import dashboard, regions, views
 
-    from sunshine.admin.dashboard import sections_for
-
-    return {"admin_sections": lambda: sections_for(current_user)}
+    reg = registry(app)
+    for blueprint in (views.bp, regions.bp):
+        app.register_blueprint(blueprint)
+    for section in dashboard.SECTIONS:
+        reg.add_section(section)
+    reg.add_tiles(dashboard.foundation_tiles)

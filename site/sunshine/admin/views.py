@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from sunshine.accounts import services as accounts
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import check_region, staff_required
-from sunshine.admin import bp
-from sunshine.admin.dashboard import tiles_for
+from sunshine.admin.dashboard import sections_for, tiles_for
 from sunshine.admin.forms import ToggleForm, UserForm
 from sunshine.admin.services import ACTION_LABELS, audit_query
 from sunshine.extensions import db
 from sunshine.forms import show_error
 from sunshine.web import page_arg, render_form_page
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, object]:
+    return {"admin_sections": lambda: sections_for(current_user)}
 
 
 @bp.get("/")

@@ -1,18 +1,13 @@
 """The OpenAPI 3.1 document of /api/v1/, assembled from the paths each feature describes.
 
 A feature keeps its endpoints' description next to them, in ``<feature>/openapi.py`` as a plain
-``PATHS`` dict, and hands it to :func:`add_paths` when it is registered on the app. The helpers
-below are the shapes every feature shares: errors, money, dates, regions and paged lists.
+``PATHS`` dict, which its ``init_app`` adds to the app's registry. The helpers below are the
+shapes every feature shares: errors, money, dates, regions and paged lists.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from flask.sansio.app import App
-
-#: ``app.extensions`` key of the paths the registered features describe.
-EXTENSION = "openapi_paths"
 
 ERROR: dict[str, Any] = {"description": "错误", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
@@ -115,15 +110,6 @@ PATHS: dict[str, Any] = {
             {"openapi": {"type": "string"}, "info": {"type": "object"},
              "paths": {"type": "object"}, "components": {"type": "object"}}))}}},
 }
-
-
-def add_paths(app: App, paths: dict[str, Any]) -> None:
-    """Describe a feature's endpoints in ``app``'s document; a path is described once."""
-    known: dict[str, Any] = app.extensions.setdefault(EXTENSION, {})
-    clash = [p for p in paths if p in known and known[p] != paths[p]]
-    if clash:
-        raise ValueError(f"OpenAPI paths described twice: {', '.join(clash)}")
-    known.update(paths)
 
 
 def build_spec(paths: dict[str, Any]) -> dict[str, Any]:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from sunshine.api import bp
-from sunshine.api.openapi import EXTENSION, PATHS, add_paths, build_spec
+from sunshine.api.openapi import build_spec
+from sunshine.registry import registry
 
-
-@bp.record_once
-def _describe(state: BlueprintSetupState) -> None:
-    add_paths(state.app, PATHS)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def _spec() -> dict[str, Any]:
-    return build_spec(current_app.extensions.get(EXTENSION, {}))
+    return build_spec(registry().openapi_paths)
 
 
 @bp.get("/")

@@ -1,1 +1,33 @@
-"""投诉举报 / 意见建议 / 满意度评价: cases with private tracking codes (issue 6)."""
+"""投诉举报 / 意见建议 / 满意度评价: cases with private tracking codes."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from sunshine.registry import registry
+
+
+def init_app(app: Flask) -> None:
+    """Check the privacy settings; register the complaint pages, API and back office, the
+    answers in search and the sitemap, the API description and the demo step."""
+    from sunshine.complaints import (  # noqa: F401  (models: tables; stats_views: routes on bp)
+        admin,
+        demo,
+        indexing,
+        models,
+        openapi,
+        privacy,
+        stats_views,
+        views,
+    )
+
+    privacy.check_config(app.config)
+    reg = registry(app)
+    for blueprint in (views.bp, views.api_bp, admin.bp):
+        app.register_blueprint(blueprint)
+    reg.add_search_source("case", indexing.case_documents)
+    reg.add_section(admin.SECTION)
+    reg.add_tiles(admin.dashboard_tiles)
+    reg.add_sitemap(views.sitemap_entries)
+    reg.add_openapi_paths(openapi.PATHS)
+    reg.add_demo_step("complaints", demo.make_cases)

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import staff_required
-from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.complaints import handling
 from sunshine.complaints.forms import (
     ActionForm,
@@ -30,12 +29,13 @@ from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
+from sunshine.registry import Section, Tile
 from sunshine.web import page_arg
 
 bp = Blueprint("admin_complaints", __name__, url_prefix="/admin/complaints")
 READERS = tuple(handling.READERS)
-register_section(Section("投诉举报", "admin_complaints.index",
-                         frozenset(r.value for r in handling.READERS)))
+SECTION = Section("投诉举报", "admin_complaints.index",
+                  frozenset(r.value for r in handling.READERS))
 
 #: The form of each step endpoint.
 STEP_FORMS: dict[str, type[BaseForm]] = {
@@ -241,8 +241,7 @@ def photo(case_id: int, photo_id: int) -> Response:
     return PHOTOS.send(item.filename, item.content_type, public=False)
 
 
-@register_tiles
-def _case_tiles(user: User) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     """What waits in the user's region: new cases, overdue ones, the moderation queue."""
     if user.role not in handling.READERS:
         return []

@@ -15,7 +15,7 @@ from sunshine.complaints import handling, services
 from sunshine.complaints.models import CATEGORIES, PUBLIC_KINDS, Case, Rating
 from sunshine.complaints.privacy import ALPHABET, CODE_LENGTH, group
 from sunshine.database import utcnow
-from sunshine.demo.services import DemoContext, register_step
+from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
 from sunshine.regions import codes
 
@@ -72,7 +72,6 @@ PLANS = [("submitted", 1), ("accepted", 1), ("in_progress", 1), ("transferred", 
 RECENT = {"submitted", "accepted", "in_progress", "transferred"}
 
 
-@register_step("complaints")
 def make_cases(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed * 7919 + 6)
     admin = db.session.scalar(select(User).where(User.username == "admin"))

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from sunshine.extensions import db
-from sunshine.search.index import SearchDoc, register_source, update
+from sunshine.registry import SearchDoc
+from sunshine.search.index import update
 
 if TYPE_CHECKING:
     from sunshine.complaints.models import Case
@@ -38,7 +39,6 @@ def _is_public(case: Case) -> bool:
     return case.published_at is not None and case.consent_to_publish
 
 
-@register_source("case")
 def case_documents() -> Iterator[SearchDoc]:
     from sunshine.complaints.services import published_query
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,6 +36,7 @@ from sunshine.extensions import db
 from sunshine.failures import FieldError
 from sunshine.regions import codes
 from sunshine.regions.models import Region
+from sunshine.registry import registry
 from sunshine.uploads import PhotoStore, StoredPhoto
 from sunshine.workdays.services import add_days
 
@@ -44,8 +44,6 @@ log = logging.getLogger(__name__)
 
 TARGET_TYPES = {"fund": "扶贫资金", "project": "扶贫项目", "notice": "公示公告",
                 "unit": "单位或部门"}
-#: Features register a resolver for their targets: id -> a display label, or None if unknown.
-TARGET_RESOLVERS: dict[str, Callable[[str], str | None]] = {}
 
 #: A case's photos, seen by staff only: random names under UPLOAD_DIR/complaints/.
 PHOTOS = PhotoStore("complaints", "COMPLAINT_PHOTO")
@@ -59,17 +57,6 @@ SUSPICION_LABELS = {"honeypot": "填写了隐藏的防机器人字段", "too_fas
 
 class CaseError(FieldError):
     """A business rule refused a step of a case."""
-
-
-def register_target(target_type: str) -> Callable[[Callable[[str], str | None]],
-                                                  Callable[[str], str | None]]:
-    """Features that can be complained about register how to name their objects."""
-
-    def wrap(func: Callable[[str], str | None]) -> Callable[[str], str | None]:
-        TARGET_RESOLVERS[target_type] = func
-        return func
-
-    return wrap
 
 
 # --- deadlines and routing -----------------------------------------------------------------
@@ -128,7 +115,8 @@ def target_label(target_type: str | None, target_id: str | None, free_text: str 
         return ""
     if target_type == "unit":
         return free_text
-    resolver = TARGET_RESOLVERS.get(target_type)
+    # Features that can be complained about register how to name their objects.
+    resolver = registry().complaint_targets.get(target_type)
     found = resolver(target_id or "") if resolver else None
     return found or f"{TARGET_TYPES.get(target_type, target_type)} 第 {target_id} 号"
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, jsonify, render_template, request
-from flask.blueprints import BlueprintSetupState
 
 from sunshine import clock
-from sunshine.api.openapi import add_paths
 from sunshine.complaints import stats
-from sunshine.complaints.openapi import PATHS
 from sunshine.complaints.views import api_bp, bp
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
@@ -62,9 +59,3 @@ def api_stats() -> Response:
     return jsonify(items=chunk, page=page, per_page=per_page, total=len(all_items),
                    region={"code": report.region.code, "name": report.region.name},
                    year=report.year, min_cell=report.k)
-
-
-
-@api_bp.record_once
-def _describe(state: BlueprintSetupState) -> None:
-    add_paths(state.app, PATHS)

@@ -17,7 +17,7 @@ from flask import (
 )
 
 from sunshine import formguard
-from sunshine.complaints import privacy, services
+from sunshine.complaints import services
 from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
 from sunshine.complaints.indexing import public_region_code
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
@@ -32,11 +32,6 @@ bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 api_bp = Blueprint("complaints_api", __name__, url_prefix="/api/v1/complaints")
 
 REGION_FIELDS = ("city", "county", "town", "village")
-
-
-@bp.record_once
-def _check_config(state: Any) -> None:
-    privacy.check_config(state.app.config)
 
 NOT_FOUND = "没有找到这个查询码对应的案件。请核对后重新输入；如果忘记了查询码，可以重新提交。"
 
@@ -282,15 +277,3 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
             ("/complaints/answers/", None)] \
         + [(f"/complaints/answers/{c.id}", c.published_at) for c in rows]
 
-
-def _register() -> None:
-    """The sitemap entries of this feature."""
-    from sunshine.public.views import SITEMAP_SOURCES
-
-    if sitemap_entries not in SITEMAP_SOURCES:
-        SITEMAP_SOURCES.append(sitemap_entries)
-
-
-_register()
-
-from sunshine.complaints import stats_views  # noqa: E402,F401  (the statistics routes on bp)

@@ -16,7 +16,6 @@ from sunshine.accounts.permissions import (
     region_scope,
     staff_required,
 )
-from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.content import services
 from sunshine.content.forms import ArticleForm, UnpublishForm
 from sunshine.content.models import NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind, Status
@@ -25,12 +24,13 @@ from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound, check_publishable, find_personal_numbers
 from sunshine.markup import render_markdown
 from sunshine.regions.province import province_code
+from sunshine.registry import Section, Tile
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_content", __name__, url_prefix="/admin/content")
 EDITORS = (Role.ADMIN, Role.EDITOR)
-register_section(Section("文章管理", "admin_content.index",
-                         frozenset(r.value for r in EDITORS)))
+SECTION = Section("文章管理", "admin_content.index",
+                  frozenset(r.value for r in EDITORS))
 
 
 def _kind(value: str | None) -> Kind:
@@ -170,8 +170,7 @@ def versions(article_id: int) -> str:
     return render_template("content/admin/versions.html", article=article)
 
 
-@register_tiles
-def _draft_tiles(user: User) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     """Editors see how many drafts wait in their region."""
     if user.role.value not in {r.value for r in EDITORS}:
         return []

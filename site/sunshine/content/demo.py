@@ -8,12 +8,11 @@ from pathlib import Path
 from flask import current_app
 
 from sunshine.content.services import sync_folder
-from sunshine.demo.services import DemoContext, register_step
+from sunshine.demo.services import DemoContext
 
 log = logging.getLogger(__name__)
 
 
-@register_step("content")
 def load_articles(ctx: DemoContext) -> None:
     report = sync_folder(Path(current_app.config["CONTENT_DIR"]))
     for error in report.errors:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sunshine.content.models import Article, Kind, Status
 from sunshine.extensions import db
 from sunshine.markup import plain_text
-from sunshine.search.index import SearchDoc, register_source, update
+from sunshine.registry import SearchDoc
+from sunshine.search.index import update
 
 
 def document(article: Article) -> SearchDoc:
@@ -29,12 +30,10 @@ def _published(kind: Kind) -> Iterator[SearchDoc]:
         yield document(article)
 
 
-@register_source("news")
 def news_documents() -> Iterator[SearchDoc]:
     return _published(Kind.NEWS)
 
 
-@register_source("policy")
 def policy_documents() -> Iterator[SearchDoc]:
     return _published(Kind.POLICY)
 

@@ -15,12 +15,9 @@ from flask import (
     request,
     url_for,
 )
-from flask.blueprints import BlueprintSetupState
 
-from sunshine.api.openapi import add_paths
 from sunshine.content import services
 from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind
-from sunshine.content.openapi import PATHS
 from sunshine.extensions import db
 from sunshine.pagecache import cached_html
 from sunshine.regions import services as regions
@@ -30,11 +27,6 @@ news_bp = Blueprint("news", __name__, url_prefix="/news")
 policies_bp = Blueprint("policies", __name__, url_prefix="/policies")
 feeds_bp = Blueprint("content_feeds", __name__)
 api_bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
-
-
-@api_bp.record_once
-def _describe(state: BlueprintSetupState) -> None:
-    add_paths(state.app, PATHS)
 
 #: The household guide: situation → the topics that help (nothing is stored).
 SITUATIONS = {
@@ -222,11 +214,11 @@ def api_policies() -> Response:
 
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
-    """Published articles for /sitemap.xml."""
+    """The news and policy lists and the published articles, for /sitemap.xml."""
     from sqlalchemy import select
 
     from sunshine.content.models import Status
 
     rows = db.session.execute(select(Article).where(Article.status == Status.PUBLISHED))
-    return [(a.url, a.changed_after_publish_at or a.first_published_at)
-            for a in rows.scalars()]
+    return [("/news/", None), ("/policies/", None),
+            *((a.url, a.changed_after_publish_at or a.first_published_at) for a in rows.scalars())]

@@ -1,1 +1,1 @@
-"""The deterministic demo province. Each feature adds a step with ``register_step``."""
+"""The deterministic demo province. Each feature adds a step in its ``init_app``."""

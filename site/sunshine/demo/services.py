@@ -1,5 +1,5 @@
 """Build the demo province (the configured one): its real cities and counties, synthetic towns
-and villages, staff accounts, and whatever each feature's registered step adds.
+and villages, staff accounts, and whatever each feature's demo step adds.
 
 Deterministic: the same seed gives the same data, so screenshots and tests can rely on it.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select
@@ -20,6 +19,7 @@ from sunshine.extensions import db
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
+from sunshine.registry import registry
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +42,6 @@ class DemoContext:
     summary: dict[str, int] = field(default_factory=dict)
 
 
-Step = Callable[[DemoContext], None]
-STEPS: list[tuple[str, Step]] = []
-
-
-def register_step(name: str) -> Callable[[Step], Step]:
-    """Features call this to add their demo data after the regions and accounts exist."""
-
-    def wrap(func: Step) -> Step:
-        STEPS.append((name, func))
-        return func
-
-    return wrap
-
-
 def database_has_data() -> bool:
     return db.session.scalar(select(Region.code).limit(1)) is not None \
         or db.session.scalar(select(User.id).limit(1)) is not None
@@ -74,7 +60,8 @@ def build_demo(households: int = 2000, seed: int = 2020,
     try:
         _regions(ctx)
         _accounts(ctx)
-        for name, step in STEPS:
+        # In the order the features registered them: a step may use what earlier ones built.
+        for name, step in registry().demo_steps:
             log.info("demo step %s", name)
             step(ctx)
         db.session.commit()

@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
-from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.audit import deny
 from sunshine.clock import today
@@ -29,10 +28,11 @@ from sunshine.records.deadlines import deadline_counts, warning_day
 from sunshine.records.forms import ReasonForm
 from sunshine.records.models import State
 from sunshine.records.views import WORKERS, guard
+from sunshine.registry import Section, Tile
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_funds", __name__, url_prefix="/admin/funds")
-register_section(Section("资金管理", "admin_funds.index", frozenset(r.value for r in WORKERS)))
+SECTION = Section("资金管理", "admin_funds.index", frozenset(r.value for r in WORKERS))
 ACTION_LABELS.update({
     "fund_created": "新建资金草稿", "fund_updated": "修改资金草稿", "fund_published": "公开资金",
     "fund_corrected": "更正资金", "fund_withdrawn": "撤回资金", "fund_line_added": "分配资金",
@@ -244,8 +244,7 @@ def withdraw_spending(spending_id: int) -> Response | tuple[str, int]:
                             title=f"撤回支出（{spending.amount} 元）")
 
 
-@register_tiles
-def _tiles(user: User) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     """Allocations waiting to be disclosed, and those nearing or past their deadline."""
     if user.role not in WORKERS:
         return []

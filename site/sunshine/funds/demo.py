@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sunshine.clock import today
-from sunshine.demo.services import DemoContext, register_step
+from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
 from sunshine.funds.bulk import Batch, publish
 from sunshine.projects.models import STAGES, TERMINATED
@@ -73,7 +73,6 @@ def _demo_villages(ctx: DemoContext) -> dict[str, list[Region]]:
     return found
 
 
-@register_step("funds")
 def make_funds_and_projects(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed * 104729 + 4)
     names = {r.code: r.name for r in db.session.execute(

@@ -20,7 +20,7 @@ from sunshine.extensions import db
 from sunshine.funds import bulk, services, spending
 from sunshine.funds.models import Fund
 from sunshine.guard import PersonalDataFound, check_publishable
-from sunshine.importing import ImportReport, read_csv_rows, register_importer
+from sunshine.importing import ImportReport, read_csv_rows
 from sunshine.records.checks import RecordError, parse_date, parse_int
 from sunshine.records.models import State
 from sunshine.records.money import AmountError, parse_amount
@@ -29,7 +29,6 @@ REQUIRED = {"year", "name", "document_number", "issuer", "source_level", "fund_t
             "region_code", "issued_on"}
 
 
-@register_importer("funds")
 def import_funds(path: Path, confirm: bool = False) -> ImportReport:
     report = ImportReport(kind="funds", confirmed=confirm)
     batch = bulk.Batch()
@@ -90,7 +89,6 @@ def _published_fund(document_number: str, region_code: str) -> Fund:
     return found[0]
 
 
-@register_importer("spending")
 def import_spending(path: Path, confirm: bool = False) -> ImportReport:
     """Columns: document_number and region_code (the allocation paid from), amount, paid_on,
     payee, and optionally purpose, voucher and project_id (a project the allocation funds).

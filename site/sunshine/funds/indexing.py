@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.funds.models import Fund
 from sunshine.records.models import State
-from sunshine.search.index import SearchDoc, register_source, update
+from sunshine.registry import SearchDoc
+from sunshine.search.index import update
 
 
 def document(fund: Fund) -> SearchDoc:
@@ -22,7 +23,6 @@ def document(fund: Fund) -> SearchDoc:
                      date=fund.issued_on.isoformat())
 
 
-@register_source("fund")
 def fund_documents() -> Iterator[SearchDoc]:
     query = select(Fund).where(Fund.state == State.PUBLISHED.value).order_by(Fund.id)
     for fund in db.session.execute(query.execution_options(yield_per=1000)).scalars():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sunshine.funds.models import Fund, FundLine, Spending
-from sunshine.records.ledger import RecordType, iso, register_record
+from sunshine.records.ledger import RecordType, iso
 from sunshine.records.money import money_text
 
 
@@ -30,8 +30,9 @@ def spending_data(spending: Spending) -> dict[str, Any]:
             "purpose": spending.purpose, "voucher": spending.voucher, "state": spending.state}
 
 
-register_record(RecordType("fund", "资金下达", Fund, fund_data, lambda f: f"/funds/{f.id}"))
-register_record(RecordType("line", "资金分配", FundLine, line_data,
-                           lambda line: f"/funds/{line.fund_id}"))
-register_record(RecordType("spending", "资金支出", Spending, spending_data,
-                           lambda s: f"/funds/{s.fund_id}"))
+#: Registered on the app by the feature's ``init_app``.
+RECORD_TYPES = (
+    RecordType("fund", "资金下达", Fund, fund_data, lambda f: f"/funds/{f.id}"),
+    RecordType("line", "资金分配", FundLine, line_data, lambda line: f"/funds/{line.fund_id}"),
+    RecordType("spending", "资金支出", Spending, spending_data, lambda s: f"/funds/{s.fund_id}"),
+)

@@ -13,13 +13,13 @@ from sunshine.extensions import db
 from sunshine.funds import queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
 from sunshine.projects.models import Project
-from sunshine.projects.queries import provide_funding
 from sunshine.records import charts, ledger
 from sunshine.records.cache import cached_page
 from sunshine.records.export import csv_response, streamed
 from sunshine.records.listing import per_page_arg, region_arg, region_trail, year_arg
 from sunshine.records.money import money_text
 from sunshine.regions import services as regions
+from sunshine.registry import registry
 from sunshine.web import page_arg
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
@@ -117,9 +117,10 @@ def ledger_page() -> str:
     before_text = request.args.get("before", "")
     before = int(before_text) if before_text.isascii() and before_text.isdigit() else None
     entries = ledger.latest_entries(50, before)
+    record_types = registry().record_types
     return render_template("funds/ledger.html", seq=seq, head_hash=head_hash, entries=entries,
-                           labels={k: v.label for k, v in ledger.RECORD_TYPES.items()},
-                           actions=ledger.ACTIONS, urls={k: v for k, v in ledger.RECORD_TYPES.items()})
+                           labels={k: v.label for k, v in record_types.items()},
+                           actions=ledger.ACTIONS, urls=record_types)
 
 
 @bp.get("/ledger.json")
@@ -230,15 +231,3 @@ def sitemap_entries() -> list[tuple[str, Any]]:
         Fund.state == State.PUBLISHED.value).order_by(Fund.id))
     return [("/funds/", None), ("/funds/ledger", None), ("/funds/timeliness", None),
             *((f"/funds/{fid}", updated) for fid, updated in rows)]
-
-
-@bp.record_once
-def _register(state: Any) -> None:
-    from sunshine.api.openapi import add_paths
-    from sunshine.funds.openapi import PATHS
-    from sunshine.public.views import SITEMAP_SOURCES
-
-    add_paths(state.app, PATHS)
-    provide_funding(state.app, queries.project_funding)  # project pages show their money
-    if sitemap_entries not in SITEMAP_SOURCES:
-        SITEMAP_SOURCES.append(sitemap_entries)

@@ -16,7 +16,6 @@ from sunshine.accounts.permissions import (
     region_scope,
     staff_required,
 )
-from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
@@ -24,12 +23,13 @@ from sunshine.market import queries, services
 from sunshine.market.forms import ReasonForm
 from sunshine.market.models import Inquiry, Listing, ListingStatus, Seller, SellerStatus
 from sunshine.markup import render_markdown, stored_html
+from sunshine.registry import Section, Tile
 from sunshine.web import page_arg
 
 bp = Blueprint("admin_market", __name__, url_prefix="/admin/market")
 HANDLERS = (Role.ADMIN, Role.STAFF)
-register_section(Section("消费扶贫", "admin_market.index",
-                         frozenset(r.value for r in HANDLERS)))
+SECTION = Section("消费扶贫", "admin_market.index",
+                  frozenset(r.value for r in HANDLERS))
 
 
 def can_see(listing: Listing) -> bool:
@@ -146,8 +146,7 @@ def inquiries(listing_id: int) -> str:
                            inquiries=rows)
 
 
-@register_tiles
-def _market_tiles(user: User) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     if user.role not in HANDLERS:
         return []
     scope = region_scope(user, Seller.county_code)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.services import hash_password
 from sunshine.database import utcnow
-from sunshine.demo.services import DemoContext, register_step
+from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
 from sunshine.market.models import (
     Listing,
@@ -67,7 +67,6 @@ def draw_product(colour: tuple[int, int, int], shape: str, rng: random.Random) -
     return out.getvalue()
 
 
-@register_step("market")
 def build(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed + 9)
     demo_seller = db.session.scalar(select(User).where(User.username == "seller-demo"))

@@ -12,7 +12,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from sunshine.extensions import db
-from sunshine.search.index import SearchDoc, register_source, update
+from sunshine.registry import SearchDoc
+from sunshine.search.index import update
 
 if TYPE_CHECKING:
     from sunshine.market.models import Listing
@@ -27,7 +28,6 @@ def document(listing: Listing) -> SearchDoc:
                      url=listing.url, region_code=listing.origin_code, date=published)
 
 
-@register_source("product")
 def product_documents() -> Iterator[SearchDoc]:
     from sunshine.market.models import Listing, ListingStatus
 

@@ -18,11 +18,9 @@ from flask import (
     request,
     url_for,
 )
-from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from sunshine.api.openapi import add_paths
 from sunshine.extensions import db, limiter
 from sunshine.forms import show_error
 from sunshine.market import inquiries, queries, services
@@ -36,7 +34,6 @@ from sunshine.market.models import (
     Seller,
     SellerStatus,
 )
-from sunshine.market.openapi import PATHS
 from sunshine.markup import render_markdown, stored_html
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import codes
@@ -208,19 +205,3 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
         sellers.add(listing.seller_id)
     entries += [(f"/market/sellers/{s}", None) for s in sorted(sellers)]
     return entries
-
-
-def _register() -> None:
-    """The sitemap entries of this feature."""
-    from sunshine.public.views import SITEMAP_SOURCES
-
-    if sitemap_entries not in SITEMAP_SOURCES:
-        SITEMAP_SOURCES.append(sitemap_entries)
-
-
-@api_bp.record_once
-def _describe(state: BlueprintSetupState) -> None:
-    add_paths(state.app, PATHS)
-
-
-_register()

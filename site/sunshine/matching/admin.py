@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
-from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.audit import deny, record
 from sunshine.extensions import db
 from sunshine.forms import set_field_error, show_error
@@ -24,12 +23,13 @@ from sunshine.matching.common import HANDLER_ROLES, MatchingError, check_handler
 from sunshine.matching.editing import fields_from, form_for, public_form_for
 from sunshine.matching.forms import NeedForm, PhotoForm, PublicEditForm, ReasonForm, ThanksForm
 from sunshine.matching.models import Need, NeedPhoto, NeedState, Pledge, PledgeState
+from sunshine.registry import Section, Tile
 from sunshine.uploads import PhotoRejected
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_matching", __name__, url_prefix="/admin/matching")
-register_section(Section("爱心帮扶", "admin_matching.index",
-                         frozenset(r.value for r in HANDLER_ROLES)))
+SECTION = Section("爱心帮扶", "admin_matching.index",
+                  frozenset(r.value for r in HANDLER_ROLES))
 
 
 def _need(need_id: int) -> Need:
@@ -284,8 +284,7 @@ def remove_photo(need_id: int, photo_id: int) -> Response:
     return redirect(url_for("admin_matching.detail", need_id=need.id))
 
 
-@register_tiles
-def _tiles(user: User) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     if user.role not in HANDLER_ROLES:
         return []
     scope = region_scope(user, Need.village_code)

@@ -9,15 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 
-from sunshine.api.openapi import add_paths
 from sunshine.extensions import db
 from sunshine.markup import render_markdown
 from sunshine.matching import pledges, queries
 from sunshine.matching.models import PUBLIC_STATES, Need, NeedItem
-from sunshine.matching.openapi import PATHS
 from sunshine.records.money import from_fen, money_text
 from sunshine.web import int_arg, page_arg
 
@@ -94,19 +91,3 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
         Need.state.in_([s.value for s in PUBLIC_STATES])).order_by(Need.id))
     return [("/help/", None), ("/help/thanks", None),
             *[(f"/help/{need_id}", updated) for need_id, updated in rows]]
-
-
-def _register() -> None:
-    """The sitemap entries of this feature."""
-    from sunshine.public.views import SITEMAP_SOURCES
-
-    if sitemap_entries not in SITEMAP_SOURCES:
-        SITEMAP_SOURCES.append(sitemap_entries)
-
-
-@api_bp.record_once
-def _describe(state: BlueprintSetupState) -> None:
-    add_paths(state.app, PATHS)
-
-
-_register()

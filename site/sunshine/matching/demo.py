@@ -17,7 +17,7 @@ from sunshine import clock
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.services import hash_password
 from sunshine.database import utcnow
-from sunshine.demo.services import DemoContext, register_step
+from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
 from sunshine.matching.delivery import code_hash
 from sunshine.matching.models import Need, NeedEvent, NeedItem, NeedState, Pledge, PledgeState
@@ -178,7 +178,6 @@ def _extra(rng: random.Random, n: int) -> list[tuple]:
     return out
 
 
-@register_step("matching")
 def build(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed + 8)
     staff = list(db.session.execute(select(User).where(User.role == Role.STAFF)).scalars())

@@ -12,7 +12,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from sunshine.extensions import db
-from sunshine.search.index import SearchDoc, register_source, update
+from sunshine.registry import SearchDoc
+from sunshine.search.index import update
 
 if TYPE_CHECKING:
     from sunshine.matching.models import Need
@@ -32,7 +33,6 @@ def _public(need: Need) -> bool:
     return need.state in [s.value for s in PUBLIC_STATES]
 
 
-@register_source("need")
 def need_documents() -> Iterator[SearchDoc]:
     from sunshine.matching.models import PUBLIC_STATES, Need
 

@@ -15,7 +15,6 @@ from werkzeug.wrappers import Response
 from sunshine import clock
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, can_access_region, staff_required
-from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.audit import deny
 from sunshine.extensions import db
 from sunshine.forms import show_error
@@ -34,10 +33,11 @@ from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, Notic
 from sunshine.notices.services import WORKERS, NoticeError
 from sunshine.records.models import State
 from sunshine.regions import services as regions
+from sunshine.registry import Section, Tile
 from sunshine.web import render_form_page
 
 bp = Blueprint("admin_notices", __name__, url_prefix="/admin/notices")
-register_section(Section("公示公告", "admin_notices.index", frozenset(r.value for r in WORKERS)))
+SECTION = Section("公示公告", "admin_notices.index", frozenset(r.value for r in WORKERS))
 
 
 def _notice(notice_id: int) -> Notice:
@@ -338,8 +338,7 @@ def finalize(notice_id: int) -> Response | tuple[str, int]:
     return _manage(notice, 400, finalize=form)
 
 
-@register_tiles
-def _notice_tiles(user: User) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     if user.role not in WORKERS:
         return []
     counts = services.count_in(user)

@@ -7,14 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 
-from sunshine.api.openapi import add_paths
 from sunshine.extensions import db
 from sunshine.notices import objections, periods, queries
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
-from sunshine.notices.openapi import PATHS
 from sunshine.notices.views import last_change
 
 api_bp = Blueprint("notices_api", __name__, url_prefix="/api/v1")
@@ -86,19 +83,3 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
     rows = db.session.execute(select(Notice).where(Notice.published_at.is_not(None))
                               .order_by(Notice.id))
     return [("/notices/", None)] + [(n.url, last_change(n)) for n in rows.scalars()]
-
-
-def _register() -> None:
-    """The sitemap entries of this feature."""
-    from sunshine.public.views import SITEMAP_SOURCES
-
-    if sitemap_entries not in SITEMAP_SOURCES:
-        SITEMAP_SOURCES.append(sitemap_entries)
-
-
-@api_bp.record_once
-def _describe(state: BlueprintSetupState) -> None:
-    add_paths(state.app, PATHS)
-
-
-_register()

@@ -13,12 +13,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-import sunshine.funds.demo  # noqa: F401  (its step first: projects and funds to link)
-import sunshine.stats.demo  # noqa: F401  (its step first: the register)
 from sunshine import clock
 from sunshine.accounts.models import User
 from sunshine.complaints.demo import demo_code
-from sunshine.demo.services import DemoContext, register_step
+from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
 from sunshine.funds.models import Fund
 from sunshine.notices import drafting, objections, periods, services
@@ -166,7 +164,6 @@ class _Maker:
                             now=self.at(notice.start_on + timedelta(days=ruled_on - 1), 11))
 
 
-@register_step("notices")
 def make_notices(ctx: DemoContext) -> None:
     if not ctx.counties:
         return

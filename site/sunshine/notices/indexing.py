@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.markup import plain_text
-from sunshine.search.index import SearchDoc, register_source, update
+from sunshine.registry import SearchDoc
+from sunshine.search.index import update
 
 if TYPE_CHECKING:
     from sunshine.notices.models import Notice
@@ -28,7 +29,6 @@ def _is_public(notice: Notice) -> bool:
     return notice.published_at is not None and notice.withdrawn_at is None
 
 
-@register_source("notice")
 def notice_documents() -> Iterator[SearchDoc]:
     from sunshine.notices.models import Notice
 

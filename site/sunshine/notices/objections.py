@@ -51,8 +51,7 @@ from sunshine.notices.services import (
 CATEGORIES = {NoticeKind.PROJECT: "项目建设", NoticeKind.FUND: "资金使用"}
 
 
-@complaints.register_target("notice")
-def _target_label(target_id: str) -> str | None:
+def notice_label(target_id: str) -> str | None:
     number = target_id if target_id.isascii() and target_id.isdigit() else ""
     notice = db.session.get(Notice, int(number)) if 0 < len(number) <= 9 else None
     return f"公示公告：{notice.title}" if notice else None

@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import region_scope, staff_required
-from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.clock import today
 from sunshine.extensions import db
@@ -25,10 +24,11 @@ from sunshine.records.checks import RecordError
 from sunshine.records.deadlines import deadline_counts, warning_day
 from sunshine.records.models import State
 from sunshine.records.views import WORKERS, guard
+from sunshine.registry import Section, Tile
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
-register_section(Section("项目管理", "admin_projects.index", frozenset(r.value for r in WORKERS)))
+SECTION = Section("项目管理", "admin_projects.index", frozenset(r.value for r in WORKERS))
 ACTION_LABELS.update({
     "project_created": "新建项目草稿", "project_updated": "修改项目草稿",
     "project_published": "公开项目", "project_corrected": "更正项目",
@@ -148,8 +148,7 @@ def withdraw(project_id: int) -> Response | tuple[str, int]:
     return record_views.withdraw(PROJECT, _project(project_id))
 
 
-@register_tiles
-def _tiles(user: User) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     if user.role not in WORKERS:
         return []
     from sunshine.projects.models import Project as Model
@@ -159,5 +158,3 @@ def _tiles(user: User) -> list[Tile]:
     return [Tile("待公开的项目", drafts, url),
             Tile("项目即将到公开期限", soon, url, urgent=soon > 0),
             Tile("项目已逾期未公开", late, url, urgent=late > 0)]
-
-

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound, check_publishable
-from sunshine.importing import ImportReport, read_csv_rows, register_importer
+from sunshine.importing import ImportReport, read_csv_rows
 from sunshine.projects import bulk, services
 from sunshine.projects.models import ALL_STAGES
 from sunshine.records.checks import RecordError, parse_date, parse_int
@@ -24,7 +24,6 @@ DATES = {"approved_on": "立项批复日期", "planned_start": "计划开工日�
          "actual_start": "实际开工日期", "actual_end": "实际完工日期"}
 
 
-@register_importer("projects")
 def import_projects(path: Path, confirm: bool = False) -> ImportReport:
     report = ImportReport(kind="projects", confirmed=confirm)
     batch = bulk.Batch()

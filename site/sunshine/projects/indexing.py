@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.projects.models import Project
 from sunshine.records.models import State
-from sunshine.search.index import SearchDoc, register_source, update
+from sunshine.registry import SearchDoc
+from sunshine.search.index import update
 
 
 def document(project: Project) -> SearchDoc:
@@ -23,7 +24,6 @@ def document(project: Project) -> SearchDoc:
                      date=(project.approved_on or project.created_at.date()).isoformat())
 
 
-@register_source("project")
 def project_documents() -> Iterator[SearchDoc]:
     query = select(Project).where(Project.state == State.PUBLISHED.value).order_by(Project.id)
     for project in db.session.execute(query.execution_options(yield_per=1000)).scalars():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sunshine.projects.models import Project, ProjectUpdate
-from sunshine.records.ledger import RecordType, iso, register_record
+from sunshine.records.ledger import RecordType, iso
 from sunshine.records.money import money_text
 
 
@@ -29,7 +29,9 @@ def update_data(item: ProjectUpdate) -> dict[str, Any]:
             "text": item.text, "photo": item.photo, "state": item.state}
 
 
-register_record(RecordType("project", "扶贫项目", Project, project_data,
-                           lambda p: f"/projects/{p.id}"))
-register_record(RecordType("project_update", "项目进展", ProjectUpdate, update_data,
-                           lambda u: f"/projects/{u.project_id}"))
+#: Registered on the app by the feature's ``init_app``.
+RECORD_TYPES = (
+    RecordType("project", "扶贫项目", Project, project_data, lambda p: f"/projects/{p.id}"),
+    RecordType("project_update", "项目进展", ProjectUpdate, update_data,
+               lambda u: f"/projects/{u.project_id}"),
+)

@@ -227,14 +227,3 @@ def sitemap_entries() -> list[tuple[str, Any]]:
     rows = db.session.execute(select(Project.id, Project.updated_at).where(
         Project.state == State.PUBLISHED.value).order_by(Project.id))
     return [("/projects/", None), *((f"/projects/{pid}", updated) for pid, updated in rows)]
-
-
-@bp.record_once
-def _register(state: Any) -> None:
-    from sunshine.api.openapi import add_paths
-    from sunshine.projects.openapi import PATHS
-    from sunshine.public.views import SITEMAP_SOURCES
-
-    add_paths(state.app, PATHS)
-    if sitemap_entries not in SITEMAP_SOURCES:
-        SITEMAP_SOURCES.append(sitemap_entries)

@@ -1,7 +1,12 @@
-"""The public shell: home page, pages still being built, crawler files, health check."""
+"""The public shell: home page, crawler files, health check."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("public", __name__)
+from flask import Flask
 
-from sunshine.public import views  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    """Register the home page, robots.txt, the sitemap and the health check."""
+    from sunshine.public import views
+
+    app.register_blueprint(views.bp)

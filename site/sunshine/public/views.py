@@ -1,20 +1,17 @@
-"""Home, placeholders for modules that later issues build, robots.txt, sitemap, feeds."""
+"""Home, health check, robots.txt and the sitemap the features fill."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import text
 
 from sunshine.extensions import db
-from sunshine.public import bp
 from sunshine.regions import services as regions
+from sunshine.registry import registry
 
-#: Modules of the URL map that are not built yet: path → (title, what it will hold).
-#: Each feature issue removes its entries when it registers real views.
-PLACEHOLDERS: dict[str, tuple[str, str]] = {}
-
+bp = Blueprint("public", __name__)
 
 #: Home page cards: every module of the URL map with one line on what it holds.
 MODULES = [
@@ -26,7 +23,6 @@ MODULES = [
     ("/market/", "消费扶贫", "贫困地区的农产品，买家可直接向卖家询价。"),
     ("/help/", "爱心帮扶", "经核实的困难群众微心愿，爱心人士认领，送达后公开致谢。"),
     ("/notices/", "公示公告", "贫困户识别、退出、项目和资金公示，公示期内可提出异议。"),
-    *[(path, title, about) for path, (title, about) in PLACEHOLDERS.items()],
     ("/complaints/new", "投诉举报", "投诉、举报、意见建议和满意度评价，可匿名，凭查询码跟踪办理。"),
 ]
 
@@ -46,17 +42,6 @@ def index() -> str:
     return render_template("public/index.html", province=province, cities=cities,
                            modules=MODULES, news=latest(Kind.NEWS, 6), topics=POLICY_TOPICS,
                            **home_figures(), **home_notices())
-
-
-def placeholder() -> str:
-    """An honest "建设中" page for a module that is not built yet."""
-    title, about = PLACEHOLDERS[request.url_rule.rule]  # type: ignore[union-attr]
-    return render_template("public/placeholder.html", title=title, about=about)
-
-
-for _path in PLACEHOLDERS:
-    bp.add_url_rule(_path, endpoint="placeholder_" + _path.strip("/").replace("/", "_"),
-                    view_func=placeholder)
 
 
 @bp.get("/healthz")
@@ -88,21 +73,11 @@ def robots() -> Response:
     return Response(body, mimetype="text/plain")
 
 
-#: Functions that yield (path, lastmod or None) for the sitemap; features append theirs.
-SITEMAP_SOURCES: list = []
-
-
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
-    from sunshine.content.views import sitemap_entries
-
-    paths: list[tuple[str, datetime | None]] = [("/", None), ("/stats/", None),
-                                                ("/news/", None), ("/policies/", None)]
-    paths += sitemap_entries()
-    paths += [(p, None) for p in PLACEHOLDERS]
-    for source in SITEMAP_SOURCES:
+    """The home page and every public page the features list (see their ``init_app``)."""
+    paths: list[tuple[str, datetime | None]] = [("/", None)]
+    for source in registry().sitemap_sources:
         paths.extend(source())
-    for region in regions.list_regions(level=2) + regions.list_regions(level=3):
-        paths.append((url_for("stats.detail", code=region.code), None))
     xml = render_template("public/sitemap.xml", root=request.url_root.rstrip("/"), paths=paths)
     return Response(xml, mimetype="application/xml")

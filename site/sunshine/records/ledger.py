@@ -24,6 +24,7 @@ from sqlalchemy import insert, select, update
 from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.records.models import LedgerEntry, LedgerHead, State
+from sunshine.registry import registry
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,6 @@ class RecordType:
     model: Any
     data: Callable[[Any], dict[str, Any]]  # the public fields of a row's current version
     url: Callable[[Any], str]  # the public page that shows the record
-
-
-RECORD_TYPES: dict[str, RecordType] = {}
-
-
-def register_record(record_type: RecordType) -> None:
-    RECORD_TYPES[record_type.name] = record_type
 
 
 @dataclass
@@ -291,14 +285,15 @@ def _digest(data: dict[str, Any]) -> str:
 
 
 def _label(record_type: str) -> str:
-    known = RECORD_TYPES.get(record_type)
+    known = registry().record_types.get(record_type)
     return known.label if known else record_type
 
 
 def _compare_records(newest: dict[tuple[str, int], tuple[int, str]],
                      report: VerifyReport) -> Iterable[Problem]:
     seen: set[tuple[str, int]] = set()
-    for name, kind in RECORD_TYPES.items():
+    record_types = registry().record_types
+    for name, kind in record_types.items():
         model = kind.model
         query = select(model).where(model.state != State.DRAFT.value).order_by(model.id)
         for row in db.session.execute(query.execution_options(yield_per=2000)).scalars():
@@ -319,6 +314,6 @@ def _compare_records(newest: dict[tuple[str, int], tuple[int, str]],
                 yield Problem(seq, f"第 {seq} 条（{kind.label} #{row.id} 第 {row.version} 版）"
                                    f"与数据库中的现行记录不符：{diff}")
     for key, (seq, _) in newest.items():
-        if key not in seen and key[0] in RECORD_TYPES:
+        if key not in seen and key[0] in record_types:
             yield Problem(seq, f"第 {seq} 条（{_label(key[0])} #{key[1]}）对应的记录已不在数据库中"
                                "或被改回草稿")

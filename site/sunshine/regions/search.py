@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions.models import Region
-from sunshine.search.index import SearchDoc, register_source
+from sunshine.registry import SearchDoc
 
 
-@register_source("region")
 def region_documents() -> Iterator[SearchDoc]:
     names = dict(db.session.execute(select(Region.code, Region.name)).tuples().all())
     for region in db.session.execute(select(Region).order_by(Region.code)).scalars():

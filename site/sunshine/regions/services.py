@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 
 from sunshine.extensions import db
 from sunshine.forms import has_bad_characters
-from sunshine.importing import ImportReport, read_csv_rows, register_importer
+from sunshine.importing import ImportReport, read_csv_rows
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
@@ -159,7 +159,6 @@ def _made_up_name(rng: random.Random, suffixes: list[str]) -> str:
 # --- importing real town and village lists -------------------------------------------------
 
 
-@register_importer("regions")
 def import_regions(path: Path, confirm: bool = False) -> ImportReport:
     """Load towns or villages (columns ``code``, ``name``; codes of 9 or 12 digits).
 

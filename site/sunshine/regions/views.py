@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
-from sunshine.api.openapi import add_paths
 from sunshine.regions import services
-from sunshine.regions.openapi import PATHS
 
 bp = Blueprint("regions", __name__, url_prefix="/api/v1/regions")
-
-
-@bp.record_once
-def _describe(state: BlueprintSetupState) -> None:
-    add_paths(state.app, PATHS)
 
 
 @bp.get("/<code>")

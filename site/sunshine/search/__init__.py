@@ -1,7 +1,12 @@
 """Site search: the only package that imports Whoosh. It owns the schema and the analyzer."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("search", __name__)
+from flask import Flask
 
-from sunshine.search import views  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    """Register the search page; the features register what it indexes."""
+    from sunshine.search import views
+
+    app.register_blueprint(views.bp)

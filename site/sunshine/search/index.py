@@ -1,6 +1,7 @@
 """The Whoosh index on disk: schema, rebuild from every registered source, and queries.
 
-Features register a source: a function yielding ``SearchDoc``s for what is public. Only public
+Features register a source on the app's registry: a function yielding ``SearchDoc``s for what
+is public. Only public
 fields go in; the index never holds a household member's personal data.
 """
 
@@ -11,7 +12,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from whoosh.query import And, Phrase, Query, Term
 from whoosh.searching import Searcher
 
 from sunshine.regions import codes
+from sunshine.registry import SearchDoc, registry
 from sunshine.search import docsets, ranking
 from sunshine.search.analysis import chinese_analyzer
 from sunshine.search.parallel import ParallelWriter
@@ -33,32 +35,9 @@ from sunshine.search.snippets import snippet, word_marker
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SearchDoc:
-    id: str  # unique across types, e.g. "region:450102000000"
-    type: str  # region, news, policy, fund, project, notice, need, product
-    title: str
-    body: str
-    url: str
-    region_code: str = ""
-    date: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
-
 TYPE_LABELS = {"region": "区划", "news": "扶贫动态", "policy": "政策", "fund": "资金",
                "project": "项目", "notice": "公示公告", "need": "爱心帮扶", "product": "农产品",
                "case": "投诉答复"}
-
-Source = Callable[[], Iterable[SearchDoc]]
-SOURCES: dict[str, Source] = {}
-
-
-def register_source(doc_type: str) -> Callable[[Source], Source]:
-    def wrap(func: Source) -> Source:
-        SOURCES[doc_type] = func
-        return func
-
-    return wrap
 
 
 def schema() -> Schema:
@@ -146,7 +125,7 @@ def rebuild(index_dir: str | Path, procs: int | None = None) -> dict[str, int]:
 
 def _documents(counts: dict[str, int]) -> Iterator[SearchDoc]:
     """Every source's documents in turn, counted per source in ``counts``."""
-    for doc_type, source in sorted(SOURCES.items()):
+    for doc_type, source in sorted(registry().search_sources.items()):
         counts[doc_type] = 0
         for doc in source():
             counts[doc_type] += 1
@@ -334,4 +313,4 @@ def _ranked(searcher: Searcher, query: Query, limit: int,
     return ranking.Ranked([hit.docnum for hit in collector.results()], collector.count(), {})
 
 
-__all__ = ["SearchDoc", "rebuild", "register_source", "search"]
+__all__ = ["rebuild", "search", "update"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from sunshine.pagecache import cached_html
 from sunshine.regions import codes
 from sunshine.regions import services as regions
-from sunshine.search import bp
 from sunshine.search.index import TYPE_LABELS, index_version, search
 from sunshine.web import page_arg
+
+bp = Blueprint("search", __name__)
 
 FIRST_YEAR = 2014  # 精准扶贫 began; nothing public is older
 

@@ -9,9 +9,9 @@ from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, check_region, staff_required
-from sunshine.admin.dashboard import Section, Tile, register_section, register_tiles
 from sunshine.extensions import db
 from sunshine.forms import set_field_error, show_error
+from sunshine.registry import Section, Tile
 from sunshine.stats import register, rollup, vocab
 from sunshine.stats.forms import FindForm, StatusChangeForm
 from sunshine.stats.models import Household
@@ -19,7 +19,7 @@ from sunshine.web import int_arg, page_arg, render_form_page
 
 bp = Blueprint("admin_stats", __name__, url_prefix="/admin/stats")
 ROLES = register.REGISTER_ROLES
-register_section(Section("扶贫数据", "admin_stats.index", frozenset(r.value for r in ROLES)))
+SECTION = Section("扶贫数据", "admin_stats.index", frozenset(r.value for r in ROLES))
 
 
 def _household(archive: int) -> Household:
@@ -122,8 +122,7 @@ def find() -> Response | tuple[str, int]:
     return render_form_page("stats/admin/find.html", form=form)
 
 
-@register_tiles
-def _tiles(user: User) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     if user.role not in ROLES:
         return []
     build = rollup.latest_build()

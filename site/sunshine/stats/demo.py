@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sunshine.demo.services import DemoContext, register_step
+from sunshine.demo.services import DemoContext
 from sunshine.stats import rollup, synthetic
 from sunshine.stats.idnumbers import id_hasher
 
@@ -31,7 +31,6 @@ def village_weights(ctx: DemoContext) -> list[float]:
     return weights
 
 
-@register_step("stats")
 def synthetic_register(ctx: DemoContext) -> None:
     """ctx.households made-up households (labelled synthetic) and their members."""
     households = list(synthetic.register(ctx.rng, ctx.villages, ctx.households,

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from sunshine.audit import record
 from sunshine.extensions import db
-from sunshine.importing import ImportReport, register_importer
+from sunshine.importing import ImportReport
 from sunshine.regions.models import Region
 from sunshine.stats import bulk, members, rollup, rowcheck
 from sunshine.stats.csvload import BatchWriter, constraint, header, logical_lines
@@ -94,7 +94,6 @@ def _analyze(tables: tuple[str, ...]) -> None:
 # --- households -----------------------------------------------------------------------------------
 
 
-@register_importer("households")
 def import_households(path: Path, confirm: bool = False) -> ImportReport:
     """Load households (see the module docstring); a known archive number is updated."""
     with bulk.big_cache(), bulk.no_gc():
@@ -213,7 +212,6 @@ def _existing_ids(county: str) -> set[int]:
 # --- members --------------------------------------------------------------------------------------
 
 
-@register_importer("members")
 def import_members(path: Path, confirm: bool = False) -> ImportReport:
     """Load household members; a household's members in the file replace those stored."""
     with bulk.big_cache(), bulk.no_gc():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from threading import Lock
 
 from flask import (
@@ -24,24 +25,17 @@ from flask import (
     session,
     url_for,
 )
-from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from sunshine.api.openapi import add_paths
 from sunshine.records.export import csv_download, csv_text
+from sunshine.regions import services as regions
 from sunshine.stats import charts, disclosure, services, tables, vocab
 from sunshine.stats.layout import EFFECT_FOLLOW_UP
-from sunshine.stats.openapi import PATHS
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 api_bp = Blueprint("stats_api", __name__, url_prefix="/api/v1/stats")
-
-
-@api_bp.record_once
-def _describe(state: BlueprintSetupState) -> None:
-    add_paths(state.app, PATHS)
 
 SORTS = {key for key, _ in tables.CHILD_COLUMNS}
 CACHE_SIZE = 512
@@ -252,6 +246,13 @@ def home_figures() -> dict[str, object]:
         return {"stats_home": None}
     return {"stats_home": page, "stats_items": tables.headline(page)[:5],
             "stats_last_year": vocab.LAST_YEAR}
+
+
+def sitemap_entries() -> list[tuple[str, datetime | None]]:
+    """The statistics of the province, its cities and counties, for /sitemap.xml."""
+    return [("/stats/", None), *((url_for("stats.detail", code=region.code), None)
+                                 for region in regions.list_regions(level=2)
+                                 + regions.list_regions(level=3))]
 
 
 __all__ = ["api_bp", "bp", "clear_cache", "disclosure"]

@@ -12,16 +12,16 @@ from werkzeug.wrappers import Response
 from sunshine import clock
 from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import staff_required
-from sunshine.admin.dashboard import Section, register_section
 from sunshine.admin.services import ACTION_LABELS
 from sunshine.extensions import db
 from sunshine.forms import show_error
+from sunshine.registry import Section
 from sunshine.web import int_arg, render_form_page
 from sunshine.workdays import services
 from sunshine.workdays.forms import DayForm
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar")
-register_section(Section("工作日历", "admin_calendar.index"))
+SECTION = Section("工作日历", "admin_calendar.index")
 ACTION_LABELS.update({"calendar_day_saved": "登记节假日", "calendar_day_removed": "删除节假日"})
 
 

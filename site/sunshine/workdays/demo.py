@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sunshine.demo.services import DemoContext, register_step
+from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
 from sunshine.workdays.models import CalendarDay
 
@@ -29,7 +29,6 @@ HOLIDAYS: list[tuple[str, date, date, list[date]]] = [
 ]
 
 
-@register_step("workdays")
 def demo_calendar(ctx: DemoContext) -> None:
     days = 0
     for name, first, last, worked in HOLIDAYS:
