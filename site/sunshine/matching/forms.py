@@ -1,7 +1,7 @@
 """Forms: a pledge, the slip confirmation, and the staff's need, reason, thanks and photo forms.
 
 Validators check shape; quantities and amounts are parsed (and refused) in ``parse_units`` and
-``funds.money.parse_amount``, business rules live in the services.
+``records.money.parse_amount``, business rules live in the services.
 """
 
 from __future__ import annotations
