@@ -60,7 +60,8 @@ def fields_from(form: FundForm) -> services.FundFields:
         year=int(form.year.data), name=form.name.data or "",
         document_number=form.document_number.data or "", issuer=form.issuer.data or "",
         source_level=form.source_level.data, fund_type=form.fund_type.data,
-        amount=form.amount.amount, region_code=(form.region_code.data or "").strip(),
+        amount=form.amount.valid_amount,
+        region_code=(form.region_code.data or "").strip(),
         purpose=form.purpose.data or "", issued_on=form.issued_on.data)
 
 
@@ -146,14 +147,16 @@ def manage(fund_id: int) -> Response | tuple[str, int]:
             if kind == "line" and line_form.validate_on_submit():
                 project = line_form.project_id.data
                 services.add_line(current_user, fund, line_form.region_code.data or None,
-                                  int(project) if project else None, line_form.amount.amount,
+                                  int(project) if project else None,
+                                  line_form.amount.valid_amount,
                                   line_form.purpose.data or "")
                 flash("已分配，已写入公开记录", "success")
                 return redirect(url_for("admin_funds.manage", fund_id=fund.id))
             if kind == "spending" and spending_form.validate_on_submit():
                 project = spending_form.project_id.data
                 services.record_spending(current_user, fund, services.SpendingFields(
-                    amount=spending_form.amount.amount, paid_on=spending_form.paid_on.data,
+                    amount=spending_form.amount.valid_amount,
+                    paid_on=spending_form.paid_on.data,
                     payee=spending_form.payee.data or "", purpose=spending_form.purpose.data or "",
                     voucher=spending_form.voucher.data or "",
                     project_id=int(project) if project else None))
@@ -213,8 +216,9 @@ def edit_spending(spending_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             services.correct_spending(current_user, spending, services.SpendingFields(
-                amount=form.amount.amount, paid_on=form.paid_on.data, payee=form.payee.data or "",
-                purpose=form.purpose.data or "", voucher=form.voucher.data or ""),
+                amount=form.amount.valid_amount, paid_on=form.paid_on.data,
+                payee=form.payee.data or "", purpose=form.purpose.data or "",
+                voucher=form.voucher.data or ""),
                 form.reason.data or "")
         except (RecordError, PersonalDataFound) as exc:
             db.session.rollback()

@@ -100,9 +100,9 @@ def publish(batch: Batch) -> dict[str, int]:
         line["id"] = lid
     for spending in batch.spendings:
         fund = batch.funds[spending["fund"]]
-        line = batch.lines[spending["line"]] if spending.get("line") is not None else None
-        spending.update(fund_id=fund["id"], line_id=line["id"] if line else None,
-                        project_id=line["project_id"] if line else None,
+        paid_from = batch.lines[spending["line"]] if spending.get("line") is not None else None
+        spending.update(fund_id=fund["id"], line_id=paid_from["id"] if paid_from else None,
+                        project_id=paid_from["project_id"] if paid_from else None,
                         region_code=fund["region_code"], city_code=fund["city_code"],
                         county_code=fund["county_code"], state=PUBLISHED, version=1,
                         created_at=now, note="")

@@ -38,8 +38,9 @@ PROJECT_KINDS = [
     ("就业", "{v}公益性岗位开发", "人力资源和社会保障局"),
     ("危房改造", "{v}农村危房改造", "住房和城乡建设局"),
 ]
-MECHANISMS = ["资产收益归村集体，按年度分红给建档立卡贫困户", "优先吸纳贫困劳动力务工，按月发放工资",
-              "改善贫困户出行和生产条件", "贫困户以土地入股，享受保底分红", "解决贫困户安全饮水问题"]
+MECHANISMS = ["资产收益归村集体，按年度分红给建档立卡贫困户",
+              "优先吸纳贫困劳动力务工，按月发放工资", "改善贫困户出行和生产条件",
+              "贫困户以土地入股，享受保底分红", "解决贫困户安全饮水问题"]
 PAYEES = ["示范建设工程有限公司（演示）", "示范农业发展合作社（演示）", "示范路桥工程公司（演示）",
           "示范水利工程有限公司（演示）", "示范设备供应有限公司（演示）"]
 Source = tuple[str, str, str, str]
@@ -139,7 +140,8 @@ def _county_year(batch: Batch, rng: random.Random, county: str, county_name: str
             "approved_on": approved, "planned_start": approved + timedelta(days=30),
             "planned_end": approved + timedelta(days=240),
             "stage": TERMINATED if terminated else stage,
-            "stage_reason": "选址地质条件不适宜，经县扶贫开发领导小组研究终止" if terminated else "",
+            "stage_reason": "选址地质条件不适宜，经县扶贫开发领导小组研究终止"
+                            if terminated else "",
             "published_on": approved + timedelta(days=rng.randint(2, 20)),
         }
         reached = STAGES.index(stage)
@@ -173,7 +175,8 @@ def _fund_towns(batch: Batch, rng: random.Random, villages: list[Region],
         line_index = len(batch.lines)
         batch.lines.append({"fund": fund_index, "region_code": rng.choice(towns),
                             "amount": part, "purpose": "产业扶持到户补助，按户核定后直接发放"})
-        share = Decimal("0.9") if year < last_year else Decimal(str(round(rng.uniform(0.2, 0.6), 2)))
+        share = Decimal("0.9") if year < last_year \
+            else Decimal(str(round(rng.uniform(0.2, 0.6), 2)))
         paid = (part * share).quantize(Decimal("1"))
         if paid > 0:
             batch.spendings.append({

@@ -116,7 +116,8 @@ def import_spending(path: Path, confirm: bool = False) -> ImportReport:
     if report.ok:
         for line, fund_id, fields in checked:
             try:
-                spending.record_spending(None, db.session.get(Fund, fund_id), fields, commit=False)
+                spending.record_spending(None, db.session.get_one(Fund, fund_id), fields,
+                                         commit=False)
             except RecordError as exc:
                 db.session.rollback()
                 report.error(line, f"{exc.message}（按文件中的顺序计算余额）")

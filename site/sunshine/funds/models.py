@@ -23,7 +23,7 @@ FUND_TYPES = ["财政专项扶贫资金", "统筹整合涉农资金", "东西部
               "社会帮扶资金", "其他资金"]
 
 
-class Fund(db.Model):  # type: ignore[name-defined,misc]
+class Fund(db.Model):  # type: ignore[name-defined]
     """One allocation: a document that sends an amount to a region for a year."""
 
     __tablename__ = "fund"
@@ -85,7 +85,7 @@ class Fund(db.Model):  # type: ignore[name-defined,misc]
         return f"/funds/{self.id}"
 
 
-class FundLine(db.Model):  # type: ignore[name-defined,misc]
+class FundLine(db.Model):  # type: ignore[name-defined]
     """Part of an allocation assigned to a lower region or to a project (分配明细)."""
 
     __tablename__ = "fund_line"
@@ -111,7 +111,7 @@ class FundLine(db.Model):  # type: ignore[name-defined,misc]
     region: Mapped[Region] = relationship(lazy="joined")
 
 
-class Spending(db.Model):  # type: ignore[name-defined,misc]
+class Spending(db.Model):  # type: ignore[name-defined]
     """One payment out of an allocation, for a project where it applies (资金支出)."""
 
     __tablename__ = "fund_spending"
@@ -146,7 +146,7 @@ class Spending(db.Model):  # type: ignore[name-defined,misc]
     fund: Mapped[Fund] = relationship()
 
 
-class FundTotal(db.Model):  # type: ignore[name-defined,misc]
+class FundTotal(db.Model):  # type: ignore[name-defined]
     """Published allocations summed per region (each ancestor too), year, level and type.
 
     Kept up to date by the services with each change, so that no page ever sums the fund or

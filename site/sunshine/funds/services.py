@@ -22,7 +22,7 @@ from sqlalchemy import update
 
 from sunshine.audit import record
 from sunshine.clock import today
-from sunshine.database import utcnow
+from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.funds import indexing
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundTotal
@@ -153,10 +153,10 @@ def publish_fund(actor: Any, fund: Fund) -> Fund:
     if fund.state != State.DRAFT.value:
         raise FundError("只有草稿可以公开")
     _guard_fund(fund)
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Fund).where(Fund.id == fund.id, Fund.state == State.DRAFT.value)
         .values(state=PUBLISHED, version=1, published_on=today(), updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not changed:
         db.session.rollback()
         raise FundError("这笔资金刚被其他人公开或修改，请刷新后再试")
@@ -185,18 +185,18 @@ def correct_fund(actor: Any, fund: Fund, fields: FundFields, reason: str) -> Fun
     _apply(preview, fields)
     if fund_data(preview) == fund_data(fund):
         raise FundError("内容没有变化，无需更正")
-    old = {"year": fund.year, "source_level": fund.source_level, "fund_type": fund.fund_type,
-           "region_code": fund.region_code, "amount": fund.amount}
+    old_keys = {"year": fund.year, "source_level": fund.source_level, "fund_type": fund.fund_type}
+    old_region, old_amount = fund.region_code, fund.amount
     if fields.region_code != fund.region_code and (fund.lined or fund.spent):
         raise FundError("已有分配或支出的资金不能更改接收地区；请先撤回分配和支出", "region_code")
     # The row lock and the rule in one statement: the new amount must still cover what is
     # lined and spent at the moment of the change.
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Fund).where(Fund.id == fund.id, Fund.state == PUBLISHED,
                            Fund.version == fund.version, Fund.lined <= fields.amount,
                            Fund.spent <= fields.amount)
         .values(amount=fields.amount, version=Fund.version + 1)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not changed:
         db.session.rollback()
         db.session.refresh(fund)
@@ -206,8 +206,8 @@ def correct_fund(actor: Any, fund: Fund, fields: FundFields, reason: str) -> Fun
         raise FundError("这笔资金刚被其他人更正，请刷新后再试")
     db.session.refresh(fund)
     spent = fund.spent
-    rollup.apply(FundTotal, {k: old[k] for k in ("year", "source_level", "fund_type")},
-                 old["region_code"], {"allocated": -old["amount"], "spent": -spent, "funds": -1})
+    rollup.apply(FundTotal, old_keys, old_region,
+                 {"allocated": -old_amount, "spent": -spent, "funds": -1})
     _apply(fund, fields)
     fund.note = reason
     db.session.flush()
@@ -225,12 +225,12 @@ def withdraw_fund(actor: Any, fund: Fund, reason: str) -> Fund:
     reason = clean_text(reason, "reason", "撤回原因", 300)
     if fund.state != PUBLISHED:
         raise FundError("只有已公开的资金可以撤回")
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Fund).where(Fund.id == fund.id, Fund.state == PUBLISHED, Fund.lined == 0,
                            Fund.spent == 0)
         .values(state=State.WITHDRAWN.value, version=Fund.version + 1, note=reason,
                 updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not changed:
         db.session.rollback()
         raise FundError("请先撤回这笔资金的分配和支出记录", "reason")

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from sunshine.audit import record
 from sunshine.clock import today
+from sunshine.database import rowcount
 from sunshine.extensions import db
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
 from sunshine.funds.records import line_data, spending_data
@@ -82,10 +83,10 @@ def add_line(actor: Any, fund: Fund, region_code: str | None, project_id: int | 
     if not codes.in_subtree(target.code, fund.region_code) or (
             project is None and target.code == fund.region_code):
         raise FundError("只能分配到本资金接收地区的下级地区或其中的项目", "region_code")
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Fund).where(Fund.id == fund.id, Fund.state == PUBLISHED,
                            Fund.lined + value <= Fund.amount)
-        .values(lined=Fund.lined + value).execution_options(synchronize_session=False)).rowcount
+        .values(lined=Fund.lined + value).execution_options(synchronize_session=False)))
     if not changed:
         db.session.rollback()
         left = _remaining(Fund.lined, Fund.amount, fund.id, Fund)
@@ -97,7 +98,8 @@ def add_line(actor: Any, fund: Fund, region_code: str | None, project_id: int | 
         funding_changed(project, funded=value)
     db.session.flush()
     ledger.append(ledger.Pending("line", line.id, 1, "publish", line_data(line)))
-    record("fund_line_added", actor, "fund", fund.id, fund.region_code, f"{value} 元 → {target.code}")
+    record("fund_line_added", actor, "fund", fund.id, fund.region_code,
+           f"{value} 元 → {target.code}")
     db.session.commit()
     db.session.refresh(fund)
     return line
@@ -107,11 +109,11 @@ def withdraw_line(actor: Any, line: FundLine, reason: str) -> FundLine:
     fund = line.fund
     in_scope(actor, fund.region_code)
     reason = clean_text(reason, "reason", "撤回原因", 300)
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(FundLine).where(FundLine.id == line.id, FundLine.state == PUBLISHED,
                                FundLine.spent == 0)
         .values(state=State.WITHDRAWN.value, version=FundLine.version + 1)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not changed:
         db.session.rollback()
         raise FundError("这项分配已有支出或已撤回，不能撤回", "reason")
@@ -120,7 +122,7 @@ def withdraw_line(actor: Any, line: FundLine, reason: str) -> FundLine:
                        .execution_options(synchronize_session=False))
     db.session.refresh(line)
     if line.project_id:
-        funding_changed(db.session.get(Project, line.project_id), funded=-line.amount)
+        funding_changed(db.session.get_one(Project, line.project_id), funded=-line.amount)
     ledger.append(ledger.Pending("line", line.id, line.version, "withdraw", line_data(line),
                                  reason))
     record("fund_line_withdrawn", actor, "fund", fund.id, fund.region_code, reason)
@@ -145,21 +147,21 @@ def validate_spending(fund: Fund, fields: SpendingFields) -> SpendingFields:
 
 def _draw(fund: Fund, line_id: int | None, value: Decimal) -> None:
     """Take ``value`` from the fund (and the project's line): locked, checked, or refused."""
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Fund).where(Fund.id == fund.id, Fund.state == PUBLISHED,
                            Fund.spent + value <= Fund.amount)
-        .values(spent=Fund.spent + value).execution_options(synchronize_session=False)).rowcount
+        .values(spent=Fund.spent + value).execution_options(synchronize_session=False)))
     if not changed:
         # What is left as this transaction sees it (an import's earlier rows included).
         left = _remaining(Fund.spent, Fund.amount, fund.id, Fund)
         db.session.rollback()
         raise FundError(f"超出资金余额：这笔资金还可支出 {left} 元", "amount")
     if line_id is not None:
-        changed = db.session.execute(
+        changed = rowcount(db.session.execute(
             update(FundLine).where(FundLine.id == line_id, FundLine.state == PUBLISHED,
                                    FundLine.spent + value <= FundLine.amount)
             .values(spent=FundLine.spent + value)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
         if not changed:
             left = _remaining(FundLine.spent, FundLine.amount, line_id, FundLine)
             db.session.rollback()
@@ -179,7 +181,7 @@ def _spent_totals(fund: Fund, project_id: int | None, delta: Decimal) -> None:
     rollup.apply(FundTotal, {"year": fund.year, "source_level": fund.source_level,
                              "fund_type": fund.fund_type}, fund.region_code, {"spent": delta})
     if project_id:
-        funding_changed(db.session.get(Project, project_id), spent=delta)
+        funding_changed(db.session.get_one(Project, project_id), spent=delta)
 
 
 def _line_for(fund: Fund, project_id: int, value: Decimal) -> int:
@@ -236,11 +238,11 @@ def correct_spending(actor: Any, spending: Spending, fields: SpendingFields,
            for name in ("amount", "paid_on", "payee", "purpose", "voucher")):
         raise FundError("内容没有变化，无需更正")
     delta = fields.amount - spending.amount
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Spending).where(Spending.id == spending.id, Spending.state == PUBLISHED,
                                Spending.version == spending.version)
-        .values(version=Spending.version + 1).execution_options(synchronize_session=False))
-    if not changed.rowcount:
+        .values(version=Spending.version + 1).execution_options(synchronize_session=False)))
+    if not changed:
         db.session.rollback()
         raise FundError("这条支出刚被其他人更正，请刷新后再试")
     if delta > 0:
@@ -266,10 +268,10 @@ def withdraw_spending(actor: Any, spending: Spending, reason: str) -> Spending:
     fund = spending.fund
     in_scope(actor, fund.region_code)
     reason = clean_text(reason, "reason", "撤回原因", 300)
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Spending).where(Spending.id == spending.id, Spending.state == PUBLISHED)
         .values(state=State.WITHDRAWN.value, version=Spending.version + 1, note=reason)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not changed:
         db.session.rollback()
         raise FundError("这条支出已撤回", "reason")

@@ -57,7 +57,8 @@ def fields_from(form: ProjectForm) -> services.ProjectFields:
     return services.ProjectFields(
         name=form.name.data or "", category=form.category.data,
         region_code=(form.region_code.data or "").strip(), year=int(form.year.data),
-        budget=form.budget.amount, implementing_unit=form.implementing_unit.data or "",
+        budget=form.budget.valid_amount,
+        implementing_unit=form.implementing_unit.data or "",
         responsible_role=form.responsible_role.data or "", summary=form.summary.data or "",
         targets=form.targets.data or "", mechanism=form.mechanism.data or "",
         beneficiary_households=_count(form.beneficiary_households.data),

@@ -46,4 +46,5 @@ class ProgressForm(BaseForm):
     text = TextAreaField("进展说明", validators=[required("请填写进展说明"), length(1000)])
     reason = StringField("终止原因", validators=[length(300)], description="项目终止时必填。")
     photo = FileField("现场照片", validators=[Optional()],
-                      description="可不传；JPEG、PNG 或 WebP，不超过 5 MB。照片的拍摄位置等信息会被去除。")
+                      description="可不传；JPEG、PNG 或 WebP，不超过 5 MB。"
+                                  "照片的拍摄位置等信息会被去除。")

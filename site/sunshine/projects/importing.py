@@ -9,6 +9,8 @@ unless ``--confirm``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 from sunshine.extensions import db
@@ -20,8 +22,10 @@ from sunshine.records.checks import RecordError, parse_date, parse_int
 from sunshine.records.money import AmountError, parse_amount
 
 REQUIRED = {"name", "category", "region_code", "year", "budget", "implementing_unit"}
-DATES = {"approved_on": "立项批复日期", "planned_start": "计划开工日期", "planned_end": "计划完工日期",
-         "actual_start": "实际开工日期", "actual_end": "实际完工日期"}
+
+
+def _date(row: Mapping[str, str], name: str) -> date | None:
+    return parse_date(row[name], services.DATES[name]) if row.get(name) else None
 
 
 def import_projects(path: Path, confirm: bool = False) -> ImportReport:
@@ -39,12 +43,14 @@ def import_projects(path: Path, confirm: bool = False) -> ImportReport:
                 implementing_unit=row["implementing_unit"],
                 responsible_role=row.get("responsible_role", ""), summary=row.get("summary", ""),
                 targets=row.get("targets", ""), mechanism=row.get("mechanism", ""),
-                beneficiary_households=parse_int(row.get("beneficiary_households") or "0", "受益户数"),
+                beneficiary_households=parse_int(row.get("beneficiary_households") or "0",
+                                                 "受益户数"),
                 beneficiary_people=parse_int(row.get("beneficiary_people") or "0", "受益人数"),
                 beneficiary_poor_households=parse_int(
                     row.get("beneficiary_poor_households") or "0", "受益贫困户数"),
-                **{name: parse_date(row[name], label) if row.get(name) else None
-                   for name, label in DATES.items()})
+                approved_on=_date(row, "approved_on"), planned_start=_date(row, "planned_start"),
+                planned_end=_date(row, "planned_end"), actual_start=_date(row, "actual_start"),
+                actual_end=_date(row, "actual_end"))
             services.validate_project(fields)
             check_publishable(*(getattr(fields, n) for n in services.TEXTS))
         except (RecordError, AmountError, PersonalDataFound) as exc:

@@ -22,7 +22,7 @@ TERMINATED = "终止"
 ALL_STAGES = [*STAGES, TERMINATED]
 
 
-class Project(db.Model):  # type: ignore[name-defined,misc]
+class Project(db.Model):  # type: ignore[name-defined]
     __tablename__ = "project"
     __table_args__ = (
         CheckConstraint("budget >= 0", name="budget_not_negative"),
@@ -88,7 +88,7 @@ class Project(db.Model):  # type: ignore[name-defined,misc]
         return self.stage == TERMINATED
 
 
-class ProjectUpdate(db.Model):  # type: ignore[name-defined,misc]
+class ProjectUpdate(db.Model):  # type: ignore[name-defined]
     """A dated progress note, published with the project (and a new stage where it moved)."""
 
     __tablename__ = "project_update"
@@ -107,7 +107,7 @@ class ProjectUpdate(db.Model):  # type: ignore[name-defined,misc]
     project: Mapped[Project] = relationship(back_populates="updates")
 
 
-class ProjectTotal(db.Model):  # type: ignore[name-defined,misc]
+class ProjectTotal(db.Model):  # type: ignore[name-defined]
     """Published projects counted per region (each ancestor too), year, category and stage."""
 
     __tablename__ = "project_total"

@@ -1,7 +1,9 @@
-"""What of each project record is public, and so goes into the hash chain."""
+"""What of each project record is public, and so goes into the hash chain. Each function
+takes the model or, when a batch is published in bulk, its columns as a ``SimpleNamespace``."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from sunshine.projects.models import Project, ProjectUpdate
@@ -9,7 +11,7 @@ from sunshine.records.ledger import RecordType, iso
 from sunshine.records.money import money_text
 
 
-def project_data(project: Project) -> dict[str, Any]:
+def project_data(project: Project | SimpleNamespace) -> dict[str, Any]:
     return {"name": project.name, "category": project.category,
             "region_code": project.region_code, "year": project.year,
             "budget": money_text(project.budget), "implementing_unit": project.implementing_unit,
@@ -24,7 +26,7 @@ def project_data(project: Project) -> dict[str, Any]:
             "stage_reason": project.stage_reason, "state": project.state}
 
 
-def update_data(item: ProjectUpdate) -> dict[str, Any]:
+def update_data(item: ProjectUpdate | SimpleNamespace) -> dict[str, Any]:
     return {"project_id": item.project_id, "on": iso(item.on), "stage": item.stage,
             "text": item.text, "photo": item.photo, "state": item.state}
 

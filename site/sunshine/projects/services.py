@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from sunshine.audit import record
 from sunshine.clock import today
-from sunshine.database import utcnow
+from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.guard import check_publishable
 from sunshine.projects import indexing
@@ -134,11 +134,11 @@ def _totals(project: Project, sign: int) -> None:
 
 def _lock(project: Project, state: str = PUBLISHED) -> None:
     """Take the project's row lock and bump its version, or refuse a stale change."""
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Project).where(Project.id == project.id, Project.state == state,
                               Project.version == project.version)
-        .values(version=Project.version + 1).execution_options(synchronize_session=False))
-    if not changed.rowcount:
+        .values(version=Project.version + 1).execution_options(synchronize_session=False)))
+    if not changed:
         db.session.rollback()
         raise ProjectError("这个项目刚被其他人修改，请刷新后再试")
     db.session.refresh(project)

@@ -1,4 +1,5 @@
-"""Public pages of 项目公开: list with a map, one project with its timeline and QR code, CSV, API."""
+"""Public pages of 项目公开: list with a map, one project with its timeline and QR code, CSV,
+API."""
 
 from __future__ import annotations
 
@@ -136,9 +137,10 @@ def qr(project_id: int) -> Response:
     return Response(body, mimetype="image/svg+xml")
 
 
-HEADER = ["编号", "项目名称", "类别", "阶段", "年度", "地区代码", "地区", "预算（元）", "已到位资金（元）",
-          "已支出（元）", "实施单位", "责任人职务", "受益户数", "受益人数", "受益贫困户数", "立项批复日期",
-          "计划开工", "计划完工", "实际开工", "实际完工", "带贫减贫机制", "版本", "网址"]
+HEADER = ["编号", "项目名称", "类别", "阶段", "年度", "地区代码", "地区", "预算（元）",
+          "已到位资金（元）", "已支出（元）", "实施单位", "责任人职务", "受益户数", "受益人数",
+          "受益贫困户数", "立项批复日期", "计划开工", "计划完工", "实际开工", "实际完工",
+          "带贫减贫机制", "版本", "网址"]
 
 
 @bp.get("/export.csv")

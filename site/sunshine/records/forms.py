@@ -28,6 +28,12 @@ class AmountField(StringField):
             self.amount = None
             raise StopValidation(str(exc)) from None
 
+    @property
+    def valid_amount(self) -> Decimal:
+        """``amount`` once the form has validated (None only in a field it refused)."""
+        assert self.amount is not None
+        return self.amount
+
 
 def year_field(label: str = "年度") -> StringField:
     return StringField(label, validators=[required("请填写年度"), Regexp(

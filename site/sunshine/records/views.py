@@ -13,7 +13,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from sunshine.accounts.models import Role
+from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, can_access_region
 from sunshine.audit import deny
 from sunshine.clock import today
@@ -40,11 +40,11 @@ class RecordKind:
     manage_endpoint: str  # e.g. "admin_funds.manage"
     id_arg: str  # e.g. "fund_id"
     template: str  # the form page, given the record under ``name``
-    create: Callable[[Any, Any], Any]  # (user, fields) -> the new draft
-    correct: Callable[[Any, Any, Any, str], None]  # (user, record, fields, reason)
-    update_draft: Callable[[Any, Any, Any], None]  # (user, record, fields)
-    publish: Callable[[Any, Any], None]  # (user, record)
-    withdraw: Callable[[Any, Any, str], None]  # (user, record, reason)
+    create: Callable[[User, Any], Any]  # (user, fields) -> the new draft
+    correct: Callable[[User, Any, Any, str], object]  # (user, record, fields, reason)
+    update_draft: Callable[[User, Any, Any], object]  # (user, record, fields)
+    publish: Callable[[User, Any], object]  # (user, record)
+    withdraw: Callable[[User, Any, str], object]  # (user, record, reason)
 
     def manage(self, record: Any) -> Response:
         return redirect(url_for(self.manage_endpoint, **{self.id_arg: record.id}))
