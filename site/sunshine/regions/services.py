@@ -100,8 +100,9 @@ def builtin_rows(province: str) -> list[RegionRow]:
     # Counties governed by the province directly (Henan's 济源, Hainan's, Xinjiang's) sit under
     # a city code that the file leaves out: the statistical list names it 省直辖县级行政区划.
     known = {r.code for r in rows}
-    for parent in sorted({codes.parent_of(r.code) for r in rows} - known - {None}):
-        rows.append(RegionRow(str(parent), "省直辖县级行政区划"))
+    parents = {parent for r in rows if (parent := codes.parent_of(r.code)) is not None}
+    for parent in sorted(parents - known):
+        rows.append(RegionRow(parent, "省直辖县级行政区划"))
     rows.sort(key=lambda r: r.code)
     return rows
 
