@@ -21,7 +21,8 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def api_item(notice: Notice, counts: tuple[int, int], now: datetime) -> dict[str, Any]:
+def api_item(notice: Notice, counts: tuple[int, int], entries: int,
+             now: datetime) -> dict[str, Any]:
     root = request.url_root.rstrip("/")
     state = periods.state_of(notice, now)
     return {
@@ -31,7 +32,7 @@ def api_item(notice: Notice, counts: tuple[int, int], now: datetime) -> dict[str
         "start": notice.start_on.isoformat(), "end": notice.end_on.isoformat(),
         "state": state.value, "state_label": state.label,
         "days_left": periods.days_left(notice, now) if state is NoticeState.OPEN else 0,
-        "entries": len(notice.entries),
+        "entries": entries,
         "objections": {"received": counts[0], "resolved": counts[1]},
         "published": _iso(notice.published_at), "announced": _iso(notice.announced_at),
         "withdrawn": _iso(notice.withdrawn_at),
@@ -50,9 +51,11 @@ def api_notices() -> Response:
     page = db.paginate(queries.public_query(queries.parse_filters(request.args), now),
                        page=queries.page_number(request.args), per_page=per_page,
                        error_out=False)
-    counts = objections.objection_counts([n.id for n in page.items])
-    return jsonify(items=[api_item(n, counts[n.id], now) for n in page.items], page=page.page,
-                   per_page=per_page, total=page.total)
+    ids = [n.id for n in page.items]
+    counts = objections.objection_counts(ids)
+    entries = queries.entry_counts(ids)
+    return jsonify(items=[api_item(n, counts[n.id], entries[n.id], now) for n in page.items],
+                   page=page.page, per_page=per_page, total=page.total)
 
 
 @api_bp.get("/notices/<int:notice_id>")
@@ -61,7 +64,8 @@ def api_notice(notice_id: int) -> tuple[Response, int] | Response:
     if notice is None:
         return jsonify(error="没有这条公示"), 404
     now = periods.now()
-    item = api_item(notice, objections.objection_counts([notice.id])[notice.id], now)
+    item = api_item(notice, objections.objection_counts([notice.id])[notice.id],
+                    len(notice.entries), now)
     item["body_html"] = notice.body_html
     item["list"] = [{"position": e.position, "name": e.masked_name,
                      "village": {"code": e.village_code, "name": e.village.name},

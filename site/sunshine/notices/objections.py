@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import joinedload
 
 from sunshine import clock
 from sunshine.accounts.models import User
@@ -99,29 +100,27 @@ def _cases(notice_id: int) -> Any:
 def objections_of(notice: Notice) -> list[Objection]:
     """Every objection to the notice, oldest first. The cases are the source of truth, so an
     objection can never be missed even without its ``NoticeObjection`` row."""
-    cases = list(db.session.execute(_cases(notice.id).order_by(Case.id)).scalars())
-    links = {o.case_id: o for o in db.session.execute(select(NoticeObjection).where(
-        NoticeObjection.notice_id == notice.id)).scalars()}
-    return [Objection(case, links.get(case.id)) for case in cases]
+    rows = db.session.execute(
+        _cases(notice.id).add_columns(NoticeObjection)
+        .outerjoin(NoticeObjection, (NoticeObjection.case_id == Case.id)
+                   & (NoticeObjection.notice_id == notice.id))
+        .options(joinedload(NoticeObjection.entry)).order_by(Case.id)).tuples()
+    return [Objection(case, link) for case, link in rows]
 
 
 def objection_counts(notice_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(received, resolved) per notice, in two grouped queries."""
+    """(received, resolved) per notice, in one grouped query."""
     if not notice_ids:
         return {}
     keys = [str(n) for n in notice_ids]
-    received = dict(db.session.execute(
-        select(Case.target_id, func.count()).where(
-            Case.kind == Kind.OBJECTION, Case.target_type == "notice",
-            Case.target_id.in_(keys)).group_by(Case.target_id)).tuples().all())
-    ruled = dict(db.session.execute(
-        select(Case.target_id, func.count()).outerjoin(
-            NoticeObjection, NoticeObjection.case_id == Case.id).where(
-            Case.kind == Kind.OBJECTION, Case.target_type == "notice",
-            Case.target_id.in_(keys),
-            NoticeObjection.ruling.is_not(None) | (Case.status == Status.REJECTED))
-        .group_by(Case.target_id)).tuples().all())
-    return {n: (received.get(str(n), 0), ruled.get(str(n), 0)) for n in notice_ids}
+    resolved = NoticeObjection.ruling.is_not(None) | (Case.status == Status.REJECTED)
+    found = {target: (received, ruled) for target, received, ruled in db.session.execute(
+        select(Case.target_id, func.count(), func.count().filter(resolved))
+        .outerjoin(NoticeObjection, NoticeObjection.case_id == Case.id)
+        .where(Case.kind == Kind.OBJECTION, Case.target_type == "notice",
+               Case.target_id.in_(keys))
+        .group_by(Case.target_id))}
+    return {n: found.get(str(n), (0, 0)) for n in notice_ids}
 
 
 # --- filing --------------------------------------------------------------------------------

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import region_scope
 from sunshine.extensions import db
 from sunshine.notices import periods
-from sunshine.notices.models import Notice, NoticeKind, NoticeState
+from sunshine.notices.models import Notice, NoticeEntry, NoticeKind, NoticeState
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 
@@ -101,9 +102,24 @@ def public_query(filters: Filters, now: datetime | None = None) -> Select[tuple[
 
 
 def get_public(notice_id: int) -> Notice | None:
-    """A published notice (withdrawn ones too: they keep their page); None for drafts."""
-    notice = db.session.get(Notice, notice_id)
-    return notice if notice is not None and notice.published_at is not None else None
+    """A published notice (withdrawn ones too: they keep their page) with its list, records
+    and the notice it closes, all loaded here rather than one by one while rendering; None
+    for drafts."""
+    return db.session.scalar(
+        select(Notice).where(Notice.id == notice_id, Notice.published_at.is_not(None))
+        .options(selectinload(Notice.entries), selectinload(Notice.links),
+                 joinedload(Notice.result_of)))
+
+
+def entry_counts(notice_ids: list[int]) -> dict[int, int]:
+    """How many households each notice lists, in one grouped query (lists show the number,
+    not the names)."""
+    if not notice_ids:
+        return {}
+    found = dict(db.session.execute(
+        select(NoticeEntry.notice_id, func.count()).where(NoticeEntry.notice_id.in_(notice_ids))
+        .group_by(NoticeEntry.notice_id)).tuples().all())
+    return {n: found.get(n, 0) for n in notice_ids}
 
 
 def open_notices(limit: int = 5, now: datetime | None = None) -> list[Notice]:

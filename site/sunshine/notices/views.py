@@ -64,9 +64,11 @@ def index() -> str:
     page = db.paginate(queries.public_query(filters, now),
                        page=queries.page_number(request.args),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    counts = objections.objection_counts([n.id for n in page.items])
+    ids = [n.id for n in page.items]
     return render_template("notices/index.html", page=page, filters=filters, now=now,
-                           counts=counts, state_of=periods.state_of, badges=STATE_BADGES,
+                           counts=objections.objection_counts(ids),
+                           entries=queries.entry_counts(ids), state_of=periods.state_of,
+                           badges=STATE_BADGES,
                            days_left=periods.days_left, **filter_choices())
 
 
@@ -173,12 +175,13 @@ def export() -> Response:
     now = periods.now()
     rows = list(db.session.execute(queries.public_query(filters, now).limit(10_000)).scalars())
     counts = objections.objection_counts([n.id for n in rows])
+    entries = queries.entry_counts([n.id for n in rows])
     root = request.url_root.rstrip("/")
     return csv_download(csv_text(
         ["编号", "标题", "类型", "地区代码", "地区", "开始日期", "结束日期", "状态", "名单条数",
          "收到异议", "已处理异议", "网址"],
         ([n.id, n.title, n.kind.label, n.region_code, n.region.name, n.start_on.isoformat(),
-          n.end_on.isoformat(), periods.state_of(n, now).label, len(n.entries),
+          n.end_on.isoformat(), periods.state_of(n, now).label, entries[n.id],
           counts[n.id][0], counts[n.id][1], root + n.url] for n in rows)), "notices.csv")
 
 
@@ -225,6 +228,8 @@ def feed() -> Response:
 def home_notices() -> dict[str, Any]:
     """The home page's open notices (CONTRACT: ``/`` shows them)."""
     now = periods.now()
-    return {"open_notices": queries.open_notices(5, now), "notices_now": now,
+    notices = queries.open_notices(5, now)
+    return {"open_notices": notices, "notices_now": now,
+            "notice_entries": queries.entry_counts([n.id for n in notices]),
             "state_of": periods.state_of, "badges": STATE_BADGES,
             "days_left": periods.days_left}

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from sunshine.extensions import db
 from sunshine.regions import services as regions
+from sunshine.regions.models import Region
 from sunshine.registry import registry
 
 bp = Blueprint("public", __name__)
@@ -33,8 +34,7 @@ def index() -> str:
     from sunshine.content.models import POLICY_TOPICS, Kind
     from sunshine.content.services import latest
 
-    province = regions.get_region(current_app.config["PROVINCE_CODE"]) \
-        if regions.count_regions() else None
+    province = db.session.get(Region, current_app.config["PROVINCE_CODE"])
     cities = regions.children_of(province.code) if province else []
     from sunshine.notices.views import home_notices
     from sunshine.stats.views import home_figures
