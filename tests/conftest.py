@@ -140,33 +140,42 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
+def sample_regions(province: str) -> dict[str, str]:
+    """Codes to test with in ``province``: its first city, two of that city's counties, a county
+    of the second city, and a synthetic town and village (450100000000, 450102000000,
+    450103000000, 450203000000, 450102101000, 450102101201 in Guangxi)."""
+    from sunshine.regions import codes
+    from sunshine.regions.services import builtin_rows
+
+    found = [r.code for r in builtin_rows(province)]
+    cities = [c for c in found if codes.level_of(c) == 2]
+    first, second = ([c for c in found if codes.parent_of(c) == city] for city in cities[:2])
+    town = first[0][:6] + "101000"
+    return {"province": province, "city": cities[0], "county": first[0],
+            "other_county": first[1], "far_county": second[1], "town": town,
+            "village": town[:9] + "201"}
+
+
+#: The province the tests run in: Guangxi unless SUNSHINE_PROVINCE_CODE (which the test apps
+#: read too) names another, e.g. 530000000000 for Yunnan. Test data modules take codes from here.
+PROVINCE = os.environ.get("SUNSHINE_PROVINCE_CODE", "45").strip().ljust(12, "0")
+SAMPLE = sample_regions(PROVINCE)
+
+
 @pytest.fixture
 def regions(app: Flask) -> dict[str, str]:
-    """The configured province's real cities and counties (Guangxi unless
-    SUNSHINE_PROVINCE_CODE says otherwise), plus synthetic towns and villages for two counties.
-
-    The codes are the province's first city, two of its counties, a county of the second city,
-    a town and a village: 450100000000, 450102000000 … for Guangxi."""
+    """The configured province's real cities and counties, plus synthetic towns and villages
+    for two counties; returns ``sample_regions`` of the province."""
     import random
 
     from sunshine.regions import services
 
-    province = app.config["PROVINCE_CODE"]
-    services.load_builtin_province(province)
-    cities = [r.code for r in services.children_of(province)]
-    first, second = ([r.code for r in services.children_of(city)] for city in cities[:2])
-    county, town = first[0], first[0][:6] + "101000"
-    services.generate_demo_villages(first[:2], 2, 2, random.Random(1))
+    sample = sample_regions(app.config["PROVINCE_CODE"])
+    services.load_builtin_province(sample["province"])
+    services.generate_demo_villages([sample["county"], sample["other_county"]], 2, 2,
+                                    random.Random(1))
     db.session.commit()
-    return {
-        "province": province,
-        "city": cities[0],
-        "county": county,
-        "other_county": first[1],
-        "far_county": second[1],
-        "town": town,
-        "village": town[:9] + "201",
-    }
+    return sample
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ from sunshine.funds import services as funds
 from sunshine.funds.models import Fund
 from sunshine.projects import services as projects
 from sunshine.projects.models import Project
+from tests.conftest import SAMPLE
 from tests.factories import make_user
 
-COUNTY = "450102000000"
-OTHER_COUNTY = "450103000000"
-VILLAGE = "450102101201"
+COUNTY, OTHER_COUNTY, VILLAGE = SAMPLE["county"], SAMPLE["other_county"], SAMPLE["village"]
 
 
 def fund_fields(**overrides: Any) -> funds.FundFields:

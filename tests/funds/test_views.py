@@ -14,17 +14,25 @@ from sqlalchemy import event
 from sunshine.extensions import db
 from sunshine.funds import services as funds
 from sunshine.records import ledger
-from tests.funds.conftest import COUNTY, Setup, fund_fields, make_fund
+from sunshine.regions.models import Region
+from tests.conftest import SAMPLE
+from tests.funds.conftest import COUNTY, OTHER_COUNTY, VILLAGE, Setup, fund_fields, make_fund
+
+
+def _name(code: str) -> str:
+    region = db.session.get(Region, code)
+    assert region is not None
+    return region.name
 
 
 def test_funds_page_shows_totals_by_year_level_type_and_region(client, funded: Setup) -> None:
     page = client.get("/funds/").get_data(as_text=True)
-    assert "资金公开：广西壮族自治区" in page and "100.00 万元" in page
+    assert f"资金公开：{_name(SAMPLE['province'])}" in page and "100.00 万元" in page
     assert "按年度" in page and "2020年" in page and "按资金来源" in page
-    assert '<svg class="chart"' in page and "南宁市" in page
+    assert '<svg class="chart"' in page and _name(SAMPLE["city"]) in page
     assert funded.fund.name in page and f'href="/funds/{funded.fund.id}"' in page
     county = client.get(f"/funds/?region={COUNTY}").get_data(as_text=True)
-    assert "兴宁区" in county and "公开及时率" in county
+    assert _name(COUNTY) in county and "公开及时率" in county
     empty = client.get("/funds/?year=2001").get_data(as_text=True)
     assert "没有符合条件的资金" in empty
     for junk in ("?region=abc", "?region=999999999999", "?year=x&level=<b>&type=1",
@@ -110,7 +118,7 @@ def read_csv(response) -> list[list[str]]:
 def test_csv_is_streamed_with_bom_filters_and_no_formulas(client, regions) -> None:
     make_fund(name="=HYPERLINK(\"http://evil\")", purpose="+1+1", issuer="@SUM(A1)",
               document_number="-2+3")
-    make_fund(name="其他县资金", region_code="450103000000", document_number="桂财农〔2020〕99号")
+    make_fund(name="其他县资金", region_code=OTHER_COUNTY, document_number="桂财农〔2020〕99号")
     response = client.get(f"/funds/export.csv?region={COUNTY}")
     assert response.is_streamed and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -148,8 +156,8 @@ def test_spending_csv_and_the_ledger_json_can_be_checked(client, funded: Setup) 
 def test_timeliness_page_and_sitemap(client, funded: Setup) -> None:
     page = client.get("/funds/timeliness").get_data(as_text=True)
     # Issued in 2020, published only now: late, so 0 of 1 on time.
-    assert "兴宁区" in page and '<td class="num">0.0%</td>' in page
-    assert client.get("/funds/timeliness?region=450102101201").status_code == 200
+    assert _name(COUNTY) in page and '<td class="num">0.0%</td>' in page
+    assert client.get(f"/funds/timeliness?region={VILLAGE}").status_code == 200
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     assert f"/funds/{funded.fund.id}</loc>" in sitemap and "/funds/ledger" in sitemap
     assert f"/projects/{funded.project.id}</loc>" in sitemap
@@ -165,10 +173,10 @@ def test_search_finds_published_funds_and_projects(client, with_search, funded: 
 # --- query plans -------------------------------------------------------------------------------
 
 LIST_PATHS = [
-    "/funds/", "/funds/?region=450100000000", f"/funds/?region={COUNTY}",
-    "/funds/?region=450102101201", "/funds/?year=2020&level=中央",
+    "/funds/", f"/funds/?region={SAMPLE['city']}", f"/funds/?region={COUNTY}",
+    f"/funds/?region={VILLAGE}", "/funds/?year=2020&level=中央",
     f"/funds/?region={COUNTY}&type=财政专项扶贫资金", "/funds/?after=2020-03-02_5",
-    "/projects/", f"/projects/?region={COUNTY}", "/projects/?region=450100000000",
+    "/projects/", f"/projects/?region={COUNTY}", f"/projects/?region={SAMPLE['city']}",
     "/projects/?category=基础设施&stage=审批", "/projects/?year=2020&after=2020_3",
     "/api/v1/funds", f"/api/v1/funds?region={COUNTY}&page=2", "/api/v1/projects",
     f"/api/v1/projects?region={COUNTY}", "/funds/export.csv",

@@ -20,17 +20,15 @@ from sunshine.matching import needs
 from sunshine.matching.models import Need
 from sunshine.stats.members import MEMBER, pack_one
 from sunshine.stats.models import Household, MemberId, MemberList
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SAMPLE
 from tests.factories import make_user
 
-VILLAGE = "450102101201"
-TOWN = "450102101000"
-COUNTY = "450102000000"
+VILLAGE, TOWN, COUNTY = SAMPLE["village"], SAMPLE["town"], SAMPLE["county"]
 HOUSEHOLD = int(VILLAGE + "0001")
-OTHER_HOUSEHOLD = int("450103101201" + "0001")
+OTHER_HOUSEHOLD = int(SAMPLE["other_county"][:6] + VILLAGE[6:] + "0001")
 #: Member names and ID details that must never come out in public.
 MEMBER_NAMES = ["覃秀兰", "韦金雀"]
-MEMBER_ID_MASKED = "450102********0015"
+MEMBER_ID_MASKED = f"{COUNTY[:6]}********0015"
 
 
 @pytest.fixture(autouse=True)
