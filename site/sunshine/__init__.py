@@ -91,11 +91,12 @@ def register_features(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from sunshine import errors, security, templating
+    from sunshine import errors, httpcache, security, templating
 
     errors.register(app)
     security.register(app)  # outermost middleware: it must see every response
     templating.register(app)
+    httpcache.register(app)  # its after-request step runs last, whatever the order here
 
 
 def register_commands(app: Flask) -> None:

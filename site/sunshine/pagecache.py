@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from flask import Response, current_app, session
 from flask_login import current_user
 
+from sunshine.httpcache import StoredPage, html_response, stored
+
 MAX_PAGES = 1024
 
 
@@ -28,7 +30,7 @@ class PageCache:
 
     def __init__(self, size: int = MAX_PAGES) -> None:
         self.size = size
-        self.pages: OrderedDict[Hashable, bytes] = OrderedDict()
+        self.pages: OrderedDict[Hashable, StoredPage] = OrderedDict()
         self.lock = threading.Lock()
         self.version: Hashable = None
         self.checked = -1e9
@@ -39,16 +41,16 @@ class PageCache:
             self.version, self.checked = version(), now
         return self.version
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> StoredPage | None:
         with self.lock:
-            body = self.pages.get(key)
-            if body is not None:
+            page = self.pages.get(key)
+            if page is not None:
                 self.pages.move_to_end(key)
-            return body
+            return page
 
-    def put(self, key: Hashable, body: bytes) -> None:
+    def put(self, key: Hashable, page: StoredPage) -> None:
         with self.lock:
-            self.pages[key] = body
+            self.pages[key] = page
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
 
@@ -81,8 +83,8 @@ def cached_html(name: str, key: Hashable, version: Callable[[], Hashable],
         return Response(render(), mimetype="text/html")
     cache = _cache(name)
     full = (cache.current_version(version, every), datetime.now(UTC).date(), key)
-    body = cache.get(full)
-    if body is None:
-        body = render().encode()
-        cache.put(full, body)
-    return Response(body, mimetype="text/html")
+    page = cache.get(full)
+    if page is None:
+        page = stored(render().encode())
+        cache.put(full, page)
+    return html_response(page)

@@ -185,14 +185,17 @@ def _donor_only() -> BaseResponse | None:
 
 
 @bp.get("/mine")
-def mine() -> BaseResponse | str:
+def mine() -> BaseResponse:
     """The donor's own pledges, their states, confirmations and thanks."""
     refused = _donor_only()
     if refused is not None:
         return refused
     page = db.paginate(queries.donor_pledges(current_user.id), page=page_arg(), per_page=20,
                        error_out=False)
-    return render_template("matching/mine.html", page=page, active=PledgeState.ACTIVE.value)
+    response = Response(render_template("matching/mine.html", page=page,
+                                        active=PledgeState.ACTIVE.value), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # one donor's pledges and contacts
+    return response
 
 
 @bp.post("/mine/<int:pledge_id>/cancel")

@@ -4,7 +4,8 @@ A visitor who sends no cookie has no session, no account and nothing flashed: th
 same as for any other such visitor. ``/stats/`` pages rendered for them are already kept per
 worker (``views.PageCache``, keyed by the latest rollup build); this WSGI layer serves those
 kept bodies before Flask builds a request, opens a session or runs a hook, which is most of
-what a cached page costs. The build id is still read at most once a second, inside an
+what a cached page costs (a conditional request is answered 304 here too, and a gzipped
+body is compressed once). The build id is still read at most once a second, inside an
 application context, so an import shows within a second; any other request goes to Flask.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from flask import Flask
 
+from sunshine.httpcache import StoredPage, serve_stored
 from sunshine.security import HEADERS
 
 PREFIX = "/stats/"
@@ -27,17 +29,15 @@ class StatsFront:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        body = self._cached(environ)
-        if body is None:
+        page = self._cached(environ)
+        if page is None:
             return self.wsgi_app(environ, start_response)
-        headers = [("Content-Type", "text/html; charset=utf-8"),
-                   ("Content-Length", str(len(body))), ("Vary", "Cookie"), *HEADERS.items()]
+        headers = list(HEADERS.items())
         if environ.get("wsgi.url_scheme") == "https":
             headers.append(("Strict-Transport-Security", "max-age=31536000"))
-        start_response("200 OK", headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        return serve_stored(environ, start_response, page, headers)
 
-    def _cached(self, environ: dict[str, Any]) -> bytes | None:
+    def _cached(self, environ: dict[str, Any]) -> StoredPage | None:
         path = environ.get("PATH_INFO", "")
         if (environ["REQUEST_METHOD"] not in ("GET", "HEAD") or not path.startswith(PREFIX)
                 or environ.get("HTTP_COOKIE") or environ.get("HTTP_AUTHORIZATION")

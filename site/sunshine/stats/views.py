@@ -29,6 +29,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from sunshine.httpcache import StoredPage, html_response, stored
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.stats import charts, disclosure, services, tables, vocab
@@ -46,7 +47,7 @@ class PageCache:
     """Rendered anonymous pages of one app (one per worker), keyed by path and build."""
 
     def __init__(self) -> None:
-        self.pages: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
+        self.pages: OrderedDict[str, tuple[int, StoredPage]] = OrderedDict()
         self.lock = Lock()
         self.build = 0
         self.checked = -1e9
@@ -61,7 +62,7 @@ class PageCache:
     def build_is_fresh(self) -> bool:
         return time.monotonic() - self.checked <= BUILD_CHECK_SECONDS
 
-    def get(self, key: str, build: int) -> bytes | None:
+    def get(self, key: str, build: int) -> StoredPage | None:
         with self.lock:
             hit = self.pages.get(key)
             if hit is not None and hit[0] == build:
@@ -69,9 +70,9 @@ class PageCache:
                 return hit[1]
         return None
 
-    def put(self, key: str, build: int, body: bytes) -> None:
+    def put(self, key: str, build: int, page: StoredPage) -> None:
         with self.lock:
-            self.pages[key] = (build, body)
+            self.pages[key] = (build, page)
             while len(self.pages) > CACHE_SIZE:
                 self.pages.popitem(last=False)
 
@@ -108,11 +109,11 @@ def _cached_html(render: Callable[[], str]) -> Response:
     cache = page_cache()
     build = cache.current_build()
     key = request.full_path
-    body = cache.get(key, build)
-    if body is None:
-        body = render().encode()
-        cache.put(key, build, body)
-    return Response(body, mimetype="text/html")
+    page = cache.get(key, build)
+    if page is None:
+        page = stored(render().encode())
+        cache.put(key, build, page)
+    return html_response(page)
 
 
 def clear_cache() -> None:
