@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_login import UserMixin
+from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -75,6 +75,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
+
+
+#: Whoever makes a request: a signed-in user or Flask-Login's anonymous visitor.
+Visitor = User | AnonymousUserMixin
 
 
 class LoginAttempt(db.Model):  # type: ignore[name-defined]

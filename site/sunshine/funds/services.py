@@ -16,10 +16,10 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import update
 
+from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.clock import today
 from sunshine.database import rowcount, utcnow
@@ -114,7 +114,7 @@ def _totals(fund: Fund, sign: int, spent: Decimal | None = None) -> None:
 # --- allocations ------------------------------------------------------------------------------
 
 
-def create_fund(actor: Any, fields: FundFields) -> Fund:
+def create_fund(actor: User | None, fields: FundFields) -> Fund:
     """A draft allocation, not public until published.
 
     :raise FundError: a field is wrong. :raise PermissionDenied: outside the actor's region.
@@ -131,7 +131,7 @@ def create_fund(actor: Any, fields: FundFields) -> Fund:
     return fund
 
 
-def update_draft(actor: Any, fund: Fund, fields: FundFields) -> Fund:
+def update_draft(actor: User | None, fund: Fund, fields: FundFields) -> Fund:
     in_scope(actor, fund.region_code)
     if fund.state != State.DRAFT.value:
         raise FundError("已公开的资金不能直接修改，请提交更正并说明原因")
@@ -144,7 +144,7 @@ def update_draft(actor: Any, fund: Fund, fields: FundFields) -> Fund:
     return fund
 
 
-def publish_fund(actor: Any, fund: Fund) -> Fund:
+def publish_fund(actor: User | None, fund: Fund) -> Fund:
     """Make a draft public: the summary, the chain and the search index learn of it.
 
     :raise PersonalDataFound: a text holds an ID, mobile or bank card number.
@@ -169,7 +169,7 @@ def publish_fund(actor: Any, fund: Fund) -> Fund:
     return fund
 
 
-def correct_fund(actor: Any, fund: Fund, fields: FundFields, reason: str) -> Fund:
+def correct_fund(actor: User | None, fund: Fund, fields: FundFields, reason: str) -> Fund:
     """A new public version with a reason; the old one stays in the chain and on the page.
 
     :raise FundError: no reason, nothing changed, or an amount below what is lined or spent.
@@ -219,7 +219,7 @@ def correct_fund(actor: Any, fund: Fund, fields: FundFields, reason: str) -> Fun
     return fund
 
 
-def withdraw_fund(actor: Any, fund: Fund, reason: str) -> Fund:
+def withdraw_fund(actor: User | None, fund: Fund, reason: str) -> Fund:
     """Take an allocation out of the totals; its page and history stay, marked 已撤回."""
     in_scope(actor, fund.region_code)
     reason = clean_text(reason, "reason", "撤回原因", 300)

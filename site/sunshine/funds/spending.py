@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.clock import today
 from sunshine.database import rowcount
@@ -57,7 +58,7 @@ def _remaining(column: Any, limit: Any, row_id: int, model: Any) -> Decimal:
     return total - used
 
 
-def add_line(actor: Any, fund: Fund, region_code: str | None, project_id: int | None,
+def add_line(actor: User | None, fund: Fund, region_code: str | None, project_id: int | None,
              value: Decimal, purpose: str = "") -> FundLine:
     """Assign part of a published allocation to a lower region or to a project.
 
@@ -105,7 +106,7 @@ def add_line(actor: Any, fund: Fund, region_code: str | None, project_id: int | 
     return line
 
 
-def withdraw_line(actor: Any, line: FundLine, reason: str) -> FundLine:
+def withdraw_line(actor: User | None, line: FundLine, reason: str) -> FundLine:
     fund = line.fund
     in_scope(actor, fund.region_code)
     reason = clean_text(reason, "reason", "撤回原因", 300)
@@ -194,7 +195,7 @@ def _line_for(fund: Fund, project_id: int, value: Decimal) -> int:
     return max(lines, key=lambda line: (line.amount - line.spent, -line.id)).id
 
 
-def record_spending(actor: Any, fund: Fund, fields: SpendingFields,
+def record_spending(actor: User | None, fund: Fund, fields: SpendingFields,
                     commit: bool = True) -> Spending:
     """A payment out of a published allocation, published at once. ``commit`` false leaves
     the transaction open (an import writes every row in one).
@@ -224,7 +225,7 @@ def record_spending(actor: Any, fund: Fund, fields: SpendingFields,
     return spending
 
 
-def correct_spending(actor: Any, spending: Spending, fields: SpendingFields,
+def correct_spending(actor: User | None, spending: Spending, fields: SpendingFields,
                      reason: str) -> Spending:
     """A new version of a spending record (the project stays; withdraw to move it)."""
     fund = spending.fund
@@ -264,7 +265,7 @@ def correct_spending(actor: Any, spending: Spending, fields: SpendingFields,
     return spending
 
 
-def withdraw_spending(actor: Any, spending: Spending, reason: str) -> Spending:
+def withdraw_spending(actor: User | None, spending: Spending, reason: str) -> Spending:
     fund = spending.fund
     in_scope(actor, fund.region_code)
     reason = clean_text(reason, "reason", "撤回原因", 300)

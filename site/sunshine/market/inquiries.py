@@ -3,11 +3,9 @@ buyer's contact never reaches a public page)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
-from sunshine.accounts.models import User
+from sunshine.accounts.models import User, Visitor
 from sunshine.accounts.permissions import PermissionDenied
 from sunshine.database import utcnow
 from sunshine.extensions import db
@@ -35,7 +33,7 @@ def send_inquiry(listing: Listing, quantity: str, contact: str, message: str) ->
     return inquiry
 
 
-def inquiries_for(user: Any) -> list[Inquiry]:
+def inquiries_for(user: Visitor) -> list[Inquiry]:
     seller = seller_for(user)
     if seller is None:
         return []

@@ -10,12 +10,11 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
-from sunshine.accounts.models import STAFF_ROLES, Role, User
+from sunshine.accounts.models import STAFF_ROLES, Role, User, Visitor
 from sunshine.accounts.permissions import PermissionDenied, check_region
 from sunshine.audit import record
 from sunshine.database import utcnow
@@ -70,7 +69,7 @@ def parse_price(text: str | None) -> Decimal:
     return price.quantize(Decimal("0.01"))
 
 
-def _is_staff(user: Any) -> bool:
+def _is_staff(user: Visitor) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.role in STAFF_ROLES
 
 
@@ -87,7 +86,7 @@ class SellerFields:
     intro: str = ""
 
 
-def seller_for(user: Any) -> Seller | None:
+def seller_for(user: Visitor) -> Seller | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(select(Seller).where(Seller.user_id == user.id))
@@ -165,7 +164,7 @@ class ListingFields:
     description_md: str = ""
 
 
-def own_listing(user: Any, listing: Listing) -> Seller:
+def own_listing(user: Visitor, listing: Listing) -> Seller:
     """:raise PermissionDenied: the listing is not the user's."""
     seller = seller_for(user)
     if seller is None or listing.seller_id != seller.id:
@@ -270,7 +269,7 @@ def _go_live(listing: Listing) -> None:
     listing.published_at = listing.published_at or utcnow()
 
 
-def _check_staff(staff: Any, listing: Listing) -> None:
+def _check_staff(staff: Visitor, listing: Listing) -> None:
     if not _is_staff(staff):
         raise PermissionDenied("staff only")
     check_region(staff, listing.seller.county_code)
@@ -316,7 +315,7 @@ def take_down(actor: User, listing: Listing, reason: str) -> Listing:
     return listing
 
 
-def certify(staff: Any, listing: Listing, certified: bool) -> Listing:
+def certify(staff: Visitor, listing: Listing, certified: bool) -> Listing:
     """Set or clear the 扶贫产品 flag: staff of the seller's county only.
 
     :raise PermissionDenied: sellers, the public and other counties' staff.

@@ -4,11 +4,10 @@ public history."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 
-from sunshine.accounts.models import Role
+from sunshine.accounts.models import Role, Visitor
 from sunshine.accounts.permissions import PermissionDenied, can_access_region
 from sunshine.database import utcnow
 from sunshine.extensions import db
@@ -30,13 +29,13 @@ class MatchingError(FieldError):
         self.status = status
 
 
-def is_handler(user: Any, village_code: str) -> bool:
+def is_handler(user: Visitor, village_code: str) -> bool:
     """Admins and regional staff whose region holds the need's village."""
     return (getattr(user, "is_authenticated", False) and user.role in HANDLER_ROLES
             and can_access_region(user, village_code))
 
 
-def check_handler(user: Any, village_code: str) -> None:
+def check_handler(user: Visitor, village_code: str) -> None:
     """:raise PermissionDenied: not staff handling needs of this village."""
     if not is_handler(user, village_code):
         raise PermissionDenied(village_code)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import update
 
+from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.clock import today
 from sunshine.database import rowcount, utcnow
@@ -144,7 +144,7 @@ def _lock(project: Project, state: str = PUBLISHED) -> None:
     db.session.refresh(project)
 
 
-def create_project(actor: Any, fields: ProjectFields) -> Project:
+def create_project(actor: User | None, fields: ProjectFields) -> Project:
     validate_project(fields)
     in_scope(actor, fields.region_code)
     project = Project(state=State.DRAFT.value, version=0, stage=fields.stage)
@@ -157,7 +157,7 @@ def create_project(actor: Any, fields: ProjectFields) -> Project:
     return project
 
 
-def update_draft(actor: Any, project: Project, fields: ProjectFields) -> Project:
+def update_draft(actor: User | None, project: Project, fields: ProjectFields) -> Project:
     in_scope(actor, project.region_code)
     if project.state != State.DRAFT.value:
         raise ProjectError("已公开的项目不能直接修改，请提交更正并说明原因")
@@ -171,7 +171,7 @@ def update_draft(actor: Any, project: Project, fields: ProjectFields) -> Project
     return project
 
 
-def publish_project(actor: Any, project: Project) -> Project:
+def publish_project(actor: User | None, project: Project) -> Project:
     in_scope(actor, project.region_code)
     if project.state != State.DRAFT.value:
         raise ProjectError("只有草稿可以公开")
@@ -187,7 +187,7 @@ def publish_project(actor: Any, project: Project) -> Project:
     return project
 
 
-def correct_project(actor: Any, project: Project, fields: ProjectFields,
+def correct_project(actor: User | None, project: Project, fields: ProjectFields,
                     reason: str) -> Project:
     """A corrected version with a reason (the stage moves with ``advance``, not here)."""
     in_scope(actor, project.region_code)
@@ -234,7 +234,7 @@ def store_photo(data: bytes) -> str:
     return PHOTOS.save(photo).filename
 
 
-def add_update(actor: Any, project: Project, on: date, text: str, stage: str | None = None,
+def add_update(actor: User | None, project: Project, on: date, text: str, stage: str | None = None,
                reason: str = "", photo: bytes | None = None) -> ProjectUpdate:
     """A dated progress note, with a photo if given; with ``stage`` the project also moves
     along its lifecycle (one step forward, or to 终止 with a reason), a new version of it."""
@@ -285,7 +285,7 @@ def add_update(actor: Any, project: Project, on: date, text: str, stage: str | N
     return item
 
 
-def withdraw_project(actor: Any, project: Project, reason: str) -> Project:
+def withdraw_project(actor: User | None, project: Project, reason: str) -> Project:
     in_scope(actor, project.region_code)
     reason = clean_text(reason, "reason", "撤回原因", 300)
     if project.state != PUBLISHED:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
+from sunshine.accounts.models import User
 from sunshine.accounts.permissions import check_region
 from sunshine.clock import today
 from sunshine.extensions import db
@@ -75,7 +75,7 @@ def known_region(code: str, field: str = "region_code") -> Region:
     return region
 
 
-def in_scope(actor: Any, region_code: str) -> None:
+def in_scope(actor: User | None, region_code: str) -> None:
     """:raise PermissionDenied: outside the actor's region. ``None`` is the command line."""
     if actor is not None:
         check_region(actor, region_code)
