@@ -1,11 +1,11 @@
 """What the features contribute to the shared parts of the site, collected per application.
 
 Each feature's ``init_app(app)`` adds its search sources, demo step, importers, dashboard tiles,
-navigation sections, sitemap entries, complaint targets, public-record types and OpenAPI paths
-to ``registry(app)``; search, the demo, ``sunshine import``, the dashboard, the sitemap and the
-API document read them back from there. One ``Registry`` per app: two apps built in one process
-(the tests build many) never see each other's entries, and nothing is registered by importing a
-module.
+navigation sections, sitemap entries, complaint targets, public-record types, OpenAPI paths and
+audit-log labels to ``registry(app)``; search, the demo, ``sunshine import``, the back office, the
+sitemap, the public record and the API document read them back from there. One ``Registry`` per
+app: two apps built in one process (the tests build many) never see each other's entries, and
+nothing is registered by importing a module.
 
 This module is part of the kernel: it knows no feature. What a feature contributes is described
 by the plain types below (a search document, a dashboard tile, a navigation section) and by the
@@ -92,6 +92,8 @@ class Registry:
     complaint_targets: dict[str, TargetResolver] = field(default_factory=dict)
     record_types: dict[str, RecordType] = field(default_factory=dict)
     openapi_paths: dict[str, Any] = field(default_factory=dict)
+    #: The audit log's action names → what the back office shows for them.
+    audit_labels: dict[str, str] = field(default_factory=dict)
 
     def add_search_source(self, doc_type: str, source: SearchSource) -> None:
         _add(self.search_sources, doc_type, source, "search source")
@@ -122,6 +124,10 @@ class Registry:
     def add_openapi_paths(self, paths: dict[str, Any]) -> None:
         for path, spec in paths.items():
             _add(self.openapi_paths, path, spec, "OpenAPI path")
+
+    def add_audit_labels(self, labels: dict[str, str]) -> None:
+        for action, label in labels.items():
+            _add(self.audit_labels, action, label, "audit action")
 
 
 def _add(entries: dict[str, Any], key: str, value: Any, what: str) -> None:

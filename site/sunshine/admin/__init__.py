@@ -9,8 +9,8 @@ from sunshine.registry import registry
 
 def init_app(app: Flask) -> None:
     """Register the dashboard, region browser, user management and audit log, with the back
-    office's own navigation links and tiles."""
-    from sunshine.admin import dashboard, regions, views
+    office's own navigation links, tiles and audit-log labels."""
+    from sunshine.admin import dashboard, regions, services, views
 
     reg = registry(app)
     for blueprint in (views.bp, regions.bp):
@@ -18,3 +18,4 @@ def init_app(app: Flask) -> None:
     for section in dashboard.SECTIONS:
         reg.add_section(section)
     reg.add_tiles(dashboard.foundation_tiles)
+    reg.add_audit_labels(services.ACTION_LABELS)

@@ -8,6 +8,8 @@ from sunshine.accounts.models import User
 from sunshine.accounts.permissions import region_scope
 from sunshine.audit import AuditEntry
 
+#: Labels of the kernel's and the back office's own audit-log actions; each feature registers
+#: the labels of its actions in its ``init_app``.
 ACTION_LABELS = {
     "login": "登录",
     "login_failed": "登录失败",
@@ -16,6 +18,7 @@ ACTION_LABELS = {
     "user_created": "创建账号",
     "user_updated": "修改账号",
     "user_registered": "注册",
+    "permission_denied": "越权访问（已拒绝）",
 }
 
 

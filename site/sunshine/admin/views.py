@@ -11,9 +11,10 @@ from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import check_region, staff_required
 from sunshine.admin.dashboard import sections_for, tiles_for
 from sunshine.admin.forms import ToggleForm, UserForm
-from sunshine.admin.services import ACTION_LABELS, audit_query
+from sunshine.admin.services import audit_query
 from sunshine.extensions import db
 from sunshine.forms import show_error
+from sunshine.registry import registry
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,7 +31,7 @@ def dashboard() -> str:
     """What waits for the user's region."""
     recent = db.paginate(audit_query(current_user), page=1, per_page=10, error_out=False)
     return render_template("admin/dashboard.html", tiles=tiles_for(current_user),
-                           recent=recent.items, labels=ACTION_LABELS)
+                           recent=recent.items, labels=registry().audit_labels)
 
 
 @bp.get("/users/")
@@ -86,8 +87,9 @@ def audit() -> str:
     from flask import request
 
     action = request.args.get("action") or None
-    if action not in ACTION_LABELS and action != "login_throttled":
+    labels = registry().audit_labels
+    if action not in labels and action != "login_throttled":
         action = None
     page = db.paginate(audit_query(current_user, action), page=page_arg(), per_page=50,
                        error_out=False)
-    return render_template("admin/audit.html", page=page, labels=ACTION_LABELS, action=action)
+    return render_template("admin/audit.html", page=page, labels=labels, action=action)

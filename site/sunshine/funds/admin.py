@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
-from sunshine.admin.services import ACTION_LABELS
 from sunshine.audit import deny
 from sunshine.clock import today
 from sunshine.extensions import db
@@ -33,13 +32,13 @@ from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_funds", __name__, url_prefix="/admin/funds")
 SECTION = Section("资金管理", "admin_funds.index", frozenset(r.value for r in WORKERS))
-ACTION_LABELS.update({
+#: Labels of this feature's audit-log actions, registered by its ``init_app``.
+ACTION_LABELS = {
     "fund_created": "新建资金草稿", "fund_updated": "修改资金草稿", "fund_published": "公开资金",
     "fund_corrected": "更正资金", "fund_withdrawn": "撤回资金", "fund_line_added": "分配资金",
     "fund_line_withdrawn": "撤回资金分配", "fund_spent": "登记支出",
     "fund_spending_corrected": "更正支出", "fund_spending_withdrawn": "撤回支出",
-    "permission_denied": "越权访问（已拒绝）",
-})
+}
 
 
 FUND = record_views.RecordKind(

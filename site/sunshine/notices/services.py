@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sunshine import clock
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import PermissionDenied, check_region, region_scope
-from sunshine.admin.services import ACTION_LABELS
 from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.failures import FieldError
@@ -38,14 +37,15 @@ TITLE_MAX = 200
 BODY_MAX = 20_000
 REASON_MAX = 1000
 
-ACTION_LABELS.update({
+#: Labels of this feature's audit-log actions, registered by its ``init_app``.
+ACTION_LABELS = {
     "notice_created": "新建公示草稿", "notice_updated": "修改公示草稿",
     "notice_entries_added": "从档案加入公示名单", "notice_entry_removed": "移出公示名单",
     "notice_record_linked": "关联项目或资金", "notice_record_unlinked": "取消关联项目或资金",
     "notice_published": "发布公示", "notice_withdrawn": "撤回公示",
     "notice_objection_filed": "收到公示异议", "notice_objection_ruled": "裁定公示异议",
     "notice_announced": "发布结果公告",
-})
+}
 
 
 class NoticeError(FieldError):

@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import region_scope, staff_required
-from sunshine.admin.services import ACTION_LABELS
 from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.forms import show_error
@@ -29,11 +28,12 @@ from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("admin_projects", __name__, url_prefix="/admin/projects")
 SECTION = Section("项目管理", "admin_projects.index", frozenset(r.value for r in WORKERS))
-ACTION_LABELS.update({
+#: Labels of this feature's audit-log actions, registered by its ``init_app``.
+ACTION_LABELS = {
     "project_created": "新建项目草稿", "project_updated": "修改项目草稿",
     "project_published": "公开项目", "project_corrected": "更正项目",
     "project_progress": "发布项目进展", "project_withdrawn": "撤回项目",
-})
+}
 
 
 PROJECT = record_views.RecordKind(

@@ -15,4 +15,5 @@ def init_app(app: Flask) -> None:
     reg = registry(app)
     app.register_blueprint(admin.bp)
     reg.add_section(admin.SECTION)
+    reg.add_audit_labels(admin.ACTION_LABELS)
     reg.add_demo_step("workdays", demo.demo_calendar)

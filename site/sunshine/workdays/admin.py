@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from sunshine import clock
 from sunshine.accounts.models import Role
 from sunshine.accounts.permissions import staff_required
-from sunshine.admin.services import ACTION_LABELS
 from sunshine.extensions import db
 from sunshine.forms import show_error
 from sunshine.registry import Section
@@ -22,7 +21,8 @@ from sunshine.workdays.forms import DayForm
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar")
 SECTION = Section("工作日历", "admin_calendar.index")
-ACTION_LABELS.update({"calendar_day_saved": "登记节假日", "calendar_day_removed": "删除节假日"})
+#: Labels of this feature's audit-log actions, registered by its ``init_app``.
+ACTION_LABELS = {"calendar_day_saved": "登记节假日", "calendar_day_removed": "删除节假日"}
 
 
 def _page(year: int, form: DayForm) -> tuple[str, int]:
