@@ -42,8 +42,7 @@ ACTION_LABELS = {
 
 
 FUND = record_views.RecordKind(
-    "fund", "admin_funds.manage", "fund_id", template="funds/admin/form.html",
-    create=services.create_fund,
+    "fund", "admin_funds.manage", "fund_id", create=services.create_fund,
     correct=services.correct_fund, update_draft=services.update_draft,
     publish=services.publish_fund, withdraw=services.withdraw_fund)
 
@@ -191,7 +190,7 @@ def withdraw_line(line_id: int) -> Response | tuple[str, int]:
         else:
             flash("已撤回这项分配", "success")
             return redirect(url_for("admin_funds.manage", fund_id=fund.id))
-    return render_form_page("funds/admin/form.html", form=form, fund=fund,
+    return render_form_page(record_views.TEMPLATE, form=form, back=FUND.manage_url(fund),
                             title=f"撤回分配（{line.amount} 元）")
 
 
@@ -225,7 +224,7 @@ def edit_spending(spending_id: int) -> Response | tuple[str, int]:
         else:
             flash("已更正支出", "success")
             return redirect(url_for("admin_funds.manage", fund_id=spending.fund_id))
-    return render_form_page("funds/admin/form.html", form=form, fund=spending.fund,
+    return render_form_page(record_views.TEMPLATE, form=form, back=FUND.manage_url(spending.fund),
                             title="更正支出", correcting=True)
 
 
@@ -243,7 +242,7 @@ def withdraw_spending(spending_id: int) -> Response | tuple[str, int]:
         else:
             flash("已撤回这条支出", "success")
             return redirect(url_for("admin_funds.manage", fund_id=spending.fund_id))
-    return render_form_page("funds/admin/form.html", form=form, fund=spending.fund,
+    return render_form_page(record_views.TEMPLATE, form=form, back=FUND.manage_url(spending.fund),
                             title=f"撤回支出（{spending.amount} 元）")
 
 

@@ -37,7 +37,7 @@ def filters_from_request() -> queries.FundFilters:
 @bp.get("/")
 def index() -> str:
     """资金公开: totals by year, level, type and region, a chart, and the allocations."""
-    return cached_page("funds.index", _index_body, "funds/_page.html")
+    return cached_page("funds.index", _index_body)
 
 
 def _index_body() -> tuple[str, Markup]:

@@ -37,8 +37,7 @@ ACTION_LABELS = {
 
 
 PROJECT = record_views.RecordKind(
-    "project", "admin_projects.manage", "project_id",
-    template="funds/admin/form.html", create=services.create_project,
+    "project", "admin_projects.manage", "project_id", create=services.create_project,
     correct=services.correct_project, update_draft=services.update_draft,
     publish=services.publish_project, withdraw=services.withdraw_project)
 

@@ -45,7 +45,7 @@ def filters_from_request() -> queries.ProjectFilters:
 @bp.get("/")
 def index() -> str:
     """项目公开: figures, a map of county centres, and the projects, with filters."""
-    return cached_page("projects.index", _index_body, "funds/_page.html")
+    return cached_page("projects.index", _index_body)
 
 
 def _index_body() -> tuple[str, Markup]:

@@ -44,10 +44,9 @@ def cached(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     return value
 
 
-def cached_page(name: str, build: Callable[[], tuple[str, Any]], template: str) -> str:
+def cached_page(name: str, build: Callable[[], tuple[str, Any]]) -> str:
     """A list page: its body is cached for everyone, and for an anonymous visitor without a
-    session (nothing to flash, no account menu) the whole page is. ``template`` wraps the body
-    (given ``title`` and ``body``)."""
+    session (nothing to flash, no account menu) the whole page is."""
     from flask import render_template, request, session
     from flask_login import current_user
 
@@ -55,7 +54,7 @@ def cached_page(name: str, build: Callable[[], tuple[str, Any]], template: str) 
 
     def page() -> str:
         title, body = cached(key, build)
-        return render_template(template, title=title, body=body)
+        return render_template("records/_page.html", title=title, body=body)
 
     if session or current_user.is_authenticated:
         return page()

@@ -25,6 +25,8 @@ from sunshine.records.forms import ReasonForm
 from sunshine.records.models import State
 from sunshine.web import render_form_page
 
+#: The form page of every record action (with a link ``back`` to the record's page).
+TEMPLATE = "records/form.html"
 #: The roles that keep public records in the back office.
 WORKERS = (Role.ADMIN, Role.STAFF)
 
@@ -36,18 +38,20 @@ def guard(object_type: str, object_id: object, region_code: str | None) -> None:
 
 @dataclass(frozen=True)
 class RecordKind:
-    name: str  # "fund" or "project": audit log object type and template variable
+    name: str  # "fund" or "project": the audit log's object type
     manage_endpoint: str  # e.g. "admin_funds.manage"
     id_arg: str  # e.g. "fund_id"
-    template: str  # the form page, given the record under ``name``
     create: Callable[[User, Any], Any]  # (user, fields) -> the new draft
     correct: Callable[[User, Any, Any, str], object]  # (user, record, fields, reason)
     update_draft: Callable[[User, Any, Any], object]  # (user, record, fields)
     publish: Callable[[User, Any], object]  # (user, record)
     withdraw: Callable[[User, Any, str], object]  # (user, record, reason)
 
+    def manage_url(self, record: Any) -> str:
+        return url_for(self.manage_endpoint, **{self.id_arg: record.id})
+
     def manage(self, record: Any) -> Response:
-        return redirect(url_for(self.manage_endpoint, **{self.id_arg: record.id}))
+        return redirect(self.manage_url(record))
 
 
 def new(kind: RecordKind, form: Any, fields_from: Callable[[Any], Any],
@@ -69,7 +73,7 @@ def new(kind: RecordKind, form: Any, fields_from: Callable[[Any], Any],
         else:
             flash("已公开" if record.state == State.PUBLISHED.value else "已保存草稿", "success")
             return kind.manage(record)
-    return render_form_page(kind.template, form=form, title=title, publishable=True)
+    return render_form_page(TEMPLATE, form=form, title=title, publishable=True)
 
 
 def edit(kind: RecordKind, record: Any, form: Any,
@@ -93,7 +97,7 @@ def edit(kind: RecordKind, record: Any, form: Any,
         else:
             flash("已更正，新版本已写入公开记录" if published else "已保存", "success")
             return kind.manage(record)
-    return render_form_page(kind.template, form=form, **{kind.name: record},
+    return render_form_page(TEMPLATE, form=form, back=kind.manage_url(record),
                             title=("更正：" if published else "修改草稿：") + record.name,
                             publishable=not published, correcting=published)
 
@@ -120,5 +124,5 @@ def withdraw(kind: RecordKind, record: Any) -> Response | tuple[str, int]:
         else:
             flash("已撤回", "success")
             return kind.manage(record)
-    return render_form_page(kind.template, form=form, **{kind.name: record},
+    return render_form_page(TEMPLATE, form=form, back=kind.manage_url(record),
                             title="撤回：" + record.name)
