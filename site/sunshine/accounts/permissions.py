@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -53,16 +53,17 @@ def region_scope(user: User, column: InstrumentedAttribute[str] | Any) -> Column
     return and_(column >= lo, column <= hi)
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def staff_required(*roles: Role) -> Callable[[F], F]:
+def staff_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Views for logged-in staff (optionally only some roles); others get 401/403."""
     allowed = frozenset(roles) or STAFF_ROLES
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.is_authenticated:
                 from sunshine.extensions import login_manager
 
@@ -71,6 +72,6 @@ def staff_required(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator

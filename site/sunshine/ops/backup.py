@@ -136,7 +136,10 @@ def restore(source: Path) -> dict[str, Any]:
     url = _url()
     try:
         with tarfile.open(source, "r") as tar:
-            manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+            member = tar.extractfile("manifest.json")
+            if member is None:  # a folder or a link, not the manifest
+                raise BackupError("备份文件损坏或不完整：manifest.json 不是文件")
+            manifest = json.loads(member.read())
             if manifest.get("format") != FORMAT:
                 raise BackupError("备份文件格式不认识")
             if manifest["dialect"] != url.get_backend_name():

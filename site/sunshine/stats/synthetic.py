@@ -10,8 +10,9 @@ change how fast a household exits, so that the effect analysis has something to 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sunshine.stats import members, vocab
 
@@ -94,7 +95,10 @@ MEMBER_CSV_HEADER = ["archive_no", "name", "id_number", "relation", "health", "s
                      "labour"]
 
 
-def _pick(rng: random.Random, weighted: tuple[tuple[object, float], ...]) -> object:
+T = TypeVar("T")
+
+
+def _pick(rng: random.Random, weighted: Sequence[tuple[T, float]]) -> T:
     total = sum(w for _, w in weighted)
     x = rng.random() * total
     for value, w in weighted:
@@ -171,9 +175,9 @@ def _members(rng: random.Random, county: str, size: int, cause: str,
 
 def household(rng: random.Random, village: str, serial: int, used: set[str]) -> SyntheticHousehold:
     """One made-up household in ``village`` with archive serial ``serial`` (1–9999)."""
-    cause = str(_pick(rng, _CAUSES))
-    size = int(_pick(rng, SIZE_WEIGHTS))  # type: ignore[call-overload]
-    entered = int(_pick(rng, ENTRY_YEARS))  # type: ignore[call-overload]
+    cause = _pick(rng, _CAUSES)
+    size = _pick(rng, SIZE_WEIGHTS)
+    entered = _pick(rng, ENTRY_YEARS)
     others = [c for c in vocab.CAUSES if c != cause and rng.random() < .08][:2]
     chosen = list(dict.fromkeys(CAUSE_MEASURES[cause][: rng.randint(1, 2)]))
     for m in vocab.MEASURES:
