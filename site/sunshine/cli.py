@@ -33,8 +33,8 @@ def register(app: Flask) -> None:
     from sunshine.complaints.cli import complaints_cli
     from sunshine.content.cli import content_cli
     from sunshine.demo.cli import demo_command
-    from sunshine.funds.cli import verify_command
     from sunshine.ops.cli import backup_command, restore_command
+    from sunshine.records.cli import verify_command
     from sunshine.search.cli import search_cli
     from sunshine.stats.cli import stats_cli
 

@@ -13,8 +13,8 @@ from sunshine.records.ledger import verify
 @click.command("verify")
 @with_appcontext
 def verify_command() -> None:
-    """Recompute the public record's hash chain and compare every public fund and project
-    record with its newest entry; exit 1 naming the first broken entry."""
+    """Recompute the public record's hash chain and compare every public record (funds,
+    projects and the rest) with its newest entry; exit 1 naming the first broken entry."""
     report = verify()
     if report.ok:
         click.echo(f"公开记录完好：{report.entries} 条记录，{report.records} 个公开对象，"
