@@ -203,3 +203,11 @@ def test_the_front_cache_answers_304_and_gzip(app: Flask, client: FlaskClient,
     head = front.head(page, headers=GZIP)
     assert head.status_code == 200 and head.data == b""
     assert head.headers["Content-Length"] == packed.headers["Content-Length"]
+
+
+def test_the_record_lists_cached_pages_answer_304(client: FlaskClient) -> None:
+    for path in ("/funds/", "/projects/"):
+        first = client.get(path)
+        assert first.status_code == 200, path
+        again = client.get(path, headers={"If-None-Match": _tag(first)})
+        assert again.status_code == 304, path

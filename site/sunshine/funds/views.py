@@ -35,7 +35,7 @@ def filters_from_request() -> queries.FundFilters:
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
     """资金公开: totals by year, level, type and region, a chart, and the allocations."""
     return cached_page("funds.index", _index_body)
 

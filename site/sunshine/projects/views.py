@@ -43,7 +43,7 @@ def filters_from_request() -> queries.ProjectFilters:
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
     """项目公开: figures, a map of county centres, and the projects, with filters."""
     return cached_page("projects.index", _index_body)
 

@@ -14,9 +14,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 
 from sunshine.clock import today
+from sunshine.httpcache import html_response, stored
 from sunshine.records import ledger
 
 MAX_ENTRIES = 512
@@ -44,9 +45,9 @@ def cached(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     return value
 
 
-def cached_page(name: str, build: Callable[[], tuple[str, Any]]) -> str:
+def cached_page(name: str, build: Callable[[], tuple[str, Any]]) -> Response:
     """A list page: its body is cached for everyone, and for an anonymous visitor without a
-    session (nothing to flash, no account menu) the whole page is."""
+    session (nothing to flash, no account menu) the whole page is, with its HTTP tag."""
     from flask import render_template, request, session
     from flask_login import current_user
 
@@ -57,5 +58,5 @@ def cached_page(name: str, build: Callable[[], tuple[str, Any]]) -> str:
         return render_template("records/_page.html", title=title, body=body)
 
     if session or current_user.is_authenticated:
-        return page()
-    return cached(("page", *key), page)
+        return Response(page(), mimetype="text/html")
+    return html_response(cached(("page", *key), lambda: stored(page().encode())))
