@@ -29,25 +29,16 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
-    from sunshine.accounts.cli import user_cli
-    from sunshine.complaints.cli import complaints_cli
-    from sunshine.content.cli import content_cli
+    """The commands that span the features; each feature adds its own in its ``init_app``."""
     from sunshine.demo.cli import demo_command
     from sunshine.ops.cli import backup_command, restore_command
     from sunshine.records.cli import verify_command
-    from sunshine.search.cli import search_cli
-    from sunshine.stats.cli import stats_cli
 
     app.cli.add_command(init_db_command)
     app.cli.add_command(import_command)
     app.cli.add_command(demo_command)
-    app.cli.add_command(user_cli)
-    app.cli.add_command(content_cli)
-    app.cli.add_command(complaints_cli)
-    app.cli.add_command(search_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    app.cli.add_command(stats_cli)
     app.cli.add_command(verify_command)
 
 

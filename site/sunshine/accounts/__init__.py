@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register login, logout, registration and password change."""
-    from sunshine.accounts import models, views  # noqa: F401  (models: tables in metadata)
+    """Register login, logout, registration and password change, and ``sunshine user``."""
+    from sunshine.accounts import cli, models, views  # noqa: F401  (models: tables in metadata)
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.user_cli)

@@ -8,8 +8,8 @@ from sunshine.registry import registry
 
 
 def init_app(app: Flask) -> None:
-    """Register the dashboard, region browser, user management and audit log, with the back
-    office's own navigation links, tiles and audit-log labels."""
+    """Register the dashboard, region browser, user management and audit log, with the back office's
+    own navigation links, tiles and audit-log labels."""
     from sunshine.admin import dashboard, regions, services, views
 
     reg = registry(app)

@@ -8,10 +8,11 @@ from sunshine.registry import registry
 
 
 def init_app(app: Flask) -> None:
-    """Check the privacy settings; register the complaint pages, API and back office, the
-    answers in search and the sitemap, the API description and the demo step."""
+    """Check the privacy settings; register the complaint pages, API and back office, the answers in
+    search and the sitemap, the API description, the demo step and ``sunshine complaints``."""
     from sunshine.complaints import (  # noqa: F401  (models: tables; stats_views: routes on bp)
         admin,
+        cli,
         demo,
         indexing,
         models,
@@ -31,3 +32,4 @@ def init_app(app: Flask) -> None:
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)
     reg.add_demo_step("complaints", demo.make_cases)
+    app.cli.add_command(cli.complaints_cli)

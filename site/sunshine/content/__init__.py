@@ -8,9 +8,9 @@ from sunshine.registry import registry
 
 
 def init_app(app: Flask) -> None:
-    """Register news, policies, their feeds, API and back office,
-    search, sitemap, API description and demo step."""
-    from sunshine.content import admin, demo, indexing, models, openapi, views  # noqa: F401
+    """Register news, policies, their feeds, API and back office, search, sitemap, API description,
+    demo step and ``sunshine content``."""
+    from sunshine.content import admin, cli, demo, indexing, models, openapi, views  # noqa: F401
 
     reg = registry(app)
     for blueprint in (views.news_bp, views.policies_bp, views.feeds_bp, views.api_bp, admin.bp):
@@ -22,3 +22,4 @@ def init_app(app: Flask) -> None:
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)
     reg.add_demo_step("content", demo.load_articles)
+    app.cli.add_command(cli.content_cli)

@@ -8,9 +8,9 @@ from sunshine.registry import registry
 
 
 def init_app(app: Flask) -> None:
-    """Register the fund pages, API and back office, search, importers, the public record's
-    fund types, sitemap, the API description, what projects show of their funding, and the
-    demo step (it builds the demo's funds and projects together)."""
+    """Register the fund pages, API and back office, search, importers, the public record's fund
+    types, sitemap, the API description, what projects show of their funding, and the demo step (it
+    builds the demo's funds and projects together)."""
     from sunshine.funds import (  # noqa: F401  (models: tables in metadata)
         admin,
         demo,

@@ -8,8 +8,8 @@ from sunshine.registry import registry
 
 
 def init_app(app: Flask) -> None:
-    """Register the market pages, sellers' pages, API and back office, search, sitemap, the
-    API description and the demo step."""
+    """Register the market pages, sellers' pages, API and back office, search, sitemap, the API
+    description and the demo step."""
     from sunshine.market import (  # noqa: F401  (models: tables in metadata)
         admin,
         demo,

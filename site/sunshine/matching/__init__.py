@@ -9,8 +9,8 @@ from sunshine.registry import registry
 
 
 def init_app(app: Flask) -> None:
-    """Register the help pages, API and back office, search, sitemap, the API description and
-    the demo step (needs of households of the demo register)."""
+    """Register the help pages, API and back office, search, sitemap, the API description and the
+    demo step (needs of households of the demo register)."""
     from sunshine.matching import admin, api, demo, indexing, models, openapi, views  # noqa: F401
 
     reg = registry(app)

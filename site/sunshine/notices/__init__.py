@@ -9,8 +9,8 @@ from sunshine.registry import registry
 
 
 def init_app(app: Flask) -> None:
-    """Register the notice pages, feed, API and back office, search, sitemap, the API
-    description, notices as a complaint target (objections) and the demo step."""
+    """Register the notice pages, feed, API and back office, search, sitemap, the API description,
+    notices as a complaint target (objections) and the demo step."""
     from sunshine.notices import (  # noqa: F401  (models: tables in metadata)
         admin,
         api,

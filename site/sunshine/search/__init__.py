@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the search page; the features register what it indexes."""
-    from sunshine.search import views
+    """Register the search page and ``sunshine search``; the features register what it indexes."""
+    from sunshine.search import cli, views
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.search_cli)

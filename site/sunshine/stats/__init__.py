@@ -9,10 +9,10 @@ from sunshine.registry import registry
 
 
 def init_app(app: Flask) -> None:
-    """Register the statistics pages, API and back office, the household importers, sitemap,
-    API description, the demo step (the register) and the front cache of the statistics
-    pages."""
-    from sunshine.stats import admin, demo, front, importer, models, openapi, views  # noqa: F401
+    """Register the statistics pages, API and back office, the household importers, sitemap, API
+    description, the demo step (the register), ``sunshine stats`` and the front cache of the
+    statistics pages."""
+    from sunshine.stats import admin, cli, demo, front, importer, models, openapi, views  # noqa: F401
 
     reg = registry(app)
     for blueprint in (views.bp, views.api_bp, admin.bp):
@@ -27,3 +27,4 @@ def init_app(app: Flask) -> None:
     # Wraps the WSGI app: the factory adds the security middleware after the features, outside
     # this cache, so that it sees every response, cached or not.
     front.register(app)
+    app.cli.add_command(cli.stats_cli)
