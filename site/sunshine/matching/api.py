@@ -32,13 +32,11 @@ def _line(item: NeedItem) -> dict[str, Any]:
             "estimated_price": money_text(item.price) if item.price is not None else None}
 
 
-def api_item(need: Need) -> dict[str, Any]:
+def api_item(need: Need, place: str) -> dict[str, Any]:
     root = request.url_root.rstrip("/")
-    chain = queries.region_chain(need.village_code)
     data: dict[str, Any] = {
         "id": need.id, "title": need.title, "category": need.category,
-        "region": {"code": need.village_code, "name": need.village.name,
-                   "place": "".join(r.name for r in chain)},
+        "region": {"code": need.village_code, "name": need.village.name, "place": place},
         "urgency": need.urgency, "urgency_label": need.urgency_label,
         "deadline": need.deadline.isoformat(), "state": need.state,
         "state_label": need.status.label, "kind": "amount" if need.money else "items",
@@ -62,8 +60,9 @@ def api_needs() -> Response:
     per_page = int_arg("per_page", 50, 1, 100)
     page = db.paginate(queries.public_query(queries.parse_filters(request.args)),
                        page=page_arg(), per_page=per_page, error_out=False)
-    return jsonify(items=[api_item(n) for n in page.items], page=page.page, per_page=per_page,
-                   total=page.total)
+    places = queries.places(n.village_code for n in page.items)
+    return jsonify(items=[api_item(n, places[n.village_code]) for n in page.items],
+                   page=page.page, per_page=per_page, total=page.total)
 
 
 @api_bp.get("/needs/<int:need_id>")
@@ -72,7 +71,7 @@ def api_need(need_id: int) -> tuple[Response, int] | Response:
     need = queries.get_public(need_id)
     if need is None:
         return jsonify(error="没有这个需求"), 404
-    data = api_item(need)
+    data = api_item(need, queries.place(need))
     root = request.url_root.rstrip("/")
     data["story_html"] = str(render_markdown(need.story))
     data["thanks"] = need.thanks_note or None

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from sunshine import clock
 from sunshine.accounts.models import Role, User
@@ -251,9 +251,12 @@ def expire_due(now: datetime | None = None, need_id: int | None = None) -> dict[
                                          Pledge.hold_until <= now)
     late = select(Need.id).where(Need.state.in_([s.value for s in OPEN_STATES]),
                                  Need.deadline < clock.today(now))
+    counts = {"pledges": 0, "needs": 0}
     if need_id is not None:
         query, late = query.where(Pledge.need_id == need_id), late.where(Need.id == need_id)
-    counts = {"pledges": 0, "needs": 0}
+        # A need's page first asks in one statement whether anything of it is due at all.
+        if not db.session.scalar(select(or_(query.exists(), late.exists()))):
+            return counts
     for nid in sorted(set(db.session.execute(query).scalars())):
         try:
             lock_need(nid)

@@ -3,12 +3,12 @@ totals per region, a donor's own pledges. Only public fields leave these functio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, joinedload, raiseload, selectinload
 
 from sunshine.extensions import db
 from sunshine.matching.models import (
@@ -85,11 +85,15 @@ def public_query(filters: Filters) -> Select[tuple[Need]]:
     return query.order_by(Need.urgency, Need.deadline, Need.id)
 
 
+def is_public(need: Need) -> bool:
+    return need.state in [s.value for s in PUBLIC_STATES]
+
+
 def get_public(need_id: int) -> Need | None:
-    need = db.session.get(Need, need_id)
-    if need is None or need.state not in [s.value for s in PUBLIC_STATES]:
-        return None
-    return need
+    """A public need with its photos and history, loaded for its page."""
+    return db.session.scalar(select(Need).where(
+        Need.id == need_id, Need.state.in_([s.value for s in PUBLIC_STATES]))
+        .options(selectinload(Need.photos), selectinload(Need.events)))
 
 
 def region_chain(code: str) -> list[Region]:
@@ -102,6 +106,17 @@ def region_chain(code: str) -> list[Region]:
 
 def place(need: Need) -> str:
     return "".join(r.name for r in region_chain(need.village_code))
+
+
+def places(village_codes: Iterable[str]) -> dict[str, str]:
+    """"某县某镇某村" for each village, from one query for all of them (a list page's)."""
+    chains = {code: [c for c in [*codes.ancestors_of(code), code] if codes.level_of(c) >= 3]
+              for code in set(village_codes)}
+    wanted = {c for chain in chains.values() for c in chain}
+    names = dict(db.session.execute(select(Region.code, Region.name).where(
+        Region.code.in_(wanted))).tuples().all()) if wanted else {}
+    return {code: "".join(names[c] for c in chain if c in names)
+            for code, chain in chains.items()}
 
 
 def donors_of(need_ids: list[int]) -> dict[int, list[str]]:
@@ -153,22 +168,22 @@ def totals(region: str | None) -> tuple[Totals, list[Totals]]:
     key = func.substr(Need.village_code, 1, child_len)
     scope = in_region(Need.village_code, code)
     rows: dict[str, Totals] = {}
-
-    def row(prefix: str) -> Totals:
-        return rows.setdefault(prefix, Totals(code=prefix.ljust(12, "0")))
-
-    for prefix, count in db.session.execute(select(key, func.count()).where(
-            scope, Need.state.in_([s.value for s in DONE_STATES])).group_by(key)):
-        row(prefix).needs_met = count
-    confirmed = and_(scope, Pledge.state == PledgeState.CONFIRMED.value)
-    for prefix, donors, units, fen in db.session.execute(
-            select(key, func.count(func.distinct(Pledge.donor_id)),
+    done = Need.state.in_([s.value for s in DONE_STATES])
+    # One pass over the needs met and the needs with a confirmed pledge, each need joined to
+    # its confirmed pledges (and their lines): needs are counted once, pledges summed.
+    for prefix, met, donors, units, fen in db.session.execute(
+            select(key, func.count(func.distinct(case((done, Need.id)))),
+                   func.count(func.distinct(Pledge.donor_id)),
                    func.sum(case((NeedItem.money.is_(False), Pledge.quantity), else_=0)),
                    func.sum(case((NeedItem.money.is_(True), Pledge.quantity), else_=0)))
-            .select_from(Pledge).join(Need, Need.id == Pledge.need_id)
-            .join(NeedItem, NeedItem.id == Pledge.item_id).where(confirmed).group_by(key)):
-        item = row(prefix)
-        item.donors, item.units, item.amount = donors, int(units or 0), from_fen(fen or 0)
+            .select_from(Need)
+            .outerjoin(Pledge, (Pledge.need_id == Need.id)
+                       & (Pledge.state == PledgeState.CONFIRMED.value))
+            .outerjoin(NeedItem, NeedItem.id == Pledge.item_id)
+            .where(scope, done | Pledge.id.is_not(None)).group_by(key)):
+        rows[prefix] = Totals(code=prefix.ljust(12, "0"), needs_met=met, donors=donors,
+                              units=int(units or 0), amount=from_fen(fen or 0))
+    confirmed = and_(scope, Pledge.state == PledgeState.CONFIRMED.value)
     names = {r.code: r.name for r in db.session.execute(select(Region).where(
         Region.code.in_([t.code for t in rows.values()]))).scalars()}
     children = sorted(rows.values(), key=lambda t: t.code)
@@ -184,14 +199,15 @@ def totals(region: str | None) -> tuple[Totals, list[Totals]]:
 
 
 def thanked_query(region: str | None) -> Select[tuple[Need]]:
-    """Needs with a thank-you note, newest first."""
+    """Needs with a thank-you note, newest first (the wall shows no item lines)."""
     query = select(Need).where(Need.state.in_([NeedState.THANKED.value, NeedState.CLOSED.value]),
-                               Need.thanks_note != "")
+                               Need.thanks_note != "").options(raiseload(Need.items))
     if region:
         query = query.where(in_region(Need.village_code, region))
     return query.order_by(Need.thanked_at.desc(), Need.id.desc())
 
 
 def donor_pledges(donor_id: int) -> Select[tuple[Pledge]]:
-    return select(Pledge).where(Pledge.donor_id == donor_id).order_by(Pledge.id.desc())
+    return (select(Pledge).where(Pledge.donor_id == donor_id).options(joinedload(Pledge.need))
+            .order_by(Pledge.id.desc()))
 

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine.accounts.models import Role
@@ -40,7 +41,7 @@ from sunshine.matching.photos import PHOTOS
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.money import AmountError, parse_amount, to_fen
 from sunshine.regions import services as regions
-from sunshine.regions.province import province_code
+from sunshine.regions.models import Region
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("matching", __name__, url_prefix="/help")
@@ -48,9 +49,11 @@ bp = Blueprint("matching", __name__, url_prefix="/help")
 
 def _region_options() -> list[tuple[str, str]]:
     """Cities, each followed by its counties (indented), for the region filter."""
-    counties = regions.list_regions(level=3)
+    both = list(db.session.execute(select(Region).where(Region.level.in_((2, 3)))
+                                   .order_by(Region.code)).scalars())
+    counties = [r for r in both if r.level == 3]
     out: list[tuple[str, str]] = []
-    for city in regions.list_regions(level=2):
+    for city in (r for r in both if r.level == 2):
         out.append((city.code, city.name))
         out += [(c.code, "\u3000" + c.name) for c in counties if c.code[:4] == city.code[:4]]
     return out
@@ -63,11 +66,11 @@ def index() -> str:
     filters = queries.parse_filters(request.args)
     page = db.paginate(queries.public_query(filters), page=page_arg(),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    region = db.session.get(queries.Region, filters.region) if filters.region else None
+    region = db.session.get(Region, filters.region) if filters.region else None
     return render_template("matching/index.html", page=page, filters=filters,
                            categories=CATEGORIES, urgency=URGENCY, region=region,
                            states=queries.STATE_CHOICES, region_options=_region_options(),
-                           place=queries.place)
+                           places=queries.places(n.village_code for n in page.items))
 
 
 CSV_HEADER = ["编号", "标题", "类别", "地点", "紧急程度", "截止日期", "状态", "所需", "已认领",
@@ -89,11 +92,13 @@ def _amounts(need: Need) -> list[str]:
 def export() -> Response:
     """The list's needs (with its filters) as CSV."""
     pledges.maybe_expire()
-    rows = db.session.execute(queries.public_query(queries.parse_filters(request.args))
-                              .limit(10_000)).scalars()
+    rows = list(db.session.execute(queries.public_query(queries.parse_filters(request.args))
+                                   .limit(10_000)).scalars())
+    places = queries.places(n.village_code for n in rows)
     root = request.url_root.rstrip("/")
     body = csv_text(CSV_HEADER, ([
-        n.id, n.title, n.category, queries.place(n), n.urgency_label, n.deadline.isoformat(),
+        n.id, n.title, n.category, places[n.village_code], n.urgency_label,
+        n.deadline.isoformat(),
         n.status.label, *_amounts(n), n.published_at.date().isoformat() if n.published_at else "",
         root + n.url] for n in rows))
     return csv_download(body, "help.csv")
@@ -112,7 +117,7 @@ def _pledge_form(need: Need, form: PledgeForm | None = None) -> PledgeForm:
 def _detail(need: Need, form: PledgeForm | None = None, status: int = 200) -> tuple[str, int]:
     return render_template(
         "matching/detail.html", need=need, form=_pledge_form(need, form),
-        story=stored_html(render_markdown(need.story)), place=queries.place(need),
+        story=stored_html(render_markdown(need.story)),
         chain=queries.region_chain(need.village_code), pledges=queries.public_pledges(need),
         open=need.state in [s.value for s in OPEN_STATES]), status
 
@@ -236,11 +241,13 @@ def thanks() -> str:
     total, children = queries.totals(region)
     page = db.paginate(queries.thanked_query(region), page=page_arg(), per_page=20,
                        error_out=False)
-    current = db.session.get(queries.Region, region or province_code())
+    # Without a region the wall is the province's: no name in the title, no chain above it.
+    current = db.session.get(Region, region) if region else None
     chain = regions.ancestors_of(current) if current else []
     return render_template("matching/thanks.html", total=total, children=children, page=page,
                            donors=queries.donors_of([n.id for n in page.items]), region=current,
-                           chain=chain, place=queries.place)
+                           chain=chain,
+                           places=queries.places(n.village_code for n in page.items))
 
 
 @bp.get("/photos/<int:photo_id>/<kind>")
@@ -250,7 +257,7 @@ def photo(photo_id: int, kind: str) -> Response:
     need = db.session.get(Need, item.need_id)
     if kind not in ("full", "thumb") or need is None:
         abort(404)
-    public = queries.get_public(need.id) is not None
+    public = queries.is_public(need)
     if not public and not is_handler(current_user, need.village_code):
         abort(404)
     name = item.filename if kind == "full" else item.thumbnail
