@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from sunshine.extensions import db
 from sunshine.market.models import Listing, ListingStatus, Seller
@@ -26,8 +27,11 @@ class Filters:
     seller_id: int | None = None
 
 
-def public_query(filters: Filters) -> Select[tuple[Listing]]:
+def public_query(filters: Filters, photos: bool = True) -> Select[tuple[Listing]]:
+    """Listings on sale, with their photos for the cards unless ``photos`` is False."""
     query = select(Listing).where(Listing.status == ListingStatus.ON_SALE)
+    if photos:
+        query = query.options(selectinload(Listing.photos))
     if filters.category:
         query = query.where(Listing.category == filters.category)
     if filters.county:
@@ -51,10 +55,9 @@ def public_query(filters: Filters) -> Select[tuple[Listing]]:
 
 
 def get_public(listing_id: int) -> Listing | None:
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or listing.status != ListingStatus.ON_SALE:
-        return None
-    return listing
+    return db.session.scalar(select(Listing).where(
+        Listing.id == listing_id, Listing.status == ListingStatus.ON_SALE)
+        .options(selectinload(Listing.photos)))
 
 
 def other_listings(listing: Listing, limit: int = 6) -> list[Listing]:

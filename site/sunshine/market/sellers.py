@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import Role
@@ -17,7 +18,14 @@ from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.market import inquiries, queries, services
 from sunshine.market.forms import ListingForm, PhotoForm, ReplyForm, SellerForm
-from sunshine.market.models import Inquiry, Listing, ListingPhoto, ListingStatus, SellerKind
+from sunshine.market.models import (
+    Inquiry,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    Seller,
+    SellerKind,
+)
 from sunshine.regions import services as regions
 from sunshine.uploads import PhotoRejected
 from sunshine.web import render_form_page
@@ -40,7 +48,7 @@ def seller_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _own(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
+    listing = db.get_or_404(Listing, listing_id, options=[selectinload(Listing.photos)])
     try:
         services.own_listing(current_user, listing)
     except PermissionDenied:
@@ -95,11 +103,11 @@ def profile() -> Response | tuple[str, int]:
     return render_form_page("market/my/profile.html", form=form, seller=seller)
 
 
-def _listing_form(listing: Listing | None) -> ListingForm:
+def _listing_form(listing: Listing | None, seller: Seller | None) -> ListingForm:
     form = ListingForm(obj=listing)
-    seller = services.seller_for(current_user)
     villages = regions.list_regions(level=5, within=seller.county_code) if seller else []
-    form.origin_code.choices = [(v.code, regions.full_name(v)) for v in villages]
+    names = regions.full_names(villages)
+    form.origin_code.choices = [(v.code, names[v.code]) for v in villages]
     if request.method == "GET":
         if listing is not None:
             form.price.data = f"{listing.price:.2f}"
@@ -123,20 +131,22 @@ def _fields(form: ListingForm) -> services.ListingFields:
 @bp.route("/new", methods=["GET", "POST"])
 @seller_required
 def new() -> Response | tuple[str, int]:
-    if services.seller_for(current_user) is None:
+    seller = services.seller_for(current_user)
+    if seller is None:
         flash("请先填写销售主体信息。", "info")
         return redirect(url_for("market_seller.profile"))
-    return _edit(None)
+    return _edit(None, seller)
 
 
 @bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
 @seller_required
 def edit(listing_id: int) -> Response | tuple[str, int]:
-    return _edit(_own(listing_id))
+    listing = _own(listing_id)
+    return _edit(listing, listing.seller)
 
 
-def _edit(listing: Listing | None) -> Response | tuple[str, int]:
-    form = _listing_form(listing)
+def _edit(listing: Listing | None, seller: Seller) -> Response | tuple[str, int]:
+    form = _listing_form(listing, seller)
     findings = None
     if form.validate_on_submit():
         try:
@@ -201,7 +211,7 @@ def upload(listing_id: int) -> Response | tuple[str, int]:
         services.add_photos(current_user, listing, files)
     except (PhotoRejected, services.MarketError) as exc:
         db.session.rollback()
-        form = _listing_form(listing)
+        form = _listing_form(listing, listing.seller)
         photo_form = PhotoForm()
         set_field_error(photo_form.photos, exc.message)
         return render_form_page("market/my/edit.html", 415 if isinstance(exc, PhotoRejected)
@@ -228,7 +238,7 @@ def delete_photo(listing_id: int, photo_id: int) -> Response:
 @seller_required
 def inquiry(inquiry_id: int) -> Response | tuple[str, int]:
     """One inquiry with the buyer's contact, and the answer."""
-    item = db.get_or_404(Inquiry, inquiry_id)
+    item = db.get_or_404(Inquiry, inquiry_id, options=[joinedload(Inquiry.listing)])
     seller = services.seller_for(current_user)
     if seller is None or item.seller_id != seller.id:
         abort(403)

@@ -166,8 +166,8 @@ class ListingFields:
 
 def own_listing(user: Visitor, listing: Listing) -> Seller:
     """:raise PermissionDenied: the listing is not the user's."""
-    seller = seller_for(user)
-    if seller is None or listing.seller_id != seller.id:
+    seller = listing.seller  # loaded with the listing
+    if not getattr(user, "is_authenticated", False) or seller.user_id != user.id:
         raise PermissionDenied("not this seller's listing")
     return seller
 

@@ -144,7 +144,8 @@ CSV_HEADER = ["编号", "产品名称", "品类", "品种", "规格", "计价单
 @bp.get("/export.csv")
 def export() -> Response:
     """The list's products (with its filters) as CSV."""
-    rows = db.session.execute(queries.public_query(_filters()).limit(10_000)).scalars()
+    rows = db.session.execute(queries.public_query(_filters(), photos=False)
+                              .limit(10_000)).scalars()
     root = request.url_root.rstrip("/")
     body = csv_text(CSV_HEADER, ([
         x.id, x.name, x.category, x.variety, x.spec, x.unit, f"{x.price:.2f}", x.min_order,

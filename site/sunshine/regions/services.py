@@ -53,7 +53,16 @@ def ancestors_of(region: Region) -> list[Region]:
 
 def full_name(region: Region) -> str:
     """Names from the province down to the region, separated by spaces."""
-    return " ".join([r.name for r in ancestors_of(region)] + [region.name])
+    return full_names([region])[region.code]
+
+
+def full_names(found: list[Region]) -> dict[str, str]:
+    """``full_name`` of each region, with one query for all their ancestors."""
+    wanted = {c for r in found for c in codes.ancestors_of(r.code)}
+    names = dict(db.session.execute(select(Region.code, Region.name).where(
+        Region.code.in_(wanted))).tuples().all()) if wanted else {}
+    return {r.code: " ".join([names[c] for c in codes.ancestors_of(r.code) if c in names]
+                             + [r.name]) for r in found}
 
 
 def list_regions(level: int | None = None, within: str | None = None) -> list[Region]:
