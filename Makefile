@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-fast install node bench clean
+.PHONY: run test test-fast check install node bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,10 +30,17 @@ run: install
 	SUNSHINE_ENV=development $(BIN)/sunshine search rebuild
 	SUNSHINE_ENV=development $(BIN)/sunshine run --host $(HOST) --port $(PORT)
 
-# Everything: unit, view, CLI and browser tests on SQLite, and the database-facing tests again
+# The code checks: style and errors (ruff), types (mypy), and the layers and no import cycles
+# between packages (import-linter, contracts in pyproject.toml). A few seconds; zero findings.
+check: install
+	$(BIN)/ruff check site tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Everything: the checks, then unit, view, CLI and browser tests on SQLite, and the database-facing tests again
 # on a throwaway PostgreSQL server. The two runs go side by side (each is one process, and the
 # machine has two cores); the PostgreSQL run's output follows the SQLite run's.
-test: install node
+test: check node
 	@$(BIN)/python -m pytest -p no:cacheprovider --postgres > $(VENV)/postgres-tests.log 2>&1 & pg=$$!; \
 	$(BIN)/python -m pytest -p no:cacheprovider; sqlite=$$?; \
 	wait $$pg; postgres=$$?; \

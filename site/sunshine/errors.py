@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from sunshine.accounts.permissions import PermissionDenied
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 
 log = logging.getLogger(__name__)
 

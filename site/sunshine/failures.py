@@ -1,4 +1,4 @@
-"""The refusal that services raise and views show on a form."""
+"""The refusals services raise: a rule refused (shown on a form), a user out of scope (403)."""
 
 from __future__ import annotations
 
@@ -15,3 +15,7 @@ class FieldError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class PermissionDenied(PermissionError):
+    """The user may not act on this object; views turn it into a 403."""

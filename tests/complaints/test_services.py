@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from sunshine.accounts.permissions import PermissionDenied
 from sunshine.audit import AuditEntry
 from sunshine.complaints import handling, privacy, services
 from sunshine.complaints.models import Case, CasePhoto, CaseReporter, Moderation, Rating, Status
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.guard import PersonalDataFound
 from sunshine.search.index import search
 from tests.complaints.conftest import PHONE, file_case, named_case

@@ -11,10 +11,10 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
-from sunshine.accounts.permissions import PermissionDenied
 from sunshine.audit import AuditEntry
 from sunshine.complaints import handling, privacy, services
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from tests.complaints.conftest import NAME, PHONE, file_case, named_case
 
 VILLAGE, TOWN, COUNTY = "450102101201", "450102101000", "450102000000"

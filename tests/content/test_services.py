@@ -122,7 +122,7 @@ def test_publishing_is_refused_while_personal_numbers_remain(app, regions) -> No
 
 
 def test_editors_stay_inside_their_region(app, regions) -> None:
-    from sunshine.accounts.permissions import PermissionDenied
+    from sunshine.failures import PermissionDenied
 
     editor = make_user("editor-z", role="editor", region_code="450102000000")
     with pytest.raises(PermissionDenied):

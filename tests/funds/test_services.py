@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
-from sunshine.accounts.permissions import PermissionDenied
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.funds import services as funds
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
 from sunshine.records import ledger

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from sunshine.accounts.permissions import PermissionDenied
 from sunshine.audit import AuditEntry
 from sunshine.complaints import handling
 from sunshine.complaints import services as complaints
 from sunshine.complaints.models import Case, Kind, Moderation, Status
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.guard import PersonalDataFound
 from sunshine.notices import drafting, objections, periods, services
 from sunshine.notices.models import (

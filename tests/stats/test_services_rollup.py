@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from sunshine.accounts.models import Role
-from sunshine.accounts.permissions import PermissionDenied
 from sunshine.audit import AuditEntry
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.stats import bulk, rollup, scan, services, vocab
 from sunshine.stats import register as reg
 from sunshine.stats.layout import layout

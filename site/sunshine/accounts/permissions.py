@@ -16,11 +16,8 @@ from sqlalchemy import ColumnElement, and_, false, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from sunshine.accounts.models import STAFF_ROLES, Role, User
+from sunshine.failures import PermissionDenied
 from sunshine.regions import codes
-
-
-class PermissionDenied(PermissionError):
-    """The user may not act on this object; views turn it into a 403."""
 
 
 def can_access_region(user: User | Any, region_code: str | None) -> bool:

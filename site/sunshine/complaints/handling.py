@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, false, func, select
 
 from sunshine.accounts.models import Role, User
-from sunshine.accounts.permissions import PermissionDenied, check_region, region_scope
+from sunshine.accounts.permissions import check_region, region_scope
 from sunshine.audit import record
 from sunshine.complaints import indexing, privacy
 from sunshine.complaints.models import (
@@ -31,6 +31,7 @@ from sunshine.complaints.models import (
 from sunshine.complaints.services import CaseError, reply_deadline
 from sunshine.database import utcnow
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.guard import check_publishable
 from sunshine.regions import codes
 from sunshine.regions.models import Region

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
-from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
+from sunshine.accounts.permissions import region_scope, staff_required
 from sunshine.audit import deny
 from sunshine.clock import today
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.forms import show_error
 from sunshine.funds import services
 from sunshine.funds.forms import FundForm, LineForm, SpendingForm

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from sunshine.accounts.models import User, Visitor
-from sunshine.accounts.permissions import PermissionDenied
 from sunshine.database import utcnow
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.market.models import Inquiry, Listing, ListingStatus
 from sunshine.market.services import MarketError, seller_for
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import Role
-from sunshine.accounts.permissions import PermissionDenied
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.market import inquiries, queries, services

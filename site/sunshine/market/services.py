@@ -15,11 +15,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from sunshine.accounts.models import STAFF_ROLES, Role, User, Visitor
-from sunshine.accounts.permissions import PermissionDenied, check_region
+from sunshine.accounts.permissions import check_region
 from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.failures import FieldError
+from sunshine.failures import FieldError, PermissionDenied
 from sunshine.guard import check_publishable
 from sunshine.market import indexing
 from sunshine.market.models import (

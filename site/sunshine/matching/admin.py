@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
-from sunshine.accounts.permissions import PermissionDenied, region_scope, staff_required
+from sunshine.accounts.permissions import region_scope, staff_required
 from sunshine.audit import deny, record
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.matching import delivery, needs, photos, pledges, queries

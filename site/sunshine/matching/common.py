@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from sunshine.accounts.models import Role, Visitor
-from sunshine.accounts.permissions import PermissionDenied, can_access_region
+from sunshine.accounts.permissions import can_access_region
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.failures import FieldError
+from sunshine.failures import FieldError, PermissionDenied
 from sunshine.matching.models import NeedEvent
 
 __all__ = ["MatchingError", "PermissionDenied"]

@@ -14,9 +14,10 @@ from werkzeug.wrappers import Response
 
 from sunshine import clock
 from sunshine.accounts.models import User
-from sunshine.accounts.permissions import PermissionDenied, can_access_region, staff_required
+from sunshine.accounts.permissions import can_access_region, staff_required
 from sunshine.audit import deny
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.forms import show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.notices import drafting, objections, periods, queries, services

@@ -22,12 +22,13 @@ from sqlalchemy.orm import joinedload
 
 from sunshine import clock
 from sunshine.accounts.models import User
-from sunshine.accounts.permissions import PermissionDenied, can_access_region
+from sunshine.accounts.permissions import can_access_region
 from sunshine.audit import record
 from sunshine.complaints import handling
 from sunshine.complaints import services as complaints
 from sunshine.complaints.models import Case, CaseEvent, EventType, Kind, Moderation, Status
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
 from sunshine.notices import indexing, periods

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from sunshine import clock
 from sunshine.accounts.models import Role, User
-from sunshine.accounts.permissions import PermissionDenied, check_region, region_scope
+from sunshine.accounts.permissions import check_region, region_scope
 from sunshine.audit import record
 from sunshine.extensions import db
-from sunshine.failures import FieldError
+from sunshine.failures import FieldError, PermissionDenied
 from sunshine.forms import has_bad_characters
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown

@@ -14,10 +14,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import Role, User
-from sunshine.accounts.permissions import PermissionDenied, can_access_region
+from sunshine.accounts.permissions import can_access_region
 from sunshine.audit import deny
 from sunshine.clock import today
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.forms import show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.records.checks import RecordError

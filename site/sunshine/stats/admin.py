@@ -8,8 +8,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
-from sunshine.accounts.permissions import PermissionDenied, check_region, staff_required
+from sunshine.accounts.permissions import check_region, staff_required
 from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
 from sunshine.forms import set_field_error, show_error
 from sunshine.registry import Section, Tile
 from sunshine.stats import register, rollup, vocab

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
 
 from sunshine.accounts.models import Role, User
-from sunshine.accounts.permissions import PermissionDenied, check_region
+from sunshine.accounts.permissions import check_region
 from sunshine.audit import record
 from sunshine.extensions import db
-from sunshine.failures import FieldError
+from sunshine.failures import FieldError, PermissionDenied
 from sunshine.guard import id_number_valid
 from sunshine.regions import codes
 from sunshine.stats import rollup, vocab
