@@ -15,6 +15,7 @@ from flask import (
     render_template,
     request,
 )
+from sqlalchemy import select
 
 from sunshine import formguard
 from sunshine.complaints import services
@@ -254,7 +255,8 @@ def answers() -> str:
     page = db.paginate(services.published_query(region.code if region else None),
                        page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("complaints/answers.html", page=page, region=region,
-                           cities=regions.list_regions(level=2), region_name=_region_name)
+                           cities=regions.list_regions(level=2),
+                           region_names=_region_names(page.items))
 
 
 @bp.get("/answers/<int:case_id>")
@@ -262,13 +264,16 @@ def answer(case_id: int) -> str:
     case = db.session.scalar(services.published_query().where(Case.id == case_id))
     if case is None:
         abort(404)
-    return render_template("complaints/answer.html", case=case, region_name=_region_name)
+    return render_template("complaints/answer.html", case=case,
+                           region_names=_region_names([case]))
 
 
-def _region_name(case: Case) -> str:
-    """The county (or higher) of a published case, never its village."""
-    region = db.session.get(Region, public_region_code(case))
-    return region.name if region else ""
+def _region_names(cases: list[Case]) -> dict[int, str]:
+    """The county (or higher) of each published case, never its village; one query a page."""
+    wanted = {public_region_code(c) for c in cases}
+    names = dict(db.session.execute(select(Region.code, Region.name).where(
+        Region.code.in_(wanted))).tuples().all()) if wanted else {}
+    return {c.id: names.get(public_region_code(c), "") for c in cases}
 
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:

@@ -64,10 +64,13 @@ def _parse_fund_cursor(text: str) -> tuple[date, int]:
 
 
 def list_funds(filters: FundFilters, after: str | None = None, before: str | None = None,
-               number: int = 1, per_page: int = 20) -> KeysetPage:
+               number: int = 1, per_page: int = 20, total: int | None = None) -> KeysetPage:
+    """A page of allocations; ``total`` is their number when the caller has it already (the
+    summary's), else it is counted."""
     query = select(Fund).where(*fund_conditions(filters))
     return keyset(query, Fund.issued_on, Fund.id, _fund_cursor, _parse_fund_cursor, after,
-                  before, number, per_page, count_funds(filters))
+                  before, number, per_page,
+                  count_funds(filters) if total is None else total)
 
 
 # --- summaries from fund_total -----------------------------------------------------------------
@@ -142,17 +145,23 @@ def summary(filters: FundFilters, children: list[Region]) -> Summary:
     """Figures of the filtered region, by year, level, type, and for each child region."""
     code = _region_code(filters)
     total = Figures("合计")
-    by_year, by_level, by_type = [], [], []
-    for row in _grouped(FundTotal.year, [code], filters):
-        by_year.append(Figures(f"{row[0]}年", row[1], row[2], row[3]))
-    for row in _grouped(FundTotal.source_level, [code], filters):
-        by_level.append(Figures(row[0], row[1], row[2], row[3]))
-    for row in _grouped(FundTotal.fund_type, [code], filters):
-        by_type.append(Figures(row[0], row[1], row[2], row[3]))
-    for figures in by_year:
-        total.allocated += figures.allocated
-        total.spent += figures.spent
-        total.funds += figures.funds
+    # The region's few total rows (year x level x type), read once and summed three ways.
+    years: dict[int, Figures] = {}
+    levels: dict[str, Figures] = {}
+    types: dict[str, Figures] = {}
+    for row in db.session.execute(
+            select(FundTotal.year, FundTotal.source_level, FundTotal.fund_type,
+                   FundTotal.allocated, FundTotal.spent, FundTotal.funds)
+            .where(FundTotal.region_code == code, *_total_conditions(filters))):
+        for figures in (years.setdefault(row.year, Figures(f"{row.year}年")),
+                        levels.setdefault(row.source_level, Figures(row.source_level)),
+                        types.setdefault(row.fund_type, Figures(row.fund_type)), total):
+            figures.allocated += row.allocated
+            figures.spent += row.spent
+            figures.funds += row.funds
+    by_year = [years[k] for k in sorted(years)]
+    by_level = [levels[k] for k in sorted(levels)]
+    by_type = [types[k] for k in sorted(types)]
     names = {r.code: r.name for r in children}
     by_region = [Figures(names[row[0]], row[1], row[2], row[3], code=row[0])
                  for row in _grouped(FundTotal.region_code, list(names), filters)] \

@@ -45,7 +45,8 @@ def _index_body() -> tuple[str, Markup]:
     shown, ancestors, children = region_trail(filters.region)
     summary = queries.summary(filters, children)
     page = queries.list_funds(filters, request.args.get("after"), request.args.get("before"),
-                              page_arg(), current_app.config["PAGE_SIZE"])
+                              page_arg(), current_app.config["PAGE_SIZE"],
+                              total=summary.total.funds)
     chart = charts.bar_chart([(f.label, f.allocated, f.spent) for f in reversed(summary.by_year)],
                              f"{shown.name}历年扶贫资金下达与支出", "fund-chart")
     rate = None

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, joinedload, raiseload, selectinload
 
 from sunshine.extensions import db
@@ -167,34 +167,42 @@ def totals(region: str | None) -> tuple[Totals, list[Totals]]:
     child_len = _prefix_len(level + 1) if level < 5 else 12
     key = func.substr(Need.village_code, 1, child_len)
     scope = in_region(Need.village_code, code)
-    rows: dict[str, Totals] = {}
     done = Need.state.in_([s.value for s in DONE_STATES])
+    confirmed = and_(scope, Pledge.state == PledgeState.CONFIRMED.value)
     # One pass over the needs met and the needs with a confirmed pledge, each need joined to
     # its confirmed pledges (and their lines): needs are counted once, pledges summed.
-    for prefix, met, donors, units, fen in db.session.execute(
-            select(key, func.count(func.distinct(case((done, Need.id)))),
-                   func.count(func.distinct(Pledge.donor_id)),
-                   func.sum(case((NeedItem.money.is_(False), Pledge.quantity), else_=0)),
-                   func.sum(case((NeedItem.money.is_(True), Pledge.quantity), else_=0)))
-            .select_from(Need)
-            .outerjoin(Pledge, (Pledge.need_id == Need.id)
-                       & (Pledge.state == PledgeState.CONFIRMED.value))
-            .outerjoin(NeedItem, NeedItem.id == Pledge.item_id)
-            .where(scope, done | Pledge.id.is_not(None)).group_by(key)):
+    per_child = (
+        select(key, func.count(func.distinct(case((done, Need.id)))),
+               func.count(func.distinct(Pledge.donor_id)),
+               func.sum(case((NeedItem.money.is_(False), Pledge.quantity), else_=0)),
+               func.sum(case((NeedItem.money.is_(True), Pledge.quantity), else_=0)))
+        .select_from(Need)
+        .outerjoin(Pledge, (Pledge.need_id == Need.id)
+                   & (Pledge.state == PledgeState.CONFIRMED.value))
+        .outerjoin(NeedItem, NeedItem.id == Pledge.item_id)
+        .where(scope, done | Pledge.id.is_not(None)).group_by(key))
+    # The region's own donors come in the same statement, as a row without a prefix: a donor
+    # who helped in two places counts once.
+    region_donors = (select(literal(""), literal(0), func.count(func.distinct(Pledge.donor_id)),
+                            literal(0), literal(0))
+                     .select_from(Pledge).join(Need, Need.id == Pledge.need_id).where(confirmed))
+    rows: dict[str, Totals] = {}
+    donors_here = 0
+    for prefix, met, donors, units, fen in db.session.execute(union_all(per_child,
+                                                                        region_donors)):
+        if prefix == "":
+            donors_here = donors
+            continue
         rows[prefix] = Totals(code=prefix.ljust(12, "0"), needs_met=met, donors=donors,
                               units=int(units or 0), amount=from_fen(fen or 0))
-    confirmed = and_(scope, Pledge.state == PledgeState.CONFIRMED.value)
     names = {r.code: r.name for r in db.session.execute(select(Region).where(
         Region.code.in_([t.code for t in rows.values()]))).scalars()}
     children = sorted(rows.values(), key=lambda t: t.code)
     for child in children:
         child.label = names.get(child.code, child.code)
     overall = Totals(label="合计", code=code, needs_met=sum(t.needs_met for t in children),
-                     units=sum(t.units for t in children),
+                     donors=donors_here, units=sum(t.units for t in children),
                      amount=sum((t.amount for t in children), Decimal("0.00")))
-    overall.donors = db.session.scalar(
-        select(func.count(func.distinct(Pledge.donor_id))).select_from(Pledge)
-        .join(Need, Need.id == Pledge.need_id).where(confirmed)) or 0
     return overall, children
 
 

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine.accounts.models import Role
@@ -49,8 +48,7 @@ bp = Blueprint("matching", __name__, url_prefix="/help")
 
 def _region_options() -> list[tuple[str, str]]:
     """Cities, each followed by its counties (indented), for the region filter."""
-    both = list(db.session.execute(select(Region).where(Region.level.in_((2, 3)))
-                                   .order_by(Region.code)).scalars())
+    both = regions.regions_at((2, 3))
     counties = [r for r in both if r.level == 3]
     out: list[tuple[str, str]] = []
     for city in (r for r in both if r.level == 2):
@@ -237,16 +235,16 @@ def confirm() -> tuple[str, int]:
 @bp.get("/thanks")
 def thanks() -> str:
     """感谢墙: thank-you notes and what was delivered, in total and per region."""
-    region = queries.known_region(request.args.get("region", ""))
+    # Without a known region the wall is the province's: no name in the title, no chain.
+    found = regions.trail(request.args.get("region", ""))
+    current = found[-1] if found else None
+    region = current.code if current else None
     total, children = queries.totals(region)
     page = db.paginate(queries.thanked_query(region), page=page_arg(), per_page=20,
                        error_out=False)
-    # Without a region the wall is the province's: no name in the title, no chain above it.
-    current = db.session.get(Region, region) if region else None
-    chain = regions.ancestors_of(current) if current else []
     return render_template("matching/thanks.html", total=total, children=children, page=page,
                            donors=queries.donors_of([n.id for n in page.items]), region=current,
-                           chain=chain,
+                           chain=found[:-1],
                            places=queries.places(n.village_code for n in page.items))
 
 

@@ -51,9 +51,10 @@ def _suspicion(form: ObjectionForm) -> str | None:
 
 
 def filter_choices() -> dict[str, Any]:
-    cities = regions.list_regions(level=2)
-    return {"kinds": list(NoticeKind), "states": list(NoticeState), "cities": cities,
-            "counties": regions.list_regions(level=3)}
+    both = regions.regions_at((2, 3))
+    return {"kinds": list(NoticeKind), "states": list(NoticeState),
+            "cities": [r for r in both if r.level == 2],
+            "counties": [r for r in both if r.level == 3]}
 
 
 @bp.get("/")

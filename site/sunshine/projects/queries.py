@@ -105,10 +105,12 @@ def by_region(filters: ProjectFilters, region_codes: list[str]) -> dict[str, int
 
 
 def list_projects(filters: ProjectFilters, after: str | None, before: str | None, number: int,
-                  per_page: int, province: str) -> KeysetPage:
+                  per_page: int, province: str, total: int | None = None) -> KeysetPage:
+    """A page of projects; ``total`` is their number when the caller has it already (the
+    page's figures), else it is counted."""
     query = select(Project).where(*conditions(filters))
     return keyset(query, Project.year, Project.id, _cursor, _parse, after, before, number,
-                  per_page, figures(filters, province).projects)
+                  per_page, figures(filters, province).projects if total is None else total)
 
 
 def get_public(project_id: int) -> Project | None:

@@ -55,15 +55,17 @@ def _index_body() -> tuple[str, Markup]:
     figures = queries.figures(filters, province)
     stages = queries.by_stage(filters, province)
     page = queries.list_projects(filters, request.args.get("after"), request.args.get("before"),
-                                 page_arg(), current_app.config["PAGE_SIZE"], province)
-    counts = queries.by_region(filters, [c.code for c in children])
+                                 page_arg(), current_app.config["PAGE_SIZE"], province,
+                                 total=figures.projects)
+    counties = regions.list_regions(level=3, within=shown.code if shown.level > 1 else None) \
+        if shown.level <= 2 else []
+    # One query counts both the child regions' projects and, for the map, the counties'.
+    counts = queries.by_region(filters, [c.code for c in [*children, *counties]])
     project_map = Markup("")
-    if shown.level <= 2:
-        counties = regions.list_regions(level=3, within=shown.code if shown.level > 1 else None)
-        county_counts = queries.by_region(filters, [c.code for c in counties])
+    if counties:
         project_map = charts.county_map(
             [{"name": c.name, "lon": c.longitude, "lat": c.latitude,
-              "value": county_counts.get(c.code, 0)} for c in counties],
+              "value": counts.get(c.code, 0)} for c in counties],
             f"{shown.name}各县扶贫项目分布（圆点越大项目越多）", "project-map")
     from sunshine.clock import today
 

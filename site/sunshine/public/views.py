@@ -79,5 +79,8 @@ def sitemap() -> Response:
     paths: list[tuple[str, datetime | None]] = [("/", None)]
     for source in registry().sitemap_sources:
         paths.extend(source())
-    xml = render_template("public/sitemap.xml", root=request.url_root.rstrip("/"), paths=paths)
+    # The same for every visitor: rendered without the context processors, which would look up
+    # a logged-in visitor's account for nothing.
+    xml = current_app.jinja_env.get_template("public/sitemap.xml").render(
+        root=request.url_root.rstrip("/"), paths=paths)
     return Response(xml, mimetype="application/xml")

@@ -32,5 +32,5 @@ def per_page_arg(default: int) -> int:
 def region_trail(region: Region | None) -> tuple[Region, list[Region], list[Region]]:
     """The region shown (the province by default), its ancestors and its children."""
     shown = region or regions.get_region(current_app.config["PROVINCE_CODE"])
-    children = regions.children_of(shown.code) if shown.level < 5 else []
-    return shown, regions.ancestors_of(shown), children
+    ancestors, children = regions.ancestors_and_children(shown)
+    return shown, ancestors, children

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import importlib.util
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 
 from sunshine.extensions import db
 from sunshine.forms import has_bad_characters
@@ -51,6 +52,29 @@ def ancestors_of(region: Region) -> list[Region]:
     return [found[c] for c in wanted if c in found]
 
 
+def ancestors_and_children(region: Region) -> tuple[list[Region], list[Region]]:
+    """``ancestors_of`` and ``children_of`` in one query: a page's trail and its sub-regions."""
+    wanted = codes.ancestors_of(region.code)
+    found = list(db.session.execute(
+        select(Region).where(or_(Region.parent_code == region.code, Region.code.in_(wanted)))
+        .order_by(Region.code)).scalars())
+    by_code = {r.code: r for r in found}
+    return ([by_code[c] for c in wanted if c in by_code],
+            [r for r in found if r.parent_code == region.code])
+
+
+def trail(code: str) -> list[Region]:
+    """The region with this exact 12-digit code and its ancestors, province first, in one
+    query; [] when no region has the code."""
+    try:
+        wanted = [*codes.ancestors_of(code), code]
+    except codes.InvalidCode:
+        return []
+    found = {r.code: r for r in db.session.execute(
+        select(Region).where(Region.code.in_(wanted))).scalars()}
+    return [found[c] for c in wanted if c in found] if code in found else []
+
+
 def full_name(region: Region) -> str:
     """Names from the province down to the region, separated by spaces."""
     return full_names([region])[region.code]
@@ -73,6 +97,13 @@ def list_regions(level: int | None = None, within: str | None = None) -> list[Re
         lo, hi = codes.subtree_bounds(within)
         query = query.where(Region.code.between(lo, hi))
     return list(db.session.execute(query).scalars())
+
+
+def regions_at(levels: Collection[int]) -> list[Region]:
+    """The regions of several levels in one query, in code order: each city comes just before
+    its counties."""
+    return list(db.session.execute(select(Region).where(Region.level.in_(levels))
+                                   .order_by(Region.code)).scalars())
 
 
 def count_regions() -> int:

@@ -251,9 +251,9 @@ def home_figures() -> dict[str, object]:
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
     """The statistics of the province, its cities and counties, for /sitemap.xml."""
+    cities_then_counties = sorted(regions.regions_at((2, 3)), key=lambda r: r.level)
     return [("/stats/", None), *((url_for("stats.detail", code=region.code), None)
-                                 for region in regions.list_regions(level=2)
-                                 + regions.list_regions(level=3))]
+                                 for region in cities_then_counties)]
 
 
 __all__ = ["api_bp", "bp", "clear_cache", "disclosure"]
