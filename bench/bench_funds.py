@@ -205,7 +205,7 @@ def main() -> None:
     print(f"baseline Flask hello: {base:,.0f} req/s, p99 {base_p99:.1f} ms")
     pages = ["/funds/", f"/funds/?region={COUNTY}", f"/projects/?region={COUNTY}"]
     # First without the page cache: what a page costs when the data has just changed.
-    site = Server("sunshine:create_app()", {**env, "SUNSHINE_FUNDS_PAGE_CACHE": "false"}, ROOT)
+    site = Server("sunshine:create_app()", {**env, "SUNSHINE_PAGE_CACHE": "false"}, ROOT)
     try:
         for path in pages:
             for _ in range(5):

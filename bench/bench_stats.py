@@ -339,7 +339,7 @@ def main() -> None:
         + ", ".join(f"{r:.1f}/{b:.1f}" for b, r, _ in runs) + "); phases of the median: "
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()))
 
-    log_page_times(*page_db_times(make_app(database, STATS_PAGE_CACHE=False),
+    log_page_times(*page_db_times(make_app(database, PAGE_CACHE=False),
                                   random.Random(args.seed)))
 
     web: dict[str, tuple[float, float]] = {}

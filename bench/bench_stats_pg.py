@@ -154,7 +154,7 @@ def _rebuild_and_pages(url: str, args: argparse.Namespace) -> None:
     if len(ratios) > 1:
         log(f"rebuild / baseline, median of {len(ratios)}: {sorted(ratios)[len(ratios) // 2]:.2f}×")
 
-    common.log_page_times(*common.page_db_times(make_app(url, STATS_PAGE_CACHE=False),
+    common.log_page_times(*common.page_db_times(make_app(url, PAGE_CACHE=False),
                                                 random.Random(args.seed)))
 
 

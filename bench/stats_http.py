@@ -31,7 +31,7 @@ def gunicorn(database: Path, cache: bool, secret: str) -> Any:
     env = dict(os.environ, SUNSHINE_ENV="production", SUNSHINE_SECRET_KEY=secret,
                SUNSHINE_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
                SUNSHINE_RATELIMIT_ENABLED="false",
-               SUNSHINE_STATS_PAGE_CACHE="true" if cache else "false",
+               SUNSHINE_PAGE_CACHE="true" if cache else "false",
                SUNSHINE_SEARCH_INDEX_DIR=str(database.parent / "index"))
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",

@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     from sunshine import audit  # noqa: F401  (the kernel's table, the audit log, in metadata)
     from sunshine.accounts.services import load_session_user
     from sunshine.extensions import csrf, db, limiter, login_manager, migrate
+    from sunshine.pagecache import versions  # noqa: F401  (the kept pages' data versions)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "site" / "sunshine" / "migrations"),
@@ -91,9 +92,10 @@ def register_features(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from sunshine import errors, httpcache, security, templating
+    from sunshine import errors, httpcache, pagecache, security, templating
 
     errors.register(app)
+    pagecache.register(app)  # inside the security middleware, which sees every response
     security.register(app)  # outermost middleware: it must see every response
     templating.register(app)
     httpcache.register(app)  # its after-request step runs last, whatever the order here

@@ -59,10 +59,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "STATS_IMPORT_PARALLEL_BYTES": 4 << 20,
         "DEMO_PASSWORD": None,
         "PAGE_SIZE": 20,
-        # Anonymous pages kept rendered in memory; tests that count queries switch them off.
+        # Public pages kept rendered in memory (sunshine.pagecache); off: every page rendered.
         "PAGE_CACHE": True,
-        "FUNDS_PAGE_CACHE": True,
-        "STATS_PAGE_CACHE": True,
         # Reverse proxies in front of the site whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": 0,
         "SITE_NAME": "阳光扶贫公开平台",

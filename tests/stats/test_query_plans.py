@@ -32,7 +32,7 @@ def statements() -> Iterator[list[tuple[str, object]]]:
 
 
 def test_no_stats_path_touches_the_register(app, client, register) -> None:
-    app.config["STATS_PAGE_CACHE"] = False  # every request renders and queries
+    app.config["PAGE_CACHE"] = False  # every request renders and queries
     for path in PATHS:
         with statements() as seen:
             assert client.get(path).status_code == 200, path

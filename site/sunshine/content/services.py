@@ -110,9 +110,8 @@ def sync_folder(root: Path) -> SyncReport:
 
 
 def _published(articles: list[Article]) -> None:
-    """After a commit: the search index and this worker's cached article pages follow."""
+    """After a commit: the search index follows."""
     indexing.reindex(articles)
-    pagecache.changed("articles")
 
 
 def _apply_file(article: Article, parsed: ArticleFile) -> None:
@@ -120,6 +119,8 @@ def _apply_file(article: Article, parsed: ArticleFile) -> None:
     article.slug, article.title, article.summary = parsed.slug, parsed.title, parsed.summary
     article.body_md, article.body_html = parsed.body_md, render_markdown(parsed.body_md)
     article.category, article.level = parsed.category, parsed.level
+    if article.region_code and article.region_code != parsed.region_code:
+        pagecache.changed("content", article.region_code)  # its pages no longer list it
     article.region_code, article.issuer = parsed.region_code, parsed.issuer
     article.document_number, article.tags = parsed.document_number, parsed.tags
     article.attachments, article.published_on = parsed.attachments, parsed.published_on
@@ -136,6 +137,8 @@ def _apply_file(article: Article, parsed: ArticleFile) -> None:
 
 
 def _keep_version(article: Article, note: str, editor_name: str) -> None:
+    """Every saved state of an article: a version row, and its region's pages kept anew."""
+    pagecache.changed("content", article.region_code)
     article.version = (article.version or 0) + 1
     article.versions.append(ArticleVersion(
         version=article.version, title=article.title, summary=article.summary,
@@ -200,6 +203,8 @@ def save_article(editor: User, fields: ArticleFields, article: Article | None = 
             check_publishable(fields.title, fields.summary, fields.body_md)
             article.changed_after_publish_at = utcnow()
             article.change_note = change_note.strip()
+    if article.region_code and article.region_code != fields.region_code:
+        pagecache.changed("content", article.region_code)  # its pages no longer list it
     for name in ("title", "slug", "summary", "body_md", "category", "level", "region_code",
                  "issuer", "published_on", "expires_on", "tags", "document_number"):
         setattr(article, name, getattr(fields, name))
@@ -290,11 +295,6 @@ def years(kind: Kind) -> list[int]:
     rows = db.session.execute(select(func.distinct(extract("year", Article.published_on))).where(
         Article.kind == kind, Article.status == Status.PUBLISHED)).scalars()
     return sorted((int(y) for y in rows if y is not None), reverse=True)
-
-
-def content_version() -> int:
-    """Changes with every saved state of any article (each change keeps a version row)."""
-    return db.session.scalar(select(func.max(ArticleVersion.id))) or 0
 
 
 def get_public(kind: Kind, slug: str) -> Article | None:

@@ -16,10 +16,10 @@ from flask import (
     url_for,
 )
 
+from sunshine import pagecache
 from sunshine.content import services
 from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind
 from sunshine.extensions import db
-from sunshine.pagecache import cached_html
 from sunshine.regions import services as regions
 from sunshine.web import int_arg, page_arg
 
@@ -58,8 +58,18 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def _list_page(kind: Kind, template: str, **extra: object) -> str:
+#: The query arguments the list pages read.
+LIST_ARGS = ("category", "topic", "level", "region", "year", "expired", "page")
+
+
+def _list_page(kind: Kind, template: str, **extra: object) -> Response:
+    """Kept until an article of the region shown (or above or below it) changes."""
     filters = _filters(kind)
+    return pagecache.cached(lambda: _render_list(kind, filters, template, **extra),
+                            ("content", filters.region), args=LIST_ARGS, extra=_today)
+
+
+def _render_list(kind: Kind, filters: services.Filters, template: str, **extra: object) -> str:
     page = db.paginate(services.public_query(kind, filters, _today()), page=page_arg(),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     region = None
@@ -84,13 +94,9 @@ def _feed_url(kind: Kind, filters: services.Filters) -> str:
     return url_for(name, **args)
 
 
-#: Other workers see an article change within this time (this worker at once).
-VERSION_SECONDS = 1.0
-
-
 def _detail(kind: Kind, slug: str) -> Response:
-    """An article page, rendered once per change of any article (related articles and
-    expiry notes depend on the others) and then served from the worker's page cache."""
+    """An article page, kept until any article changes (related articles and expiry notes
+    depend on the others)."""
 
     def render() -> str:
         article = services.get_public(kind, slug)
@@ -100,12 +106,11 @@ def _detail(kind: Kind, slug: str) -> Response:
                                ancestors=regions.ancestors_of(article.region),
                                related=services.related(article), today=_today())
 
-    return cached_html("articles", (kind, slug), services.content_version, render,
-                       every=VERSION_SECONDS)
+    return pagecache.cached(render, ("content", None), extra=_today)
 
 
 @news_bp.get("/")
-def news_index() -> str:
+def news_index() -> Response:
     """扶贫动态 list with filters."""
     return _list_page(Kind.NEWS, "content/index.html", categories=NEWS_CATEGORIES,
                       category_key="category")
@@ -117,7 +122,7 @@ def news_detail(slug: str) -> Response:
 
 
 @policies_bp.get("/")
-def policies_index() -> str:
+def policies_index() -> Response:
     """政策导航 list with filters and the household guide."""
     return _list_page(Kind.POLICY, "content/index.html", categories=POLICY_TOPICS,
                       category_key="topic", situations=SITUATIONS)

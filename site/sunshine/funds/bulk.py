@@ -14,6 +14,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from sunshine import pagecache
 from sunshine.clock import today
 from sunshine.database import utcnow
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
@@ -125,6 +126,7 @@ def publish(batch: Batch) -> dict[str, int]:
     ledger.append_many(pending, now)
     if batch.drafts and not pending:
         ledger.touch()
+    pagecache.changed("funds", None)  # an import: every page
 
     rollup.bulk(FundTotal, (({"year": f["year"], "source_level": f["source_level"],
                               "fund_type": f["fund_type"]}, f["region_code"],

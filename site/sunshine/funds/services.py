@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from sqlalchemy import update
 
+from sunshine import pagecache
 from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.clock import today
@@ -126,6 +127,7 @@ def create_fund(actor: User | None, fields: FundFields) -> Fund:
     db.session.add(fund)
     db.session.flush()
     ledger.touch()
+    pagecache.changed("funds", fund.region_code)
     record("fund_created", actor, "fund", fund.id, fund.region_code, fund.name)
     db.session.commit()
     return fund
@@ -137,6 +139,7 @@ def update_draft(actor: User | None, fund: Fund, fields: FundFields) -> Fund:
         raise FundError("已公开的资金不能直接修改，请提交更正并说明原因")
     validate_fund(fields)
     in_scope(actor, fields.region_code)
+    pagecache.changed("funds", fund.region_code, fields.region_code)
     _apply(fund, fields)
     ledger.touch()
     record("fund_updated", actor, "fund", fund.id, fund.region_code, fund.name)
@@ -163,6 +166,7 @@ def publish_fund(actor: User | None, fund: Fund) -> Fund:
     db.session.refresh(fund)
     _totals(fund, 1)
     ledger.append(ledger.Pending("fund", fund.id, 1, "publish", fund_data(fund)))
+    pagecache.changed("funds", fund.region_code)
     record("fund_published", actor, "fund", fund.id, fund.region_code, fund.name)
     db.session.commit()
     indexing.reindex_funds([fund])
@@ -213,6 +217,7 @@ def correct_fund(actor: User | None, fund: Fund, fields: FundFields, reason: str
     db.session.flush()
     _totals(fund, 1)
     ledger.append(ledger.Pending("fund", fund.id, fund.version, "correct", fund_data(fund), reason))
+    pagecache.changed("funds", fund.region_code, old_region)
     record("fund_corrected", actor, "fund", fund.id, fund.region_code, reason)
     db.session.commit()
     indexing.reindex_funds([fund])
@@ -236,6 +241,7 @@ def withdraw_fund(actor: User | None, fund: Fund, reason: str) -> Fund:
         raise FundError("请先撤回这笔资金的分配和支出记录", "reason")
     db.session.refresh(fund)
     _totals(fund, -1, spent=Decimal(0))
+    pagecache.changed("funds", fund.region_code)
     ledger.append(ledger.Pending("fund", fund.id, fund.version, "withdraw", fund_data(fund),
                                  reason))
     record("fund_withdrawn", actor, "fund", fund.id, fund.region_code, reason)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from sunshine import pagecache
 from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.clock import today
@@ -99,6 +100,7 @@ def add_line(actor: User | None, fund: Fund, region_code: str | None, project_id
         funding_changed(project, funded=value)
     db.session.flush()
     ledger.append(ledger.Pending("line", line.id, 1, "publish", line_data(line)))
+    pagecache.changed("funds", fund.region_code, line.region_code)
     record("fund_line_added", actor, "fund", fund.id, fund.region_code,
            f"{value} 元 → {target.code}")
     db.session.commit()
@@ -124,6 +126,7 @@ def withdraw_line(actor: User | None, line: FundLine, reason: str) -> FundLine:
     db.session.refresh(line)
     if line.project_id:
         funding_changed(db.session.get_one(Project, line.project_id), funded=-line.amount)
+    pagecache.changed("funds", fund.region_code, line.region_code)
     ledger.append(ledger.Pending("line", line.id, line.version, "withdraw", line_data(line),
                                  reason))
     record("fund_line_withdrawn", actor, "fund", fund.id, fund.region_code, reason)
@@ -218,6 +221,7 @@ def record_spending(actor: User | None, fund: Fund, fields: SpendingFields,
     _spent_totals(fund, spending.project_id, fields.amount)
     db.session.flush()
     ledger.append(ledger.Pending("spending", spending.id, 1, "publish", spending_data(spending)))
+    pagecache.changed("funds", fund.region_code)
     record("fund_spent", actor, "fund", fund.id, fund.region_code, f"{fields.amount} 元")
     if commit:
         db.session.commit()
@@ -257,6 +261,7 @@ def correct_spending(actor: User | None, spending: Spending, fields: SpendingFie
     if delta:
         _spent_totals(fund, spending.project_id, delta)
     db.session.flush()
+    pagecache.changed("funds", fund.region_code)
     ledger.append(ledger.Pending("spending", spending.id, spending.version, "correct",
                                  spending_data(spending), reason))
     record("fund_spending_corrected", actor, "fund", fund.id, fund.region_code, reason)
@@ -279,6 +284,7 @@ def withdraw_spending(actor: User | None, spending: Spending, reason: str) -> Sp
     _release(fund, spending.line_id, spending.amount)
     _spent_totals(fund, spending.project_id, -spending.amount)
     db.session.refresh(spending)
+    pagecache.changed("funds", fund.region_code)
     ledger.append(ledger.Pending("spending", spending.id, spending.version, "withdraw",
                                  spending_data(spending), reason))
     record("fund_spending_withdrawn", actor, "fund", fund.id, fund.region_code, reason)

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
+from sunshine import pagecache
 from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.funds import queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
 from sunshine.projects.models import Project
 from sunshine.records import charts, ledger
-from sunshine.records.cache import cached_page
 from sunshine.records.export import csv_response, streamed
 from sunshine.records.listing import per_page_arg, region_arg, region_trail, year_arg
 from sunshine.records.money import money_text
@@ -34,13 +34,21 @@ def filters_from_request() -> queries.FundFilters:
                                fund_type=kind if kind in FUND_TYPES else None)
 
 
+#: The query arguments of the list page.
+INDEX_ARGS = ("region", "year", "level", "type", "after", "before", "page")
+
+
 @bp.get("/")
 def index() -> Response:
     """资金公开: totals by year, level, type and region, a chart, and the allocations."""
-    return cached_page("funds.index", _index_body)
+    region = region_arg()
+    code = region.code if region else None
+    # Money and projects show on each other's lists: both features' changes count.
+    return pagecache.cached(_index_page,
+                            ("funds", code), ("projects", code), args=INDEX_ARGS)
 
 
-def _index_body() -> tuple[str, Markup]:
+def _index_page() -> str:
     filters = filters_from_request()
     shown, ancestors, children = region_trail(filters.region)
     summary = queries.summary(filters, children)
@@ -57,7 +65,7 @@ def _index_body() -> tuple[str, Markup]:
                            chart=chart, rate=rate, levels=SOURCE_LEVELS, types=FUND_TYPES,
                            years=list(range(today().year, 2013, -1)))
     title = "资金公开" + (f" · {shown.name}" if filters.region else "")
-    return title, Markup(body)
+    return render_template("records/_page.html", title=title, body=Markup(body))
 
 
 @bp.get("/<int:fund_id>")

@@ -12,6 +12,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from sunshine import pagecache
 from sunshine.clock import today
 from sunshine.database import utcnow
 from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
@@ -100,6 +101,7 @@ def publish(batch: Batch) -> dict[str, int]:
     insert_updates(batch, now)
     pending = project_pending(batch) + project_pending(batch, updates=True)
     ledger.append_many(pending, now)
+    pagecache.changed("projects", None)  # an import: every page
     project_totals(batch)
     return {"projects": len(batch.projects), "updates": len(batch.updates),
             "entries": len(pending)}

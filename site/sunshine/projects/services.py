@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import update
 
+from sunshine import pagecache
 from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.clock import today
@@ -152,6 +153,7 @@ def create_project(actor: User | None, fields: ProjectFields) -> Project:
     db.session.add(project)
     db.session.flush()
     ledger.touch()
+    pagecache.changed("projects", project.region_code)
     record("project_created", actor, "project", project.id, project.region_code, project.name)
     db.session.commit()
     return project
@@ -163,6 +165,7 @@ def update_draft(actor: User | None, project: Project, fields: ProjectFields) ->
         raise ProjectError("已公开的项目不能直接修改，请提交更正并说明原因")
     validate_project(fields)
     in_scope(actor, fields.region_code)
+    pagecache.changed("projects", project.region_code, fields.region_code)
     _apply(project, fields)
     project.stage = fields.stage
     ledger.touch()
@@ -181,6 +184,7 @@ def publish_project(actor: User | None, project: Project) -> Project:
     db.session.flush()
     _totals(project, 1)
     ledger.append(ledger.Pending("project", project.id, 1, "publish", project_data(project)))
+    pagecache.changed("projects", project.region_code)
     record("project_published", actor, "project", project.id, project.region_code, project.name)
     db.session.commit()
     indexing.reindex_projects([project])
@@ -207,6 +211,7 @@ def correct_project(actor: User | None, project: Project, fields: ProjectFields,
         raise ProjectError("内容没有变化，无需更正")
     _lock(project)
     _totals(project, -1)
+    pagecache.changed("projects", project.region_code, fields.region_code)
     _apply(project, fields)
     project.note = reason
     db.session.flush()
@@ -278,6 +283,7 @@ def add_update(actor: User | None, project: Project, on: date, text: str, stage:
                                       project_data(project), f"进入{stage}阶段"))
     pending.append(ledger.Pending("project_update", item.id, 1, "publish", update_data(item)))
     ledger.append_many(pending)
+    pagecache.changed("projects", project.region_code)
     record("project_progress", actor, "project", project.id, project.region_code, text[:200])
     db.session.commit()
     if moving:
@@ -296,6 +302,7 @@ def withdraw_project(actor: User | None, project: Project, reason: str) -> Proje
     _totals(project, -1)
     project.state, project.note = State.WITHDRAWN.value, reason
     db.session.flush()
+    pagecache.changed("projects", project.region_code)
     ledger.append(ledger.Pending("project", project.id, project.version, "withdraw",
                                  project_data(project), reason))
     record("project_withdrawn", actor, "project", project.id, project.region_code, reason)

@@ -10,11 +10,11 @@ import segno
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
+from sunshine import pagecache
 from sunshine.extensions import db
 from sunshine.projects import queries
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
 from sunshine.records import charts, ledger
-from sunshine.records.cache import cached_page
 from sunshine.records.export import csv_response
 from sunshine.records.listing import per_page_arg, region_arg, region_trail, year_arg
 from sunshine.records.money import money_text, percent
@@ -42,13 +42,21 @@ def filters_from_request() -> queries.ProjectFilters:
                                   stage=stage if stage in ALL_STAGES else None)
 
 
+#: The query arguments of the list page.
+INDEX_ARGS = ("region", "year", "category", "stage", "after", "before", "page")
+
+
 @bp.get("/")
 def index() -> Response:
     """项目公开: figures, a map of county centres, and the projects, with filters."""
-    return cached_page("projects.index", _index_body)
+    region = region_arg()
+    code = region.code if region else None
+    # Money and projects show on each other's lists: both features' changes count.
+    return pagecache.cached(_index_page,
+                            ("funds", code), ("projects", code), args=INDEX_ARGS)
 
 
-def _index_body() -> tuple[str, Markup]:
+def _index_page() -> str:
     filters = filters_from_request()
     province = current_app.config["PROVINCE_CODE"]
     shown, ancestors, children = region_trail(filters.region)
@@ -75,7 +83,7 @@ def _index_body() -> tuple[str, Markup]:
                            categories=CATEGORIES, all_stages=ALL_STAGES,
                            years=list(range(today().year, 2013, -1)))
     title = "项目公开" + (f" · {shown.name}" if filters.region else "")
-    return title, Markup(body)
+    return render_template("records/_page.html", title=title, body=Markup(body))
 
 
 def qr_svg(project: Project, size_class: str = "qr") -> Markup:

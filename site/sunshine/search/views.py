@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from sunshine.pagecache import cached_html
+from sunshine import pagecache
 from sunshine.regions import codes
 from sunshine.regions import services as regions
 from sunshine.search.index import TYPE_LABELS, index_version, search
@@ -15,15 +15,16 @@ from sunshine.web import page_arg
 bp = Blueprint("search", __name__)
 
 FIRST_YEAR = 2014  # 精准扶贫 began; nothing public is older
+ARGS = ("q", "type", "region", "year", "page")
 
 
 @bp.get("/search")
 def index() -> Response:
-    """/search?q=...&type=...&region=...&year=...; anonymous answers are cached per index
-    version (a rebuild or an update shows at once)."""
+    """/search?q=...&type=...&region=...&year=...; kept per index version (a rebuild or an
+    update shows at once)."""
     index_dir = current_app.config["SEARCH_INDEX_DIR"]
-    return cached_html("search", request.full_path, lambda: index_version(index_dir),
-                       lambda: _render(index_dir))
+    return pagecache.cached(lambda: _render(index_dir), args=ARGS,
+                            extra=lambda: index_version(index_dir))
 
 
 def _render(index_dir: str) -> str:

@@ -10,9 +10,8 @@ from sunshine.registry import registry
 
 def init_app(app: Flask) -> None:
     """Register the statistics pages, API and back office, the household importers, sitemap, API
-    description, the demo step (the register), ``sunshine stats`` and the front cache of the
-    statistics pages."""
-    from sunshine.stats import admin, cli, demo, front, importer, models, openapi, views  # noqa: F401
+    description, the demo step (the register), and ``sunshine stats``."""
+    from sunshine.stats import admin, cli, demo, importer, models, openapi, views  # noqa: F401
 
     reg = registry(app)
     for blueprint in (views.bp, views.api_bp, admin.bp):
@@ -24,7 +23,4 @@ def init_app(app: Flask) -> None:
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)
     reg.add_demo_step("stats", demo.synthetic_register)
-    # Wraps the WSGI app: the factory adds the security middleware after the features, outside
-    # this cache, so that it sees every response, cached or not.
-    front.register(app)
     app.cli.add_command(cli.stats_cli)

@@ -25,6 +25,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Engine, Select, delete, func, select, text
 
+from sunshine import pagecache
 from sunshine.extensions import db
 from sunshine.stats import bulk, vocab
 from sunshine.stats.layout import layout
@@ -111,6 +112,7 @@ def rebuild_all(register: Any = None) -> Build:
     rows = [(code, tree.level[code], pack(vectors[code]), bytes(status[code]), build.id)
             for code in tree.level if code in status]
     _write(rows, None)
+    pagecache.changed("stats", None)
     TIMINGS["write"], mark = time.perf_counter() - mark, time.perf_counter()
     _finish(build, vectors.get(tree.root), len(rows), started,
             totals.result() if totals else None)
@@ -185,6 +187,8 @@ def rebuild_villages(village_codes: Iterable[str], register: Any = None) -> Buil
         if old is None or pack(old[0]) != new_cells or old[1] != bytes(status[code]):
             rows.append((code, tree.level[code], new_cells, bytes(status[code]), build.id))
     _write(rows, [r[0] for r in rows])
+    if rows:
+        pagecache.changed("stats", *(row[0] for row in rows))
     _finish(build, vectors.get(tree.root), len(rows), started)
     return build
 

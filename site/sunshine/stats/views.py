@@ -1,17 +1,11 @@
 """Public statistics: /stats/ and /stats/<code>, their CSV, and /api/v1/stats/<code>.
 
-Anonymous pages are kept in a small per-worker cache keyed by the latest rollup build, so a
-page is rendered once per build (an import or a change makes a new build, and with it new
-pages). Logged-in visitors always get a fresh render (their header differs).
+Pages are kept by the page cache until the rollups of their region are built again.
 """
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from datetime import datetime
-from threading import Lock
 
 from flask import (
     Blueprint,
@@ -22,14 +16,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from sunshine.httpcache import StoredPage, html_response, stored
+from sunshine import pagecache
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.stats import charts, disclosure, services, tables, vocab
@@ -39,49 +31,6 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 api_bp = Blueprint("stats_api", __name__, url_prefix="/api/v1/stats")
 
 SORTS = {key for key, _ in tables.CHILD_COLUMNS}
-CACHE_SIZE = 512
-BUILD_CHECK_SECONDS = 1.0
-
-
-class PageCache:
-    """Rendered anonymous pages of one app (one per worker), keyed by path and build."""
-
-    def __init__(self) -> None:
-        self.pages: OrderedDict[str, tuple[int, StoredPage]] = OrderedDict()
-        self.lock = Lock()
-        self.build = 0
-        self.checked = -1e9
-
-    def current_build(self) -> int:
-        """The latest build id, asked of the database at most once a second: an import or a
-        change shows on the pages within a second, and a cached page costs no query."""
-        if not self.build_is_fresh():
-            self.build, self.checked = services.latest_build_id(), time.monotonic()
-        return self.build
-
-    def build_is_fresh(self) -> bool:
-        return time.monotonic() - self.checked <= BUILD_CHECK_SECONDS
-
-    def get(self, key: str, build: int) -> StoredPage | None:
-        with self.lock:
-            hit = self.pages.get(key)
-            if hit is not None and hit[0] == build:
-                self.pages.move_to_end(key)
-                return hit[1]
-        return None
-
-    def put(self, key: str, build: int, page: StoredPage) -> None:
-        with self.lock:
-            self.pages[key] = (build, page)
-            while len(self.pages) > CACHE_SIZE:
-                self.pages.popitem(last=False)
-
-
-def page_cache() -> PageCache:
-    cache = current_app.extensions.get("stats_page_cache")
-    if cache is None:
-        cache = current_app.extensions.setdefault("stats_page_cache", PageCache())
-    return cache
 
 
 def _page(code: str) -> services.RegionPage:
@@ -97,28 +46,9 @@ def _sort_args() -> tuple[str | None, bool]:
     return sort, request.args.get("order") != "asc"
 
 
-def _cacheable() -> bool:
-    return (not current_user.is_authenticated and "_flashes" not in session
-            and current_app.config.get("STATS_PAGE_CACHE", True))
-
-
-def _cached_html(render: Callable[[], str]) -> Response:
-    """Serve from the per-worker cache when the rollups have not changed since."""
-    if not _cacheable():
-        return Response(render(), mimetype="text/html")
-    cache = page_cache()
-    build = cache.current_build()
-    key = request.full_path
-    page = cache.get(key, build)
-    if page is None:
-        page = stored(render().encode())
-        cache.put(key, build, page)
-    return html_response(page)
-
-
-def clear_cache() -> None:
-    """Forget the rendered pages (and the latest build id) of this app."""
-    current_app.extensions.pop("stats_page_cache", None)
+def _cached_html(code: str) -> Response:
+    """Kept until the rollups of this region (or below it) are built again."""
+    return pagecache.cached(lambda: _render(code), ("stats", code), args=("sort", "order"))
 
 
 def _render(code: str) -> str:
@@ -149,7 +79,7 @@ def _render(code: str) -> str:
 def index() -> Response:
     """扶贫数据: the province."""
     code = current_app.config["PROVINCE_CODE"]
-    return _cached_html(lambda: _render(code))
+    return _cached_html(code)
 
 
 @bp.get("/<code>")
@@ -157,7 +87,7 @@ def detail(code: str) -> BaseResponse:
     """扶贫数据 of any region, province down to village."""
     if len(code) != 12 and code.isdigit() and len(code) in (2, 4, 6, 9):
         return redirect(url_for("stats.detail", code=code.ljust(12, "0")), 301)
-    return _cached_html(lambda: _render(code))
+    return _cached_html(code)
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -256,4 +186,4 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
                                  for region in cities_then_counties)]
 
 
-__all__ = ["api_bp", "bp", "clear_cache", "disclosure"]
+__all__ = ["api_bp", "bp", "disclosure"]

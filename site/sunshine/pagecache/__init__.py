@@ -1,0 +1,149 @@
+"""One cache for every public page that is the same for every visitor but for the header.
+
+A view hands ``cached()`` its render function and the data it shows, as scopes
+``(feature, region code)``. The page is rendered once per version of that data (read from the
+database per request, see ``versions``) and China date, always as an anonymous visitor would
+see it, with a marker where base.html puts the account area. Each request then gets the kept
+body with its own account area put in: the anonymous one for most visitors, the visitor's
+name and logout form (with its CSRF token) for one who is logged in. ``front`` answers the
+requests that carry no cookie before Flask builds a request at all.
+
+A write calls ``changed(feature, region_code)`` in its transaction. Who may get a kept page:
+a GET or HEAD whose query string has only the arguments the page declares, with nothing
+flashed. ``PAGE_CACHE = False`` renders every page every time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, NamedTuple
+
+from flask import Flask, Response, current_app, g, render_template, request, session
+
+from sunshine.clock import today
+from sunshine.httpcache import StoredPage, html_response, stored
+from sunshine.pagecache.versions import PageVersion, Scope, changed, signature
+
+MAX_PAGES = 2048
+ACCOUNT_MARK = "<!--account-area-->"
+ACCOUNT_TEMPLATE = "_account.html"
+
+__all__ = ["PageVersion", "Scope", "cached", "changed", "enabled", "register"]
+
+
+class Entry(NamedTuple):
+    """A kept page: what it depends on, the version it was rendered at, and its body around
+    the account area."""
+
+    scopes: tuple[Scope, ...]
+    extra: Callable[[], Hashable] | None
+    version: Hashable
+    page: StoredPage  # as an anonymous visitor gets it
+    head: bytes
+    tail: bytes
+
+
+class PageStore:
+    """Kept pages of one app (one per worker) by raw path and query, least recently used out
+    first."""
+
+    def __init__(self, size: int = MAX_PAGES) -> None:
+        self.size = size
+        self.pages: OrderedDict[str, Entry] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self.lock:
+            entry = self.pages.get(key)
+            if entry is not None:
+                self.pages.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        with self.lock:
+            self.pages[key] = entry
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+def store(app: Flask) -> PageStore:
+    kept = app.extensions.get("page_store")
+    if kept is None:
+        kept = app.extensions.setdefault("page_store", PageStore())
+    return kept
+
+
+def enabled(app: Flask) -> bool:
+    return bool(app.config.get("PAGE_CACHE", True))
+
+
+def version(scopes: Iterable[Scope], extra: Callable[[], Hashable] | None) -> Hashable:
+    """The current version of a page's data (needs an application context)."""
+    return today(), signature(tuple(scopes)), extra() if extra is not None else None
+
+
+def request_key(environ: dict[str, Any]) -> str:
+    return f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+
+
+def shareable(args: Iterable[str]) -> bool:
+    """The rule for a kept page: a GET or HEAD, only declared arguments, nothing flashed."""
+    return (enabled(current_app) and request.method in ("GET", "HEAD")
+            and set(request.args).issubset(args) and "_flashes" not in session)
+
+
+def cached(render: Callable[[], str], *scopes: Scope, args: Iterable[str] = (),
+           extra: Callable[[], Hashable] | None = None) -> Response:
+    """``render()`` as HTML, kept until the data of ``scopes`` (or ``extra()``, a version
+    of data outside the database) changes; ``args`` are the query arguments it reads."""
+    if not shareable(args):
+        return Response(render(), mimetype="text/html")
+    kept = store(current_app)
+    key = request_key(request.environ)
+    now = version(scopes, extra)
+    entry = kept.get(key)
+    if entry is None or entry.version != now:
+        entry = _render_public(render, scopes, extra, now)
+        kept.put(key, entry)
+    return respond(entry)
+
+
+def respond(entry: Entry) -> Response:
+    """The kept page with this visitor's account area."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return html_response(entry.page)
+    account = render_template(ACCOUNT_TEMPLATE).encode()
+    return html_response(stored(entry.head + account + entry.tail))
+
+
+def _render_public(render: Callable[[], str], scopes: tuple[Scope, ...],
+                   extra: Callable[[], Hashable] | None, now: Hashable) -> Entry:
+    """Render as an anonymous visitor, with the marker for the account area."""
+    user = g.get("_login_user")
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    g.account_mark = ACCOUNT_MARK
+    try:
+        body = render()
+        anonymous = render_template(ACCOUNT_TEMPLATE)
+    finally:
+        g.pop("account_mark", None)
+        if user is None:
+            g.pop("_login_user", None)
+        else:
+            g._login_user = user
+    head, mark, tail = body.partition(ACCOUNT_MARK)
+    if not mark:
+        raise ValueError("a cached page must extend base.html (no account area found)")
+    return Entry(scopes, extra, now, stored((head + anonymous + tail).encode()),
+                 head.encode(), tail.encode())
+
+
+def register(app: Flask) -> None:
+    """Install the fast path in front of Flask."""
+    from sunshine.pagecache.front import PageFront
+
+    app.wsgi_app = PageFront(app.wsgi_app, app)  # type: ignore[method-assign]

@@ -1,0 +1,100 @@
+"""Data versions of the cached pages, per feature and region subtree, kept in the database.
+
+A write calls ``changed(feature, region_code)`` in its own transaction. That bumps, for the
+feature, the ``below`` counter of the region and of each of its ancestors (something at or
+under them changed) and the ``own`` counter of the region itself. A page about region R
+depends on R's ``below`` and on its ancestors' ``own``: an edit in one county leaves its
+sibling counties' pages alone and refreshes the province's, which adds them up. Every worker
+reads the same rows, so a write shows in all of them at once.
+
+Region codes follow the national layout (2 digits province, 2 city, 2 county, 3 township,
+3 village); ``""`` is the root, above every region, for pages and writes without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Integer, String, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sunshine.extensions import db
+
+LEVELS = (2, 4, 6, 9, 12)
+ROOT = ""
+
+Scope = tuple[str, str | None]  # (feature, region code or None for all regions)
+
+
+class PageVersion(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "page_version"
+
+    feature: Mapped[str] = mapped_column(String(32), primary_key=True)
+    region: Mapped[str] = mapped_column(String(12), primary_key=True)
+    own: Mapped[int] = mapped_column(Integer, default=0)
+    below: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def prefix(code: str | None) -> str:
+    """The significant part of a region code: ``450102000000`` → ``450102``."""
+    if not code:
+        return ROOT
+    for length in LEVELS:
+        if not code[length:].strip("0"):
+            return code[:length]
+    return code
+
+
+def ancestors(code: str | None) -> list[str]:
+    """The prefixes above a region, root first, without the region itself."""
+    own = prefix(code)
+    return [ROOT, *(own[:n] for n in LEVELS if n < len(own))] if own else []
+
+
+def changed(feature: str, *codes: str | None) -> None:
+    """Pages of ``feature`` about these regions (or above them) are out of date; runs in the
+    caller's transaction, so the pages change exactly when the write is committed."""
+    own = {prefix(code) for code in codes} or {ROOT}
+    below = set(own).union(*(ancestors(code) for code in own))
+    _bump(feature, own, PageVersion.own)
+    _bump(feature, below, PageVersion.below)
+
+
+def _bump(feature: str, regions: Iterable[str], column: object) -> None:
+    regions = sorted(regions)  # one order for every writer: no deadlocks between them
+    name = "own" if column is PageVersion.own else "below"
+    table = PageVersion.__table__
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        statement = insert(table).values([{"feature": feature, "region": region, "own": 0,
+                                           "below": 0, name: 1} for region in regions])
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["feature", "region"],
+            set_={name: getattr(table.c, name) + 1}))
+        return
+    for region in regions:  # pragma: no cover - other databases
+        result = db.session.execute(update(table).where(table.c.feature == feature,
+                                                        table.c.region == region)
+                                    .values({name: getattr(table.c, name) + 1}))
+        if not result.rowcount:  # type: ignore[attr-defined]
+            db.session.execute(table.insert().values(feature=feature, region=region,
+                                                     own=0, below=0, **{name: 1}))
+
+
+def signature(scopes: Sequence[Scope]) -> tuple[int, ...]:
+    """The versions a page depends on: each scope's region's ``below`` and its ancestors'
+    ``own``, read with one query on a connection of its own (a cached page's only query)."""
+    wanted: list[tuple[str, str, str]] = []
+    for feature, code in scopes:
+        wanted.append((feature, prefix(code), "below"))
+        wanted.extend((feature, above, "own") for above in ancestors(code))
+    if not wanted:
+        return ()
+    query = (select(PageVersion.feature, PageVersion.region, PageVersion.own, PageVersion.below)
+             .where(or_(*((PageVersion.feature == f) & (PageVersion.region == r)
+                          for f, r, _ in wanted))))
+    with db.engine.connect() as conn:
+        rows = {(f, r): {"own": own, "below": below} for f, r, own, below in conn.execute(query)}
+    return tuple(rows.get((f, r), {}).get(column, 0) for f, r, column in wanted)

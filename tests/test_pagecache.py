@@ -1,0 +1,143 @@
+"""The page cache (sunshine.pagecache): kept pages answered in front of Flask, their
+invalidation scoped by feature and region, and each visitor's own account area."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from sunshine import create_app, pagecache
+from sunshine.accounts.models import Role
+from sunshine.extensions import db
+from sunshine.pagecache import versions
+from sunshine.stats import rollup
+from tests.conftest import PASSWORD, make_config
+from tests.factories import make_user
+from tests.stats.conftest import register  # noqa: F401  (a fixture: the register, rolled up)
+
+PAGE = "/stats/450102000000?sort=reg"
+ACCOUNT = re.compile(r'<div class="account">.*?</div>\n  </div>', re.S)
+
+
+def _served_in_front(app: Flask, client: Any, path: str) -> tuple[Any, bool]:
+    """A request that Flask itself never sees (its request hooks would count it)."""
+    seen: list[str] = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: seen.append("flask") and None)
+    try:
+        response = client.get(path)
+    finally:
+        app.before_request_funcs[None].pop()
+    return response, not seen
+
+
+def test_a_kept_page_comes_from_the_front_with_flasks_headers(app, client, register) -> None:
+    first, front = _served_in_front(app, client, PAGE)
+    assert not front and first.status_code == 200  # rendered by Flask, and kept
+    again, front = _served_in_front(app, client, PAGE)
+    assert front and again.data == first.data
+    for name in ("Content-Type", "Content-Security-Policy", "X-Frame-Options",
+                 "X-Content-Type-Options", "Referrer-Policy", "Content-Length", "ETag"):
+        assert again.headers[name] == first.headers[name], name
+    head = client.head(PAGE)
+    assert head.status_code == 200 and head.data == b""
+    # Another query string is another page; an argument the page does not read is not kept.
+    assert not _served_in_front(app, client, "/stats/450102000000?sort=poor")[1]
+    client.get("/stats/450102000000?utm=x")
+    assert not _served_in_front(app, client, "/stats/450102000000?utm=x")[1]
+
+
+def test_a_logged_in_visitor_gets_the_kept_page_with_their_own_header(app, client, register,
+                                                                      login) -> None:
+    anonymous = client.get(PAGE).text
+    make_user("staff-nn", Role.STAFF, "450102000000", display_name="南宁测试员")
+    make_user("donor-li", Role.DONOR, None, display_name="李爱心")
+    staff, donor = app.test_client(), app.test_client()
+    staff.post("/login", data={"login": "staff-nn", "password": PASSWORD})
+    assert login("donor-li").status_code in (302, 303)  # ``client`` is now the donor
+    donor = client
+    for visitor in (staff, donor):
+        assert "欢迎" in visitor.get(PAGE).text  # a flashed message: rendered for them alone
+    staff_page, front = _served_in_front(app, staff, PAGE)
+    assert not front
+    mine, front = _served_in_front(app, donor, PAGE)
+    assert not front and "李爱心" in mine.text and "南宁测试员" not in mine.text
+    assert "退出" in mine.text and "登录</a>" not in ACCOUNT.search(mine.text).group(0)
+    # The same page but for the account area, and never another visitor's.
+    assert ACCOUNT.sub("", mine.text) == ACCOUNT.sub("", anonymous)
+    fresh = app.test_client().get(PAGE).text
+    assert fresh == anonymous and "李爱心" not in fresh
+    if "南宁测试员" in staff_page.text:
+        assert "李爱心" not in staff_page.text and "后台" in staff_page.text
+
+
+def test_a_visitor_with_a_cookie_goes_to_flask(app, client, register) -> None:
+    client.get(PAGE)
+    with_cookie = app.test_client()
+    with_cookie.set_cookie("theme", "x")
+    response, front = _served_in_front(app, with_cookie, PAGE)
+    assert not front and response.status_code == 200
+
+
+def test_a_new_build_shows_at_once(app, client, register) -> None:
+    client.get(PAGE)
+    assert _served_in_front(app, client, PAGE)[1]
+    rollup.rebuild_all()
+    db.session.commit()
+    response, front = _served_in_front(app, client, PAGE)
+    assert not front and response.status_code == 200
+
+
+def test_one_countys_change_leaves_its_siblings_pages_kept(app, client, register,
+                                                          regions) -> None:
+    county, sibling, city = (f"/stats/{regions[name]}" for name in
+                             ("county", "other_county", "city"))
+    for path in (county, sibling, city):
+        client.get(path)
+        assert _served_in_front(app, client, path)[1], path
+    pagecache.changed("stats", regions["village"])  # a village of the first county
+    db.session.commit()
+    assert not _served_in_front(app, client, county)[1]
+    assert not _served_in_front(app, client, city)[1]  # it adds its counties up
+    assert _served_in_front(app, client, sibling)[1]
+    # A change of the city itself (its own figures) reaches the pages below it.
+    pagecache.changed("stats", regions["city"])
+    db.session.commit()
+    assert not _served_in_front(app, client, sibling)[1]
+
+
+def test_versions_follow_the_region_tree(app) -> None:
+    assert versions.prefix("450102000000") == "450102"
+    assert versions.prefix("450102101201") == "450102101201"
+    assert versions.ancestors("450102101000") == ["", "45", "4501", "450102"]
+    before = versions.signature([("funds", "450102000000"), ("funds", "450103000000")])
+    pagecache.changed("funds", "450102101000")
+    db.session.commit()
+    after = versions.signature([("funds", "450102000000"), ("funds", "450103000000")])
+    assert after[0] != before[0] and after[1:] == before[1:]
+    assert versions.signature([]) == ()
+
+
+def test_two_workers_see_each_others_writes(app, client, register, tmp_path: Path,
+                                            database_url: str) -> None:
+    other = create_app(make_config(tmp_path, database_url))
+    other_client = other.test_client()
+    for worker, visitor in ((app, client), (other, other_client)):
+        visitor.get(PAGE)
+        assert _served_in_front(worker, visitor, PAGE)[1]
+    with other.app_context():
+        pagecache.changed("stats", "450102000000")
+        db.session.commit()
+    assert not _served_in_front(app, client, PAGE)[1]
+    assert not _served_in_front(other, other_client, PAGE)[1]
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_switched_off_every_page_is_rendered(app, client, register) -> None:
+    app.config["PAGE_CACHE"] = False
+    first = client.get(PAGE)
+    again, front = _served_in_front(app, client, PAGE)
+    assert not front and again.data == first.data
