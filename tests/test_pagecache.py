@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from sunshine import create_app, pagecache
@@ -16,10 +17,18 @@ from sunshine.pagecache import versions
 from sunshine.stats import rollup
 from tests.conftest import PASSWORD, make_config
 from tests.factories import make_user
-from tests.stats.conftest import register  # noqa: F401  (a fixture: the register, rolled up)
+from tests.stats.conftest import insert_register, make_register
 
 PAGE = "/stats/450102000000?sort=reg"
 ACCOUNT = re.compile(r'<div class="account">.*?</div>\n  </div>', re.S)
+
+
+@pytest.fixture
+def register(app: Flask, regions: dict[str, str]) -> None:
+    """Synthetic households in the test villages, rolled up."""
+    insert_register(make_register())
+    rollup.rebuild_all()
+    db.session.commit()
 
 
 def _served_in_front(app: Flask, client: Any, path: str) -> tuple[Any, bool]:
