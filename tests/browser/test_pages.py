@@ -34,6 +34,7 @@ PUBLIC_PAGES: list[tuple[str, str, int]] = [
     ("projects-county", "/projects/?region=450102000000", 200),
     ("project", "/projects/1", 200),
     ("stats", "/stats/", 200),
+    ("stats-counties", "/stats/?part=counties", 200),
     ("stats-city", "/stats/450100000000", 200),
     ("stats-county", "/stats/450102000000", 200),
     ("notices", "/notices/", 200),

@@ -18,7 +18,7 @@ from tests.stats.conftest import CANARY_IDS, CANARY_NAMES
 from tests.test_crawl import crawl
 
 K = 10
-NUMBER_CELL = re.compile(r'<td class="num">(.*?)</td>|<span class="figure-value">(.*?)</span>',
+NUMBER_CELL = re.compile(r'<td(?: class="\w+")?>(.*?)</td>|<span class="figure-value">(.*?)</span>',
                          re.S)
 
 

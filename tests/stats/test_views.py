@@ -46,7 +46,11 @@ def test_children_link_down_and_sort_by_any_column(client, register) -> None:
 
 def test_province_and_city_pages_have_a_county_map(client, register) -> None:
     province = client.get("/stats/").get_data(as_text=True)
-    assert 'id="chart-map"' in province and "<circle" in province and "table-counties" in province
+    # A province's hundred counties are on a page of their own, linked from its page.
+    assert 'id="chart-map"' not in province
+    assert 'href="/stats/450000000000?part=counties"' in province
+    counties = client.get("/stats/450000000000?part=counties").get_data(as_text=True)
+    assert 'id="chart-map"' in counties and "<circle" in counties and "table-counties" in counties
     city = client.get("/stats/450100000000").get_data(as_text=True)
     assert 'id="chart-map"' in city
     county = client.get("/stats/450102000000").get_data(as_text=True)

@@ -42,6 +42,11 @@ def _short(value: float) -> str:
     return f"{value:g}"
 
 
+def _group(attributes: str, items: list[str]) -> str:
+    """Elements that share their presentation attributes, written once on a group."""
+    return f"<g {attributes}>{''.join(items)}</g>" if items else ""
+
+
 def grouped_bars(chart_id: str, table: Table, series: Sequence[str], title: str) -> Markup:
     """Vertical bars, one group per row (e.g. per year), one bar per series column."""
     width, height, left, bottom, top = 640, 300, 56, 40, 28
@@ -52,15 +57,19 @@ def grouped_bars(chart_id: str, table: Table, series: Sequence[str], title: str)
     top_value = _nice_max(max(values, default=0))
     desc = f"{'、'.join(names)}，按{table.columns[0][1]}。具体数字见旁边的表格。"
     out = _open(chart_id, title, desc, width, height)
+    grid, ticks = [], []
     for step in range(5):
         v = top_value * step / 4
         y = top + plot_h - plot_h * step / 4
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 12}" y2="{y:.1f}" '
-                   f'stroke="{LINE}" stroke-width="1"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-                   f'fill="{MUTED}">{_short(v)}</text>')
+        grid.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 12}" y2="{y:.1f}"/>')
+        ticks.append(f'<text x="{left - 6}" y="{y + 4:.1f}">{_short(v)}</text>')
+    out.append(_group(f'stroke="{LINE}" stroke-width="1"', grid))
+    out.append(_group(f'text-anchor="end" font-size="12" fill="{MUTED}"', ticks))
     group_w = plot_w / max(len(table.rows), 1)
     bar_w = min(group_w * 0.8 / max(len(series), 1), 28)
+    bars: list[list[str]] = [[] for _ in series]
+    outlines: list[list[str]] = [[] for _ in series]
+    markers, labels = [], []
     for gi, row in enumerate(table.rows):
         x0 = left + gi * group_w + (group_w - bar_w * len(series)) / 2
         for si, i in enumerate(idx):
@@ -68,18 +77,22 @@ def grouped_bars(chart_id: str, table: Table, series: Sequence[str], title: str)
             x = x0 + si * bar_w
             if cell.number is None:
                 if cell.figure is not None:
-                    out.append(f'<rect x="{x:.1f}" y="{top + plot_h - 14}" width="{bar_w - 2:.1f}" '
-                               f'height="14" fill="none" stroke="{COLOURS[si]}" '
-                               'stroke-dasharray="3 2"/>')
-                    out.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - 18}" '
-                               f'text-anchor="middle" font-size="10" fill="{MUTED}">'
-                               f'{escape(cell.display)}</text>')
+                    outlines[si].append(f'<rect x="{x:.1f}" y="{top + plot_h - 14}" '
+                                        f'width="{bar_w - 2:.1f}" height="14"/>')
+                    markers.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - 18}">'
+                                   f'{escape(cell.display)}</text>')
                 continue
             h = plot_h * cell.number / top_value
-            out.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" '
-                       f'height="{h:.1f}" fill="{COLOURS[si]}"/>')
-        out.append(f'<text x="{left + gi * group_w + group_w / 2:.1f}" y="{height - bottom + 18}" '
-                   f'text-anchor="middle" font-size="12" fill="{INK}">{escape(row.label)}</text>')
+            bars[si].append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" '
+                            f'width="{bar_w - 2:.1f}" height="{h:.1f}"/>')
+        labels.append(f'<text x="{left + gi * group_w + group_w / 2:.1f}" '
+                      f'y="{height - bottom + 18}">{escape(row.label)}</text>')
+    for si in range(len(series)):
+        out.append(_group(f'fill="{COLOURS[si]}"', bars[si]))
+        out.append(_group(f'fill="none" stroke="{COLOURS[si]}" stroke-dasharray="3 2"',
+                          outlines[si]))
+    out.append(_group(f'text-anchor="middle" font-size="10" fill="{MUTED}"', markers))
+    out.append(_group(f'text-anchor="middle" font-size="12" fill="{INK}"', labels))
     for si, name in enumerate(names):
         x = left + si * 130
         out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{COLOURS[si]}"/>')
@@ -100,22 +113,23 @@ def horizontal_bars(chart_id: str, table: Table, key: str, title: str) -> Markup
     out = _open(chart_id, title, f"{name}，按{table.columns[0][1]}。具体数字见旁边的表格。",
                 width, height)
     plot_w = width - left - right
+    labels, bars, figures, outlines, markers = [], [], [], [], []
     for ri, row in enumerate(table.rows):
         y = 8 + ri * row_h
         cell = row.cells[i]
-        out.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="13" '
-                   f'fill="{INK}">{escape(row.label)}</text>')
+        labels.append(f'<text x="{left - 8}" y="{y + 16}">{escape(row.label)}</text>')
         if cell.number is None:
-            out.append(f'<rect x="{left}" y="{y + 4}" width="24" height="16" fill="none" '
-                       f'stroke="{COLOURS[0]}" stroke-dasharray="3 2"/>')
-            out.append(f'<text x="{left + 30}" y="{y + 16}" font-size="12" fill="{MUTED}">'
-                       f'{escape(cell.display)}</text>')
+            outlines.append(f'<rect x="{left}" y="{y + 4}" width="24" height="16"/>')
+            markers.append(f'<text x="{left + 30}" y="{y + 16}">{escape(cell.display)}</text>')
             continue
         w = max(plot_w * cell.number / top_value, 1)
-        out.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="16" '
-                   f'fill="{COLOURS[0]}"/>')
-        out.append(f'<text x="{left + w + 6:.1f}" y="{y + 16}" font-size="12" fill="{INK}">'
-                   f'{escape(cell.display)}</text>')
+        bars.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="16"/>')
+        figures.append(f'<text x="{left + w + 6:.1f}" y="{y + 16}">{escape(cell.display)}</text>')
+    out.append(_group(f'text-anchor="end" font-size="13" fill="{INK}"', labels))
+    out.append(_group(f'fill="{COLOURS[0]}"', bars))
+    out.append(_group(f'font-size="12" fill="{INK}"', figures))
+    out.append(_group(f'fill="none" stroke="{COLOURS[0]}" stroke-dasharray="3 2"', outlines))
+    out.append(_group(f'font-size="12" fill="{MUTED}"', markers))
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -146,15 +160,16 @@ def county_map(chart_id: str, counties: list[Node], title: str) -> Markup | None
     out = _open(chart_id, title, "圆点为各县（市、区）政府驻地，面积与建档立卡户数成正比；"
                 "虚线圆表示数字太小或为防推算不公开。具体数字见旁边的表格。", width, height)
     out.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f6f8fa"/>')
+    shown, hidden = [], []
     for (_, lon, lat), value in zip(placed, values, strict=True):
         x = pad + (lon - lon0) * k * scale
         y = height - pad - (lat - lat0) * scale
         if value is None:
-            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="none" stroke="{MUTED}" '
-                       'stroke-dasharray="2 2"/>')
-            continue
-        r = 3 + 17 * math.sqrt(value / top)
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{COLOURS[0]}" '
-                   f'fill-opacity="0.55" stroke="{COLOURS[0]}"/>')
+            hidden.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4"/>')
+        else:
+            r = 3 + 17 * math.sqrt(value / top)
+            shown.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/>')
+    out.append(_group(f'fill="{COLOURS[0]}" fill-opacity="0.55" stroke="{COLOURS[0]}"', shown))
+    out.append(_group(f'fill="none" stroke="{MUTED}" stroke-dasharray="2 2"', hidden))
     out.append("</svg>")
     return Markup("".join(out))

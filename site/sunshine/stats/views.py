@@ -31,6 +31,10 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 api_bp = Blueprint("stats_api", __name__, url_prefix="/api/v1/stats")
 
 SORTS = {key for key, _ in tables.CHILD_COLUMNS}
+#: A region with more counties than this (a province) shows their map and table on a page of
+#: their own, ``?part=counties``, linked from its page: a hundred counties would otherwise
+#: make it the heaviest page of the site.
+INLINE_COUNTIES = 30
 
 
 def _page(code: str) -> services.RegionPage:
@@ -48,11 +52,19 @@ def _sort_args() -> tuple[str | None, bool]:
 
 def _cached_html(code: str) -> Response:
     """Kept until the rollups of this region (or below it) are built again."""
-    return pagecache.cached(lambda: _render(code), ("stats", code), args=("sort", "order"))
+    return pagecache.cached(lambda: _render(code), ("stats", code),
+                            args=("sort", "order", "part"))
+
+
+def _county_map(page: services.RegionPage) -> Markup | None:
+    return charts.county_map("chart-map", page.counties,
+                             f"{page.node.name}各县（市、区）建档立卡户数分布图")
 
 
 def _render(code: str) -> str:
     page = _page(code)
+    if request.args.get("part") == "counties":
+        return _render_counties(page)
     sort, descending = _sort_args()
     by_id = {t.id: t for t in tables.all_tables(page, sort, descending)}
     chart_svgs: dict[str, Markup | None] = {
@@ -66,13 +78,24 @@ def _render(code: str) -> str:
                                         f"{page.node.name}按家庭人口的户数"),
     }
     if page.counties:
-        chart_svgs["map"] = charts.county_map(
-            "chart-map", page.counties, f"{page.node.name}各县（市、区）建档立卡户数分布图")
+        chart_svgs["map"] = _county_map(page)
     return render_template(
         "stats/detail.html", page=page, node=page.node, tables=by_id, charts=chart_svgs,
         headline=tables.headline(page), projection=tables.projection(page),
+        counties_apart=len(page.counties) > INLINE_COUNTIES,
         sort=sort, descending=descending, years=vocab.YEARS, last_year=vocab.LAST_YEAR,
         follow_up=EFFECT_FOLLOW_UP, small=f"<{page.k}", k=page.k)
+
+
+def _render_counties(page: services.RegionPage) -> str:
+    """The county map of a region and the table it draws, on their own page (?part=counties)."""
+    svg = _county_map(page) if page.counties else None
+    if svg is None:
+        abort(404)
+    return render_template(
+        "stats/counties.html", page=page, node=page.node, svg=svg, part_title="各县分布",
+        table=tables.county_table(page), years=vocab.YEARS, last_year=vocab.LAST_YEAR,
+        small=f"<{page.k}", k=page.k)
 
 
 @bp.get("/")
