@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import joinedload
 
-from sunshine import clock
+from sunshine import clock, pagecache
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import can_access_region
 from sunshine.audit import record
@@ -178,6 +178,7 @@ def file_objection(notice: Notice, body: str, entry_id: int | None = None, named
     with _with_case(lambda case: NoticeObjection(notice_id=notice.id, case=case,
                                                  entry_id=entry.id if entry else None,
                                                  created_at=now)):
+        pagecache.changed("notices", notice.region_code)  # its count of objections
         case, tracking_code = complaints.submit_case(sub, now=now, code=code)
     return case, tracking_code
 
@@ -238,6 +239,7 @@ def rule(user: User, notice: Notice, case_id: int, ruling: str, reason: str,
                                              created_at=now)
     link.ruling, link.reason, link.ruled_at, link.ruled_by_id = verdict, text, now, user.id
     db.session.add(link)
+    pagecache.changed("notices", notice.region_code)
     record("notice_objection_ruled", user, "notice", notice.id, notice.region_code,
            f"异议（案件 {case.id}）{verdict.label}")
     db.session.commit()
@@ -305,6 +307,7 @@ def finalize(user: User, notice: Notice, title: str, body: str, now: datetime | 
     db.session.add(result)
     notice.announced_at, notice.updated_at = now, now
     db.session.flush()
+    pagecache.changed("notices", notice.region_code)
     record("notice_announced", user, "notice", notice.id, notice.region_code,
            f"结果公告 {result.id}：{len(kept)} 条，{len(upheld)} 条因异议成立移出")
     db.session.commit()

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from sunshine import clock
+from sunshine import clock, pagecache
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import check_region, region_scope
 from sunshine.audit import record
@@ -188,6 +188,7 @@ def publish(user: User, notice: Notice, now: datetime | None = None,
                       *(f"{e.masked_name} {e.reason}" for e in notice.entries),
                       *(f"{link.label} {link.detail}" for link in notice.links))
     notice.published_at, notice.updated_at = now, now
+    pagecache.changed("notices", notice.region_code)
     record("notice_published", user, "notice", notice.id, notice.region_code,
            f"{notice.kind.label}，{notice.start_on.isoformat()} 至 {notice.end_on.isoformat()}")
     db.session.commit()
@@ -212,6 +213,7 @@ def withdraw(user: User, notice: Notice, reason: str, now: datetime | None = Non
     check_publishable(text)
     now = now or periods.now()
     notice.withdrawn_at, notice.withdrawn_reason, notice.updated_at = now, text, now
+    pagecache.changed("notices", notice.region_code)
     record("notice_withdrawn", user, "notice", notice.id, notice.region_code, text)
     db.session.commit()
     if reindex:

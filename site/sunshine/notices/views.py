@@ -3,14 +3,15 @@ objection form and outcome, the A4 print page with a QR code, and the Atom feed.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import segno
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from sunshine import formguard
+from sunshine import formguard, pagecache
+from sunshine.clock import china_date
 from sunshine.complaints import services as complaints
 from sunshine.extensions import db, limiter
 from sunshine.forms import show_error
@@ -57,10 +58,22 @@ def filter_choices() -> dict[str, Any]:
             "counties": [r for r in both if r.level == 3]}
 
 
+def notice_day() -> date:
+    """The China date of the notices' clock: a period opens and ends with it."""
+    return china_date(periods.now())
+
+
 @bp.get("/")
-def index() -> str:
-    """公示公告: open notices first; filters by kind, region and state."""
+def index() -> Response:
+    """公示公告: open notices first; filters by kind, region and state. Kept until a notice of
+    the region shown (or above or below it) changes."""
     filters = queries.parse_filters(request.args)
+    code = filters.region.code if filters.region else None
+    return pagecache.cached(lambda: _index(filters), ("notices", code),
+                            args=("kind", "state", "region", "page"), extra=notice_day)
+
+
+def _index(filters: queries.Filters) -> str:
     now = periods.now()
     page = db.paginate(queries.public_query(filters, now),
                        page=queries.page_number(request.args),

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import text
 
+from sunshine import pagecache
 from sunshine.extensions import db
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
@@ -29,8 +30,16 @@ MODULES = [
 
 
 @bp.get("/")
-def index() -> str:
-    """Home: search, latest news, policy shortcuts, modules, regions."""
+def index() -> Response:
+    """Home: search, latest news, policy shortcuts, modules, regions; kept until news, the
+    statistics or a notice change anywhere."""
+    from sunshine.notices.views import notice_day
+
+    return pagecache.cached(_home, ("content", None), ("stats", None), ("notices", None),
+                            extra=notice_day)
+
+
+def _home() -> str:
     from sunshine.content.models import POLICY_TOPICS, Kind
     from sunshine.content.services import latest
 
