@@ -17,6 +17,7 @@ from sunshine.pagecache import versions
 from sunshine.stats import rollup
 from tests.conftest import PASSWORD, make_config
 from tests.factories import make_user
+from tests.funds.conftest import make_fund
 from tests.stats.conftest import insert_register, make_register
 
 PAGE = "/stats/450102000000?sort=reg"
@@ -150,3 +151,17 @@ def test_switched_off_every_page_is_rendered(app, client, register) -> None:
     first = client.get(PAGE)
     again, front = _served_in_front(app, client, PAGE)
     assert not front and again.data == first.data
+
+
+def test_a_fund_published_in_one_county_leaves_the_other_countys_list_kept(
+        app, client, regions) -> None:
+    county, other, province = (f"/funds/?region={regions['county']}",
+                               f"/funds/?region={regions['other_county']}", "/funds/")
+    for path in (county, other, province):
+        client.get(path)
+        assert _served_in_front(app, client, path)[1], path
+    make_fund(name="县里新下达的扶贫资金", region_code=regions["county"])
+    page, front = _served_in_front(app, client, county)
+    assert not front and "县里新下达的扶贫资金" in page.text  # at once
+    assert "县里新下达的扶贫资金" in client.get(province).text
+    assert _served_in_front(app, client, other)[1]
