@@ -109,12 +109,18 @@ class Cell:
 
     @property
     def html(self) -> Markup:
-        """The cell's content for a page: a hidden figure is its marker ("<10", "×" or "—"),
-        which the page's legend explains once rather than a title on every cell."""
+        """The cell's content for a page: hidden figures get their marker and a reason."""
         figure = self.figure
         if figure is None or figure.value is not None:
             return Markup.escape(self.display)
-        return Markup('<span class="suppressed">{}</span>').format(figure.text)
+        if figure.status == disclosure.SMALL:
+            reason = f"少于 {figure.k} 户，不公开"
+        elif figure.status == disclosure.COMPLEMENT:
+            reason = "为防止推算出小数字而一并隐去"
+        else:
+            reason = "上一级的这一数字已隐去，下级一并隐去"
+        return Markup('<span class="suppressed" title="{}">{}</span>').format(reason,
+                                                                             figure.text)
 
     @property
     def suppressed(self) -> bool:
