@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from sqlalchemy import select
 
+from sunshine import pagecache
 from sunshine.accounts.models import STAFF_ROLES, Role, User, Visitor
 from sunshine.accounts.permissions import check_region
 from sunshine.audit import record
@@ -109,6 +110,7 @@ def save_seller(user: User, fields: SellerFields) -> Seller:
     check_publishable(fields.name, fields.licence, fields.poverty_link, fields.intro)
     county = codes.ancestors_of(village.code)[2]
     seller = seller_for(user)
+    old_county = seller.county_code if seller is not None else None
     if seller is None:
         seller = Seller(user_id=user.id, status=SellerStatus.PENDING)
         db.session.add(seller)
@@ -119,6 +121,7 @@ def save_seller(user: User, fields: SellerFields) -> Seller:
     seller.licence, seller.poverty_link = fields.licence.strip(), fields.poverty_link
     seller.intro = fields.intro
     db.session.flush()
+    pagecache.changed("market", county, *([old_county] if old_county else []))
     record("market.seller_save", user, "market_seller", seller.id, county)
     db.session.commit()
     return seller
@@ -138,6 +141,7 @@ def verify_seller(staff: User, seller: Seller, approve: bool, note: str = "") ->
     seller.status = SellerStatus.VERIFIED if approve else SellerStatus.REJECTED
     seller.verified_at = utcnow() if approve else None
     seller.status_note = note.strip()[:500]
+    pagecache.changed("market", seller.county_code)
     record("market.seller_verify" if approve else "market.seller_reject", staff,
            "market_seller", seller.id, seller.county_code, note[:500])
     db.session.commit()
@@ -201,6 +205,7 @@ def save_listing(user: User, fields: ListingFields, listing: Listing | None = No
     if not 1 <= fields.min_order <= 1_000_000:
         raise MarketError("起订量应为 1 到 1000000", "min_order")
     _check_origin(seller, fields.origin_code)
+    old_origin = [listing.origin_code] if listing is not None else []
     if listing is None:
         listing = Listing(seller_id=seller.id, status=ListingStatus.DRAFT)
         db.session.add(listing)
@@ -213,6 +218,7 @@ def save_listing(user: User, fields: ListingFields, listing: Listing | None = No
         if price_far_above_median(listing):
             listing.status, listing.price_flagged = ListingStatus.PENDING, True
     db.session.flush()
+    pagecache.changed("market", listing.origin_code, *old_origin)
     record("market.listing_save", user, "market_listing", listing.id, listing.origin_code)
     db.session.commit()
     indexing.reindex([listing])
@@ -257,6 +263,7 @@ def submit_listing(user: User, listing: Listing) -> Listing:
     else:
         listing.status = ListingStatus.PENDING
     listing.takedown_reason = ""
+    pagecache.changed("market", listing.origin_code)
     record("market.listing_submit", user, "market_listing", listing.id, listing.origin_code,
            listing.status.value)
     db.session.commit()
@@ -288,6 +295,7 @@ def approve_listing(staff: User, listing: Listing) -> Listing:
     check_publishable(*_texts(listing))
     _go_live(listing)
     listing.price_flagged = False
+    pagecache.changed("market", listing.origin_code)
     record("market.listing_approve", staff, "market_listing", listing.id, listing.origin_code)
     db.session.commit()
     indexing.reindex([listing])
@@ -308,6 +316,7 @@ def take_down(actor: User, listing: Listing, reason: str) -> Listing:
     listing.status = ListingStatus.OFF
     text = reason.strip()[:450] or "销售主体自行下架"
     listing.takedown_reason = f"[staff] {text}" if staff else text
+    pagecache.changed("market", listing.origin_code)
     record("market.listing_takedown", actor, "market_listing", listing.id, listing.origin_code,
            text)
     db.session.commit()
@@ -324,6 +333,7 @@ def certify(staff: Visitor, listing: Listing, certified: bool) -> Listing:
     if certified and not listing.seller.verified:
         raise MarketError("销售主体尚未核实，不能认定为扶贫产品")
     listing.certified = certified
+    pagecache.changed("market", listing.origin_code)
     record("market.listing_certify" if certified else "market.listing_uncertify", staff,
            "market_listing", listing.id, listing.origin_code)
     db.session.commit()
@@ -348,6 +358,7 @@ def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[Listing
             for s in stored]
     try:
         db.session.add_all(rows)
+        pagecache.changed("market", listing.origin_code)
         record("market.photo_add", user, "market_listing", listing.id, listing.origin_code,
                str(len(rows)))
         db.session.commit()
@@ -364,5 +375,6 @@ def remove_photo(user: User, listing: Listing, photo: ListingPhoto) -> None:
         raise PermissionDenied("photo of another listing")
     names = [photo.filename, photo.thumbnail]
     db.session.delete(photo)
+    pagecache.changed("market", listing.origin_code)
     db.session.commit()
     PHOTOS.remove(names)

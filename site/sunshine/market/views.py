@@ -21,6 +21,7 @@ from flask import (
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from sunshine import pagecache
 from sunshine.extensions import db, limiter
 from sunshine.forms import show_error
 from sunshine.market import inquiries, queries, services
@@ -71,9 +72,19 @@ def description_html(listing: Listing) -> Markup:
     return stored_html(render_markdown(listing.description_md))
 
 
+#: The query arguments of the list page.
+INDEX_ARGS = ("category", "county", "label", "certified", "min_price", "max_price", "sort",
+              "page")
+
+
 @bp.get("/")
-def index() -> str:
-    """消费扶贫: products on sale with filters, sort and pages."""
+def index() -> Response:
+    """消费扶贫: products on sale with filters, sort and pages; kept until any listing changes
+    (the county menu lists the counties that have one)."""
+    return pagecache.cached(_index, ("market", None), args=INDEX_ARGS)
+
+
+def _index() -> str:
     filters = _filters()
     page = db.paginate(queries.public_query(filters), page=page_arg(),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
