@@ -34,6 +34,7 @@ KEPT = {
     "notices.index": "/notices/",
     "search.index": "/search?q=产业",
     "market.index": "/market/",
+    "complaints.stats_page": "/complaints/stats?region={county}",
 }
 
 #: Public GET routes that are rendered every time, and why.
@@ -45,7 +46,6 @@ NOT_KEPT = {
     "complaints.track": "a form with a CSRF token; answers one tracking code",
     "complaints.answers": "not yet kept: published answers change with case handling",
     "complaints.answer": "not yet kept: published answers change with case handling",
-    "complaints.stats_page": "not yet kept: counts change with every case",
     "funds.detail": "not yet kept: one record, cheap to render",
     "funds.ledger_page": "not yet kept: the newest entries of the public record",
     "funds.timeliness_page": "not yet kept: deadlines of drafts",

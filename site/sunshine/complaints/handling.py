@@ -14,6 +14,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, false, func, select
 
+from sunshine import pagecache
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import check_region, region_scope
 from sunshine.audit import record
@@ -83,6 +84,7 @@ def _step(case: Case, actor: User, to: Status, text: str, action: str,
     event = CaseEvent(type=EventType.STATUS, status=to, text=text, public=public,
                       actor_id=actor.id, unit_code=case.handling_region_code, at=now)
     case.events.append(event)
+    pagecache.changed("complaints", case.region_code)
     record(action, actor, "complaint", case.id, case.handling_region_code, to.label)
     return event
 
@@ -155,6 +157,7 @@ def reply(case: Case, actor: User, text: str, now: datetime | None = None) -> No
     check_publishable(text)
     now = now or utcnow()
     _step(case, actor, Status.REPLIED, "已答复。", "complaint_replied", now)
+    pagecache.changed("complaints", case.region_code)
     case.events.append(CaseEvent(type=EventType.REPLY, text=text.strip(), public=True,
                                  actor_id=actor.id, unit_code=case.handling_region_code, at=now))
     case.first_replied_at = case.first_replied_at or now
@@ -194,11 +197,13 @@ def moderate(case: Case, actor: User, spam: bool, now: datetime | None = None) -
         case.events.append(CaseEvent(type=EventType.STATUS, status=Status.REJECTED, at=now,
                                      text="不予受理：内容与扶贫工作无关。", public=True,
                                      actor_id=actor.id, unit_code=case.handling_region_code))
+        pagecache.changed("complaints", case.region_code)
         record("complaint_spam", actor, "complaint", case.id, case.handling_region_code, "垃圾信息")
     else:
         case.moderation, case.updated_at = Moderation.NONE, now
         # The reply clock starts when a person has looked at it.
         case.deadline = max(case.deadline, reply_deadline(now))
+        pagecache.changed("complaints", case.region_code)
         record("complaint_released", actor, "complaint", case.id, case.handling_region_code,
                "审核通过")
     db.session.commit()
@@ -218,6 +223,7 @@ def mark_overdue(now: datetime | None = None) -> int:
         case.events.append(CaseEvent(type=EventType.STATUS, status=Status.OVERDUE, at=now,
                                      text="已超过答复期限，正在督办。", public=True,
                                      unit_code=case.handling_region_code))
+        pagecache.changed("complaints", case.region_code)
         record("complaint_overdue", None, "complaint", case.id, case.handling_region_code, "逾期")
     if late:
         db.session.commit()
@@ -267,6 +273,7 @@ def publish_answer(case: Case, actor: User, title: str, question: str, answer: s
     now = now or utcnow()
     case.public_title, case.public_question = title.strip()[:100], question.strip()
     case.public_answer, case.published_at, case.updated_at = answer.strip(), now, now
+    pagecache.changed("complaints", case.region_code)
     record("complaint_published", actor, "complaint", case.id, case.handling_region_code,
            case.public_title)
     db.session.commit()
@@ -279,6 +286,7 @@ def unpublish_answer(case: Case, actor: User) -> None:
     if case.published_at is None:
         raise CaseError("这个案件没有公开")
     case.published_at = None
+    pagecache.changed("complaints", case.region_code)
     record("complaint_unpublished", actor, "complaint", case.id, case.handling_region_code, "")
     db.session.commit()
     indexing.reindex([case])

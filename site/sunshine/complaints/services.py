@@ -16,6 +16,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Select, select
 
+from sunshine import pagecache
 from sunshine.audit import AuditEntry, record
 from sunshine.complaints import privacy
 from sunshine.complaints.models import (
@@ -206,6 +207,7 @@ def submit_case(sub: Submission, now: datetime | None = None,
 
 def _public_record(action: str, case: Case, detail: str) -> AuditEntry:
     """An audit entry for a step by the public: no actor and, on purpose, no address."""
+    pagecache.changed("complaints", case.region_code)  # its place's statistics
     entry = record(action, None, "complaint", case.id, case.handling_region_code, detail)
     entry.address = ""
     return entry

@@ -4,35 +4,45 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, jsonify, render_template, request
 
-from sunshine import clock
+from sunshine import clock, pagecache
 from sunshine.complaints import stats
 from sunshine.complaints.views import api_bp, bp
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
+from sunshine.regions.models import Region
 from sunshine.web import int_arg, page_arg
 
 
-def _report() -> stats.Report:
+def _region() -> Region:
     code = request.args.get("region", "") or current_app.config["PROVINCE_CODE"]
     try:
-        region = regions.get_region(code)
+        return regions.get_region(code)
     except regions.RegionNotFound:
         abort(404)
+
+
+def _report(region: Region | None = None) -> stats.Report:
     this_year = clock.this_year()
     year = int_arg("year", this_year, 2000, this_year)
-    return stats.build_report(region, year, int(current_app.config["STATS_MIN_CELL"]))
+    return stats.build_report(region or _region(), year,
+                              int(current_app.config["STATS_MIN_CELL"]))
 
 
 @bp.get("/stats")
-def stats_page() -> str:
-    """办理情况: counts by month, kind, category and region; on time, days, satisfaction."""
-    report = _report()
+def stats_page() -> Response:
+    """办理情况: counts by month, kind, category and region; on time, days, satisfaction. Kept
+    until a case of the region (or below it) changes."""
+    region = _region()
+    return pagecache.cached(lambda: _stats_page(_report(region)), ("complaints", region.code),
+                            args=("region", "year"))
+
+
+def _stats_page(report: stats.Report) -> str:
     this_year = clock.this_year()
     years = sorted(set(stats.years_with_cases()) | {this_year}, reverse=True)
     return render_template("complaints/stats.html", report=report, years=years,
                            ancestors=regions.ancestors_of(report.region),
                            measures=stats.MEASURE_LABELS)
-
 
 
 @bp.get("/stats/export.csv")
