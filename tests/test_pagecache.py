@@ -165,3 +165,18 @@ def test_a_fund_published_in_one_county_leaves_the_other_countys_list_kept(
     assert not front and "县里新下达的扶贫资金" in page.text  # at once
     assert "县里新下达的扶贫资金" in client.get(province).text
     assert _served_in_front(app, client, other)[1]
+
+
+def test_a_donor_and_a_seller_get_their_own_links_on_the_kept_lists(app, client, regions) -> None:
+    make_user("donor-zhao", Role.DONOR, None, display_name="赵爱心")
+    make_user("seller-qian", Role.SELLER, None, display_name="钱老板")
+    anonymous = client.get("/help/").text
+    assert "注册爱心人士账号" in anonymous and "我的认领" not in anonymous
+    donor, seller = app.test_client(), app.test_client()
+    for visitor, name in ((donor, "donor-zhao"), (seller, "seller-qian")):
+        visitor.post("/login", data={"login": name, "password": PASSWORD})
+        visitor.get("/")  # the welcome message, flashed once
+    assert "我的认领" in donor.get("/help/").text
+    assert "管理我的产品" in seller.get("/market/").text
+    assert "管理我的产品" not in donor.get("/market/").text
+    assert "我的认领" not in client.get("/help/").text

@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
+from sunshine import pagecache
 from sunshine.accounts.models import Role, Visitor
 from sunshine.accounts.permissions import can_access_region
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import FieldError, PermissionDenied
-from sunshine.matching.models import NeedEvent
+from sunshine.matching.models import Need, NeedEvent
 
 __all__ = ["MatchingError", "PermissionDenied"]
 
@@ -55,8 +57,10 @@ def hold_until(now: datetime) -> datetime:
 
 
 def add_event(need_id: int, text: str, at: datetime | None = None) -> None:
-    """One line of the public history, in the caller's transaction."""
+    """One line of the public history, in the caller's transaction; the need's pages change."""
     db.session.add(NeedEvent(need_id=need_id, text=text[:300], at=at or utcnow()))
+    village = db.session.scalar(select(Need.village_code).where(Need.id == need_id))
+    pagecache.changed("matching", village)
 
 
 def mask_name(name: str) -> str:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import select, update
 
+from sunshine import pagecache
 from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.database import rowcount, utcnow
@@ -72,6 +73,7 @@ def _step(actor: User, pledge_row: Pledge, from_states: tuple[PledgeState, ...],
         if event:
             add_event(pledge_row.need_id, event, now)
         settle(pledge_row.need_id, now)
+        pagecache.changed("matching", village)
         record(action, actor, "matching_pledge", pledge_row.id, village)
         db.session.commit()
     except BaseException:
@@ -143,6 +145,7 @@ def confirm_with_code(code: str, now: datetime | None = None) -> Pledge | None:
         add_event(found.need_id, f"受助户已收到 {found.item.name} {found.amount_text}"
                                  "（凭送达单确认码确认）", now)
         settle(found.need_id, now)
+        pagecache.changed("matching", _village(found.need_id))
         record("matching.confirm_code", None, "matching_pledge", found.id, _village(found.need_id))
         db.session.commit()
     except BaseException:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
-from sunshine import clock
+from sunshine import clock, pagecache
 from sunshine.accounts.models import Role, User
 from sunshine.audit import record
 from sunshine.database import rowcount, utcnow
@@ -214,6 +214,7 @@ def create_need(staff: User, fields: NeedFields) -> Need:
     db.session.add(need)
     _set_lines(need, fields)
     db.session.flush()
+    pagecache.changed("matching", need.village_code)
     record("matching.need_create", staff, "matching_need", need.id, need.village_code)
     db.session.commit()
     return need
@@ -231,6 +232,7 @@ def update_draft(staff: User, need: Need, fields: NeedFields) -> Need:
     for name in ("category", "title", "story", "urgency", "deadline"):
         setattr(need, name, getattr(fields, name))
     _set_lines(need, fields)
+    pagecache.changed("matching", need.village_code)
     record("matching.need_edit", staff, "matching_need", need.id, need.village_code)
     db.session.commit()
     return need
@@ -253,6 +255,7 @@ def update_public(staff: User, need: Need, title: str, story: str, urgency: int,
     need.title, need.story, need.urgency, need.deadline = (fields.title, fields.story,
                                                            fields.urgency, fields.deadline)
     add_event(need.id, "工作人员更新了需求说明")
+    pagecache.changed("matching", need.village_code)
     record("matching.need_edit", staff, "matching_need", need.id, need.village_code)
     db.session.commit()
     indexing.reindex([need])
@@ -267,6 +270,7 @@ def submit(staff: User, need: Need) -> Need:
     check_publishable(*_texts(need))
     refuse_own_names(need, *_texts(need))
     need.state, need.review_note = NeedState.PENDING.value, ""
+    pagecache.changed("matching", need.village_code)
     record("matching.need_submit", staff, "matching_need", need.id, need.village_code)
     db.session.commit()
     return need
@@ -291,6 +295,7 @@ def verify(staff: User, need: Need) -> Need:
     now = utcnow()
     need.state, need.verified_by, need.published_at = NeedState.PUBLISHED.value, staff.id, now
     add_event(need.id, "经核实后发布", now)
+    pagecache.changed("matching", need.village_code)
     record("matching.need_verify", staff, "matching_need", need.id, need.village_code)
     db.session.commit()
     indexing.reindex([need])
@@ -305,6 +310,7 @@ def send_back(staff: User, need: Need, reason: str) -> Need:
     if not reason.strip():
         raise MatchingError("请填写退回原因", "reason")
     need.state, need.review_note = NeedState.DRAFT.value, reason.strip()[:500]
+    pagecache.changed("matching", need.village_code)
     record("matching.need_send_back", staff, "matching_need", need.id, need.village_code,
            reason[:500])
     db.session.commit()
@@ -336,6 +342,7 @@ def withdraw(staff: User, need: Need, reason: str, now: datetime | None = None) 
         for p in db.session.execute(select(Pledge).where(
                 Pledge.need_id == need.id, Pledge.state == PledgeState.ACTIVE.value)).scalars():
             release(p, (PledgeState.ACTIVE,), PledgeState.CANCELLED, now, "需求已撤回")
+        pagecache.changed("matching", need.village_code)
         record("matching.need_withdraw", staff, "matching_need", need.id, need.village_code,
                reason[:500])
         db.session.commit()
@@ -374,6 +381,7 @@ def thank(staff: User, need: Need, note: str) -> Need:
     if need.state != NeedState.THANKED:
         add_event(need.id, "受助户致谢", now)
     need.state, need.thanks_note, need.thanked_at = NeedState.THANKED.value, note, now
+    pagecache.changed("matching", need.village_code)
     record("matching.need_thank", staff, "matching_need", need.id, need.village_code)
     db.session.commit()
     return need
@@ -386,6 +394,7 @@ def close(staff: User, need: Need) -> Need:
         raise MatchingError("送达并确认后才能结束这项需求")
     need.state, need.closed_at = NeedState.CLOSED.value, utcnow()
     add_event(need.id, "帮扶完成，需求结束", need.closed_at)
+    pagecache.changed("matching", need.village_code)
     record("matching.need_close", staff, "matching_need", need.id, need.village_code)
     db.session.commit()
     return need

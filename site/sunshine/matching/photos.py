@@ -6,6 +6,7 @@ this module adds the consent record and the rules of a need.
 
 from __future__ import annotations
 
+from sunshine import pagecache
 from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.extensions import db
@@ -45,6 +46,7 @@ def add_photos(staff: User, need: Need, files: list[bytes], consent: str) -> lis
                           height=photo.height, consent=consent[:300], added_by=staff.id)
                 for photo in stored]
         db.session.add_all(rows)
+        pagecache.changed("matching", need.village_code)
         record("matching.photo_add", staff, "matching_need", need.id, need.village_code,
                f"{len(rows)} 张；同意记录：{consent[:200]}")
         db.session.commit()
@@ -61,6 +63,7 @@ def remove_photo(staff: User, need: Need, photo: NeedPhoto) -> None:
         raise MatchingError("照片不属于这项需求")
     names = [photo.filename, photo.thumbnail]
     db.session.delete(photo)
+    pagecache.changed("matching", need.village_code)
     record("matching.photo_remove", staff, "matching_need", need.id, need.village_code)
     db.session.commit()
     PHOTOS.remove(names)

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 
-from sunshine import clock
+from sunshine import clock, pagecache
 from sunshine.accounts.models import Role, User
 from sunshine.audit import record
 from sunshine.database import rowcount, utcnow
@@ -194,6 +194,7 @@ def pledge(donor: User, need_id: int, item_id: int, quantity: int, details: Pled
         db.session.flush()
         add_event(need_id, f"{display_name}认领了 {item.name} {item.show(quantity)}", now)
         settle(need_id, now)
+        pagecache.changed("matching", row.village_code)
         record("matching.pledge", donor, "matching_need", need_id, row.village_code,
                f"认领 {item.name} {item.show(quantity)}（认领编号 {made.id}）")
         db.session.commit()
@@ -229,6 +230,7 @@ def cancel(actor: User, pledge_row: Pledge, reason: str = "", now: datetime | No
         add_event(pledge_row.need_id, f"一份认领（{pledge_row.amount_text}）已取消，重新开放认领",
                   now)
         settle(pledge_row.need_id, now)
+        pagecache.changed("matching", village)
         record("matching.pledge_cancel", actor, "matching_pledge", pledge_row.id, village, text)
         db.session.commit()
     except BaseException:

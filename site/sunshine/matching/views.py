@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from sunshine import pagecache
 from sunshine.accounts.models import Role
 from sunshine.extensions import db, limiter, login_manager
 from sunshine.forms import set_field_error, show_error
@@ -58,10 +59,16 @@ def _region_options() -> list[tuple[str, str]]:
 
 
 @bp.get("/")
-def index() -> str:
-    """爱心帮扶: needs, most urgent and nearest deadline first."""
+def index() -> Response:
+    """爱心帮扶: needs, most urgent and nearest deadline first; kept until a need of the region
+    shown (or above or below it) changes."""
     pledges.maybe_expire()
     filters = queries.parse_filters(request.args)
+    return pagecache.cached(lambda: _index(filters), ("matching", filters.region),
+                            args=("category", "urgency", "state", "region", "page"))
+
+
+def _index(filters: queries.Filters) -> str:
     page = db.paginate(queries.public_query(filters), page=page_arg(),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     region = db.session.get(Region, filters.region) if filters.region else None

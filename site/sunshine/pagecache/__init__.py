@@ -3,10 +3,11 @@
 A view hands ``cached()`` its render function and the data it shows, as scopes
 ``(feature, region code)``. The page is rendered once per version of that data (read from the
 database per request, see ``versions``) and China date, always as an anonymous visitor would
-see it, with a marker where base.html puts the account area. Each request then gets the kept
-body with its own account area put in: the anonymous one for most visitors, the visitor's
-name and logout form (with its CSRF token) for one who is logged in. ``front`` answers the
-requests that carry no cookie before Flask builds a request at all.
+see it, with a marker for each visitor part: a small template that a page includes with
+``visitor_part(name)`` (base.html's account area; a list's "my pledges" link). Each request
+gets the kept body with its own parts put in: the anonymous ones for most visitors; for one who
+is logged in, their name and logout form (with its CSRF token), rendered for them. ``front``
+answers the requests that carry no cookie before Flask builds a request at all.
 
 A write calls ``changed(feature, region_code)`` in its transaction. Who may get a kept page:
 a GET or HEAD whose query string has only the arguments the page declares, with nothing
@@ -15,34 +16,35 @@ flashed. ``PAGE_CACHE = False`` renders every page every time.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
 from flask import Flask, Response, current_app, g, render_template, request, session
+from markupsafe import Markup
 
 from sunshine.clock import today
 from sunshine.httpcache import StoredPage, html_response, stored
 from sunshine.pagecache.versions import PageVersion, Scope, changed, signature
 
 MAX_PAGES = 2048
-ACCOUNT_MARK = "<!--account-area-->"
-ACCOUNT_TEMPLATE = "_account.html"
+PART = re.compile(r"<!--visitor-part:([\w./-]+)-->")
 
-__all__ = ["PageVersion", "Scope", "cached", "changed", "enabled", "register"]
+__all__ = ["PageVersion", "Scope", "cached", "changed", "enabled", "register", "visitor_part"]
 
 
 class Entry(NamedTuple):
-    """A kept page: what it depends on, the version it was rendered at, and its body around
-    the account area."""
+    """A kept page: what it depends on, the version it was rendered at, and its body cut at
+    the visitor parts (``pieces`` has one more item than ``parts``)."""
 
     scopes: tuple[Scope, ...]
     extra: Callable[[], Hashable] | None
     version: Hashable
     page: StoredPage  # as an anonymous visitor gets it
-    head: bytes
-    tail: bytes
+    pieces: tuple[bytes, ...]
+    parts: tuple[str, ...]  # template names
 
 
 class PageStore:
@@ -111,39 +113,53 @@ def cached(render: Callable[[], str], *scopes: Scope, args: Iterable[str] = (),
 
 
 def respond(entry: Entry) -> Response:
-    """The kept page with this visitor's account area."""
+    """The kept page with this visitor's parts."""
     from flask_login import current_user
 
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or not entry.parts:
         return html_response(entry.page)
-    account = render_template(ACCOUNT_TEMPLATE).encode()
-    return html_response(stored(entry.head + account + entry.tail))
+    body = [entry.pieces[0]]
+    for name, piece in zip(entry.parts, entry.pieces[1:], strict=True):
+        body += [render_template(name).encode(), piece]
+    return html_response(stored(b"".join(body)))
+
+
+def visitor_part(name: str) -> Markup:
+    """A template global: the part ``name`` rendered for this visitor, or its marker while a
+    kept page is rendered."""
+    if g.get("keeping_page"):
+        return Markup(f"<!--visitor-part:{name}-->")
+    return Markup(render_template(name))
 
 
 def _render_public(render: Callable[[], str], scopes: tuple[Scope, ...],
                    extra: Callable[[], Hashable] | None, now: Hashable) -> Entry:
-    """Render as an anonymous visitor, with the marker for the account area."""
+    """Render as an anonymous visitor, with markers for the visitor parts."""
     user = g.get("_login_user")
     g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
-    g.account_mark = ACCOUNT_MARK
+    g.keeping_page = True
     try:
-        body = render()
-        anonymous = render_template(ACCOUNT_TEMPLATE)
+        cut = PART.split(render())
+        g.keeping_page = False
+        pieces, parts = cut[::2], cut[1::2]
+        anonymous = [render_template(name) for name in parts]
     finally:
-        g.pop("account_mark", None)
+        g.pop("keeping_page", None)
         if user is None:
             g.pop("_login_user", None)
         else:
             g._login_user = user
-    head, mark, tail = body.partition(ACCOUNT_MARK)
-    if not mark:
-        raise ValueError("a cached page must extend base.html (no account area found)")
-    return Entry(scopes, extra, now, stored((head + anonymous + tail).encode()),
-                 head.encode(), tail.encode())
+    whole = [pieces[0]]
+    for part, piece in zip(anonymous, pieces[1:], strict=True):
+        whole += [part, piece]
+    return Entry(scopes, extra, now, stored("".join(whole).encode()),
+                 tuple(piece.encode() for piece in pieces), tuple(parts))
 
 
 def register(app: Flask) -> None:
-    """Install the fast path in front of Flask."""
+    """Install the fast path in front of Flask, and ``visitor_part`` for the templates."""
     from sunshine.pagecache.front import PageFront
+
+    app.add_template_global(visitor_part)
 
     app.wsgi_app = PageFront(app.wsgi_app, app)  # type: ignore[method-assign]
