@@ -20,6 +20,7 @@ from sunshine.stats import rollup
 from tests.conftest import PASSWORD
 from tests.content.conftest import write_news, write_policy
 from tests.factories import make_user
+from tests.funds.conftest import make_fund, make_project
 from tests.stats.conftest import insert_register, make_register
 
 #: Kept pages, with a URL to try (``{county}`` is the test county's code).
@@ -30,6 +31,8 @@ KEPT = {
     "policies.policies_index": "/policies/",
     "policies.policy_detail": "/policies/weifang-2019",
     "funds.index": "/funds/?region={county}",
+    "funds.detail": "/funds/{fund}",
+    "projects.detail": "/projects/{project}",
     "projects.index": "/projects/",
     "stats.index": "/stats/",
     "stats.detail": "/stats/{county}",
@@ -49,10 +52,8 @@ NOT_KEPT = {
     "complaints.track": "a form with a CSRF token; answers one tracking code",
     "complaints.answers": "not yet kept: published answers change with case handling",
     "complaints.answer": "not yet kept: published answers change with case handling",
-    "funds.detail": "not yet kept: one record, cheap to render",
     "funds.ledger_page": "not yet kept: the newest entries of the public record",
     "funds.timeliness_page": "not yet kept: deadlines of drafts",
-    "projects.detail": "not yet kept: one record, cheap to render",
     "matching.detail": "a pledge form with a CSRF token",
     "matching.confirm": "a form with a CSRF token",
     "matching.mine": "the donor's own pledges",
@@ -103,7 +104,7 @@ def site(app: Flask, regions: dict[str, str], tmp_path: Path) -> dict[str, str]:
     insert_register(make_register())
     rollup.rebuild_all()
     db.session.commit()
-    return regions
+    return {**regions, "fund": str(make_fund().id), "project": str(make_project().id)}
 
 
 ACCOUNT = re.compile(r'<div class="account">.*?</div>\n  </div>', re.S)
@@ -118,7 +119,7 @@ def test_kept_pages_come_from_the_front_and_carry_each_visitors_header(
     seen: list[str] = []
     app.before_request_funcs.setdefault(None, []).append(lambda: seen.append("flask") and None)
     for endpoint, url in KEPT.items():
-        url = url.format(county=site["county"])
+        url = url.format(**site)
         anonymous = app.test_client()
         seen.clear()
         first = anonymous.get(url)

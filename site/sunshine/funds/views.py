@@ -69,11 +69,17 @@ def _index_page() -> str:
 
 
 @bp.get("/<int:fund_id>")
-def detail(fund_id: int) -> str:
-    """One allocation: its document, lines, spending, projects, money trail and history."""
+def detail(fund_id: int) -> Response:
+    """One allocation: its document, lines, spending, projects, money trail and history; kept
+    until money or a project of its region (or below it) changes."""
     fund = queries.get_public(fund_id)
     if fund is None:
         abort(404)
+    return pagecache.cached(lambda: _detail(fund), ("funds", fund.region_code),
+                            ("projects", fund.region_code))
+
+
+def _detail(fund: Fund) -> str:
     lines = queries.lines_of(fund)
     project_ids = [line.project_id for line in lines if line.project_id]
     projects = {p.id: p for p in db.session.execute(

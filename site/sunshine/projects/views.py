@@ -95,12 +95,18 @@ def qr_svg(project: Project, size_class: str = "qr") -> Markup:
 
 
 @bp.get("/<int:project_id>")
-def detail(project_id: int) -> str:
+def detail(project_id: int) -> Response:
     """One project: stages and timeline, budget against spending, beneficiaries, funding
-    sources, a QR code for the sign, and its public history."""
+    sources, a QR code for the sign, and its public history; kept until money or a project of
+    its region (or above or below it) changes."""
     project = queries.get_public(project_id)
     if project is None:
         abort(404)
+    return pagecache.cached(lambda: _detail(project), ("funds", project.region_code),
+                            ("projects", project.region_code))
+
+
+def _detail(project: Project) -> str:
     funding = queries.funding_of(project)
     return render_template("projects/detail.html", project=project,
                            ancestors=regions.ancestors_of(project.region),
