@@ -46,7 +46,7 @@ class Route:
     rule: str
     url: str
     anonymous: bool  # an anonymous visitor gets a 200 (else only a logged-in citizen does)
-    cookie: str  # the Cookie header of the citizen who gets it
+    cookie: str | None  # the Cookie header of a citizen who gets it (None: none does)
     etag: str | None = None
 
 
@@ -90,7 +90,8 @@ def accounts(database: Path) -> tuple[str, str]:
 
 
 def routes(port: int, database: Path, only: str) -> list[Route]:
-    """One URL a public rule, and who gets it: anonymous, else the donor, else the seller."""
+    """One URL a public rule, and who gets it: anonymous visitors, and the donor or else the
+    seller (a logged-in visitor is sent away from /login, for one)."""
     donor, seller = accounts(database)
     visitors = {"": Visitor(port)}
     cookies = {"": ""}
@@ -108,8 +109,8 @@ def routes(port: int, database: Path, only: str) -> list[Route]:
         if only not in rule:
             continue
         url = fill(rule, arguments, database, answers)
-        citizen = next((name for name in seen[url] if name), donor)
-        route = Route(rule, url, "" in seen[url], cookies[citizen])
+        citizen = next((name for name in seen[url] if name), None)
+        route = Route(rule, url, "" in seen[url], cookies[citizen] if citizen else None)
         if route.anonymous:
             etag = visitors[""].get(url)[1].get("ETag")
             if etag and visitors[""].get(url, {"If-None-Match": etag})[0] == 304:
@@ -122,7 +123,7 @@ def warm(port: int, found: list[Route]) -> None:
     """Each page twice a worker, so that the first requests measured find warm caches."""
     for route in found:
         for _ in range(4):
-            Visitor(port).get(route.url, {"Cookie": route.cookie} if not route.anonymous else {})
+            Visitor(port).get(route.url, {} if route.anonymous else {"Cookie": route.cookie or ""})
 
 
 def measure(run: Run, passname: str, hello_port: int, port: int, found: list[Route],
@@ -174,6 +175,12 @@ def text_report(run: Run, found: list[Route]) -> None:
     login_only = [r.rule for r in found if not r.anonymous]
     if login_only:
         print(f"  logged-in only (not in the anonymous passes): {', '.join(login_only)}")
+    anonymous_only = [r.rule for r in found if r.cookie is None]
+    if anonymous_only:
+        print(f"  not for a logged-in citizen (not in that pass): {', '.join(anonymous_only)}")
+    no_etag = [r.rule for r in found if r.anonymous and r.etag is None]
+    if no_etag:
+        print(f"  no ETag, or no 304 to it (not in the 304 pass): {', '.join(no_etag)}")
 
 
 def markdown_report(run: Run, found: list[Route], seconds: float) -> None:
@@ -248,7 +255,7 @@ def main() -> int:
         measure(run, "anonymous", hello.port, site.port, found, seconds,
                 lambda r: {} if r.anonymous else None)
         measure(run, "logged-in", hello.port, site.port, found, seconds,
-                lambda r: {"Cookie": r.cookie})
+                lambda r: {"Cookie": r.cookie} if r.cookie else None)
         measure(run, "cache off", hello.port, bare.port, found, seconds,
                 lambda r: {} if r.anonymous else None)
         with sqlite3.connect(folder / "demo.sqlite") as con:
