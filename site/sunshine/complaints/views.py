@@ -17,7 +17,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from sunshine import formguard
+from sunshine import formguard, pagecache
 from sunshine.complaints import services
 from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
 from sunshine.complaints.indexing import public_region_code
@@ -243,8 +243,9 @@ def reopen() -> tuple[str, int]:
 
 
 @bp.get("/answers/")
-def answers() -> str:
-    """群众关心的问题: questions and official replies published with the reporter's consent."""
+def answers() -> Response:
+    """群众关心的问题: questions and official replies published with the reporter's consent;
+    kept until a case of the region (or above or below it) changes."""
     code = request.args.get("region", "")
     region = None
     if code:
@@ -252,6 +253,12 @@ def answers() -> str:
             region = regions.get_region(code)
         except regions.RegionNotFound:
             region = None
+    shown = region.code if region else None
+    return pagecache.cached(lambda: _answers(region), ("complaints", shown),
+                            args=("region", "page"))
+
+
+def _answers(region: Region | None) -> str:
     page = db.paginate(services.published_query(region.code if region else None),
                        page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("complaints/answers.html", page=page, region=region,
@@ -260,10 +267,14 @@ def answers() -> str:
 
 
 @bp.get("/answers/<int:case_id>")
-def answer(case_id: int) -> str:
+def answer(case_id: int) -> Response:
     case = db.session.scalar(services.published_query().where(Case.id == case_id))
     if case is None:
         abort(404)
+    return pagecache.cached(lambda: _answer(case), ("complaints", case.region_code))
+
+
+def _answer(case: Case) -> str:
     return render_template("complaints/answer.html", case=case,
                            region_names=_region_names([case]))
 

@@ -126,8 +126,13 @@ def export() -> Response:
 
 
 @bp.get("/ledger")
-def ledger_page() -> str:
-    """The public record: the chain head, the newest entries, and how to check it."""
+def ledger_page() -> Response:
+    """The public record: the chain head, the newest entries, and how to check it; kept until
+    the next entry."""
+    return pagecache.cached(_ledger_page, ("funds", None), ("projects", None), args=("before",))
+
+
+def _ledger_page() -> str:
     seq, head_hash = ledger.head()
     before_text = request.args.get("before", "")
     before = int(before_text) if before_text.isascii() and before_text.isdigit() else None
@@ -164,8 +169,14 @@ def ledger_json() -> Response:
 
 
 @bp.get("/timeliness")
-def timeliness_page() -> str:
-    """公开及时率 per county: published within the deadline, over everything due."""
+def timeliness_page() -> Response:
+    """公开及时率 per county: published within the deadline, over everything due; kept until
+    money or a project changes (drafts count), or the day."""
+    return pagecache.cached(_timeliness_page, ("funds", None), ("projects", None),
+                            args=("region",))
+
+
+def _timeliness_page() -> str:
     shown, ancestors, _ = region_trail(region_arg())
     if shown.level > 3:
         shown = regions.get_region(shown.code[:6].ljust(12, "0"))

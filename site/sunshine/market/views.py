@@ -124,11 +124,16 @@ def inquiry(listing_id: int) -> BaseResponse | tuple[str, int]:
 
 
 @bp.get("/sellers/<int:seller_id>")
-def seller(seller_id: int) -> str:
-    """A seller's public profile and products on sale."""
+def seller(seller_id: int) -> Response:
+    """A seller's public profile and products on sale; kept until the market of their county
+    changes."""
     item = db.get_or_404(Seller, seller_id)
     if item.status != SellerStatus.VERIFIED:
         abort(404)
+    return pagecache.cached(lambda: _seller(item), ("market", item.county_code))
+
+
+def _seller(item: Seller) -> str:
     listings = db.session.execute(queries.public_query(
         queries.Filters(seller_id=item.id)).limit(100)).scalars()
     return render_template("market/seller.html", seller=item, listings=list(listings))

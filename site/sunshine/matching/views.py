@@ -240,12 +240,19 @@ def confirm() -> tuple[str, int]:
 
 
 @bp.get("/thanks")
-def thanks() -> str:
-    """感谢墙: thank-you notes and what was delivered, in total and per region."""
+def thanks() -> Response:
+    """感谢墙: thank-you notes and what was delivered, in total and per region; kept until a
+    need of the region (or above or below it) changes."""
     # Without a known region the wall is the province's: no name in the title, no chain.
     found = regions.trail(request.args.get("region", ""))
     current = found[-1] if found else None
     region = current.code if current else None
+    return pagecache.cached(lambda: _thanks(found, region), ("matching", region),
+                            args=("region", "page"))
+
+
+def _thanks(found: list[Region], region: str | None) -> str:
+    current = found[-1] if found else None
     total, children = queries.totals(region)
     page = db.paginate(queries.thanked_query(region), page=page_arg(), per_page=20,
                        error_out=False)
