@@ -1,13 +1,25 @@
-"""Fixtures: a fresh database per test (SQLite, or PostgreSQL with --postgres), a temporary
-search index, a client, and small helpers to log in."""
+"""Fixtures: the site on a fresh database per test (SQLite, or PostgreSQL with --postgres), a
+temporary search index and upload folder, a client, and small helpers to log in.
+
+Two things keep this quick. The schema is made once per session and each test gets a copy of it
+(a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL): a real database of its
+own, so tests may commit, open more connections or fork. And tests with the same ``app_config``
+share one Flask app, made as new before each test (configuration, cached pages, rate-limit
+counts, folders), since create_app and the first render of each template cost more than most
+tests. A test that adds routes or hooks to the app is marked ``own_app`` and gets one of its own.
+"""
 
 from __future__ import annotations
 
 import contextvars
+import copy
 import itertools
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +28,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from sunshine import create_app
-from sunshine.extensions import db
+from sunshine.extensions import db, limiter
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -41,25 +53,25 @@ def shared_data(*parts: str) -> Path:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--postgres", action="store_true",
-                     help="run model, service and CLI tests against a throwaway PostgreSQL")
+                     help="run the tests marked postgres against a throwaway PostgreSQL")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.getoption("--postgres"):
-        # PostgreSQL's own paths are deselected, not skipped: under CI nothing is skipped.
-        elsewhere = [i for i in items if i.get_closest_marker("postgres_only") is not None]
-        if elsewhere:
-            config.hook.pytest_deselected(items=elsewhere)
-            items[:] = [i for i in items if i not in elsewhere]
-        return
-    # The PostgreSQL run covers what touches the database directly: models, services, CLI.
-    keep = ("test_services", "test_models", "test_cli", "test_postgres", "test_backup")
-    selected = [i for i in items if i.path.stem.startswith(keep)
-                and i.get_closest_marker("sqlite_only") is None]
-    deselected = [i for i in items if i not in selected]
+    """The SQLite run leaves out ``postgres_only``; the PostgreSQL run keeps what is marked
+    ``postgres`` or ``postgres_only`` and not ``sqlite_only``. Left out means deselected, not
+    skipped: under CI nothing is skipped."""
+    if config.getoption("--postgres"):
+        def keep(item: pytest.Item) -> bool:
+            return (item.get_closest_marker("sqlite_only") is None
+                    and (item.get_closest_marker("postgres") is not None
+                         or item.get_closest_marker("postgres_only") is not None))
+    else:
+        def keep(item: pytest.Item) -> bool:
+            return item.get_closest_marker("postgres_only") is None
+    deselected = [i for i in items if not keep(i)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-    items[:] = selected
+        items[:] = [i for i in items if keep(i)]
 
 
 @pytest.fixture(scope="session")
@@ -74,15 +86,75 @@ def pg_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     server.stop()
 
 
-_counter = itertools.count()
+class Databases:
+    """New databases for tests, on SQLite files or on the test PostgreSQL server.
+
+    ``with_schema`` copies a template that ``db.create_all()`` filled once per session.
+    """
+
+    def __init__(self, folder: Path, server: Any | None) -> None:
+        self.folder = folder
+        self.server = server
+        self.template: str | None = None
+        self.names = itertools.count()
+
+    def new_name(self, prefix: str) -> str:
+        return f"{prefix}{next(self.names)}"
+
+    def empty(self, name: str) -> str:
+        """The URL of a new, empty database ``name`` (made again if it exists)."""
+        if self.server is not None:
+            return self.server.create_database(name)
+        path = self._remove(name)
+        return f"sqlite:///{path}"
+
+    def with_schema(self, name: str) -> str:
+        """The URL of a new database ``name`` holding the schema and no rows."""
+        if self.template is None:
+            self.template = self._make_template()
+        if self.server is not None:
+            return self.server.create_database(name, template=self.template)
+        path = self._remove(name)
+        shutil.copyfile(self.folder / f"{self.template}.sqlite", path)
+        return f"sqlite:///{path}"
+
+    def _make_template(self) -> str:
+        name = "schema_template"
+        app = create_app(make_config(self.folder / name, self.empty(name)))
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+        return name
+
+    def _remove(self, name: str) -> Path:
+        """Unlink rather than overwrite: a connection left open by a test keeps the old file."""
+        path = self.folder / f"{name}.sqlite"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return path
+
+
+#: Memory-backed where there is one: SQLite syncs the file at every commit, ~5 ms on a disk.
+MEMORY_FOLDER = Path("/dev/shm")
+
+
+@pytest.fixture(scope="session")
+def databases(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    server = request.getfixturevalue("pg_server") if request.config.getoption("--postgres") \
+        else None
+    if server is None and MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix="sunshine-tests-", dir=MEMORY_FOLDER))
+    else:
+        folder = tmp_path_factory.mktemp("databases")
+    yield Databases(folder, server)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.config.getoption("--postgres"):
-        server = request.getfixturevalue("pg_server")
-        return server.create_database(f"t{next(_counter)}")
-    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+def database_url(databases: Databases) -> str:
+    """A new, empty database (no schema), for a test that makes its own app."""
+    return databases.empty(databases.new_name("empty"))
 
 
 def make_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any]:
@@ -119,15 +191,72 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+@dataclass
+class SharedApp:
+    """An app made once for every test with the same ``app_config``, and what it was made as."""
+
+    app: Flask
+    database: str  # the name of its database, made again from the template for each test
+    config: dict[str, Any]
+    extensions: frozenset[str]  # anything added later is a per-app cache
+    setup: tuple[Any, ...]
+
+    @classmethod
+    def make(cls, databases: Databases, folder: Path, app_config: dict[str, Any]) -> SharedApp:
+        name = databases.new_name("app")
+        app = create_app(make_config(folder, databases.with_schema(name), **app_config))
+        app.test_client_class = IsolatedClient
+        return cls(app, name, copy.deepcopy(dict(app.config)), frozenset(app.extensions),
+                   _setup(app))
+
+    def renew(self, databases: Databases, tmp_path: Path) -> None:
+        """Before a test: a fresh database, the configuration as made with this test's folders,
+        no cached pages and fresh rate-limit counts."""
+        databases.with_schema(self.database)
+        app = self.app
+        app.config.clear()
+        app.config.update(copy.deepcopy(self.config))
+        app.config.update(SEARCH_INDEX_DIR=str(tmp_path / "index"),
+                          UPLOAD_DIR=str(tmp_path / "uploads"))
+        for key in set(app.extensions) - self.extensions:
+            del app.extensions[key]
+        limiter.init_app(app)  # what create_app does: enabled or not, and a new memory store
+
+
+def _setup(app: Flask) -> tuple[Any, ...]:
+    """Routes and hooks: what a shared app must keep from one test to the next."""
+    hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    return (sorted(app.view_functions), *({k: len(v) for k, v in h.items()} for h in hooks))
+
+
+@pytest.fixture(scope="session")
+def shared_apps() -> dict[str, SharedApp]:
+    return {}
+
+
 @pytest.fixture
-def app(tmp_path: Path, database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
-    app = create_app(make_config(tmp_path, database_url, **app_config))
-    app.test_client_class = IsolatedClient
+def app(request: pytest.FixtureRequest, tmp_path: Path, databases: Databases,
+        app_config: dict[str, Any], shared_apps: dict[str, SharedApp]) -> Iterator[Flask]:
+    if request.node.get_closest_marker("own_app") is not None:
+        url = databases.with_schema(databases.new_name("own"))
+        app = create_app(make_config(tmp_path, url, **app_config))
+        app.test_client_class = IsolatedClient
+        shared = None
+    else:
+        key = repr(sorted(app_config.items()))
+        shared = shared_apps.get(key)
+        if shared is None:
+            folder = request.getfixturevalue("tmp_path_factory").mktemp("app")
+            shared = shared_apps[key] = SharedApp.make(databases, folder, app_config)
+        shared.renew(databases, tmp_path)
+        app = shared.app
     with app.app_context():
-        db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()
+    if shared is not None and _setup(app) != shared.setup:
+        del shared_apps[key]
+        pytest.fail("the test changed the routes or hooks of a shared app: mark it own_app")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 from sqlalchemy import func, inspect, select
 
 from sunshine import create_app
@@ -11,6 +12,8 @@ from sunshine.accounts.models import Role, User
 from sunshine.extensions import db
 from sunshine.regions.models import Region
 from tests.conftest import PASSWORD, make_config
+
+pytestmark = pytest.mark.postgres
 
 
 def test_init_db_builds_the_schema_from_migrations_matching_the_models(tmp_path,

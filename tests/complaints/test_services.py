@@ -21,6 +21,8 @@ from sunshine.guard import PersonalDataFound
 from sunshine.search.index import search
 from tests.complaints.conftest import PHONE, file_case, named_case
 
+pytestmark = pytest.mark.postgres
+
 VILLAGE, TOWN, COUNTY = "450102101201", "450102101000", "450102000000"
 
 

@@ -17,6 +17,8 @@ from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from tests.complaints.conftest import NAME, PHONE, file_case, named_case
 
+pytestmark = pytest.mark.postgres
+
 VILLAGE, TOWN, COUNTY = "450102101201", "450102101000", "450102000000"
 
 

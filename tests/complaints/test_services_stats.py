@@ -5,10 +5,14 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from sunshine.complaints import handling, services, stats
 from sunshine.complaints.models import Kind, Rating
 from sunshine.regions import services as regions_service
 from tests.complaints.conftest import file_case
+
+pytestmark = pytest.mark.postgres
 
 K = 10
 

@@ -13,6 +13,8 @@ from sunshine.search.index import search
 from tests.content.conftest import write_news, write_policy
 from tests.factories import make_user
 
+pytestmark = pytest.mark.postgres
+
 TODAY = date(2026, 11, 28)
 
 

@@ -6,6 +6,7 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
 from sunshine.extensions import db
@@ -13,6 +14,8 @@ from sunshine.funds.models import Fund, FundLine, Spending
 from sunshine.projects.models import Project
 from sunshine.records.models import LedgerEntry
 from tests.funds.conftest import COUNTY, Setup
+
+pytestmark = pytest.mark.postgres
 
 
 def test_verify_passes_then_fails_naming_the_altered_entry(runner, funded: Setup) -> None:

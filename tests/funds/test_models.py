@@ -13,6 +13,8 @@ from sunshine.extensions import db
 from sunshine.funds.models import Fund
 from tests.funds.conftest import Setup
 
+pytestmark = pytest.mark.postgres
+
 STATEMENTS = [
     "UPDATE fund SET amount = -1 WHERE id = :id",
     "UPDATE fund SET spent = amount + 1 WHERE id = :id",

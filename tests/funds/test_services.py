@@ -19,6 +19,8 @@ from sunshine.records.checks import RecordError
 from sunshine.records.models import LedgerEntry
 from tests.funds.conftest import COUNTY, Setup, fund_fields, make_fund
 
+pytestmark = pytest.mark.postgres
+
 
 def spend(fund: Fund, value: str, project_id: int | None = None, **extra: object) -> Spending:
     fields = funds.SpendingFields(amount=Decimal(value), paid_on=date(2020, 6, 1),

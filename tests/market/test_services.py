@@ -15,6 +15,8 @@ from sunshine.market.models import ListingStatus, SellerKind, SellerStatus
 from sunshine.regions.models import Region
 from tests.market.conftest import VILLAGE, make_listing, make_seller
 
+pytestmark = pytest.mark.postgres
+
 
 def test_a_new_seller_waits_for_verification_and_their_listing_waits_too(users):
     seller = make_seller(users["seller"])

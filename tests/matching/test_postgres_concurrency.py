@@ -31,6 +31,8 @@ from tests.conftest import PASSWORD, TEST_SECRET
 from tests.factories import make_user
 from tests.matching.conftest import make_need
 
+pytestmark = pytest.mark.postgres
+
 DONORS = 50
 UNITS = 10
 ROUNDS = 20
@@ -61,14 +63,14 @@ def _request(port: int, method: str, path: str, body: dict[str, str] | None = No
 
 
 @pytest.fixture
-def server(app, database_url: str, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+def server(app, tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """gunicorn serving the test database; yields its port and its log file."""
     if not GUNICORN.exists():
         pytest.skip("gunicorn is not installed")
     port = _free_port()
     log = tmp_path / "gunicorn.log"
     env = {**os.environ, "SUNSHINE_ENV": "testing", "SUNSHINE_SECRET_KEY": TEST_SECRET,
-           "SUNSHINE_SQLALCHEMY_DATABASE_URI": database_url,
+           "SUNSHINE_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
            "SUNSHINE_WTF_CSRF_ENABLED": "false", "SUNSHINE_RATELIMIT_ENABLED": "false",
            "SUNSHINE_SEARCH_INDEX_DIR": str(tmp_path / "index"),
            "SUNSHINE_UPLOAD_DIR": str(tmp_path / "uploads")}

@@ -25,6 +25,8 @@ from tests.matching.conftest import (
     need_fields,
 )
 
+pytestmark = pytest.mark.postgres
+
 
 def pledge(user: User, need: Need, quantity: int, line: int = 0, **details: object) -> Pledge:
     return pledges.pledge(user, need.id, need.items[line].id, quantity,

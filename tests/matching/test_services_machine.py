@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -32,6 +33,8 @@ from sunshine.matching.models import (
     PledgeState,
 )
 from tests.matching.conftest import make_need
+
+pytestmark = pytest.mark.postgres
 
 HOLDING = {s.value for s in HOLDING_STATES}
 LIVE = {s.value for s in LIVE_STATES}

@@ -37,6 +37,8 @@ from tests.notices.conftest import (
     published,
 )
 
+pytestmark = pytest.mark.postgres
+
 
 def _actions() -> list[str]:
     return list(db.session.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars())

@@ -16,6 +16,8 @@ from sunshine.regions.models import Region
 from tests.conftest import make_config
 from tests.factories import make_user
 
+pytestmark = pytest.mark.postgres
+
 
 def _snapshot() -> dict[str, list[tuple]]:
     return {

@@ -17,6 +17,8 @@ from sunshine.records import ledger
 from sunshine.records.checks import RecordError
 from tests.funds.conftest import COUNTY, Setup, make_project, project_fields
 
+pytestmark = pytest.mark.postgres
+
 
 def county_figures() -> tuple[int, Decimal, int]:
     row = db.session.execute(select(func.sum(ProjectTotal.projects), func.sum(ProjectTotal.budget),

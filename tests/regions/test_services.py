@@ -10,6 +10,8 @@ from sunshine.regions.models import Region
 from sunshine.regions.province import SHORT_NAMES
 from tests.conftest import shared_data
 
+pytestmark = pytest.mark.postgres
+
 
 def test_builtin_province_has_the_real_cities_and_counties(app) -> None:
     services.load_builtin_province("450000000000")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sunshine.extensions import db
 from sunshine.regions.models import Region
 from sunshine.registry import SearchDoc, registry
 from sunshine.search.index import rebuild, search, update
+
+pytestmark = pytest.mark.postgres
 
 
 def test_rebuild_indexes_regions_and_finds_them_by_chinese_name(app, regions) -> None:

@@ -29,7 +29,8 @@ def app_config() -> dict[str, Any]:
 
 @pytest.fixture
 def failing_routes(app: Flask) -> Flask:
-    """Routes that fail on purpose, added after create_app like a buggy feature would be."""
+    """Routes that fail on purpose, added after create_app like a buggy feature would be
+    (so the tests that use them are marked ``own_app``)."""
 
     @app.get("/_test/boom")
     def boom() -> str:
@@ -69,6 +70,7 @@ def assert_security_headers(response: TestResponse, what: str) -> None:
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, (what, csp)
 
 
+@pytest.mark.own_app
 def test_every_kind_of_response_has_the_headers(app: Flask, client: FlaskClient,
                                                 regions: dict[str, str],
                                                 failing_routes: Flask) -> None:
@@ -165,6 +167,7 @@ def assert_error_page(response: TestResponse, status: int, *fragments: str) -> N
     assert_security_headers(response, str(status))
 
 
+@pytest.mark.own_app
 def test_400_page(client: FlaskClient, failing_routes: Flask) -> None:
     assert_error_page(client.post("/_test/bad-request", data={}), 400, "请求有误")
 
@@ -206,6 +209,7 @@ def test_429_page(client: FlaskClient) -> None:
     assert_error_page(client.post("/register", data={}), 429, "太频繁")
 
 
+@pytest.mark.own_app
 def test_500_page(client: FlaskClient, failing_routes: Flask) -> None:
     assert_error_page(client.get("/_test/boom"), 500, "服务器出错")
     assert_error_page(client.get("/_test/db-boom"), 500, "服务器出错")
@@ -213,6 +217,7 @@ def test_500_page(client: FlaskClient, failing_routes: Flask) -> None:
     assert client.get("/healthz").status_code == 200
 
 
+@pytest.mark.own_app
 def test_api_errors_are_json_in_chinese(client: FlaskClient, failing_routes: Flask) -> None:
     for path, status in (("/api/v1/_test/boom", 500), ("/api/v1/no-such-thing", 404)):
         response = client.get(path)
@@ -223,6 +228,7 @@ def test_api_errors_are_json_in_chinese(client: FlaskClient, failing_routes: Fla
         assert "secret-internal-detail" not in response.get_data(as_text=True)
 
 
+@pytest.mark.own_app
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429, 500,
                                     501, 503])
 def test_aborts_render_chinese_pages(client: FlaskClient, failing_routes: Flask,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from sunshine.extensions import db
 from sunshine.stats.models import Household, MemberId
 from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
 from tests.stats.conftest import make_register
+
+pytestmark = pytest.mark.postgres
 
 
 def test_import_is_a_dry_run_until_confirmed(runner, regions, csv_file) -> None:

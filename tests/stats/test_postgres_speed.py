@@ -21,6 +21,8 @@ from sunshine.stats.scanrows import SCAN_SQL
 from sunshine.stats.tree import load_tree, sum_up
 from sunshine.stats.vectors import village_range
 
+pytestmark = pytest.mark.postgres
+
 PROVINCE = "450000000000"
 PAGES = ["450000000000", "450100000000", "450102000000", "450102101000", "450102101201"]
 

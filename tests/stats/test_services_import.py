@@ -17,6 +17,8 @@ from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
 from sunshine.stats.vocab import RELATIONS
 from tests.stats.conftest import CANARY_IDS, make_register
 
+pytestmark = pytest.mark.postgres
+
 
 def _count(model: type) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -13,6 +14,8 @@ from sunshine.extensions import db
 from sunshine.stats.idnumbers import hasher_from_key
 from sunshine.stats.members import unpack
 from tests.conftest import make_config
+
+pytestmark = pytest.mark.postgres
 
 BEFORE = "71d0affae895"
 PACKED = "f5ea784e8eef"

@@ -17,6 +17,8 @@ from sunshine.stats.models import Build, Household, Rollup
 from tests.factories import make_user
 from tests.stats.conftest import CANARY_IDS
 
+pytestmark = pytest.mark.postgres
+
 LAST = vocab.LAST_YEAR
 
 

@@ -20,6 +20,8 @@ from sunshine.workdays import services
 from sunshine.workdays.models import CalendarDay
 from tests.factories import make_user
 
+pytestmark = pytest.mark.postgres
+
 #: 2026's National Day: 1–7 October off, Sunday 20 September and Saturday 10 October worked.
 NATIONAL_DAY = [date(2026, 10, d) for d in range(1, 8)]
 WORKED = [date(2026, 9, 20), date(2026, 10, 10)]
