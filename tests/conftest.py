@@ -18,7 +18,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from sunshine import create_app
 from sunshine.extensions import db, limiter
@@ -315,6 +317,51 @@ def login(client: FlaskClient) -> Any:
         return client.post("/login", data={"login": username, "password": password})
 
     return do
+
+
+@pytest.fixture
+def client_for(app: Flask) -> Callable[..., FlaskClient]:
+    """client_for(username, password=PASSWORD, remember=False): a new client, logged in."""
+
+    def make(username: str, password: str = PASSWORD, remember: bool = False,
+             **kwargs: Any) -> FlaskClient:
+        client = app.test_client(**kwargs)
+        data = {"login": username, "password": password}
+        if remember:
+            data["remember"] = "y"
+        response = client.post("/login", data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def fast_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cheap password hash in every test: scrypt costs 50-100 ms a hash, and most tests make
+    accounts. tests/security/test_accounts.py checks that real passwords get scrypt."""
+    from sunshine.accounts import services as account_services
+
+    monkeypatch.setattr(account_services, "HASH_METHOD", "pbkdf2:sha256:1")
+
+
+def started_token(app: Flask, salt: str, seconds_ago: int = 60) -> str:
+    """A public form's signed start time (``salt`` is the form's), as if the form had been
+    opened ``seconds_ago``: forms sent back too quickly are refused as automated."""
+
+    class Signer(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds_ago
+
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=salt,
+                                  signer=Signer).dumps("start")
+
+
+def code_from(page: str) -> str:
+    """The tracking code shown on the page after a complaint or an objection is sent."""
+    marker = 'id="tracking-code">'
+    start = page.index(marker) + len(marker)
+    return page[start:page.index("<", start)].strip()
 
 
 # --- shared attack data (../shared/data; skipped outside CI when absent) ---------------------

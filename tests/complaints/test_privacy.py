@@ -13,7 +13,8 @@ from sunshine.complaints import handling
 from sunshine.complaints.models import Case
 from sunshine.extensions import db
 from sunshine.search.index import rebuild, search
-from tests.complaints.conftest import NAME, PHONE, code_from, form_data
+from tests.complaints.conftest import NAME, PHONE, form_data
+from tests.conftest import code_from
 
 SECRETS = (NAME, PHONE, "13912345678")
 

@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 
 from sunshine.complaints import handling, privacy
 from sunshine.complaints.models import Case, Moderation, Status
+from sunshine.complaints.views import FORM_SALT
 from sunshine.extensions import db
-from tests.complaints.conftest import code_from, file_case, form_data, started_token
+from tests.complaints.conftest import file_case, form_data
+from tests.conftest import code_from, started_token
 
 
 def post_form(client: FlaskClient, app: Flask, **overrides: Any) -> Any:
@@ -139,7 +141,8 @@ def test_honeypot_and_hasty_forms_wait_for_moderation_with_the_same_answer(app, 
                                                                            regions) -> None:
     honest = post_form(client, app).get_data(as_text=True)
     bot = post_form(client, app, website="http://spam.example").get_data(as_text=True)
-    hasty = post_form(client, app, started=started_token(app, seconds_ago=1)).get_data(True)
+    quick = started_token(app, FORM_SALT, seconds_ago=1)
+    hasty = post_form(client, app, started=quick).get_data(as_text=True)
     forged = post_form(client, app, started="forged-token").get_data(as_text=True)
     missing = post_form(client, app, started=None).get_data(as_text=True)
     for page in (honest, bot, hasty, forged, missing):

@@ -23,15 +23,6 @@ from tests.conftest import PASSWORD, shared_data
 from tests.funds.conftest import COUNTY, OTHER_COUNTY, Setup, make_fund
 from tests.security.conftest import assert_chinese_page
 
-pytestmark = pytest.mark.usefixtures("fast_hash")
-
-
-@pytest.fixture
-def fast_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sunshine.accounts import services as account_services
-
-    monkeypatch.setattr(account_services, "HASH_METHOD", "pbkdf2:sha256:1")
-
 
 def logged_in(app, username: str) -> FlaskClient:
     client = app.test_client()

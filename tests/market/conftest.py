@@ -1,28 +1,18 @@
-"""Helpers for the market tests: cheap hashes, staff of two counties, sellers and listings."""
+"""Helpers for the market tests: staff of two counties, sellers and listings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
-from sunshine.accounts import services as account_services
 from sunshine.accounts.models import Role, User
 from sunshine.market import services
 from sunshine.market.models import Listing, Seller, SellerKind
-from tests.conftest import PASSWORD
 from tests.factories import make_user
 
 VILLAGE = "450102101201"
-
-
-@pytest.fixture(autouse=True)
-def fast_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(account_services, "HASH_METHOD", "pbkdf2:sha256:1")
 
 
 @pytest.fixture
@@ -66,12 +56,3 @@ def verified(users: dict[str, User]) -> Seller:
     return make_seller(users["seller"], verify_by=users["county"])
 
 
-@pytest.fixture
-def client_for(app: Flask) -> Callable[[str], FlaskClient]:
-    def make(username: str) -> FlaskClient:
-        client = app.test_client()
-        response = client.post("/login", data={"login": username, "password": PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return client
-
-    return make

@@ -4,23 +4,19 @@ with canary member names, and needs made through the services."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
-from sunshine.accounts import services as account_services
 from sunshine.accounts.models import Role, User
 from sunshine.extensions import db
 from sunshine.matching import needs
 from sunshine.matching.models import Need
 from sunshine.stats.members import MEMBER, pack_one
 from sunshine.stats.models import Household, MemberId, MemberList
-from tests.conftest import PASSWORD, SAMPLE
+from tests.conftest import SAMPLE
 from tests.factories import make_user
 
 VILLAGE, TOWN, COUNTY = SAMPLE["village"], SAMPLE["town"], SAMPLE["county"]
@@ -29,11 +25,6 @@ OTHER_HOUSEHOLD = int(SAMPLE["other_county"][:6] + VILLAGE[6:] + "0001")
 #: Member names and ID details that must never come out in public.
 MEMBER_NAMES = ["覃秀兰", "韦金雀"]
 MEMBER_ID_MASKED = f"{COUNTY[:6]}********0015"
-
-
-@pytest.fixture(autouse=True)
-def fast_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(account_services, "HASH_METHOD", "pbkdf2:sha256:1")
 
 
 def add_household(archive: int, names: list[str]) -> Household:
@@ -89,14 +80,3 @@ def make_need(users: dict[str, User], publish: bool = True, **overrides: Any) ->
         needs.submit(users["town"], need)
         needs.verify(users["county"], need)
     return need
-
-
-@pytest.fixture
-def client_for(app: Flask) -> Callable[[str], FlaskClient]:
-    def make(username: str) -> FlaskClient:
-        client = app.test_client()
-        response = client.post("/login", data={"login": username, "password": PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return client
-
-    return make

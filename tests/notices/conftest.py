@@ -4,21 +4,19 @@ canaries that must never come out in full), users, and notices drafted from the 
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from sunshine.accounts import services as account_services
 from sunshine.accounts.models import Role, User
 from sunshine.clock import day_start
 from sunshine.notices import drafting, periods, services
 from sunshine.notices.models import Notice, NoticeKind
+from sunshine.notices.views import FORM_SALT
 from sunshine.stats import synthetic
+from tests.conftest import started_token
 from tests.factories import make_user
 from tests.stats.conftest import insert_register
 
@@ -55,11 +53,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     frozen = Clock(MORNING)
     monkeypatch.setattr(periods, "now", lambda: frozen.now)
     return frozen
-
-
-@pytest.fixture(autouse=True)
-def fast_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(account_services, "HASH_METHOD", "pbkdf2:sha256:1")
 
 
 def household(rng: random.Random, village: str, serial: int, head: str, spouse: str | None,
@@ -129,38 +122,8 @@ def published(user: User, **kwargs: Any) -> Notice:
     return services.publish(user, notice)
 
 
-@pytest.fixture
-def client_for(app: Flask) -> Callable[[str], Any]:
-    from tests.conftest import PASSWORD
-
-    def make(username: str) -> Any:
-        client = app.test_client()
-        response = client.post("/login", data={"login": username, "password": PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return client
-
-    return make
-
-
-def started_token(app: Flask, seconds_ago: int = 60) -> str:
-    """The objection form's signed start time, as if opened ``seconds_ago``."""
-
-    class Signer(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - seconds_ago
-
-    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="notice-objection-start",
-                                  signer=Signer).dumps("start")
-
-
 def objection_data(app: Flask, **overrides: Any) -> dict[str, Any]:
     data = {"entry": "", "body": "这户家里在县城有房有车，不符合条件。", "identity": "anonymous",
-            "started": started_token(app)}
+            "started": started_token(app, FORM_SALT)}
     data.update(overrides)
     return data
-
-
-def code_from(page: str) -> str:
-    marker = 'id="tracking-code">'
-    start = page.index(marker) + len(marker)
-    return page[start:page.index("<", start)].strip()

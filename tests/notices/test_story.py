@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.notices.models import Notice, NoticeKind
-from tests.notices.conftest import code_from, objection_data, published
+from tests.conftest import code_from
+from tests.notices.conftest import objection_data, published
 
 
 def test_a_villager_objects_and_reads_the_ruling_in_the_result(app, users, register, clock,

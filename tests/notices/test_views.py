@@ -16,12 +16,12 @@ from sunshine.extensions import db
 from sunshine.notices import objections, services
 from sunshine.notices.models import NoticeKind
 from sunshine.search.index import rebuild
+from tests.conftest import code_from
 from tests.notices.conftest import (
     MORNING,
     START,
     VILLAGE,
     VILLAGE_2,
-    code_from,
     draft,
     objection_data,
     published,

@@ -22,8 +22,6 @@ from tests.factories import make_user
 from tests.security.conftest import assert_chinese_page, user_count
 
 NEW_PASSWORD = "another-Strong-pass-42"
-# scrypt costs ~100 ms a hash: these tests create and log in many accounts.
-pytestmark = pytest.mark.usefixtures("fast_hash")
 REMEMBER_COOKIE = "remember_token"
 
 
@@ -87,7 +85,7 @@ def test_password_may_not_contain_the_username(app: Flask, regions: dict[str, st
 
 def test_passwords_are_stored_with_a_slow_hash(app: Flask,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.undo()  # the real hash here, not the module's fast one
+    monkeypatch.undo()  # the real hash here, not the fast one of tests/conftest.py
     user = make_user("donor-x", Role.DONOR, None)
     assert user.password_hash.startswith("scrypt:")
     assert PASSWORD not in user.password_hash

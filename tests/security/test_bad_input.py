@@ -48,8 +48,8 @@ def naughty_strings() -> list[str]:
 
 
 @pytest.fixture
-def admin_client(app: Flask, regions: dict[str, str], client_for: Callable[..., FlaskClient],
-                 fast_hash: None) -> FlaskClient:
+def admin_client(app: Flask, regions: dict[str, str],
+                 client_for: Callable[..., FlaskClient]) -> FlaskClient:
     make_user("root-admin", Role.ADMIN, None)
     return client_for("root-admin")
 
@@ -94,7 +94,7 @@ def assert_stored_fields_fit() -> None:
 # --- naughty strings --------------------------------------------------------------------------
 
 
-def test_login_form_survives_naughty_strings(app: Flask, client: FlaskClient, fast_hash: None,
+def test_login_form_survives_naughty_strings(app: Flask, client: FlaskClient,
                                              naughty_strings: list[str]) -> None:
     before = user_count()
     for value in naughty_strings:
@@ -107,8 +107,8 @@ def test_login_form_survives_naughty_strings(app: Flask, client: FlaskClient, fa
 
 
 @pytest.mark.parametrize("field", ["contact", "display_name", "password"])
-def test_register_form_survives_naughty_strings(app: Flask, fast_hash: None,
-                                                naughty_strings: list[str], field: str) -> None:
+def test_register_form_survives_naughty_strings(app: Flask, naughty_strings: list[str],
+                                                field: str) -> None:
     for n, value in enumerate(naughty_strings):
         fields = {field: value}
         if field == "password":  # and the confirmation: a mismatch alone says little

@@ -20,8 +20,6 @@ from tests.factories import make_user
 from tests.security.conftest import assert_chinese_page, attempt_count, audit_count, user_count
 
 CSRF_MESSAGE = "表单已过期或缺少安全令牌"
-# scrypt costs ~100 ms a hash; the hashing itself is tested in test_accounts.
-pytestmark = pytest.mark.usefixtures("fast_hash")
 TOKEN_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 

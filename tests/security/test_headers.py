@@ -16,8 +16,6 @@ from tests.conftest import PASSWORD
 from tests.factories import make_user
 from tests.security.conftest import assert_chinese_page
 
-pytestmark = pytest.mark.usefixtures("fast_hash")
-
 MAX_BODY = 8 * 1024
 
 

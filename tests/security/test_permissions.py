@@ -17,8 +17,6 @@ from sunshine.extensions import db
 from tests.factories import make_user
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-# scrypt costs ~100 ms a hash; the hashing itself is tested in test_accounts.
-pytestmark = pytest.mark.usefixtures("fast_hash")
 ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^:<>]+)>")
 
 

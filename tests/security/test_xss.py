@@ -19,8 +19,6 @@ from tests.conftest import PASSWORD, payload_lines
 from tests.factories import make_user
 from tests.security.conftest import user_count
 
-pytestmark = pytest.mark.usefixtures("fast_hash")
-
 DANGEROUS_TAGS = {"script", "iframe", "svg", "object", "embed", "style", "math", "frame",
                   "frameset", "applet", "base", "meta", "link", "img", "video", "audio", "source",
                   "body", "form", "input", "button", "select", "textarea", "keygen", "isindex",
