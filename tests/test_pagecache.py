@@ -130,9 +130,8 @@ def test_versions_follow_the_region_tree(app) -> None:
     assert versions.signature([]) == ()
 
 
-def test_two_workers_see_each_others_writes(app, client, register, tmp_path: Path,
-                                            database_url: str) -> None:
-    other = create_app(make_config(tmp_path, database_url))
+def test_two_workers_see_each_others_writes(app, client, register, tmp_path: Path) -> None:
+    other = create_app(make_config(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"]))
     other_client = other.test_client()
     for worker, visitor in ((app, client), (other, other_client)):
         visitor.get(PAGE)

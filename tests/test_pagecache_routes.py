@@ -111,6 +111,7 @@ def site(app: Flask, regions: dict[str, str], tmp_path: Path) -> dict[str, str]:
 ACCOUNT = re.compile(r'<div class="account">.*?</div>\n  </div>', re.S)
 
 
+@pytest.mark.own_app  # it adds a before_request hook to count what reaches Flask
 def test_kept_pages_come_from_the_front_and_carry_each_visitors_header(
         app: Flask, site: dict[str, str]) -> None:
     make_user("donor-wang", Role.DONOR, None, display_name="王爱心")

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import text
 
 from sunshine.extensions import db
 from sunshine.records import ledger
+
+pytestmark = pytest.mark.postgres
 
 
 def test_verify_reports_the_head_then_the_first_broken_entry(app: Flask, runner: Any) -> None:

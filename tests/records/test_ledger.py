@@ -15,6 +15,8 @@ from sunshine.extensions import db
 from sunshine.records import ledger
 from sunshine.records.models import LedgerEntry
 
+pytestmark = pytest.mark.postgres
+
 AT = datetime(2024, 6, 1, 8, 30, tzinfo=UTC)
 
 
