@@ -29,22 +29,31 @@ from sunshine.clock import today
 from sunshine.httpcache import StoredPage, html_response, stored
 from sunshine.pagecache.versions import PageVersion, Scope, changed, signature
 
-MAX_PAGES = 2048
+MAX_PAGES = 1024
 PART = re.compile(r"<!--visitor-part:([\w./-]+)-->")
 
 __all__ = ["PageVersion", "Scope", "cached", "changed", "enabled", "register", "visitor_part"]
 
 
 class Entry(NamedTuple):
-    """A kept page: what it depends on, the version it was rendered at, and its body cut at
-    the visitor parts (``pieces`` has one more item than ``parts``)."""
+    """A kept page: what it depends on, the version it was rendered at, and where its
+    visitor parts are in the anonymous body (no second copy of the page is kept)."""
 
     scopes: tuple[Scope, ...]
     extra: Callable[[], Hashable] | None
     version: Hashable
     page: StoredPage  # as an anonymous visitor gets it
-    pieces: tuple[bytes, ...]
     parts: tuple[str, ...]  # template names
+    spans: tuple[tuple[int, int], ...]  # each part's bytes in ``page.body``
+
+    @property
+    def pieces(self) -> list[bytes]:
+        """The body around the visitor parts (one more piece than parts)."""
+        body, pieces, at = self.page.body, [], 0
+        for start, end in self.spans:
+            pieces.append(body[at:start])
+            at = end
+        return [*pieces, body[at:]]
 
 
 class PageStore:
@@ -118,8 +127,9 @@ def respond(entry: Entry) -> Response:
 
     if not current_user.is_authenticated or not entry.parts:
         return html_response(entry.page)
-    body = [entry.pieces[0]]
-    for name, piece in zip(entry.parts, entry.pieces[1:], strict=True):
+    pieces = entry.pieces
+    body = [pieces[0]]
+    for name, piece in zip(entry.parts, pieces[1:], strict=True):
         body += [render_template(name).encode(), piece]
     return html_response(stored(b"".join(body)))
 
@@ -149,11 +159,13 @@ def _render_public(render: Callable[[], str], scopes: tuple[Scope, ...],
             g.pop("_login_user", None)
         else:
             g._login_user = user
-    whole = [pieces[0]]
+    whole, spans = bytearray(pieces[0].encode()), []
     for part, piece in zip(anonymous, pieces[1:], strict=True):
-        whole += [part, piece]
-    return Entry(scopes, extra, now, stored("".join(whole).encode()),
-                 tuple(piece.encode() for piece in pieces), tuple(parts))
+        start = len(whole)
+        whole += part.encode()
+        spans.append((start, len(whole)))
+        whole += piece.encode()
+    return Entry(scopes, extra, now, stored(bytes(whole)), tuple(parts), tuple(spans))
 
 
 def register(app: Flask) -> None:
