@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Integer, String, or_, select, update
+from sqlalchemy import Integer, String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,18 +83,25 @@ def _bump(feature: str, regions: Iterable[str], column: object) -> None:
                                                      own=0, below=0, **{name: 1}))
 
 
+#: One statement for every page: the rows of some features and region prefixes (a few more
+#: than wanted, picked below); built once, so a hit does not build or compile a query.
+_ROWS = (select(PageVersion.feature, PageVersion.region, PageVersion.own, PageVersion.below)
+         .where(PageVersion.feature.in_(bindparam("features", expanding=True)),
+                PageVersion.region.in_(bindparam("regions", expanding=True))))
+
+
 def signature(scopes: Sequence[Scope]) -> tuple[int, ...]:
     """The versions a page depends on: each scope's region's ``below`` and its ancestors'
-    ``own``, read with one query on a connection of its own (a cached page's only query)."""
+    ``own``, read with one query on a connection of its own (a kept page's only query)."""
     wanted: list[tuple[str, str, str]] = []
     for feature, code in scopes:
         wanted.append((feature, prefix(code), "below"))
         wanted.extend((feature, above, "own") for above in ancestors(code))
     if not wanted:
         return ()
-    query = (select(PageVersion.feature, PageVersion.region, PageVersion.own, PageVersion.below)
-             .where(or_(*((PageVersion.feature == f) & (PageVersion.region == r)
-                          for f, r, _ in wanted))))
+    params = {"features": sorted({f for f, _, _ in wanted}),
+              "regions": sorted({r for _, r, _ in wanted})}
     with db.engine.connect() as conn:
-        rows = {(f, r): {"own": own, "below": below} for f, r, own, below in conn.execute(query)}
+        rows = {(f, r): {"own": own, "below": below}
+                for f, r, own, below in conn.execute(_ROWS, params)}
     return tuple(rows.get((f, r), {}).get(column, 0) for f, r, column in wanted)
