@@ -118,6 +118,7 @@ def test_one_countys_change_leaves_its_siblings_pages_kept(app, client, register
     assert not _served_in_front(app, client, sibling)[1]
 
 
+@pytest.mark.postgres
 def test_versions_follow_the_region_tree(app) -> None:
     assert versions.prefix("450102000000") == "450102"
     assert versions.prefix("450102101201") == "450102101201"
@@ -130,6 +131,7 @@ def test_versions_follow_the_region_tree(app) -> None:
     assert versions.signature([]) == ()
 
 
+@pytest.mark.postgres
 def test_two_workers_see_each_others_writes(app, client, register, tmp_path: Path) -> None:
     other = create_app(make_config(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"]))
     other_client = other.test_client()
