@@ -170,10 +170,6 @@ def min_cell() -> int:
     return int(current_app.config.get("STATS_MIN_CELL", 10))
 
 
-def latest_build_id() -> int:
-    return db.session.scalar(select(Build.id).order_by(Build.id.desc()).limit(1)) or 0
-
-
 def rollup_query(code: str, level: int) -> Select[Any]:
     """The one query of a region page: the rollups of the region, its children, on province
     and city pages the counties (an index range on (level, region_code)), and its ancestors
