@@ -13,7 +13,7 @@ one notice draft a second in a random county; 5. a conditional GET (If-None-Matc
 page's ETag, answered 304) of every page that has an ETag.
 
 Run by hand: ``.venv/bin/python bench/bench_site.py`` (needs wrk: ``apt-get install -y wrk``).
-About 30 minutes at the default 5 s a URL; ``--quick`` (1 s a URL) about 8 minutes.
+About 35 minutes at the default 5 s a URL; ``--quick`` (1 s a URL) about 10 minutes.
 Options: ``--seconds S``, ``--households N``, ``--markdown`` (the RESULTS.md form), ``--only
 TEXT`` (rules containing TEXT, to look at a few pages).
 """
@@ -129,9 +129,10 @@ def warm(port: int, found: list[Route]) -> None:
 
 def measure(run: Run, passname: str, hello_port: int, port: int, found: list[Route],
             seconds: float, headers: Callable[[Route], dict[str, str] | None]) -> None:
-    run.hello[passname] = wrk(hello_port, "/", seconds)
-    print(f"\n{passname}: hello {run.hello[passname].rate:,.0f} req/s "
-          f"(load average {load()})", flush=True)
+    """One pass; hello is measured before and after it, and the ratios are to the mean of the
+    two (the machine's speed drifts within a pass)."""
+    print(f"\n{passname} (load average {load()})", flush=True)
+    before = wrk(hello_port, "/", seconds)
     figures = run.figures.setdefault(passname, {})
     for route in found:
         sent = headers(route)
@@ -143,10 +144,15 @@ def measure(run: Run, passname: str, hello_port: int, port: int, found: list[Rou
             run.unmeasured.setdefault(passname, []).append(f"`{route.rule}` answers {status}")
             continue
         figures[route.rule] = figure = wrk(port, route.url, seconds, sent)
-        ratio = run.ratio(passname, route.rule)
-        print(f"  {route.url:<48} {figure.rate:>8,.0f} req/s {ratio:5.2f}×"
-              f"  p50 {figure.p50:6.1f} ms  p99 {figure.p99:6.1f} ms"
-              + (f"  {figure.failures} failed" if figure.failures else ""), flush=True)
+        print(f"  {route.url:<48} {figure.rate:>8,.0f} req/s", flush=True)
+    after = wrk(hello_port, "/", seconds)
+    run.hello[passname] = Figure((before.rate + after.rate) / 2, before.p50, before.p99,
+                                 before.failures + after.failures)
+    print(f"{passname}: hello {before.rate:,.0f} req/s before, {after.rate:,.0f} after\n"
+          f"  {'route':<48} {'req/s':>8} {'× hello':>8} {'p50 ms':>8} {'p99 ms':>8} failed")
+    for rule, figure in figures.items():
+        print(f"  {rule:<48} {figure.rate:>8,.0f} {run.ratio(passname, rule):>8.2f} "
+              f"{figure.p50:>8.1f} {figure.p99:>8.1f} {figure.failures or ''}", flush=True)
 
 
 def verdicts(run: Run) -> list[tuple[Target, bool, str]]:
@@ -195,8 +201,8 @@ def markdown_report(run: Run, found: list[Route], seconds: float) -> None:
           f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, wrk)\n")
     hello = ", ".join(f"{p} {f.rate:,.0f}" for p, f in run.hello.items())
     print(f"gunicorn 2 sync workers on 127.0.0.1, wrk `-t2 -c20 -d{seconds:.0f}s` a URL, the "
-          f"Flask hello-world measured before each pass (req/s: {hello}); load average "
-          f"{load()} at the end.\n")
+          f"Flask hello-world measured before and after each pass (mean req/s: {hello}); load "
+          f"average {load()} at the end.\n")
     print("| target | verdict | worst routes |\n|---|---|---|")
     for target, met, note in verdicts(run):
         print(f"| {target.name} | {'met' if met else '**missed**'} | {note} |")
