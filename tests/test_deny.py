@@ -15,6 +15,8 @@ from sunshine.extensions import db
 from tests.factories import make_user
 
 OTHER_COUNTY = "450103000000"
+#: ``probe`` adds a route, so each test has an app of its own.
+pytestmark = pytest.mark.own_app
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ from sunshine.records.checks import RecordError
 from sunshine.stats.register import RegisterError
 from sunshine.workdays.services import CalendarError
 
+#: ``probe`` adds a route, so each test has an app of its own.
+pytestmark = pytest.mark.own_app
+
 PAGE = """{% extends "base.html" %}{% import "_macros/forms.html" as forms %}
 {% block content %}{{ forms.field(form.name) }}{{ forms.field(form.body) }}{% endblock %}"""
 
