@@ -274,23 +274,30 @@ def runner(app: Flask) -> Any:
 def sample_regions(province: str) -> dict[str, str]:
     """Codes to test with in ``province``: its first city, two of that city's counties, a county
     of the second city, and a synthetic town and village (450100000000, 450102000000,
-    450103000000, 450203000000, 450102101000, 450102101201 in Guangxi)."""
+    450103000000, 450203000000, 450102101000, 450102101201 in Guangxi); ``<key>_name`` gives
+    the real ones' names (``county_name`` is 兴宁区 in Guangxi)."""
     from sunshine.regions import codes
     from sunshine.regions.services import builtin_rows
 
-    found = [r.code for r in builtin_rows(province)]
-    cities = [c for c in found if codes.level_of(c) == 2]
-    first, second = ([c for c in found if codes.parent_of(c) == city] for city in cities[:2])
+    names = {r.code: r.name for r in builtin_rows(province)}
+    cities = [c for c in names if codes.level_of(c) == 2]
+    first, second = ([c for c in names if codes.parent_of(c) == city] for city in cities[:2])
     town = first[0][:6] + "101000"
-    return {"province": province, "city": cities[0], "county": first[0],
-            "other_county": first[1], "far_county": second[1], "town": town,
-            "village": town[:9] + "201"}
+    sample = {"province": province, "city": cities[0], "county": first[0],
+              "other_county": first[1], "far_city": cities[1], "far_county": second[1],
+              "town": town, "village": town[:9] + "201"}
+    sample.update({f"{key}_name": names[code] for key, code in list(sample.items())
+                   if code in names})
+    return sample
 
 
 #: The province the tests run in: Guangxi unless SUNSHINE_PROVINCE_CODE (which the test apps
 #: read too) names another, e.g. 530000000000 for Yunnan. Test data modules take codes from here.
 PROVINCE = os.environ.get("SUNSHINE_PROVINCE_CODE", "45").strip().ljust(12, "0")
 SAMPLE = sample_regions(PROVINCE)
+#: The first six digits of the sample county and of the other county, for synthetic towns and
+#: villages under them (``f"{COUNTY_PREFIX}101201"`` is the sample village).
+COUNTY_PREFIX, OTHER_PREFIX = SAMPLE["county"][:6], SAMPLE["other_county"][:6]
 
 
 @pytest.fixture

@@ -16,14 +16,14 @@ from sunshine.notices import drafting, periods, services
 from sunshine.notices.models import Notice, NoticeKind
 from sunshine.notices.views import FORM_SALT
 from sunshine.stats import synthetic
-from tests.conftest import started_token
+from tests.conftest import COUNTY_PREFIX, OTHER_PREFIX, SAMPLE, started_token
 from tests.factories import make_user
 from tests.stats.conftest import insert_register
 
-VILLAGE = "450102101201"
-VILLAGE_2 = "450102101202"
-TOWN_VILLAGE = "450102102201"
-OTHER_VILLAGE = "450103101201"
+VILLAGE = SAMPLE["village"]
+VILLAGE_2 = f"{COUNTY_PREFIX}101202"
+TOWN_VILLAGE = f"{COUNTY_PREFIX}102201"
+OTHER_VILLAGE = f"{OTHER_PREFIX}101201"
 #: Monday 2 March 2026, 09:00 in China: the first day of the test notices.
 START = date(2026, 3, 2)
 MORNING = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

@@ -14,6 +14,7 @@ from sunshine.notices import objections
 from sunshine.notices.models import Notice, NoticeKind
 from sunshine.projects.models import Project
 from sunshine.records.models import State
+from tests.conftest import COUNTY_PREFIX, OTHER_PREFIX, SAMPLE
 from tests.notices.conftest import START, TOWN_VILLAGE, VILLAGE, draft, published
 
 
@@ -24,7 +25,7 @@ def _text(response) -> str:
 def test_staff_draft_fill_and_publish_a_notice(users, register, clock, client_for) -> None:
     staff = client_for("staff-county")
     form = _text(staff.get("/admin/notices/new"))
-    assert 'value="450102000000"' in form and "2026-03-02" in form
+    assert f'value="{SAMPLE["county"]}"' in form and "2026-03-02" in form
     response = staff.post("/admin/notices/new", data={
         "kind": "identification", "region_code": VILLAGE, "register_year": "2020",
         "title": "2020年新识别贫困户公示", "body": "经民主评议，现予公示。",
@@ -55,7 +56,7 @@ def test_bad_drafts_answer_400_with_the_reason(users, register, clock, client_fo
     for change, message in [({"start_on": "2026-03-01"}, "不能早于今天"),
                             ({"end_on": "2026-03-05"}, "至少公示 7 天"),
                             ({"kind": "result"}, "公示类型"),
-                            ({"region_code": "450100000000"}, "县级或以下"),
+                            ({"region_code": SAMPLE["city"]}, "县级或以下"),
                             ({"start_on": "明天"}, "公示开始日期")]:
         response = staff.post("/admin/notices/new", data={**base, **change})
         assert response.status_code == 400, change
@@ -144,7 +145,7 @@ def test_another_regions_notice_is_403_and_logged(users, register, clock, client
     assert len(denied) == 5 and {d.region_code for d in denied} == {VILLAGE}
     assert notice.title not in _text(other.get("/admin/notices/"))
     assert client_for("editor").get("/admin/notices/").status_code == 403
-    mine = draft(users["other"], region="450103101201", start=START, title="外县草稿")
+    mine = draft(users["other"], region=f"{OTHER_PREFIX}101201", start=START, title="外县草稿")
     assert "外县草稿" not in _text(client_for("staff-county").get("/admin/notices/?drafts=1"))
     assert mine.id
 
@@ -152,7 +153,7 @@ def test_another_regions_notice_is_403_and_logged(users, register, clock, client
 def test_the_dashboard_counts_drafts_and_notices_waiting_for_a_result(users, register, clock,
                                                                      client_for) -> None:
     draft(users["county"])
-    published(users["county"], region="450102101202", kind=NoticeKind.EXIT, year=2019)
+    published(users["county"], region=f"{COUNTY_PREFIX}101202", kind=NoticeKind.EXIT, year=2019)
     clock.set(clock.day(9))
     page = _text(client_for("staff-county").get("/admin/"))
     tiles = dict((label, int(n)) for n, label in re.findall(

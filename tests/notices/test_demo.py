@@ -10,7 +10,7 @@ from sunshine.extensions import db
 from sunshine.notices import objections, periods
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
 from sunshine.registry import registry
-from tests.conftest import PASSWORD
+from tests.conftest import COUNTY_PREFIX, PASSWORD
 
 STEPS = {"stats", "funds", "notices"}
 
@@ -27,7 +27,7 @@ def test_the_demo_has_notices_in_every_state(app, client, monkeypatch) -> None:
                                          NoticeKind.PROJECT, NoticeKind.FUND, NoticeKind.RESULT}
     found = [o for n in notices for o in objections.objections_of(n)]
     assert sum(o.resolved for o in found) >= 4 and sum(not o.resolved for o in found) >= 2
-    assert all(n.region_code.startswith("450102") for n in notices)
+    assert all(n.region_code.startswith(COUNTY_PREFIX) for n in notices)
     household_lists = [n for n in notices if n.kind.lists_households]
     assert all(n.entries and "*" in n.entries[0].masked_name for n in household_lists)
     assert all(n.links for n in notices if n.kind in (NoticeKind.PROJECT, NoticeKind.FUND))

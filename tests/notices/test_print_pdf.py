@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import _buffered
-from tests.conftest import PASSWORD, make_config
+from tests.conftest import PASSWORD, SAMPLE, make_config
 from tests.notices.conftest import VILLAGE, household
 
 pytestmark = pytest.mark.browser
@@ -48,9 +48,10 @@ def _setup(app: Any) -> tuple[dict[int, int], int]:
     from tests.stats.conftest import insert_register
 
     regions.load_builtin_province()
-    regions.generate_demo_villages(["450102000000", "450103000000"], 2, 2, random.Random(1))
+    regions.generate_demo_villages([SAMPLE["county"], SAMPLE["other_county"]], 2, 2,
+                                   random.Random(1))
     db.session.commit()
-    staff = make_user("staff-county", Role.STAFF, "450102000000")
+    staff = make_user("staff-county", Role.STAFF, SAMPLE["county"])
     rng = random.Random(3)
     used: set[str] = set()
     names = [rng.choice(synthetic.SURNAMES) + "".join(

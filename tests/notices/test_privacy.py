@@ -10,6 +10,7 @@ from urllib.parse import quote
 from sunshine.notices import objections, services
 from sunshine.notices.models import NoticeKind
 from sunshine.search.index import rebuild
+from tests.conftest import COUNTY_PREFIX
 from tests.notices.conftest import VILLAGE_2, published
 
 OBJECTOR = ("覃秘密", "13977776666")
@@ -31,7 +32,7 @@ def _secrets(register) -> list[str]:
 def test_no_full_name_or_id_number_comes_out(app, client, users, register, clock) -> None:
     open_notice = published(users["county"])
     exited = published(users["county"], kind=NoticeKind.EXIT, region=VILLAGE_2, year=2019)
-    watch = published(users["county"], kind=NoticeKind.MONITORING, region="450102102000",
+    watch = published(users["county"], kind=NoticeKind.MONITORING, region=f"{COUNTY_PREFIX}102000",
                       year=2019)
     case, code = objections.file_objection(open_notice, OBJECTION_TEXT,
                                            open_notice.entries[1].id, named=True,

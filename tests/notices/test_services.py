@@ -26,6 +26,7 @@ from sunshine.notices.models import (
     Ruling,
 )
 from sunshine.notices.services import NoticeError
+from tests.conftest import COUNTY_PREFIX, SAMPLE
 from tests.notices.conftest import (
     MORNING,
     START,
@@ -98,7 +99,7 @@ def test_entries_are_drawn_from_the_register_and_masked(app, users, register, cl
 def test_each_kind_offers_its_own_households(app, users, register, clock) -> None:
     exit_notice = filled(users["county"], kind=NoticeKind.EXIT, region=VILLAGE_2, year=2019)
     assert [e.reason for e in exit_notice.entries] == ["2019年脱贫"] * 3
-    watch = filled(users["county"], kind=NoticeKind.MONITORING, region="450102102000",
+    watch = filled(users["county"], kind=NoticeKind.MONITORING, region=f"{COUNTY_PREFIX}102000",
                    year=2019)
     assert [(e.masked_name, e.reason) for e in watch.entries] == [("蓝*贫", "2019年返贫（因灾）")]
     assert drafting.candidates(users["county"], draft(users["county"], year=2015))[1] == 0
@@ -118,7 +119,7 @@ def test_households_outside_the_region_or_kind_are_refused(app, users, register,
 
 def test_a_draft_needs_a_region_a_start_and_a_long_enough_period(app, users, register,
                                                                 clock) -> None:
-    for fields, field in [({"region": "450100000000"}, "region_code"),
+    for fields, field in [({"region": SAMPLE["city"]}, "region_code"),
                           ({"region": "999999999999"}, "region_code"),
                           ({"start": START - timedelta(days=1)}, "start_on"),
                           ({"end_on": START + timedelta(days=5)}, "end_on"),
@@ -129,7 +130,7 @@ def test_a_draft_needs_a_region_a_start_and_a_long_enough_period(app, users, reg
     with pytest.raises(PermissionDenied):
         draft(users["other"])
     with pytest.raises(PermissionDenied):
-        draft(users["editor"], region="450102000000")
+        draft(users["editor"], region=SAMPLE["county"])
     longer = draft(users["county"], end_on=START + timedelta(days=9))
     assert longer.period_days == 10
 
@@ -174,7 +175,7 @@ def test_an_objection_is_a_tracked_case_with_its_entry(app, users, register, clo
     link = db.session.scalar(select(NoticeObjection).where(NoticeObjection.case_id == case.id))
     assert link is not None and link.entry_id == entry.id and link.ruling is None
     # The village's objection goes to its town, the unit that answers for villages.
-    assert case.handling_region_code == "450102101000"
+    assert case.handling_region_code == SAMPLE["town"]
 
 
 def test_an_objection_outside_the_period_is_refused(app, users, register, clock) -> None:
@@ -368,7 +369,7 @@ def test_project_and_fund_notices_link_published_records(app, users, regions, cl
                      budget=Decimal("1"), implementing_unit="镇", state=State.DRAFT.value)
     db.session.add_all([project, hidden])
     db.session.commit()
-    notice = draft(users["county"], kind=NoticeKind.PROJECT, region="450102000000", year=None,
+    notice = draft(users["county"], kind=NoticeKind.PROJECT, region=SAMPLE["county"], year=None,
                    title="项目公示")
     assert [p.id for p in drafting.record_candidates(users["county"], notice)] == [project.id]
     with pytest.raises(NoticeError):

@@ -16,7 +16,7 @@ from sunshine.extensions import db
 from sunshine.notices import objections, services
 from sunshine.notices.models import NoticeKind
 from sunshine.search.index import rebuild
-from tests.conftest import code_from
+from tests.conftest import COUNTY_PREFIX, OTHER_PREFIX, SAMPLE, code_from
 from tests.notices.conftest import (
     MORNING,
     START,
@@ -48,8 +48,8 @@ def test_open_notices_come_first_and_filters_work(client, users, register, clock
                     start=START - timedelta(days=20), title="早先的退出公示")
     clock.set(MORNING)
     later = published(users["county"], start=START + timedelta(days=3), title="即将开始的公示")
-    now_open = published(users["county"], kind=NoticeKind.MONITORING, region="450102102000",
-                         year=2019, title="正在公示的返贫公示")
+    now_open = published(users["county"], kind=NoticeKind.MONITORING,
+                         region=f"{COUNTY_PREFIX}102000", year=2019, title="正在公示的返贫公示")
     page = _text(client.get("/notices/"))
     assert page.index(now_open.title) < page.index(later.title) < page.index(old.title)
     assert "公示中" in page and "待发布" in page and "公示期满" in page
@@ -60,7 +60,7 @@ def test_open_notices_come_first_and_filters_work(client, users, register, clock
     # A village's list shows its own notices and those of the regions above it.
     village = _text(client.get(f"/notices/?region={VILLAGE}"))
     assert later.title in village and old.title not in village
-    other = _text(client.get("/notices/?region=450103000000"))
+    other = _text(client.get(f"/notices/?region={SAMPLE['other_county']}"))
     assert "没有符合条件的公示公告" in other
     for junk in ("?state=nope&kind=<b>&region=12", "?page=abc", "?region=999999999999"):
         assert client.get("/notices/" + junk).status_code == 200
@@ -168,7 +168,7 @@ def test_the_print_page_has_the_list_the_phones_and_a_qr_code(client, users, reg
 
 def test_the_feed_and_its_region_filter(client, users, register, clock) -> None:
     mine = published(users["county"])
-    other = published(users["other"], region="450103101201", title="外县公示")
+    other = published(users["other"], region=f"{OTHER_PREFIX}101201", title="外县公示")
     feed = client.get("/feeds/notices.xml")
     assert feed.mimetype == "application/atom+xml"
     body = _text(feed)
