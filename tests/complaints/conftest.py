@@ -13,7 +13,7 @@ from sunshine.accounts.models import Role, User
 from sunshine.complaints import services
 from sunshine.complaints.models import Case, Kind
 from sunshine.complaints.views import FORM_SALT
-from tests.conftest import started_token
+from tests.conftest import SAMPLE, started_token
 from tests.factories import make_user
 
 NAME = "欧阳秀英"  # the reporter of named test cases: never seen outside the oversight view
@@ -33,7 +33,7 @@ def users(regions: dict[str, str]) -> dict[str, User]:
     }
 
 
-def submission(region: str = "450102101201", **overrides: Any) -> services.Submission:
+def submission(region: str = SAMPLE["village"], **overrides: Any) -> services.Submission:
     values: dict[str, Any] = {
         "kind": Kind.REPORT, "category": "资金使用", "region_code": region,
         "subject": "产业补助没有发到户", "body": "去年申报的产业奖补资金一直没有发。"}
@@ -41,7 +41,7 @@ def submission(region: str = "450102101201", **overrides: Any) -> services.Submi
     return services.Submission(**values)
 
 
-def file_case(region: str = "450102101201", now: datetime | None = None,
+def file_case(region: str = SAMPLE["village"], now: datetime | None = None,
               **overrides: Any) -> tuple[Case, str]:
     return services.submit_case(submission(region, **overrides), now=now)
 
@@ -53,8 +53,8 @@ def named_case(**overrides: Any) -> tuple[Case, str]:
 def form_data(app: Flask, **overrides: Any) -> dict[str, Any]:
     """A complete, honest public form: anonymous report about a village of the test county."""
     data: dict[str, Any] = {
-        "kind": "report", "category": "资金使用", "city": "450100000000",
-        "county": "450102000000", "town": "450102101000", "village": "450102101201",
+        "kind": "report", "category": "资金使用", "city": SAMPLE["city"],
+        "county": SAMPLE["county"], "town": SAMPLE["town"], "village": SAMPLE["village"],
         "subject": "产业补助没有发到户", "body": "去年申报的产业奖补资金，一直没有发到我们手上。",
         "identity": "anonymous", "started": started_token(app, FORM_SALT), "action": "submit",
     }

@@ -16,6 +16,7 @@ from sunshine.complaints import handling
 from sunshine.complaints.models import Case, Moderation, Status
 from sunshine.extensions import db
 from tests.complaints.conftest import NAME, PHONE, file_case, named_case
+from tests.conftest import COUNTY_PREFIX, SAMPLE
 
 ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^:<>]+)>")
 
@@ -139,7 +140,7 @@ def test_transfer_and_reject_through_the_forms(app, regions, users, client_for) 
     bad = staff.post(f"{base}/transfer", data={"transfer-region_code": "abc",
                                                "transfer-reason": "x"})
     assert bad.status_code == 400 and "12 位数字" in bad.get_data(as_text=True)
-    unknown = staff.post(f"{base}/transfer", data={"transfer-region_code": "450102999000",
+    unknown = staff.post(f"{base}/transfer", data={"transfer-region_code": f"{COUNTY_PREFIX}999000",
                                                    "transfer-reason": "x"})
     assert unknown.status_code == 400 and "没有这个区划" in unknown.get_data(as_text=True)
     other, _ = file_case()
@@ -148,7 +149,7 @@ def test_transfer_and_reject_through_the_forms(app, regions, users, client_for) 
     assert no_place.status_code == 400 and "可以到哪里反映" in no_place.get_data(as_text=True)
     assert staff.post(f"/admin/complaints/{other.id}/reject", data={
         "reject-reason": "不归我们管", "reject-redirect_to": "县法院"}).status_code == 302
-    moved = staff.post(f"{base}/transfer", data={"transfer-region_code": "450103000000",
+    moved = staff.post(f"{base}/transfer", data={"transfer-region_code": SAMPLE["other_county"],
                                                  "transfer-reason": "属于邻县"})
     assert moved.status_code == 302
     # Now the other county's case: this county's staff lose it, the other county's get it.

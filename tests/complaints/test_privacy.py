@@ -14,7 +14,7 @@ from sunshine.complaints.models import Case
 from sunshine.extensions import db
 from sunshine.search.index import rebuild, search
 from tests.complaints.conftest import NAME, PHONE, form_data
-from tests.conftest import code_from
+from tests.conftest import SAMPLE, code_from
 
 SECRETS = (NAME, PHONE, "13912345678")
 
@@ -44,7 +44,8 @@ def test_the_reporter_appears_nowhere_public(app, client, regions, users, client
     rebuild(app.config["SEARCH_INDEX_DIR"])
 
     public = ["/", "/complaints/new", "/complaints/track", "/complaints/stats",
-              "/complaints/stats?region=450102000000", "/complaints/stats?region=450102101201",
+              f"/complaints/stats?region={SAMPLE['county']}",
+              f"/complaints/stats?region={SAMPLE['village']}",
               "/complaints/stats/export.csv", "/api/v1/complaints/stats?per_page=500",
               "/complaints/answers/", f"/complaints/answers/{case.id}", "/sitemap.xml",
               "/feeds/news.xml", "/feeds/notices.xml", "/search?q=产业补助", "/api/v1/",

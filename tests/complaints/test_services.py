@@ -20,10 +20,11 @@ from sunshine.failures import PermissionDenied
 from sunshine.guard import PersonalDataFound
 from sunshine.search.index import search
 from tests.complaints.conftest import PHONE, file_case, named_case
+from tests.conftest import COUNTY_PREFIX, SAMPLE
 
 pytestmark = pytest.mark.postgres
 
-VILLAGE, TOWN, COUNTY = "450102101201", "450102101000", "450102000000"
+VILLAGE, TOWN, COUNTY = SAMPLE["village"], SAMPLE["town"], SAMPLE["county"]
 
 
 def actions(case: Case) -> list[str]:
@@ -43,9 +44,9 @@ def test_routing_sends_village_cases_to_the_town_and_cadre_cases_one_level_up(ap
     # About village or town cadres: neither the village nor the town handles it.
     assert services.route(VILLAGE, True) == COUNTY
     assert services.route(TOWN, True) == COUNTY
-    assert services.route(COUNTY, True) == "450100000000"
-    assert services.route("450100000000", True) == "450000000000"
-    assert services.route("450000000000", True) == "450000000000"
+    assert services.route(COUNTY, True) == SAMPLE["city"]
+    assert services.route(SAMPLE["city"], True) == SAMPLE["province"]
+    assert services.route(SAMPLE["province"], True) == SAMPLE["province"]
     case, _ = file_case(about_local_cadres=True)
     assert case.handling_region_code == COUNTY and case.region_code == VILLAGE
 
@@ -61,10 +62,10 @@ def test_the_reply_deadline_is_configurable_in_calendar_or_working_days(app, reg
 
 def test_filing_checks_fields_and_refuses_unknown_regions(app, regions) -> None:
     with pytest.raises(services.CaseError) as caught:
-        file_case(region="450102999999")
+        file_case(region=f"{COUNTY_PREFIX}999999")
     assert caught.value.field == "region"
     with pytest.raises(services.CaseError):
-        file_case(region="450100000000")  # a city: choose at least a county
+        file_case(region=SAMPLE["city"])  # a city: choose at least a county
     with pytest.raises(services.CaseError) as caught:
         file_case(category="不存在的类别")
     assert caught.value.field == "category"
@@ -138,8 +139,8 @@ def test_transfer_moves_the_case_keeps_the_deadline_and_protects_cadre_cases(app
     cadres, _ = file_case(about_local_cadres=True)
     with pytest.raises(services.CaseError):
         handling.transfer(cadres, users["county"], TOWN, "转乡镇")  # back to the people named
-    handling.transfer(cadres, users["county"], "450100000000", "转市里")
-    assert cadres.handling_region_code == "450100000000"
+    handling.transfer(cadres, users["county"], SAMPLE["city"], "转市里")
+    assert cadres.handling_region_code == SAMPLE["city"]
 
 
 def test_only_staff_of_the_handling_region_act_and_oversight_only_reads(app, regions,

@@ -16,10 +16,11 @@ from sunshine.complaints import handling, privacy, services
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from tests.complaints.conftest import NAME, PHONE, file_case, named_case
+from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.postgres
 
-VILLAGE, TOWN, COUNTY = "450102101201", "450102101000", "450102000000"
+VILLAGE, TOWN, COUNTY = SAMPLE["village"], SAMPLE["town"], SAMPLE["county"]
 
 
 # --- identities ----------------------------------------------------------------------------
@@ -56,7 +57,7 @@ def test_only_oversight_sees_the_reporter_and_each_view_is_logged(app, regions, 
         AuditEntry.action == "complaint_reporter_viewed")).scalars().all()
     assert len(views) == 2 and {v.actor_name for v in views} == {"oversight"}
     # Filed under the province: the county's staff cannot tell that someone looked.
-    assert {v.region_code for v in views} == {"450000000000"}
+    assert {v.region_code for v in views} == {SAMPLE["province"]}
     assert all(NAME not in v.detail and PHONE not in v.detail for v in views)
     anonymous, _ = file_case()
     with pytest.raises(services.CaseError):

@@ -11,6 +11,7 @@ from sunshine.complaints import handling, services, stats
 from sunshine.complaints.models import Kind, Rating
 from sunshine.regions import services as regions_service
 from tests.complaints.conftest import file_case
+from tests.conftest import OTHER_PREFIX, SAMPLE
 
 pytestmark = pytest.mark.postgres
 
@@ -73,10 +74,10 @@ def test_report_counts_months_kinds_and_regions_and_hides_small_ones(app, region
         services.rate(case, Rating.SATISFIED if n < 9 else Rating.DISSATISFIED, now=_at(4, 25))
     # March: 3 complaints elsewhere in the province (another county), unanswered.
     for _ in range(3):
-        file_case(region="450103101201", now=_at(3), kind=Kind.COMPLAINT)
+        file_case(region=f"{OTHER_PREFIX}101201", now=_at(3), kind=Kind.COMPLAINT)
     # A held (suspected spam) case is not counted.
     file_case(now=_at(3), suspicion="honeypot")
-    province = regions_service.get_region("450000000000")
+    province = regions_service.get_region(SAMPLE["province"])
     report = stats.build_report(province, 2025, K, now=datetime(2026, 1, 5, tzinfo=UTC))
     table = report.by_month_kind
     march = table.row_keys.index("2025-03")
@@ -94,21 +95,21 @@ def test_report_counts_months_kinds_and_regions_and_hides_small_ones(app, region
     assert table.cells[march][kinds.index("投诉")].shown(K) == "<10"
     items = stats.items(report)
     complaint = [i for i in items if i["period"] == "2025-03" and i["kind"] == "投诉"]
-    assert complaint == [{"region": {"code": "450000000000", "name": "广西壮族自治区"},
+    assert complaint == [{"region": {"code": SAMPLE["province"], "name": SAMPLE["province_name"]},
                           "period": "2025-03", "measure": "received", "kind": "投诉",
                           "category": None, "value": None, "suppressed": True}]
     assert not any(i["value"] is not None and i["measure"] == "received" and i["value"] < K
                    for i in items)
     # The child table: Nanning (12 + 3 = 15) shown, the rest suppressed as needed.
     assert report.by_child is not None
-    nanning = [c.code for c in report.children].index("450100000000")
-    assert report.by_child.row_totals[nanning].value == 15
+    first_city = [c.code for c in report.children].index(SAMPLE["city"])
+    assert report.by_child.row_totals[first_city].value == 15
 
 
 def test_a_quiet_village_shows_nothing_but_suppressed_cells(app, regions) -> None:
     for _ in range(2):
         file_case(now=_at(5))
-    village = regions_service.get_region("450102101201")
+    village = regions_service.get_region(SAMPLE["village"])
     report = stats.build_report(village, 2025, K, now=datetime(2026, 1, 5, tzinfo=UTC))
     assert report.by_child is None
     shown = [i for i in stats.items(report) if not i["suppressed"]]
@@ -119,12 +120,12 @@ def test_a_quiet_village_shows_nothing_but_suppressed_cells(app, regions) -> Non
 def test_months_follow_china_time(app, regions) -> None:
     # 20:00 UTC on 31 March is 04:00 on 1 April in China.
     file_case(now=datetime(2025, 3, 31, 20, 0, tzinfo=UTC))
-    report = stats.build_report(regions_service.get_region("450102000000"), 2025, 1,
+    report = stats.build_report(regions_service.get_region(SAMPLE["county"]), 2025, 1,
                                 now=datetime(2026, 1, 5, tzinfo=UTC))
     table = report.by_month_kind
     assert table.row_totals[table.row_keys.index("2025-04")].value == 1
     assert table.row_totals[table.row_keys.index("2025-03")].value == 0
     assert stats.years_with_cases() == [2025]
-    this_year = stats.build_report(regions_service.get_region("450102000000"), 2026, 1,
+    this_year = stats.build_report(regions_service.get_region(SAMPLE["county"]), 2026, 1,
                                    now=datetime(2026, 3, 5, tzinfo=UTC) + timedelta(hours=1))
     assert this_year.by_month_kind.row_keys == ["2026-01", "2026-02", "2026-03"]

@@ -18,7 +18,7 @@ from sunshine.complaints.models import Case, Moderation, Status
 from sunshine.complaints.views import FORM_SALT
 from sunshine.extensions import db
 from tests.complaints.conftest import file_case, form_data
-from tests.conftest import code_from, started_token
+from tests.conftest import OTHER_PREFIX, SAMPLE, code_from, started_token
 
 
 def post_form(client: FlaskClient, app: Flask, **overrides: Any) -> Any:
@@ -47,24 +47,24 @@ def test_the_form_asks_the_kind_first_and_needs_no_script(client, regions) -> No
 
 
 def test_the_region_is_chosen_step_by_step_without_scripts(app, client, regions) -> None:
-    first = client.post("/complaints/new", data={"city": "450100000000", "action": "refine"})
+    first = client.post("/complaints/new", data={"city": SAMPLE["city"], "action": "refine"})
     page = first.get_data(as_text=True)
-    assert first.status_code == 200 and "兴宁区" in page and "需要修改" not in page
+    assert first.status_code == 200 and SAMPLE["county_name"] in page and "需要修改" not in page
     second = client.post("/complaints/new", data={
-        "city": "450100000000", "county": "450102000000", "action": "refine",
+        "city": SAMPLE["city"], "county": SAMPLE["county"], "action": "refine",
         "subject": "保留我写的字"})
     page = second.get_data(as_text=True)
-    assert 'value="450102101000"' in page and "保留我写的字" in page
+    assert f'value="{SAMPLE["town"]}"' in page and "保留我写的字" in page
     # A county of another city is dropped when the city changes.
     third = client.post("/complaints/new", data={
-        "city": "450200000000", "county": "450102000000", "action": "refine"})
-    assert 'selected value="450102000000"' not in third.get_data(as_text=True)
+        "city": SAMPLE["far_city"], "county": SAMPLE["county"], "action": "refine"})
+    assert f'selected value="{SAMPLE["county"]}"' not in third.get_data(as_text=True)
 
 
 def test_links_from_other_pages_fill_the_region_and_the_target(client, regions) -> None:
-    page = client.get("/complaints/new?region=450102101201&target=project:12&kind=report"
+    page = client.get(f"/complaints/new?region={SAMPLE['village']}&target=project:12&kind=report"
                       ).get_data(as_text=True)
-    assert 'selected value="450102101201"' in page and "扶贫项目 第 12 号" in page
+    assert f'selected value="{SAMPLE["village"]}"' in page and "扶贫项目 第 12 号" in page
     assert 'name="target_id" type="hidden" value="12"' in page
     junk = client.get("/complaints/new?region=<b>&target=x:<i>&kind=1")
     assert junk.status_code == 200 and "<i>" not in junk.get_data(as_text=True)
@@ -79,7 +79,7 @@ def test_an_anonymous_report_gets_a_code_and_follows_the_case(app, client, regio
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code)
     assert "请马上抄下或截图保存查询码" in page
     case = only_case()
-    assert case.moderation is Moderation.NONE and case.handling_region_code == "450102101000"
+    assert case.moderation is Moderation.NONE and case.handling_region_code == SAMPLE["town"]
     assert not case.named
     tracked = client.post("/complaints/track", data={"code": code.lower().replace("-", "")})
     assert "已提交" in tracked.get_data(as_text=True)
@@ -176,7 +176,7 @@ def test_a_named_report_keeps_the_name_out_of_the_case(app, client, regions) -> 
                      consent="y", about_local_cadres="y").get_data(as_text=True)
     assert "只有纪检督查人员可以查看" in page and "王秀英" not in page
     case = only_case()
-    assert case.named and case.consent_to_publish and case.handling_region_code == "450102000000"
+    assert case.named and case.consent_to_publish and case.handling_region_code == SAMPLE["county"]
 
 
 def test_statistics_page_csv_and_json(app, client, regions, users) -> None:
@@ -184,11 +184,11 @@ def test_statistics_page_csv_and_json(app, client, regions, users) -> None:
         case, _ = file_case()
         handling.accept(case, users["county"])
         handling.reply(case, users["county"], "已答复")
-    file_case(region="450103101201")
+    file_case(region=f"{OTHER_PREFIX}101201")
     page = client.get("/complaints/stats").get_data(as_text=True)
     assert "办理情况" in page and "&lt;10" in page and ">13<" in page
     assert "产业补助没有发到户" not in page  # no case text at all
-    county = client.get("/complaints/stats?region=450102000000")
+    county = client.get(f"/complaints/stats?region={SAMPLE['county']}")
     assert county.status_code == 200
     assert client.get("/complaints/stats?region=999999999999").status_code == 404
     assert client.get("/complaints/stats?year=abc&region=").status_code == 200
@@ -218,13 +218,13 @@ def test_published_answers_are_listed_with_the_county_only(app, client, regions,
     handling.publish_answer(case, users["county"], "产业补助什么时候发", "补助一直没有发。",
                             "资金已于本月发放。")
     listing = client.get("/complaints/answers/").get_data(as_text=True)
-    assert "产业补助什么时候发" in listing and "兴宁区" in listing
+    assert "产业补助什么时候发" in listing and SAMPLE["county_name"] in listing
     detail = client.get(f"/complaints/answers/{case.id}").get_data(as_text=True)
     assert "补助一直没有发。" in detail and "资金已于本月发放。" in detail
     village = db.session.get(Case, case.id).region.name
     assert village not in detail and village not in listing
     assert client.get(f"/complaints/answers/{hidden.id}").status_code == 404
-    assert client.get("/complaints/answers/?region=450200000000").get_data(True).count(
+    assert client.get(f"/complaints/answers/?region={SAMPLE['far_city']}").get_data(True).count(
         "产业补助什么时候发") == 0
     assert f"/complaints/answers/{case.id}" in client.get("/sitemap.xml").get_data(True)
 
