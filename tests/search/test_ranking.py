@@ -12,7 +12,9 @@ from sunshine.registry import SearchDoc, registry
 from sunshine.search import index as search_index
 from sunshine.search import ranking
 from sunshine.search.index import rebuild, update
+from tests.conftest import COUNTY_PREFIX, SAMPLE
 
+#: Words to make documents of (南宁, 柳州 and 百色 are plain words here, not regions).
 WORDS = ("扶贫 产业 项目 教育 资助 政策 危房 改造 补助 就业 培训 小额 信贷 搬迁 安置 合作社 "
          "光伏 电站 村民 收入 增加 医疗 保险 兜底 保障 南宁 柳州 百色").split()
 QUERIES = ["扶贫", "产业 扶贫", "教育 资助 政策", '"产业扶贫"', '"危房改造补助"', "光伏",
@@ -28,8 +30,8 @@ def corpus(app):
             body = "".join(rng.choice(WORDS) for _ in range(rng.randint(20, 120)))
             title = "".join(rng.choice(WORDS) for _ in range(3))
             yield SearchDoc(id=f"test:{n}", type="news" if n % 3 else "policy", title=title,
-                            body=body, url=f"/x/{n}", region_code="450102001001"
-                            if n % 2 else "450203000000")
+                            body=body, url=f"/x/{n}", region_code=f"{COUNTY_PREFIX}001001"
+                            if n % 2 else SAMPLE["far_county"])
 
     registry().add_search_source("test", docs)
 
@@ -51,7 +53,7 @@ def test_top_documents_and_count_are_whooshs(corpus) -> None:
     assert len(searcher.leaf_searchers()) >= 2
     parser = MultifieldParser(["title", "body"], schema=searcher.schema, group=OrGroup)
     for text in QUERIES:
-        for narrow in [None, Term("type", "news"), Term("region_path", "450102")]:
+        for narrow in [None, Term("type", "news"), Term("region_path", COUNTY_PREFIX)]:
             query = parser.parse(text).accept(search_index._verified_phrases)
             if narrow is not None:
                 query = And([query, narrow])

@@ -8,26 +8,33 @@ from sunshine.extensions import db
 from sunshine.regions.models import Region
 from sunshine.registry import SearchDoc, registry
 from sunshine.search.index import rebuild, search, update
+from tests.conftest import COUNTY_PREFIX, SAMPLE
 
 pytestmark = pytest.mark.postgres
+
+#: The sample county's name without 区 or 县, e.g. 兴宁 for 兴宁区: a word found in that name.
+COUNTY_WORD = SAMPLE["county_name"][:-1]
+#: The region_path facet values of the two sample cities (4501 and 4502 in Guangxi).
+CITY_PATH, FAR_CITY_PATH = SAMPLE["city"][:4], SAMPLE["far_city"][:4]
 
 
 def test_rebuild_indexes_regions_and_finds_them_by_chinese_name(app, regions) -> None:
     counts = rebuild(app.config["SEARCH_INDEX_DIR"])
     assert counts["region"] == db.session.query(Region).count()
-    results = search(app.config["SEARCH_INDEX_DIR"], "兴宁")
-    assert results.hits and results.hits[0].title == "兴宁区"
-    assert results.hits[0].url == "/stats/450102000000"
-    assert "<mark>兴宁</mark>" in results.hits[0].snippet
+    results = search(app.config["SEARCH_INDEX_DIR"], COUNTY_WORD)
+    assert results.hits and results.hits[0].title == SAMPLE["county_name"]
+    assert results.hits[0].url == f"/stats/{SAMPLE['county']}"
+    assert f"<mark>{COUNTY_WORD}</mark>" in results.hits[0].snippet
 
 
 def test_filters_by_type_and_region_subtree(app, regions) -> None:
     rebuild(app.config["SEARCH_INDEX_DIR"])
-    everywhere = search(app.config["SEARCH_INDEX_DIR"], "南宁市")
-    within = search(app.config["SEARCH_INDEX_DIR"], "南宁市", region="450102000000")
+    everywhere = search(app.config["SEARCH_INDEX_DIR"], SAMPLE["city_name"])
+    within = search(app.config["SEARCH_INDEX_DIR"], SAMPLE["city_name"], region=SAMPLE["county"])
     assert within.total < everywhere.total
-    assert all(h.region_code.startswith("450102") for h in within.hits)
-    assert search(app.config["SEARCH_INDEX_DIR"], "南宁", doc_type="news").total == 0
+    assert all(h.region_code.startswith(COUNTY_PREFIX) for h in within.hits)
+    city_word = SAMPLE["city_name"][:-1]
+    assert search(app.config["SEARCH_INDEX_DIR"], city_word, doc_type="news").total == 0
 
 
 def test_indexed_text_is_escaped_in_snippets(app) -> None:
@@ -52,11 +59,11 @@ def test_empty_or_missing_index_answers_nothing(app) -> None:
 
 def test_search_page_lists_hits_and_has_an_empty_state(app, client, regions) -> None:
     rebuild(app.config["SEARCH_INDEX_DIR"])
-    page = client.get("/search?q=兴宁").get_data(as_text=True)
-    assert "兴宁区" in page and "找到" in page
+    page = client.get(f"/search?q={COUNTY_WORD}").get_data(as_text=True)
+    assert SAMPLE["county_name"] in page and "找到" in page
     none = client.get("/search?q=完全不存在的词语组合").get_data(as_text=True)
     assert "没有找到" in none
-    assert client.get("/search?q=兴宁&type=bogus&region=x&page=abc").status_code == 200
+    assert client.get(f"/search?q={COUNTY_WORD}&type=bogus&region=x&page=abc").status_code == 200
 
 
 def test_phrases_match_neighbouring_words_only(app) -> None:
@@ -103,7 +110,8 @@ def test_facets_count_matches_by_type_region_and_year_and_narrow(app, client, re
         for n in range(6):
             yield SearchDoc(id=f"test:{n}", type="news" if n < 4 else "policy",
                             title=f"光伏扶贫电站{n}", body="村里建起光伏扶贫电站。",
-                            url=f"/x/{n}", region_code="450102000000" if n % 2 else "450203000000",
+                            url=f"/x/{n}",
+                            region_code=SAMPLE["county"] if n % 2 else SAMPLE["far_county"],
                             date="2019-05-01" if n < 3 else "2020-01-02")
 
     registry().add_search_source("test", docs)
@@ -111,23 +119,24 @@ def test_facets_count_matches_by_type_region_and_year_and_narrow(app, client, re
     try:
         rebuild(app.config["SEARCH_INDEX_DIR"])
         facets = {"type": ["news", "policy"], "year": ["2019", "2020"],
-                  "region_path": ["4501", "4502"]}
+                  "region_path": [CITY_PATH, FAR_CITY_PATH]}
         found = search(app.config["SEARCH_INDEX_DIR"], "光伏", facets=facets)
         assert found.total == 6
         assert found.facets == {"type": {"news": 4, "policy": 2},
                                 "year": {"2019": 3, "2020": 3},
-                                "region_path": {"4501": 3, "4502": 3}}
+                                "region_path": {CITY_PATH: 3, FAR_CITY_PATH: 3}}
         narrowed = search(app.config["SEARCH_INDEX_DIR"], "光伏", year="2019", facets=facets)
         assert narrowed.total == 3 and narrowed.facets["type"] == {"news": 3, "policy": 0}
         page = client.get("/search?q=光伏").get_data(as_text=True)
-        assert "按年份" in page and "2019年" in page and "南宁市" in page
-        only = client.get("/search?q=光伏&year=2020&region=450100000000").get_data(as_text=True)
-        assert "找到 2 条结果（南宁市）（2020年）" in only and "全部年份" in only
+        assert "按年份" in page and "2019年" in page and SAMPLE["city_name"] in page
+        in_city = f"/search?q=光伏&year=2020&region={SAMPLE['city']}"
+        only = client.get(in_city).get_data(as_text=True)
+        assert f"找到 2 条结果（{SAMPLE['city_name']}）（2020年）" in only and "全部年份" in only
         # The cached page follows an update of the index at once.
         update(app.config["SEARCH_INDEX_DIR"], [SearchDoc(
             id="test:9", type="news", title="光伏新闻", body="光伏", url="/x/9",
-            region_code="450102000000", date="2020-03-03")], [])
-        again = client.get("/search?q=光伏&year=2020&region=450100000000").get_data(as_text=True)
+            region_code=SAMPLE["county"], date="2020-03-03")], [])
+        again = client.get(in_city).get_data(as_text=True)
         assert "找到 3 条结果" in again
     finally:
         registry().search_sources.pop("test")
