@@ -11,6 +11,7 @@ from sunshine.stats import disclosure, vocab
 from sunshine.stats.layout import EFFECT_LAST_COHORT, layout
 from sunshine.stats.tree import Tree, protect, sum_up
 from sunshine.stats.vectors import SERIAL, WORK, accumulate, fill_derived, finish
+from tests.conftest import SAMPLE
 
 INF = 10**9
 
@@ -85,8 +86,8 @@ def expected_vector(households: Sequence[Household]) -> array:
 
 def make_tree(villages_per_town: int = 2, towns: int = 2, counties: int = 2,
               cities: int = 2) -> Tree:
-    level = {"450000000000": 1}
-    parent: dict[str, str | None] = {"450000000000": None}
+    level = {SAMPLE["province"]: 1}
+    parent: dict[str, str | None] = {SAMPLE["province"]: None}
     children: dict[str, list[str]] = {}
 
     def add(code: str, lvl: int, up: str) -> None:
@@ -95,7 +96,7 @@ def make_tree(villages_per_town: int = 2, towns: int = 2, counties: int = 2,
 
     for c in range(1, cities + 1):
         city = f"45{c:02d}00000000"
-        add(city, 2, "450000000000")
+        add(city, 2, SAMPLE["province"])
         for d in range(1, counties + 1):
             county = f"45{c:02d}{d:02d}000000"
             add(county, 3, city)
@@ -104,7 +105,7 @@ def make_tree(villages_per_town: int = 2, towns: int = 2, counties: int = 2,
                 add(town, 4, county)
                 for v in range(1, villages_per_town + 1):
                     add(f"{town[:9]}{200 + v:03d}", 5, town)
-    return Tree(level, parent, children, "450000000000")
+    return Tree(level, parent, children, SAMPLE["province"])
 
 
 def build(tree: Tree, households: Sequence[Household], k: int) -> tuple[dict[str, array],

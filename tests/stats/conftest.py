@@ -14,13 +14,23 @@ import pytest
 from sunshine.extensions import db
 from sunshine.stats import rollup, synthetic
 from sunshine.stats.idnumbers import id_hasher
+from tests.conftest import COUNTY_PREFIX, OTHER_PREFIX
 
-VILLAGES = ["450102101201", "450102101202", "450102102201", "450102102202",
-            "450103101201", "450103101202", "450103102201", "450103102202"]
+VILLAGES = [prefix + village for prefix in (COUNTY_PREFIX, OTHER_PREFIX)
+            for village in ("101201", "101202", "102201", "102202")]
 
-#: Names and ID numbers (valid checksums) that must never appear in anything public.
+
+def with_check_digit(body: str) -> str:
+    """The 17 digits ``body`` and their GB 11643 check digit: a valid ID number."""
+    return body + "10X98765432"[2 * int(body, 13) % 11]
+
+
+#: Names and ID numbers (valid checksums) that must never appear in anything public: two of
+#: the sample county, one of the other (450102198001010015, ... in Guangxi).
 CANARY_NAMES = ["金丝雀甲", "欧阳雀鸣", "司马雀飞"]
-CANARY_IDS = ["450102198001010015", "450102197503120025", "450103199012120034"]
+CANARY_IDS = [with_check_digit(COUNTY_PREFIX + "19800101001"),
+              with_check_digit(COUNTY_PREFIX + "19750312002"),
+              with_check_digit(OTHER_PREFIX + "19901212003")]
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:

@@ -14,7 +14,7 @@ import pytest
 from sunshine.stats import fastcheck, rowcheck
 from sunshine.stats.csvload import Batch
 from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
-from tests.stats.conftest import VILLAGES, make_register
+from tests.stats.conftest import CANARY_IDS, VILLAGES, make_register
 
 KEY = b"test-key-for-id-hashes-0123456789"
 
@@ -62,7 +62,7 @@ def _member_rows() -> list[list[str]]:
 
 
 MUTATIONS = ["", " ", "0", "01", "2013", "2021", "２０１５", "x", "X", "因病", "因病、", "邻居",
-             "户主", "1" * 17 + "X", "450102198001010015", "450102198001010015".lower(),
+             "户主", "1" * 17 + "X", CANARY_IDS[0], CANARY_IDS[0].lower(),
              "产业扶持:2015", "产业扶持:2015、2014", "产业扶持:", "2014:2300", "2014:2300;",
              "\u202e", "a\x00b", "张" * 41, "<script>", '"', "1,2", "\n",
              "@１２３４", "@12a4", "@0001 ", "@"]  # "@": the field's first 12 characters, then

@@ -10,14 +10,15 @@ from sunshine.stats import vocab
 from sunshine.stats.layout import layout
 from sunshine.stats.scanrows import finish_all, scan_row, village_works
 from sunshine.stats.vectors import SERIAL, WORK, accumulate, finish
+from tests.conftest import COUNTY_PREFIX, SAMPLE
 from tests.stats.auditor import expected_vector, village_vectors
 from tests.stats.test_disclosure import households
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
-@given(st.lists(households("450102101201"), max_size=60))
+@given(st.lists(households(SAMPLE["village"]), max_size=60))
 def test_running_sums_equal_counting_each_year(register) -> None:
-    got = village_vectors(register).get("450102101201")
+    got = village_vectors(register).get(SAMPLE["village"])
     want = expected_vector(register)
     if got is None:
         assert not any(want)
@@ -33,20 +34,20 @@ def test_every_relation_holds_for_a_village() -> None:
 
     register = [Household(h.village, vocab.CAUSE_CODES[h.cause], h.size,
                           sum(1 << vocab.MEASURE_BITS[m] for m in h.measures), h.events)
-                for h in make_register(80, villages=["450102101201"])]
-    vector = village_vectors(register)["450102101201"]
+                for h in make_register(80, villages=[SAMPLE["village"]])]
+    vector = village_vectors(register)[SAMPLE["village"]]
     for lhs, rhs in layout().relations:
         assert sum(vector[i] for i in lhs) == sum(vector[i] for i in rhs), (
             [layout().cells[i].key for i in lhs], [layout().cells[i].key for i in rhs])
 
 
 @settings(max_examples=30, deadline=None, derandomize=True, database=None)
-@given(st.lists(st.one_of(households("450102101201"), households("450102101202")),
+@given(st.lists(st.one_of(households(SAMPLE["village"]), households(f"{COUNTY_PREFIX}101202")),
                 max_size=80))
 def test_the_scan_in_arrays_adds_up_as_one_household_at_a_time(register) -> None:
     """The scan's arrays (``village_works``, ``finish_all``) give every village the vectors
     that ``accumulate`` and ``finish`` build one household and one village at a time."""
-    serial = {"450102101201": 0, "450102101202": 0}
+    serial = {SAMPLE["village"]: 0, f"{COUNTY_PREFIX}101202": 0}
     rows = []
     for h in register:
         serial[h.village] += 1

@@ -20,11 +20,12 @@ from sunshine.stats.models import Rollup
 from sunshine.stats.scanrows import SCAN_SQL
 from sunshine.stats.tree import load_tree, sum_up
 from sunshine.stats.vectors import village_range
+from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.postgres
 
-PROVINCE = "450000000000"
-PAGES = ["450000000000", "450100000000", "450102000000", "450102101000", "450102101201"]
+PROVINCE = SAMPLE["province"]
+PAGES = [SAMPLE["province"], SAMPLE["city"], SAMPLE["county"], SAMPLE["town"], SAMPLE["village"]]
 
 
 def _postgres() -> bool:

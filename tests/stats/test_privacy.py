@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.regions.models import Region
 from sunshine.search.index import rebuild
+from tests.conftest import COUNTY_PREFIX, OTHER_PREFIX, SAMPLE
 from tests.stats.conftest import CANARY_IDS, CANARY_NAMES
 from tests.test_crawl import crawl
 
@@ -63,7 +64,8 @@ def _small_counts_in_json(value: object) -> list[object]:
 def test_the_canary_never_comes_out(app, client, register) -> None:
     rebuild(app.config["SEARCH_INDEX_DIR"])
     codes = list(db.session.execute(select(Region.code).where(
-        (Region.level <= 2) | Region.code.between("450102000000", "450103999999"))).scalars())
+        (Region.level <= 2)
+        | Region.code.between(SAMPLE["county"], f"{OTHER_PREFIX}999999"))).scalars())
     bodies: dict[str, str] = {}
     for code in codes:
         for path in (f"/stats/{code}", f"/stats/{code}/export.csv", f"/api/v1/stats/{code}"):
@@ -72,9 +74,9 @@ def test_the_canary_never_comes_out(app, client, register) -> None:
             bodies[path] = response.get_data(as_text=True)
     for path in ["/", "/stats/", "/stats/export.csv", "/sitemap.xml", "/feeds/news.xml",
                  "/feeds/notices.xml", "/api/v1/", "/api/v1/openapi.json",
-                 "/api/v1/regions/450102101201"]:
+                 f"/api/v1/regions/{SAMPLE['village']}"]:
         bodies[path] = client.get(path).get_data(as_text=True)
-    for term in CANARY_NAMES + CANARY_IDS + [CANARY_IDS[0][:8], "因病", "兴宁区"]:
+    for term in CANARY_NAMES + CANARY_IDS + [CANARY_IDS[0][:8], "因病", SAMPLE["county_name"]]:
         path = f"/search?q={quote(term)}"
         # The search page repeats what was typed; only what it found counts.
         bodies[path] = client.get(path).get_data(as_text=True).replace(term, "").replace(
@@ -102,4 +104,5 @@ def test_the_canary_never_comes_out(app, client, register) -> None:
             if bad:
                 small[path] = bad
     assert not small, {p: v[:3] for p, v in small.items()}
-    assert any(path.startswith("/stats/4501021012") for path in bodies)  # villages included
+    villages = f"/stats/{COUNTY_PREFIX}1012"
+    assert any(path.startswith(villages) for path in bodies)  # villages included

@@ -10,10 +10,12 @@ from contextlib import contextmanager
 from sqlalchemy import event, text
 
 from sunshine.extensions import db
+from tests.conftest import SAMPLE
 
-PATHS = ["/", "/stats/", "/stats/450100000000", "/stats/450102000000", "/stats/450102101000",
-         "/stats/450102101201?sort=poor&order=asc", "/stats/450102000000/export.csv",
-         "/api/v1/stats/450102101201", "/api/v1/stats/450000000000"]
+PATHS = ["/", "/stats/", f"/stats/{SAMPLE['city']}", f"/stats/{SAMPLE['county']}",
+         f"/stats/{SAMPLE['town']}",
+         f"/stats/{SAMPLE['village']}?sort=poor&order=asc", f"/stats/{SAMPLE['county']}/export.csv",
+         f"/api/v1/stats/{SAMPLE['village']}", f"/api/v1/stats/{SAMPLE['province']}"]
 
 
 @contextmanager
@@ -56,7 +58,7 @@ def test_no_stats_path_touches_the_register(app, client, register) -> None:
 def test_the_rollup_query_is_an_index_range(app, register) -> None:
     from sunshine.stats.services import rollup_query
 
-    compiled = rollup_query("450102000000", 3).compile(db.engine,
+    compiled = rollup_query(SAMPLE["county"], 3).compile(db.engine,
                                                       compile_kwargs={"literal_binds": True})
     with db.engine.connect() as connection:
         plan = " | ".join(row[-1] for row in connection.execute(

@@ -15,6 +15,7 @@ from sunshine.stats.importer import import_households, import_members
 from sunshine.stats.models import Build, Household, MemberId, Rollup
 from sunshine.stats.synthetic import HOUSEHOLD_CSV_HEADER, MEMBER_CSV_HEADER
 from sunshine.stats.vocab import RELATIONS
+from tests.conftest import COUNTY_PREFIX, OTHER_PREFIX, SAMPLE
 from tests.stats.conftest import CANARY_IDS, make_register
 
 pytestmark = pytest.mark.postgres
@@ -45,7 +46,7 @@ def test_a_county_export_imports_and_rolls_up(app, regions, csv_file) -> None:
     assert _count(MemberId) == sum(len(x.members) for x in households)
     build = rollup.latest_build()
     assert build is not None and build.ok and build.households == 60
-    assert db.session.get(Rollup, "450000000000") is not None
+    assert db.session.get(Rollup, SAMPLE["province"]) is not None
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "stats_import")) == 2
     if db.session.get_bind().dialect.name == "postgresql":  # statistics made after the load
@@ -66,7 +67,7 @@ def test_a_file_without_an_optional_column_imports(app, regions, csv_file) -> No
 def test_bad_rows_are_reported_by_line_and_nothing_is_written(app, regions, csv_file) -> None:
     rows = [x.csv_row() for x in make_register(5)]
     rows[1][2] = "因为穷"  # not a standard cause
-    rows[3][0] = "4501021012019999"[:15]  # 15 digits
+    rows[3][0] = f"{SAMPLE['village']}9999"[:15]  # 15 digits
     rows[4][5] = "2013"  # before 2014
     path = csv_file("bad.csv", HOUSEHOLD_CSV_HEADER, rows)
     report = import_households(path, True)
@@ -78,9 +79,9 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(app, regions, csv_
 def test_village_must_match_the_archive_number_and_exist(app, regions, csv_file) -> None:
     row = make_register(1)[0].csv_row()
     other = list(row)
-    other[1] = "450102101202"  # the archive number says 450102101201
+    other[1] = f"{COUNTY_PREFIX}101202"  # the archive number says the sample village
     unknown = list(row)
-    unknown[0], unknown[1] = "4501021019990001", "450102101999"
+    unknown[0], unknown[1] = f"{COUNTY_PREFIX}1019990001", f"{COUNTY_PREFIX}101999"
     report = import_households(csv_file("v.csv", HOUSEHOLD_CSV_HEADER, [other, unknown]),
                                     True)
     assert [line for line, _ in report.errors] == [2, 3]
@@ -122,7 +123,7 @@ def test_member_errors_name_their_lines(app, regions, csv_file) -> None:
     bad_checksum = list(good)
     bad_checksum[2] = good[2][:17] + ("1" if good[2][17] != "1" else "2")
     unknown_household = list(good)
-    unknown_household[0] = "4501021012019998"
+    unknown_household[0] = f"{SAMPLE['village']}9998"
     unknown_household[2] = CANARY_IDS[0]
     twice = list(good)
     twice[1] = "另一个人"
@@ -195,9 +196,9 @@ def test_quoted_fields_across_lines_keep_line_numbers(tmp_path) -> None:
 
 
 def test_import_is_followed_by_a_checked_incremental_build(app, regions, csv_file) -> None:
-    first = make_register(20, seed=1, villages=["450102101201"])
+    first = make_register(20, seed=1, villages=[SAMPLE["village"]])
     import_households(_files(csv_file, first)[0], True)
-    second = make_register(20, seed=2, villages=["450103101201"])
+    second = make_register(20, seed=2, villages=[f"{OTHER_PREFIX}101201"])
     import_households(csv_file("second.csv", HOUSEHOLD_CSV_HEADER,
                                      [x.csv_row() for x in second]), True)
     builds = db.session.execute(select(Build).order_by(Build.id)).scalars().all()

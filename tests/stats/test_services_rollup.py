@@ -10,10 +10,13 @@ from sunshine.accounts.models import Role
 from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
+from sunshine.regions import codes
+from sunshine.regions.services import builtin_rows
 from sunshine.stats import bulk, rollup, scan, services, vocab
 from sunshine.stats import register as reg
 from sunshine.stats.layout import layout
 from sunshine.stats.models import Build, Household, Rollup
+from tests.conftest import COUNTY_PREFIX, OTHER_PREFIX, SAMPLE
 from tests.factories import make_user
 from tests.stats.conftest import CANARY_IDS
 
@@ -28,17 +31,17 @@ def _vector(code: str):
 
 def test_every_level_sums_its_children_and_matches_the_register(app, register) -> None:
     lay = layout()
-    province = _vector("450000000000")
+    province = _vector(SAMPLE["province"])
     households, people, poor, synthetic = rollup.register_totals()
     assert province[lay("reg", LAST)] == households == sum(
         1 for h in register if not h.events[4])
     assert province[lay("reg_p", LAST)] == people and province[lay("poor", LAST)] == poor
     assert synthetic == households
-    county = _vector("450102000000")
-    towns = [_vector(c) for c in ("450102101000", "450102102000")]
+    county = _vector(SAMPLE["county"])
+    towns = [_vector(c) for c in (SAMPLE["town"], f"{COUNTY_PREFIX}102000")]
     assert list(county) == [a + b for a, b in zip(*towns, strict=True)]
     # Each village counted straight from its households, one status at a time.
-    village = "450102101201"
+    village = SAMPLE["village"]
     mine = [h for h in register if h.village == village]
     vector = _vector(village)
     for year in vocab.YEARS:
@@ -53,14 +56,14 @@ def test_the_check_notices_rollups_that_do_not_match(app, register) -> None:
         Household.id == register[5].archive).values(size=register[5].size + 3))
     db.session.commit()
     households, people, _, _ = rollup.register_totals()
-    row = db.session.get(Rollup, "450000000000")
+    row = db.session.get(Rollup, SAMPLE["province"])
     assert rollup.unpack(row.cells)[layout()("reg_p", LAST)] != people
     build = rollup.rebuild_all()
     assert build.ok  # rebuilt from the register: consistent again
 
 
 def test_a_status_change_rebuilds_incrementally_like_a_full_build(app, register) -> None:
-    admin = make_user("boss", Role.ADMIN, "450000000000")
+    admin = make_user("boss", Role.ADMIN, SAMPLE["province"])
     household = next(h for h in register if h.events[1] == 0 and h.events[4] == 0)
     record = db.session.get(Household, household.archive)
     reg.change_status(admin, record, "exit", 2020)
@@ -76,7 +79,7 @@ def test_a_status_change_rebuilds_incrementally_like_a_full_build(app, register)
 
 
 def test_changes_must_fit_the_history(app, register) -> None:
-    admin = make_user("boss", Role.ADMIN, "450000000000")
+    admin = make_user("boss", Role.ADMIN, SAMPLE["province"])
     household = next(h for h in register if h.events[1] and not h.events[2] and h.events[4] == 0
                      and h.events[1] < 2020)
     record = db.session.get(Household, household.archive)
@@ -87,17 +90,17 @@ def test_changes_must_fit_the_history(app, register) -> None:
 
 
 def test_staff_see_only_their_region_and_every_view_is_logged(app, register) -> None:
-    staff = make_user("staff-a", Role.STAFF, "450102000000")
-    other = make_user("staff-b", Role.STAFF, "450103000000")
-    mine = next(h for h in register if h.village.startswith("450102"))
-    theirs = next(h for h in register if h.village.startswith("450103"))
+    staff = make_user("staff-a", Role.STAFF, SAMPLE["county"])
+    other = make_user("staff-b", Role.STAFF, SAMPLE["other_county"])
+    mine = next(h for h in register if h.village.startswith(COUNTY_PREFIX))
+    theirs = next(h for h in register if h.village.startswith(OTHER_PREFIX))
     listed = db.session.execute(reg.household_query(staff)).scalars().all()
-    assert listed and all(h.village_code.startswith("450102") for h in listed)
+    assert listed and all(h.village_code.startswith(COUNTY_PREFIX) for h in listed)
     assert reg.get_household(staff, mine.archive).id == mine.archive
     with pytest.raises(PermissionDenied):
         reg.get_household(other, mine.archive)
     with pytest.raises(PermissionDenied):
-        reg.household_query(staff, region="450103000000")
+        reg.household_query(staff, region=SAMPLE["other_county"])
     assert reg.get_household(other, theirs.archive) is not None
     viewed = db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "household_viewed")).all()
@@ -106,10 +109,10 @@ def test_staff_see_only_their_region_and_every_view_is_logged(app, register) -> 
 
 
 def test_search_by_id_number_stays_in_the_region_and_logs_no_number(app, register) -> None:
-    staff = make_user("staff-a", Role.STAFF, "450102000000")
-    other = make_user("staff-b", Role.STAFF, "450103000000")
+    staff = make_user("staff-a", Role.STAFF, SAMPLE["county"])
+    other = make_user("staff-b", Role.STAFF, SAMPLE["other_county"])
     found = reg.find_by_id_number(staff, CANARY_IDS[0])
-    assert found is not None and found.village_code.startswith("450102")
+    assert found is not None and found.village_code.startswith(COUNTY_PREFIX)
     assert reg.find_by_id_number(other, CANARY_IDS[0]) is None  # same as unknown
     with pytest.raises(reg.RegisterError):
         reg.find_by_id_number(staff, "450102198001010010")  # bad checksum
@@ -118,13 +121,15 @@ def test_search_by_id_number_stays_in_the_region_and_logs_no_number(app, registe
 
 
 def test_region_page_reads_rollups_only(app, register) -> None:
-    page = services.region_page("450102000000")
-    assert [c.code for c in page.children] == ["450102101000", "450102102000"]
-    assert [a.code for a in page.ancestors] == ["450000000000", "450100000000"]
-    province = services.region_page("450000000000")
-    assert len(province.children) == 14 and len(province.counties) == 111
+    page = services.region_page(SAMPLE["county"])
+    assert [c.code for c in page.children] == [SAMPLE["town"], f"{COUNTY_PREFIX}102000"]
+    assert [a.code for a in page.ancestors] == [SAMPLE["province"], SAMPLE["city"]]
+    province = services.region_page(SAMPLE["province"])
+    levels = [codes.level_of(r.code) for r in builtin_rows(SAMPLE["province"])]
+    assert len(province.children) == levels.count(2)  # 14 cities in Guangxi
+    assert len(province.counties) == levels.count(3)  # 111 counties in Guangxi
     with pytest.raises(services.StatsNotFound):
-        services.region_page("459999000000")
+        services.region_page(SAMPLE["province"][:2] + "9999000000")
 
 
 def test_builds_are_recorded(app, register) -> None:
@@ -137,7 +142,7 @@ def test_builds_are_recorded(app, register) -> None:
 @pytest.mark.sqlite_only
 def test_two_processes_scan_like_one(app, register, monkeypatch) -> None:
     assert bulk.sqlite_file() is not None
-    lo, hi = rollup.village_range("450000000000")
+    lo, hi = rollup.village_range(SAMPLE["province"])
     one = scan.scan(lo, hi)
     monkeypatch.setattr(scan, "PARALLEL_FROM", 10)
     two = scan.scan(lo, hi)
