@@ -86,8 +86,9 @@ def expected_vector(households: Sequence[Household]) -> array:
 
 def make_tree(villages_per_town: int = 2, towns: int = 2, counties: int = 2,
               cities: int = 2) -> Tree:
-    level = {SAMPLE["province"]: 1}
-    parent: dict[str, str | None] = {SAMPLE["province"]: None}
+    province, head = SAMPLE["province"], SAMPLE["province"][:2]
+    level = {province: 1}
+    parent: dict[str, str | None] = {province: None}
     children: dict[str, list[str]] = {}
 
     def add(code: str, lvl: int, up: str) -> None:
@@ -95,17 +96,17 @@ def make_tree(villages_per_town: int = 2, towns: int = 2, counties: int = 2,
         children.setdefault(up, []).append(code)
 
     for c in range(1, cities + 1):
-        city = f"45{c:02d}00000000"
-        add(city, 2, SAMPLE["province"])
+        city = f"{head}{c:02d}00000000"
+        add(city, 2, province)
         for d in range(1, counties + 1):
-            county = f"45{c:02d}{d:02d}000000"
+            county = f"{head}{c:02d}{d:02d}000000"
             add(county, 3, city)
             for t in range(1, towns + 1):
                 town = f"{county[:6]}{100 + t:03d}000"
                 add(town, 4, county)
                 for v in range(1, villages_per_town + 1):
                     add(f"{town[:9]}{200 + v:03d}", 5, town)
-    return Tree(level, parent, children, SAMPLE["province"])
+    return Tree(level, parent, children, province)
 
 
 def build(tree: Tree, households: Sequence[Household], k: int) -> tuple[dict[str, array],
