@@ -1,3 +1,5 @@
+"""The code format itself: Guangxi's codes serve as examples, in a run of any province."""
+
 import pytest
 
 from sunshine.regions import codes

@@ -1,3 +1,6 @@
+"""Loading and importing regions. The tests name the province they load (Guangxi, whose real
+towns and villages are in the shared data), so they pass whatever the run's province."""
+
 import csv
 from pathlib import Path
 
