@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.browser.conftest import LiveServer, Tab
+from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.browser
 
@@ -58,11 +59,11 @@ def _file(tab: Tab, subject: str, body: str) -> str:
     tab.page.goto(tab.base_url + "/complaints/new")
     page.check("input[name=kind][value=report]")
     page.check("input[name=category][value=资金使用]")
-    page.select_option("#city", "450100000000")
+    page.select_option("#city", SAMPLE["city"])
     page.click("button[value=refine]")
     # Each refine is a full page load; wait for the next level's options before reading them.
-    page.wait_for_selector("#county option[value='450102000000']", state="attached")
-    page.select_option("#county", "450102000000")
+    page.wait_for_selector(f"#county option[value='{SAMPLE['county']}']", state="attached")
+    page.select_option("#county", SAMPLE["county"])
     page.click("button[value=refine]")
     page.wait_for_selector("#town option:nth-child(2)", state="attached")
     towns = page.eval_on_selector_all("#town option", "els => els.map(e => e.value)")

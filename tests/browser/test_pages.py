@@ -13,10 +13,12 @@ import json
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from tests.browser.conftest import ROOT, Tab
+from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.browser
 
@@ -27,37 +29,37 @@ PUBLIC_PAGES: list[tuple[str, str, int]] = [
     ("policies", "/policies/", 200),
     ("funds", "/funds/", 200),
     ("projects", "/projects/", 200),
-    ("funds-county", "/funds/?region=450102000000", 200),
+    ("funds-county", f"/funds/?region={SAMPLE['county']}", 200),
     ("fund", "/funds/1", 200),
     ("funds-ledger", "/funds/ledger", 200),
     ("funds-timeliness", "/funds/timeliness", 200),
-    ("projects-county", "/projects/?region=450102000000", 200),
+    ("projects-county", f"/projects/?region={SAMPLE['county']}", 200),
     ("project", "/projects/1", 200),
     ("stats", "/stats/", 200),
     ("stats-counties", "/stats/?part=counties", 200),
-    ("stats-city", "/stats/450100000000", 200),
-    ("stats-county", "/stats/450102000000", 200),
+    ("stats-city", f"/stats/{SAMPLE['city']}", 200),
+    ("stats-county", f"/stats/{SAMPLE['county']}", 200),
     ("notices", "/notices/", 200),
-    ("notices-open", "/notices/?state=open&region=450102000000", 200),
+    ("notices-open", f"/notices/?state=open&region={SAMPLE['county']}", 200),
     ("notice", "/notices/1", 200),  # the demo's open notice, with objections
     ("notice-print", "/notices/1/print", 200),
     ("notice-result", "/notices/9", 200),  # the demo's result announcement
     ("complaints-new", "/complaints/new", 200),
     ("complaints-track", "/complaints/track", 200),
     ("complaints-stats", "/complaints/stats", 200),
-    ("complaints-stats-county", "/complaints/stats?region=450102000000", 200),
+    ("complaints-stats-county", f"/complaints/stats?region={SAMPLE['county']}", 200),
     ("complaints-answers", "/complaints/answers/", 200),
     ("help", "/help/", 200),
-    ("help-all", "/help/?state=all&region=450102000000", 200),
+    ("help-all", f"/help/?state=all&region={SAMPLE['county']}", 200),
     ("help-need", "/help/2", 200),  # the demo's partly pledged need: two lines, a pledge
     ("help-need-done", "/help/6", 200),  # delivered and thanked
     ("help-thanks", "/help/thanks", 200),
-    ("help-thanks-county", "/help/thanks?region=450102000000", 200),
+    ("help-thanks-county", f"/help/thanks?region={SAMPLE['county']}", 200),
     ("help-confirm", "/help/confirm", 200),
     ("market", "/market/", 200),
     ("market-listing", "/market/1", 200),
     ("market-seller", "/market/sellers/1", 200),
-    ("search", "/search?q=%E5%8D%97%E5%AE%81", 200),  # 南宁
+    ("search", f"/search?q={quote(SAMPLE['city_name'][:-1])}", 200),  # 南宁 in Guangxi
     ("login", "/login", 200),
     ("register", "/register", 200),
     ("not-found", "/no-such-page/", 404),
