@@ -15,6 +15,7 @@ from sunshine.projects import services as projects
 from sunshine.projects.models import ProjectTotal
 from sunshine.records import ledger
 from sunshine.records.checks import RecordError
+from tests.conftest import OTHER_PREFIX, SAMPLE
 from tests.funds.conftest import COUNTY, Setup, make_project, project_fields
 
 pytestmark = pytest.mark.postgres
@@ -59,7 +60,8 @@ def test_termination_needs_a_reason(regions) -> None:
 def test_a_correction_keeps_history_and_moves_the_totals(funded: Setup) -> None:
     project = funded.project
     with pytest.raises(RecordError, match="不能更改所在地区"):
-        projects.correct_project(None, project, project_fields(region_code="450103101201"), "x")
+        moved = project_fields(region_code=f"{OTHER_PREFIX}101201")
+        projects.correct_project(None, project, moved, "x")
     projects.correct_project(None, project, project_fields(beneficiary_households=50,
                                                            beneficiary_people=200), "户数统计有误")
     versions = ledger.history("project", project.id)
@@ -90,5 +92,5 @@ def test_funding_follows_lines_and_spending(funded: Setup) -> None:
     db.session.refresh(project)
     assert (project.funded, project.spent) == (Decimal("300000.00"), Decimal("120000.00"))
     spent = db.session.scalar(select(func.sum(ProjectTotal.spent))
-                              .where(ProjectTotal.region_code == "450000000000"))
+                              .where(ProjectTotal.region_code == SAMPLE["province"]))
     assert spent == Decimal("120000.00")
