@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sunshine.accounts.models import Role, User
 from sunshine.audit import record
 from sunshine.extensions import db
+from tests.conftest import COUNTY_PREFIX, OTHER_PREFIX
 from tests.factories import make_user
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -89,8 +90,8 @@ def test_county_staff_is_kept_to_its_county(county_staff: FlaskClient,
                  f"/admin/regions/{regions['far_county']}",
                  f"/admin/regions/{regions['province']}",
                  f"/admin/regions/{regions['city']}",
-                 "/admin/regions/450103101000",  # a town of the other county
-                 "/admin/regions/450103101201"]  # a village of the other county
+                 f"/admin/regions/{OTHER_PREFIX}101000",  # a town of the other county
+                 f"/admin/regions/{OTHER_PREFIX}101201"]  # a village of the other county
     for url in forbidden:
         response = county_staff.get(url)
         assert response.status_code == 403, (url, response.status_code)
@@ -131,12 +132,13 @@ def test_town_staff_is_kept_to_its_town(regions: dict[str, str],
     assert client.get(f"/admin/regions/{regions['town']}").status_code == 200
     assert client.get(f"/admin/regions/{regions['village']}").status_code == 200
     assert client.get("/admin/regions/").status_code == 200
-    for code in (regions["county"], regions["province"], "450102102000", "450102102201"):
+    for code in (regions["county"], regions["province"], f"{COUNTY_PREFIX}102000",
+                 f"{COUNTY_PREFIX}102201"):
         assert client.get(f"/admin/regions/{code}").status_code == 403, code
 
 
 def test_unknown_regions_answer_404_not_500(county_staff: FlaskClient) -> None:
-    for code in ("450102999000", "999999999999", "abc", "4501", "0" * 12):
+    for code in (f"{COUNTY_PREFIX}999000", "999999999999", "abc", "4501", "0" * 12):
         assert county_staff.get(f"/admin/regions/{code}").status_code in (403, 404), code
 
 
