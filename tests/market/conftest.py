@@ -10,9 +10,10 @@ import pytest
 from sunshine.accounts.models import Role, User
 from sunshine.market import services
 from sunshine.market.models import Listing, Seller, SellerKind
+from tests.conftest import SAMPLE
 from tests.factories import make_user
 
-VILLAGE = "450102101201"
+VILLAGE = SAMPLE["village"]
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from sunshine.guard import PersonalDataFound
 from sunshine.market import inquiries, queries, services
 from sunshine.market.models import ListingStatus, SellerKind, SellerStatus
 from sunshine.regions.models import Region
+from tests.conftest import OTHER_PREFIX, SAMPLE
 from tests.market.conftest import VILLAGE, make_listing, make_seller
 
 pytestmark = pytest.mark.postgres
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.postgres
 def test_a_new_seller_waits_for_verification_and_their_listing_waits_too(users):
     seller = make_seller(users["seller"])
     assert seller.status == SellerStatus.PENDING
-    assert seller.county_code == "450102000000"
+    assert seller.county_code == SAMPLE["county"]
     listing = make_listing(users["seller"])
     assert listing.status == ListingStatus.PENDING
     with pytest.raises(services.MarketError):
@@ -67,13 +68,13 @@ def test_another_countys_staff_cannot_verify_approve_or_certify(users):
 
 
 def test_origin_must_be_in_the_sellers_county(users, verified, regions):
-    other_village = "450103101201"
+    other_village = f"{OTHER_PREFIX}101201"
     assert db.session.get(Region, other_village) is not None
     with pytest.raises(services.MarketError) as exc:
         make_listing(users["seller"], origin_code=other_village)
     assert exc.value.field == "origin_code"
     with pytest.raises(services.MarketError):
-        make_listing(users["seller"], origin_code="450102000000")  # a county, not a village
+        make_listing(users["seller"], origin_code=SAMPLE["county"])  # a county, not a village
 
 
 def test_only_staff_certify(users, verified):
@@ -163,8 +164,8 @@ def test_public_query_filters(users, verified):
     assert names(certified=True) == ["沃柑"]
     assert names(max_price=Decimal("10")) == ["沃柑"]
     assert names(sort="price") == ["沃柑", "茶"]
-    assert names(county="450103000000") == []
-    assert set(names(county="450102000000")) == {"茶", "沃柑"}
+    assert names(county=SAMPLE["other_county"]) == []
+    assert set(names(county=SAMPLE["county"])) == {"茶", "沃柑"}
 
 
 def test_a_seller_profile_with_a_mobile_number_is_refused(users, regions):

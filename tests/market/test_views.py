@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.market.models import Inquiry, Listing, ListingStatus, Seller
+from tests.conftest import SAMPLE
 from tests.market.conftest import VILLAGE, make_listing, make_seller
 
 
@@ -86,7 +87,7 @@ def test_inquiry_with_empty_fields_is_a_chinese_400(client, users, verified):
 def test_cooperative_registers_lists_and_is_verified(client_for, users, regions):
     coop = client_for("coop")
     assert coop.get("/market/my/").status_code == 302
-    form = {"name": "壮乡合作社", "kind": "cooperative", "county": "450102000000",
+    form = {"name": "壮乡合作社", "kind": "cooperative", "county": SAMPLE["county"],
             "village_code": VILLAGE, "poverty_link": "收购贫困户的百香果", "action": "save"}
     assert coop.post("/market/my/profile", data=form).status_code == 302
     seller = db.session.scalar(select(Seller))
