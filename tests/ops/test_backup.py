@@ -13,7 +13,7 @@ from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.ops import backup as service
 from sunshine.regions.models import Region
-from tests.conftest import make_config
+from tests.conftest import SAMPLE, make_config
 from tests.factories import make_user
 
 pytestmark = pytest.mark.postgres
@@ -81,7 +81,7 @@ def test_cli_backup_and_restore(app, runner, regions, tmp_path, second_url) -> N
         db.create_all()
         result = target.test_cli_runner().invoke(args=["restore", str(archive)])
         assert result.exit_code == 0, result.output
-        assert db.session.get(Region, "450102000000").name == "兴宁区"
+        assert db.session.get(Region, SAMPLE["county"]).name == SAMPLE["county_name"]
         db.session.remove()
         db.engine.dispose()
 
