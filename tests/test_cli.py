@@ -10,8 +10,10 @@ from sqlalchemy import func, inspect, select
 from sunshine import create_app
 from sunshine.accounts.models import Role, User
 from sunshine.extensions import db
+from sunshine.regions import codes
 from sunshine.regions.models import Region
-from tests.conftest import PASSWORD, make_config
+from sunshine.regions.services import builtin_rows
+from tests.conftest import COUNTY_PREFIX, PASSWORD, SAMPLE, make_config
 
 pytestmark = pytest.mark.postgres
 
@@ -39,11 +41,12 @@ def test_demo_fills_regions_and_accounts_deterministically(app, runner) -> None:
     result = runner.invoke(args=["demo", "--seed", "7", "--households", "50"])
     assert result.exit_code == 0, result.output
     counties = select(func.count()).select_from(Region).where(Region.level == 3)
-    assert db.session.scalar(counties) == 111
+    in_province = [r for r in builtin_rows(SAMPLE["province"]) if codes.level_of(r.code) == 3]
+    assert db.session.scalar(counties) == len(in_province)  # 111 in Guangxi
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     assert admin.role == Role.ADMIN
-    county = db.session.scalar(select(User).where(User.username == "staff-450102000000"))
-    assert county.region_code == "450102000000"
+    county = db.session.scalar(select(User).where(User.username == f"staff-{SAMPLE['county']}"))
+    assert county.region_code == SAMPLE["county"]
     # A second run refuses (not empty) and --if-empty is quiet.
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 1 and "已有数据" in again.output
@@ -52,7 +55,7 @@ def test_demo_fills_regions_and_accounts_deterministically(app, runner) -> None:
 
 def test_demo_accounts_log_in_with_the_demo_password(app, client) -> None:
     app.test_cli_runner().invoke(args=["demo"])
-    for login in ["admin", "staff-450102000000", "staff-450102"]:
+    for login in ["admin", f"staff-{SAMPLE['county']}", f"staff-{COUNTY_PREFIX}"]:
         response = client.post("/login", data={"login": login, "password": PASSWORD})
         assert response.status_code == 302, login
         client.post("/logout")
@@ -60,12 +63,12 @@ def test_demo_accounts_log_in_with_the_demo_password(app, client) -> None:
 
 def test_user_create_reads_the_password_from_stdin(app, runner, regions) -> None:
     result = runner.invoke(args=["user", "create", "--username", "clerk1", "--role", "staff",
-                                 "--region", "450102000000"], input="a-long-unusual-pass-7\n")
+                                 "--region", SAMPLE["county"]], input="a-long-unusual-pass-7\n")
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "clerk1"))
-    assert user.region_code == "450102000000" and user.role == Role.STAFF
+    assert user.region_code == SAMPLE["county"] and user.role == Role.STAFF
     weak = runner.invoke(args=["user", "create", "--username", "clerk2", "--role", "staff",
-                               "--region", "450102000000"], input="1234567890\n")
+                               "--region", SAMPLE["county"]], input="1234567890\n")
     assert weak.exit_code == 1 and "密码" in weak.output
     no_region = runner.invoke(args=["user", "create", "--username", "clerk3", "--role", "staff"],
                               input="a-long-unusual-pass-7\n")
@@ -76,14 +79,15 @@ def test_user_create_reads_the_password_from_stdin(app, runner, regions) -> None
 def test_import_command_reports_line_numbers(app, runner, regions, tmp_path) -> None:
     path = tmp_path / "towns.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([["code", "name"], ["450102001", "民生街道"], ["bad", "x"]])
+        csv.writer(handle).writerows([["code", "name"], [f"{COUNTY_PREFIX}001", "民生街道"],
+                                      ["bad", "x"]])
     result = runner.invoke(args=["import", "regions", str(path), "--confirm"])
     assert result.exit_code == 1
     assert f"{path}:3:" in result.output
-    assert db.session.get(Region, "450102001000") is None
+    assert db.session.get(Region, f"{COUNTY_PREFIX}001000") is None
     unknown = runner.invoke(args=["import", "nothing", str(path)])
     assert unknown.exit_code != 0 and "未知的导入类型" in unknown.output
     not_utf8 = tmp_path / "gbk.csv"
-    not_utf8.write_bytes("code,name\n450102001,民生街道\n".encode("gbk"))
+    not_utf8.write_bytes(f"code,name\n{COUNTY_PREFIX}001,民生街道\n".encode("gbk"))
     bad = runner.invoke(args=["import", "regions", str(not_utf8), "--confirm"])
     assert bad.exit_code == 1 and "UTF-8" in bad.output

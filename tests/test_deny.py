@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from sunshine.audit import AuditEntry, deny
 from sunshine.extensions import db
+from tests.conftest import SAMPLE
 from tests.factories import make_user
 
-OTHER_COUNTY = "450103000000"
+OTHER_COUNTY = SAMPLE["other_county"]
 #: ``probe`` adds a route, so each test has an app of its own.
 pytestmark = pytest.mark.own_app
 
@@ -37,7 +38,7 @@ def _entries() -> list[AuditEntry]:
 
 
 def test_deny_answers_403_and_writes_one_audit_entry(probe: FlaskClient, login: Any) -> None:
-    staff = make_user("staff-qx", region_code="450102000000")
+    staff = make_user("staff-qx", region_code=SAMPLE["county"])
     login("staff-qx")
     before = len(_entries())
     response = probe.post("/probe/7")

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sunshine.accounts.models import Role
 from sunshine.content import services
 from sunshine.stats import rollup
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SAMPLE
 from tests.content.conftest import write_news
 from tests.factories import make_user
 from tests.stats.conftest import insert_register, make_register
@@ -26,7 +26,8 @@ GZIP = {"Accept-Encoding": "gzip, deflate"}
 @pytest.fixture
 def app_config(tmp_path: Path) -> dict[str, Any]:
     root = tmp_path / "content"
-    write_news(root, "chanye-2020", "兴宁区产业扶贫见成效", body="全县推进产业扶贫工作。" * 40)
+    write_news(root, "chanye-2020", "兴宁区产业扶贫见成效", body="全县推进产业扶贫工作。" * 40,
+               region=SAMPLE["county"])
     return {"CONTENT_DIR": str(root)}
 
 
@@ -187,7 +188,7 @@ def test_the_front_cache_answers_304_and_gzip(app: Flask, client: FlaskClient,
                                               regions: dict[str, str]) -> None:
     insert_register(make_register(count=60))
     rollup.rebuild_all()
-    page = "/stats/450102000000"
+    page = f"/stats/{SAMPLE['county']}"
     first = client.get(page)  # rendered by Flask, kept
     front = app.test_client()
     kept = front.get(page)

@@ -15,12 +15,12 @@ from sunshine.accounts.models import Role
 from sunshine.extensions import db
 from sunshine.pagecache import versions
 from sunshine.stats import rollup
-from tests.conftest import PASSWORD, make_config
+from tests.conftest import COUNTY_PREFIX, PASSWORD, SAMPLE, make_config
 from tests.factories import make_user
 from tests.funds.conftest import make_fund
 from tests.stats.conftest import insert_register, make_register
 
-PAGE = "/stats/450102000000?sort=reg"
+PAGE = f"/stats/{SAMPLE['county']}?sort=reg"
 ACCOUNT = re.compile(r'<div class="account">.*?</div>\n  </div>', re.S)
 
 
@@ -54,15 +54,15 @@ def test_a_kept_page_comes_from_the_front_with_flasks_headers(app, client, regis
     head = client.head(PAGE)
     assert head.status_code == 200 and head.data == b""
     # Another query string is another page; an argument the page does not read is not kept.
-    assert not _served_in_front(app, client, "/stats/450102000000?sort=poor")[1]
-    client.get("/stats/450102000000?utm=x")
-    assert not _served_in_front(app, client, "/stats/450102000000?utm=x")[1]
+    assert not _served_in_front(app, client, f"/stats/{SAMPLE['county']}?sort=poor")[1]
+    client.get(f"/stats/{SAMPLE['county']}?utm=x")
+    assert not _served_in_front(app, client, f"/stats/{SAMPLE['county']}?utm=x")[1]
 
 
 def test_a_logged_in_visitor_gets_the_kept_page_with_their_own_header(app, client, register,
                                                                       login) -> None:
     anonymous = client.get(PAGE).text
-    make_user("staff-nn", Role.STAFF, "450102000000", display_name="南宁测试员")
+    make_user("staff-nn", Role.STAFF, SAMPLE["county"], display_name="南宁测试员")
     make_user("donor-li", Role.DONOR, None, display_name="李爱心")
     staff, donor = app.test_client(), app.test_client()
     staff.post("/login", data={"login": "staff-nn", "password": PASSWORD})
@@ -120,13 +120,14 @@ def test_one_countys_change_leaves_its_siblings_pages_kept(app, client, register
 
 @pytest.mark.postgres
 def test_versions_follow_the_region_tree(app) -> None:
-    assert versions.prefix("450102000000") == "450102"
-    assert versions.prefix("450102101201") == "450102101201"
-    assert versions.ancestors("450102101000") == ["", "45", "4501", "450102"]
-    before = versions.signature([("funds", "450102000000"), ("funds", "450103000000")])
-    pagecache.changed("funds", "450102101000")
+    assert versions.prefix(SAMPLE["county"]) == COUNTY_PREFIX
+    assert versions.prefix(SAMPLE["village"]) == SAMPLE["village"]
+    assert versions.ancestors(SAMPLE["town"]) == ["", COUNTY_PREFIX[:2], COUNTY_PREFIX[:4],
+                                                   COUNTY_PREFIX]
+    before = versions.signature([("funds", SAMPLE["county"]), ("funds", SAMPLE["other_county"])])
+    pagecache.changed("funds", SAMPLE["town"])
     db.session.commit()
-    after = versions.signature([("funds", "450102000000"), ("funds", "450103000000")])
+    after = versions.signature([("funds", SAMPLE["county"]), ("funds", SAMPLE["other_county"])])
     assert after[0] != before[0] and after[1:] == before[1:]
     assert versions.signature([]) == ()
 
@@ -139,7 +140,7 @@ def test_two_workers_see_each_others_writes(app, client, register, tmp_path: Pat
         visitor.get(PAGE)
         assert _served_in_front(worker, visitor, PAGE)[1]
     with other.app_context():
-        pagecache.changed("stats", "450102000000")
+        pagecache.changed("stats", SAMPLE["county"])
         db.session.commit()
     assert not _served_in_front(app, client, PAGE)[1]
     assert not _served_in_front(other, other_client, PAGE)[1]

@@ -17,7 +17,7 @@ from sunshine.accounts.models import Role
 from sunshine.content import services as content
 from sunshine.extensions import db
 from sunshine.stats import rollup
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SAMPLE
 from tests.content.conftest import write_news, write_policy
 from tests.factories import make_user
 from tests.funds.conftest import make_fund, make_project
@@ -94,8 +94,8 @@ def test_every_public_page_is_kept_or_says_why_not(app: Flask) -> None:
 @pytest.fixture
 def app_config(tmp_path: Path) -> dict[str, Any]:
     root = tmp_path / "content"
-    write_news(root, "chanye-2020", "兴宁区产业扶贫见成效")
-    write_policy(root, "weifang-2019", "农村危房改造补助")
+    write_news(root, "chanye-2020", "兴宁区产业扶贫见成效", region=SAMPLE["county"])
+    write_policy(root, "weifang-2019", "农村危房改造补助", region=SAMPLE["province"])
     return {"CONTENT_DIR": str(root)}
 
 
