@@ -19,7 +19,7 @@ from sunshine.extensions import db
 from sunshine.funds.models import Fund, Spending
 from sunshine.projects.models import Project
 from sunshine.records.models import LedgerEntry
-from tests.conftest import PASSWORD, shared_data
+from tests.conftest import PASSWORD, SAMPLE, shared_data
 from tests.funds.conftest import COUNTY, OTHER_COUNTY, Setup, make_fund
 from tests.security.conftest import assert_chinese_page
 
@@ -42,7 +42,7 @@ def fund_form(**fields: str) -> dict[str, str]:
 
 
 def project_form(**fields: str) -> dict[str, str]:
-    data = {"name": "示范饮水工程", "category": "基础设施", "region_code": "450102101201",
+    data = {"name": "示范饮水工程", "category": "基础设施", "region_code": SAMPLE["village"],
             "year": "2020", "budget": "200000", "implementing_unit": "兴宁区水利局",
             "responsible_role": "水利局局长", "stage": "申报", "beneficiary_households": "30",
             "beneficiary_people": "120", "beneficiary_poor_households": "10"}
@@ -123,7 +123,7 @@ def test_staff_of_another_county_get_403_and_the_attempt_is_audited(
         assert count(AuditEntry) == before + 1, url
         entry = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
         assert entry.action == "permission_denied" and entry.actor_name == "staff-qx"
-        assert entry.region_code in (COUNTY, "450102101201") and url in entry.detail
+        assert entry.region_code in (COUNTY, SAMPLE["village"]) and url in entry.detail
     # Creating a record in another county's region is refused the same way.
     before = count(AuditEntry)
     assert other_client.post("/admin/funds/new", data=fund_form()).status_code == 403

@@ -13,6 +13,7 @@ from sunshine.extensions import db
 from sunshine.funds.models import Fund, FundLine, Spending
 from sunshine.projects.models import Project
 from sunshine.records.models import LedgerEntry
+from tests.conftest import SAMPLE
 from tests.funds.conftest import COUNTY, Setup
 
 pytestmark = pytest.mark.postgres
@@ -70,7 +71,7 @@ def test_import_funds_is_a_dry_run_then_all_or_nothing(runner, regions, tmp_path
 def test_import_projects(runner, regions, tmp_path) -> None:
     header = ["name", "category", "region_code", "year", "budget", "implementing_unit", "stage",
               "beneficiary_households", "beneficiary_people", "approved_on"]
-    row = ["示范村道", "基础设施", "450102101201", "2020", "300000", "兴宁区交通运输局", "实施",
+    row = ["示范村道", "基础设施", SAMPLE["village"], "2020", "300000", "兴宁区交通运输局", "实施",
            "40", "160", "2020-04-01"]
     bad = write(tmp_path / "p.csv", [header, row, [*row[:6], "造好了", *row[7:]]])
     result = runner.invoke(args=["import", "projects", str(bad), "--confirm"])
@@ -96,7 +97,7 @@ def test_import_spending_checks_every_row_then_draws_the_balances_in_order(
     general = [number, COUNTY, "500000.00", "2020-06-01", "兴宁区农业农村局", "产业奖补", "", ""]
     bad = write(tmp_path / "s.csv", [
         SPENDING_HEADER, to_project,
-        [number, "450103000000", *general[2:]],  # no such fund in that county
+        [number, SAMPLE["other_county"], *general[2:]],  # no such fund in that county
         [*general[:2], "１００", *general[3:]],
         [*general[:3], "2019-01-01", *general[4:]],  # before the fund was issued
         [*general[:4], "张三 450102199001011231", *general[5:]],  # an ID number

@@ -17,6 +17,7 @@ from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
 from sunshine.records import ledger
 from sunshine.records.checks import RecordError
 from sunshine.records.models import LedgerEntry
+from tests.conftest import SAMPLE
 from tests.funds.conftest import COUNTY, Setup, fund_fields, make_fund
 
 pytestmark = pytest.mark.postgres
@@ -44,7 +45,7 @@ def test_publishing_appends_to_the_chain_and_the_totals(regions: dict[str, str])
     assert totals(COUNTY) == (0, 0, 0)
     funds.publish_fund(None, fund)
     assert fund.state == "published" and fund.version == 1 and fund.published_on is not None
-    for region in (COUNTY, "450100000000", "450000000000"):
+    for region in (COUNTY, SAMPLE["city"], SAMPLE["province"]):
         assert totals(region) == (Decimal("1000000.00"), 0, 1)
     seq, head = ledger.head()
     entry = db.session.get(LedgerEntry, seq)
@@ -79,8 +80,8 @@ def test_a_correction_is_a_new_version_with_reason_history_and_differences(
 def test_lines_and_spending_never_exceed_what_is_left(funded: Setup) -> None:
     fund, project = funded.fund, funded.project
     with pytest.raises(RecordError, match="还可分配 700000.00 元"):
-        funds.add_line(None, fund, "450102101000", None, Decimal("700000.01"))
-    funds.add_line(None, fund, "450102101000", None, Decimal("700000.00"), "到户补助")
+        funds.add_line(None, fund, SAMPLE["town"], None, Decimal("700000.01"))
+    funds.add_line(None, fund, SAMPLE["town"], None, Decimal("700000.00"), "到户补助")
     assert fund.lined == fund.amount
     spend(fund, "100000.50", project.id)
     with pytest.raises(RecordError, match="还可支出 199999.50 元"):
