@@ -11,6 +11,7 @@ from sunshine.extensions import db
 from sunshine.matching import delivery, needs, pledges
 from sunshine.matching.models import Need, Pledge
 from sunshine.search.index import rebuild
+from tests.conftest import SAMPLE
 from tests.matching.conftest import HOUSEHOLD, MEMBER_ID_MASKED, MEMBER_NAMES, make_need
 
 DONOR_CONTACT = "wechat-private-8866"
@@ -31,7 +32,7 @@ def test_household_and_donor_details_never_public(app, client, users):
     rebuild(app.config["SEARCH_INDEX_DIR"])
     urls = ["/help/", "/help/?state=all", f"/help/{goods.id}", f"/help/{money.id}",
             "/help/export.csv?state=all", "/api/v1/needs?state=all", f"/api/v1/needs/{goods.id}",
-            f"/api/v1/needs/{money.id}", "/help/thanks", "/help/thanks?region=450102101201",
+            f"/api/v1/needs/{money.id}", "/help/thanks", f"/help/thanks?region={SAMPLE['village']}",
             "/sitemap.xml", "/search?q=校服", "/search?q=住院", "/search?q=爱心帮扶&type=need",
             "/help/confirm"]
     for url in urls:

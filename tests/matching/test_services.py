@@ -17,6 +17,7 @@ from sunshine.matching import delivery, needs, pledges
 from sunshine.matching.common import MatchingError, PermissionDenied
 from sunshine.matching.models import Need, NeedState, Pledge, PledgeState
 from sunshine.matching.pledges import PledgeDetails
+from tests.conftest import SAMPLE
 from tests.matching.conftest import (
     HOUSEHOLD,
     OTHER_HOUSEHOLD,
@@ -46,8 +47,8 @@ def test_only_county_town_and_village_staff_create_needs(users):
         with pytest.raises(PermissionDenied):
             needs.create_need(users[who], need_fields())
     need = needs.create_need(users["town"], need_fields())
-    assert need.state == NeedState.DRAFT and need.village_code == "450102101201"
-    assert need.county_code == "450102000000" and need.creator_region == "450102101000"
+    assert need.state == NeedState.DRAFT and need.village_code == SAMPLE["village"]
+    assert need.county_code == SAMPLE["county"] and need.creator_region == SAMPLE["town"]
 
 
 def test_household_must_be_in_the_creators_region(users):
