@@ -1,4 +1,4 @@
-"""Site search figures for issue 3 ("Speed"), each against a baseline measured in the same run
+"""Site search figures for its speed targets, each against a baseline measured in the same run
 (absolute numbers drift ±40 % on this shared 2-core machine; the ratios hold):
 
 1. full rebuild of 20,000 generated Chinese documents (500–2,000 characters): one Whoosh

@@ -2,7 +2,7 @@
 16,610 real villages, on SQLite. Every ratio is taken against a baseline measured in the same
 run (absolute figures drift ±40 % on this shared machine; PERFORMANCE.md).
 
-What it measures (issue 5, "Speed"):
+What it measures (the statistics speed targets):
 
 1. import rate through the households and members importers (what ``sunshine import`` runs)
    vs raw ``sqlite3.executemany`` of the same rows into a copy of the same database, each

@@ -1,7 +1,7 @@
 """Statistics at province scale on PostgreSQL: the same 1.5 M households (~5.2 M members) as
 bench_stats.py, on a throwaway PostgreSQL server (tests/pg_server.py: fsync off, as in CI).
 
-What it measures (issue 5, "Speed", the PostgreSQL half):
+What it measures (the statistics speed targets, the PostgreSQL half):
 
 1. import rate through the households and members importers vs COPY of the same rows (psycopg's
    ``copy.write_row``, binary implementation) into a copy of the same database;

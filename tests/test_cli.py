@@ -13,7 +13,8 @@ from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.services import builtin_rows
-from tests.conftest import COUNTY_PREFIX, PASSWORD, SAMPLE, make_config
+from tests.apps import PASSWORD, make_config
+from tests.conftest import COUNTY_PREFIX, SAMPLE
 
 pytestmark = pytest.mark.postgres
 

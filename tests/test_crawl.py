@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from sunshine.demo.services import build_demo
-from tests.conftest import PASSWORD
+from tests.apps import PASSWORD
 
 MAX_PAGES = 400
 SITE = "http://localhost"

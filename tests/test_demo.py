@@ -4,7 +4,7 @@ from sunshine import create_app
 from sunshine.demo.services import build_demo
 from sunshine.extensions import db
 from sunshine.regions.models import Region
-from tests.conftest import make_config
+from tests.apps import make_config
 
 
 def _synthetic_names(tmp_path, name: str, seed: int) -> list[str]:

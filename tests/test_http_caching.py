@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from sunshine.accounts.models import Role
 from sunshine.content import services
 from sunshine.stats import rollup
-from tests.conftest import PASSWORD, SAMPLE
+from tests.apps import PASSWORD
+from tests.conftest import SAMPLE
 from tests.content.conftest import write_news
 from tests.factories import make_user
 from tests.stats.conftest import insert_register, make_register

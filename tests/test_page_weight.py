@@ -9,14 +9,14 @@ not weighed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask, url_for
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -25,7 +25,7 @@ from sunshine.demo.services import build_demo
 from sunshine.extensions import db
 from sunshine.regions.models import Region
 from tests import test_queries as queries
-from tests.conftest import PASSWORD, IsolatedClient, make_config
+from tests.apps import PASSWORD, IsolatedClient, make_config
 
 MAX_BYTES = 60 * 1024
 #: The default of ``sunshine demo --households`` (what ``make run`` builds). The heaviest pages,
@@ -59,24 +59,8 @@ def _regions() -> list[dict[str, Any]]:
 
 
 #: The fillers of the query-count test, with every region's statistics page.
-FILLERS: dict[str, Callable[[], dict[str, Any] | list[dict[str, Any]]]] = {
+FILLERS: dict[str, queries.Filler] = {
     **queries.FILLERS, "stats.detail": _regions}
-
-
-def _urls(app: Flask) -> tuple[list[tuple[str, str]], list[str]]:
-    """(endpoint, URL) for every public rule, and the rules that have no filler."""
-    urls: list[tuple[str, str]] = []
-    unfilled = []
-    with app.test_request_context():
-        for rule in queries.public_rules(app):
-            filler = FILLERS.get(rule.endpoint)
-            if rule.arguments and filler is None:
-                unfilled.append(f"{rule.rule} ({rule.endpoint})")
-                continue
-            values = filler() if filler else {}
-            for arguments in values if isinstance(values, list) else [values]:
-                urls.append((rule.endpoint, url_for(rule.endpoint, **arguments)))
-    return urls, unfilled
 
 
 # --- weighing --------------------------------------------------------------------------------
@@ -117,7 +101,7 @@ def _css_size(client: FlaskClient, href: str, sizes: dict[str, int]) -> int:
 
 
 def weigh_every_page(app: Flask) -> list[Weight]:
-    urls, unfilled = _urls(app)
+    urls, unfilled = queries.public_urls(app, FILLERS)
     assert not unfilled, "rules without a filler in tests/test_queries.py: " + ", ".join(unfilled)
     clients: dict[str | None, FlaskClient] = {}
     css_sizes: dict[str, int] = {}

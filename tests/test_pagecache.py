@@ -15,7 +15,8 @@ from sunshine.accounts.models import Role
 from sunshine.extensions import db
 from sunshine.pagecache import versions
 from sunshine.stats import rollup
-from tests.conftest import COUNTY_PREFIX, PASSWORD, SAMPLE, make_config
+from tests.apps import PASSWORD, make_config
+from tests.conftest import COUNTY_PREFIX, SAMPLE
 from tests.factories import make_user
 from tests.funds.conftest import make_fund
 from tests.stats.conftest import insert_register, make_register

@@ -17,7 +17,8 @@ from sunshine.accounts.models import Role
 from sunshine.content import services as content
 from sunshine.extensions import db
 from sunshine.stats import rollup
-from tests.conftest import PASSWORD, SAMPLE
+from tests.apps import PASSWORD
+from tests.conftest import SAMPLE
 from tests.content.conftest import write_news, write_policy
 from tests.factories import make_user
 from tests.funds.conftest import make_fund, make_project

@@ -25,7 +25,7 @@ from sunshine.projects import queries as project_queries
 from sunshine.projects.models import Project
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
-from tests.conftest import PASSWORD, IsolatedClient, make_config
+from tests.apps import PASSWORD, IsolatedClient, make_config
 from tests.test_crawl import crawl
 
 YUNNAN, ZHAOTONG, ZHAOYANG = "530000000000", "530600000000", "530602000000"

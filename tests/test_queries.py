@@ -36,7 +36,7 @@ from sunshine.matching.models import Need, NeedPhoto
 from sunshine.notices.models import Notice
 from sunshine.projects.models import Project, ProjectUpdate
 from sunshine.regions.models import Region
-from tests.conftest import PASSWORD, IsolatedClient, make_config
+from tests.apps import PASSWORD, IsolatedClient, make_config
 from tests.images import jpeg
 
 MAX_STATEMENTS = 8
@@ -130,7 +130,9 @@ def _with_region(name: str = "region") -> list[dict[str, Any]]:
 
 #: Endpoint -> the arguments of one URL, or of several when the pages differ much (query
 #: arguments included). A rule without arguments and without a filler is visited bare.
-FILLERS: dict[str, Callable[[], dict[str, Any] | list[dict[str, Any]]]] = {
+#: Gives the arguments of one rule: one set, or several URLs to visit.
+Filler = Callable[[], dict[str, Any] | list[dict[str, Any]]]
+FILLERS: dict[str, Filler] = {
     "funds.index": _with_region,
     "projects.index": _with_region,
     "notices.index": _with_region,
@@ -276,13 +278,15 @@ def _visit(client: FlaskClient, url: str, measure: Measure) -> Visit:
                  len(measure.statements) - answered, list(measure.lazy_loads))
 
 
-def _urls(app: Flask) -> tuple[list[tuple[str, str]], list[str]]:
+def public_urls(app: Flask, fillers: dict[str, Filler] | None = None,
+                ) -> tuple[list[tuple[str, str]], list[str]]:
     """(endpoint, URL) for every public rule, and the rules that have no filler."""
+    fillers = FILLERS if fillers is None else fillers
     urls: list[tuple[str, str]] = []
     unfilled = []
     with app.test_request_context():
         for rule in public_rules(app):
-            filler = FILLERS.get(rule.endpoint)
+            filler = fillers.get(rule.endpoint)
             if rule.arguments and filler is None:
                 unfilled.append(f"{rule.rule} ({rule.endpoint})")
                 continue
@@ -310,7 +314,7 @@ def _expected_status(endpoint: str, logged_in: bool) -> int:
 
 def _crawl(app: Flask, measure: Measure, logged_in: bool) -> list[Visit]:
     """Every public rule once, as an anonymous visitor or as the page's logged-in citizen."""
-    urls, unfilled = _urls(app)
+    urls, unfilled = public_urls(app)
     assert not unfilled, "rules without a filler in tests/test_queries.py: " + ", ".join(unfilled)
     clients: dict[str | None, FlaskClient] = {}
     visits = []

@@ -8,7 +8,7 @@ import pytest
 from sunshine import FEATURES, create_app
 from sunshine.demo.services import DemoContext, build_demo
 from sunshine.registry import SearchDoc, registry
-from tests.conftest import PASSWORD, make_config
+from tests.apps import PASSWORD, make_config
 
 DEMO_ORDER = ["workdays", "complaints", "content", "funds", "market", "stats", "matching",
               "notices"]

@@ -66,7 +66,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SITE_NAME": "阳光扶贫公开平台",
         "PROVINCE_CODE": "450000000000",
         "SUPERVISION_PHONES": ["12317"],
-        # Funds and projects (issue 4): days from issue (or approval) to public disclosure.
+        # Funds and projects: days from issue (or approval) to public disclosure.
         "FUNDS_DISCLOSURE_DAYS": 15,
         "FUNDS_DISCLOSURE_WORKING_DAYS": False,
         "PROJECTS_DISCLOSURE_DAYS": 15,
@@ -74,7 +74,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PROJECT_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
         "PROJECT_PHOTO_MAX_PIXELS": 40_000_000,
         "DISCLOSURE_WARNING_DAYS": 5,
-        # Complaints (issue 6); see docs/decisions.md.
+        # Complaints; see docs/decisions.md.
         "COMPLAINT_REPLY_DAYS": 15,
         "COMPLAINT_REPLY_WORKING_DAYS": False,
         "COMPLAINT_MIN_FILL_SECONDS": 5,
@@ -96,7 +96,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # SECRET_KEY when unset. Likewise the pepper of tracking-code hashes.
         "DATA_ENCRYPTION_KEY": None,
         "TRACKING_CODE_PEPPER": None,
-        # Notices (issue 7): the minimum notice period of each kind in days, calendar days
+        # Notices: the minimum notice period of each kind in days, calendar days
         # unless NOTICE_PERIOD_WORKING_DAYS (Monday to Friday). One kind from the environment:
         # SUNSHINE_NOTICE_PERIOD_DAYS__exit=10.
         "NOTICE_PERIOD_DAYS": {"identification": 7, "exit": 7, "monitoring": 5, "project": 10,

@@ -13,7 +13,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
 from sunshine.demo.services import build_demo
-from tests.conftest import PASSWORD
+from tests.apps import PASSWORD
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 MISSING_ID = 2_000_000_000

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, make_config, need
+from tests.apps import PASSWORD, make_config
+from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"

@@ -12,7 +12,7 @@ from sunshine.complaints.models import Case, Moderation, Status
 from sunshine.demo.services import build_demo
 from sunshine.extensions import db
 from sunshine.registry import registry
-from tests.conftest import PASSWORD
+from tests.apps import PASSWORD
 
 
 def test_the_demo_has_cases_in_every_state(app, caplog, monkeypatch) -> None:

@@ -67,7 +67,7 @@ def test_only_oversight_sees_the_reporter_and_each_view_is_logged(app, regions, 
 def test_a_malformed_key_stops_the_site_at_start_up(tmp_path) -> None:
     from sunshine import create_app
     from sunshine.config import ConfigError
-    from tests.conftest import make_config
+    from tests.apps import make_config
 
     with pytest.raises(ConfigError):
         create_app(make_config(tmp_path, f"sqlite:///{tmp_path / 'x.sqlite'}",

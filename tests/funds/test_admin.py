@@ -19,7 +19,8 @@ from sunshine.extensions import db
 from sunshine.funds.models import Fund, Spending
 from sunshine.projects.models import Project
 from sunshine.records.models import LedgerEntry
-from tests.conftest import PASSWORD, SAMPLE, shared_data
+from tests.apps import PASSWORD
+from tests.conftest import SAMPLE, shared_data
 from tests.funds.conftest import COUNTY, OTHER_COUNTY, Setup, make_fund
 from tests.security.conftest import assert_chinese_page
 

@@ -27,7 +27,7 @@ from sunshine.accounts.models import Role
 from sunshine.extensions import db
 from sunshine.matching import needs
 from sunshine.matching.models import Need, NeedItem, NeedState, Pledge
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.apps import PASSWORD, TEST_SECRET
 from tests.factories import make_user
 from tests.matching.conftest import make_need
 

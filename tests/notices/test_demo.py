@@ -10,7 +10,8 @@ from sunshine.extensions import db
 from sunshine.notices import objections, periods
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
 from sunshine.registry import registry
-from tests.conftest import COUNTY_PREFIX, PASSWORD
+from tests.apps import PASSWORD
+from tests.conftest import COUNTY_PREFIX
 
 STEPS = {"stats", "funds", "notices"}
 

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from tests.apps import PASSWORD, make_config
 from tests.browser.conftest import _buffered
-from tests.conftest import PASSWORD, SAMPLE, make_config
+from tests.conftest import SAMPLE
 from tests.notices.conftest import VILLAGE, household
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,8 @@ from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.ops import backup as service
 from sunshine.regions.models import Region
-from tests.conftest import SAMPLE, make_config
+from tests.apps import make_config
+from tests.conftest import SAMPLE
 from tests.factories import make_user
 
 pytestmark = pytest.mark.postgres

@@ -1,4 +1,5 @@
-from tests.conftest import PASSWORD, SAMPLE
+from tests.apps import PASSWORD
+from tests.conftest import SAMPLE
 
 
 def test_home_is_chinese_and_links_every_module(client, regions) -> None:
@@ -12,7 +13,7 @@ def test_home_is_chinese_and_links_every_module(client, regions) -> None:
 
 
 def test_built_modules_no_longer_show_the_placeholder(client) -> None:
-    # /notices/ was a "建设中" placeholder until issue 7 built it.
+    # /notices/ is a real page, not the "建设中" placeholder of a module not built yet.
     page = client.get("/notices/").get_data(as_text=True)
     assert "公示公告" in page and "建设中" not in page
 

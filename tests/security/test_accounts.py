@@ -17,7 +17,7 @@ from sunshine.accounts.models import LoginAttempt, Role, User
 from sunshine.audit import AuditEntry
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from tests.conftest import PASSWORD
+from tests.apps import PASSWORD
 from tests.factories import make_user
 from tests.security.conftest import assert_chinese_page, user_count
 

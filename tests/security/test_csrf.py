@@ -15,7 +15,7 @@ from sunshine import create_app
 from sunshine.accounts.models import Role
 from sunshine.config import ConfigError
 from sunshine.extensions import db
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.apps import PASSWORD, TEST_SECRET
 from tests.factories import make_user
 from tests.security.conftest import assert_chinese_page, attempt_count, audit_count, user_count
 

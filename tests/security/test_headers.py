@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from sunshine.accounts.models import Role
-from tests.conftest import PASSWORD, SAMPLE
+from tests.apps import PASSWORD
+from tests.conftest import SAMPLE
 from tests.factories import make_user
 from tests.security.conftest import assert_chinese_page
 

@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 
 from sunshine.accounts.models import Role
 from sunshine.search.index import rebuild
-from tests.conftest import PASSWORD, SAMPLE, payload_lines
+from tests.apps import PASSWORD
+from tests.conftest import SAMPLE, payload_lines
 from tests.factories import make_user
 from tests.security.conftest import user_count
 

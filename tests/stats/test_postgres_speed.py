@@ -1,4 +1,4 @@
-"""The PostgreSQL paths of the rollup build and of region pages (issue 5, "Speed"): the scan
+"""The PostgreSQL paths of the rollup build and of region pages: the scan
 read as one packed binary value and in two processes, the numpy sums, the binary write, and
 the prepared, planned-once page query with its plans. Runs on SQLite too, where the parts
 that exist there are held to the same results."""

@@ -13,7 +13,7 @@ from sunshine import create_app
 from sunshine.extensions import db
 from sunshine.stats.idnumbers import hasher_from_key
 from sunshine.stats.members import unpack
-from tests.conftest import make_config
+from tests.apps import make_config
 
 pytestmark = pytest.mark.postgres
 
