@@ -7,23 +7,38 @@ from urllib.parse import parse_qsl, urlsplit
 
 import flask
 from flask import render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.wrappers import Response
 
 
 class _FormDataParser(FormDataParser):
-    """Decodes urlencoded bodies with bytes that are not UTF-8 turned into U+FFFD.
+    """Parses urlencoded bodies within the form limits, with bytes that are not UTF-8 turned
+    into U+FFFD.
 
-    Werkzeug keeps such bytes percent-quoted (``%FF`` arrives as the text "%FF"), which forms
-    could not tell from what a person typed; multipart bodies already get U+FFFD.
+    Werkzeug reads a urlencoded body whole and splits it without counting, whatever
+    ``MAX_FORM_MEMORY_SIZE`` and ``MAX_FORM_PARTS`` say (its multipart parser keeps both): a
+    large body of tiny fields would cost seconds and hundreds of megabytes before any view ran.
+    Here a body over the memory limit is refused from its length, unread, and one with too many
+    fields before it is split. Werkzeug also keeps bytes that are not UTF-8 percent-quoted
+    (``%FF`` arrives as the text "%FF"), which forms could not tell from what a person typed;
+    multipart bodies already get U+FFFD.
     """
 
     def parse(self, stream: IO[bytes], mimetype: str, content_length: int | None,
               options: dict[str, str] | None = None) -> Any:
         if mimetype != "application/x-www-form-urlencoded":
             return super().parse(stream, mimetype, content_length, options)
-        text = stream.read().decode("utf-8", "replace")
-        items = parse_qsl(text, keep_blank_values=True, errors="replace")
+        limit = self.max_form_memory_size
+        if limit is not None and content_length is not None and content_length > limit:
+            raise RequestEntityTooLarge()
+        body = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(body) > limit:
+            raise RequestEntityTooLarge()
+        if self.max_form_parts is not None and body.count(b"&") >= self.max_form_parts:
+            raise RequestEntityTooLarge()
+        items = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True,
+                          errors="replace")
         return stream, self.cls(items), self.cls()
 
 
