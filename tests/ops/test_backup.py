@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,19 @@ def test_a_damaged_backup_is_refused(app, tmp_path) -> None:
     broken.write_bytes(b"not a tar file at all")
     with pytest.raises(service.BackupError, match="损坏"):
         service.restore(broken)
+
+
+def test_a_backup_is_readable_by_its_owner_only(app, regions, tmp_path) -> None:
+    archive = tmp_path / "private.tar"
+    # Left behind, world-readable, by an interrupted run; and the usual umask.
+    archive.with_name("private.tar.partial").write_bytes(b"old")
+    archive.with_name("private.tar.partial").chmod(0o644)
+    old_umask = os.umask(0o022)
+    try:
+        service.backup(archive)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
 
 
 def test_cli_backup_and_restore(app, runner, regions, tmp_path, second_url) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import func, inspect, select, text
@@ -48,8 +49,6 @@ def _pg_conninfo(url: Any) -> list[str]:
 
 
 def _pg_env(url: Any) -> dict[str, str]:
-    import os
-
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
@@ -84,7 +83,7 @@ def backup(target: Path) -> dict[str, Any]:
             raise BackupError(f"不支持的数据库类型 {dialect}")
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
-        with tarfile.open(partial, "w") as tar:
+        with _private_file(partial) as handle, tarfile.open(fileobj=handle, mode="w") as tar:
             data = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(data)
@@ -95,6 +94,14 @@ def backup(target: Path) -> dict[str, Any]:
                 tar.add(uploads, arcname="uploads")
         partial.replace(target)
     return manifest
+
+
+def _private_file(path: Path) -> BinaryIO:
+    """A new file only its owner may read: a backup holds the register, complainants'
+    identities and password hashes, and the umask alone would leave it readable by all."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # the file may have been left behind, with other modes, by a failed run
+    return os.fdopen(fd, "wb")
 
 
 def _sqlite_backup(source: Path, dump: Path) -> None:
