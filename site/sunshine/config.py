@@ -93,9 +93,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # Needs: days a pledge is held before it lapses unconfirmed.
         "PLEDGE_HOLD_DAYS": 7,
         # Fernet key(s) for data encrypted at rest, comma-separated, newest first; derived from
-        # SECRET_KEY when unset. Likewise the pepper of tracking-code hashes.
+        # SECRET_KEY when unset. Likewise the peppers of tracking-code and delivery-code hashes.
+        # README.md (Production) says how to set and rotate each.
         "DATA_ENCRYPTION_KEY": None,
         "TRACKING_CODE_PEPPER": None,
+        "DELIVERY_CODE_PEPPER": None,
         # Notices: the minimum notice period of each kind in days, calendar days
         # unless NOTICE_PERIOD_WORKING_DAYS (Monday to Friday). One kind from the environment:
         # SUNSHINE_NOTICE_PERIOD_DAYS__exit=10.

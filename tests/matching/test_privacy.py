@@ -59,3 +59,13 @@ def test_a_members_name_is_refused_at_submission(users):
         assert MEMBER_NAMES[1] not in exc.message and "韦*雀" in exc.message
     else:  # pragma: no cover
         raise AssertionError("a member's name was submitted for publication")
+
+
+def test_delivery_codes_outlive_a_new_secret_key_with_their_own_pepper(app):
+    code = "123456789012"
+    derived = delivery.code_hash(code)
+    app.config["DELIVERY_CODE_PEPPER"] = "p" * 40
+    peppered = delivery.code_hash(code)
+    assert peppered != derived
+    app.config["SECRET_KEY"] = "another secret key, as after a rotation!"
+    assert delivery.code_hash(code) == peppered

@@ -37,6 +37,11 @@ def _village(need_id: int) -> str:
 
 
 def _pepper() -> bytes:
+    """``DELIVERY_CODE_PEPPER``, else derived from the secret key (set it in production, so
+    that a new secret key does not void the codes on slips already handed out)."""
+    configured = current_app.config.get("DELIVERY_CODE_PEPPER")
+    if configured:
+        return str(configured).encode()
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sunshine-matching-v1",
                 info=b"delivery slip code").derive(secret)
