@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from sunshine.accounts.models import Role
 from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.notices import objections
@@ -15,6 +16,7 @@ from sunshine.notices.models import Notice, NoticeKind
 from sunshine.projects.models import Project
 from sunshine.records.models import State
 from tests.conftest import COUNTY_PREFIX, OTHER_PREFIX, SAMPLE
+from tests.factories import make_user
 from tests.notices.conftest import START, TOWN_VILLAGE, VILLAGE, draft, published
 
 
@@ -118,6 +120,22 @@ def test_ruling_and_finalizing_through_the_back_office(app, users, register, clo
     result = db.session.scalars(select(Notice).where(Notice.kind == NoticeKind.RESULT)).one()
     page = _text(app.test_client().get(f"/notices/{result.id}"))
     assert "收入超标，移出名单。" in page and "成立" in page and "这户有车有房" not in page
+
+
+def test_village_staff_see_that_an_objection_came_but_not_its_text(users, register, clock,
+                                                                    client_for) -> None:
+    """An objection to a village's notice is handled by its town: the village's own cadres,
+    who may be the ones objected to, see a count and a state on the notice, never the text."""
+    make_user("staff-village", Role.STAFF, VILLAGE)
+    notice = published(users["county"])
+    case, _ = objections.file_objection(notice, "村干部优亲厚友，把亲戚报进名单", None)
+    village = _text(client_for("staff-village").get(f"/admin/notices/{notice.id}"))
+    assert "异议（1 条）" in village and case.status.label in village
+    assert "优亲厚友" not in village and "裁定并答复异议人" not in village
+    assert client_for("staff-village").get(f"/admin/complaints/{case.id}").status_code == 403
+    for handler in ("staff-town", "staff-county"):
+        page = _text(client_for(handler).get(f"/admin/notices/{notice.id}"))
+        assert "优亲厚友" in page and "裁定并答复异议人" in page, handler
 
 
 def test_withdrawing_through_the_back_office(app, users, register, clock, client_for) -> None:

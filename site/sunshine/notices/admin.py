@@ -16,6 +16,7 @@ from sunshine import clock
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import can_access_region, staff_required
 from sunshine.audit import deny
+from sunshine.complaints import handling
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.forms import show_error
@@ -135,8 +136,12 @@ def _manage(notice: Notice, status: int = 200, **forms: Any) -> tuple[str, int]:
         record_form.record_id.choices = {"": "请选择", **{
             str(r.id): f"{r.year}年 · {r.name}（{r.region.name}）" for r in records}} \
             if records else {}
+    # An objection to a village's notice is handled a level up: the village's own staff see
+    # that it came and where it stands, never its text, as on the case page.
+    readable = {o.case.id for o in found if handling.can_read(o.case, current_user)}
     rule_forms = {o.case.id: forms.get(f"rule{o.case.id}") or RuleForm(
-        formdata=None, prefix=f"rule{o.case.id}") for o in found if not o.resolved}
+        formdata=None, prefix=f"rule{o.case.id}") for o in found
+        if not o.resolved and o.case.id in readable}
     finalize_form = forms.get("finalize") or FinalizeForm(formdata=None, prefix="finalize")
     if "finalize" not in forms:
         finalize_form.title.data = f"关于“{notice.title}”的结果公告"[:200]
@@ -145,7 +150,8 @@ def _manage(notice: Notice, status: int = 200, **forms: Any) -> tuple[str, int]:
                                    "经调查核实，裁定结果见下表。现将结果予以公告。")
     return render_template(
         "notices/admin/manage.html", notice=notice, state=state, badge=STATE_BADGES[state],
-        editable=editable, objections=found, draft_form=draft_form, record_form=record_form,
+        editable=editable, objections=found, readable=readable, draft_form=draft_form,
+        record_form=record_form,
         withdraw_form=forms.get("withdraw") or WithdrawForm(formdata=None, prefix="withdraw"),
         rule_forms=rule_forms, finalize_form=finalize_form, action=ActionForm(formdata=None),
         finalize_problem=objections.finalize_problem(notice, now),
