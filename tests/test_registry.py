@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sunshine import FEATURES, create_app
+from sunshine.complaints.services import TARGET_TYPES
 from sunshine.demo.services import DemoContext, build_demo
 from sunshine.registry import SearchDoc, registry
 from tests.apps import PASSWORD, make_config
@@ -56,3 +57,9 @@ def test_a_second_registration_of_the_same_key_is_refused(app) -> None:
         registry(app).add_search_source("region", lambda: [])
     with pytest.raises(ValueError, match="registered twice"):
         registry(app).add_demo_step("stats", lambda ctx: None)
+
+
+def test_every_kind_of_complaint_target_names_its_objects_through_a_feature(app) -> None:
+    """A target kind without a resolver would be named from the raw id; each feature names
+    its own through its public query instead (``unit`` is free text)."""
+    assert set(registry(app).complaint_targets) == set(TARGET_TYPES) - {"unit"}

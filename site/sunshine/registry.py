@@ -74,7 +74,8 @@ Importer = Callable[[Path, bool], ImportReport]
 TileSource = Callable[[Any], list[Tile]]
 #: (path, last modified or None) of a feature's public pages, for /sitemap.xml.
 SitemapSource = Callable[[], Iterable[tuple[str, datetime | None]]]
-#: The region code of the unit that handles complaints about a target, or None if unknown.
+#: The label of a complaint target ("扶贫项目：…") from its id, or None unless the public may
+#: see it (a draft is unknown).
 TargetResolver = Callable[[str], str | None]
 
 

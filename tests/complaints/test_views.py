@@ -19,6 +19,7 @@ from sunshine.complaints.views import FORM_SALT
 from sunshine.extensions import db
 from tests.complaints.conftest import file_case, form_data
 from tests.conftest import OTHER_PREFIX, SAMPLE, code_from, started_token
+from tests.funds.conftest import make_fund, make_project
 
 
 def post_form(client: FlaskClient, app: Flask, **overrides: Any) -> Any:
@@ -62,12 +63,36 @@ def test_the_region_is_chosen_step_by_step_without_scripts(app, client, regions)
 
 
 def test_links_from_other_pages_fill_the_region_and_the_target(client, regions) -> None:
-    page = client.get(f"/complaints/new?region={SAMPLE['village']}&target=project:12&kind=report"
-                      ).get_data(as_text=True)
-    assert f'selected value="{SAMPLE["village"]}"' in page and "扶贫项目 第 12 号" in page
-    assert 'name="target_id" type="hidden" value="12"' in page
+    project = make_project()
+    page = client.get(f"/complaints/new?region={SAMPLE['village']}&target=project:{project.id}"
+                      "&kind=report").get_data(as_text=True)
+    assert f'selected value="{SAMPLE["village"]}"' in page
+    assert f"扶贫项目：{project.name}" in page
+    assert f'name="target_id" type="hidden" value="{project.id}"' in page
     junk = client.get("/complaints/new?region=<b>&target=x:<i>&kind=1")
     assert junk.status_code == 200 and "<i>" not in junk.get_data(as_text=True)
+
+
+def test_a_target_resolves_only_when_its_page_is_public(app, client, regions) -> None:
+    """Every kind of complaint target goes through its feature's public query: a draft's name
+    shows on no form and no case, whether it comes in a link or a forged form."""
+    drafts = {"project": make_project(publish=False, name="未公开的草稿项目"),
+              "fund": make_fund(publish=False, name="未公开的草稿资金")}
+    public = {"project": make_project(name="已公开项目"), "fund": make_fund(name="已公开资金")}
+    for kind, draft in drafts.items():
+        page = client.get(f"/complaints/new?target={kind}:{draft.id}").get_data(as_text=True)
+        assert draft.name not in page and "反映对象" not in page, kind
+        forged = post_form(client, app, target_type=kind, target_id=str(draft.id))
+        assert forged.status_code == 400 and "反映对象不正确" in forged.get_data(as_text=True)
+        assert draft.name not in forged.get_data(as_text=True)
+        for junk in ("0", "99999999", "1" * 40, "-1"):
+            page = client.get(f"/complaints/new?target={kind}:{junk}")
+            assert page.status_code == 200 and "反映对象" not in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    for kind, item in public.items():
+        assert post_form(client, app, target_type=kind, target_id=str(item.id)).status_code == 200
+        assert db.session.scalar(select(Case.target_label).where(
+            Case.target_type == kind)).endswith(item.name)
 
 
 def test_an_anonymous_report_gets_a_code_and_follows_the_case(app, client, regions,

@@ -11,7 +11,7 @@ from sunshine.notices import objections, services
 from sunshine.notices.models import NoticeKind
 from sunshine.search.index import rebuild
 from tests.conftest import COUNTY_PREFIX
-from tests.notices.conftest import VILLAGE_2, published
+from tests.notices.conftest import VILLAGE_2, filled, published
 
 OBJECTOR = ("覃秘密", "13977776666")
 OBJECTION_TEXT = "户主欧阳小华的儿子在县城开店，身份证 450102198001010015"
@@ -75,3 +75,23 @@ def test_no_full_name_or_id_number_comes_out(app, client, users, register, clock
     # And the masked names are there: the check above is not passing on empty pages.
     assert "欧**华" in bodies[f"/notices/{open_notice.id}/print"]
     assert "韦**号" in bodies[f"/api/v1/notices/{exited.id}"]
+
+
+def test_a_complaint_link_names_only_a_notice_the_public_may_read(app, client, users, register,
+                                                                  clock) -> None:
+    """Complaint targets resolve through the notice pages' own query: counting ids through
+    /complaints/new?target=notice:<id> shows no draft's title, discarded or not."""
+    draft = filled(users["county"], title="内部草稿：拟识别名单")
+    discarded = filled(users["county"], title="已放弃的草稿标题")
+    services.withdraw(users["county"], discarded, "名单有误")
+    shown = published(users["county"], title="公开的识别公示")
+    for notice in (draft, discarded):
+        assert client.get(f"/notices/{notice.id}").status_code == 404
+        page = client.get(f"/complaints/new?target=notice:{notice.id}").get_data(as_text=True)
+        assert notice.title not in page and "反映对象" not in page
+        assert f'value="{notice.id}"' not in page
+    page = client.get(f"/complaints/new?target=notice:{shown.id}").get_data(as_text=True)
+    assert "公示公告：公开的识别公示" in page
+    services.withdraw(users["county"], shown, "名单有误")  # withdrawn, it keeps its page
+    page = client.get(f"/complaints/new?target=notice:{shown.id}").get_data(as_text=True)
+    assert "公示公告：公开的识别公示" in page

@@ -112,14 +112,15 @@ class Submission:
 
 
 def target_label(target_type: str | None, target_id: str | None, free_text: str = "") -> str:
+    """What a case is about, named as the public pages name it; "" when there is no target or
+    the public may not see it (a draft notice's title must not come out through here)."""
     if not target_type:
         return ""
     if target_type == "unit":
         return free_text
-    # Features that can be complained about register how to name their objects.
+    # Features that can be complained about register how to name their public objects.
     resolver = registry().complaint_targets.get(target_type)
-    found = resolver(target_id or "") if resolver else None
-    return found or f"{TARGET_TYPES.get(target_type, target_type)} 第 {target_id} 号"
+    return (resolver(target_id or "") if resolver else None) or ""
 
 
 def _check_submission(sub: Submission) -> Region:
@@ -139,7 +140,8 @@ def _check_submission(sub: Submission) -> Region:
         raise CaseError("不能超过 100 个字符", "subject")
     if not sub.body.strip():
         raise CaseError("请写明具体情况", "body")
-    if sub.target_type is not None and sub.target_type not in TARGET_TYPES:
+    if sub.target_type is not None and (sub.target_type not in TARGET_TYPES or (
+            sub.target_type != "unit" and not target_label(sub.target_type, sub.target_id))):
         raise CaseError("反映对象不正确", "target")
     if sub.named:
         if not sub.name.strip():

@@ -103,8 +103,9 @@ def _fill_region_choices(form: CaseForm, chain: list[Region]) -> None:
 def _target_from_args(form: CaseForm) -> None:
     raw = request.args.get("target", "")
     target_type, _, target_id = raw.partition(":")
+    # A target the public may not see is dropped, as though the link had none.
     if target_type in services.TARGET_TYPES and target_type != "unit" \
-            and target_id.isdigit() and len(target_id) <= 12:
+            and services.target_label(target_type, target_id):
         form.target_type.data, form.target_id.data = target_type, target_id
 
 

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (views.bp, views.api_bp, admin.bp):
         app.register_blueprint(blueprint)
     reg.add_search_source("fund", indexing.fund_documents)
+    reg.add_complaint_target("fund", queries.complaint_label)
     reg.add_importer("funds", importing.import_funds)
     reg.add_importer("spending", importing.import_spending)
     for record_type in records.RECORD_TYPES:

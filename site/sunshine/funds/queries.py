@@ -25,6 +25,7 @@ from sunshine.records.paging import KeysetPage, batches, keyset
 from sunshine.records.rollup import region_condition
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
+from sunshine.web import is_number
 
 PUBLISHED = State.PUBLISHED.value
 
@@ -179,6 +180,12 @@ def get_public(fund_id: int) -> Fund | None:
     if fund is None or fund.state == State.DRAFT.value:
         return None
     return fund
+
+
+def complaint_label(target_id: str) -> str | None:
+    """A complaint's target, named as on the fund pages; None unless the page is public."""
+    fund = get_public(int(target_id)) if is_number(target_id) and len(target_id) <= 9 else None
+    return f"扶贫资金：{fund.name}" if fund else None
 
 
 def lines_of(fund: Fund) -> list[FundLine]:

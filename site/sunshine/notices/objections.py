@@ -31,7 +31,7 @@ from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
-from sunshine.notices import indexing, periods
+from sunshine.notices import indexing, periods, queries
 from sunshine.notices.models import (
     Notice,
     NoticeEntry,
@@ -54,8 +54,9 @@ CATEGORIES = {NoticeKind.PROJECT: "项目建设", NoticeKind.FUND: "资金使用
 
 
 def notice_label(target_id: str) -> str | None:
-    number = target_id if target_id.isascii() and target_id.isdigit() else ""
-    notice = db.session.get(Notice, int(number)) if 0 < len(number) <= 9 else None
+    """A complaint's target, named as on the notice pages; None for a draft."""
+    number = queries.whole_number(target_id, 0, 2**31 - 1)
+    notice = db.session.scalar(queries.public_one(number)) if number else None
     return f"公示公告：{notice.title}" if notice else None
 
 

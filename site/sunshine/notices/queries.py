@@ -101,14 +101,17 @@ def public_query(filters: Filters, now: datetime | None = None) -> Select[tuple[
     return query.order_by(state_rank(now), Notice.starts_at.desc(), Notice.id.desc())
 
 
+def public_one(notice_id: int) -> Select[tuple[Notice]]:
+    """The notice if the public may read it: published (withdrawn ones too: they keep their
+    page); never a draft."""
+    return select(Notice).where(Notice.id == notice_id, Notice.published_at.is_not(None))
+
+
 def get_public(notice_id: int) -> Notice | None:
-    """A published notice (withdrawn ones too: they keep their page) with its list, records
-    and the notice it closes, all loaded here rather than one by one while rendering; None
-    for drafts."""
-    return db.session.scalar(
-        select(Notice).where(Notice.id == notice_id, Notice.published_at.is_not(None))
-        .options(selectinload(Notice.entries), selectinload(Notice.links),
-                 joinedload(Notice.result_of)))
+    """A public notice (``public_one``) with its list, records and the notice it closes, all
+    loaded here rather than one by one while rendering; None for drafts."""
+    return db.session.scalar(public_one(notice_id).options(
+        selectinload(Notice.entries), selectinload(Notice.links), joinedload(Notice.result_of)))
 
 
 def entry_counts(notice_ids: list[int]) -> dict[int, int]:

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         indexing,
         models,
         openapi,
+        queries,
         records,
         views,
     )
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (views.bp, views.api_bp, admin.bp):
         app.register_blueprint(blueprint)
     reg.add_search_source("project", indexing.project_documents)
+    reg.add_complaint_target("project", queries.complaint_label)
     reg.add_importer("projects", importing.import_projects)
     for record_type in records.RECORD_TYPES:
         reg.add_record_type(record_type)

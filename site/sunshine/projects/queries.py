@@ -16,6 +16,7 @@ from sunshine.records.models import State
 from sunshine.records.paging import KeysetPage, batches, keyset
 from sunshine.records.rollup import region_condition
 from sunshine.regions.models import Region
+from sunshine.web import is_number
 
 PUBLISHED = State.PUBLISHED.value
 
@@ -118,6 +119,13 @@ def get_public(project_id: int) -> Project | None:
     if project is None or project.state == State.DRAFT.value:
         return None
     return project
+
+
+def complaint_label(target_id: str) -> str | None:
+    """A complaint's target, named as on the project pages; None unless the page is public."""
+    project = get_public(int(target_id)) if is_number(target_id) and len(target_id) <= 9 \
+        else None
+    return f"扶贫项目：{project.name}" if project else None
 
 
 def updates_of(project: Project) -> list[ProjectUpdate]:
