@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Where `make run` writes the mail it would send (one .eml file a message).
+MAIL_FOLDER ?= instance/mail
 
 .PHONY: run test test-fast check install node bench clean
 
@@ -28,7 +30,11 @@ run: install
 	SUNSHINE_ENV=development $(BIN)/sunshine init-db
 	SUNSHINE_ENV=development $(BIN)/sunshine demo --if-empty
 	SUNSHINE_ENV=development $(BIN)/sunshine search rebuild
-	SUNSHINE_ENV=development $(BIN)/sunshine run --host $(HOST) --port $(PORT)
+	@echo "邮件不会真正发出：每封写成一个 .eml 文件，在 $(MAIL_FOLDER)/ 里阅读。"
+	@export SUNSHINE_ENV=development SUNSHINE_MAIL_FOLDER=$(MAIL_FOLDER) \
+		SUNSHINE_SITE_URL=http://$(HOST):$(PORT); \
+	$(BIN)/sunshine mail send --watch & mail=$$!; trap 'kill $$mail' EXIT; \
+	$(BIN)/sunshine run --host $(HOST) --port $(PORT)
 
 # The code checks: style and errors (ruff), types (mypy), and the layers and no import cycles
 # between packages (import-linter, contracts in pyproject.toml). A few seconds; zero findings.

@@ -24,6 +24,7 @@ FEATURES = (
     "public",
     "api",
     "search",
+    "notify",
     "workdays",
     "complaints",
     "content",

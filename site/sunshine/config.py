@@ -104,6 +104,32 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "NOTICE_PERIOD_DAYS": {"identification": 7, "exit": 7, "monitoring": 5, "project": 10,
                                "fund": 10},
         "NOTICE_PERIOD_WORKING_DAYS": False,
+        # The site's address as visitors reach it: links in e-mail are built from it, never
+        # from a request's Host header.
+        "SITE_URL": "http://127.0.0.1:5000",
+        # Mail, the Flask-Mail way; MAIL_FOLDER (development) writes .eml files there instead.
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_DEFAULT_SENDER": "阳光扶贫公开平台 <noreply@localhost>",
+        "MAIL_FOLDER": None,
+        "MAIL_TIMEOUT_SECONDS": 30,
+        # Retries: the first after MAIL_RETRY_SECONDS, doubling up to the maximum wait, at
+        # most MAIL_MAX_ATTEMPTS tries. A message left "sending" by a stopped sender is
+        # queued again after the lease.
+        "MAIL_RETRY_SECONDS": 60,
+        "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
+        "MAIL_MAX_ATTEMPTS": 8,
+        "MAIL_SEND_LEASE_SECONDS": 600,
+        # Messages one address receives in a China day at most; the rest wait for tomorrow.
+        "MAIL_DAILY_CAP": 20,
+        "MAIL_WATCH_SECONDS": 10,
+        "NOTIFY_FOLLOW_LIMIT": "5 per 10 minutes; 30 per day",
+        # Days after a complaint's answer when its reporter is asked whether it was resolved.
+        "COMPLAINT_FOLLOWUP_DAYS": 14,
     }
 
 
