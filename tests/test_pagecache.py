@@ -84,12 +84,25 @@ def test_a_logged_in_visitor_gets_the_kept_page_with_their_own_header(app, clien
         assert "李爱心" not in staff_page.text and "后台" in staff_page.text
 
 
-def test_a_visitor_with_a_cookie_goes_to_flask(app, client, register) -> None:
-    client.get(PAGE)
+def test_a_cookie_without_a_login_gets_the_anonymous_page_in_front(app, client, register
+                                                                    ) -> None:
+    first = client.get(PAGE)
     with_cookie = app.test_client()
     with_cookie.set_cookie("theme", "x")
     response, front = _served_in_front(app, with_cookie, PAGE)
-    assert not front and response.status_code == 200
+    assert front and response.data == first.data
+
+
+def test_a_session_with_a_message_or_a_remember_cookie_goes_to_flask(app, client, register,
+                                                                      login) -> None:
+    client.get(PAGE)
+    remembered = app.test_client()
+    remembered.set_cookie("remember_token", "1:1|x")
+    assert not _served_in_front(app, remembered, PAGE)[1]
+    make_user("donor-li", Role.DONOR, None, display_name="李爱心")
+    login("donor-li")  # the welcome message waits in the session
+    response, front = _served_in_front(app, client, PAGE)
+    assert not front and "欢迎" in response.text
 
 
 def test_a_new_build_shows_at_once(app, client, register) -> None:

@@ -13,14 +13,17 @@ from datetime import UTC, datetime
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from sunshine import pagecache
+
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def start_token(salt: str) -> str:
-    """The signed moment the form is shown, for its hidden ``started`` field."""
-    return _serializer(salt).dumps("start")
+    """The signed moment the form is shown, for its hidden ``started`` field: made for each
+    answer, also when the page around the form is kept (``pagecache.token``)."""
+    return pagecache.token("started", salt)
 
 
 def suspicion(honeypot: str | None, token: str | None, salt: str) -> str | None:

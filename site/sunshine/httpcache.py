@@ -35,6 +35,7 @@ from werkzeug.security import safe_join
 
 MIN_SIZE = 500
 GZIP_LEVEL = 6
+PRIVATE_GZIP_LEVEL = 1  # compressed on every answer: fast rather than small
 GZIP_SUFFIX = "-gzip"
 COMPRESSIBLE = frozenset({
     "text/html", "text/css", "text/javascript", "application/javascript", "application/json",
@@ -108,14 +109,19 @@ def not_modified(if_none_match: str | None, tag: str) -> bool:
 
 
 def serve_stored(environ: dict[str, Any], start_response: Callable[..., Any],
-                 page: StoredPage, headers: list[tuple[str, str]]) -> Iterable[bytes]:
+                 page: StoredPage, headers: list[tuple[str, str]], private: bool = False,
+                 ) -> Iterable[bytes]:
     """Answer with a stored HTML page from plain WSGI (a cache in front of Flask), with the
-    same validators, 304 and compression as the after-request step gives Flask's answers."""
+    same validators, 304 and compression as the after-request step gives Flask's answers.
+    A ``private`` page (one visitor's) is for no shared cache, and its gzip is not kept."""
     tag, body = page.etag, page.body
-    headers = [*headers, ("Vary", "Cookie, Accept-Encoding"), ("Cache-Control", "no-cache")]
+    headers = [*headers, ("Vary", "Cookie, Accept-Encoding"),
+               ("Cache-Control", "private, no-cache" if private else "no-cache")]
     entity = [("Content-Type", "text/html; charset=utf-8")]
     if len(body) >= MIN_SIZE and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")):
-        tag, body = tag + GZIP_SUFFIX, GZIPPED.get(page.etag, body)
+        tag = tag + GZIP_SUFFIX
+        body = (gzip.compress(body, PRIVATE_GZIP_LEVEL, mtime=0) if private
+                else GZIPPED.get(page.etag, body))
         entity.append(("Content-Encoding", "gzip"))
     headers.append(("ETag", f'"{tag}"'))
     if not_modified(environ.get("HTTP_IF_NONE_MATCH"), tag):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from sunshine.accounts.models import PUBLIC_ROLES, STAFF_ROLES, LoginAttempt, Role, User
@@ -248,6 +248,25 @@ def load_session_user(token: str) -> User | None:
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+#: What a kept page's visitor parts show of an account, and whether its session still holds.
+_PAGE_VISITOR = select(User.active, User.session_version, User.role, User.display_name
+                       ).where(User.id == bindparam("user_id"))
+
+
+def page_visitor(token: str) -> tuple[str, str] | None:
+    """The page cache's check of a session's user (as ``load_session_user``, one indexed
+    query on a connection of its own): (role, display name), or None when the account is
+    gone, switched off, or logged out since."""
+    user_id, _, version = token.partition(":")
+    if not (is_number(user_id) and is_number(version)) or len(user_id) > 18:
+        return None
+    with db.engine.connect() as conn:
+        row = conn.execute(_PAGE_VISITOR, {"user_id": int(user_id)}).first()
+    if row is None or not row.active or row.session_version != int(version):
+        return None
+    return row.role.value, row.display_name
 
 
 def list_users(role: Role | None = None) -> list[User]:

@@ -27,12 +27,16 @@ from markupsafe import Markup
 
 from sunshine.clock import today
 from sunshine.httpcache import StoredPage, html_response, stored
+from sunshine.pagecache import visitors
 from sunshine.pagecache.versions import PageVersion, Scope, changed, signature
 
 MAX_PAGES = 1024
+MAX_PARTS = 4096
 PART = re.compile(r"<!--visitor-part:([\w./-]+)-->")
+TOKEN_MARKER = re.compile(rb"@@visitor-token:([\w-]+:[\w-]*)@@")
 
-__all__ = ["PageVersion", "Scope", "cached", "changed", "enabled", "register", "visitor_part"]
+__all__ = ["PageVersion", "Scope", "cached", "changed", "enabled", "register", "token",
+           "visitor_part"]
 
 
 class Entry(NamedTuple):
@@ -42,9 +46,10 @@ class Entry(NamedTuple):
     scopes: tuple[Scope, ...]
     extra: Callable[[], Hashable] | None
     version: Hashable
-    page: StoredPage  # as an anonymous visitor gets it
+    page: StoredPage  # as an anonymous visitor gets it, but for the tokens' markers
     parts: tuple[str, ...]  # template names
     spans: tuple[tuple[int, int], ...]  # each part's bytes in ``page.body``
+    tokens: tuple[str, ...] = ()  # the per-visitor tokens in the body, "kind:arg"
 
     @property
     def pieces(self) -> list[bytes]:
@@ -54,6 +59,11 @@ class Entry(NamedTuple):
             pieces.append(body[at:start])
             at = end
         return [*pieces, body[at:]]
+
+    @property
+    def shared(self) -> bool:
+        """The anonymous page is the same for every anonymous visitor (no token in it)."""
+        return not self.tokens
 
 
 class PageStore:
@@ -117,55 +127,142 @@ def cached(render: Callable[[], str], *scopes: Scope, args: Iterable[str] = (),
     entry = kept.get(key)
     if entry is None or entry.version != now:
         entry = _render_public(render, scopes, extra, now)
+        if entry is None:  # the page carried a visitor's own token: never kept
+            return Response(render(), mimetype="text/html")
         kept.put(key, entry)
     return respond(entry)
 
 
 def respond(entry: Entry) -> Response:
-    """The kept page with this visitor's parts."""
+    """The kept page with this visitor's parts and tokens (Flask's side of ``personal``)."""
     from flask_login import current_user
 
-    if not current_user.is_authenticated or not entry.parts:
-        return html_response(entry.page)
-    pieces = entry.pieces
-    body = [pieces[0]]
-    for name, piece in zip(entry.parts, pieces[1:], strict=True):
-        body += [render_template(name).encode(), piece]
-    return html_response(stored(b"".join(body)))
+    if not current_user.is_authenticated:
+        if entry.shared:
+            return html_response(entry.page)
+        return personal_response(personal(entry, None, None, visitors.flask_token))
+    key = visitors.visitor_key(current_app, current_user.get_id())
+    parts = {name: _render_part(name, key) for name in entry.parts}
+    return personal_response(personal(entry, key, parts.get, visitors.flask_token))
+
+
+def personal_response(body: bytes) -> Response:
+    response = Response(body, mimetype="text/html")
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response
+
+
+def personal(entry: Entry, key: Hashable | None, part: Callable[[str], bytes | None] | None,
+             token: Callable[[str, str], str]) -> bytes:
+    """The kept page for one visitor: the parts ``part(name)`` gives for a logged-in one
+    (``key``), the anonymous ones already in the body for the others, and fresh tokens."""
+    if key is None or part is None or not entry.parts:
+        body = entry.page.body
+    else:
+        pieces = entry.pieces
+        joined = [pieces[0]]
+        for name, piece in zip(entry.parts, pieces[1:], strict=True):
+            joined += [part(name) or b"", piece]
+        body = b"".join(joined)
+    for marker in TOKEN_MARKER.findall(body):
+        kind, _, arg = marker.decode().partition(":")
+        body = body.replace(b"@@visitor-token:" + marker + b"@@", token(kind, arg).encode())
+    return body
 
 
 def visitor_part(name: str) -> Markup:
     """A template global: the part ``name`` rendered for this visitor, or its marker while a
-    kept page is rendered."""
+    kept page is rendered. A part may show of the visitor only what ``visitors.identify``
+    tells (their role and name) and a CSRF token: it is kept per account by that."""
     if g.get("keeping_page"):
         return Markup(f"<!--visitor-part:{name}-->")
     return Markup(render_template(name))
 
 
+def token(kind: str, arg: str = "") -> str:
+    """A per-visitor token (``csrf``, or ``started`` with a form's salt) for this request, or
+    its marker while a kept page is rendered (each answer gets its own)."""
+    if g.get("keeping_page"):
+        return _marker(kind, arg)
+    return visitors.flask_token(kind, arg)
+
+
+def _marker(kind: str, arg: str = "") -> str:
+    return f"@@visitor-token:{kind}:{arg}@@"
+
+
+def parts_cache(app: Flask) -> PartCache:
+    kept = app.extensions.get("page_parts")
+    if kept is None:
+        kept = app.extensions.setdefault("page_parts", PartCache())
+    return kept
+
+
+class PartCache:
+    """Visitor parts rendered for logged-in visitors, by (part, what the part shows of the
+    account), with a marker for their CSRF token; least recently used out first."""
+
+    def __init__(self, size: int = MAX_PARTS) -> None:
+        self.size = size
+        self.parts: OrderedDict[tuple[str, Hashable], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, Hashable]) -> bytes | None:
+        with self.lock:
+            return self.parts.get(key)
+
+    def put(self, key: tuple[str, Hashable], part: bytes) -> None:
+        with self.lock:
+            self.parts[key] = part
+            while len(self.parts) > self.size:
+                self.parts.popitem(last=False)
+
+
+def _render_part(name: str, key: Hashable | None) -> bytes:
+    """A visitor part for Flask's current (logged-in) visitor, kept for the front."""
+    before = visitors.csrf_in_g(_marker("csrf"))
+    try:
+        part = render_template(name).encode()
+    finally:
+        visitors.csrf_in_g(before)
+    if key is not None:
+        parts_cache(current_app).put((name, key), part)
+    return part
+
+
 def _render_public(render: Callable[[], str], scopes: tuple[Scope, ...],
-                   extra: Callable[[], Hashable] | None, now: Hashable) -> Entry:
-    """Render as an anonymous visitor, with markers for the visitor parts."""
+                   extra: Callable[[], Hashable] | None, now: Hashable) -> Entry | None:
+    """Render as an anonymous visitor, with markers for the visitor parts and tokens; None
+    when the page shows a token made before (a form built outside ``render``)."""
     user = g.get("_login_user")
     g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
     g.keeping_page = True
+    made = visitors.csrf_in_g(_marker("csrf"))
     try:
-        cut = PART.split(render())
+        text = render()
+        cut = PART.split(text)
         g.keeping_page = False
         pieces, parts = cut[::2], cut[1::2]
         anonymous = [render_template(name) for name in parts]
     finally:
+        visitors.csrf_in_g(made)
         g.pop("keeping_page", None)
         if user is None:
             g.pop("_login_user", None)
         else:
             g._login_user = user
+    if made is not None and made in text:
+        return None
     whole, spans = bytearray(pieces[0].encode()), []
     for part, piece in zip(anonymous, pieces[1:], strict=True):
         start = len(whole)
         whole += part.encode()
         spans.append((start, len(whole)))
         whole += piece.encode()
-    return Entry(scopes, extra, now, stored(bytes(whole)), tuple(parts), tuple(spans))
+    body = bytes(whole)
+    tokens = tuple(sorted({m.decode() for m in TOKEN_MARKER.findall(body)}))
+    return Entry(scopes, extra, now, stored(body), tuple(parts), tuple(spans), tokens)
 
 
 def register(app: Flask) -> None:

@@ -1,10 +1,12 @@
-"""Kept pages answered in front of Flask, for visitors who send no cookie.
+"""Kept pages answered in front of Flask.
 
-Such a visitor has no session, no account and nothing flashed, so a kept page is theirs as it
-is. Answering here skips building a Flask request, the session and every hook, which is most
-of what a kept page costs; the page's data version is still read (one query), so a write in
-any worker shows at once. A conditional request gets its 304 here, and gzip, via httpcache.
-Any other request goes on to Flask, whose view keeps the page on a miss.
+A visitor who sends no cookie, or only a session that holds a login and a CSRF token, gets a
+kept page here: the anonymous page as it is, or the page with their own visitor parts (kept
+per account, see ``visitors``) and fresh tokens put in. Answering here skips building a Flask
+request, the session machinery and every hook, which is most of what a kept page costs; the
+page's data version is still read (one query), and a logged-in visitor's account too, so a
+write or a logout in any worker shows at once. A conditional request gets its 304 here, and
+gzip, via httpcache. Any other request goes on to Flask, whose view keeps the page on a miss.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 from flask import Flask
 
 from sunshine import pagecache
-from sunshine.httpcache import serve_stored
+from sunshine.httpcache import serve_stored, stored
+from sunshine.pagecache import visitors
 from sunshine.security import HEADERS
 
 
@@ -26,21 +29,44 @@ class PageFront:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        entry = self._fresh(environ)
-        if entry is None:
+        if (environ["REQUEST_METHOD"] not in ("GET", "HEAD") or environ.get("HTTP_AUTHORIZATION")
+                or not pagecache.enabled(self.app)):
             return self.wsgi_app(environ, start_response)
-        headers = list(HEADERS.items())
-        if environ.get("wsgi.url_scheme") == "https":
-            headers.append(("Strict-Transport-Security", "max-age=31536000"))
-        return serve_stored(environ, start_response, entry.page, headers)
-
-    def _fresh(self, environ: dict[str, Any]) -> pagecache.Entry | None:
-        if (environ["REQUEST_METHOD"] not in ("GET", "HEAD") or environ.get("HTTP_COOKIE")
-                or environ.get("HTTP_AUTHORIZATION") or not pagecache.enabled(self.app)):
-            return None
         entry = pagecache.store(self.app).get(pagecache.request_key(environ))
         if entry is None:
-            return None
+            return self.wsgi_app(environ, start_response)
         with self.app.app_context():
-            now = pagecache.version(entry.scopes, entry.extra)
-        return entry if now == entry.version else None
+            answer = self._answer(environ, entry)
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        page, extra, private = answer
+        headers = list(HEADERS.items()) + extra
+        if environ.get("wsgi.url_scheme") == "https":
+            headers.append(("Strict-Transport-Security", "max-age=31536000"))
+        return serve_stored(environ, start_response, page, headers, private=private)
+
+    def _answer(self, environ: dict[str, Any], entry: pagecache.Entry
+                ) -> tuple[Any, list[tuple[str, str]], bool] | None:
+        """(page, headers, private) for this visitor, or None for Flask to answer."""
+        app = self.app
+        if not environ.get("HTTP_COOKIE"):
+            visitor = visitors.FrontVisitor(visitors.new_session(), None)
+        else:
+            found = visitors.read(app, environ)
+            if found is None:
+                return None
+            visitor = found
+        if pagecache.version(entry.scopes, entry.extra) != entry.version:
+            return None
+        if visitor.key is None and entry.shared:
+            return entry.page, [], False
+        part = None
+        if visitor.key is not None:
+            cache = pagecache.parts_cache(app)
+            parts = {name: cache.get((name, visitor.key)) for name in entry.parts}
+            if None in parts.values():
+                return None  # Flask renders this account's parts once, for the next time
+            part = parts.get
+        body = pagecache.personal(entry, visitor.key, part,
+                                  lambda kind, arg: visitor.token(app, kind, arg))
+        return stored(body), visitor.cookie_headers(app), True

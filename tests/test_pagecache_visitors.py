@@ -1,0 +1,106 @@
+"""Visitors with a session get kept pages in front of Flask: their own account area (kept per
+account), fresh CSRF tokens that the forms accept, and never another visitor's login state.
+CSRF protection is on here, as in production."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from sunshine.accounts.models import Role
+from tests.apps import PASSWORD
+from tests.factories import make_user
+
+PAGE = "/"
+TOKEN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+ACCOUNT = re.compile(r'<div class="account">.*?</div>\n  </div>', re.S)
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    return {"WTF_CSRF_ENABLED": True}
+
+
+def served_in_front(app: Flask, client: FlaskClient, path: str) -> tuple[Any, bool]:
+    """A request, and whether Flask never saw it (its request hooks would count it)."""
+    seen: list[str] = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: seen.append("flask") and None)
+    try:
+        response = client.get(path)
+    finally:
+        app.before_request_funcs[None].pop()
+    return response, not seen
+
+
+def logged_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    token = TOKEN.search(client.get("/login").text)
+    assert token is not None
+    response = client.post("/login", data={"login": username, "password": PASSWORD,
+                                           "csrf_token": token.group(1)})
+    assert response.status_code == 302
+    client.get(PAGE)  # the welcome message, flashed once
+    return client
+
+
+def account(page: str) -> str:
+    found = ACCOUNT.search(page)
+    assert found is not None
+    return found.group(0)
+
+
+@pytest.mark.own_app  # it adds a before_request hook to count what reaches Flask
+def test_two_donors_and_a_stranger_each_get_their_own_header_from_the_front(
+        app: Flask, regions: dict[str, str]) -> None:
+    make_user("donor-wang", Role.DONOR, None, display_name="王爱心")
+    make_user("donor-li", Role.DONOR, None, display_name="李爱心")
+    wang, li = logged_in(app, "donor-wang"), logged_in(app, "donor-li")
+    stranger = app.test_client()
+    for _ in range(2):  # the first round renders (and keeps) each one's part in Flask
+        pages = {name: client.get(PAGE).text
+                 for name, client in (("wang", wang), ("li", li), ("stranger", stranger))}
+    for name, client in (("wang", wang), ("li", li), ("stranger", stranger), ("li", li)):
+        page, front = served_in_front(app, client, PAGE)
+        assert front, name
+        assert ACCOUNT.sub("", page.text) == ACCOUNT.sub("", pages["stranger"])
+        header = account(page.text)
+        assert ("王爱心" in header) == (name == "wang"), name
+        assert ("李爱心" in header) == (name == "li"), name
+        assert ("退出" in header) == (name != "stranger"), name
+        assert "王爱心" not in ACCOUNT.sub("", page.text)
+    # The anonymous page carries no token; a donor's carries their own session's.
+    assert not TOKEN.search(pages["stranger"])
+    assert TOKEN.search(pages["wang"]).group(1) != TOKEN.search(pages["li"]).group(1)  # type: ignore[union-attr]
+
+
+@pytest.mark.own_app
+def test_the_logout_token_from_the_front_logs_out(app: Flask, regions: dict[str, str]) -> None:
+    make_user("donor-wang", Role.DONOR, None, display_name="王爱心")
+    wang = logged_in(app, "donor-wang")
+    wang.get(PAGE)
+    page, front = served_in_front(app, wang, PAGE)
+    assert front and "王爱心" in account(page.text)
+    token = TOKEN.search(account(page.text))
+    assert token is not None
+    assert wang.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert wang.post("/logout", data={"csrf_token": token.group(1)}).status_code == 302
+    page = wang.get(PAGE)
+    assert "王爱心" not in page.text and "登录" in account(page.text)
+
+
+@pytest.mark.own_app
+def test_a_session_ended_elsewhere_is_never_served_as_logged_in(app: Flask,
+                                                                regions: dict[str, str]) -> None:
+    make_user("donor-wang", Role.DONOR, None, display_name="王爱心")
+    phone, laptop = logged_in(app, "donor-wang"), logged_in(app, "donor-wang")
+    phone.get(PAGE)
+    assert served_in_front(app, phone, PAGE)[1]
+    token = TOKEN.search(laptop.get(PAGE).text)
+    assert token is not None
+    assert laptop.post("/logout", data={"csrf_token": token.group(1)}).status_code == 302
+    page, front = served_in_front(app, phone, PAGE)
+    assert not front and "王爱心" not in page.text  # Flask-Login refuses the old session
