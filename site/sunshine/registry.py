@@ -64,6 +64,19 @@ class Section:
     roles: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class AuditAction:
+    """One kind of audit-log entry: what the back office calls it and which roles (by name)
+    may read its entries, within their region; the province administrator reads them all.
+
+    The roles that work in a module read its entries and no others: an editor does not read
+    who looked at the register, staff do not read who opened a complainant's identity.
+    """
+
+    label: str
+    readers: frozenset[str] = frozenset()
+
+
 #: Yields every public document of one type, for a full rebuild of the index.
 SearchSource = Callable[[], Iterable[SearchDoc]]
 #: Adds a feature's demo data; takes the demo's ``DemoContext``.
@@ -93,8 +106,9 @@ class Registry:
     complaint_targets: dict[str, TargetResolver] = field(default_factory=dict)
     record_types: dict[str, RecordType] = field(default_factory=dict)
     openapi_paths: dict[str, Any] = field(default_factory=dict)
-    #: The audit log's action names → what the back office shows for them.
-    audit_labels: dict[str, str] = field(default_factory=dict)
+    #: The audit log's action names → their label and readers. An action nobody registered
+    #: is read by the province administrator only.
+    audit_actions: dict[str, AuditAction] = field(default_factory=dict)
 
     def add_search_source(self, doc_type: str, source: SearchSource) -> None:
         _add(self.search_sources, doc_type, source, "search source")
@@ -126,9 +140,16 @@ class Registry:
         for path, spec in paths.items():
             _add(self.openapi_paths, path, spec, "OpenAPI path")
 
-    def add_audit_labels(self, labels: dict[str, str]) -> None:
+    def add_audit_labels(self, labels: dict[str, str], readers: Iterable[str] = ()) -> None:
+        """Audit actions with their labels, read by ``readers`` (role names) and the admin."""
         for action, label in labels.items():
-            _add(self.audit_labels, action, label, "audit action")
+            _add(self.audit_actions, action, AuditAction(label, frozenset(readers)),
+                 "audit action")
+
+    @property
+    def audit_labels(self) -> dict[str, str]:
+        """The audit log's action names → what the back office shows for them."""
+        return {action: spec.label for action, spec in self.audit_actions.items()}
 
 
 def _add(entries: dict[str, Any], key: str, value: Any, what: str) -> None:

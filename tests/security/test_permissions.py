@@ -158,10 +158,10 @@ def test_audit_log_is_scoped_to_the_staff_region(county_staff: FlaskClient,
                "other-obj-7783": regions["other_county"], "province-obj-7784": regions["province"],
                "none-obj-7785": None}
     for marker, code in markers.items():
-        record("user_updated", None, "user", marker, code, "说明")
+        record("fund_updated", None, "fund", marker, code, "说明")
     db.session.commit()
     pages = [county_staff.get("/admin/audit/").get_data(as_text=True),
-             county_staff.get("/admin/audit/?action=user_updated").get_data(as_text=True),
+             county_staff.get("/admin/audit/?action=fund_updated").get_data(as_text=True),
              county_staff.get("/admin/").get_data(as_text=True)]
     for body in pages:
         assert "own-obj-7781" in body and "village-obj-7782" in body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -11,7 +11,7 @@ from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import check_region, staff_required
 from sunshine.admin.dashboard import sections_for, tiles_for
 from sunshine.admin.forms import ToggleForm, UserForm
-from sunshine.admin.services import audit_query
+from sunshine.admin.services import audit_query, readable_actions
 from sunshine.extensions import db
 from sunshine.forms import show_error
 from sunshine.registry import registry
@@ -83,13 +83,13 @@ def toggle_user(user_id: int) -> Response:
 @bp.get("/audit/")
 @staff_required()
 def audit() -> str:
-    """The append-only audit log of the user's region (admins: everything)."""
-    from flask import request
-
-    action = request.args.get("action") or None
-    labels = registry().audit_labels
-    if action not in labels and action != "login_throttled":
+    """The append-only audit log: what the user's role may read in their region."""
+    readable = readable_actions(current_user)
+    action = request.args.get("action")
+    if action not in readable:
         action = None
     page = db.paginate(audit_query(current_user, action), page=page_arg(), per_page=50,
                        error_out=False)
-    return render_template("admin/audit.html", page=page, labels=labels, action=action)
+    return render_template("admin/audit.html", page=page, labels=registry().audit_labels,
+                           choices=readable, action=action,
+                           show_address=current_user.role == Role.ADMIN)

@@ -10,6 +10,7 @@ from sunshine.registry import registry
 def init_app(app: Flask) -> None:
     """Check the privacy settings; register the complaint pages, API and back office, the answers in
     search and the sitemap, the API description, the demo step and ``sunshine complaints``."""
+    from sunshine.accounts.models import Role
     from sunshine.complaints import (  # noqa: F401  (models: tables; stats_views: routes on bp)
         admin,
         cli,
@@ -28,6 +29,8 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     reg.add_search_source("case", indexing.case_documents)
     reg.add_section(admin.SECTION)
+    reg.add_audit_labels(admin.ACTION_LABELS, readers=admin.SECTION.roles)
+    reg.add_audit_labels(admin.OVERSIGHT_LABELS, readers=[Role.OVERSIGHT])
     reg.add_tiles(admin.dashboard_tiles)
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)

@@ -36,6 +36,19 @@ bp = Blueprint("admin_complaints", __name__, url_prefix="/admin/complaints")
 READERS = tuple(handling.READERS)
 SECTION = Section("投诉举报", "admin_complaints.index",
                   frozenset(r.value for r in handling.READERS))
+#: Audit actions of case handling, read by the roles that read cases.
+ACTION_LABELS = {
+    "complaint_submitted": "收到投诉举报", "complaint_rated": "群众评价",
+    "complaint_reopened": "群众不满意，重新办理", "complaint_accepted": "受理案件",
+    "complaint_rejected": "不予受理", "complaint_in_progress": "开始办理",
+    "complaint_transferred": "转办案件", "complaint_received": "接收转办案件",
+    "complaint_replied": "答复案件", "complaint_closed": "办结案件",
+    "complaint_note": "添加内部备注", "complaint_spam": "标为垃圾信息",
+    "complaint_released": "审核放行", "complaint_overdue": "案件逾期",
+    "complaint_published": "公开案件", "complaint_unpublished": "撤回公开案件",
+}
+#: Who opened a complainant's identity: read by oversight (and the administrator) only.
+OVERSIGHT_LABELS = {"complaint_reporter_viewed": "查看反映人身份"}
 
 #: The form of each step endpoint.
 STEP_FORMS: dict[str, type[BaseForm]] = {

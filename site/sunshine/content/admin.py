@@ -31,6 +31,8 @@ bp = Blueprint("admin_content", __name__, url_prefix="/admin/content")
 EDITORS = (Role.ADMIN, Role.EDITOR)
 SECTION = Section("文章管理", "admin_content.index",
                   frozenset(r.value for r in EDITORS))
+ACTION_LABELS = {"article_saved": "保存文章", "article_published": "发布文章",
+                 "article_unpublished": "撤下文章"}
 
 
 def _kind(value: str | None) -> Kind:

@@ -30,6 +30,14 @@ bp = Blueprint("admin_market", __name__, url_prefix="/admin/market")
 HANDLERS = (Role.ADMIN, Role.STAFF)
 SECTION = Section("消费扶贫", "admin_market.index",
                   frozenset(r.value for r in HANDLERS))
+ACTION_LABELS = {
+    "market.seller_save": "保存销售主体资料", "market.seller_verify": "认证销售主体",
+    "market.seller_reject": "驳回销售主体", "market.listing_save": "保存商品",
+    "market.listing_submit": "提交商品审核", "market.listing_approve": "商品审核通过",
+    "market.listing_takedown": "下架商品", "market.listing_certify": "认定扶贫产品",
+    "market.listing_uncertify": "取消扶贫产品认定", "market.photo_add": "添加商品照片",
+    "market.inquiries_view": "查看购买意向联系方式",
+}
 
 
 def can_see(listing: Listing) -> bool:

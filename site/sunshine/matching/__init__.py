@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     reg.add_search_source("need", indexing.need_documents)
     reg.add_section(admin.SECTION)
+    reg.add_audit_labels(admin.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_tiles(admin.dashboard_tiles)
     reg.add_sitemap(api.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)

@@ -31,6 +31,17 @@ from sunshine.web import page_arg, render_form_page
 bp = Blueprint("admin_matching", __name__, url_prefix="/admin/matching")
 SECTION = Section("爱心帮扶", "admin_matching.index",
                   frozenset(r.value for r in HANDLER_ROLES))
+ACTION_LABELS = {
+    "matching.need_create": "新建帮扶需求", "matching.need_edit": "修改帮扶需求",
+    "matching.need_submit": "提交需求审核", "matching.need_verify": "需求审核通过",
+    "matching.need_send_back": "退回需求", "matching.need_withdraw": "撤下需求",
+    "matching.need_thank": "发布感谢", "matching.need_close": "关闭需求",
+    "matching.photo_add": "添加需求照片", "matching.photo_remove": "删除需求照片",
+    "matching.pledge": "认领需求", "matching.pledge_cancel": "取消认领",
+    "matching.delivery_start": "开始配送", "matching.delivery_record": "登记送达",
+    "matching.slip_reprint": "补打送达单", "matching.countersign": "会签确认送达",
+    "matching.confirm_code": "农户凭码确认收到", "matching.contacts_view": "查看捐赠人联系方式",
+}
 
 
 def _need(need_id: int) -> Need:

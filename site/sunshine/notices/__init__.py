@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
     reg.add_search_source("notice", indexing.notice_documents)
     reg.add_complaint_target("notice", objections.notice_label)
     reg.add_section(admin.SECTION)
-    reg.add_audit_labels(services.ACTION_LABELS)
+    reg.add_audit_labels(services.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_tiles(admin.dashboard_tiles)
     reg.add_sitemap(api.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)

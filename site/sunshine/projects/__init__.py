@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
     for record_type in records.RECORD_TYPES:
         reg.add_record_type(record_type)
     reg.add_section(admin.SECTION)
-    reg.add_audit_labels(admin.ACTION_LABELS)
+    reg.add_audit_labels(admin.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_tiles(admin.dashboard_tiles)
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)

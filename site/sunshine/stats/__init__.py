@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     reg.add_importer("households", importer.import_households)
     reg.add_importer("members", importer.import_members)
     reg.add_section(admin.SECTION)
+    reg.add_audit_labels(admin.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_tiles(admin.dashboard_tiles)
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)

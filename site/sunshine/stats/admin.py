@@ -21,6 +21,12 @@ from sunshine.web import int_arg, page_arg, render_form_page
 bp = Blueprint("admin_stats", __name__, url_prefix="/admin/stats")
 ROLES = register.REGISTER_ROLES
 SECTION = Section("扶贫数据", "admin_stats.index", frozenset(r.value for r in ROLES))
+#: Who read or changed the register, and its imports: read by the register's own roles.
+ACTION_LABELS = {
+    "households_listed": "查看档案名单", "household_viewed": "查看农户档案",
+    "id_number_searched": "按身份证号查找", "household_changed": "修改农户档案",
+    "stats_import": "导入档案", "stats_rebuilt": "重新统计",
+}
 
 
 def _household(archive: int) -> Household:
