@@ -39,7 +39,10 @@ def test_a_verified_sellers_listing_goes_from_draft_to_on_sale_to_off(users, ver
     assert listing.status == ListingStatus.ON_SALE
     services.take_down(users["seller"], listing, "")
     assert listing.status == ListingStatus.OFF
+    # Back on sale after a review: it may have been edited while off.
     services.submit_listing(users["seller"], listing)
+    assert listing.status == ListingStatus.PENDING
+    services.approve_listing(users["county"], listing)
     assert listing.status == ListingStatus.ON_SALE
 
 

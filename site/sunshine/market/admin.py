@@ -41,13 +41,13 @@ ACTION_LABELS = {
 
 
 def can_see(listing: Listing) -> bool:
-    """Photos of a listing not on sale: its seller and the staff of its county."""
+    """Photos of a listing not on sale: its seller and the staff of its origin's county."""
     if listing.status == ListingStatus.ON_SALE:
         return True
     seller = services.seller_for(current_user)
     if seller is not None and seller.id == listing.seller_id:
         return True
-    return can_access_region(current_user, listing.seller.county_code)
+    return can_access_region(current_user, listing.county_code)
 
 
 def _seller(seller_id: int) -> Seller:
@@ -62,7 +62,7 @@ def _seller(seller_id: int) -> Seller:
 def _listing(listing_id: int) -> Listing:
     listing = db.get_or_404(Listing, listing_id)
     try:
-        check_region(current_user, listing.seller.county_code)
+        check_region(current_user, listing.county_code)
     except PermissionDenied:
         abort(403)
     return listing
@@ -73,16 +73,17 @@ def _listing(listing_id: int) -> Listing:
 def index() -> str:
     """Sellers to verify, listings to review, and every listing of the region."""
     scope = region_scope(current_user, Seller.county_code)
+    listings = region_scope(current_user, queries.ORIGIN_COUNTY)
     pending_sellers = list(db.session.execute(select(Seller).where(
         scope, Seller.status == SellerStatus.PENDING).order_by(Seller.id)).scalars())
     status = request.args.get("status")
-    query = select(Listing).join(Seller).where(scope)
+    query = select(Listing).where(listings)
     if status in [s.value for s in ListingStatus]:
         query = query.where(Listing.status == ListingStatus(status))
     page = db.paginate(query.order_by(Listing.updated_at.desc(), Listing.id.desc()),
                        page=page_arg(), per_page=30, error_out=False)
-    queue = list(db.session.execute(select(Listing).join(Seller).where(
-        scope, Listing.status == ListingStatus.PENDING).order_by(Listing.id)).scalars())
+    queue = list(db.session.execute(select(Listing).where(
+        listings, Listing.status == ListingStatus.PENDING).order_by(Listing.id)).scalars())
     sellers = list(db.session.execute(select(Seller).where(scope).order_by(Seller.id)
                                       .limit(200)).scalars())
     return render_template("market/admin/index.html", pending_sellers=pending_sellers,
@@ -160,8 +161,8 @@ def dashboard_tiles(user: User) -> list[Tile]:
     scope = region_scope(user, Seller.county_code)
     sellers = db.session.scalar(select(func.count()).select_from(Seller).where(
         scope, Seller.status == SellerStatus.PENDING)) or 0
-    listings = db.session.scalar(select(func.count()).select_from(Listing).join(Seller).where(
-        scope, Listing.status == ListingStatus.PENDING)) or 0
+    listings = db.session.scalar(select(func.count()).select_from(Listing).where(
+        region_scope(user, queries.ORIGIN_COUNTY), Listing.status == ListingStatus.PENDING)) or 0
     url = url_for("admin_market.index")
     return [Tile("待核实的销售主体", sellers, url, urgent=sellers > 0),
             Tile("待审核的农产品", listings, url, urgent=listings > 0)]

@@ -119,6 +119,12 @@ class Listing(db.Model):  # type: ignore[name-defined]
                                                       cascade="all, delete-orphan")
 
     @property
+    def county_code(self) -> str:
+        """The county (县) of the origin: its staff review, certify and take down the listing,
+        wherever the seller has since moved."""
+        return self.origin_code[:6] + "000000"
+
+    @property
     def label_list(self) -> list[str]:
         return [label for label in self.labels.split(",") if label]
 

@@ -14,6 +14,9 @@ from sunshine.market.models import Listing, ListingStatus, Seller
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 
+#: ``Listing.county_code`` in SQL: the back office scopes listings by their origin's county.
+ORIGIN_COUNTY = func.substr(Listing.origin_code, 1, 6).concat("000000")
+
 
 @dataclass
 class Filters:

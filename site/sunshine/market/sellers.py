@@ -145,9 +145,14 @@ def edit(listing_id: int) -> Response | tuple[str, int]:
     return _edit(listing, listing.seller)
 
 
+#: Said after an edit that took a product off sale until staff review it.
+REVIEW_AGAIN = "已保存。在售产品修改后需县扶贫办重新审核，审核通过前暂不展示。"
+
+
 def _edit(listing: Listing | None, seller: Seller) -> Response | tuple[str, int]:
     form = _listing_form(listing, seller)
     findings = None
+    on_sale = listing is not None and listing.status == ListingStatus.ON_SALE
     if form.validate_on_submit():
         try:
             saved = services.save_listing(current_user, _fields(form), listing)
@@ -159,7 +164,8 @@ def _edit(listing: Listing | None, seller: Seller) -> Response | tuple[str, int]
             set_field_error(form.description_md, exc.message)
             findings = exc.findings
         else:
-            flash("已保存", "success")
+            held = on_sale and saved.status == ListingStatus.PENDING
+            flash(REVIEW_AGAIN if held else "已保存", "success")
             return redirect(url_for("market_seller.edit", listing_id=saved.id))
     return render_form_page("market/my/edit.html", form=form, listing=listing,
                             findings=findings, photo_form=PhotoForm())
@@ -207,6 +213,7 @@ def upload(listing_id: int) -> Response | tuple[str, int]:
     if not files:
         flash("请选择照片", "error")
         return redirect(url_for("market_seller.edit", listing_id=listing.id))
+    on_sale = listing.status == ListingStatus.ON_SALE
     try:
         services.add_photos(current_user, listing, files)
     except (PhotoRejected, services.MarketError) as exc:
@@ -217,7 +224,7 @@ def upload(listing_id: int) -> Response | tuple[str, int]:
         return render_form_page("market/my/edit.html", 415 if isinstance(exc, PhotoRejected)
                                 else 400, form=form, listing=listing, findings=None,
                                 photo_form=photo_form)
-    flash("照片已上传", "success")
+    flash(REVIEW_AGAIN if on_sale else "照片已上传", "success")
     return redirect(url_for("market_seller.edit", listing_id=listing.id))
 
 

@@ -111,11 +111,16 @@ def save_seller(user: User, fields: SellerFields) -> Seller:
     county = codes.ancestors_of(village.code)[2]
     seller = seller_for(user)
     old_county = seller.county_code if seller is not None else None
+    held: list[Listing] = []
     if seller is None:
         seller = Seller(user_id=user.id, status=SellerStatus.PENDING)
         db.session.add(seller)
-    elif seller.village_code != village.code or seller.kind != fields.kind:
+    elif seller.status == SellerStatus.REJECTED or seller.village_code != village.code \
+            or seller.kind != fields.kind:
+        # A refused seller applies again; a verified one that moved or changed its kind is
+        # verified again, and until then its products wait for review, off the public pages.
         seller.status, seller.verified_at = SellerStatus.PENDING, None
+        held = _hold_listings(seller)
     seller.name, seller.kind = fields.name.strip(), fields.kind
     seller.county_code, seller.village_code = county, village.code
     seller.licence, seller.poverty_link = fields.licence.strip(), fields.poverty_link
@@ -124,12 +129,15 @@ def save_seller(user: User, fields: SellerFields) -> Seller:
     pagecache.changed("market", county, *([old_county] if old_county else []))
     record("market.seller_save", user, "market_seller", seller.id, county)
     db.session.commit()
+    indexing.reindex(held)
     return seller
 
 
 def verify_seller(staff: User, seller: Seller, approve: bool, note: str = "") -> Seller:
-    """County staff (or those above) confirm or refuse a seller; approving releases listings
-    that waited for the verification.
+    """County staff (or those above) confirm or refuse a seller. Refusing takes every listing
+    of the seller off sale (and off the review queue) and clears its 扶贫产品 mark; after a
+    new verification the seller submits them again. Listings waiting for review stay in the
+    queue for staff to approve one by one.
 
     :raise PermissionDenied: not staff, or the seller's county is outside the staff's region.
     """
@@ -141,11 +149,36 @@ def verify_seller(staff: User, seller: Seller, approve: bool, note: str = "") ->
     seller.status = SellerStatus.VERIFIED if approve else SellerStatus.REJECTED
     seller.verified_at = utcnow() if approve else None
     seller.status_note = note.strip()[:500]
-    pagecache.changed("market", seller.county_code)
+    taken = [] if approve else _take_down_all(seller, f"销售主体未通过核实：{note.strip()}")
+    pagecache.changed("market", seller.county_code, *{item.origin_code for item in taken})
     record("market.seller_verify" if approve else "market.seller_reject", staff,
            "market_seller", seller.id, seller.county_code, note[:500])
     db.session.commit()
+    indexing.reindex(taken)
     return seller
+
+
+def _held(seller: Seller, statuses: tuple[ListingStatus, ...]) -> list[Listing]:
+    return list(db.session.execute(select(Listing).where(
+        Listing.seller_id == seller.id, Listing.status.in_(statuses))).scalars())
+
+
+def _hold_listings(seller: Seller) -> list[Listing]:
+    """Listings on sale go back to 待审核 while their seller is being verified again."""
+    held = _held(seller, (ListingStatus.ON_SALE,))
+    for listing in held:
+        listing.status = ListingStatus.PENDING
+    pagecache.changed("market", *{listing.origin_code for listing in held})
+    return held
+
+
+def _take_down_all(seller: Seller, reason: str) -> list[Listing]:
+    """Every listing on sale or waiting for review → 已下架, uncertified."""
+    taken = _held(seller, (ListingStatus.ON_SALE, ListingStatus.PENDING))
+    for listing in taken:
+        listing.status, listing.certified = ListingStatus.OFF, False
+        listing.takedown_reason = reason[:500]
+    return taken
 
 
 # --- listings ------------------------------------------------------------------------------
@@ -184,9 +217,15 @@ def _check_origin(seller: Seller, origin_code: str) -> None:
         raise MarketError("产地必须在您经核实的县（区）范围内", "origin_code")
 
 
+#: What the public reads of a listing; a change to any of them on sale means a new review.
+SHOWN = ("name", "category", "unit", "price", "origin_code", "variety", "spec", "min_order",
+         "stock", "produced_on", "shelf_life", "description_md")
+
+
 def save_listing(user: User, fields: ListingFields, listing: Listing | None = None) -> Listing:
-    """Create or edit a listing; editing a listing on sale sends it back to review when the
-    text or price changed in a way that needs a look (price flag), otherwise keeps it on sale.
+    """Create or edit a listing. A change to a listing on sale sends it back to 待审核, off
+    the public pages until staff of its county approve it: what staff passed (and marked
+    扶贫产品) is what the public reads.
 
     :raise MarketError: bad category, unit, label, price or origin.
     :raise PermissionDenied: no seller profile, or someone else's listing.
@@ -209,14 +248,16 @@ def save_listing(user: User, fields: ListingFields, listing: Listing | None = No
     if listing is None:
         listing = Listing(seller_id=seller.id, status=ListingStatus.DRAFT)
         db.session.add(listing)
-    for name in ("name", "category", "unit", "price", "origin_code", "variety", "spec",
-                 "min_order", "stock", "produced_on", "shelf_life", "description_md"):
+    labels = ",".join(label for label in LABELS if label in fields.labels)
+    changed = labels != listing.labels or any(
+        getattr(listing, name) != getattr(fields, name) for name in SHOWN)
+    for name in SHOWN:
         setattr(listing, name, getattr(fields, name))
-    listing.labels = ",".join(label for label in LABELS if label in fields.labels)
-    if listing.status == ListingStatus.ON_SALE:
+    listing.labels = labels
+    if listing.status in (ListingStatus.ON_SALE, ListingStatus.PENDING) and changed:
         check_publishable(*_texts(listing))
-        if price_far_above_median(listing):
-            listing.status, listing.price_flagged = ListingStatus.PENDING, True
+        listing.status = ListingStatus.PENDING
+        listing.price_flagged = price_far_above_median(listing)
     db.session.flush()
     pagecache.changed("market", listing.origin_code, *old_origin)
     record("market.listing_save", user, "market_listing", listing.id, listing.origin_code)
@@ -245,8 +286,9 @@ def price_far_above_median(listing: Listing) -> bool:
 
 
 def submit_listing(user: User, listing: Listing) -> Listing:
-    """草稿 (or 已下架) → 在售 for a verified seller, → 待审核 when the seller is not verified
-    yet or the price is flagged.
+    """草稿 → 在售 for a verified seller; → 待审核 when the seller is not verified yet, the
+    price is flagged, or the listing was on sale before (taking it down, editing it and
+    putting it back is an edit, reviewed like one).
 
     :raise PersonalDataFound: the text holds an ID, mobile or card number.
     :raise MarketError: wrong state, or no photo.
@@ -258,7 +300,7 @@ def submit_listing(user: User, listing: Listing) -> Listing:
         raise MarketError("这个产品被工作人员下架，请修改后联系县扶贫办")
     check_publishable(*_texts(listing))
     listing.price_flagged = price_far_above_median(listing)
-    if listing.seller.verified and not listing.price_flagged:
+    if listing.seller.verified and not listing.price_flagged and listing.published_at is None:
         _go_live(listing)
     else:
         listing.status = ListingStatus.PENDING
@@ -279,19 +321,22 @@ def _go_live(listing: Listing) -> None:
 def _check_staff(staff: Visitor, listing: Listing) -> None:
     if not _is_staff(staff):
         raise PermissionDenied("staff only")
-    check_region(staff, listing.seller.county_code)
+    check_region(staff, listing.county_code)
 
 
 def approve_listing(staff: User, listing: Listing) -> Listing:
-    """待审核 → 在售 by staff of the seller's county.
+    """待审核 → 在售 by staff of the origin's county.
 
-    :raise MarketError: not waiting for review, or the seller is not verified (the gate).
+    :raise MarketError: not waiting for review, the seller is not verified (the gate), or the
+        seller has since moved out of the origin's county.
     """
     _check_staff(staff, listing)
     if listing.status != ListingStatus.PENDING:
         raise MarketError("只有待审核的产品可以通过")
     if not listing.seller.verified:
         raise MarketError("销售主体尚未核实，请先核实销售主体")
+    if not codes.in_subtree(listing.origin_code, listing.seller.county_code):
+        raise MarketError("产地不在销售主体经核实的县（区）范围内，请销售主体修改产地")
     check_publishable(*_texts(listing))
     _go_live(listing)
     listing.price_flagged = False
@@ -303,7 +348,8 @@ def approve_listing(staff: User, listing: Listing) -> Listing:
 
 
 def take_down(actor: User, listing: Listing, reason: str) -> Listing:
-    """→ 已下架, by the seller (reason optional) or by staff (reason required)."""
+    """→ 已下架, by the seller (reason optional) or by staff of the origin's county (reason
+    required)."""
     staff = _is_staff(actor)
     if staff:
         _check_staff(actor, listing)
@@ -325,7 +371,7 @@ def take_down(actor: User, listing: Listing, reason: str) -> Listing:
 
 
 def certify(staff: Visitor, listing: Listing, certified: bool) -> Listing:
-    """Set or clear the 扶贫产品 flag: staff of the seller's county only.
+    """Set or clear the 扶贫产品 flag: staff of the origin's county only.
 
     :raise PermissionDenied: sellers, the public and other counties' staff.
     """
@@ -342,7 +388,8 @@ def certify(staff: Visitor, listing: Listing, certified: bool) -> Listing:
 
 
 def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[ListingPhoto]:
-    """Check every file first, then store them all (nothing stored when one is refused).
+    """Check every file first, then store them all (nothing stored when one is refused). New
+    photos of a listing on sale are an edit: it goes back to 待审核.
 
     :raise PhotoRejected: a file is not a usable photo.
     :raise MarketError: too many photos.
@@ -358,6 +405,8 @@ def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[Listing
             for s in stored]
     try:
         db.session.add_all(rows)
+        if listing.status == ListingStatus.ON_SALE:
+            listing.status = ListingStatus.PENDING
         pagecache.changed("market", listing.origin_code)
         record("market.photo_add", user, "market_listing", listing.id, listing.origin_code,
                str(len(rows)))
@@ -366,6 +415,7 @@ def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[Listing
         db.session.rollback()
         PHOTOS.discard(stored)
         raise
+    indexing.reindex([listing])
     return rows
 
 
