@@ -37,6 +37,15 @@ def jpeg(size: tuple[int, int] = (60, 40)) -> bytes:
     return out.getvalue()
 
 
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A small JPEG whose frame header claims ``width`` × ``height``: a photo of that size
+    costs as much to decode as any, however few bytes it takes."""
+    data = bytearray(jpeg((16, 16)))
+    sof = data.index(b"\xff\xc0")  # length (2), precision (1), height (2), width (2)
+    data[sof + 5: sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
 def png(size: tuple[int, int] = (20, 20), mode: str = "RGBA") -> bytes:
     out = io.BytesIO()
     Image.new(mode, size, (0, 0, 255, 128) if mode == "RGBA" else 0).save(out, "PNG")

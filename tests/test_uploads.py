@@ -6,31 +6,37 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from PIL import ExifTags, Image
+from PIL import BmpImagePlugin, ExifTags, Image, JpegImagePlugin, TiffImagePlugin
 from PIL.PngImagePlugin import PngInfo
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 import sunshine
-from sunshine.config import default_config
+from sunshine import uploads
+from sunshine.config import PHOTO_MAX_PIXELS, default_config
 from sunshine.uploads import (
+    DECODE_SLOTS,
     MAX_SIDE,
     NOT_A_PHOTO,
     THUMB_SIDE,
+    PhotoBusy,
     PhotoRejected,
     PhotoStore,
     clean_photo,
     read_files,
+    thumbnail,
 )
-from tests.images import CAMERA, gps_exif, jpeg_with_gps, png, png_claiming
+from tests.images import CAMERA, gps_exif, jpeg, jpeg_claiming, jpeg_with_gps, png, png_claiming
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = PHOTO_MAX_PIXELS
 STORE = PhotoStore("things", "THING_PHOTO")
 WITH_THUMBS = PhotoStore("cards", "THING_PHOTO", thumbnails=True)
 BY_CONTENT = PhotoStore("chained", "THING_PHOTO", by_content=True)
@@ -106,10 +112,11 @@ def test_a_file_that_claims_to_be_a_jpeg_but_is_not_is_refused(app: Flask) -> No
 @pytest.mark.parametrize(("width", "height"), [(20_000, 20_000), (7_000, 7_000)],
                          ids=["above twice the limit (error)", "above the limit (warning)"])
 def test_decompression_bombs_are_refused(width: int, height: int) -> None:
+    before = Image.MAX_IMAGE_PIXELS
     with pytest.raises(PhotoRejected) as caught:
         clean_photo(png_claiming(width, height), MAX_BYTES, MAX_PIXELS)
     assert "像素太多" in caught.value.message
-    assert Image.MAX_IMAGE_PIXELS != MAX_PIXELS  # the global limit is put back
+    assert Image.MAX_IMAGE_PIXELS == before  # Pillow's process-wide limit is left alone
 
 
 def test_a_real_decompression_bomb_is_refused_before_decoding() -> None:
@@ -118,6 +125,98 @@ def test_a_real_decompression_bomb_is_refused_before_decoding() -> None:
     assert len(out.getvalue()) < 100_000
     with pytest.raises(PhotoRejected, match="像素太多"):
         clean_photo(out.getvalue(), MAX_BYTES, MAX_PIXELS)
+
+
+def test_every_store_allows_about_twelve_megapixels_a_phone_photo_fits() -> None:
+    """A 600 KB JPEG of 6300 × 6300 pixels cost 1.2 s and 450 MB to decode: the header is
+    enough to refuse it, whichever feature it is sent to."""
+    defaults = default_config("/instance")
+    limits = {key: value for key, value in defaults.items() if key.endswith("_PHOTO_MAX_PIXELS")}
+    assert len(limits) >= 3 and all(v <= 13_000_000 for v in limits.values()), limits
+    bomb = jpeg_claiming(6300, 6300)
+    assert len(bomb) < 2_000
+    for limit in limits.values():
+        with pytest.raises(PhotoRejected, match="像素太多"):
+            clean_photo(bomb, MAX_BYTES, limit)
+    phone = clean_photo(jpeg((4032, 3024)), MAX_BYTES, min(limits.values()))
+    assert (phone.width, phone.height) == (MAX_SIDE, 1920)
+
+
+def test_only_the_three_photo_decoders_ever_see_an_upload(monkeypatch) -> None:
+    """Pillow knows dozens of formats; an upload is offered to JPEG, PNG and WebP only, so a
+    flaw in another decoder is out of reach."""
+    tried: list[str] = []
+    for plugin in (BmpImagePlugin.BmpImageFile, TiffImagePlugin.TiffImageFile):
+        real = plugin._open
+
+        def spy(self, real=real):  # type: ignore[no-untyped-def]
+            tried.append(type(self).__name__)
+            return real(self)
+
+        monkeypatch.setattr(plugin, "_open", spy)
+    for fmt in ("BMP", "TIFF"):
+        out = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(out, fmt)
+        with pytest.raises(PhotoRejected, match="只能上传 JPEG、PNG 或 WebP"):
+            clean_photo(out.getvalue(), MAX_BYTES, MAX_PIXELS)
+    assert tried == []
+
+
+def test_a_large_jpeg_is_decoded_at_the_size_it_is_wanted(monkeypatch) -> None:
+    """draft(): libjpeg scales by 1/2, 1/4 or 1/8 while decoding, so a wide photo never
+    takes its full size in memory; thumbnails are decoded small too."""
+    loaded: list[tuple[int, int]] = []
+    real = JpegImagePlugin.JpegImageFile.load
+
+    def spy(self):  # type: ignore[no-untyped-def]
+        loaded.append(self.size)
+        return real(self)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy)
+    clean = clean_photo(jpeg((6000, 2000)), MAX_BYTES, MAX_PIXELS)
+    assert loaded[0] == (3000, 1000) and (clean.width, clean.height) == (MAX_SIDE, 853)
+    loaded.clear()
+    thumbnail(clean)
+    assert loaded[0] == (640, 214)
+
+
+def test_decodes_at_once_are_bounded_and_a_long_wait_is_refused(monkeypatch) -> None:
+    active, most = [0], [0]
+    lock = threading.Lock()
+    real = uploads._decode
+
+    def slow(data: bytes, max_pixels: int):  # type: ignore[no-untyped-def]
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.05)
+        try:
+            return real(data, max_pixels)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(uploads, "_decode", slow)
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(
+        clean_photo(png(), MAX_BYTES, MAX_PIXELS))) for _ in range(3 * DECODE_SLOTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3 * DECODE_SLOTS and most[0] == DECODE_SLOTS
+    # Every slot taken for longer than an upload waits: refused with a 503, in Chinese.
+    monkeypatch.setattr(uploads, "DECODE_WAIT_SECONDS", 0.05)
+    for _ in range(DECODE_SLOTS):
+        uploads._decoding.acquire()
+    try:
+        with pytest.raises(PhotoBusy) as caught:
+            clean_photo(png(), MAX_BYTES, MAX_PIXELS)
+    finally:
+        for _ in range(DECODE_SLOTS):
+            uploads._decoding.release()
+    assert caught.value.status == 503 and has_chinese(caught.value.message)
+    assert clean_photo(png(), MAX_BYTES, MAX_PIXELS).content_type == "image/png"
 
 
 def test_other_files_are_refused_in_chinese() -> None:

@@ -15,6 +15,10 @@ from typing import Any
 #: The repository root: templates/, static/, content/ and search_index/ live here.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
+#: Pixels an uploaded photo may have: a 12-megapixel phone photo (4032 × 3024) fits; decoding
+#: costs memory by the pixel, whatever the file's size.
+PHOTO_MAX_PIXELS = 12_500_000
+
 WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "password", "sunshine", "default"}
 
 
@@ -72,7 +76,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PROJECTS_DISCLOSURE_DAYS": 15,
         "PROJECTS_DISCLOSURE_WORKING_DAYS": False,
         "PROJECT_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
-        "PROJECT_PHOTO_MAX_PIXELS": 40_000_000,
+        "PROJECT_PHOTO_MAX_PIXELS": PHOTO_MAX_PIXELS,
         "DISCLOSURE_WARNING_DAYS": 5,
         # Complaints; see docs/decisions.md.
         "COMPLAINT_REPLY_DAYS": 15,
@@ -80,14 +84,14 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "COMPLAINT_MIN_FILL_SECONDS": 5,
         "COMPLAINT_MAX_PHOTOS": 3,
         "COMPLAINT_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
-        "COMPLAINT_PHOTO_MAX_PIXELS": 40_000_000,
+        "COMPLAINT_PHOTO_MAX_PIXELS": PHOTO_MAX_PIXELS,
         "COMPLAINT_SUBMIT_LIMIT": "5 per 10 minutes; 20 per day",
         "COMPLAINT_TRACK_LIMIT": "10 per minute; 60 per hour",
         # Farm products: photos per listing, and a price flagged for review when it is more
         # than RATIO times the median of at least MIN listings on sale of its kind.
         "MARKET_MAX_PHOTOS": 6,
         "MARKET_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
-        "MARKET_PHOTO_MAX_PIXELS": 40_000_000,
+        "MARKET_PHOTO_MAX_PIXELS": PHOTO_MAX_PIXELS,
         "MARKET_PRICE_FLAG_MIN": 3,
         "MARKET_PRICE_FLAG_RATIO": 3,
         # Needs: days a pledge is held before it lapses unconfirmed.

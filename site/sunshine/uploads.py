@@ -3,7 +3,14 @@
 A photo taken on a phone carries EXIF, often with the GPS position of where it was taken;
 copying the pixels into a fresh image and re-encoding it drops all metadata. Only JPEG, PNG and
 WebP are accepted, judged by what Pillow finds in the bytes, never by the file name or the
-browser's content type. Decompression bombs (small files that decode to huge images) are refused.
+browser's content type; no other decoder of Pillow's ever sees an upload.
+
+Decoding is where a small file costs a lot: a 600 KB JPEG can hold 40 million pixels, more than
+a gigabyte of work. So the pixel count is read from the header and checked before anything is
+decoded (the stores' defaults allow about 12 megapixels, a phone's photo); a JPEG is decoded
+straight at the reduced size it is wanted at (``draft``); and a process decodes at most
+``DECODE_SLOTS`` photos at a time, refusing (503) an upload that waits longer than
+``DECODE_WAIT_SECONDS`` for a turn rather than piling up memory.
 
 Each feature declares one :class:`PhotoStore`: its folder under ``UPLOAD_DIR``, the prefix of
 its size and pixel settings, whether it keeps thumbnails and how files are named. Which row
@@ -17,7 +24,6 @@ import io
 import logging
 import secrets
 import threading
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +37,8 @@ log = logging.getLogger(__name__)
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
            "WEBP": ("image/webp", "webp")}
+#: The only decoders an upload is offered to.
+OPEN_FORMATS = tuple(FORMATS)
 #: The content type of a stored file, by its extension.
 CONTENT_TYPES = {extension: content_type for content_type, extension in FORMATS.values()}
 #: Larger photos are scaled down: enough to read a sign or see a building.
@@ -38,19 +46,32 @@ MAX_SIDE = 2560
 #: The longest side of a thumbnail, for lists and cards.
 THUMB_SIDE = 480
 
+#: Photos decoded at once by one process, and how long an upload waits for a turn.
+DECODE_SLOTS = 2
+DECODE_WAIT_SECONDS = 10
+
 NOT_A_PHOTO = "无法识别这个文件，只能上传 JPEG、PNG 或 WebP 格式的照片"
 TOO_MANY_PIXELS = "照片的像素太多，请缩小后再上传"
+BUSY = "正在处理的照片较多，请稍后再上传"
 
-# Pillow's pixel limit and the warning filters are process-wide: one decode at a time sets them.
-_decoding = threading.Lock()
+_decoding = threading.BoundedSemaphore(DECODE_SLOTS)
 
 
 class PhotoRejected(ValueError):
-    """A file that is not an acceptable photo; the message is for the person who sent it."""
+    """A file that is not an acceptable photo; the message is for the person who sent it, and
+    ``status`` the HTTP status a view answers with."""
+
+    status = 415
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class PhotoBusy(PhotoRejected):
+    """Every decoding slot stayed taken: try again later."""
+
+    status = 503
 
 
 @dataclass(frozen=True)
@@ -83,19 +104,11 @@ def clean_photo(data: bytes, max_bytes: int, max_pixels: int) -> CleanPhoto:
         raise PhotoRejected("上传的照片是空文件")
     if len(data) > max_bytes:
         raise PhotoRejected(f"每张照片不能超过 {max_bytes // (1024 * 1024)} MB")
+    if not _decoding.acquire(timeout=DECODE_WAIT_SECONDS):
+        log.warning("photo refused: every decoding slot busy for %ss", DECODE_WAIT_SECONDS)
+        raise PhotoBusy(BUSY)
     try:
-        with _decoding, warnings.catch_warnings(), _pixel_limit(max_pixels):
-            # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; refuse both.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format not in FORMATS:
-                    raise PhotoRejected("只能上传 JPEG、PNG 或 WebP 格式的照片")
-                if image.width * image.height > max_pixels:
-                    raise PhotoRejected(TOO_MANY_PIXELS)
-                image.seek(0)  # the first frame of an animation
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                fmt = image.format
+        return _decode(data, max_pixels)
     except PhotoRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -103,12 +116,37 @@ def clean_photo(data: bytes, max_bytes: int, max_pixels: int) -> CleanPhoto:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         log.info("photo refused: %s", type(exc).__name__)
         raise PhotoRejected(NOT_A_PHOTO) from None
-    return _reencode(upright, fmt)
+    finally:
+        _decoding.release()
+
+
+def _decode(data: bytes, max_pixels: int) -> CleanPhoto:
+    # Opening reads the header only: the size is known before a pixel is decoded.
+    with Image.open(io.BytesIO(data), formats=OPEN_FORMATS) as image:
+        if image.format not in FORMATS:  # pragma: no cover  (open admits no other)
+            raise PhotoRejected(NOT_A_PHOTO)
+        if image.width * image.height > max_pixels:
+            raise PhotoRejected(TOO_MANY_PIXELS)
+        image.seek(0)  # the first frame of an animation
+        _draft(image, MAX_SIDE)
+        image.load()
+        ImageOps.exif_transpose(image, in_place=True)
+        return _reencode(image, image.format)
+
+
+def _draft(image: Image.Image, side: int) -> None:
+    """Let a JPEG decode at 1/2, 1/4 or 1/8 scale when its longest side would still reach
+    ``side``: the scaling-down then costs nothing (other formats ignore this)."""
+    longest = max(image.size)
+    if longest > side:
+        image.draft(None, (max(1, image.width * side // longest),
+                           max(1, image.height * side // longest)))
 
 
 def thumbnail(photo: CleanPhoto, side: int = THUMB_SIDE) -> bytes:
     """A smaller copy for lists and cards, in the photo's own format."""
-    with Image.open(io.BytesIO(photo.data)) as image:
+    with Image.open(io.BytesIO(photo.data), formats=OPEN_FORMATS) as image:
+        _draft(image, side)
         image.load()
         small = image.copy()
     small.thumbnail((side, side))
@@ -122,32 +160,22 @@ def thumbnail(photo: CleanPhoto, side: int = THUMB_SIDE) -> bytes:
     return out.getvalue()
 
 
-class _pixel_limit:  # noqa: N801  (used like a function)
-    """Pillow's limit is a module global; set it for the decode and put it back."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-
-    def __enter__(self) -> None:
-        self.saved = Image.MAX_IMAGE_PIXELS
-        Image.MAX_IMAGE_PIXELS = self.limit
-
-    def __exit__(self, *exc: object) -> None:
-        Image.MAX_IMAGE_PIXELS = self.saved
-
-
 def _reencode(image: Image.Image, fmt: str) -> CleanPhoto:
+    """Scaled down and copied into a fresh image; each step works on the decoded image in
+    place where it can, so that a photo is held in memory as few times as possible."""
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info)
-    if fmt == "JPEG":
-        image = _on_white(image) if has_alpha else image.convert("RGB")
+    if fmt == "JPEG" and has_alpha:
+        image = _on_white(image)
     else:
-        image = image.convert("RGBA" if has_alpha else "RGB")
+        mode = "RGBA" if has_alpha else "RGB"
+        image = image if image.mode == mode else image.convert(mode)
     if max(image.size) > MAX_SIDE:
-        image = image.copy()
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     # A fresh image holds pixels only: no EXIF, GPS, XMP, ICC or text chunks come along.
-    fresh = Image.frombytes(image.mode, image.size, image.tobytes())
+    fresh = Image.new(image.mode, image.size)
+    fresh.paste(image)
+    del image
     out = io.BytesIO()
     if fmt == "JPEG":
         fresh.save(out, "JPEG", quality=85, optimize=True)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from sunshine import uploads
 from sunshine.complaints.models import Case, CasePhoto
 from sunshine.extensions import db
 from tests.complaints.conftest import form_data
-from tests.images import CAMERA, jpeg_with_gps, png, png_claiming
+from tests.images import CAMERA, jpeg_claiming, jpeg_with_gps, png, png_claiming
 
 
 def _upload(client, app, files: list[tuple[bytes, str]]):  # type: ignore[no-untyped-def]
@@ -51,3 +52,19 @@ def test_a_request_over_the_size_limit_gets_a_chinese_413(app, client, regions) 
     app.config["MAX_CONTENT_LENGTH"] = 1024
     response = _upload(client, app, [(b"\xff" * 4096, "big.jpg")])
     assert response.status_code == 413 and "超过了大小限制" in response.get_data(as_text=True)
+
+
+def test_an_upload_that_finds_every_decoder_busy_gets_a_chinese_503(app, client, regions,
+                                                                    monkeypatch) -> None:
+    monkeypatch.setattr(uploads, "DECODE_WAIT_SECONDS", 0.01)
+    for _ in range(uploads.DECODE_SLOTS):
+        uploads._decoding.acquire()
+    try:
+        busy = _upload(client, app, [(png(), "a.png")])
+    finally:
+        for _ in range(uploads.DECODE_SLOTS):
+            uploads._decoding.release()
+    assert busy.status_code == 503 and "请稍后再上传" in busy.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    bomb = _upload(client, app, [(jpeg_claiming(6300, 6300), "bomb.jpg")])
+    assert bomb.status_code == 415 and "像素太多" in bomb.get_data(as_text=True)

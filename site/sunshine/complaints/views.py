@@ -137,7 +137,7 @@ def new() -> Response | tuple[str, int] | str:
         return render_form_page("complaints/new.html", **context)
     except PhotoRejected as exc:
         set_field_error(form.photos, exc.message)
-        return render_form_page("complaints/new.html", 415, **context)
+        return render_form_page("complaints/new.html", exc.status, **context)
     return render_template("complaints/submitted.html", case=case, code=code), 200
 
 

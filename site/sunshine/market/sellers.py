@@ -221,9 +221,9 @@ def upload(listing_id: int) -> Response | tuple[str, int]:
         form = _listing_form(listing, listing.seller)
         photo_form = PhotoForm()
         set_field_error(photo_form.photos, exc.message)
-        return render_form_page("market/my/edit.html", 415 if isinstance(exc, PhotoRejected)
-                                else 400, form=form, listing=listing, findings=None,
-                                photo_form=photo_form)
+        status = exc.status if isinstance(exc, PhotoRejected) else 400
+        return render_form_page("market/my/edit.html", status, form=form, listing=listing,
+                                findings=None, photo_form=photo_form)
     flash(REVIEW_AGAIN if on_sale else "照片已上传", "success")
     return redirect(url_for("market_seller.edit", listing_id=listing.id))
 

@@ -273,7 +273,7 @@ def add_photos(need_id: int) -> Response | tuple[str, int]:
             show_error(form, exc, "photos")
         except PhotoRejected as exc:
             set_field_error(form.photos, exc.message)
-            status = 415
+            status = exc.status
         else:
             flash("照片已添加。", "success")
             return redirect(url_for("admin_matching.detail", need_id=need.id))
