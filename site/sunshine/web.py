@@ -9,6 +9,7 @@ import flask
 from flask import render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 
@@ -40,6 +41,17 @@ class _FormDataParser(FormDataParser):
         items = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True,
                           errors="replace")
         return stream, self.cls(items), self.cls()
+
+
+class RowNumber(IntegerConverter):
+    """``<int:...>`` in every route: at most 19 digits and below 2**63, what a database row
+    can hold; a longer number is no page (404) rather than an integer the database refuses."""
+
+    regex = r"\d{1,19}"
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = 2**63 - 1, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 class Request(flask.Request):
@@ -76,13 +88,26 @@ def is_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def int_arg(name: str, default: int, lowest: int, highest: int) -> int:
-    """A query argument as an int within [lowest, highest]; junk or out of range → default."""
-    raw = request.args.get(name, "")
-    if not is_number(raw) or len(raw) > 9:
+def whole_number(text: object, default: int, lowest: int = 1, highest: int = 99_999) -> int:
+    """The one reading of a number that a visitor typed (a query argument or a form field):
+    ASCII digits only, no longer than ``highest`` is, within [lowest, highest]; anything else
+    (junk, a sign, thousands of digits) gives ``default``, never an error."""
+    if not isinstance(text, str) or not is_number(text) or len(text) > len(str(highest)):
         return default
-    value = int(raw)
+    value = int(text)
     return value if lowest <= value <= highest else default
+
+
+def int_arg(name: str, default: int, lowest: int, highest: int, *, clamp: bool = False) -> int:
+    """A query argument as an int within [lowest, highest]; junk or out of range → default,
+    or with ``clamp`` a number out of range → the nearest end."""
+    raw = request.args.get(name, "")
+    if clamp and is_number(raw):
+        digits = raw.lstrip("0") or "0"
+        if len(digits) > len(str(highest)) or int(digits) > highest:
+            return highest
+        return max(lowest, int(digits))
+    return whole_number(raw, default, lowest, highest)
 
 
 def page_arg() -> int:
@@ -90,5 +115,10 @@ def page_arg() -> int:
     return int_arg("page", 1, 1, 99_999)
 
 
-__all__ = ["Request", "Response", "int_arg", "is_number", "page_arg", "render_form_page",
-           "safe_next"]
+def per_page_arg(default: int, highest: int = 100) -> int:
+    """``?per_page=`` of the JSON lists and exports: more than ``highest`` gives ``highest``."""
+    return int_arg("per_page", default, 1, highest, clamp=True)
+
+
+__all__ = ["Request", "Response", "RowNumber", "int_arg", "is_number", "page_arg", "per_page_arg",
+           "render_form_page", "safe_next", "whole_number"]

@@ -36,3 +36,12 @@ def test_subtree_bounds_cover_exactly_the_subtree() -> None:
     assert codes.in_subtree("450102001003", "450102000000")
     assert not codes.in_subtree("450103001003", "450102000000")
     assert codes.in_subtree("450103001003", "450000000000")
+
+
+def test_clean_lets_through_only_a_code_anything_can_compute_with() -> None:
+    assert codes.clean("450102000000") == "450102000000"
+    assert codes.clean("450102000000", level=3) == "450102000000"
+    assert codes.clean("450102001000", level=3) is None
+    for bad in (None, 450102000000, "", "000000000000", "9" * 4000, "45010200000",
+                "４５０１０２０００００", "450102000000\n", " 450102000000"):
+        assert codes.clean(bad) is None, bad

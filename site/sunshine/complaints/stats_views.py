@@ -8,17 +8,17 @@ from sunshine import clock, pagecache
 from sunshine.complaints import stats
 from sunshine.complaints.views import api_bp, bp
 from sunshine.records.export import csv_download, csv_text
+from sunshine.records.listing import region_arg
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.web import int_arg, page_arg
 
 
 def _region() -> Region:
-    code = request.args.get("region", "") or current_app.config["PROVINCE_CODE"]
-    try:
-        return regions.get_region(code)
-    except regions.RegionNotFound:
-        abort(404)
+    """The region asked for, the province when none is; 404 for a code of no region."""
+    if not request.args.get("region"):
+        return regions.get_region(current_app.config["PROVINCE_CODE"])
+    return region_arg() or abort(404)
 
 
 def _report(region: Region | None = None) -> stats.Report:

@@ -24,6 +24,7 @@ from sunshine.complaints.indexing import public_region_code
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error
+from sunshine.records.listing import region_arg
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.uploads import PhotoRejected
@@ -247,13 +248,7 @@ def reopen() -> tuple[str, int]:
 def answers() -> Response:
     """群众关心的问题: questions and official replies published with the reporter's consent;
     kept until a case of the region (or above or below it) changes."""
-    code = request.args.get("region", "")
-    region = None
-    if code:
-        try:
-            region = regions.get_region(code)
-        except regions.RegionNotFound:
-            region = None
+    region = region_arg()
     shown = region.code if region else None
     return pagecache.cached(lambda: _answers(region), ("complaints", shown),
                             args=("region", "page"))

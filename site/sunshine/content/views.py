@@ -20,8 +20,9 @@ from sunshine import pagecache
 from sunshine.content import services
 from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind
 from sunshine.extensions import db
+from sunshine.records.listing import code_arg
 from sunshine.regions import services as regions
-from sunshine.web import int_arg, page_arg
+from sunshine.web import int_arg, page_arg, per_page_arg
 
 news_bp = Blueprint("news", __name__, url_prefix="/news")
 policies_bp = Blueprint("policies", __name__, url_prefix="/policies")
@@ -47,8 +48,7 @@ def _filters(kind: Kind) -> services.Filters:
     key = "category" if kind is Kind.NEWS else "topic"
     category = args.get(key) if args.get(key) in allowed else None
     level = args.get("level") if args.get("level") in LEVELS else None
-    given = args.get("region", "")
-    region = given if given.isdigit() and len(given) == 12 else None
+    region = code_arg()
     year = int_arg("year", 0, 1991, 2099) or None
     return services.Filters(category=category, level=level, region=region, year=year,
                             include_expired=args.get("expired") == "1")
@@ -156,9 +156,7 @@ def policy_detail(slug: str) -> Response:
 
 def _feed(kind: Kind) -> Response:
     filters = services.Filters()
-    region = request.args.get("region", "")
-    if region.isdigit() and len(region) == 12:
-        filters.region = region
+    filters.region = code_arg()
     topic = request.args.get("topic", "")
     if topic in NEWS_CATEGORIES or topic in POLICY_TOPICS:
         filters.category = topic
@@ -201,7 +199,7 @@ def _api_item(article: Article) -> dict[str, object]:
 
 
 def _api_list(kind: Kind) -> Response:
-    per_page = int_arg("per_page", 50, 1, 100)
+    per_page = per_page_arg(50)
     page = db.paginate(services.public_query(kind, _filters(kind), _today()),
                        page=page_arg(), per_page=per_page, error_out=False)
     return jsonify(items=[_api_item(a) for a in page.items], page=page.page,

@@ -16,11 +16,11 @@ from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spe
 from sunshine.projects.models import Project
 from sunshine.records import charts, ledger
 from sunshine.records.export import csv_response, streamed
-from sunshine.records.listing import per_page_arg, region_arg, region_trail, year_arg
+from sunshine.records.listing import region_arg, region_trail, year_arg
 from sunshine.records.money import money_text
 from sunshine.regions import services as regions
 from sunshine.registry import registry
-from sunshine.web import page_arg
+from sunshine.web import int_arg, page_arg, per_page_arg
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
 api_bp = Blueprint("funds_api", __name__, url_prefix="/api/v1")
@@ -134,8 +134,7 @@ def ledger_page() -> Response:
 
 def _ledger_page() -> str:
     seq, head_hash = ledger.head()
-    before_text = request.args.get("before", "")
-    before = int(before_text) if before_text.isascii() and before_text.isdigit() else None
+    before = int_arg("before", 0, 1, 2**63 - 1) or None
     entries = ledger.latest_entries(50, before)
     record_types = registry().record_types
     return render_template("funds/ledger.html", seq=seq, head_hash=head_hash, entries=entries,

@@ -37,8 +37,8 @@ from sunshine.market.models import (
 )
 from sunshine.markup import render_markdown, stored_html
 from sunshine.records.export import csv_download, csv_text
-from sunshine.regions import codes
-from sunshine.web import int_arg, page_arg, render_form_page
+from sunshine.records.listing import code_arg
+from sunshine.web import page_arg, per_page_arg, render_form_page
 
 bp = Blueprint("market", __name__, url_prefix="/market")
 api_bp = Blueprint("market_api", __name__, url_prefix="/api/v1")
@@ -55,9 +55,7 @@ def _price_arg(name: str) -> Decimal | None:
 
 def _filters() -> queries.Filters:
     args = request.args
-    given = args.get("county", "")
-    county = given if given.isdigit() and len(given) == 12 and \
-        codes.level_of(given) == 3 else None
+    county = code_arg("county", level=3)
     sort = args.get("sort", "")
     return queries.Filters(
         category=args.get("category") if args.get("category") in CATEGORIES else None,
@@ -194,7 +192,7 @@ def api_item(listing: Listing) -> dict[str, object]:
 
 @api_bp.get("/products")
 def api_products() -> Response:
-    per_page = int_arg("per_page", 50, 1, 100)
+    per_page = per_page_arg(50)
     page = db.paginate(queries.public_query(_filters()), page=page_arg(), per_page=per_page,
                        error_out=False)
     return jsonify(items=[api_item(x) for x in page.items], page=page.page, per_page=per_page,

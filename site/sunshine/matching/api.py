@@ -16,7 +16,7 @@ from sunshine.markup import render_markdown
 from sunshine.matching import pledges, queries
 from sunshine.matching.models import PUBLIC_STATES, Need, NeedItem
 from sunshine.records.money import from_fen, money_text
-from sunshine.web import int_arg, page_arg
+from sunshine.web import page_arg, per_page_arg
 
 api_bp = Blueprint("matching_api", __name__, url_prefix="/api/v1")
 
@@ -57,7 +57,7 @@ def api_item(need: Need, place: str) -> dict[str, Any]:
 @api_bp.get("/needs")
 def api_needs() -> Response:
     pledges.maybe_expire()
-    per_page = int_arg("per_page", 50, 1, 100)
+    per_page = per_page_arg(50)
     page = db.paginate(queries.public_query(queries.parse_filters(request.args)),
                        page=page_arg(), per_page=per_page, error_out=False)
     places = queries.places(n.village_code for n in page.items)

@@ -50,14 +50,9 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
                    urgency=urgency, state=state or "")
 
 
-def known_region(code: str) -> str | None:
-    if not (len(code) == 12 and code.isascii() and code.isdigit()):
-        return None
-    try:
-        codes.level_of(code)
-    except codes.InvalidCode:
-        return None
-    return code if db.session.get(Region, code) is not None else None
+def known_region(text: str) -> str | None:
+    code = codes.clean(text)
+    return code if code is not None and db.session.get(Region, code) is not None else None
 
 
 def in_region(column: InstrumentedAttribute[str], code: str | None) -> ColumnElement[bool]:

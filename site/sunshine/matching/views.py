@@ -39,6 +39,7 @@ from sunshine.matching.models import (
 )
 from sunshine.matching.photos import PHOTOS
 from sunshine.records.export import csv_download, csv_text
+from sunshine.records.listing import code_arg
 from sunshine.records.money import AmountError, parse_amount, to_fen
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
@@ -244,7 +245,7 @@ def thanks() -> Response:
     """感谢墙: thank-you notes and what was delivered, in total and per region; kept until a
     need of the region (or above or below it) changes."""
     # Without a known region the wall is the province's: no name in the title, no chain.
-    found = regions.trail(request.args.get("region", ""))
+    found = regions.trail(code_arg() or "")
     current = found[-1] if found else None
     region = current.code if current else None
     return pagecache.cached(lambda: _thanks(found, region), ("matching", region),

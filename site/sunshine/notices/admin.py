@@ -36,7 +36,7 @@ from sunshine.notices.services import WORKERS, NoticeError
 from sunshine.records.models import State
 from sunshine.regions import services as regions
 from sunshine.registry import Section, Tile
-from sunshine.web import render_form_page
+from sunshine.web import page_arg, render_form_page, whole_number
 
 bp = Blueprint("admin_notices", __name__, url_prefix="/admin/notices")
 SECTION = Section("公示公告", "admin_notices.index", frozenset(r.value for r in WORKERS))
@@ -60,7 +60,7 @@ def index() -> str:
     drafts = args.get("drafts") == "1"
     now = periods.now()
     page = db.paginate(queries.admin_query(current_user, state, kind, drafts, now),
-                       page=queries.page_number(request.args), per_page=30, error_out=False)
+                       page=page_arg(), per_page=30, error_out=False)
     return render_template("notices/admin/index.html", page=page, now=now, state=state,
                            kind=kind, drafts=drafts, states=list(NoticeState),
                            kinds=list(NoticeKind), state_of=periods.state_of,
@@ -73,13 +73,13 @@ def _fields(form: DraftForm) -> services.DraftFields:
     return services.DraftFields(
         kind=form.kind.data or "", region_code=(form.region_code.data or "").strip(),
         title=form.title.data or "", body=form.body.data or "", start_on=form.start_on.data,
-        end_on=form.end_on.data, register_year=queries.whole_number(year, 0) or None)
+        end_on=form.end_on.data, register_year=whole_number(year, 0) or None)
 
 
 def _prefill_from_source(form: DraftForm) -> None:
     """?project=<id> or ?fund=<id>: a draft about one published record of the user's region."""
     for record_type in ("project", "fund"):
-        record_id = queries.whole_number(request.args.get(record_type), 0, 2**31 - 1)
+        record_id = whole_number(request.args.get(record_type), 0, highest=2**31 - 1)
         if not record_id:
             continue
         item = drafting.find_record(record_type, record_id)
@@ -201,7 +201,7 @@ def households(notice_id: int) -> Response | tuple[str, int]:
     village = request.args.get("village", "")
     if request.method == "POST" and form.validate():
         chosen = [n for x in form.households.data or []
-                  if (n := queries.whole_number(x, 0, 10**17 - 1))]
+                  if (n := whole_number(x, 0, highest=10**17 - 1))]
         try:
             added = drafting.add_households(current_user, notice, chosen)
         except NoticeError as exc:

@@ -13,6 +13,7 @@ from sunshine.extensions import db
 from sunshine.notices import objections, periods, queries
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
 from sunshine.notices.views import last_change
+from sunshine.web import page_arg, per_page_arg
 
 api_bp = Blueprint("notices_api", __name__, url_prefix="/api/v1")
 
@@ -45,11 +46,10 @@ def api_item(notice: Notice, counts: tuple[int, int], entries: int,
 @api_bp.get("/notices")
 def api_notices() -> Response:
     """Published notices, open first; ?kind=, ?region=, ?state=, ?page=, ?per_page=."""
-    raw = request.args.get("per_page", "50")
-    per_page = min(queries.whole_number(raw, 50), 100)
+    per_page = per_page_arg(50)
     now = periods.now()
     page = db.paginate(queries.public_query(queries.parse_filters(request.args), now),
-                       page=queries.page_number(request.args), per_page=per_page,
+                       page=page_arg(), per_page=per_page,
                        error_out=False)
     ids = [n.id for n in page.items]
     counts = objections.objection_counts(ids)

@@ -23,20 +23,6 @@ from sunshine.regions import codes
 from sunshine.regions.models import Region
 
 
-def whole_number(raw: object, default: int, high: int = 99_999) -> int:
-    """A positive number of ASCII digits up to ``high``; anything else gives ``default``
-    (``"²".isdigit()`` is true, but ``int("²")`` fails)."""
-    text = raw if isinstance(raw, str) else ""
-    if text.isascii() and text.isdigit() and 0 < int(text) <= high:
-        return int(text)
-    return default
-
-
-def page_number(args: Any) -> int:
-    """``?page=`` as a positive int; junk means page 1 rather than an error."""
-    return whole_number(args.get("page"), 1)
-
-
 def state_condition(state: NoticeState, now: datetime) -> ColumnElement[bool]:
     live = and_(Notice.withdrawn_at.is_(None), Notice.announced_at.is_(None),
                 Notice.kind != NoticeKind.RESULT)
@@ -81,9 +67,8 @@ def parse_filters(args: Any) -> Filters:
     """Filters from query arguments; anything unknown is ignored rather than an error."""
     kind = args.get("kind", "")
     state = args.get("state", "")
-    code = args.get("region", "")
-    region = db.session.get(Region, code) if isinstance(code, str) and \
-        codes.CODE_RE.match(code) else None
+    code = codes.clean(args.get("region"))
+    region = db.session.get(Region, code) if code is not None else None
     return Filters(kind=NoticeKind(kind) if kind in {k.value for k in NoticeKind} else None,
                    region=region,
                    state=NoticeState(state) if state in {s.value for s in NoticeState} else None)

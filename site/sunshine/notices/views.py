@@ -21,8 +21,9 @@ from sunshine.notices.forms import ObjectionForm
 from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind, NoticeState
 from sunshine.notices.services import NoticeError
 from sunshine.records.export import csv_download, csv_text
-from sunshine.regions import codes
+from sunshine.records.listing import code_arg
 from sunshine.regions import services as regions
+from sunshine.web import page_arg, whole_number
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 feeds_bp = Blueprint("notices_feed", __name__)
@@ -76,7 +77,7 @@ def index() -> Response:
 def _index(filters: queries.Filters) -> str:
     now = periods.now()
     page = db.paginate(queries.public_query(filters, now),
-                       page=queries.page_number(request.args),
+                       page=page_arg(),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     ids = [n.id for n in page.items]
     return render_template("notices/index.html", page=page, filters=filters, now=now,
@@ -106,7 +107,7 @@ def _detail(notice: Notice, form: ObjectionForm | None = None, status: int = 200
         form = ObjectionForm(formdata=None)
         form.started.data = formguard.start_token(FORM_SALT)
         wanted = request.args.get("entry", "")
-        form.entry.data = str(queries.whole_number(wanted, 0, 10**12) or "")
+        form.entry.data = str(whole_number(wanted, 0, highest=10**12) or "")
     form.entry.choices = _entry_choices(notice)
     original = notice.result_of if notice.kind is NoticeKind.RESULT else None
     ruled_notice = original or notice
@@ -136,7 +137,7 @@ def objection(notice_id: int) -> tuple[str, int]:
     if not form.validate():
         return _detail(notice, form, 400)
     named = form.identity.data == "named"
-    entry = queries.whole_number(form.entry.data, 0, 10**9) or None
+    entry = whole_number(form.entry.data, 0, highest=10**9) or None
     try:
         case, code = objections.file_objection(
             notice, form.body.data or "", entry, named=named,
@@ -225,9 +226,7 @@ def last_change(notice: Notice) -> datetime:
 def feed() -> Response:
     """Atom feed of notices, newest first; ?region=<code> narrows it to a region (with the
     regions above it, whose notices apply there too)."""
-    code = request.args.get("region", "")
-    region_code = code if codes.CODE_RE.match(code) else None
-    notices = list(db.session.execute(queries.feed_query(region_code)).scalars())
+    notices = list(db.session.execute(queries.feed_query(code_arg())).scalars())
     now = periods.now()
     changes = [last_change(n) for n in notices]
     entries = [{"notice": n, "state": periods.state_of(n, now), "updated": changed,

@@ -16,10 +16,10 @@ from sunshine.projects import queries
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
 from sunshine.records import charts, ledger
 from sunshine.records.export import csv_response
-from sunshine.records.listing import per_page_arg, region_arg, region_trail, year_arg
+from sunshine.records.listing import region_arg, region_trail, year_arg
 from sunshine.records.money import money_text, percent
 from sunshine.regions import services as regions
-from sunshine.web import page_arg
+from sunshine.web import page_arg, per_page_arg
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 api_bp = Blueprint("projects_api", __name__, url_prefix="/api/v1")

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from sunshine.regions import codes
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
+from sunshine.web import int_arg
 
 
-def region_arg() -> Region | None:
+def code_arg(name: str = "region", level: int | None = None) -> str | None:
+    """``?<name>=`` as a well-formed region code (of ``level``, if given), else None."""
+    return codes.clean(request.args.get(name), level)
+
+
+def region_arg(name: str = "region") -> Region | None:
     """``?region=`` as a known region; junk means the whole province, never an error."""
-    code = request.args.get("region", "")
-    if not (code.isascii() and code.isdigit() and len(code) == 12):
+    code = code_arg(name)
+    if code is None:
         return None
     try:
         return regions.get_region(code)
@@ -20,13 +27,8 @@ def region_arg() -> Region | None:
 
 
 def year_arg() -> int | None:
-    text = request.args.get("year", "")
-    return int(text) if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100 else None
-
-
-def per_page_arg(default: int) -> int:
-    text = request.args.get("per_page", "")
-    return max(1, min(int(text), 100)) if text.isascii() and text.isdigit() else default
+    """``?year=`` between 2000 and 2100, else None (every year)."""
+    return int_arg("year", 0, 2000, 2100) or None
 
 
 def region_trail(region: Region | None) -> tuple[Region, list[Region], list[Region]]:

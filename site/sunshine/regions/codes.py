@@ -41,6 +41,18 @@ def level_of(code: str) -> int:
     return 1
 
 
+def clean(text: object, level: int | None = None) -> str | None:
+    """``text`` when it is a well-formed code (of ``level``, if given), else None: the one
+    check of a code that a visitor sent, before anything computes with it."""
+    if not isinstance(text, str) or not CODE_RE.match(text):
+        return None
+    try:
+        found = level_of(text)
+    except InvalidCode:
+        return None
+    return text if level is None or found == level else None
+
+
 def prefix(code: str) -> str:
     """The digits that a region shares with every region beneath it."""
     return code[: PREFIX_LEN[level_of(code)]]

@@ -32,11 +32,7 @@ def _render(index_dir: str) -> str:
     doc_type = request.args.get("type") or None
     if doc_type not in TYPE_LABELS:
         doc_type = None
-    region: str | None = request.args.get("region", "")
-    try:
-        codes.level_of(region or "")
-    except codes.InvalidCode:  # not a division code at all, e.g. 000000000000
-        region = None
+    region = codes.clean(request.args.get("region"))
     years = [str(y) for y in range(datetime.now(UTC).year, FIRST_YEAR - 1, -1)]
     year = request.args.get("year") if request.args.get("year") in years else None
     try:
