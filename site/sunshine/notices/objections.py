@@ -49,13 +49,14 @@ from sunshine.notices.services import (
     check_worker,
     clean_text,
 )
+from sunshine.web import whole_number
 
 CATEGORIES = {NoticeKind.PROJECT: "项目建设", NoticeKind.FUND: "资金使用"}
 
 
 def notice_label(target_id: str) -> str | None:
     """A complaint's target, named as on the notice pages; None for a draft."""
-    number = queries.whole_number(target_id, 0, 2**31 - 1)
+    number = whole_number(target_id, 0, highest=2**31 - 1)
     notice = db.session.scalar(queries.public_one(number)) if number else None
     return f"公示公告：{notice.title}" if notice else None
 
