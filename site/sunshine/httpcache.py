@@ -110,21 +110,23 @@ def not_modified(if_none_match: str | None, tag: str) -> bool:
 
 def serve_stored(environ: dict[str, Any], start_response: Callable[..., Any],
                  page: StoredPage, headers: list[tuple[str, str]], private: bool = False,
-                 ) -> Iterable[bytes]:
+                 no_store: bool = False) -> Iterable[bytes]:
     """Answer with a stored HTML page from plain WSGI (a cache in front of Flask), with the
     same validators, 304 and compression as the after-request step gives Flask's answers.
-    A ``private`` page (one visitor's) is for no shared cache, and its gzip is not kept."""
+    A ``private`` page (one visitor's) is for no shared cache, and its gzip is not kept; a
+    ``no_store`` one is for no cache at all, and has no validator."""
     tag, body = page.etag, page.body
-    headers = [*headers, ("Vary", "Cookie, Accept-Encoding"),
-               ("Cache-Control", "private, no-cache" if private else "no-cache")]
+    lifetime = "no-store" if no_store else "private, no-cache" if private else "no-cache"
+    headers = [*headers, ("Vary", "Cookie, Accept-Encoding"), ("Cache-Control", lifetime)]
     entity = [("Content-Type", "text/html; charset=utf-8")]
     if len(body) >= MIN_SIZE and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")):
         tag = tag + GZIP_SUFFIX
         body = (gzip.compress(body, PRIVATE_GZIP_LEVEL, mtime=0) if private
                 else GZIPPED.get(page.etag, body))
         entity.append(("Content-Encoding", "gzip"))
-    headers.append(("ETag", f'"{tag}"'))
-    if not_modified(environ.get("HTTP_IF_NONE_MATCH"), tag):
+    if not no_store:
+        headers.append(("ETag", f'"{tag}"'))
+    if not no_store and not_modified(environ.get("HTTP_IF_NONE_MATCH"), tag):
         start_response("304 Not Modified", headers)
         return []
     start_response("200 OK", [*entity, ("Content-Length", str(len(body))), *headers])

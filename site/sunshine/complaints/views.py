@@ -110,28 +110,47 @@ def _target_from_args(form: CaseForm) -> None:
         form.target_type.data, form.target_id.data = target_type, target_id
 
 
+#: The features whose public objects a case may name (``?target=fund:12``).
+TARGET_FEATURES = {"fund": "funds", "project": "projects", "notice": "notices"}
+
+
+def _form_context(form: CaseForm) -> dict[str, Any]:
+    chain = _region_chain(form)
+    _fill_region_choices(form, chain)
+    target_label = services.target_label(form.target_type.data or None, form.target_id.data)
+    return {"form": form, "chain": chain, "target_label": target_label}
+
+
+def _blank_form() -> str:
+    """The form as a visitor opens it, filled from the link's arguments."""
+    form = CaseForm()
+    form.started.data = formguard.start_token(FORM_SALT)
+    _target_from_args(form)
+    if request.args.get("kind") in {k.value for k in PUBLIC_KINDS}:
+        form.kind.data = request.args["kind"]
+    _prefill_region(form, request.args.get("region", ""))
+    return render_template("complaints/new.html", **_form_context(form))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(_submit_limit, methods=["POST"])
 def new() -> Response | tuple[str, int] | str:
     """投诉举报 / 意见建议 / 满意度评价: one form, the kind first, usable without scripts."""
-    form = CaseForm()
     if request.method == "GET":
-        form.started.data = formguard.start_token(FORM_SALT)
-        _target_from_args(form)
-        if request.args.get("kind") in {k.value for k in PUBLIC_KINDS}:
-            form.kind.data = request.args["kind"]
-        _prefill_region(form, request.args.get("region", ""))
-    chain = _region_chain(form)
-    _fill_region_choices(form, chain)
-    target_label = services.target_label(form.target_type.data or None, form.target_id.data)
-    context: dict[str, Any] = {"form": form, "chain": chain, "target_label": target_label}
-    if request.method == "GET" or request.form.get("action") == "refine":
+        # Kept until the day changes, or what it names (a fund, project or notice) changes.
+        target = request.args.get("target", "").partition(":")[0]
+        scopes = [(TARGET_FEATURES[target], None)] if target in TARGET_FEATURES else []
+        return pagecache.cached(_blank_form, *scopes, args=("target", "kind", "region"),
+                                no_store=True)
+    form = CaseForm()
+    context = _form_context(form)
+    if request.form.get("action") == "refine":
         # Choosing a region step by step without scripts: show the next level, no errors yet.
         return render_template("complaints/new.html", **context), 200
     if not form.validate():
         return render_form_page("complaints/new.html", **context)
     try:
-        case, code = services.submit_case(_submission(form, chain))
+        case, code = services.submit_case(_submission(form, context["chain"]))
     except services.CaseError as exc:
         field = {"region": form.county, "target": form.subject}.get(exc.field or "")
         set_field_error(field or getattr(form, exc.field or "", None) or form.body, exc.message)

@@ -92,12 +92,14 @@ def _index() -> str:
 
 
 @bp.get("/<int:listing_id>")
-def detail(listing_id: int) -> str:
-    """One product: photos, origin, seller, other products, the inquiry form."""
+def detail(listing_id: int) -> Response:
+    """One product: photos, origin, seller, other products, the inquiry form; kept until any
+    listing or seller changes (the form's token is each visitor's own)."""
     listing = queries.get_public(listing_id) or abort(404)
-    return render_template("market/detail.html", listing=listing, form=InquiryForm(),
-                           others=queries.other_listings(listing),
-                           description=description_html(listing))
+    return pagecache.cached(lambda: render_template(
+        "market/detail.html", listing=listing, form=InquiryForm(),
+        others=queries.other_listings(listing), description=description_html(listing)),
+        ("market", None))
 
 
 @bp.post("/<int:listing_id>/inquiry")

@@ -122,9 +122,14 @@ def _detail(notice: Notice, form: ObjectionForm | None = None, status: int = 200
 
 
 @bp.get("/<int:notice_id>")
-def detail(notice_id: int) -> tuple[str, int]:
-    """One notice: the period and days left, the list, objections and the outcome."""
-    return _detail(_public(notice_id))
+def detail(notice_id: int) -> Response:
+    """One notice: the period and days left, the list, objections and the outcome; kept until
+    a notice or a case of its region changes, or the notices' day (the objection form's
+    tokens are each visitor's own)."""
+    notice = _public(notice_id)
+    return pagecache.cached(lambda: _detail(notice)[0], ("notices", notice.region_code),
+                            ("complaints", notice.region_code), args=("entry",),
+                            extra=notice_day)
 
 
 @bp.post("/<int:notice_id>/objection")

@@ -50,6 +50,7 @@ class Entry(NamedTuple):
     parts: tuple[str, ...]  # template names
     spans: tuple[tuple[int, int], ...]  # each part's bytes in ``page.body``
     tokens: tuple[str, ...] = ()  # the per-visitor tokens in the body, "kind:arg"
+    no_store: bool = False  # answered with ``Cache-Control: no-store`` (and no validator)
 
     @property
     def pieces(self) -> list[bytes]:
@@ -116,21 +117,30 @@ def shareable(args: Iterable[str]) -> bool:
 
 
 def cached(render: Callable[[], str], *scopes: Scope, args: Iterable[str] = (),
-           extra: Callable[[], Hashable] | None = None) -> Response:
+           extra: Callable[[], Hashable] | None = None, no_store: bool = False) -> Response:
     """``render()`` as HTML, kept until the data of ``scopes`` (or ``extra()``, a version
-    of data outside the database) changes; ``args`` are the query arguments it reads."""
+    of data outside the database) changes; ``args`` are the query arguments it reads.
+    ``no_store``: browsers and proxies must not keep the answer (a form whose answer shows
+    a tracking code)."""
     if not shareable(args):
-        return Response(render(), mimetype="text/html")
+        return _uncached(render(), no_store)
     kept = store(current_app)
     key = request_key(request.environ)
     now = version(scopes, extra)
     entry = kept.get(key)
     if entry is None or entry.version != now:
-        entry = _render_public(render, scopes, extra, now)
+        entry = _render_public(render, scopes, extra, now, no_store)
         if entry is None:  # the page carried a visitor's own token: never kept
-            return Response(render(), mimetype="text/html")
+            return _uncached(render(), no_store)
         kept.put(key, entry)
     return respond(entry)
+
+
+def _uncached(body: str, no_store: bool) -> Response:
+    response = Response(body, mimetype="text/html")
+    if no_store:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def respond(entry: Entry) -> Response:
@@ -139,17 +149,19 @@ def respond(entry: Entry) -> Response:
 
     if not current_user.is_authenticated:
         if entry.shared:
-            return html_response(entry.page)
-        return personal_response(personal(entry, None, None, visitors.flask_token))
+            response = html_response(entry.page)
+            if entry.no_store:
+                response.headers["Cache-Control"] = "no-store"
+            return response
+        return personal_response(personal(entry, None, None, visitors.flask_token), entry)
     key = visitors.visitor_key(current_app, current_user.get_id())
     parts = {name: _render_part(name, key) for name in entry.parts}
-    return personal_response(personal(entry, key, parts.get, visitors.flask_token))
+    return personal_response(personal(entry, key, parts.get, visitors.flask_token), entry)
 
 
-def personal_response(body: bytes) -> Response:
+def personal_response(body: bytes, entry: Entry) -> Response:
     response = Response(body, mimetype="text/html")
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
+    response.headers["Cache-Control"] = "no-store" if entry.no_store else "private, no-cache"
     return response
 
 
@@ -232,7 +244,8 @@ def _render_part(name: str, key: Hashable | None) -> bytes:
 
 
 def _render_public(render: Callable[[], str], scopes: tuple[Scope, ...],
-                   extra: Callable[[], Hashable] | None, now: Hashable) -> Entry | None:
+                   extra: Callable[[], Hashable] | None, now: Hashable, no_store: bool
+                   ) -> Entry | None:
     """Render as an anonymous visitor, with markers for the visitor parts and tokens; None
     when the page shows a token made before (a form built outside ``render``)."""
     user = g.get("_login_user")
@@ -262,7 +275,8 @@ def _render_public(render: Callable[[], str], scopes: tuple[Scope, ...],
         whole += piece.encode()
     body = bytes(whole)
     tokens = tuple(sorted({m.decode() for m in TOKEN_MARKER.findall(body)}))
-    return Entry(scopes, extra, now, stored(body), tuple(parts), tuple(spans), tokens)
+    return Entry(scopes, extra, now, stored(body), tuple(parts), tuple(spans), tokens,
+                 no_store)
 
 
 def register(app: Flask) -> None:

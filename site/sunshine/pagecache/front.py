@@ -43,7 +43,8 @@ class PageFront:
         headers = list(HEADERS.items()) + extra
         if environ.get("wsgi.url_scheme") == "https":
             headers.append(("Strict-Transport-Security", "max-age=31536000"))
-        return serve_stored(environ, start_response, page, headers, private=private)
+        return serve_stored(environ, start_response, page, headers, private=private,
+                            no_store=entry.no_store)
 
     def _answer(self, environ: dict[str, Any], entry: pagecache.Entry
                 ) -> tuple[Any, list[tuple[str, str]], bool] | None:
