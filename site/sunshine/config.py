@@ -40,7 +40,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "MAX_FORM_PARTS": 200,
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Counted in the site's database (sunshine.ratelimit): limits hold across workers and
+        # nodes. "memory://" counts per worker process.
+        "RATELIMIT_STORAGE_URI": "database://",
+        "RATELIMIT_STRATEGY": "fixed-window",
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
@@ -51,10 +54,15 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
-        # Login throttling: failures counted in the database so that every worker agrees.
-        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        # Login throttling (sunshine.accounts.throttle): failures counted in the database so
+        # that every worker agrees, by account and address together; an account failing
+        # ALERT times in the window alerts the administrator and slows every address to one
+        # try each SLOW_SECONDS. Nothing locks an account.
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        "LOGIN_ALERT_FAILURES": 20,
+        "LOGIN_SLOW_SECONDS": 60,
         "STATS_MIN_CELL": 10,
         # Key of the household member ID number hash; derived from SECRET_KEY when unset.
         "ID_HASH_KEY": None,

@@ -119,19 +119,27 @@ def fail(client: FlaskClient, login: str, times: int, **kwargs: object) -> None:
         assert "用户名或密码不正确" in response.get_data(as_text=True)
 
 
-def test_account_is_throttled_even_for_the_right_password(app: Flask, client: FlaskClient,
-                                                          regions: dict[str, str]) -> None:
+def right(client: FlaskClient, login: str, address: str) -> int:
+    response = client.post("/login", data={"login": login, "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": address})
+    return response.status_code
+
+
+def test_account_and_address_together_are_throttled(app: Flask, client: FlaskClient,
+                                                    regions: dict[str, str]) -> None:
     make_user("staff-a", Role.STAFF, regions["county"])
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    make_user("staff-b", Role.STAFF, regions["county"])
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]
     fail(client, "staff-a", limit)
-    # From another address too: the account itself is throttled.
-    for address in ("127.0.0.1", "10.9.8.7"):
-        response = client.post("/login", data={"login": "staff-a", "password": PASSWORD},
-                               environ_base={"REMOTE_ADDR": address})
-        assert response.status_code == 429
-        assert_chinese_page(response.get_data(as_text=True), "登录失败次数过多")
-        assert client.get("/admin/").status_code == 302
+    # Even the right password, from that address, waits.
+    response = client.post("/login", data={"login": "staff-a", "password": PASSWORD})
+    assert response.status_code == 429
+    assert_chinese_page(response.get_data(as_text=True), "登录失败次数过多", "分钟后再试")
+    assert client.get("/admin/").status_code == 302
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "login_throttled"))
+    # Another account from the same address is not slowed by it.
+    assert app.test_client().post("/login", data={"login": "staff-b", "password": PASSWORD}
+                                  ).status_code == 302
     # Once the window has passed, the right password works again.
     db.session.execute(update(LoginAttempt).values(at=utcnow() - timedelta(hours=1)))
     db.session.commit()
@@ -139,10 +147,79 @@ def test_account_is_throttled_even_for_the_right_password(app: Flask, client: Fl
                        ).status_code == 302
 
 
+def test_a_stranger_cannot_lock_the_owner_out(app: Flask, client: FlaskClient,
+                                              regions: dict[str, str]) -> None:
+    """Usernames are predictable (admin, staff-<county>): failing on purpose must not lock
+    the account for its owner, even the administrator's."""
+    make_user("admin-x", Role.ADMIN, None)
+    stranger = {"REMOTE_ADDR": "203.0.113.9"}
+    fail(client, "admin-x", app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"],
+         environ_base=stranger)
+    assert right(client, "admin-x", "203.0.113.9") == 429
+    assert right(app.test_client(), "admin-x", "198.51.100.7") == 302
+
+
+def test_guessing_from_many_addresses_alerts_the_administrator_and_slows_each_address(
+        app: Flask, client: FlaskClient, regions: dict[str, str],
+        client_for: Callable[..., FlaskClient]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    alert = app.config["LOGIN_ALERT_FAILURES"]
+    for n in range(alert + 3):
+        fail(client, "staff-a", 1, environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"})
+    alerts = list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "login_alert")))
+    assert len(alerts) == 1  # once a window, not once a failure
+    assert alerts[0].object_id == "staff-a" and "来自 20 个地址" in alerts[0].detail
+    # An address that just failed waits LOGIN_SLOW_SECONDS before its next try.
+    assert right(client, "staff-a", "203.0.113.1") == 429
+    # The owner, elsewhere, gets in at once: slowed, never locked out.
+    assert right(app.test_client(), "staff-a", "198.51.100.7") == 302
+    # After the delay the slowed address may try again.
+    db.session.execute(update(LoginAttempt).values(
+        at=utcnow() - timedelta(seconds=app.config["LOGIN_SLOW_SECONDS"] + 1)))
+    db.session.commit()
+    assert right(app.test_client(), "staff-a", "203.0.113.2") == 302
+    # The province administrator is told, on the dashboard.
+    make_user("root-admin", Role.ADMIN, None)
+    body = client_for("root-admin").get("/admin/").get_data(as_text=True)
+    assert "疑遭猜测密码" in body and "tile-urgent" in body
+
+
+def test_the_owners_known_browser_is_not_slowed_by_its_network(
+        app: Flask, regions: dict[str, str]) -> None:
+    """A colleague guessing behind the same office address does not keep the owner out."""
+    make_user("staff-a", Role.STAFF, regions["county"])
+    office = "192.0.2.10"
+    owner = app.test_client()
+    assert right(owner, "staff-a", office) == 302  # the browser gets its device cookie
+    assert owner.get_cookie("login_device", path="/login") is not None
+    owner.post("/logout")
+    colleague = app.test_client()
+    fail(colleague, "staff-a", app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"],
+         environ_base={"REMOTE_ADDR": office})
+    assert right(colleague, "staff-a", office) == 429
+    assert right(owner, "staff-a", office) == 302
+    # A forged or borrowed cookie is no help.
+    forged = app.test_client()
+    forged.set_cookie("login_device", "forged-value", path="/login")
+    assert right(forged, "staff-a", office) == 429
+
+
+def test_the_known_browser_is_throttled_by_its_own_failures(app: Flask,
+                                                           regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    owner = app.test_client()
+    assert right(owner, "staff-a", "192.0.2.10") == 302
+    owner.post("/logout")
+    fail(owner, "staff-a", app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"],
+         environ_base={"REMOTE_ADDR": "192.0.2.11"})
+    assert right(owner, "staff-a", "192.0.2.12") == 429
+
+
 def test_every_name_of_an_account_counts_against_it(app: Flask, client: FlaskClient) -> None:
     """Switching between username, email and phone gives an attacker no extra guesses."""
     make_user("donor-x", Role.DONOR, None, email="donor@example.cn", phone="13800138000")
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]
     names = ["donor-x", "donor@example.cn", "13800138000", "DONOR-X", " Donor@Example.cn "]
     for n in range(limit):
         fail(client, names[n % len(names)], 1)

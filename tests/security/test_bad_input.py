@@ -35,7 +35,8 @@ BAD_CHARACTERS = "含有无效字符"
 def app_config() -> dict[str, Any]:
     # The naughty-string loops make hundreds of failed logins from one address: lift the
     # throttles so that every string reaches the real code path instead of a 429.
-    return {"LOGIN_MAX_FAILURES_PER_ACCOUNT": 100_000, "LOGIN_MAX_FAILURES_PER_ADDRESS": 100_000}
+    return {"LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS": 100_000,
+            "LOGIN_MAX_FAILURES_PER_ADDRESS": 100_000}
 
 
 @pytest.fixture

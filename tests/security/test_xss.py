@@ -30,7 +30,8 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "back
 
 @pytest.fixture
 def app_config() -> dict[str, Any]:
-    return {"LOGIN_MAX_FAILURES_PER_ACCOUNT": 100_000, "LOGIN_MAX_FAILURES_PER_ADDRESS": 100_000}
+    return {"LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS": 100_000,
+            "LOGIN_MAX_FAILURES_PER_ADDRESS": 100_000}
 
 
 class Elements(HTMLParser):

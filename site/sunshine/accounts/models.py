@@ -82,12 +82,14 @@ Visitor = User | AnonymousUserMixin
 
 
 class LoginAttempt(db.Model):  # type: ignore[name-defined]
-    """One login try; failures in a window throttle the account and the address."""
+    """One login try; failures in a window slow the address (or device) that made them."""
 
     __tablename__ = "login_attempt"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
+    # The owner's known browser (its device cookie), counted apart from its address.
+    device: Mapped[str] = mapped_column(String(16), default="")
     success: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from sunshine.accounts import throttle
 from sunshine.accounts.models import PUBLIC_ROLES, STAFF_ROLES, LoginAttempt, Role, User
+from sunshine.accounts.throttle import LoginThrottled
 from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
@@ -30,10 +32,6 @@ HASH_METHOD = "scrypt:32768:8:1"
 
 class AccountError(FieldError):
     """A rule about accounts was broken."""
-
-
-class LoginThrottled(RuntimeError):
-    """Too many failed logins for this account or address; try again later."""
 
 
 @cache
@@ -170,22 +168,15 @@ def find_login_user(login: str) -> User | None:
     ).scalars().first()
 
 
-def _recent_failures(window: timedelta, **match: str) -> int:
-    since = utcnow() - window
-    query = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    for column, value in match.items():
-        query = query.where(getattr(LoginAttempt, column) == value)
-    return db.session.scalar(query) or 0
-
-
-def authenticate(login: str, password: str, address: str, limits: dict[str, int]) -> User:
+def authenticate(login: str, password: str, address: str, limits: dict[str, Any],
+                 device_cookie: str | None = None) -> User:
     """Check a login, record the attempt and audit it.
 
-    Failed attempts are counted per account and per address in a sliding window; past the
-    limit even a right password is refused, so guessing gains nothing.
+    Failures slow the address that makes them, per account and overall, and the owner's own
+    browser by its device cookie (see ``throttle``); while slowed, even a right password is
+    refused, so guessing gains nothing.
 
-    :raise LoginThrottled: too many recent failures.
+    :raise LoginThrottled: too many recent failures from here.
     :raise AccountError: wrong name or password (one message for both).
     """
     login = login.strip()[:64]
@@ -194,24 +185,25 @@ def authenticate(login: str, password: str, address: str, limits: dict[str, int]
     # Failures count against the account whichever of its names was typed (username, email,
     # phone), so switching between them gains no guesses. Lower case can be longer: cut after.
     key = (user.username if user else login).lower()[:64]
-    window = timedelta(minutes=limits["LOGIN_FAILURE_WINDOW_MINUTES"])
-    if (_recent_failures(window, username=key)
-            >= limits["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or _recent_failures(window, address=address)
-            >= limits["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+    device = throttle.device_of(device_cookie, user)
+    try:
+        throttle.check(key, address, device, limits)
+    except LoginThrottled:
         record("login_throttled", None, "user", login, user.region_code if user else None,
                detail=f"来源 {address}")
         db.session.commit()
-        raise LoginThrottled
+        raise
     # Hash anyway when the user is unknown so that timing does not reveal which names exist.
     stored = user.password_hash if user else _dummy_hash()
     ok = check_password_hash(stored, password) and user is not None and user.active
-    db.session.add(LoginAttempt(username=key, address=address, success=ok))
     if not ok:
+        throttle.failed(key, address, device, user, limits)
         record("login_failed", None, "user", login, user.region_code if user else None)
         db.session.commit()
         raise AccountError("用户名或密码不正确")
     assert user is not None
+    db.session.add(LoginAttempt(username=key, address=address, device=device or "",
+                                success=True))
     user.last_login_at = utcnow()
     record("login", user, "user", user.id, user.region_code)
     db.session.commit()

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from sunshine.accounts import services
+from sunshine.accounts import services, throttle
 from sunshine.accounts.forms import LoginForm, PasswordForm, RegisterForm
 from sunshine.audit import record
 from sunshine.extensions import db, limiter
@@ -30,18 +30,26 @@ def login() -> Response | tuple[str, int]:
     form = LoginForm()
     target = safe_next(request.args.get("next"), "")
     if form.validate_on_submit():
+        device = request.cookies.get(throttle.DEVICE_COOKIE)
         try:
             user = services.authenticate(form.login.data, form.password.data,
-                                         request.remote_addr or "", current_app.config)
-        except services.LoginThrottled:
-            return render_form_page("accounts/login.html", 429, form=form, throttled=True)
+                                         request.remote_addr or "", current_app.config, device)
+        except throttle.LoginThrottled as exc:
+            minutes = max(1, -(-exc.seconds // 60))
+            return render_form_page("accounts/login.html", 429, form=form, wait_minutes=minutes)
         except services.AccountError as exc:
             set_field_error(form.password, exc.message)
         else:
             _start_session(user, bool(form.remember.data))
             flash(f"欢迎，{user.display_name}", "success")
             default = url_for("admin.dashboard") if user.is_staff else url_for("public.index")
-            return redirect(target or default)
+            response = redirect(target or default)
+            # Only the login page reads it: it tells the owner's browser from a guesser's.
+            response.set_cookie(throttle.DEVICE_COOKIE, throttle.device_token(user, device),
+                                max_age=throttle.DEVICE_DAYS * 86400,
+                                path=url_for("accounts.login"), httponly=True, samesite="Lax",
+                                secure=request.is_secure)
+            return response
     return render_form_page("accounts/login.html", form=form)
 
 

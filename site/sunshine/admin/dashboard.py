@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
-from sunshine.accounts.models import User
+from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import region_scope
+from sunshine.audit import AuditEntry
+from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.regions.models import Region
 from sunshine.registry import Section, Tile, registry
@@ -24,7 +28,16 @@ def foundation_tiles(user: User) -> list[Tile]:
         select(func.count()).select_from(Region).where(region_scope(user, Region.code))) or 0
     staff = db.session.scalar(
         select(func.count()).select_from(User).where(region_scope(user, User.region_code))) or 0
-    return [Tile("辖区内区划", regions, "/admin/regions/"), Tile("辖区内工作人员账号", staff)]
+    tiles = [Tile("辖区内区划", regions, "/admin/regions/"), Tile("辖区内工作人员账号", staff)]
+    if user.role == Role.ADMIN:
+        # Accounts somebody kept guessing the password of (accounts.throttle).
+        alerts = db.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "login_alert",
+                AuditEntry.at >= utcnow() - timedelta(days=1))) or 0
+        tiles.append(Tile("24 小时内账号疑遭猜测密码", alerts, "/admin/audit/?action=login_alert",
+                          urgent=alerts > 0))
+    return tiles
 
 
 def tiles_for(user: User) -> list[Tile]:
