@@ -69,6 +69,11 @@ NOT_KEPT = {
     "market_seller.new": "the seller's own back office",
     "market_seller.profile": "the seller's own back office",
     "notices.print_page": "printed on demand by staff and village offices",
+    "notify.follow": "a form page for one thing followed, or the answer to a follow request",
+    "notify.confirm": "a per-visitor token page: one address's confirmation link",
+    "notify.unsubscribe": "a per-visitor token page: one address's unsubscribe link",
+    "notify.manage": "a per-visitor token page: one address's subscriptions",
+    "notify.manage_request": "a form with a CSRF token",
     "policies.guide": "answers the visitor's own situation",
     "public.healthz": "a health check: must reach the database",
 }

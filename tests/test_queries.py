@@ -123,6 +123,19 @@ def _notices() -> list[dict[str, Any]]:
     return [{"notice_id": notice_id} for notice_id in ids]
 
 
+def _notify_token(purpose: str) -> dict[str, Any]:
+    """A link's token for a pending subscription to the first county."""
+    from sunshine.notify import subscriptions, tokens
+    from sunshine.notify.models import Mode
+
+    topic = subscriptions.resolve("region", _county())
+    subscription = subscriptions.request_subscription("filler@example.cn", topic, Mode.DAILY)
+    token = tokens.issue(purpose, subscriber_id=subscription.subscriber_id,
+                         subscription_id=subscription.id)
+    db.session.commit()
+    return {"token": token}
+
+
 def _with_region(name: str = "region") -> list[dict[str, Any]]:
     """A list page as it opens, and filtered by a county."""
     return [{}, {name: _county()}]
@@ -174,6 +187,10 @@ FILLERS: dict[str, Filler] = {
     "stats.detail": lambda: {"code": _county()},
     "stats.export": lambda: {"code": _county()},
     "stats_api.api_detail": lambda: {"code": _county()},
+    "notify.follow": lambda: [{}, {"topic": "region", "key": _county()}],
+    "notify.confirm": lambda: _notify_token("confirm"),
+    "notify.unsubscribe": lambda: _notify_token("unsubscribe"),
+    "notify.manage": lambda: _notify_token("manage"),
 }
 
 #: Pages of one account: anonymous visitors are sent to log in, and the logged-in visitor is

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -99,3 +100,15 @@ def text_of(message: EmailMessage, subtype: str = "plain") -> str:
     assert part is not None, f"no text/{subtype} part"
     content: str = part.get_content()  # type: ignore[attr-defined]
     return content
+
+
+LINK = re.compile(r"https://sunshine\.example\.cn(/notify/[a-z]+/[A-Za-z0-9_-]+)")
+
+
+def links(message: EmailMessage) -> dict[str, str]:
+    """The site's /notify/ links in a message's text, by their first path part (confirm,
+    unsubscribe, manage): path only, for the test client."""
+    found = {}
+    for path in LINK.findall(text_of(message)):
+        found[path.split("/")[2]] = path
+    return found

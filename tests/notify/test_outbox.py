@@ -50,19 +50,6 @@ def test_a_queued_message_arrives_in_chinese_with_a_text_and_an_html_part(
     assert sender.deliver_due(now=NOW).sent == 0  # nothing twice
 
 
-def test_a_subscription_message_carries_the_one_click_unsubscribe_headers(
-        app: Flask, mailbox: Mailbox) -> None:
-    outbox.enqueue("a@example.cn", "动态", "message",
-                   {"lines": ["x"], "link": "https://sunshine.example.cn/", "link_label": "看"},
-                   unsubscribe_url="https://sunshine.example.cn/notify/unsubscribe/abc", now=NOW)
-    db.session.commit()
-    sender.deliver_due(now=NOW)
-    [mail] = mailbox.messages
-    assert mail["List-Unsubscribe"] == "<https://sunshine.example.cn/notify/unsubscribe/abc>"
-    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "https://sunshine.example.cn/notify/unsubscribe/abc" in text_of(mail)
-
-
 def test_nothing_is_sent_when_the_event_rolls_back(app: Flask, mailbox: Mailbox) -> None:
     outbox.tell("a@example.cn", "不会发出", ["x"], "/", now=NOW)
     db.session.rollback()

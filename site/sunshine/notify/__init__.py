@@ -1,6 +1,7 @@
 """Follow and be told: the mail outbox, subscriptions without an account, and the small API
 through which features announce what happened (``events.announce``) or tell one person
-(``outbox.tell``), in their own transactions. Knows no feature."""
+(``outbox.tell``), in their own transactions. Knows no feature: features register what may be
+followed, what falls due and their mail jobs in the registry."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the subscription pages and ``sunshine mail``."""
-    from sunshine.notify import cli, models  # noqa: F401  (models: the tables)
+    """Register the subscription pages, the follow macro's key signer and ``sunshine mail``."""
+    from sunshine.notify import cli, models, subscriptions, views  # noqa: F401  (models: tables)
 
+    app.register_blueprint(views.bp)
+    app.add_template_global(subscriptions.sign_key, "follow_key")
     app.cli.add_command(cli.mail_cli)

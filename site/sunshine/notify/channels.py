@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sunshine.notify.models import Message
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message as it leaves: its links carry the tokens minted for this sending, which the
+    outbox row itself never holds."""
+
+    id: int
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    message_id: str
+    created_at: datetime
+    unsubscribe_url: str | None = None
 
 
 class TemporaryFailure(Exception):
@@ -30,12 +45,12 @@ class PermanentFailure(Exception):
 
 
 class Channel(Protocol):
-    def send(self, message: Message) -> None: ...
+    def send(self, message: Outgoing) -> None: ...
 
     def close(self) -> None: ...
 
 
-def compose(message: Message, sender: str) -> EmailMessage:
+def compose(message: Outgoing, sender: str) -> EmailMessage:
     """The MIME message: a plain-text part and a Chinese HTML part, with the message's own
     Message-ID and, for a subscription, the RFC 8058 one-click unsubscribe headers."""
     mail = EmailMessage()
@@ -80,7 +95,7 @@ class SmtpChannel:
         self.connection = connection
         return connection
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Outgoing) -> None:
         mail = compose(message, self.config["MAIL_DEFAULT_SENDER"])
         connection = self._connect()
         try:
@@ -128,7 +143,7 @@ class FolderChannel:
         self.folder = Path(folder)
         self.sender = sender
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Outgoing) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = "".join(c if c.isalnum() or c in "-._" else "_" for c in message.message_id)
         path = self.folder / f"{message.id:06d}-{name.strip('_')}.eml"

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from sunshine.database import utcnow
 from sunshine.extensions import db
 
 
@@ -20,15 +21,21 @@ def mail_cli() -> None:
 @click.option("--watch", is_flag=True, help="发完后继续等待新邮件（按 Ctrl+C 停止）。")
 @with_appcontext
 def send_command(watch: bool) -> None:
-    """Deliver the messages that are due, then exit; with --watch, keep going every
-    MAIL_WATCH_SECONDS."""
-    from sunshine.notify import sender
+    """Queue what came due (the daily digests, the features' mail jobs), deliver the messages
+    that are due, then exit; with --watch, keep going every MAIL_WATCH_SECONDS."""
+    from sunshine.notify import digests, sender
+    from sunshine.registry import registry
 
     while True:
+        queued = digests.queue_due_digests()
+        for job in registry().mail_jobs.values():
+            queued += job(utcnow())
+            db.session.commit()
         result = sender.deliver_due()
         db.session.remove()
-        if result.sent or result.retried or result.failed or not watch:
-            click.echo(result.summary())
+        if queued or result.sent or result.retried or result.failed or not watch:
+            click.echo((f"新排入 {queued} 封（汇总、提醒）；" if queued else "")
+                       + result.summary())
         if not watch:
             return
         try:

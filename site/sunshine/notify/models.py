@@ -45,8 +45,16 @@ class Message(db.Model):  # type: ignore[name-defined]
     html: Mapped[str] = mapped_column(Text, default="")
     #: Fixed when queued, so that a message sent twice after a crash carries the same ID.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    #: The one-click unsubscribe link (List-Unsubscribe), when the message has one.
-    unsubscribe_url: Mapped[str | None] = mapped_column(String(300), default=None)
+    #: For a subscription's message: its links to unsubscribe and to manage the address's
+    #: subscriptions get tokens minted when it is sent (the text holds placeholders).
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("notify_subscriber.id"),
+                                                      default=None)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("notify_subscription.id"),
+                                                        default=None)
+    #: One more token minted at sending for the ``TOKEN`` placeholder (a confirm link, or a
+    #: feature's own purpose with ``token_ref``).
+    token_purpose: Mapped[str | None] = mapped_column(String(16), default=None)
+    token_ref: Mapped[str | None] = mapped_column(String(64), default=None)
     kind: Mapped[str] = mapped_column(String(32), default="message")
     state: Mapped[State] = mapped_column(_enum(State), default=State.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

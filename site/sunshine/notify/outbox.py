@@ -16,6 +16,11 @@ from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.notify.models import Message
 
+#: Placeholders in a queued message, replaced by links with fresh tokens when it is sent.
+UNSUBSCRIBE = "__UNSUBSCRIBE_URL__"
+MANAGE = "__MANAGE_URL__"
+TOKEN = "__TOKEN__"
+
 
 def absolute(path: str) -> str:
     """A link to the site for a message. Built from ``SITE_URL``, never from the request's
@@ -29,22 +34,29 @@ def _new_message_id() -> str:
 
 
 def enqueue(recipient: str, subject: str, template: str, context: dict[str, Any] | None = None,
-            *, kind: str = "message", unsubscribe_url: str | None = None,
-            manage_url: str | None = None, channel: str = "email",
+            *, kind: str = "message", subscriber_id: int | None = None,
+            subscription_id: int | None = None, token_purpose: str | None = None,
+            token_ref: str | None = None, channel: str = "email",
             now: datetime | None = None) -> Message:
     """Render ``notify/<template>.txt`` and ``.html`` and add the message to the outbox.
 
-    The caller commits (or rolls back) with its own transaction.
+    A message for a subscription (``subscription_id``) gets an unsubscribe link and the
+    List-Unsubscribe headers; one for a subscriber, a link to manage all of the address's
+    subscriptions; ``token_purpose``, one more token (``token`` in the template). The caller
+    commits (or rolls back) with its own transaction.
     """
     env = current_app.jinja_env
     values = {"subject": subject, "site_name": current_app.config["SITE_NAME"],
-              "site_url": absolute("/"), "unsubscribe_url": unsubscribe_url,
-              "manage_url": manage_url, **(context or {})}
+              "site_url": absolute("/"),
+              "unsubscribe_url": UNSUBSCRIBE if subscription_id is not None else None,
+              "manage_url": MANAGE if subscriber_id is not None else None,
+              "token": TOKEN if token_purpose else None, **(context or {})}
     message = Message(
         channel=channel, recipient=recipient, subject=subject[:200],
         text=env.get_template(f"notify/{template}.txt").render(values),
         html=env.get_template(f"notify/{template}.html").render(values),
-        message_id=_new_message_id(), unsubscribe_url=unsubscribe_url, kind=kind,
+        message_id=_new_message_id(), kind=kind, subscriber_id=subscriber_id,
+        subscription_id=subscription_id, token_purpose=token_purpose, token_ref=token_ref,
         created_at=now or utcnow(), due_at=now or utcnow())
     db.session.add(message)
     return message

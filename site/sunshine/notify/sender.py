@@ -18,8 +18,16 @@ from sqlalchemy import func, select, update
 from sunshine.clock import day_start, today
 from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
-from sunshine.notify.channels import Channel, PermanentFailure, TemporaryFailure, open_channel
+from sunshine.notify import tokens
+from sunshine.notify.channels import (
+    Channel,
+    Outgoing,
+    PermanentFailure,
+    TemporaryFailure,
+    open_channel,
+)
 from sunshine.notify.models import Bounce, Message, State
+from sunshine.notify.outbox import MANAGE, TOKEN, UNSUBSCRIBE, absolute
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +113,28 @@ def deliver_due(now: datetime | None = None) -> Delivery:
             channel.close()
 
 
+def _with_links(message: Message, now: datetime) -> Outgoing:
+    """The message with fresh tokens in its links, minted in this transaction."""
+    links: dict[str, str] = {}
+    if message.subscription_id is not None:
+        token = tokens.issue("unsubscribe", subscriber_id=message.subscriber_id,
+                             subscription_id=message.subscription_id, now=now)
+        links[UNSUBSCRIBE] = absolute(f"/notify/unsubscribe/{token}")
+    if message.subscriber_id is not None:
+        token = tokens.issue("manage", subscriber_id=message.subscriber_id, now=now)
+        links[MANAGE] = absolute(f"/notify/manage/{token}")
+    if message.token_purpose:
+        links[TOKEN] = tokens.issue(message.token_purpose, subscriber_id=message.subscriber_id,
+                                    subscription_id=message.subscription_id,
+                                    ref=message.token_ref, now=now)
+    text, html = message.text, message.html
+    for mark, link in links.items():
+        text, html = text.replace(mark, link), html.replace(mark, link)
+    return Outgoing(id=message.id, recipient=message.recipient, subject=message.subject,
+                    text=text, html=html, message_id=message.message_id,
+                    created_at=message.created_at, unsubscribe_url=links.get(UNSUBSCRIBE))
+
+
 def _deliver_one(message_id: int, now: datetime, channels: dict[str, Channel],
                  result: Delivery) -> None:
     config = current_app.config
@@ -117,11 +147,13 @@ def _deliver_one(message_id: int, now: datetime, channels: dict[str, Channel],
         message.due_at = day_start(today(now) + timedelta(days=1))
         result.deferred += 1
     else:
+        outgoing = _with_links(message, now)
+        db.session.commit()  # the tokens exist before any mail can carry them
         try:
             channel = channels.get(message.channel)
             if channel is None:
                 channel = channels[message.channel] = open_channel(message.channel, config)
-            channel.send(message)
+            channel.send(outgoing)
         except TemporaryFailure as exc:
             message.attempts += 1
             message.last_error = str(exc)[:300]

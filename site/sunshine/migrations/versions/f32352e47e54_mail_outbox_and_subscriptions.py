@@ -31,42 +31,6 @@ def _fk(table, column, target):
 
 def upgrade():
     op.create_table(
-        'mail_message',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('channel', sa.String(length=16), nullable=False),
-        sa.Column('recipient', sa.String(length=254), nullable=False),
-        sa.Column('subject', sa.String(length=200), nullable=False),
-        sa.Column('text', sa.Text(), nullable=False),
-        sa.Column('html', sa.Text(), nullable=False),
-        sa.Column('message_id', sa.String(length=200), nullable=False),
-        sa.Column('unsubscribe_url', sa.String(length=300), nullable=True),
-        sa.Column('kind', sa.String(length=32), nullable=False),
-        sa.Column('state', _enum('state', 'queued', 'sending', 'sent', 'failed', 'bounced',
-                                 'suppressed'), nullable=False),
-        sa.Column('attempts', sa.Integer(), nullable=False),
-        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
-        sa.Column('due_at', UTCDateTime(timezone=True), nullable=False),
-        sa.Column('claimed_at', UTCDateTime(timezone=True), nullable=True),
-        sa.Column('sent_at', UTCDateTime(timezone=True), nullable=True),
-        sa.Column('last_error', sa.String(length=300), nullable=False),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_message')),
-        sa.UniqueConstraint('message_id', name=op.f('uq_mail_message_message_id')),
-    )
-    op.create_index('ix_mail_message_recipient_sent', 'mail_message', ['recipient', 'sent_at'])
-    op.create_index('ix_mail_message_state_due', 'mail_message', ['state', 'due_at'])
-    op.create_table(
-        'mail_bounce',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('recipient', sa.String(length=254), nullable=False),
-        sa.Column('message_id', sa.Integer(), nullable=True),
-        sa.Column('code', sa.Integer(), nullable=False),
-        sa.Column('reason', sa.String(length=300), nullable=False),
-        sa.Column('at', UTCDateTime(timezone=True), nullable=False),
-        _fk('mail_bounce', 'message_id', 'mail_message'),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_bounce')),
-    )
-    op.create_index(op.f('ix_mail_bounce_recipient'), 'mail_bounce', ['recipient'])
-    op.create_table(
         'notify_subscriber',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('address', sa.String(length=254), nullable=False),
@@ -94,6 +58,47 @@ def upgrade():
     op.create_index(op.f('ix_notify_subscription_subscriber_id'), 'notify_subscription',
                     ['subscriber_id'])
     op.create_index('ix_notify_subscription_topic_key', 'notify_subscription', ['topic', 'key'])
+    op.create_table(
+        'mail_message',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('channel', sa.String(length=16), nullable=False),
+        sa.Column('recipient', sa.String(length=254), nullable=False),
+        sa.Column('subject', sa.String(length=200), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('html', sa.Text(), nullable=False),
+        sa.Column('message_id', sa.String(length=200), nullable=False),
+        sa.Column('subscriber_id', sa.Integer(), nullable=True),
+        sa.Column('subscription_id', sa.Integer(), nullable=True),
+        sa.Column('token_purpose', sa.String(length=16), nullable=True),
+        sa.Column('token_ref', sa.String(length=64), nullable=True),
+        sa.Column('kind', sa.String(length=32), nullable=False),
+        sa.Column('state', _enum('state', 'queued', 'sending', 'sent', 'failed', 'bounced',
+                                 'suppressed'), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('due_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('claimed_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('sent_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('last_error', sa.String(length=300), nullable=False),
+        _fk('mail_message', 'subscriber_id', 'notify_subscriber'),
+        _fk('mail_message', 'subscription_id', 'notify_subscription'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_message')),
+        sa.UniqueConstraint('message_id', name=op.f('uq_mail_message_message_id')),
+    )
+    op.create_index('ix_mail_message_recipient_sent', 'mail_message', ['recipient', 'sent_at'])
+    op.create_index('ix_mail_message_state_due', 'mail_message', ['state', 'due_at'])
+    op.create_table(
+        'mail_bounce',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('recipient', sa.String(length=254), nullable=False),
+        sa.Column('message_id', sa.Integer(), nullable=True),
+        sa.Column('code', sa.Integer(), nullable=False),
+        sa.Column('reason', sa.String(length=300), nullable=False),
+        sa.Column('at', UTCDateTime(timezone=True), nullable=False),
+        _fk('mail_bounce', 'message_id', 'mail_message'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_bounce')),
+    )
+    op.create_index(op.f('ix_mail_bounce_recipient'), 'mail_bounce', ['recipient'])
     op.create_table(
         'notify_digest_item',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -125,7 +130,7 @@ def upgrade():
 def downgrade():
     op.drop_table('notify_token')
     op.drop_table('notify_digest_item')
-    op.drop_table('notify_subscription')
-    op.drop_table('notify_subscriber')
     op.drop_table('mail_bounce')
     op.drop_table('mail_message')
+    op.drop_table('notify_subscription')
+    op.drop_table('notify_subscriber')

@@ -1,0 +1,163 @@
+"""Public pages: follow, confirm, unsubscribe (RFC 8058 one-click too) and manage.
+
+The links in mail carry a token; the pages behind them are the address owner's own, so they are
+not kept, not stored by caches and send no Referer. Their POSTs take no CSRF token: the token in
+the URL is the proof, and a mail client's one-click unsubscribe has no session to hold one.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.datastructures import MultiDict
+
+from sunshine.extensions import csrf, db, limiter
+from sunshine.forms import show_error
+from sunshine.notify import outbox, subscriptions, tokens
+from sunshine.notify.forms import FollowForm, ManageRequestForm
+from sunshine.notify.models import Mode, Subscription
+from sunshine.notify.subscriptions import SubscriptionError
+from sunshine.web import render_form_page
+
+bp = Blueprint("notify", __name__, url_prefix="/notify")
+
+INVALID = "这个链接无效或已失效。请使用最新一封邮件中的链接，或重新申请。"
+
+
+def _follow_limit() -> str:
+    return str(current_app.config["NOTIFY_FOLLOW_LIMIT"])
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _invalid() -> tuple[str, int]:
+    return render_template("notify/done.html", title="链接无效", lines=[INVALID]), 404
+
+
+@bp.route("/follow", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(_follow_limit, methods=["POST"])
+def follow() -> tuple[str, int]:
+    """关注: the form for one topic (?topic=&key=), and its answer."""
+    if request.method == "GET":
+        return _follow_page()
+    form = FollowForm()
+    topic: subscriptions.Topic | None = None
+    if form.validate():
+        try:
+            topic = subscriptions.resolve(form.topic.data, form.key.data)
+            address = subscriptions.normalise_address(form.email.data)
+        except SubscriptionError as error:
+            show_error(form, error, "email")
+        else:
+            if not form.website.data:  # a robot filled the hidden field: say the same, do nothing
+                subscriptions.request_subscription(address, topic, Mode(form.mode.data))
+                db.session.commit()
+            return render_template("notify/done.html", title="请查收确认邮件", lines=[
+                f"我们已向 {address} 发送了一封确认邮件。",
+                f"点击邮件中的“确认关注”后，“{topic.label}”有新动态时就会通知您。",
+                "没有收到？请看看垃圾邮件箱；如果您已经关注过，就不会再收到确认邮件。"]), 200
+    return render_form_page("notify/follow.html", form=form, topic=topic)
+
+
+def _follow_page() -> tuple[str, int]:
+    form = FollowForm(formdata=MultiDict(request.args) if request.args else None)
+    if not request.args.get("topic"):
+        return render_form_page("notify/follow.html", form=form, topic=None)
+    try:
+        topic = subscriptions.resolve(form.topic.data, form.key.data)
+    except SubscriptionError as error:
+        return render_template("notify/done.html", title="无法关注",
+                               lines=[error.message]), 404
+    return render_form_page("notify/follow.html", form=form, topic=topic)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def confirm(token: str) -> tuple[str, int]:
+    """确认关注: a button, so that a mail scanner opening the link confirms nothing."""
+    subscription = subscriptions.pending_for(token)
+    if subscription is None:
+        return _invalid()
+    if request.method == "GET":
+        return render_template("notify/action.html", title="确认关注", subscription=subscription,
+                               text=f"确认用这个邮箱关注“{subscription.label}”"
+                                    f"（{subscription.mode.label}）？", button="确认关注"), 200
+    subscriptions.confirm(token)
+    manage = tokens.issue("manage", subscriber_id=subscription.subscriber_id)
+    db.session.commit()
+    return _done_with_manage("已确认关注", subscription, manage, [
+        f"“{subscription.label}”有新动态时，我们会发邮件通知您。"
+        if subscription.state.value == "active"
+        else "这项关注已经退订。需要的话，请在网站上重新关注。"])
+
+
+def _done_with_manage(title: str, subscription: Subscription, manage: str,
+                      lines: list[str]) -> tuple[str, int]:
+    return render_template("notify/done.html", title=title, lines=lines,
+                           manage_url=outbox.absolute(f"/notify/manage/{manage}")), 200
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str) -> tuple[str, int]:
+    """退订: a button here; mail clients POST the same URL for one-click unsubscribe."""
+    subscription = subscriptions.for_unsubscribe(token)
+    if subscription is None:
+        return _invalid()
+    if request.method == "GET":
+        return render_template("notify/action.html", title="退订",
+                               text=f"不再接收“{subscription.label}”的动态？",
+                               button="退订"), 200
+    subscriptions.end(subscription)
+    manage = tokens.issue("manage", subscriber_id=subscription.subscriber_id)
+    db.session.commit()
+    return _done_with_manage("已退订", subscription, manage,
+                             [f"您不会再收到“{subscription.label}”的动态。"])
+
+
+@bp.route("/manage/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def manage(token: str) -> tuple[str, int]:
+    """我的关注: the address's subscriptions, each with a button to end it, and one for all."""
+    subscriber = subscriptions.subscriber_for(token)
+    if subscriber is None:
+        return _invalid()
+    message = None
+    if request.method == "POST":
+        choice = request.form.get("end", "")
+        if choice == "all":
+            subscriptions.end_all(subscriber)
+            message = "已退订全部关注。"
+        else:
+            found = next((s for s in subscriptions.subscriptions_of(subscriber)
+                          if str(s.id) == choice), None)
+            if found is not None:
+                subscriptions.end(found)
+                message = f"已退订“{found.label}”。"
+        db.session.commit()
+    return render_template("notify/manage.html", address=subscriber.address,
+                           items=subscriptions.subscriptions_of(subscriber),
+                           message=message), 200
+
+
+@bp.route("/manage", methods=["GET", "POST"])
+@limiter.limit(_follow_limit, methods=["POST"])
+def manage_request() -> tuple[str, int]:
+    """我的关注: ask for a link to the address's subscriptions by e-mail."""
+    form = ManageRequestForm()
+    if form.validate_on_submit():
+        try:
+            address = subscriptions.normalise_address(form.email.data)
+        except SubscriptionError as error:
+            show_error(form, error, "email")
+        else:
+            subscriptions.mail_manage_link(address)
+            db.session.commit()
+            return render_template("notify/done.html", title="请查收邮件", lines=[
+                f"如果 {address} 在本站有关注，我们已把管理链接发到这个邮箱。"]), 200
+    return render_form_page("notify/manage_request.html", form=form)
