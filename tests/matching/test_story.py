@@ -23,6 +23,8 @@ def register(app: Flask, contact: str, name: str):  # type: ignore[no-untyped-de
                                                "display_name": name, "password": PASSWORD,
                                                "confirm": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    response = client.post("/login", data={"login": contact, "password": PASSWORD})
+    assert response.status_code == 302
     return client
 
 

@@ -66,6 +66,33 @@ def test_any_valid_email_can_register(app: Flask, contact: str) -> None:
     assert user is not None and services.USERNAME_RE.match(user.username)
 
 
+@pytest.mark.parametrize("contact", ["taken@example.cn", "13800138000"])
+def test_registration_does_not_say_whether_a_contact_is_registered(app: Flask,
+                                                                   contact: str) -> None:
+    make_user("owner-x", Role.DONOR, None, email="taken@example.cn", phone="13800138000")
+    fresh = "new@example.cn" if "@" in contact else "13900139000"
+
+    def sign_up(who: str) -> tuple[int, str | None, str]:
+        client = app.test_client()
+        response = client.post("/register", data={
+            "role": "donor", "contact": who, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        page = client.get(response.headers.get("Location", "/login")).get_data(as_text=True)
+        # The flashed answer, without the form's CSRF token and the like.
+        answer = page.split('role="status"')[-1].split("</")[0] if 'role="status"' in page \
+            else page
+        return response.status_code, response.headers.get("Location"), answer
+
+    assert sign_up(contact) == sign_up(fresh)
+    assert "注册已受理" in sign_up(fresh.replace("new", "new2").replace("139", "137"))[2]
+    # Nothing was made for the taken contact, and the owner's password still works.
+    owner = db.session.scalar(select(User).where(User.username == "owner-x"))
+    assert user_count() == 3
+    assert services.authenticate("owner-x", PASSWORD, "192.0.2.1", app.config) == owner
+    # The administrator can see that somebody tried.
+    assert db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "registration_repeated", AuditEntry.object_id == str(owner.id)))
+
+
 def test_password_may_not_contain_the_username(app: Flask, regions: dict[str, str],
                                                client_for: Callable[..., FlaskClient]) -> None:
     make_user("root-admin", Role.ADMIN, None)

@@ -116,7 +116,7 @@ def test_register_form_survives_naughty_strings(app: Flask, naughty_strings: lis
             fields["confirm"] = value
         data = register_data(n, **fields)
         before = user_count()
-        # A fresh client each time: a successful sign-up logs the client in.
+        # A fresh client each time, as for a person each.
         response = app.test_client().post("/register", data=data)
         assert_answer(response, value)
         if response.status_code in (302, 303):

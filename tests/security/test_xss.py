@@ -164,6 +164,7 @@ def test_stored_display_names_are_never_markup(app: Flask, regions: dict[str, st
         if response.status_code != 302:
             continue
         stored += 1
+        client.post("/login", data={"login": f"xss-{n}@example.cn", "password": "Zq8!mNp2#kLw-7"})
         problems = injected(header_baseline, parse(client.get("/").get_data(as_text=True)))
         if problems:
             failures.append((payload, problems))

@@ -116,8 +116,12 @@ def create_user(
 
 
 def register_public_user(contact: str, password: str, role: Role | str,
-                         display_name: str = "") -> User:
+                         display_name: str = "") -> User | None:
     """Self-registration for donors and sellers with an email or a mobile number.
+
+    Returns None, having created nothing, when the contact is registered already: the caller
+    answers exactly as for a new account, so that the form cannot be used to learn who has an
+    account. The password is checked and hashed all the same, so the answer takes as long.
 
     :raise AccountError: for a staff role, a bad contact or a weak password.
     """
@@ -136,10 +140,13 @@ def register_public_user(contact: str, password: str, role: Role | str,
         username = _free_username(base if len(base) >= 3 else f"user-{base}".rstrip("-"))
     else:
         raise AccountError("请填写有效的邮箱或 11 位手机号", "contact")
-    if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
-        raise AccountError("该手机号已注册", "contact")
-    if email and db.session.scalar(select(User.id).where(User.email == email)):
-        raise AccountError("该邮箱已注册", "contact")
+    existing = db.session.scalar(select(User.id).where(
+        User.phone == phone if phone else User.email == email))
+    if existing is not None:
+        check_password_policy(password, username)
+        hash_password(password)
+        record("registration_repeated", None, "user", existing)
+        return None
     user = create_user(username, password, role, display_name=display_name or "爱心人士"
                        if role == Role.DONOR else display_name, email=email, phone=phone)
     record("user_registered", user, "user", user.id)

@@ -71,22 +71,25 @@ def logout() -> Response:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def register() -> Response | tuple[str, int]:
-    """Donors and sellers sign up with an email or a mobile number."""
+    """Donors and sellers sign up with an email or a mobile number, then log in.
+
+    A new contact and one registered already get the same answer (no session either way), so
+    the form does not tell who has an account."""
     if current_user.is_authenticated:
         return redirect(url_for("public.index"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_public_user(form.contact.data, form.password.data,
-                                                 form.role.data, form.display_name.data or "")
+            services.register_public_user(form.contact.data, form.password.data,
+                                          form.role.data, form.display_name.data or "")
         except services.AccountError as exc:
             db.session.rollback()
             show_error(form, exc, "contact")
         else:
             db.session.commit()
-            _start_session(user, remember=False)
-            flash("注册成功，已为您登录。", "success")
-            return redirect(url_for("public.index"))
+            flash("注册已受理。如果这个邮箱或手机号此前没有注册过，账号已经开通，请用它和刚设的"
+                  "密码登录；如果此前注册过，请用原来的密码登录。", "success")
+            return redirect(url_for("accounts.login"))
     return render_form_page("accounts/register.html", form=form)
 
 

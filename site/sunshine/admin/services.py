@@ -27,6 +27,7 @@ ACCOUNT_LABELS = {
     "user_created": "创建账号",
     "user_updated": "修改账号",
     "user_registered": "注册",
+    "registration_repeated": "用已注册的联系方式再次注册",
 }
 #: Refused reaches into another region: read by the staff of the region reached for.
 ACCESS_LABELS = {
