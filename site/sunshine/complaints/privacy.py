@@ -113,6 +113,17 @@ def seal(data: dict[str, Any]) -> str:
     return _fernet().encrypt(plain).decode("ascii")
 
 
+def reseal(token: str) -> str:
+    """The token encrypted again with the newest key (the first of ``DATA_ENCRYPTION_KEY``).
+
+    :raise IdentityUnreadable: none of the keys opens it.
+    """
+    try:
+        return _fernet().rotate(token.encode("ascii")).decode("ascii")
+    except (InvalidToken, ValueError) as exc:
+        raise IdentityUnreadable from exc
+
+
 def unseal(token: str) -> dict[str, Any]:
     """:raise IdentityUnreadable: a wrong key or a damaged token."""
     try:

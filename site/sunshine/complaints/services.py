@@ -293,3 +293,20 @@ def published_query(region_code: str | None = None) -> Select[tuple[Case]]:
         lo, hi = codes.subtree_bounds(region_code)
         query = query.where(Case.region_code.between(lo, hi))
     return query.order_by(Case.published_at.desc(), Case.id.desc())
+
+
+def reseal_identities() -> int:
+    """Encrypt every stored identity again with the newest ``DATA_ENCRYPTION_KEY``, so that
+    the older keys can be dropped; all or nothing. Returns how many there are.
+
+    :raise privacy.IdentityUnreadable: an identity that none of the keys opens.
+    """
+    rows = list(db.session.execute(select(CaseReporter)).scalars())
+    try:
+        for row in rows:
+            row.sealed = privacy.reseal(row.sealed)
+    except privacy.IdentityUnreadable:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return len(rows)
