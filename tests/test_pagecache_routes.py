@@ -76,6 +76,8 @@ NOT_KEPT = {
     "notify.manage_request": "a form with a CSRF token",
     "policies.guide": "answers the visitor's own situation",
     "public.healthz": "a health check: must reach the database",
+    "search.suggestions": "JSON for the search box from the in-process index, no database; "
+                          "browsers keep it a minute",
 }
 
 #: Not pages: files, feeds, photos and exports.

@@ -101,6 +101,11 @@ def _county() -> str:
     return _first(select(Region.code).where(Region.level == 3).order_by(Region.code))
 
 
+def _county_name() -> str:
+    """A county's name: the search page shows it first, as a best bet."""
+    return _first(select(Region.name).where(Region.level == 3).order_by(Region.code))
+
+
 def _published(model: Any) -> int:
     """The first published fund or project."""
     return _first(select(model.id).where(model.state == "published").order_by(model.id))
@@ -155,7 +160,8 @@ FILLERS: dict[str, Filler] = {
     "complaints.answers": _with_region,
     "news.news_index": _with_region,
     "policies.policies_index": _with_region,
-    "search.index": lambda: [{}, {"q": "扶贫"}],
+    "search.index": lambda: [{}, {"q": "扶贫"}, {"q": _county_name()}],
+    "search.suggestions": lambda: [{"q": "扶贫"}, {"q": _county_name()[:2]}],
     "funds.detail": lambda: {"fund_id": _published(Fund)},
     "funds_api.api_fund": lambda: {"fund_id": _published(Fund)},
     "projects.detail": lambda: {"project_id": _published(Project)},

@@ -11,7 +11,7 @@ from sunshine.demo.services import DemoContext, build_demo
 from sunshine.registry import SearchDoc, registry
 from tests.apps import PASSWORD, make_config
 
-DEMO_ORDER = ["workdays", "complaints", "content", "funds", "market", "stats", "matching",
+DEMO_ORDER = ["search", "workdays", "complaints", "content", "funds", "market", "stats", "matching",
               "notices"]
 
 

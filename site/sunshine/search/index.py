@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +27,11 @@ from whoosh.searching import Searcher
 
 from sunshine.regions import codes
 from sunshine.registry import SearchDoc, registry
-from sunshine.search import docsets, ranking
-from sunshine.search.analysis import chinese_analyzer
+from sunshine.search import docsets, places, ranking
+from sunshine.search.analysis import bigram_analyzer, chinese_analyzer
 from sunshine.search.parallel import ParallelWriter
+from sunshine.search.pinyin import pinyin_analyzer
+from sunshine.search.query import Builder
 from sunshine.search.snippets import snippet, word_marker
 
 log = logging.getLogger(__name__)
@@ -41,12 +43,19 @@ TYPE_LABELS = {"region": "区划", "news": "扶贫动态", "policy": "政策", "
 
 
 def schema() -> Schema:
-    analyzer = chinese_analyzer()
+    """Titles and bodies as jieba words and as bigrams (fragments); titles also as pinyin and
+    initials; a region's names as people type them (``place``, see search.places)."""
+    analyzer, grams = chinese_analyzer(), bigram_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
         type=ID(stored=True),
         title=TEXT(stored=True, analyzer=analyzer, field_boost=3.0),
         body=TEXT(stored=True, analyzer=analyzer),
+        title_gram=TEXT(analyzer=grams, field_boost=3.0),
+        body_gram=TEXT(analyzer=grams),
+        pinyin=TEXT(analyzer=pinyin_analyzer(), field_boost=3.0),
+        initials=TEXT(analyzer=pinyin_analyzer(first_letters=True), field_boost=3.0),
+        place=KEYWORD(commas=True, scorable=False),
         url=STORED(),
         region_code=ID(stored=True),
         region_path=KEYWORD(commas=False, scorable=False),
@@ -190,9 +199,14 @@ def update(index_dir: str | Path, docs: Iterable[SearchDoc], delete_ids: Iterabl
 
 
 def _fields(doc: SearchDoc) -> dict[str, str]:
-    return {"id": doc.id, "type": doc.type, "title": doc.title, "body": doc.body, "url": doc.url,
-            "region_code": doc.region_code, "region_path": _region_path(doc.region_code),
-            "date": doc.date, "year": doc.date[:4]}
+    fields = {"id": doc.id, "type": doc.type, "title": doc.title, "body": doc.body,
+              "title_gram": doc.title, "body_gram": doc.body, "pinyin": doc.title,
+              "initials": doc.title, "url": doc.url, "region_code": doc.region_code,
+              "region_path": _region_path(doc.region_code), "date": doc.date,
+              "year": doc.date[:4]}
+    if doc.type == "region":
+        fields["place"] = ",".join(places.keys(doc.title))
+    return fields
 
 
 @dataclass
@@ -244,6 +258,11 @@ def _searcher(index_dir: str) -> Searcher | None:
         return searcher
 
 
+def open_searcher(index_dir: str | Path) -> Searcher | None:
+    """This process's searcher of the index (None when there is no index yet)."""
+    return _searcher(str(index_dir))
+
+
 def index_version(index_dir: str | Path) -> int:
     """A number that changes whenever this process opens the index anew (after a rebuild or
     an update): the key of cached search pages."""
@@ -253,18 +272,16 @@ def index_version(index_dir: str | Path) -> int:
 
 def search(index_dir: str | Path, text: str, doc_type: str | None = None,
            region: str | None = None, page: int = 1, per_page: int = 10,
-           year: str | None = None, facets: dict[str, list[str]] | None = None) -> Results:
-    """Page ``page`` of the documents matching ``text`` (words, "phrases"), narrowed by type,
-    region subtree and year; ``facets`` asks for counts per value of type, region_path or
-    year among the matches."""
+           year: str | None = None, facets: dict[str, list[str]] | None = None,
+           synonyms: Mapping[str, Sequence[str]] | None = None) -> Results:
+    """Page ``page`` of the documents matching ``text`` (words, "fragments", pinyin; see
+    search.query), narrowed by type, region subtree and year; ``facets`` asks for counts per
+    value of type, region_path or year among the matches; ``synonyms`` maps a word to the
+    others of its group."""
     searcher = _searcher(str(index_dir))
     text = text.strip()[:200]
     if searcher is None or not text:
         return Results([], 0, page, 0)
-    # A plain OR of the words: BM25 already ranks a document with more of them higher. (A
-    # coordination bonus, ``OrGroup.factory``, defeats Whoosh's block skipping: 2× slower.)
-    parser = MultifieldParser(["title", "body"], schema=searcher.schema, group=OrGroup)
-    query = parser.parse(text).accept(_verified_phrases)
     filters = []
     if doc_type:
         filters.append(Term("type", doc_type))
@@ -272,15 +289,30 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
         filters.append(Term("region_path", codes.prefix(region)))
     if year:
         filters.append(Term("year", year))
-    if filters:
+
+    def narrowed(query: Query) -> Query:
         # Folded into the query: Whoosh miscounts ``total`` when the same terms go in ``filter=``.
-        query = And([query, *filters])
+        return And([query, *filters]) if filters else query
+
     page = max(1, page)
-    ranked = _ranked(searcher, query, page * per_page, facets)
+    builder = Builder(searcher.schema["body"].analyzer, _known(searcher), synonyms)
+    parsed = builder.parse(text)
+    if parsed is None:  # Whoosh's query language: its own parser
+        # A plain OR of the words: BM25 already ranks a document with more of them higher. (A
+        # coordination bonus, ``OrGroup.factory``, defeats Whoosh's block skipping: 2× slower.)
+        parser = MultifieldParser(["title", "body"], schema=searcher.schema, group=OrGroup)
+        query = parser.parse(text).accept(_verified_phrases)
+        marks = {t for f, t in query.iter_all_terms() if f == "body"}
+        ranked = _ranked(searcher, narrowed(query), page * per_page, facets)
+    else:
+        marks = parsed.marks
+        ranked = _ranked(searcher, narrowed(parsed.query), page * per_page, facets)
+        if not ranked.total and parsed.fallback is not None:
+            ranked = _ranked(searcher, narrowed(parsed.fallback), page * per_page, facets)
     docnums, total = ranked.docnums, ranked.total
     pages = -(-total // per_page)
     page = min(page, pages)
-    marker = word_marker({text for field, text in query.iter_all_terms() if field == "body"})
+    marker = word_marker(marks)
     hits = []
     for docnum in docnums[max(0, page - 1) * per_page:page * per_page]:
         fields = searcher.stored_fields(docnum)
@@ -289,6 +321,13 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
                         snippet=snippet(fields["body"], marker),
                         region_code=fields.get("region_code", ""), date=fields.get("date", "")))
     return Results(hits, total, page, pages, ranked.facets)
+
+
+def _known(searcher: Searcher) -> Callable[[str], bool]:
+    """Whether the index holds a word in a title or body."""
+    def known(word: str) -> bool:
+        return any(searcher.doc_frequency(f, word) for f in ("title", "body"))
+    return known
 
 
 def _verified_phrases(query: Query) -> Query:

@@ -4,9 +4,10 @@ Whoosh's collector walks every matching document in Python, scoring each through
 matcher layers: ~70 µs a document, 15–20 ms for a query of two common words on 20 k
 documents. Here a word's BM25F scores in a segment are computed once, vectorised, from its
 postings (the same formula, statistics and field boosts Whoosh uses), and kept; a query is
-then a few array additions and a partial sort. Queries with anything but words, verified
-phrases and the type/region filters (wildcards, ranges, fields a user typed) keep Whoosh's
-own collector.
+then a few array additions and a partial sort. ``Tiered`` puts the documents of its first part
+above those only its second part finds (whole words above fragments). Queries with anything
+but words, verified phrases, tiers and the type/region filters (wildcards, ranges, fields a
+user typed) keep Whoosh's own collector.
 """
 
 from __future__ import annotations
@@ -23,10 +24,23 @@ from whoosh.searching import Searcher
 
 from sunshine.search import docsets
 
-SCORED_FIELDS = frozenset({"title", "body"})
+SCORED_FIELDS = frozenset({"title", "body", "title_gram", "body_gram", "pinyin", "initials"})
 FILTER_FIELDS = frozenset({"type", "region_path", "year"})
 
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+#: Added to the score of a document that the first part of a ``Tiered`` finds: more than any
+#: sum of BM25 scores, so every such document ranks above those only the second part finds.
+TIER_BONUS = 1000.0
+
+
+class Tiered(Or):
+    """The documents of either part, those of the first part ranked above the others.
+
+    Ranked here only; Whoosh's own collector (wildcards and the like) sees a plain OR.
+    """
+
+    def __repr__(self) -> str:
+        return f"Tiered({self.subqueries!r})"
 
 
 def supported(query: Query) -> bool:
@@ -35,7 +49,7 @@ def supported(query: Query) -> bool:
         return query.fieldname in SCORED_FIELDS or query.fieldname in FILTER_FIELDS
     if type(query) is docsets.VerifiedPhrase:
         return True
-    if type(query) in (And, Or):
+    if type(query) in (And, Or, Tiered):
         return getattr(query, "minmatch", 0) in (0, None) and bool(query.subqueries) and all(
             supported(q) for q in query.subqueries)
     return False
@@ -86,6 +100,10 @@ def _evaluate(leaf: Searcher, query: Query) -> tuple[np.ndarray, np.ndarray]:
         mask[ids] = True
         return scores, mask
     parts = [_evaluate(leaf, q) for q in query.subqueries]
+    if type(query) is Tiered:
+        (first, first_mask), *rest = parts
+        scores = (first + TIER_BONUS * first_mask + sum(s for s, _ in rest)) * query.boost
+        return scores, np.logical_or.reduce([first_mask, *(m for _, m in rest)])
     scores = np.sum([s for s, _ in parts], axis=0) * query.boost
     masks = [m for _, m in parts]
     mask = np.logical_and.reduce(masks) if type(query) is And else np.logical_or.reduce(masks)
