@@ -43,7 +43,9 @@ def groups() -> Response | tuple[str, int]:
 def edit(group_id: int) -> Response | tuple[str, int]:
     """Change the words of a group."""
     group = db.get_or_404(synonyms.SynonymGroup, group_id)
-    form = SynonymForm(data={"words": group.words})
+    form = SynonymForm()
+    if not form.is_submitted():
+        form.words.data = group.words
     if form.validate_on_submit():
         try:
             synonyms.save_group(form.words.data or "", current_user, group)
