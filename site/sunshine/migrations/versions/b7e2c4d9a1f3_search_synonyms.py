@@ -3,7 +3,7 @@
 The synonym groups editors keep for site search.
 
 Revision ID: b7e2c4d9a1f3
-Revises: 8c1d2e3f4a5b
+Revises: b7e5c2a9d416
 Create Date: 2026-12-05 01:00:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2c4d9a1f3'
-down_revision = '8c1d2e3f4a5b'
+down_revision = 'b7e5c2a9d416'
 branch_labels = None
 depends_on = None
 
