@@ -52,6 +52,8 @@ KEPT: dict[str, str | None] = {
     "complaints.new": "/complaints/new",
     "market.detail": None,
     "notices.detail": None,
+    "requests.index": "/requests/?region={county}",
+    "requests.detail": None,
 }
 
 #: Public GET routes that are rendered every time, and why.
@@ -60,6 +62,8 @@ NOT_KEPT = {
     "accounts.login": "a form with a CSRF token",
     "accounts.register": "a form with a CSRF token",
     "complaints.track": "a form with a CSRF token; answers one tracking code",
+    "requests.new": "a form with a CSRF token",
+    "requests.track": "a form with a CSRF token; answers one tracking code",
     "matching.detail": "the pledge box depends on the visitor's role",
     "matching.confirm": "a form with a CSRF token",
     "matching.mine": "the donor's own pledges",

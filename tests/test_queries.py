@@ -158,6 +158,7 @@ FILLERS: dict[str, Filler] = {
     "matching.thanks": _with_region,
     "market.index": lambda: _with_region("county"),
     "complaints.answers": _with_region,
+    "requests.index": _with_region,
     "news.news_index": _with_region,
     "policies.policies_index": _with_region,
     "search.index": lambda: [{}, {"q": "扶贫"}, {"q": _county_name()}],
@@ -187,6 +188,8 @@ FILLERS: dict[str, Filler] = {
     "market_seller.inquiry": lambda: {"inquiry_id": _first(select(Inquiry.id))},
     "complaints.answer": lambda: {"case_id": _first(select(Case.id).where(
         Case.published_at.is_not(None)))},
+    "requests.detail": lambda: {"request_id": _public_request()},
+    "requests_api.api_request": lambda: {"request_id": _public_request()},
     "news.news_detail": lambda: {"slug": _article_slug("news")},
     "policies.policy_detail": lambda: {"slug": _article_slug("policy")},
     "regions.api_detail": lambda: {"code": _county()},
@@ -212,6 +215,13 @@ OWN_PAGES = {
 }
 #: Pages that send a logged-in visitor elsewhere.
 LOGGED_IN_REDIRECTS = {"accounts.register"}
+
+
+def _public_request() -> int:
+    from sunshine.requests.models import InfoRequest, Outcome
+
+    return _first(select(InfoRequest.id).where(InfoRequest.outcome == Outcome.PARTIAL,
+                                               InfoRequest.held.is_(False)))
 
 
 def _article_slug(kind: str) -> str:

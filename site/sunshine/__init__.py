@@ -16,7 +16,8 @@ __all__ = ["create_app"]
 #: step may use what the steps before it built. The working-day calendar comes first (the
 #: demo's deadlines in working days are counted with it); statistics before matching (the demo
 #: needs are for households of the demo register); notices after funds, projects, statistics
-#: and matching (they draw households from the register and link demo projects and funds).
+#: and matching (they draw households from the register and link demo projects and funds);
+#: requests last (they ask about the demo's funds and projects).
 FEATURES = (
     "accounts",
     "admin",
@@ -34,6 +35,7 @@ FEATURES = (
     "stats",
     "matching",
     "notices",
+    "requests",
 )
 
 

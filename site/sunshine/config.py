@@ -95,6 +95,21 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "COMPLAINT_PHOTO_MAX_PIXELS": PHOTO_MAX_PIXELS,
         "COMPLAINT_SUBMIT_LIMIT": "5 per 10 minutes; 20 per day",
         "COMPLAINT_TRACK_LIMIT": "10 per minute; 60 per hour",
+        # Disclosure on request (依申请公开): the legal periods, in working days unless
+        # REQUEST_WORKING_DAYS is off. Answer within REPLY_DAYS; one extension of up to
+        # EXTENSION_DAYS; an amend request (补正) only within AMEND_WITHIN_DAYS of receipt, and
+        # lapsing when the applicant has not answered it in AMEND_REPLY_DAYS; a third party's
+        # consultation not counted, up to CONSULT_DAYS. OFTEN is the number of different
+        # applicants that puts a record on the office's "often requested" list.
+        "REQUEST_REPLY_DAYS": 20,
+        "REQUEST_EXTENSION_DAYS": 20,
+        "REQUEST_AMEND_WITHIN_DAYS": 7,
+        "REQUEST_AMEND_REPLY_DAYS": 15,
+        "REQUEST_CONSULT_DAYS": 15,
+        "REQUEST_WORKING_DAYS": True,
+        "REQUEST_OFTEN": 3,
+        "REQUEST_SUBMIT_LIMIT": "5 per 10 minutes; 20 per day",
+        "REQUEST_TRACK_LIMIT": "10 per minute; 60 per hour",
         # Farm products: photos per listing, and a price flagged for review when it is more
         # than RATIO times the median of at least MIN listings on sale of its kind.
         "MARKET_MAX_PHOTOS": 6,

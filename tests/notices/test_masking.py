@@ -2,7 +2,7 @@
 
 import pytest
 
-from sunshine.notices.masking import mask_name
+from sunshine.masking import mask_name
 
 
 @pytest.mark.parametrize(("name", "masked"), [

@@ -19,7 +19,7 @@ from sunshine.accounts.models import User
 from sunshine.audit import record
 from sunshine.extensions import db
 from sunshine.funds.models import Fund
-from sunshine.notices.masking import mask_name
+from sunshine.masking import mask_name
 from sunshine.notices.models import Notice, NoticeEntry, NoticeKind, NoticeLink
 from sunshine.notices.services import NoticeError, check_worker, require_draft
 from sunshine.projects.models import Project

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 TYPE_LABELS = {"region": "区划", "news": "扶贫动态", "policy": "政策", "fund": "资金",
                "project": "项目", "notice": "公示公告", "need": "爱心帮扶", "product": "农产品",
-               "case": "投诉答复"}
+               "case": "投诉答复", "request": "依申请公开"}
 
 
 def schema() -> Schema:

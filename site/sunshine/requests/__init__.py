@@ -1,0 +1,36 @@
+"""依申请公开: requests for information an office has not published, the legal clock, the answers
+the regulation names, and the public archive."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from sunshine.registry import registry
+
+
+def init_app(app: Flask) -> None:
+    """Register the request pages, feed, API and back office, search, the sitemap, the API
+    description, the audit labels, the demo step and ``sunshine requests``."""
+    from sunshine.requests import (  # noqa: F401  (models: tables in metadata)
+        admin,
+        api,
+        cli,
+        demo,
+        handling,
+        indexing,
+        models,
+        openapi,
+        views,
+    )
+
+    reg = registry(app)
+    for blueprint in (views.bp, views.feeds_bp, api.api_bp, admin.bp):
+        app.register_blueprint(blueprint)
+    reg.add_search_source("request", indexing.request_documents)
+    reg.add_section(admin.SECTION)
+    reg.add_audit_labels(handling.ACTION_LABELS)
+    reg.add_tiles(admin.dashboard_tiles)
+    reg.add_sitemap(views.sitemap_entries)
+    reg.add_openapi_paths(openapi.PATHS)
+    reg.add_demo_step("requests", demo.make_requests)
+    app.cli.add_command(cli.requests_cli)

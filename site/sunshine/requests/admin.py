@@ -1,0 +1,204 @@
+"""Back office for requests: the queue of the user's region with its clocks, a request page with
+each step (extension, 补正, third-party consultation, the answer of each outcome with its legal
+basis, notes) and the logged view of who asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from sunshine.accounts.models import User
+from sunshine.accounts.permissions import staff_required
+from sunshine.clock import today
+from sunshine.complaints.privacy import IdentityUnreadable
+from sunshine.extensions import db
+from sunshine.forms import BaseForm, set_field_error, show_error
+from sunshine.guard import PersonalDataFound
+from sunshine.registry import Section, Tile
+from sunshine.requests import handling, periods
+from sunshine.requests.forms import (
+    ANSWER_FORMS,
+    ActionForm,
+    AmendAskForm,
+    ConsultForm,
+    ExtendForm,
+    NoteForm,
+    PublicTextForm,
+)
+from sunshine.requests.models import InfoRequest, Outcome, Status
+from sunshine.web import page_arg
+
+bp = Blueprint("admin_requests", __name__, url_prefix="/admin/requests")
+READERS = tuple(handling.READERS)
+SECTION = Section("依申请公开", "admin_requests.index",
+                  frozenset(r.value for r in handling.READERS))
+
+STEP_FORMS: dict[str, type[BaseForm]] = {
+    "extend": ExtendForm, "amend": AmendAskForm, "consult": ConsultForm,
+    "consulted": ActionForm, "note": NoteForm, "release": ActionForm,
+}
+
+
+def _request(request_id: int) -> InfoRequest:
+    info = db.get_or_404(InfoRequest, request_id)
+    handling.readable(info, current_user)
+    return info
+
+
+def _filters() -> handling.AdminFilters:
+    args = request.args
+    status = Status(args["status"]) if args.get("status") in {s.value for s in Status} else None
+    return handling.AdminFilters(status=status, overdue=args.get("overdue") == "1",
+                                 held=args.get("held") == "1")
+
+
+@bp.get("/")
+@staff_required(*READERS)
+def index() -> str:
+    """Requests to offices in the user's region, soonest deadline first; never who asked."""
+    handling.mark_overdue()  # a site without cron still flags late requests
+    filters = _filters()
+    page = db.paginate(handling.admin_query(current_user, filters), page=page_arg(),
+                       per_page=30, error_out=False)
+    return render_template("requests/admin/index.html", page=page, filters=filters,
+                           today=today(), statuses=list(Status),
+                           counts=handling.counts_for(current_user),
+                           days_left=periods.days_left)
+
+
+def _forms() -> dict[str, BaseForm]:
+    forms: dict[str, BaseForm] = {name: cls(formdata=None, prefix=name)
+                                  for name, cls in STEP_FORMS.items()}
+    for outcome, cls in ANSWER_FORMS.items():
+        forms[f"answer-{outcome.value}"] = cls(formdata=None, prefix=f"answer-{outcome.value}")
+    return forms
+
+
+def _detail(info: InfoRequest, status: int = 200, forms: dict[str, BaseForm] | None = None,
+            findings: list[Any] | None = None) -> tuple[str, int]:
+    user: User = current_user
+    public_form = PublicTextForm(formdata=None, prefix="public", subject=info.public_subject,
+                                 body=info.public_body)
+    return render_template(
+        "requests/admin/detail.html", info=info, forms=forms or _forms(), today=today(),
+        handler=user.role in handling.HANDLERS, Status=Status, outcomes=list(Outcome),
+        findings=findings, days_left=periods.days_left, public_form=public_form,
+        amend_until=periods.amend_window_end(info),
+        lapses_on=periods.amend_lapses_on(info)), status
+
+
+@bp.get("/<int:request_id>")
+@staff_required(*READERS)
+def detail(request_id: int) -> tuple[str, int]:
+    """One request: its text, clock, full history with notes, and the next steps."""
+    return _detail(_request(request_id))
+
+
+def _run(info: InfoRequest, step: str, form: BaseForm) -> None:
+    data = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
+    user = current_user
+    if step == "extend":
+        handling.extend(info, user, int(data["days"] or 0), data["reason"] or "")
+    elif step == "amend":
+        handling.ask_amend(info, user, data["text"] or "")
+    elif step == "consult":
+        handling.start_consult(info, user, data["text"] or "")
+    elif step == "consulted":
+        handling.end_consult(info, user)
+    elif step == "release":
+        handling.release(info, user)
+    elif step == "note":
+        handling.add_note(info, user, data["text"] or "")
+    else:
+        outcome = Outcome(step.removeprefix("answer-"))
+        handling.answer(info, user, handling.Answer(
+            outcome=outcome, basis=data["basis"] or "", text=data["text"] or "",
+            withheld=data.get("withheld") or "", referred_to=data.get("referred_to") or ""))
+
+
+@staff_required(*READERS)
+def step(request_id: int, step: str) -> Response | tuple[str, int]:
+    """One handling step; the service checks the role, the region, the state and the clock."""
+    info = _request(request_id)
+    cls = STEP_FORMS.get(step) or ANSWER_FORMS[Outcome(step.removeprefix("answer-"))]
+    form = cls(prefix=step)
+    forms = _forms()
+    forms[step] = form
+    if not form.validate():
+        return _detail(info, 400, forms)
+    try:
+        _run(info, step, form)
+    except handling.RequestError as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _detail(info, 400, forms)
+    except PersonalDataFound as exc:
+        db.session.rollback()
+        first = next(f for name, f in form._fields.items() if name not in ("csrf_token", "basis"))
+        set_field_error(first, exc.message)
+        return _detail(info, 400, forms, exc.findings)
+    flash("已保存" if step == "note" else "已办理", "success")
+    return redirect(url_for("admin_requests.detail", request_id=info.id))
+
+
+for _name in [*STEP_FORMS, *(f"answer-{o.value}" for o in Outcome)]:
+    bp.add_url_rule(f"/<int:request_id>/{_name}", endpoint="step", view_func=step,
+                    methods=["POST"], defaults={"step": _name})
+
+
+@bp.post("/<int:request_id>/public")
+@staff_required(*READERS)
+def public_text(request_id: int) -> Response | tuple[str, int]:
+    """What the archive shows of the question (with the applicant's consent)."""
+    info = _request(request_id)
+    form = PublicTextForm(prefix="public")
+    if not form.validate():
+        return _detail(info, 400)
+    try:
+        handling.set_public_text(info, current_user, form.subject.data or "", form.body.data or "")
+    except (handling.RequestError, PersonalDataFound) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _detail(info, 400)
+    flash("已保存", "success")
+    return redirect(url_for("admin_requests.detail", request_id=info.id))
+
+
+@bp.post("/<int:request_id>/applicant")
+@staff_required(*READERS)
+def applicant(request_id: int) -> tuple[str, int]:
+    """Who asked, for delivering the answer; each view is written to the audit log."""
+    info = _request(request_id)
+    form = ActionForm()
+    if not form.validate():
+        return _detail(info, 400)
+    try:
+        identity = handling.view_applicant(info, current_user)
+    except handling.RequestError as exc:
+        db.session.rollback()
+        flash(exc.message, "info")
+        return _detail(info)
+    except IdentityUnreadable:
+        db.session.rollback()
+        flash("身份信息无法解密：加密密钥可能已更换。请联系系统管理员。", "error")
+        return _detail(info, 500)
+    if not identity:
+        abort(404)
+    return render_template("requests/admin/applicant.html", info=info, identity=identity), 200
+
+
+def dashboard_tiles(user: User) -> list[Tile]:
+    """What waits in the user's region: running requests, overdue ones, the review queue."""
+    if user.role not in handling.READERS:
+        return []
+    counts = handling.counts_for(user)
+    index = url_for("admin_requests.index")
+    tiles = [Tile("办理中的依申请公开", counts["running"], index, urgent=False),
+             Tile("依申请公开逾期", counts["overdue"], index + "?overdue=1",
+                  urgent=counts["overdue"] > 0)]
+    if counts["held"]:
+        tiles.append(Tile("依申请公开待审核", counts["held"], index + "?held=1"))
+    return tiles

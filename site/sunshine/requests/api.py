@@ -1,0 +1,66 @@
+"""The JSON API (/api/v1/requests, /api/v1/requests/<id>): the archive's public fields, never
+who asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from sunshine.clock import today
+from sunshine.extensions import db
+from sunshine.records.listing import per_page_arg
+from sunshine.requests import queries, services
+from sunshine.requests.models import InfoRequest
+from sunshine.web import page_arg
+
+api_bp = Blueprint("requests_api", __name__, url_prefix="/api/v1")
+
+
+def api_item(info: InfoRequest, day: Any) -> dict[str, Any]:
+    root = request.url_root.rstrip("/")
+    basis = info.basis_entry
+    title, question = queries.shown_question(info)
+    return {
+        "id": info.id, "title": title,
+        "office": {"key": info.office.key, "name": info.office.name,
+                   "region": {"code": info.office_region_code,
+                              "name": info.office_region.name}},
+        "received": info.received_at.isoformat(), "deadline": info.deadline.isoformat(),
+        "status": info.status.value, "status_label": info.status.label,
+        "overdue": info.overdue(day), "was_overdue": info.was_overdue,
+        "extension_days": info.extension_days,
+        "outcome": info.outcome.value if info.outcome else None,
+        "outcome_label": info.outcome.label if info.outcome else None,
+        "basis": f"{basis.label}（《政府信息公开条例》{basis.article}）" if basis else None,
+        "answered": info.answered_at.isoformat() if info.answered_at else None,
+        "answered_on_time": info.answered_on_time,
+        "about": root + info.about if info.about else None,
+        "question": question or None,
+        "url": f"{root}/requests/{info.id}",
+    }
+
+
+@api_bp.get("/requests")
+def api_requests() -> Response:
+    """The archive, newest first; ?region=, ?office=, ?status=, ?outcome=, ?about=."""
+    per_page = per_page_arg(50)
+    page = db.paginate(queries.public_query(queries.parse_filters(request.args)),
+                       page=page_arg(), per_page=per_page, error_out=False)
+    day = today()
+    return jsonify(items=[api_item(r, day) for r in page.items], page=page.page,
+                   per_page=per_page, total=page.total)
+
+
+@api_bp.get("/requests/<int:request_id>")
+def api_request(request_id: int) -> tuple[Response, int] | Response:
+    info = queries.get_public(request_id)
+    if info is None:
+        return jsonify(error="没有这个申请"), 404
+    item = api_item(info, today())
+    item["answer"] = queries.shown_answer(info) or None
+    item["withheld"] = info.withheld or None
+    item["referred_to"] = info.referred_to or None
+    item["history"] = [{"at": e.at.isoformat(), "text": e.text}
+                       for e in services.public_history(info)]
+    return jsonify(item)

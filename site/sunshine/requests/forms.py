@@ -1,0 +1,144 @@
+"""Forms: the public request form, tracking and 补正, and the handling steps.
+
+Validators check shape only; the rules (which steps follow which, the legal periods) live in
+the services.
+"""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import NumberRange
+
+from sunshine.forms import BaseForm, length, required
+from sunshine.requests.models import (
+    APPLICANT_TYPE_LABELS,
+    BASES,
+    OFFICE_KIND_LABELS,
+    Delivery,
+    Outcome,
+)
+
+SUBJECT_MAX = 100
+BODY_MAX = 5000
+
+
+class RequestForm(BaseForm):
+    """The public form. Region selects are filled by the view."""
+
+    city = SelectField("市", choices={}, validate_choice=False)
+    county = SelectField("县（市、区）", choices={}, validate_choice=False)
+    town = SelectField("乡镇（街道）", choices={}, validate_choice=False)
+    office_kind = RadioField("向哪个机关申请？", choices={k.value: label for k, label
+                                                    in OFFICE_KIND_LABELS.items()},
+                             validators=[required("请选择机关类型")],
+                             description="扶贫资金和项目一般由县级乡村振兴局（扶贫办）公开；"
+                                         "乡镇只有人民政府。")
+    subject = StringField("申请公开什么信息", validators=[
+        required("请用一句话写明要申请公开什么信息"), length(SUBJECT_MAX)],
+        description=f"不超过 {SUBJECT_MAX} 个字，例如：某村 2024 年衔接资金的使用明细。")
+    body = TextAreaField("信息的名称、文号或其他特征", validators=[
+        required("请写明所需信息的名称、文号或者便于查找的其他特征"), length(BODY_MAX)],
+        description="写清楚您要的是哪一份文件、哪一年、哪个地方的信息。"
+                    "请不要写身份证号、银行卡号。")
+    delivery = RadioField("希望以什么形式获取", default=Delivery.ONLINE.value,
+                          choices={d.value: d.label for d in Delivery},
+                          validators=[required("请选择获取信息的形式")])
+    applicant_type = SelectField("申请人类型", default="person",
+                                 choices={k.value: v for k, v in APPLICANT_TYPE_LABELS.items()},
+                                 validators=[required("请选择申请人类型")])
+    name = StringField("申请人姓名或单位名称", validators=[
+        required("请填写申请人姓名或单位名称"), length(60)],
+        description="依法需要实名申请。姓名和联系方式加密保存，只有办理机关和督查人员可以查看，"
+                    "不会公开。")
+    phone = StringField("联系电话", validators=[length(20)],
+                        description="手机号或带区号的固定电话；电话和电子邮箱至少填一项。")
+    email = StringField("电子邮箱", validators=[length(254)])
+    address = StringField("邮寄地址", validators=[length(200)],
+                          description="选择纸质邮寄时填写。")
+    consent = BooleanField("同意在隐去个人信息后，公开我的申请内容和答复，供其他人查阅")
+    about = HiddenField(validators=[length(200)])
+    # Anti-abuse: a field that people never see (bots fill it) and a signed start time.
+    website = StringField("请勿填写此项", validators=[length(200)])
+    started = HiddenField()
+
+
+class TrackForm(BaseForm):
+    code = StringField("查询码", validators=[required("请输入查询码"), length(64)],
+                       description="提交时得到的 16 位查询码，例如 K7QF-M2XD-9TRA-3HPW，"
+                                   "大小写和短横线都可以不管。")
+
+
+class AmendForm(BaseForm):
+    code = HiddenField(validators=[required("请输入查询码"), length(64)])
+    text = TextAreaField("补正内容", validators=[required("请填写补正的内容"), length(BODY_MAX)],
+                         description="按机关的要求，把所需信息写得更具体。")
+
+
+# --- back office -----------------------------------------------------------------------------
+
+
+class ExtendForm(BaseForm):
+    days = IntegerField("延长多少天", validators=[required("请填写延长的天数"),
+                                                 NumberRange(1, 100, "天数不正确")])
+    reason = TextAreaField("延长理由（申请人可以看到）", validators=[
+        required("请写明延长答复期限的理由"), length(2000)])
+
+
+class AmendAskForm(BaseForm):
+    text = TextAreaField("需要补正的内容（申请人可以看到）", validators=[
+        required("请写明需要补正的内容"), length(2000)])
+
+
+class ConsultForm(BaseForm):
+    text = StringField("征求哪一方的意见", validators=[required("请说明征求哪一方的意见"),
+                                                   length(200)],
+                       description="例如：项目施工企业。不要写个人姓名。")
+
+
+class NoteForm(BaseForm):
+    text = TextAreaField("内部备注", validators=[required("请填写备注内容"), length(5000)],
+                         description="只有工作人员能看到，不会告诉申请人，也不会公开。")
+
+
+class PublicTextForm(BaseForm):
+    subject = StringField("公开的标题", validators=[required(), length(SUBJECT_MAX)])
+    body = TextAreaField("公开的申请内容（已隐去个人信息）", validators=[length(BODY_MAX)])
+
+
+class ActionForm(BaseForm):
+    """A button that changes something: CSRF only."""
+
+
+def answer_form(outcome: Outcome) -> type[BaseForm]:
+    """The answer form of one outcome: its legal bases are the one required choice."""
+
+    class AnswerForm(BaseForm):
+        basis = RadioField("法律依据", choices={key: f"{b.label}（《条例》{b.article}）"
+                                            for key, b in BASES[outcome].items()},
+                           validators=[required("请选择答复的法律依据")])
+        text = TextAreaField("答复内容", validators=[required("请填写答复内容"), length(20_000)],
+                             description="申请人凭查询码可以看到；同意公开的，也会在公开目录中"
+                                         "显示。不能含身份证号、手机号或银行卡号。")
+
+    if outcome is Outcome.PARTIAL:
+        AnswerForm.withheld = TextAreaField(
+            "不予公开的部分", validators=[required("部分公开时，请写明不予公开的部分"),
+                                   length(2000)])
+    if outcome is Outcome.NOT_OURS:
+        AnswerForm.referred_to = StringField(
+            "负责公开的机关", validators=[required("请写明负责公开该信息的机关"),
+                                   length(200)],
+            description="机关名称和联系方式。")
+    AnswerForm.__name__ = f"AnswerForm_{outcome.value}"
+    return AnswerForm
+
+
+ANSWER_FORMS = {outcome: answer_form(outcome) for outcome in Outcome}

@@ -1,0 +1,287 @@
+"""Public pages: the request form, tracking by code (and answering a 补正 request), and the
+archive with its CSV and Atom feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    render_template,
+    request,
+)
+
+from sunshine import formguard, pagecache
+from sunshine.clock import today
+from sunshine.extensions import db, limiter
+from sunshine.forms import set_field_error, show_error
+from sunshine.records.export import csv_download, csv_text
+from sunshine.regions import services as regions
+from sunshine.regions.models import Region
+from sunshine.requests import indexing, periods, queries, services
+from sunshine.requests.forms import AmendForm, RequestForm, TrackForm
+from sunshine.requests.models import (
+    OFFICE_KIND_LABELS,
+    ApplicantType,
+    Delivery,
+    InfoRequest,
+    Outcome,
+    Status,
+)
+from sunshine.web import page_arg, render_form_page
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+feeds_bp = Blueprint("requests_feed", __name__)
+
+REGION_FIELDS = ("city", "county", "town")
+FORM_SALT = "request-form-start"
+NOT_FOUND = "没有找到这个查询码对应的申请。请核对后重新输入。"
+
+
+def _submit_limit() -> str:
+    return str(current_app.config["REQUEST_SUBMIT_LIMIT"])
+
+
+def _track_limit() -> str:
+    return str(current_app.config["REQUEST_TRACK_LIMIT"])
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # The answer to the form shows the new code; tracking pages show one request's history.
+    if request.endpoint in ("requests.new", "requests.track", "requests.amend"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the form --------------------------------------------------------------------------------
+
+
+def _region_chain(form: RequestForm) -> list[Region]:
+    """The regions chosen so far, each a child of the one before."""
+    chain: list[Region] = []
+    parent = current_app.config["PROVINCE_CODE"]
+    for name in REGION_FIELDS:
+        code = (getattr(form, name).data or "").strip()
+        region = db.session.get(Region, code) if code.isdigit() and len(code) == 12 else None
+        if region is None or region.parent_code != parent:
+            break
+        chain.append(region)
+        parent = region.code
+    return chain
+
+
+def _fill_region_choices(form: RequestForm, chain: list[Region]) -> None:
+    parent = current_app.config["PROVINCE_CODE"]
+    for depth, name in enumerate(REGION_FIELDS):
+        field = getattr(form, name)
+        if depth > len(chain):
+            field.choices = {"": "请先选上一级"}
+            field.data = ""
+            field.render_kw = {"disabled": True}
+            continue
+        field.choices = {"": "请选择（不选即本级）" if depth else "请选择（不选即省级）",
+                         **{r.code: r.name for r in regions.children_of(parent)}}
+        field.data = chain[depth].code if depth < len(chain) else ""
+        if depth < len(chain):
+            parent = chain[depth].code
+
+
+def _prefill(form: RequestForm) -> None:
+    form.about.data = services.clean_about(request.args.get("about", ""))
+    code = request.args.get("region", "")
+    try:
+        region = regions.get_region(code) if code else None
+    except regions.RegionNotFound:
+        region = None
+    if region is not None:
+        for ancestor in [*regions.ancestors_of(region), region]:
+            if 2 <= ancestor.level <= 4:
+                getattr(form, REGION_FIELDS[ancestor.level - 2]).data = ancestor.code
+    if request.args.get("kind") in OFFICE_KIND_LABELS:
+        form.office_kind.data = request.args["kind"]
+
+
+def _office_region(chain: list[Region]) -> str:
+    return chain[-1].code if chain else str(current_app.config["PROVINCE_CODE"])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def new() -> tuple[str, int]:
+    """依申请公开: choose the office by region and kind, say what is wanted, get a code."""
+    form = RequestForm()
+    if request.method == "GET":
+        form.started.data = formguard.start_token(FORM_SALT)
+        _prefill(form)
+    chain = _region_chain(form)
+    _fill_region_choices(form, chain)
+    context: dict[str, Any] = {"form": form, "chain": chain,
+                               "about": services.clean_about(form.about.data or "")}
+    if request.method == "GET" or request.form.get("action") == "refine":
+        return render_template("requests/new.html", **context), 200
+    if not form.validate():
+        return render_form_page("requests/new.html", **context)
+    try:
+        info, code = services.file_request(_filing(form, chain))
+    except services.RequestError as exc:
+        db.session.rollback()
+        field = {"office": form.city}.get(exc.field or "")
+        set_field_error(field or getattr(form, exc.field or "", None) or form.body, exc.message)
+        return render_form_page("requests/new.html", **context)
+    indexing.reindex([info])
+    return render_template("requests/submitted.html", info=info, code=code), 200
+
+
+def _filing(form: RequestForm, chain: list[Region]) -> services.Filing:
+    return services.Filing(
+        office_region_code=_office_region(chain), office_kind=form.office_kind.data or "",
+        subject=form.subject.data or "", body=form.body.data or "", name=form.name.data or "",
+        phone=form.phone.data or "", email=form.email.data or "",
+        address=form.address.data or "", delivery=Delivery(form.delivery.data),
+        applicant_type=ApplicantType(form.applicant_type.data),
+        consent_to_publish=bool(form.consent.data), about=form.about.data or "",
+        suspicion=formguard.suspicion(form.website.data, form.started.data, FORM_SALT))
+
+
+# --- tracking --------------------------------------------------------------------------------
+
+
+def _request_page(info: InfoRequest, code: str, status: int = 200,
+                  amend_form: AmendForm | None = None) -> tuple[str, int]:
+    amend_form = amend_form or AmendForm(formdata=None, code=code, prefix="amend")
+    return render_template("requests/track.html", form=TrackForm(formdata=None), info=info,
+                           history=services.public_history(info), amend_form=amend_form,
+                           today=today(), days_left=periods.days_left), status
+
+
+def _not_found(form: TrackForm) -> tuple[str, int]:
+    """The one answer for an unknown code, a wrong one and junk."""
+    set_field_error(form.code, NOT_FOUND)
+    return render_template("requests/track.html", form=form, info=None), 200
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.shared_limit(_track_limit, scope="request-track", methods=["POST"])
+def track() -> tuple[str, int]:
+    """办理查询: the code shows the history, the clock and the answer."""
+    form = TrackForm()
+    if request.method == "GET":
+        return render_template("requests/track.html", form=form, info=None), 200
+    if not form.validate():
+        return render_form_page("requests/track.html", form=form, info=None)
+    info = services.find_by_code(form.code.data)
+    if info is None:
+        return _not_found(form)
+    return _request_page(info, form.code.data.strip())
+
+
+@bp.post("/track/amend")
+@limiter.shared_limit(_track_limit, scope="request-track", methods=["POST"])
+def amend() -> tuple[str, int]:
+    """The applicant answers a 补正 request (by code)."""
+    form = AmendForm(prefix="amend")
+    info = services.find_by_code(form.code.data or "")
+    if info is None:
+        return _not_found(TrackForm(formdata=None))
+    code = (form.code.data or "").strip()
+    if not form.validate():
+        return _request_page(info, code, 400, form)
+    try:
+        services.amend(info, form.text.data or "")
+    except services.RequestError as exc:
+        db.session.rollback()
+        show_error(form, exc, "text")
+        return _request_page(info, code, 400, form)
+    flash("已提交补正，答复期限重新计算。", "success")
+    return _request_page(info, code)
+
+
+# --- the archive -----------------------------------------------------------------------------
+
+
+def filter_choices() -> dict[str, Any]:
+    return {"statuses": list(Status), "outcomes": list(Outcome),
+            "cities": regions.list_regions(level=2)}
+
+
+@bp.get("/")
+def index() -> Response:
+    """依申请公开目录: every request with its office, state and clock; kept until a request
+    to an office of the region shown (or above or below it) changes."""
+    filters = queries.parse_filters(request.args)
+    code = filters.office.region.code if filters.office else (
+        filters.region.code if filters.region else None)
+    return pagecache.cached(lambda: _index(filters), ("requests", code), args=queries.ARGS)
+
+
+def _index(filters: queries.Filters) -> str:
+    page = db.paginate(queries.public_query(filters), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("requests/index.html", page=page, filters=filters, today=today(),
+                           **filter_choices())
+
+
+@bp.get("/<int:request_id>")
+def detail(request_id: int) -> Response:
+    """One request: office, clock, history and outcome; question and answer if allowed."""
+    info = queries.get_public(request_id)
+    if info is None:
+        abort(404)
+    return pagecache.cached(lambda: _detail(info), ("requests", info.office_region_code))
+
+
+def _detail(info: InfoRequest) -> str:
+    title, question = queries.shown_question(info)
+    return render_template("requests/detail.html", info=info, title=title, question=question,
+                           answer=queries.shown_answer(info),
+                           history=services.public_history(info), today=today(),
+                           days_left=periods.days_left)
+
+
+CSV_HEADER = ["编号", "标题", "机关", "机关区划代码", "收到日期", "答复期限", "状态", "是否逾期",
+              "延长天数", "答复结果", "法律依据", "答复日期", "按时答复", "网址"]
+
+
+def csv_row(info: InfoRequest, root: str, day: Any) -> list[object]:
+    basis = info.basis_entry
+    return [info.id, info.public_title, info.office.name, info.office_region_code,
+            info.received_at.date().isoformat(), info.deadline.isoformat(), info.status.label,
+            "是" if info.overdue(day) or info.was_overdue else "否", info.extension_days,
+            info.outcome.label if info.outcome else "",
+            f"{basis.label}（{basis.article}）" if basis else "",
+            info.answered_at.date().isoformat() if info.answered_at else "",
+            "" if info.answered_on_time is None else ("是" if info.answered_on_time else "否"),
+            f"{root}/requests/{info.id}"]
+
+
+@bp.get("/export.csv")
+def export() -> Response:
+    """The archive (with its filters) as CSV; never who asked."""
+    filters = queries.parse_filters(request.args)
+    rows = db.session.execute(queries.public_query(filters).limit(10_000)).scalars()
+    root, day = request.url_root.rstrip("/"), today()
+    return csv_download(csv_text(CSV_HEADER, (csv_row(r, root, day) for r in rows)),
+                        "requests.csv")
+
+
+@feeds_bp.get("/feeds/requests.xml")
+def feed() -> Response:
+    """Atom feed of the archive, newest first; the archive's filters narrow it."""
+    filters = queries.parse_filters(request.args)
+    rows = list(db.session.execute(queries.public_query(filters).limit(50)).scalars())
+    updated = max((r.updated_at for r in rows), default=datetime(2026, 1, 1, tzinfo=UTC))
+    xml = render_template("requests/feed.xml", rows=rows, updated=updated,
+                          root=request.url_root.rstrip("/"), self_url=request.url)
+    return Response(xml, mimetype="application/atom+xml")
+
+
+def sitemap_entries() -> list[tuple[str, datetime | None]]:
+    """The form and the archive; crawlers find each request from the archive's pages (one
+    more query here would cost every sitemap request)."""
+    return [("/requests/new", None), ("/requests/track", None), ("/requests/", None)]

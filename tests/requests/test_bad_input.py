@@ -1,0 +1,62 @@
+"""Naughty strings in every field of the public form, the tracking form and the archive's
+filters: stored exactly or refused with a Chinese 4xx, never a 5xx or half a request."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from sunshine.extensions import db
+from sunshine.requests.models import InfoRequest, RequestApplicant
+from tests.requests.conftest import form_data
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+TEXT_FIELDS = ("subject", "body", "name", "address")
+
+
+def _count() -> tuple[int, int]:
+    return (db.session.scalar(select(func.count()).select_from(InfoRequest)) or 0,
+            db.session.scalar(select(func.count()).select_from(RequestApplicant)) or 0)
+
+
+def test_naughty_strings_are_stored_exactly_or_refused(app, client, regions,
+                                                       naughty_strings: list[str]) -> None:
+    outcomes: Counter[str] = Counter()
+    for value in naughty_strings:
+        before = _count()
+        response = client.post("/requests/new", data=form_data(
+            app, **{f: value for f in TEXT_FIELDS}))
+        body = response.get_data(as_text=True)
+        assert response.status_code < 500, value
+        after = _count()
+        if response.status_code == 200 and "已收到您的申请" in body:
+            assert after == (before[0] + 1, before[1] + 1), value
+            db.session.expire_all()
+            info = db.session.scalar(select(InfoRequest).order_by(InfoRequest.id.desc()))
+            assert info is not None and info.subject == value.strip() and info.body == value
+            outcomes["stored"] += 1
+        else:
+            assert 400 <= response.status_code < 500 and HAN.search(body), value
+            assert after == before, value  # never half a request
+            outcomes["refused"] += 1
+    assert outcomes["stored"] > 300 and outcomes["refused"] > 0, outcomes
+
+
+def test_naughty_strings_in_choices_codes_and_filters_never_fail(app, client, regions,
+                                                                 naughty_strings: list[str]
+                                                                 ) -> None:
+    for value in naughty_strings[::10]:
+        for field in ("city", "county", "town", "office_kind", "delivery", "applicant_type",
+                      "phone", "email", "about", "started"):
+            response = client.post("/requests/new", data=form_data(app, **{field: value}))
+            assert response.status_code < 500, (field, value)
+        assert client.post("/requests/track", data={"code": value}).status_code < 500
+        assert client.post("/requests/track/amend", data={"amend-code": value,
+                                                          "amend-text": value}).status_code < 500
+        for arg in ("region", "office", "status", "outcome", "about", "page"):
+            for url in ("/requests/", "/requests/export.csv", "/api/v1/requests",
+                        "/feeds/requests.xml"):
+                response = client.get(url, query_string={arg: value})
+                assert response.status_code < 500, (url, arg, value)

@@ -1,0 +1,23 @@
+"""The demo has requests in every state and with every outcome, late ones, one held for review
+and a record three applicants asked about, so that the archive shows substance at once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sunshine.demo.services import build_demo
+from sunshine.extensions import db
+from sunshine.requests.models import InfoRequest, Outcome, Status
+from tests.apps import PASSWORD
+
+
+def test_the_demo_has_requests_in_every_state(app) -> None:
+    build_demo(households=60, seed=3, password=PASSWORD)
+    requests = db.session.execute(select(InfoRequest)).scalars().all()
+    assert {r.status for r in requests} == set(Status)
+    assert {r.outcome for r in requests} == {*Outcome, None}
+    assert any(r.was_overdue for r in requests) and any(r.held for r in requests)
+    assert any(r.extension_days and r.outcome is Outcome.PARTIAL for r in requests)
+    assert any(r.answered_on_time is False for r in requests)
+    abouts = [r.about for r in requests if r.about]
+    assert any(abouts.count(a) >= 3 for a in abouts)
