@@ -11,6 +11,7 @@ from sunshine.registry import registry
 def init_app(app: Flask) -> None:
     """Register the request pages, feed, API and back office, search, the sitemap, the API
     description, the audit labels, the demo step and ``sunshine requests``."""
+    from sunshine.accounts.models import Role
     from sunshine.requests import (  # noqa: F401  (models: tables in metadata)
         admin,
         api,
@@ -28,7 +29,8 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     reg.add_search_source("request", indexing.request_documents)
     reg.add_section(admin.SECTION)
-    reg.add_audit_labels(handling.ACTION_LABELS)
+    reg.add_audit_labels(handling.ACTION_LABELS, readers=admin.SECTION.roles)
+    reg.add_audit_labels(handling.OVERSIGHT_LABELS, readers=[Role.OVERSIGHT])
     reg.add_tiles(admin.dashboard_tiles)
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)

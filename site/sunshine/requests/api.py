@@ -9,10 +9,9 @@ from flask import Blueprint, Response, jsonify, request
 
 from sunshine.clock import today
 from sunshine.extensions import db
-from sunshine.records.listing import per_page_arg
 from sunshine.requests import queries, services
 from sunshine.requests.models import InfoRequest
-from sunshine.web import page_arg
+from sunshine.web import page_arg, per_page_arg
 
 api_bp = Blueprint("requests_api", __name__, url_prefix="/api/v1")
 

@@ -44,9 +44,11 @@ ACTION_LABELS = {
     "request_extended": "延长答复期限", "request_amend_asked": "要求补正",
     "request_consulting": "征求第三方意见", "request_consulted": "第三方意见已返回",
     "request_answered": "依申请公开答复", "request_note": "依申请公开内部备注",
-    "request_overdue": "依申请公开逾期", "request_applicant_viewed": "查看申请人身份",
-    "request_released": "依申请公开审核通过", "request_public_text": "修改公开的申请内容",
+    "request_overdue": "依申请公开逾期", "request_released": "依申请公开审核通过",
+    "request_public_text": "修改公开的申请内容",
 }
+#: Read by oversight only: who looked at whose identity.
+OVERSIGHT_LABELS = {"request_applicant_viewed": "查看申请人身份"}
 
 
 def readable(request: InfoRequest, user: User) -> None:
