@@ -4,7 +4,7 @@ Requests for information (依申请公开), their history, the sealed applicants
 and lawsuits the annual report counts (sunshine.requests).
 
 Revision ID: c18343383bc7
-Revises: b7e5c2a9d416
+Revises: b7e2c4d9a1f3
 Create Date: 2026-12-05 00:52:03.802716
 
 """
@@ -16,7 +16,7 @@ import sunshine.database
 
 # revision identifiers, used by Alembic.
 revision = "c18343383bc7"
-down_revision = "b7e5c2a9d416"
+down_revision = "b7e2c4d9a1f3"
 branch_labels = None
 depends_on = None
 
