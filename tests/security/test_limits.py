@@ -14,6 +14,8 @@ from sunshine import create_app
 from sunshine.extensions import db, limiter
 from tests.apps import make_config
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def limited_app(tmp_path) -> Flask:
