@@ -280,6 +280,19 @@ def test_request_rate_limit_on_login(client: FlaskClient) -> None:
     assert_chinese_page(client.post("/login", data={}).get_data(as_text=True), "太频繁")
 
 
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+def test_a_flood_from_the_owners_network_does_not_keep_the_owner_out(
+        app: Flask, regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    owner = app.test_client()
+    assert right(owner, "staff-a", "127.0.0.1") == 302
+    owner.post("/logout")
+    flooder = app.test_client()
+    statuses = [flooder.post("/login", data={}).status_code for _ in range(31)]
+    assert statuses[-1] == 429
+    assert right(owner, "staff-a", "127.0.0.1") == 302
+
+
 # --- auditing --------------------------------------------------------------------------------
 
 

@@ -53,18 +53,28 @@ def device_token(user: User, current: str | None) -> str:
     return _serializer().dumps({"user": user.id, "device": secrets.token_hex(8)})
 
 
-def device_of(token: str | None, user: User | None) -> str | None:
-    """The device id in a valid cookie of ``user``, or None (no cookie, forged, another's)."""
-    if not token or user is None or len(token) > 200:
+def _device_data(token: str | None) -> dict[str, Any] | None:
+    if not token or len(token) > 200:
         return None
     try:
         data = _serializer().loads(token, max_age=DEVICE_DAYS * 86400)
     except BadData:
         return None
-    if not isinstance(data, dict) or data.get("user") != user.id:
+    device = data.get("device") if isinstance(data, dict) else None
+    return data if isinstance(device, str) and len(device) == 16 else None
+
+
+def known_browser(token: str | None) -> bool:
+    """True for a valid device cookie of any account: a browser that logged in here before."""
+    return _device_data(token) is not None
+
+
+def device_of(token: str | None, user: User | None) -> str | None:
+    """The device id in a valid cookie of ``user``, or None (no cookie, forged, another's)."""
+    data = _device_data(token)
+    if data is None or user is None or data.get("user") != user.id:
         return None
-    device = data.get("device")
-    return device if isinstance(device, str) and len(device) == 16 else None
+    return str(data["device"])
 
 
 def _failures(since: Any, **match: str) -> int:

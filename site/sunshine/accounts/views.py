@@ -23,8 +23,14 @@ def _start_session(user: services.User, remember: bool) -> None:
     session.permanent = True
 
 
+def _known_browser() -> bool:
+    """A browser that logged in before is left out of the flood limit of its address, which a
+    stranger on the same network could otherwise keep full; its failures still count."""
+    return throttle.known_browser(request.cookies.get(throttle.DEVICE_COOKIE))
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit("30 per minute", methods=["POST"], exempt_when=_known_browser)
 def login() -> Response | tuple[str, int]:
     """Log in and go to ``next`` (local paths only)."""
     form = LoginForm()
