@@ -110,15 +110,19 @@ def not_modified(if_none_match: str | None, tag: str) -> bool:
 
 def serve_stored(environ: dict[str, Any], start_response: Callable[..., Any],
                  page: StoredPage, headers: list[tuple[str, str]], private: bool = False,
-                 no_store: bool = False) -> Iterable[bytes]:
-    """Answer with a stored HTML page from plain WSGI (a cache in front of Flask), with the
-    same validators, 304 and compression as the after-request step gives Flask's answers.
+                 no_store: bool = False, content_type: str = "text/html; charset=utf-8",
+                 ) -> Iterable[bytes]:
+    """Answer with a stored page (or data) from plain WSGI (a cache in front of Flask), with
+    the same validators, 304 and compression as the after-request step gives Flask's answers.
     A ``private`` page (one visitor's) is for no shared cache, and its gzip is not kept; a
-    ``no_store`` one is for no cache at all, and has no validator."""
+    ``no_store`` one is for no cache at all, and has no validator. Only HTML varies by
+    Cookie (the header shows who is logged in)."""
     tag, body = page.etag, page.body
     lifetime = "no-store" if no_store else "private, no-cache" if private else "no-cache"
-    headers = [*headers, ("Vary", "Cookie, Accept-Encoding"), ("Cache-Control", lifetime)]
-    entity = [("Content-Type", "text/html; charset=utf-8")]
+    vary = "Cookie, Accept-Encoding" if content_type.startswith("text/html") \
+        else "Accept-Encoding"
+    headers = [*headers, ("Vary", vary), ("Cache-Control", lifetime)]
+    entity = [("Content-Type", content_type)]
     if len(body) >= MIN_SIZE and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")):
         tag = tag + GZIP_SUFFIX
         body = (gzip.compress(body, PRIVATE_GZIP_LEVEL, mtime=0) if private

@@ -7,6 +7,7 @@ from flask import Response, abort, current_app, jsonify, render_template, reques
 from sunshine import clock, pagecache
 from sunshine.complaints import stats
 from sunshine.complaints.views import api_bp, bp
+from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import region_arg
 from sunshine.regions import services as regions
@@ -46,6 +47,7 @@ def _stats_page(report: stats.Report) -> str:
 
 
 @bp.get("/stats/export.csv")
+@keep(("complaints", None))
 def stats_csv() -> Response:
     """The statistics page as CSV (UTF-8 with BOM for Excel), same filters."""
     report = _report()
@@ -59,6 +61,7 @@ def stats_csv() -> Response:
 
 
 @api_bp.get("/stats")
+@keep(("complaints", None))
 def api_stats() -> Response:
     """The same numbers as JSON: suppressed values are null with ``"suppressed": true``."""
     report = _report()

@@ -20,6 +20,7 @@ from sunshine import pagecache
 from sunshine.content import services
 from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind
 from sunshine.extensions import db
+from sunshine.pagecache.data import keep
 from sunshine.records.listing import code_arg
 from sunshine.regions import services as regions
 from sunshine.web import int_arg, page_arg, per_page_arg
@@ -171,12 +172,14 @@ def _feed(kind: Kind) -> Response:
 
 
 @feeds_bp.get("/feeds/news.xml")
+@keep(("content", None), extra=_today)
 def news_feed() -> Response:
     """Atom; ?region=<code> and ?topic= narrow it to one village or one topic."""
     return _feed(Kind.NEWS)
 
 
 @feeds_bp.get("/feeds/policies.xml")
+@keep(("content", None), extra=_today)
 def policies_feed() -> Response:
     return _feed(Kind.POLICY)
 
@@ -207,11 +210,13 @@ def _api_list(kind: Kind) -> Response:
 
 
 @api_bp.get("/news")
+@keep(("content", None), extra=_today)
 def api_news() -> Response:
     return _api_list(Kind.NEWS)
 
 
 @api_bp.get("/policies")
+@keep(("content", None), extra=_today)
 def api_policies() -> Response:
     return _api_list(Kind.POLICY)
 

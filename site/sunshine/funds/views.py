@@ -13,6 +13,7 @@ from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.funds import queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
+from sunshine.pagecache.data import keep
 from sunshine.projects.models import Project
 from sunshine.records import charts, ledger
 from sunshine.records.export import csv_response, streamed
@@ -101,6 +102,7 @@ SPENDING_HEADER = ["编号", "资金编号", "项目编号", "支出日期", "�
 
 
 @bp.get("/export.csv")
+@keep(("funds", None), ("projects", None))
 def export() -> Response:
     """The list as CSV with the page's filters; ``?detail=spending`` gives the spending rows
     (``&fund=<id>`` for one allocation). Streamed: any size, little memory."""
@@ -143,6 +145,7 @@ def _ledger_page() -> str:
 
 
 @bp.get("/ledger.json")
+@keep(extra=lambda: ledger.head()[0])
 def ledger_json() -> Response:
     """The whole chain as JSON, streamed: {"head": {...}, "entries": [{seq, prev_hash, hash,
     payload}, ...]}; ``payload`` is the exact text that was hashed."""
@@ -208,6 +211,7 @@ def fund_item(fund: Fund) -> dict[str, Any]:
 
 
 @api_bp.get("/funds")
+@keep(("funds", None), ("projects", None))
 def api_funds() -> Response:
     """Published allocations with the list page's filters, newest first."""
     filters = filters_from_request()
@@ -218,6 +222,7 @@ def api_funds() -> Response:
 
 
 @api_bp.get("/funds/<int:fund_id>")
+@keep(("funds", None), ("projects", None))
 def api_fund(fund_id: int) -> Response:
     fund = queries.get_public(fund_id)
     if fund is None:

@@ -36,6 +36,7 @@ from sunshine.market.models import (
     SellerStatus,
 )
 from sunshine.markup import render_markdown, stored_html
+from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import code_arg
 from sunshine.web import page_arg, per_page_arg, render_form_page
@@ -158,6 +159,7 @@ CSV_HEADER = ["编号", "产品名称", "品类", "品种", "规格", "计价单
 
 
 @bp.get("/export.csv")
+@keep(("market", None))
 def export() -> Response:
     """The list's products (with its filters) as CSV."""
     rows = db.session.execute(queries.public_query(_filters(), photos=False)
@@ -193,6 +195,7 @@ def api_item(listing: Listing) -> dict[str, object]:
 
 
 @api_bp.get("/products")
+@keep(("market", None))
 def api_products() -> Response:
     per_page = per_page_arg(50)
     page = db.paginate(queries.public_query(_filters()), page=page_arg(), per_page=per_page,
@@ -202,6 +205,7 @@ def api_products() -> Response:
 
 
 @api_bp.get("/products/<int:listing_id>")
+@keep(("market", None))
 def api_product(listing_id: int) -> tuple[Response, int] | Response:
     listing = queries.get_public(listing_id)
     if listing is None:

@@ -15,6 +15,7 @@ from sunshine.extensions import db
 from sunshine.markup import render_markdown
 from sunshine.matching import pledges, queries
 from sunshine.matching.models import PUBLIC_STATES, Need, NeedItem
+from sunshine.pagecache.data import keep
 from sunshine.records.money import from_fen, money_text
 from sunshine.web import page_arg, per_page_arg
 
@@ -55,8 +56,8 @@ def api_item(need: Need, place: str) -> dict[str, Any]:
 
 
 @api_bp.get("/needs")
+@keep(("matching", None), before=pledges.maybe_expire)
 def api_needs() -> Response:
-    pledges.maybe_expire()
     per_page = per_page_arg(50)
     page = db.paginate(queries.public_query(queries.parse_filters(request.args)),
                        page=page_arg(), per_page=per_page, error_out=False)
@@ -66,6 +67,7 @@ def api_needs() -> Response:
 
 
 @api_bp.get("/needs/<int:need_id>")
+@keep(("matching", None), before=pledges.maybe_expire)
 def api_need(need_id: int) -> tuple[Response, int] | Response:
     pledges.expire_due(need_id=need_id)
     need = queries.get_public(need_id)

@@ -38,6 +38,7 @@ from sunshine.matching.models import (
     PledgeState,
 )
 from sunshine.matching.photos import PHOTOS
+from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import code_arg
 from sunshine.records.money import AmountError, parse_amount, to_fen
@@ -95,9 +96,9 @@ def _amounts(need: Need) -> list[str]:
 
 
 @bp.get("/export.csv")
+@keep(("matching", None), before=pledges.maybe_expire)
 def export() -> Response:
     """The list's needs (with its filters) as CSV."""
-    pledges.maybe_expire()
     rows = list(db.session.execute(queries.public_query(queries.parse_filters(request.args))
                                    .limit(10_000)).scalars())
     places = queries.places(n.village_code for n in rows)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.notices import objections, periods, queries
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
-from sunshine.notices.views import last_change
+from sunshine.notices.views import last_change, notice_day
+from sunshine.pagecache.data import keep
 from sunshine.web import page_arg, per_page_arg
 
 api_bp = Blueprint("notices_api", __name__, url_prefix="/api/v1")
@@ -44,6 +45,7 @@ def api_item(notice: Notice, counts: tuple[int, int], entries: int,
 
 
 @api_bp.get("/notices")
+@keep(("notices", None), ("complaints", None), extra=notice_day)
 def api_notices() -> Response:
     """Published notices, open first; ?kind=, ?region=, ?state=, ?page=, ?per_page=."""
     per_page = per_page_arg(50)
@@ -59,6 +61,7 @@ def api_notices() -> Response:
 
 
 @api_bp.get("/notices/<int:notice_id>")
+@keep(("notices", None), ("complaints", None), extra=notice_day)
 def api_notice(notice_id: int) -> tuple[Response, int] | Response:
     notice = queries.get_public(notice_id)
     if notice is None:

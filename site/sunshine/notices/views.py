@@ -20,6 +20,7 @@ from sunshine.notices import objections, periods, queries
 from sunshine.notices.forms import ObjectionForm
 from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind, NoticeState
 from sunshine.notices.services import NoticeError
+from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import code_arg
 from sunshine.regions import services as regions
@@ -189,6 +190,7 @@ def print_page(notice_id: int) -> str:
 
 
 @bp.get("/export.csv")
+@keep(("notices", None), ("complaints", None), extra=notice_day)
 def export() -> Response:
     """The list (with its filters) as CSV."""
     filters = queries.parse_filters(request.args)
@@ -206,6 +208,7 @@ def export() -> Response:
 
 
 @bp.get("/<int:notice_id>/export.csv")
+@keep(("notices", None), extra=notice_day)
 def export_entries(notice_id: int) -> Response:
     """A notice's list as CSV: masked names only, like the page."""
     notice = _public(notice_id)
@@ -228,6 +231,7 @@ def last_change(notice: Notice) -> datetime:
 
 
 @feeds_bp.get("/feeds/notices.xml")
+@keep(("notices", None), extra=notice_day)
 def feed() -> Response:
     """Atom feed of notices, newest first; ?region=<code> narrows it to a region (with the
     regions above it, whose notices apply there too)."""

@@ -31,7 +31,9 @@ from sunshine.pagecache import visitors
 from sunshine.pagecache.versions import PageVersion, Scope, changed, signature
 
 MAX_PAGES = 1024
+MAX_BYTES = 96 * 1024 * 1024  # bodies kept per worker
 MAX_PARTS = 4096
+HTML = "text/html; charset=utf-8"
 PART = re.compile(r"<!--visitor-part:([\w./-]+)-->")
 TOKEN_MARKER = re.compile(rb"@@visitor-token:([\w-]+:[\w-]*)@@")
 
@@ -51,6 +53,8 @@ class Entry(NamedTuple):
     spans: tuple[tuple[int, int], ...]  # each part's bytes in ``page.body``
     tokens: tuple[str, ...] = ()  # the per-visitor tokens in the body, "kind:arg"
     no_store: bool = False  # answered with ``Cache-Control: no-store`` (and no validator)
+    content_type: str = HTML  # anything else is data, the same for every visitor (``data``)
+    headers: tuple[tuple[str, str], ...] = ()  # more of the answer's (Content-Disposition)
 
     @property
     def pieces(self) -> list[bytes]:
@@ -66,13 +70,20 @@ class Entry(NamedTuple):
         """The anonymous page is the same for every anonymous visitor (no token in it)."""
         return not self.tokens
 
+    @property
+    def is_data(self) -> bool:
+        """Not a page but data (JSON, CSV, XML): the same for every visitor."""
+        return self.content_type != HTML
+
 
 class PageStore:
-    """Kept pages of one app (one per worker) by raw path and query, least recently used out
-    first."""
+    """Kept pages of one app (one per worker) by URL, least recently used out first, at most
+    ``size`` of them and ``budget`` bytes of bodies."""
 
-    def __init__(self, size: int = MAX_PAGES) -> None:
+    def __init__(self, size: int = MAX_PAGES, budget: int = MAX_BYTES) -> None:
         self.size = size
+        self.budget = budget
+        self.bytes = 0
         self.pages: OrderedDict[str, Entry] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -85,9 +96,14 @@ class PageStore:
 
     def put(self, key: str, entry: Entry) -> None:
         with self.lock:
+            old = self.pages.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old.page.body)
             self.pages[key] = entry
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            self.bytes += len(entry.page.body)
+            while len(self.pages) > self.size or (self.bytes > self.budget and self.pages):
+                _, gone = self.pages.popitem(last=False)
+                self.bytes -= len(gone.page.body)
 
 
 def store(app: Flask) -> PageStore:
@@ -107,7 +123,10 @@ def version(scopes: Iterable[Scope], extra: Callable[[], Hashable] | None) -> Ha
 
 
 def request_key(environ: dict[str, Any]) -> str:
-    return f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    """The URL asked for: absolute links in a page (feeds, exports) follow its host."""
+    return (f"{environ.get('wsgi.url_scheme')}://{environ.get('HTTP_HOST', '')}"
+            f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+            f"?{environ.get('QUERY_STRING', '')}")
 
 
 def shareable(args: Iterable[str]) -> bool:
@@ -147,6 +166,8 @@ def respond(entry: Entry) -> Response:
     """The kept page with this visitor's parts and tokens (Flask's side of ``personal``)."""
     from flask_login import current_user
 
+    if entry.is_data:
+        return data_response(entry)
     if not current_user.is_authenticated:
         if entry.shared:
             response = html_response(entry.page)
@@ -157,6 +178,14 @@ def respond(entry: Entry) -> Response:
     key = visitors.visitor_key(current_app, current_user.get_id())
     parts = {name: _render_part(name, key) for name in entry.parts}
     return personal_response(personal(entry, key, parts.get, visitors.flask_token), entry)
+
+
+def data_response(entry: Entry) -> Response:
+    response = Response(entry.page.body, headers=[("Content-Type", entry.content_type),
+                                                  *entry.headers])
+    response.set_etag(entry.page.etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def personal_response(body: bytes, entry: Entry) -> Response:

@@ -44,12 +44,16 @@ class PageFront:
         if environ.get("wsgi.url_scheme") == "https":
             headers.append(("Strict-Transport-Security", "max-age=31536000"))
         return serve_stored(environ, start_response, page, headers, private=private,
-                            no_store=entry.no_store)
+                            no_store=entry.no_store, content_type=entry.content_type)
 
     def _answer(self, environ: dict[str, Any], entry: pagecache.Entry
                 ) -> tuple[Any, list[tuple[str, str]], bool] | None:
         """(page, headers, private) for this visitor, or None for Flask to answer."""
         app = self.app
+        if entry.is_data:  # the same for every visitor
+            if pagecache.version(entry.scopes, entry.extra) != entry.version:
+                return None
+            return entry.page, list(entry.headers), False
         if not environ.get("HTTP_COOKIE"):
             visitor = visitors.FrontVisitor(visitors.new_session(), None)
         else:

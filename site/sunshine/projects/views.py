@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from sunshine import pagecache
 from sunshine.extensions import db
+from sunshine.pagecache.data import keep
 from sunshine.projects import queries
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
 from sunshine.records import charts, ledger
@@ -141,6 +142,7 @@ def photo(name: str) -> Response:
 
 
 @bp.get("/<int:project_id>/qr.svg")
+@keep(("projects", None))
 def qr(project_id: int) -> Response:
     """The QR code alone, to print on the project sign."""
     project = queries.get_public(project_id)
@@ -160,6 +162,7 @@ HEADER = ["编号", "项目名称", "类别", "阶段", "年度", "地区代码"
 
 
 @bp.get("/export.csv")
+@keep(("projects", None), ("funds", None))
 def export() -> Response:
     """The list as CSV with the page's filters, streamed."""
     filters = filters_from_request()
@@ -204,6 +207,7 @@ def project_item(project: Project) -> dict[str, Any]:
 
 
 @api_bp.get("/projects")
+@keep(("projects", None), ("funds", None))
 def api_projects() -> Response:
     """Published projects with the list page's filters."""
     filters = filters_from_request()
@@ -215,6 +219,7 @@ def api_projects() -> Response:
 
 
 @api_bp.get("/projects/<int:project_id>")
+@keep(("projects", None), ("funds", None))
 def api_project(project_id: int) -> Response:
     project = queries.get_public(project_id)
     if project is None:

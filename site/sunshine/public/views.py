@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from sunshine import pagecache
 from sunshine.extensions import db
+from sunshine.pagecache.data import keep
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.registry import registry
@@ -82,7 +83,13 @@ def robots() -> Response:
     return Response(body, mimetype="text/plain")
 
 
+#: The features whose public pages the sitemap lists (and dates).
+SITEMAP_SCOPES = [(feature, None) for feature in (
+    "content", "funds", "projects", "stats", "notices", "complaints", "matching", "market")]
+
+
 @bp.get("/sitemap.xml")
+@keep(*SITEMAP_SCOPES)
 def sitemap() -> Response:
     """The home page and every public page the features list (see their ``init_app``)."""
     paths: list[tuple[str, datetime | None]] = [("/", None)]

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine import pagecache
+from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.stats import charts, disclosure, services, tables, vocab
@@ -139,11 +140,13 @@ def _csv_response(code: str) -> Response:
 
 
 @bp.get("/export.csv")
+@keep(("stats", None))
 def export_province() -> Response:
     return _csv_response(current_app.config["PROVINCE_CODE"])
 
 
 @bp.get("/<code>/export.csv")
+@keep(("stats", None))
 def export(code: str) -> Response:
     """Every table of the page, one figure a row; hidden figures as on the page."""
     return _csv_response(code)
@@ -184,6 +187,7 @@ def stats_json(page: services.RegionPage) -> dict[str, object]:
 
 
 @api_bp.get("/<code>")
+@keep(("stats", None))
 def api_detail(code: str) -> tuple[Response, int] | Response:
     """A region's public figures; hidden ones are null with "suppressed": true."""
     try:
