@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sunshine.stats import disclosure, vocab
-from sunshine.stats.layout import EFFECT_LAST_COHORT, layout
+from sunshine.stats.layout import EFFECT_LAST_COHORT, Layout, layout
 from sunshine.stats.tree import Tree, protect, sum_up
 from sunshine.stats.vectors import SERIAL, WORK, accumulate, fill_derived, finish
 from tests.conftest import SAMPLE
@@ -120,8 +120,8 @@ def build(tree: Tree, households: Sequence[Household], k: int) -> tuple[dict[str
     return vectors, protect(tree, vectors, k)
 
 
-def _constraints(tree: Tree) -> list[tuple[list[tuple[str, int]], list[tuple[str, int]]]]:
-    lay = layout()
+def _constraints(tree: Tree, lay: Layout,
+                 ) -> list[tuple[list[tuple[str, int]], list[tuple[str, int]]]]:
     out = []
     for code in tree.level:
         for lhs, rhs in lay.relations:
@@ -141,9 +141,10 @@ class Finding:
 
 
 def attack(tree: Tree, vectors: dict[str, array], status: dict[str, bytearray],
-           k: int) -> list[Finding]:
-    """What the published figures give away; an empty list when nothing does."""
-    lay = layout()
+           k: int, lay: Layout | None = None) -> list[Finding]:
+    """What the published figures give away; an empty list when nothing does. ``lay``: the
+    cells and identities (the household register's by default)."""
+    lay = lay or layout()
     findings: list[Finding] = []
     lo: dict[tuple[str, int], int] = {}
     hi: dict[tuple[str, int], int] = {}
@@ -168,7 +169,7 @@ def attack(tree: Tree, vectors: dict[str, array], status: dict[str, bytearray],
                 if st[follows] != disclosure.PUBLISHED:
                     findings.append(Finding("people without households",
                                             (code, spec.key), ""))
-    constraints = _constraints(tree)
+    constraints = _constraints(tree, lay)
     changed = True
     rounds = 0
     while changed and rounds < 60:

@@ -1,4 +1,5 @@
-"""办理情况: how cases are handled, as a page, CSV and JSON (small counts suppressed)."""
+"""办理情况: how cases are handled, as a page, CSV and JSON (figures as disclosure control
+decided them, the same in all three)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import region_arg
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
-from sunshine.web import int_arg, page_arg
+from sunshine.web import int_arg, page_arg, per_page_arg
 
 
 def _region() -> Region:
@@ -32,9 +33,10 @@ def _report(region: Region | None = None) -> stats.Report:
 @bp.get("/stats")
 def stats_page() -> Response:
     """办理情况: counts by month, kind, category and region; on time, days, satisfaction. Kept
-    until a case of the region (or below it) changes."""
+    until a case anywhere changes: which figures are hidden is decided for the whole
+    province at once."""
     region = _region()
-    return pagecache.cached(lambda: _stats_page(_report(region)), ("complaints", region.code),
+    return pagecache.cached(lambda: _stats_page(_report(region)), ("complaints", None),
                             args=("region", "year"))
 
 
@@ -53,8 +55,8 @@ def stats_csv() -> Response:
     report = _report()
     rows = ([item["region"]["code"], item["region"]["name"], item["period"],
              stats.MEASURE_LABELS[item["measure"]], item["kind"] or "", item["category"] or "",
-             f"<{report.k}" if item["suppressed"] else item["value"]]
-            for item in stats.items(report))
+             item["text"]]
+            for item in stats.items(report, with_text=True))
     header = ["地区代码", "地区", "时期", "指标", "类型", "问题类别", "数值"]
     return csv_download(csv_text(header, rows),
                         f"complaints-stats-{report.region.code}-{report.year}.csv")
@@ -66,7 +68,7 @@ def api_stats() -> Response:
     """The same numbers as JSON: suppressed values are null with ``"suppressed": true``."""
     report = _report()
     all_items = stats.items(report)
-    per_page = int_arg("per_page", 50, 1, 500)
+    per_page = per_page_arg(50, 500)
     page = page_arg()
     chunk = all_items[(page - 1) * per_page: page * per_page]
     return jsonify(items=chunk, page=page, per_page=per_page, total=len(all_items),

@@ -29,13 +29,12 @@ in every export and in the API. Pages only read the stored decision (``Status``)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import cache
 from typing import Any
 
 import numpy as np
 
 from sunshine.stats import settle
-from sunshine.stats.layout import layout
+from sunshine.stats.layout import Layout, layout
 from sunshine.stats.settle import BIG, COMPLEMENT, HIDDEN, PUBLISHED, SMALL
 
 __all__ = ["BIG", "COMPLEMENT", "HIDDEN", "PUBLISHED", "SMALL", "Figure", "Forced", "Widen",
@@ -60,29 +59,37 @@ class Forced(Exception):
         self.region, self.cell = region, cell
 
 
-def initial_status(vector: Sequence[int], level: int, k: int) -> bytearray:
+def initial_status(vector: Sequence[int], level: int, k: int,
+                   lay: Layout | None = None) -> bytearray:
     """Primary suppression: small cells, and cells not published at this level."""
-    return bytearray(_initial(np.asarray(vector, np.int64)[None, :], level, k).tobytes())
+    return bytearray(_initial(np.asarray(vector, np.int64)[None, :], level, k,
+                              lay or layout()).tobytes())
 
 
-def _initial(vectors: np.ndarray, level: int, k: int) -> np.ndarray:
+def _initial(vectors: np.ndarray, level: int, k: int, lay: Layout) -> np.ndarray:
     """``initial_status`` of each row of ``vectors`` (all at ``level``)."""
-    info = settle.level(level)
+    info = settle.level(level, lay)
     return np.where(info.candidates & (vectors < k), SMALL, info.template).astype(np.uint8)
 
 
-@cache
-def _people_pairs() -> tuple[np.ndarray, np.ndarray]:
+_PEOPLE: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _people_pairs(lay: Layout) -> tuple[np.ndarray, np.ndarray]:
     """People cells, and the household cells they are shown or hidden with."""
-    lay = layout()
-    pairs = [(i, lay.index[spec.follows]) for i, spec in enumerate(lay.cells)
-             if spec.people and spec.follows is not None]
-    return np.array([i for i, _ in pairs], np.intp), np.array([j for _, j in pairs], np.intp)
+    found = _PEOPLE.get(lay.name)
+    if found is None:
+        pairs = [(i, lay.index[spec.follows]) for i, spec in enumerate(lay.cells)
+                 if spec.people and spec.follows is not None]
+        found = _PEOPLE[lay.name] = (np.array([i for i, _ in pairs], np.intp),
+                                     np.array([j for _, j in pairs], np.intp))
+    return found
 
 
 def protect_family(parent: tuple[str, Sequence[int], bytes, Sequence[int], Sequence[int]] | None,
                    children: Sequence[tuple[str, Sequence[int], int]],
                    k: int, forced: set[tuple[str, int]] | None = None,
+                   lay: Layout | None = None,
                    ) -> list[tuple[bytearray, list[int], list[int]]]:
     """Decide the children's cells, the parent's being fixed already.
 
@@ -91,17 +98,19 @@ def protect_family(parent: tuple[str, Sequence[int], bytes, Sequence[int], Seque
     :param children: (code, vector, level) of each child (the root alone when parent is None),
         all at the same level.
     :param forced: (code, cell) pairs that must be hidden (complements forced from below).
+    :param lay: the cells and identities (the household register's by default).
     :return: for each child, its statuses and the bounds anyone can work out for its cells.
     :raise Forced: when only hiding a cell of the parent would protect the family.
     """
     n = len(children)
     if not n:
         return []
-    size = layout().size
+    lay = lay or layout()
+    size = lay.size
     child_level = children[0][2]
-    published_here = settle.level(child_level).sibling_cells
+    published_here = settle.level(child_level, lay).sibling_cells
     vectors = np.array([np.asarray(vector) for _, vector, _ in children], np.int64)
-    status = _initial(vectors, child_level, k)
+    status = _initial(vectors, child_level, k, lay)
     if forced:
         row = {code: ci for ci, (code, _, _) in enumerate(children)}
         for code, i in forced:
@@ -130,7 +139,7 @@ def protect_family(parent: tuple[str, Sequence[int], bytes, Sequence[int], Seque
     array = np.concatenate(values)
     fam = settle.Family(array, bytearray(np.concatenate(statuses).tobytes()),
                         bytearray(np.concatenate(known).astype(np.uint8).tobytes()), n * size, k)
-    shape = settle.structure(child_level, n, parent is not None)
+    shape = settle.structure(child_level, n, parent is not None, lay)
     g = settle.settle_locally(fam, shape)
     if g is not None:
         codes = [c[0] for c in children] + ([parent[0]] if parent is not None else [])
@@ -138,7 +147,7 @@ def protect_family(parent: tuple[str, Sequence[int], bytes, Sequence[int], Seque
 
     status = np.frombuffer(fam.status, np.uint8, n * size).reshape(n, size)
     shown = status.copy()
-    people, follows = _people_pairs()
+    people, follows = _people_pairs(lay)
     shown[:, people] = shown[:, follows]
     if child_level == 5:
         # Villages have no children: nobody needs their bounds.

@@ -49,6 +49,10 @@ class CellSpec:
 
 @dataclass
 class Layout:
+    """The cells of one kind of statistics and their identities. Disclosure control works on
+    any layout (the household register's, the complaint cases'); ``name`` keys its caches."""
+
+    name: str = "households"
     cells: list[CellSpec] = field(default_factory=list)
     index: dict[tuple[object, ...], int] = field(default_factory=dict)
     relations: list[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)

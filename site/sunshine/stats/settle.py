@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from numba import njit
 
-from sunshine.stats.layout import layout
+from sunshine.stats.layout import Layout, layout
 
 #: Status of a cell, stored as one byte per cell in the rollup row.
 PUBLISHED, SMALL, COMPLEMENT, HIDDEN = 0, 1, 2, 3
@@ -48,14 +47,15 @@ class Level:
     runs: tuple[tuple[np.ndarray, np.ndarray], ...]  # per side: cells (-1 ends a run), starts
 
 
-_LEVELS: dict[int, Level] = {}
+_LEVELS: dict[tuple[str, int], Level] = {}
 
 
-def level(lvl: int) -> Level:
-    """The cells and identities of a region at level ``lvl`` (cached)."""
-    found = _LEVELS.get(lvl)
+def level(lvl: int, lay: Layout | None = None) -> Level:
+    """The cells and identities of a region at level ``lvl`` (cached), in ``lay`` (the
+    household register's by default)."""
+    lay = lay or layout()
+    found = _LEVELS.get((lay.name, lvl))
     if found is None:
-        lay = layout()
         template = np.full(lay.size, PUBLISHED, np.uint8)
         candidates = np.zeros(lay.size, bool)
         for i, spec in enumerate(lay.cells):
@@ -65,26 +65,25 @@ def level(lvl: int) -> Level:
                 candidates[i] = True
             else:
                 template[i] = HIDDEN
-        relations = _relations_for(lvl)
+        relations = _relations_for(lvl, lay)
         sibling_cells = np.flatnonzero(candidates)
         runs = []
         for side in (0, 1):
             cells = [i for relation in relations for i in (*relation[side], -1)]
             ends = np.flatnonzero(np.array(cells, np.intp) < 0)
             runs.append((np.array(cells, np.intp), np.append(0, ends[:-1] + 1)[:len(ends)]))
-        found = _LEVELS[lvl] = Level(template, candidates, relations, sibling_cells,
-                                     tuple(runs))
+        found = _LEVELS[(lay.name, lvl)] = Level(template, candidates, relations,
+                                                 sibling_cells, tuple(runs))
     return found
 
 
-def _relations_for(lvl: int) -> list[Constraint]:
+def _relations_for(lvl: int, lay: Layout) -> list[Constraint]:
     """The identities that can give something away at this level.
 
     Left out: those without a cell published at this level, and those with, on each side, a
     cell that is never published here and can never be worked out: such an identity always has
     unknowns on both sides, one of them unbounded, so it pins nothing.
     """
-    lay = layout()
     published = [lvl in spec.levels for spec in lay.cells]
     ever = list(published)
     changed = True
@@ -106,9 +105,11 @@ class Structure:
     identity as runs of cells for numpy and the compiled loop (each run closed by the dummy, so
     none is empty), and the identities each cell is in."""
 
-    def __init__(self, lvl: int, n: int, with_parent: bool) -> None:
-        size = layout().size
-        info = level(lvl)
+    def __init__(self, lvl: int, n: int, with_parent: bool, lay: Layout | None = None) -> None:
+        lay = lay or layout()
+        size = lay.size
+        self.cost = _cost_array(lay)
+        info = level(lvl, lay)
         dummy = (n + (1 if with_parent else 0)) * size
         sib = info.sibling_cells if with_parent and n else np.zeros(0, np.intp)
         sides = []
@@ -144,15 +145,16 @@ class Structure:
         self.first = np.append(0, np.cumsum(np.bincount(cells, minlength=dummy + 1)))
 
 
-_STRUCTURES: dict[tuple[int, int, bool], Structure] = {}
+_STRUCTURES: dict[tuple[str, int, int, bool], Structure] = {}
 
 
-def structure(lvl: int, n: int, with_parent: bool) -> Structure:
+def structure(lvl: int, n: int, with_parent: bool, lay: Layout | None = None) -> Structure:
     """The identities of a family of ``n`` children at level ``lvl``. Cached per shape."""
-    key = (lvl, n, with_parent)
+    lay = lay or layout()
+    key = (lay.name, lvl, n, with_parent)
     found = _STRUCTURES.get(key)
     if found is None:
-        found = Structure(lvl, n, with_parent)
+        found = Structure(lvl, n, with_parent, lay)
         if len(_STRUCTURES) < 400:
             _STRUCTURES[key] = found
     return found
@@ -170,7 +172,7 @@ def settle_locally(fam: Family, shape: Structure) -> int | None:
     found = _settle(fam.values, np.frombuffer(fam.status, np.uint8),
                     np.frombuffer(fam.known, np.uint8), fam.modifiable_below, fam.k,
                     l_cells, l_starts, shape.l_ends, r_cells, r_starts, shape.r_ends,
-                    shape.members, shape.first, _cost_array())
+                    shape.members, shape.first, shape.cost)
     if found == _UNSETTLED:  # pragma: no cover  (defensive)
         raise RuntimeError("disclosure control did not settle")
     return None if found == _SETTLED else found
@@ -364,6 +366,12 @@ def _hide_another(values, status, known, below, l_cells, l0, l1, r_cells, r0,
     return _NOTHING
 
 
-@cache
-def _cost_array() -> np.ndarray:
-    return np.array([spec.cost for spec in layout().cells], np.int64)
+_COSTS: dict[str, np.ndarray] = {}
+
+
+def _cost_array(lay: Layout | None = None) -> np.ndarray:
+    lay = lay or layout()
+    found = _COSTS.get(lay.name)
+    if found is None:
+        found = _COSTS[lay.name] = np.array([spec.cost for spec in lay.cells], np.int64)
+    return found

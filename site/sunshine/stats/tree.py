@@ -16,7 +16,7 @@ from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.stats import bulk, disclosure
-from sunshine.stats.layout import layout
+from sunshine.stats.layout import Layout, layout
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,11 @@ def load_tree() -> Tree:
     return Tree(level, parent, children, province)
 
 
-def sum_up(tree: Tree, vectors: dict[str, array], only: Iterable[str] | None = None) -> None:
+def sum_up(tree: Tree, vectors: dict[str, array], only: Iterable[str] | None = None,
+           lay: Layout | None = None) -> None:
     """Fill every region above the villages (or only ``only`` and their ancestors) with the
     sum of its children, lowest level first."""
-    size = layout().size
+    size = (lay or layout()).size
     zero = bytes(4 * size)
     if only is None:
         targets = [c for c in tree.level if tree.level[c] < 5]
@@ -66,8 +67,10 @@ Inputs = tuple[bytes | None, list[int], list[int], frozenset[tuple[str, int]]]
 Outcome = list[tuple[bytearray, list[int], list[int]]] | disclosure.Forced | disclosure.Widen
 
 
-def protect(tree: Tree, vectors: dict[str, array], k: int) -> dict[str, bytearray]:
-    """Suppression decisions for every region, top down, a family at a time.
+def protect(tree: Tree, vectors: dict[str, array], k: int,
+            lay: Layout | None = None) -> dict[str, bytearray]:
+    """Suppression decisions for every region, top down, a family at a time (cells and
+    identities of ``lay``, the household register's by default).
 
     When a family can only be protected by hiding one of its parent's figures (rare), that
     figure is forced hidden and the parent's own family is settled again, then everything
@@ -76,7 +79,8 @@ def protect(tree: Tree, vectors: dict[str, array], k: int) -> dict[str, bytearra
     # Many short-lived arrays and no reference cycles: the cycle collector would only walk the
     # long-lived ones (the cached family shapes) over and over.
     with bulk.no_gc():
-        run = _Run(tree, vectors, k, _small_children(tree, vectors, k))
+        lay = lay or layout()
+        run = _Run(tree, vectors, k, _small_children(tree, vectors, k, lay), lay)
         run.loop([None])
         return run.status
 
@@ -86,13 +90,13 @@ class _Run:
     with the same inputs, after a change above it that did not reach it, is not recomputed)."""
 
     def __init__(self, tree: Tree, vectors: dict[str, array], k: int,
-                 forced: set[tuple[str, int]]) -> None:
-        self.tree, self.vectors, self.k, self.forced = tree, vectors, k, forced
+                 forced: set[tuple[str, int]], lay: Layout) -> None:
+        self.tree, self.vectors, self.k, self.forced, self.lay = tree, vectors, k, forced, lay
         self.status: dict[str, bytearray] = {}
         self.bounds: dict[str, tuple[list[int], list[int]]] = {}
         self.memo: dict[str | None, list[tuple[Inputs, Outcome]]] = {}
         self.kidsets: dict[str | None, frozenset[str]] = {}
-        self.zero = array("i", bytes(4 * layout().size))
+        self.zero = array("i", bytes(4 * lay.size))
 
     def loop(self, queue: list[str | None]) -> None:
         """Settle families until nothing changes."""
@@ -151,11 +155,11 @@ class _Run:
                                                                           list[int]]]:
         family = [(kid, self.vectors.get(kid, self.zero), self.tree.level[kid]) for kid in kids]
         if parent is None:
-            return disclosure.protect_family(None, family, self.k, self.forced)
+            return disclosure.protect_family(None, family, self.k, self.forced, self.lay)
         lo, hi = self.bounds[parent]
         return disclosure.protect_family(
             (parent, self.vectors.get(parent, self.zero), bytes(self.status[parent]), lo, hi),
-            family, self.k, self.forced)
+            family, self.k, self.forced, self.lay)
 
     def _inputs(self, parent: str | None, kids: list[str]) -> Inputs:
         """Everything a family's outcome depends on, besides the vectors and k."""
@@ -175,11 +179,11 @@ class _Run:
         return None
 
 
-def _small_children(tree: Tree, vectors: dict[str, array], k: int) -> set[tuple[str, int]]:
+def _small_children(tree: Tree, vectors: dict[str, array], k: int,
+                    lay: Layout) -> set[tuple[str, int]]:
     """Figures to hide from the start (saving restarts): a region's figure whose children are
     all small, when it is so large that it would pin each child above zero (more than
     (n-1)(k-1) for n children)."""
-    lay = layout()
     cells_by_level = {level: [i for i, spec in enumerate(lay.cells)
                               if not spec.people and level in spec.levels]
                       for level in range(1, 6)}
