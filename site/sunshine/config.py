@@ -155,6 +155,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAIL_DAILY_CAP": 20,
         "MAIL_WATCH_SECONDS": 10,
         "NOTIFY_FOLLOW_LIMIT": "5 per 10 minutes; 30 per day",
+        # The staff's daily digest goes out from this hour (China time).
+        "NOTIFY_STAFF_DIGEST_HOUR": 8,
         # Days after a complaint's answer when its reporter is asked whether it was resolved.
         "COMPLAINT_FOLLOWUP_DAYS": 14,
     }

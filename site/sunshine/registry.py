@@ -2,7 +2,7 @@
 
 Each feature's ``init_app(app)`` adds its search sources, demo step, importers, dashboard tiles,
 navigation sections, sitemap entries, complaint targets, public-record types, OpenAPI paths,
-audit-log labels, what people may follow by e-mail, what falls due and its mail jobs to
+audit-log labels, what people may follow by e-mail and its mail jobs to
 ``registry(app)``; search, the demo, ``sunshine import``, the back office, the sitemap, the public
 record, the API document and the mail outbox read them back from there. One ``Registry`` per
 app: two apps built in one process (the tests build many) never see each other's entries, and
@@ -92,16 +92,6 @@ class FollowTopic:
     signed: bool = False
 
 
-@dataclass(frozen=True)
-class Due:
-    """Work waiting in a region, for the staff's daily digest: how many, how many overdue."""
-
-    label: str
-    count: int
-    overdue: int
-    url: str
-
-
 #: Yields every public document of one type, for a full rebuild of the index.
 SearchSource = Callable[[], Iterable[SearchDoc]]
 #: Adds a feature's demo data; takes the demo's ``DemoContext``.
@@ -115,8 +105,6 @@ SitemapSource = Callable[[], Iterable[tuple[str, datetime | None]]]
 #: The label of a complaint target ("扶贫项目：…") from its id, or None unless the public may
 #: see it (a draft is unknown).
 TargetResolver = Callable[[str], str | None]
-#: What is due or overdue under a region code, for the staff digest.
-DueSource = Callable[[str], list[Due]]
 #: Run by ``sunshine mail send`` before it delivers: queues the messages that came due by the
 #: given instant (a follow-up question, say) and returns how many.
 MailJob = Callable[[datetime], int]
@@ -140,7 +128,6 @@ class Registry:
     #: is read by the province administrator only.
     audit_actions: dict[str, AuditAction] = field(default_factory=dict)
     follow_topics: dict[str, FollowTopic] = field(default_factory=dict)
-    due_sources: list[DueSource] = field(default_factory=list)
     mail_jobs: dict[str, MailJob] = field(default_factory=dict)
 
     def add_search_source(self, doc_type: str, source: SearchSource) -> None:
@@ -187,9 +174,6 @@ class Registry:
 
     def add_follow_topic(self, topic: FollowTopic) -> None:
         _add(self.follow_topics, topic.name, topic, "follow topic")
-
-    def add_due_source(self, source: DueSource) -> None:
-        self.due_sources.append(source)
 
     def add_mail_job(self, name: str, job: MailJob) -> None:
         _add(self.mail_jobs, name, job, "mail job")

@@ -22,6 +22,7 @@ from sunshine.extensions import db
 from sunshine.failures import FieldError
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
+from sunshine.notify.events import announce
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
@@ -132,8 +133,16 @@ def _apply_file(article: Article, parsed: ArticleFile) -> None:
         article.changed_after_publish_at = now
         article.change_note = "按文件更新"
     else:
+        if article.first_published_at is None:
+            _announce(article)
         article.first_published_at = article.first_published_at or now
     _keep_version(article, article.change_note or "从文件载入", "content sync")
+
+
+def _announce(article: Article) -> None:
+    """News for a region, first published: its followers are told (policies are not news)."""
+    if article.kind is Kind.NEWS and article.region_code:
+        announce(f"扶贫动态：{article.title}", article.url, region_code=article.region_code)
 
 
 def _keep_version(article: Article, note: str, editor_name: str) -> None:
@@ -225,6 +234,8 @@ def publish(article: Article, editor: User) -> None:
     check_publishable(article.title, article.summary, article.body_md)
     article.status = Status.PUBLISHED
     now = utcnow()
+    if article.first_published_at is None:
+        _announce(article)
     article.first_published_at = article.first_published_at or now
     _keep_version(article, "发布", editor.username)
     record("article_published", editor, "article", article.id, article.region_code, article.title)

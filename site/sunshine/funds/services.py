@@ -39,6 +39,7 @@ from sunshine.funds.spending import (  # noqa: F401
     withdraw_spending,
 )
 from sunshine.guard import check_publishable
+from sunshine.notify.events import announce
 from sunshine.records import ledger, rollup
 from sunshine.records.checks import (
     RecordError,
@@ -168,6 +169,7 @@ def publish_fund(actor: User | None, fund: Fund) -> Fund:
     ledger.append(ledger.Pending("fund", fund.id, 1, "publish", fund_data(fund)))
     pagecache.changed("funds", fund.region_code)
     record("fund_published", actor, "fund", fund.id, fund.region_code, fund.name)
+    announce(f"资金下达公开：{fund.name}", f"/funds/{fund.id}", region_code=fund.region_code)
     db.session.commit()
     indexing.reindex_funds([fund])
     return fund

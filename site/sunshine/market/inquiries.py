@@ -9,8 +9,9 @@ from sunshine.accounts.models import User, Visitor
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
-from sunshine.market.models import Inquiry, Listing, ListingStatus
+from sunshine.market.models import Inquiry, Listing, ListingStatus, Seller
 from sunshine.market.services import MarketError, seller_for
+from sunshine.notify.outbox import tell
 
 
 def send_inquiry(listing: Listing, quantity: str, contact: str, message: str) -> Inquiry:
@@ -29,6 +30,15 @@ def send_inquiry(listing: Listing, quantity: str, contact: str, message: str) ->
     inquiry = Inquiry(listing_id=listing.id, seller_id=listing.seller_id, quantity=quantity,
                       contact=contact, message=message)
     db.session.add(inquiry)
+    db.session.flush()
+    email = db.session.scalar(select(User.email).join(Seller, Seller.user_id == User.id)
+                              .where(Seller.id == listing.seller_id))
+    if email:
+        # The buyer's contact and message stay behind the seller's login, not in the mail.
+        tell(email, f"“{listing.name}”收到新的询价"[:200],
+             [f"有买家询问“{listing.name}”，数量：{quantity.strip()[:50]}。",
+              "买家的联系方式和留言请登录后查看。"],
+             f"/market/my/inquiries/{inquiry.id}", "查看询价", kind="inquiry")
     db.session.commit()
     return inquiry
 

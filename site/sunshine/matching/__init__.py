@@ -5,18 +5,28 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sunshine.registry import registry
+from sunshine.registry import FollowTopic, registry
 
 
 def init_app(app: Flask) -> None:
     """Register the help pages, API and back office, search, sitemap, the API description and the
     demo step (needs of households of the demo register)."""
-    from sunshine.matching import admin, api, demo, indexing, models, openapi, views  # noqa: F401
+    from sunshine.matching import (  # noqa: F401  (models: tables in metadata)
+        admin,
+        api,
+        demo,
+        indexing,
+        models,
+        openapi,
+        queries,
+        views,
+    )
 
     reg = registry(app)
     for blueprint in (views.bp, api.api_bp, admin.bp):
         app.register_blueprint(blueprint)
     reg.add_search_source("need", indexing.need_documents)
+    reg.add_follow_topic(FollowTopic("need", queries.follow_label))
     reg.add_section(admin.SECTION)
     reg.add_audit_labels(admin.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_tiles(admin.dashboard_tiles)

@@ -9,12 +9,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from sunshine import pagecache
-from sunshine.accounts.models import Role, Visitor
+from sunshine.accounts.models import Role, User, Visitor
 from sunshine.accounts.permissions import can_access_region
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import FieldError, PermissionDenied
-from sunshine.matching.models import Need, NeedEvent
+from sunshine.matching.models import Need, NeedEvent, Pledge, PledgeState
+from sunshine.notify.events import announce
+from sunshine.notify.outbox import tell
 
 __all__ = ["MatchingError", "PermissionDenied"]
 
@@ -56,11 +58,28 @@ def hold_until(now: datetime) -> datetime:
     return now + timedelta(days=hold_days())
 
 
-def add_event(need_id: int, text: str, at: datetime | None = None) -> None:
-    """One line of the public history, in the caller's transaction; the need's pages change."""
+def add_event(need_id: int, text: str, at: datetime | None = None,
+              tell_donors: bool = False, pledge_id: int | None = None) -> None:
+    """One line of the public history, in the caller's transaction; the need's pages change
+    and its followers are told. With ``tell_donors`` (thanks) so is every donor whose pledge is
+    still on, by the e-mail of their account; with ``pledge_id`` (its delivery and receipt),
+    that pledge's donor."""
     db.session.add(NeedEvent(need_id=need_id, text=text[:300], at=at or utcnow()))
-    village = db.session.scalar(select(Need.village_code).where(Need.id == need_id))
+    village, title = db.session.execute(
+        select(Need.village_code, Need.title).where(Need.id == need_id)).one()
     pagecache.changed("matching", village)
+    link = f"/help/{need_id}"
+    announce(f"爱心帮扶进展：{title}", link, about=("need", str(need_id)), lines=[text], now=at)
+    if tell_donors or pledge_id is not None:
+        donors = select(User.email).join(Pledge, Pledge.donor_id == User.id).where(
+            Pledge.need_id == need_id, User.email.is_not(None),
+            Pledge.state.not_in([PledgeState.CANCELLED.value, PledgeState.EXPIRED.value]))
+        if pledge_id is not None:
+            donors = donors.where(Pledge.id == pledge_id)
+        for email in db.session.scalars(donors.distinct()):
+            if email:
+                tell(email, f"您认领的爱心帮扶有新进展：{title}"[:200], [text], link,
+                     "查看这项需求", kind="donor", now=at)
 
 
 def mask_name(name: str) -> str:

@@ -76,7 +76,7 @@ def _step(actor: User, pledge_row: Pledge, from_states: tuple[PledgeState, ...],
         if not changed:
             raise MatchingError("这份认领的状态已经变化，请刷新页面后再操作", status=409)
         if event:
-            add_event(pledge_row.need_id, event, now)
+            add_event(pledge_row.need_id, event, now, pledge_id=pledge_row.id)
         settle(pledge_row.need_id, now)
         pagecache.changed("matching", village)
         record(action, actor, "matching_pledge", pledge_row.id, village)
@@ -148,7 +148,7 @@ def confirm_with_code(code: str, now: datetime | None = None) -> Pledge | None:
             db.session.rollback()
             return None
         add_event(found.need_id, f"受助户已收到 {found.item.name} {found.amount_text}"
-                                 "（凭送达单确认码确认）", now)
+                                 "（凭送达单确认码确认）", now, pledge_id=found.id)
         settle(found.need_id, now)
         pagecache.changed("matching", _village(found.need_id))
         record("matching.confirm_code", None, "matching_pledge", found.id, _village(found.need_id))

@@ -379,7 +379,7 @@ def thank(staff: User, need: Need, note: str) -> Need:
     refuse_own_names(need, note, field="note")
     now = utcnow()
     if need.state != NeedState.THANKED:
-        add_event(need.id, "受助户致谢", now)
+        add_event(need.id, "受助户致谢", now, tell_donors=True)
     need.state, need.thanks_note, need.thanked_at = NeedState.THANKED.value, note, now
     pagecache.changed("matching", need.village_code)
     record("matching.need_thank", staff, "matching_need", need.id, need.village_code)

@@ -26,6 +26,7 @@ from sunshine.records.money import from_fen
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
+from sunshine.web import is_number
 
 #: The list's state filter: what is still going on (the default), everything public, or one.
 STATE_CHOICES = {"": "进行中", "all": "全部", **{s.value: s.label for s in PUBLIC_STATES}}
@@ -89,6 +90,12 @@ def get_public(need_id: int) -> Need | None:
     return db.session.scalar(select(Need).where(
         Need.id == need_id, Need.state.in_([s.value for s in PUBLIC_STATES]))
         .options(selectinload(Need.photos), selectinload(Need.events)))
+
+
+def follow_label(need_id: str) -> str | None:
+    """A need as its followers see it named; None unless its page is public."""
+    need = get_public(int(need_id)) if is_number(need_id) and len(need_id) <= 9 else None
+    return f"爱心帮扶：{need.title}" if need else None
 
 
 def region_chain(code: str) -> list[Region]:

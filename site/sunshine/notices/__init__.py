@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sunshine.registry import registry
+from sunshine.registry import FollowTopic, registry
 
 
 def init_app(app: Flask) -> None:
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     reg.add_search_source("notice", indexing.notice_documents)
     reg.add_complaint_target("notice", objections.notice_label)
+    reg.add_follow_topic(FollowTopic("notice", objections.notice_label))
     reg.add_section(admin.SECTION)
     reg.add_audit_labels(services.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_tiles(admin.dashboard_tiles)

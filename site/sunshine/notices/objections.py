@@ -49,6 +49,7 @@ from sunshine.notices.services import (
     check_worker,
     clean_text,
 )
+from sunshine.notify.events import announce
 from sunshine.web import whole_number
 
 CATEGORIES = {NoticeKind.PROJECT: "项目建设", NoticeKind.FUND: "资金使用"}
@@ -312,6 +313,8 @@ def finalize(user: User, notice: Notice, title: str, body: str, now: datetime | 
     pagecache.changed("notices", notice.region_code)
     record("notice_announced", user, "notice", notice.id, notice.region_code,
            f"结果公告 {result.id}：{len(kept)} 条，{len(upheld)} 条因异议成立移出")
+    announce(f"结果公告：{result.title}", f"/notices/{result.id}",
+             region_code=notice.region_code, about=("notice", str(notice.id)), now=now)
     db.session.commit()
     if reindex:
         indexing.reindex([notice, result])

@@ -25,6 +25,7 @@ from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
 from sunshine.notices import indexing, periods
 from sunshine.notices.models import DRAFT_KINDS, Notice, NoticeKind, NoticeState
+from sunshine.notify.events import announce
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.stats import vocab
@@ -191,6 +192,8 @@ def publish(user: User, notice: Notice, now: datetime | None = None,
     pagecache.changed("notices", notice.region_code)
     record("notice_published", user, "notice", notice.id, notice.region_code,
            f"{notice.kind.label}，{notice.start_on.isoformat()} 至 {notice.end_on.isoformat()}")
+    announce(f"新公示：{notice.title}", f"/notices/{notice.id}", region_code=notice.region_code,
+             now=now)
     db.session.commit()
     if reindex:
         indexing.reindex([notice])
@@ -215,6 +218,9 @@ def withdraw(user: User, notice: Notice, reason: str, now: datetime | None = Non
     notice.withdrawn_at, notice.withdrawn_reason, notice.updated_at = now, text, now
     pagecache.changed("notices", notice.region_code)
     record("notice_withdrawn", user, "notice", notice.id, notice.region_code, text)
+    if notice.published_at is not None:
+        announce(f"公示已撤回：{notice.title}", f"/notices/{notice.id}",
+                 about=("notice", str(notice.id)), now=now)
     db.session.commit()
     if reindex:
         indexing.reindex([notice])

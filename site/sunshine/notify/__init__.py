@@ -9,9 +9,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the subscription pages, the follow macro's key signer and ``sunshine mail``."""
-    from sunshine.notify import cli, models, subscriptions, views  # noqa: F401  (models: tables)
+    """Register the subscription pages, the follow macro's key signer, ``sunshine mail``, the
+    staff's daily digest and the follower count on the dashboard."""
+    from sunshine.notify import (  # noqa: F401  (models: tables)
+        cli,
+        models,
+        staff,
+        subscriptions,
+        views,
+    )
+    from sunshine.registry import registry
 
+    reg = registry(app)
+    reg.add_tiles(staff.follower_tiles)
+    reg.add_mail_job("staff_digest", staff.queue_staff_digests)
     app.register_blueprint(views.bp)
     app.add_template_global(subscriptions.sign_key, "follow_key")
     app.cli.add_command(cli.mail_cli)

@@ -7,6 +7,7 @@ the village and the notice hears of it once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -19,11 +20,12 @@ from sunshine.regions import codes
 
 
 def announce(subject: str, link: str, *, region_code: str | None = None,
-             about: tuple[str, str] | None = None, now: datetime | None = None) -> int:
+             about: tuple[str, str] | None = None, lines: Sequence[str] = (),
+             now: datetime | None = None) -> int:
     """Queue ``subject`` (one line) and ``link`` (a path of the site) for the followers of
     ``region_code`` and the regions above it, and of ``about`` (topic, key): a message now for
-    those who chose immediate mail, an item of tomorrow's digest for the others. Returns how
-    many subscriptions it reached.
+    those who chose immediate mail (with ``lines`` below the subject), an item of tomorrow's
+    digest for the others. Returns how many subscriptions it reached.
     """
     now = now or utcnow()
     wanted = []
@@ -52,7 +54,8 @@ def announce(subject: str, link: str, *, region_code: str | None = None,
                                       link=url[:300], created_at=now))
         else:
             outbox.enqueue(subscription.subscriber.address, subject[:200], "alert",
-                           {"label": subscription.label, "link": url}, kind="alert",
+                           {"label": subscription.label, "link": url, "lines": list(lines)},
+                           kind="alert",
                            subscriber_id=subscription.subscriber_id,
                            subscription_id=subscription.id, now=now)
     return len(reached)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sunshine.registry import registry
+from sunshine.registry import FollowTopic, registry
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     reg.add_search_source("project", indexing.project_documents)
     reg.add_complaint_target("project", queries.complaint_label)
+    reg.add_follow_topic(FollowTopic("project", queries.complaint_label))
     reg.add_importer("projects", importing.import_projects)
     for record_type in records.RECORD_TYPES:
         reg.add_record_type(record_type)

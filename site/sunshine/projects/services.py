@@ -20,6 +20,7 @@ from sunshine.clock import today
 from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.guard import check_publishable
+from sunshine.notify.events import announce
 from sunshine.projects import indexing
 from sunshine.projects.models import (
     ALL_STAGES,
@@ -186,6 +187,8 @@ def publish_project(actor: User | None, project: Project) -> Project:
     ledger.append(ledger.Pending("project", project.id, 1, "publish", project_data(project)))
     pagecache.changed("projects", project.region_code)
     record("project_published", actor, "project", project.id, project.region_code, project.name)
+    announce(f"新项目公开：{project.name}", f"/projects/{project.id}",
+             region_code=project.region_code)
     db.session.commit()
     indexing.reindex_projects([project])
     return project
@@ -285,6 +288,8 @@ def add_update(actor: User | None, project: Project, on: date, text: str, stage:
     ledger.append_many(pending)
     pagecache.changed("projects", project.region_code)
     record("project_progress", actor, "project", project.id, project.region_code, text[:200])
+    announce(f"项目进展：{project.name}" + (f"进入{stage}阶段" if moving else ""),
+             f"/projects/{project.id}", about=("project", str(project.id)))
     db.session.commit()
     if moving:
         indexing.reindex_projects([project])
