@@ -202,11 +202,13 @@ def _not_found(form: TrackForm) -> tuple[str, int]:
 
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.shared_limit(_track_limit, scope="complaint-track", methods=["POST"])
-def track() -> tuple[str, int]:
-    """办理查询: the code shows the status history and public replies, nothing else."""
-    form = TrackForm()
+def track() -> Response | tuple[str, int]:
+    """办理查询: the code shows the status history and public replies, nothing else. The
+    empty form is kept (its token is each visitor's own)."""
     if request.method == "GET":
-        return render_template("complaints/track.html", form=form, case=None), 200
+        return pagecache.cached(lambda: render_template(
+            "complaints/track.html", form=TrackForm(), case=None), no_store=True)
+    form = TrackForm()
     if not form.validate():
         return render_form_page("complaints/track.html", form=form, case=None)
     case = services.find_by_code(form.code.data)

@@ -230,8 +230,12 @@ def cancel(pledge_id: int) -> BaseResponse:
 
 @bp.route("/confirm", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 60 per hour", methods=["POST"])
-def confirm() -> tuple[str, int]:
-    """The household (or a cadre with them) confirms receipt with the slip's code."""
+def confirm() -> Response | tuple[str, int]:
+    """The household (or a cadre with them) confirms receipt with the slip's code. The empty
+    form is kept (its token is each visitor's own)."""
+    if request.method == "GET":
+        return pagecache.cached(lambda: render_template(
+            "matching/confirm.html", form=ConfirmForm(), done=None))
     form = ConfirmForm()
     done = None
     if form.validate_on_submit():

@@ -5,7 +5,8 @@ until the data of their scopes changes; each keeps its ETag, so a conditional GE
 in front of Flask.
 
 A view is wrapped with ``@keep(scopes...)``. Only a 200 is kept. A streamed answer (a large
-export) is read while it is sent; past ``MAX_BODY`` bytes it streams on and is not kept.
+export) is read while it is sent; past ``MAX_BODY`` bytes (the public record's whole chain
+at province scale) it streams on and is not kept.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from sunshine.httpcache import stored
 from sunshine.pagecache import Entry, Scope, data_response, enabled, request_key, store, version
 
-MAX_BODY = 8 * 1024 * 1024
+MAX_BODY = 16 * 1024 * 1024
 #: Headers of the answer that are kept with its body.
 KEPT_HEADERS = ("Content-Disposition",)
 
