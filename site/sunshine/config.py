@@ -117,8 +117,16 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MARKET_PHOTO_MAX_PIXELS": PHOTO_MAX_PIXELS,
         "MARKET_PRICE_FLAG_MIN": 3,
         "MARKET_PRICE_FLAG_RATIO": 3,
-        # Needs: days a pledge is held before it lapses unconfirmed.
+        # Needs: days a pledge is held before it lapses unconfirmed; how many active pledges
+        # (delivery not started) one donor may hold and their value in yuan; a donor with
+        # LAPSES_FLAG pledges lapsed within LAPSES_DAYS is flagged to staff and may hold only
+        # FLAGGED_MAX_ACTIVE (see matching/limits.py).
         "PLEDGE_HOLD_DAYS": 7,
+        "PLEDGE_MAX_ACTIVE": 5,
+        "PLEDGE_MAX_ACTIVE_YUAN": 20_000,
+        "PLEDGE_LAPSES_FLAG": 3,
+        "PLEDGE_LAPSES_DAYS": 90,
+        "PLEDGE_FLAGGED_MAX_ACTIVE": 1,
         # Fernet key(s) for data encrypted at rest, comma-separated, newest first; derived from
         # SECRET_KEY when unset. Likewise the peppers of tracking-code and delivery-code hashes.
         # README.md (Production) says how to set and rotate each.

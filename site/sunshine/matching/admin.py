@@ -15,11 +15,12 @@ from werkzeug.wrappers import Response
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import region_scope, staff_required
 from sunshine.audit import deny, record
+from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
-from sunshine.matching import delivery, needs, photos, pledges, queries
+from sunshine.matching import delivery, limits, needs, photos, pledges, queries
 from sunshine.matching.common import HANDLER_ROLES, MatchingError, check_handler
 from sunshine.matching.editing import fields_from, form_for, public_form_for
 from sunshine.matching.forms import NeedForm, PhotoForm, PublicEditForm, ReasonForm, ThanksForm
@@ -68,7 +69,8 @@ def index() -> str:
         scope, Need.state == NeedState.PENDING.value).order_by(Need.id).limit(100)).scalars()
         if needs.can_verify(current_user, n)]
     return render_template("matching/admin/index.html", page=page, pending=pending, state=state,
-                           states=list(NeedState), can_create=needs.can_create(current_user))
+                           states=list(NeedState), can_create=needs.can_create(current_user),
+                           lapsing=limits.flagged_in(scope, utcnow()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -141,6 +143,7 @@ def _detail(need: Need, status: int = 200, contacts: list[tuple[Pledge, User]] |
         context["thanks_form"].note.data = need.thanks_note
     return render_template(
         "matching/admin/need.html", need=need, pledges=rows, contacts=contacts,
+        lapsing=limits.flagged({p.donor_id for p in rows}, utcnow()),
         warnings=needs.warnings_for(need), place=queries.place(need),
         can_verify=needs.can_verify(current_user, need),
         can_finish=need.state in (NeedState.DELIVERED, NeedState.THANKED)

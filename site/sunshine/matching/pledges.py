@@ -23,6 +23,7 @@ from sunshine.audit import record
 from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.guard import check_publishable
+from sunshine.matching import limits
 from sunshine.matching.common import (
     MatchingError,
     PermissionDenied,
@@ -88,7 +89,7 @@ def _expire_due_of(need_id: int, now: datetime) -> int:
         Pledge.need_id == need_id, Pledge.state == PledgeState.ACTIVE.value,
         Pledge.hold_until <= now)).scalars())
     released = [p for p in due if release(p, (PledgeState.ACTIVE,), PledgeState.EXPIRED, now,
-                                           "保留期已过，未开始配送")]
+                                           limits.LAPSED)]
     if released:
         add_event(need_id, f"{len(released)} 份认领超过保留期未开始配送，已重新开放认领", now)
     return len(released)
@@ -149,7 +150,8 @@ def pledge(donor: User, need_id: int, item_id: int, quantity: int, details: Pled
 
     :raise PermissionDenied: not a donor account.
     :raise MatchingError: (409) already fully pledged, more than is left, closed or past its
-        deadline; (400) a bad quantity or detail.
+        deadline, or the donor holds as much as one donor may (``limits``); (400) a bad
+        quantity or detail.
     :raise PersonalDataFound: the public name holds an ID, mobile or card number.
     """
     if getattr(donor, "role", None) != Role.DONOR:
@@ -172,15 +174,17 @@ def pledge(donor: User, need_id: int, item_id: int, quantity: int, details: Pled
             raise MatchingError("这项需求目前不接受认领", "quantity", 409)
         if row.deadline < clock.today(now):
             raise MatchingError("这项需求已过截止日期，不再接受认领", "quantity", 409)
-        drawn = rowcount(db.session.execute(
-            update(NeedItem).where(NeedItem.id == item_id, NeedItem.need_id == need_id,
-                                   NeedItem.pledged + quantity <= NeedItem.needed)
-            .values(pledged=NeedItem.pledged + quantity).execution_options(**_NO_SYNC)))
         item = db.session.execute(select(NeedItem).where(
             NeedItem.id == item_id, NeedItem.need_id == need_id)).scalar_one_or_none()
         if item is None:
             raise MatchingError("请选择要认领的物品", "item")
+        limits.check_donor(donor, item, quantity, now)
+        drawn = rowcount(db.session.execute(
+            update(NeedItem).where(NeedItem.id == item_id, NeedItem.need_id == need_id,
+                                   NeedItem.pledged + quantity <= NeedItem.needed)
+            .values(pledged=NeedItem.pledged + quantity).execution_options(**_NO_SYNC)))
         if not drawn:
+            db.session.refresh(item)
             left = item.needed - item.pledged
             if left <= 0:
                 raise MatchingError(SOLD_OUT, "quantity", 409)
