@@ -61,3 +61,47 @@ def test_javascript_links_are_dropped() -> None:
 
 def test_plain_text_for_search_and_feeds() -> None:
     assert plain_text(render_markdown("## 标题\n\n正文 **重点**")) == "标题 正文 重点"
+
+
+FAKE_BADGES = [
+    '<span class="badge badge-ok">扶贫产品</span>',
+    "[扶贫产品](/market/?certified=1){: .badge .badge-ok }",
+    "扶贫产品\n{: .badge .badge-ok #main }",
+    '<div class="footnote badge-ok" id="main">扶贫产品</div>',
+    "## 官方认定 {: #main .badge-ok }",
+]
+
+
+def attributes(html: str) -> list[tuple[str, str, str]]:
+    """(tag, name, value) of every attribute of every element."""
+    found: list[tuple[str, str, str]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.extend((tag, name, value or "") for name, value in attrs)
+
+    Collector().feed(html)
+    return found
+
+
+def test_an_author_cannot_borrow_the_sites_classes_or_ids() -> None:
+    """A seller's description must not paint the official 扶贫产品 badge (a class of the
+    site's) or give an element an id of the page's; raw HTML shows as text."""
+    for source in FAKE_BADGES:
+        html = render_markdown(source)
+        kept = [(tag, name, value) for tag, name, value in attributes(html)
+                if name == "class" or (name, value) == ("id", "main")]
+        assert kept == [], (source, html)
+    assert "&lt;span" in render_markdown(FAKE_BADGES[0])
+    assert sanitize('<span class="badge badge-ok">x</span>') == "<span>x</span>"
+    assert sanitize('<h2 id="main-nav">x</h2><li id="main">y</li>') == \
+        '<h2 id="main-nav">x</h2><li>y</li>'
+
+
+def test_footnotes_and_the_table_of_contents_keep_their_classes_and_anchors() -> None:
+    html = render_markdown("[TOC]\n\n## 资金 来源\n\n## 资金 来源\n\n正文[^1][^说明]\n\n"
+                           "[^1]: 甲\n[^说明]: 乙")
+    for part in ('<div class="toc">', '<h2 id="资金-来源">', '<h2 id="资金-来源_1">',
+                 '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">',
+                 '<li id="fn:说明">', 'class="footnote-backref"', '<div class="footnote">'):
+        assert part in html, part

@@ -48,6 +48,17 @@ def test_detail_links_origin_and_seller(client, users, verified):
     assert client.get(f"/market/sellers/{verified.id}").status_code == 200
 
 
+def test_a_description_cannot_fake_the_official_badge(client, users, verified):
+    """Only staff certify a 扶贫产品: a seller's description cannot draw its badge."""
+    listing = make_listing(users["seller"], description_md=(
+        '<span class="badge badge-ok">扶贫产品</span>\n\n'
+        "扶贫产品\n{: .badge .badge-ok }"))
+    text = client.get(f"/market/{listing.id}").get_data(as_text=True)
+    assert '<span class="badge badge-ok">' not in text and "&lt;span" in text
+    api = client.get(f"/api/v1/products/{listing.id}").get_json()["description_html"]
+    assert "<span" not in api and "&lt;span" in api
+
+
 def test_listings_not_on_sale_are_not_public(client, users):
     seller = make_seller(users["seller"])
     listing = make_listing(users["seller"])
