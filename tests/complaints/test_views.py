@@ -251,6 +251,20 @@ def test_published_answers_are_listed_with_the_county_only(app, client, regions,
     assert "补助一直没有发。" in detail and "资金已于本月发放。" in detail
     village = db.session.get(Case, case.id).region.name
     assert village not in detail and village not in listing
+    # Nor its town: not as the place, not as the unit that answered, not through the filter.
+    town = db.session.get(Case, case.id).handling_region.name
+    assert case.handling_region_code == SAMPLE["town"]
+    assert town not in detail and town not in listing
+    for code in (SAMPLE["town"], SAMPLE["village"]):
+        narrowed = client.get(f"/complaints/answers/?region={code}").get_data(as_text=True)
+        assert town not in narrowed and village not in narrowed
+        assert f"群众关心的问题 · {SAMPLE['county_name']}" in narrowed
+    county_case, _ = file_case(region=SAMPLE["county"], consent_to_publish=True)
+    handling.accept(county_case, users["county"])
+    handling.reply(county_case, users["county"], "已核实。")
+    handling.publish_answer(county_case, users["county"], "县里的问题", "问。", "已核实。")
+    answered = client.get(f"/complaints/answers/{county_case.id}").get_data(as_text=True)
+    assert f"答复（{SAMPLE['county_name']}）" in answered
     assert client.get(f"/complaints/answers/{hidden.id}").status_code == 404
     assert client.get(f"/complaints/answers/?region={SAMPLE['far_city']}").get_data(True).count(
         "产业补助什么时候发") == 0

@@ -18,10 +18,22 @@ if TYPE_CHECKING:
     from sunshine.complaints.models import Case
 
 
-def public_region_code(case: Case) -> str:
-    """Published cases name the county at most: a village is small enough to point at people."""
-    code = case.region_code
+def county_or_above(code: str) -> str:
+    """The county of a town or village; a county or anything above it, itself."""
     return code[:6].ljust(12, "0") if code[6:] != "000000" else code
+
+
+def public_region_code(case: Case) -> str:
+    """Published cases name the county at most: a village, or a town, is small enough to point
+    at people."""
+    return county_or_above(case.region_code)
+
+
+def public_unit_code(case: Case) -> str | None:
+    """The unit named beside a published answer: the handling unit when it is a county or
+    above; a town's answer is left unnamed, as the town is."""
+    code = case.handling_region_code
+    return code if county_or_above(code) == code else None
 
 
 def answer_url(case: Case) -> str:

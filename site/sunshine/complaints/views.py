@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sunshine import formguard, pagecache
 from sunshine.complaints import services
 from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
-from sunshine.complaints.indexing import public_region_code
+from sunshine.complaints.indexing import county_or_above, public_region_code, public_unit_code
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error
@@ -270,6 +270,9 @@ def answers() -> Response:
     """群众关心的问题: questions and official replies published with the reporter's consent;
     kept until a case of the region (or above or below it) changes."""
     region = region_arg()
+    if region is not None and county_or_above(region.code) != region.code:
+        # Published cases are placed by county at most: a town or village means its county.
+        region = regions.get_region(county_or_above(region.code))
     shown = region.code if region else None
     return pagecache.cached(lambda: _answers(region), ("complaints", shown),
                             args=("region", "page"))
@@ -278,9 +281,9 @@ def answers() -> Response:
 def _answers(region: Region | None) -> str:
     page = db.paginate(services.published_query(region.code if region else None),
                        page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    region_names, _ = _public_names(page.items)
     return render_template("complaints/answers.html", page=page, region=region,
-                           cities=regions.list_regions(level=2),
-                           region_names=_region_names(page.items))
+                           cities=regions.list_regions(level=2), region_names=region_names)
 
 
 @bp.get("/answers/<int:case_id>")
@@ -292,16 +295,20 @@ def answer(case_id: int) -> Response:
 
 
 def _answer(case: Case) -> str:
-    return render_template("complaints/answer.html", case=case,
-                           region_names=_region_names([case]))
+    region_names, unit_names = _public_names([case])
+    return render_template("complaints/answer.html", case=case, region_names=region_names,
+                           unit_names=unit_names)
 
 
-def _region_names(cases: list[Case]) -> dict[int, str]:
-    """The county (or higher) of each published case, never its village; one query a page."""
-    wanted = {public_region_code(c) for c in cases}
+def _public_names(cases: list[Case]) -> tuple[dict[int, str], dict[int, str]]:
+    """The county (or higher) of each published case, never its town or village, and the
+    unit that answered when it is a county or above; one query a page."""
+    units = {c.id: code for c in cases if (code := public_unit_code(c))}
+    wanted = {public_region_code(c) for c in cases} | set(units.values())
     names = dict(db.session.execute(select(Region.code, Region.name).where(
         Region.code.in_(wanted))).tuples().all()) if wanted else {}
-    return {c.id: names.get(public_region_code(c), "") for c in cases}
+    return ({c.id: names.get(public_region_code(c), "") for c in cases},
+            {case_id: names.get(code, "") for case_id, code in units.items()})
 
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
