@@ -82,6 +82,14 @@ def render_form_page(template: str, status: int | None = None,
     return render_template(template, **context), status
 
 
+def no_store(response: Response) -> Response:
+    """An answer about one visitor (their own pages and what they filled in): no cache keeps
+    it, neither a shared proxy nor the browser for the next person at the same computer. Used
+    as a view's last step or a blueprint's ``after_request``."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def is_number(text: str) -> bool:
     """ASCII digits only: ``"²".isdigit()`` and ``"٣".isdigit()`` are true, but ``int("²")``
     fails, so every number taken from a request is checked with this."""
@@ -120,5 +128,5 @@ def per_page_arg(default: int, highest: int = 100) -> int:
     return int_arg("per_page", default, 1, highest, clamp=True)
 
 
-__all__ = ["Request", "Response", "RowNumber", "int_arg", "is_number", "page_arg", "per_page_arg",
-           "render_form_page", "safe_next", "whole_number"]
+__all__ = ["Request", "Response", "RowNumber", "int_arg", "is_number", "no_store", "page_arg",
+           "per_page_arg", "render_form_page", "safe_next", "whole_number"]

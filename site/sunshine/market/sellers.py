@@ -28,9 +28,11 @@ from sunshine.market.models import (
 )
 from sunshine.regions import services as regions
 from sunshine.uploads import PhotoRejected
-from sunshine.web import render_form_page
+from sunshine.web import no_store, render_form_page
 
 bp = Blueprint("market_seller", __name__, url_prefix="/market/my")
+# Every page here is one seller's own: profile, listings, buyers' contacts.
+bp.after_request(no_store)
 
 
 def seller_required(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -44,7 +44,7 @@ from sunshine.records.listing import code_arg
 from sunshine.records.money import AmountError, parse_amount, to_fen
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
-from sunshine.web import page_arg, render_form_page
+from sunshine.web import no_store, page_arg, render_form_page
 
 bp = Blueprint("matching", __name__, url_prefix="/help")
 
@@ -206,8 +206,7 @@ def mine() -> BaseResponse:
                        error_out=False)
     response = Response(render_template("matching/mine.html", page=page,
                                         active=PledgeState.ACTIVE.value), mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"  # one donor's pledges and contacts
-    return response
+    return no_store(response)  # one donor's pledges and contacts
 
 
 @bp.post("/mine/<int:pledge_id>/cancel")
