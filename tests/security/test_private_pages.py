@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.routing import IntegerConverter
 
 from sunshine.accounts.models import Role
 from sunshine.market import inquiries
@@ -27,7 +28,7 @@ def _paths(app: Flask) -> list[str]:
             continue
         path = rule.rule
         for name, converter in rule._converters.items():  # noqa: SLF001
-            if type(converter).__name__ != "IntegerConverter":
+            if not isinstance(converter, IntegerConverter):
                 break
             path = path.replace(f"<int:{name}>", "1")
         else:
