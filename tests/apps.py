@@ -76,6 +76,8 @@ def make_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, An
         "SECRET_KEY": TEST_SECRET,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        # Tests apply the search outbox when they need to (tests.conftest.apply_search).
+        "SEARCH_APPLY_THREAD": False,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,

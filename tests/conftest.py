@@ -240,6 +240,20 @@ def fast_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(account_services, "HASH_METHOD", "pbkdf2:sha256:1")
 
 
+def apply_search(app: Flask) -> Any:
+    """Apply the search outbox to the test's index, as each server's thread does within a
+    second of a commit; call it between a change and a search. A test's index starts empty at
+    the outbox's first row (a server's is rebuilt), so a search finds only what the outbox
+    named: a change that forgets its outbox row fails the test."""
+    from sunshine.search import node
+
+    with app.app_context():
+        where = node.folder()
+        if node.Position.load(where) is None:
+            node.Position(0, [], time.time()).save(where)
+        return node.apply_pending()
+
+
 def started_token(app: Flask, salt: str, seconds_ago: int = 60) -> str:
     """A public form's signed start time (``salt`` is the form's), as if the form had been
     opened ``seconds_ago``: forms sent back too quickly are refused as automated."""

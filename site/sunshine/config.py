@@ -34,6 +34,14 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'sunshine.sqlite'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SEARCH_INDEX_DIR": str(PROJECT_ROOT / "search_index"),
+        # Each serving process applies the search outbox to SEARCH_INDEX_DIR in a thread, every
+        # INTERVAL seconds; the outbox keeps a row until every node applied it, at most
+        # RETENTION days (a node away longer rebuilds its index). The node's name in
+        # `sunshine search status` defaults to the host and index folder.
+        "SEARCH_APPLY_THREAD": True,
+        "SEARCH_APPLY_INTERVAL": 0.5,
+        "SEARCH_OUTBOX_RETENTION_DAYS": 7,
+        "SEARCH_NODE_NAME": None,
         "CONTENT_DIR": str(PROJECT_ROOT / "content"),
         "UPLOAD_DIR": str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

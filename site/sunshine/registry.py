@@ -1,12 +1,12 @@
 """What the features contribute to the shared parts of the site, collected per application.
 
-Each feature's ``init_app(app)`` adds its search sources, demo step, importers, dashboard tiles,
-navigation sections, sitemap entries, complaint targets, public-record types, OpenAPI paths,
-audit-log labels, what people may follow by e-mail and its mail jobs to
-``registry(app)``; search, the demo, ``sunshine import``, the back office, the sitemap, the public
-record, the API document and the mail outbox read them back from there. One ``Registry`` per
-app: two apps built in one process (the tests build many) never see each other's entries, and
-nothing is registered by importing a module.
+Each feature's ``init_app(app)`` adds its search sources and loaders, demo step, importers,
+dashboard tiles, navigation sections, sitemap entries, complaint targets, public-record types,
+OpenAPI paths, audit-log labels, what people may follow by e-mail and its mail jobs to
+``registry(app)``; search, the demo, ``sunshine import``, the back office, the sitemap, the
+public record, the API document and the mail outbox read them back from there. One
+``Registry`` per app: two apps built in one process (the tests build many) never see each
+other's entries, and nothing is registered by importing a module.
 
 This module is part of the kernel: it knows no feature. What a feature contributes is described
 by the plain types below (a search document, a dashboard tile, a navigation section) and by the
@@ -94,6 +94,9 @@ class FollowTopic:
 
 #: Yields every public document of one type, for a full rebuild of the index.
 SearchSource = Callable[[], Iterable[SearchDoc]]
+#: Yields the documents among some keys of one kind that are public now, e.g. the articles
+#: among ids ["12", "15"] for ``article:12`` and ``article:15``: what the search outbox names.
+SearchLoader = Callable[[list[str]], Iterable[SearchDoc]]
 #: Adds a feature's demo data; takes the demo's ``DemoContext``.
 DemoStep = Callable[[Any], None]
 #: ``sunshine import KIND FILE``: reads the file, writes only when confirmed and clean.
@@ -115,6 +118,8 @@ class Registry:
     """Everything the features registered on one app, in the order they registered it."""
 
     search_sources: dict[str, SearchSource] = field(default_factory=dict)
+    #: By the kind of a document id, the part before the colon (``article`` of ``article:12``).
+    search_loaders: dict[str, SearchLoader] = field(default_factory=dict)
     #: Run in this order by the demo: a step may use what the steps before it built.
     demo_steps: list[tuple[str, DemoStep]] = field(default_factory=list)
     importers: dict[str, Importer] = field(default_factory=dict)
@@ -132,6 +137,9 @@ class Registry:
 
     def add_search_source(self, doc_type: str, source: SearchSource) -> None:
         _add(self.search_sources, doc_type, source, "search source")
+
+    def add_search_loader(self, kind: str, loader: SearchLoader) -> None:
+        _add(self.search_loaders, kind, loader, "search loader")
 
     def add_demo_step(self, name: str, step: DemoStep) -> None:
         if any(known == name for known, _ in self.demo_steps):

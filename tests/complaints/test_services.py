@@ -20,7 +20,7 @@ from sunshine.failures import PermissionDenied
 from sunshine.guard import PersonalDataFound
 from sunshine.search.index import search
 from tests.complaints.conftest import PHONE, file_case, named_case
-from tests.conftest import COUNTY_PREFIX, SAMPLE
+from tests.conftest import COUNTY_PREFIX, SAMPLE, apply_search
 
 pytestmark = pytest.mark.postgres
 
@@ -303,9 +303,11 @@ def test_publishing_needs_consent_a_reply_and_clean_text(app, regions, users) ->
         handling.publish_answer(case, users["other"], "补助问题", "补助没发", "资金已发放。")
     handling.publish_answer(case, staff, "村里的产业补助何时发放", "补助没发", "资金已发放。")
     assert db.session.execute(services.published_query()).scalars().all() == [case]
+    apply_search(app)
     hits = search(app.config["SEARCH_INDEX_DIR"], "产业补助")
     assert [h.url for h in hits.hits] == [f"/complaints/answers/{case.id}"]
     assert hits.hits[0].type_label == "投诉答复"
     handling.unpublish_answer(case, staff)
     assert db.session.execute(services.published_query()).scalars().all() == []
+    apply_search(app)
     assert search(app.config["SEARCH_INDEX_DIR"], "产业补助").hits == []

@@ -10,6 +10,7 @@ from sunshine.content.models import Article, ArticleVersion, Kind, Status
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
 from sunshine.search.index import search
+from tests.conftest import apply_search
 from tests.content.conftest import write_news, write_policy
 from tests.factories import make_user
 
@@ -101,6 +102,7 @@ def test_editor_saves_publishes_edits_and_every_version_is_kept(app, regions) ->
     article = services.save_article(editor, _fields())
     assert article.status == Status.DRAFT
     services.publish(article, editor)
+    apply_search(app)
     assert search(app.config["SEARCH_INDEX_DIR"], "种子补贴").hits[0].url == "/news/chungeng"
     with pytest.raises(services.ArticleError, match="修改了什么"):
         services.save_article(editor, _fields(title="春耕种子补贴已全部发放"), article)
@@ -110,6 +112,7 @@ def test_editor_saves_publishes_edits_and_every_version_is_kept(app, regions) ->
     assert article.change_note == "更正发放进度" and article.changed_after_publish_at
     assert [v.version for v in article.versions] == [3, 2, 1]
     services.unpublish(article, editor, "信息过时")
+    apply_search(app)
     assert search(app.config["SEARCH_INDEX_DIR"], "种子补贴").total == 0
 
 

@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 
 from sunshine.content import services
 from sunshine.search.index import rebuild
+from tests.conftest import apply_search
 from tests.factories import make_user
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -100,6 +101,7 @@ def test_editor_writes_previews_and_publishes_and_search_finds_it(app, client, r
     done = client.post("/admin/content/new?kind=news", data={**form, "action": "publish"})
     assert done.status_code == 302
     assert client.get("/news/chungeng-2024").status_code == 200
+    apply_search(app)
     assert "兴宁区发放春耕种子" in client.get("/search?q=玉米种子").get_data(as_text=True)
     other = client.post("/admin/content/new?kind=news",
                         data={**form, "slug": "x2", "region_code": "450103000000",

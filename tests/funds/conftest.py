@@ -56,24 +56,6 @@ def make_project(publish: bool = True, **overrides: Any) -> Project:
     return project
 
 
-@pytest.fixture(autouse=True)
-def quiet_search(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whoosh writes after every publish cost ~50 ms; only tests that ask for ``with_search``
-    keep them (the index itself is tested there and in tests/search)."""
-    if "with_search" in request.fixturenames:
-        return
-    from sunshine.funds import indexing as fund_indexing
-    from sunshine.projects import indexing as project_indexing
-
-    monkeypatch.setattr(fund_indexing, "update", lambda *args, **kwargs: None)
-    monkeypatch.setattr(project_indexing, "update", lambda *args, **kwargs: None)
-
-
-@pytest.fixture
-def with_search() -> None:
-    """Keep search index updates on (see ``quiet_search``)."""
-
-
 @dataclass
 class Setup:
     fund: Fund

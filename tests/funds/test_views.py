@@ -15,7 +15,7 @@ from sunshine.extensions import db
 from sunshine.funds import services as funds
 from sunshine.records import ledger
 from sunshine.regions.models import Region
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, apply_search
 from tests.funds.conftest import COUNTY, OTHER_COUNTY, VILLAGE, Setup, fund_fields, make_fund
 
 
@@ -163,7 +163,8 @@ def test_timeliness_page_and_sitemap(client, funded: Setup) -> None:
     assert f"/projects/{funded.project.id}</loc>" in sitemap
 
 
-def test_search_finds_published_funds_and_projects(client, with_search, funded: Setup) -> None:
+def test_search_finds_published_funds_and_projects(app, client, funded: Setup) -> None:
+    apply_search(app)
     page = client.get("/search?q=桂财农").get_data(as_text=True)
     assert funded.fund.name in page
     page = client.get("/search?q=村道硬化&type=project").get_data(as_text=True)

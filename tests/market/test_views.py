@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.market.models import Inquiry, Listing, ListingStatus, Seller
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, apply_search
 from tests.market.conftest import VILLAGE, make_listing, make_seller
 
 
@@ -95,7 +95,7 @@ def test_inquiry_with_empty_fields_is_a_chinese_400(client, users, verified):
     assert "请填写数量" in response.get_data(as_text=True)
 
 
-def test_cooperative_registers_lists_and_is_verified(client_for, users, regions):
+def test_cooperative_registers_lists_and_is_verified(app, client_for, users, regions):
     coop = client_for("coop")
     assert coop.get("/market/my/").status_code == 302
     form = {"name": "壮乡合作社", "kind": "cooperative", "county": SAMPLE["county"],
@@ -124,6 +124,7 @@ def test_cooperative_registers_lists_and_is_verified(client_for, users, regions)
     assert listing.status == ListingStatus.ON_SALE and listing.certified
     anon = client_for("donor")
     assert "百香果" in anon.get("/market/?certified=1").get_data(as_text=True)
+    apply_search(app)
     found = anon.get("/search?q=百香果").get_data(as_text=True)
     assert f"/market/{listing.id}" in found
 

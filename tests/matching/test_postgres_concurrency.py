@@ -73,6 +73,7 @@ def server(app, tmp_path: Path) -> Iterator[tuple[int, Path]]:
            "SUNSHINE_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
            "SUNSHINE_WTF_CSRF_ENABLED": "false", "SUNSHINE_RATELIMIT_ENABLED": "false",
            "SUNSHINE_SEARCH_INDEX_DIR": str(tmp_path / "index"),
+           "SUNSHINE_SEARCH_APPLY_THREAD": "false",
            "SUNSHINE_UPLOAD_DIR": str(tmp_path / "uploads"),
            # Each donor pledges once a round: more than one donor may hold at once by default.
            "SUNSHINE_PLEDGE_MAX_ACTIVE": str(ROUNDS)}

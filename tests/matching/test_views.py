@@ -15,7 +15,7 @@ from sunshine.extensions import db
 from sunshine.matching import delivery, needs, pledges
 from sunshine.matching.models import Need, NeedState, Pledge, PledgeState
 from sunshine.regions.models import Region
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, apply_search
 from tests.matching.conftest import HOUSEHOLD, make_need
 
 
@@ -192,6 +192,7 @@ def test_search_sitemap_and_home_link(app, client, users):
     rebuild(app.config["SEARCH_INDEX_DIR"])
     assert f"/help/{need.id}" in client.get("/search?q=石棉瓦").get_data(as_text=True)
     needs.withdraw(users["town"], get(Need, need.id), "已解决")
+    apply_search(app)
     assert f"/help/{need.id}" not in client.get("/search?q=石棉瓦").get_data(as_text=True)
     other = make_need(users, title="需要石棉瓦修屋顶")
     assert f"/help/{other.id}" in client.get("/sitemap.xml").get_data(as_text=True)

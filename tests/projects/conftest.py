@@ -1,3 +1,3 @@
 """Projects share the funds fixtures."""
 
-from tests.funds.conftest import funded, other_staff, quiet_search, staff, with_search  # noqa: F401
+from tests.funds.conftest import funded, other_staff, staff  # noqa: F401

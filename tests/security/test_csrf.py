@@ -161,7 +161,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def production(tmp_path: Path, **extra: Any) -> Flask:
     config = {"SUNSHINE_ENV": "production", "SECRET_KEY": STRONG,
               "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite'}",
-              "SEARCH_INDEX_DIR": str(tmp_path / "index")}
+              "SEARCH_INDEX_DIR": str(tmp_path / "index"), "SEARCH_APPLY_THREAD": False}
     config.update(extra)
     return create_app(config)
 

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.postgres
 def limited_app(tmp_path) -> Flask:
     app = create_app({"SUNSHINE_ENV": "testing", "SECRET_KEY": "t" * 40, "WTF_CSRF_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'l.sqlite'}",
-                      "RATELIMIT_ENABLED": True, "SEARCH_INDEX_DIR": str(tmp_path / "ix")})
+                      "RATELIMIT_ENABLED": True, "SEARCH_INDEX_DIR": str(tmp_path / "ix"),
+                      "SEARCH_APPLY_THREAD": False})
     with app.app_context():
         db.create_all()
 

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (views.bp, views.api_bp, admin.bp):
         app.register_blueprint(blueprint)
     reg.add_search_source("case", indexing.case_documents)
+    reg.add_search_loader("case", indexing.load_documents)
     reg.add_section(admin.SECTION)
     reg.add_audit_labels(admin.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_audit_labels(admin.OVERSIGHT_LABELS, readers=[Role.OVERSIGHT])

@@ -281,9 +281,9 @@ def publish_answer(case: Case, actor: User, title: str, question: str, answer: s
     pagecache.changed("complaints", case.region_code)
     record("complaint_published", actor, "complaint", case.id, case.handling_region_code,
            case.public_title)
-    db.session.commit()
     if reindex:
         indexing.reindex([case])
+    db.session.commit()
 
 
 def unpublish_answer(case: Case, actor: User) -> None:
@@ -293,8 +293,8 @@ def unpublish_answer(case: Case, actor: User) -> None:
     case.published_at = None
     pagecache.changed("complaints", case.region_code)
     record("complaint_unpublished", actor, "complaint", case.id, case.handling_region_code, "")
-    db.session.commit()
     indexing.reindex([case])
+    db.session.commit()
 
 
 # --- back-office queries -------------------------------------------------------------------

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from flask import current_app
+from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.registry import SearchDoc
-from sunshine.search.index import update
+from sunshine.search.outbox import changed
 
 if TYPE_CHECKING:
     from sunshine.complaints.models import Case
@@ -58,10 +58,18 @@ def case_documents() -> Iterator[SearchDoc]:
         yield document(case)
 
 
+def load_documents(keys: list[str]) -> Iterator[SearchDoc]:
+    """The published cases among these ids."""
+    from sunshine.complaints.models import Case
+
+    rows = db.session.execute(select(Case).where(Case.id.in_([int(k) for k in keys])))
+    for case in rows.scalars():
+        if _is_public(case):
+            yield document(case)
+
+
 def reindex(cases: Iterable[Case]) -> None:
-    """After the commit: published cases are (re)indexed, the others removed."""
+    """Before the commit: published cases are to be (re)indexed, the others removed."""
     cases = list(cases)
-    if not cases:
-        return
-    update(current_app.config["SEARCH_INDEX_DIR"], [document(c) for c in cases if _is_public(c)],
-           [f"case:{c.id}" for c in cases if not _is_public(c)])
+    changed([f"case:{c.id}" for c in cases if _is_public(c)],
+            [f"case:{c.id}" for c in cases if not _is_public(c)])

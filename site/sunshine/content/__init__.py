@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     reg.add_search_source("news", indexing.news_documents)
     reg.add_search_source("policy", indexing.policy_documents)
+    reg.add_search_loader("article", indexing.load_documents)
     reg.add_section(admin.SECTION)
     reg.add_audit_labels(admin.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_tiles(admin.dashboard_tiles)

@@ -1,17 +1,17 @@
-"""Articles in site search: the source for a full rebuild, and updates after each commit."""
+"""Articles in site search: the source for a full rebuild, the loader of the search outbox,
+and the outbox rows each change adds to its transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import current_app
 from sqlalchemy import select
 
 from sunshine.content.models import Article, Kind, Status
 from sunshine.extensions import db
 from sunshine.markup import plain_text
 from sunshine.registry import SearchDoc
-from sunshine.search.index import update
+from sunshine.search.outbox import changed
 
 
 def document(article: Article) -> SearchDoc:
@@ -38,11 +38,16 @@ def policy_documents() -> Iterator[SearchDoc]:
     return _published(Kind.POLICY)
 
 
+def load_documents(keys: list[str]) -> Iterator[SearchDoc]:
+    """The published articles among these ids."""
+    query = select(Article).where(Article.id.in_([int(k) for k in keys]),
+                                  Article.status == Status.PUBLISHED)
+    for article in db.session.execute(query).scalars():
+        yield document(article)
+
+
 def reindex(articles: Iterable[Article]) -> None:
-    """Called after the database commit: published articles are (re)indexed, others removed."""
+    """Before the commit: published articles are to be (re)indexed, others removed."""
     articles = list(articles)
-    if not articles:
-        return
-    update(current_app.config["SEARCH_INDEX_DIR"],
-           [document(a) for a in articles if a.status == Status.PUBLISHED],
-           [f"article:{a.id}" for a in articles if a.status != Status.PUBLISHED])
+    changed([f"article:{a.id}" for a in articles if a.status == Status.PUBLISHED],
+            [f"article:{a.id}" for a in articles if a.status != Status.PUBLISHED])

@@ -105,13 +105,14 @@ def sync_folder(root: Path) -> SyncReport:
             _keep_version(article, "文件已删除，撤下", "content sync")
             report.unpublished.append(str(article.source_path))
             changed.append(article)
-    db.session.commit()
     _published(changed)
+    db.session.commit()
     return report
 
 
 def _published(articles: list[Article]) -> None:
-    """After a commit: the search index follows."""
+    """Before the commit: the search outbox learns of the change (new articles get their ids)."""
+    db.session.flush()
     indexing.reindex(articles)
 
 
@@ -222,9 +223,9 @@ def save_article(editor: User, fields: ArticleFields, article: Article | None = 
     _keep_version(article, note or "修改", editor.username)
     db.session.flush()
     record("article_saved", editor, "article", article.id, article.region_code, article.title)
-    db.session.commit()
     if article.status == Status.PUBLISHED:
         _published([article])
+    db.session.commit()
     return article
 
 
@@ -239,8 +240,8 @@ def publish(article: Article, editor: User) -> None:
     article.first_published_at = article.first_published_at or now
     _keep_version(article, "发布", editor.username)
     record("article_published", editor, "article", article.id, article.region_code, article.title)
-    db.session.commit()
     _published([article])
+    db.session.commit()
 
 
 def unpublish(article: Article, editor: User, reason: str) -> None:
@@ -250,8 +251,8 @@ def unpublish(article: Article, editor: User, reason: str) -> None:
     article.status = Status.UNPUBLISHED
     _keep_version(article, f"撤下：{reason.strip()}", editor.username)
     record("article_unpublished", editor, "article", article.id, article.region_code, reason)
-    db.session.commit()
     _published([article])
+    db.session.commit()
 
 
 def admin_query(editor: User, kind: Kind | None = None,

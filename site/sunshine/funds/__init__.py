@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     reg.add_search_source("fund", indexing.fund_documents)
     reg.add_complaint_target("fund", queries.complaint_label)
+    reg.add_search_loader("fund", indexing.load_documents)
     reg.add_importer("funds", importing.import_funds)
     reg.add_importer("spending", importing.import_spending)
     for record_type in records.RECORD_TYPES:

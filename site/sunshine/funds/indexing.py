@@ -1,17 +1,17 @@
-"""Published allocations in site search: the source for a rebuild, and updates after commits."""
+"""Published allocations in site search: the source for a rebuild, the loader of the search
+outbox, and the outbox rows each change adds to its transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import current_app
 from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.funds.models import Fund
 from sunshine.records.models import State
 from sunshine.registry import SearchDoc
-from sunshine.search.index import update
+from sunshine.search.outbox import changed
 
 
 def document(fund: Fund) -> SearchDoc:
@@ -29,11 +29,16 @@ def fund_documents() -> Iterator[SearchDoc]:
         yield document(fund)
 
 
+def load_documents(keys: list[str]) -> Iterator[SearchDoc]:
+    """The published funds among these ids."""
+    query = select(Fund).where(Fund.id.in_([int(k) for k in keys]),
+                               Fund.state == State.PUBLISHED.value)
+    for fund in db.session.execute(query).scalars():
+        yield document(fund)
+
+
 def reindex_funds(funds: Iterable[Fund]) -> None:
-    """After the commit: published funds are (re)indexed, withdrawn ones removed."""
+    """Before the commit: published funds are to be (re)indexed, withdrawn ones removed."""
     funds = list(funds)
-    if not funds:
-        return
-    update(current_app.config["SEARCH_INDEX_DIR"],
-           [document(f) for f in funds if f.state == State.PUBLISHED.value],
-           [f"fund:{f.id}" for f in funds if f.state != State.PUBLISHED.value])
+    changed([f"fund:{f.id}" for f in funds if f.state == State.PUBLISHED.value],
+            [f"fund:{f.id}" for f in funds if f.state != State.PUBLISHED.value])

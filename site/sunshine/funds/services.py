@@ -170,8 +170,8 @@ def publish_fund(actor: User | None, fund: Fund) -> Fund:
     pagecache.changed("funds", fund.region_code)
     record("fund_published", actor, "fund", fund.id, fund.region_code, fund.name)
     announce(f"资金下达公开：{fund.name}", f"/funds/{fund.id}", region_code=fund.region_code)
-    db.session.commit()
     indexing.reindex_funds([fund])
+    db.session.commit()
     return fund
 
 
@@ -221,8 +221,8 @@ def correct_fund(actor: User | None, fund: Fund, fields: FundFields, reason: str
     ledger.append(ledger.Pending("fund", fund.id, fund.version, "correct", fund_data(fund), reason))
     pagecache.changed("funds", fund.region_code, old_region)
     record("fund_corrected", actor, "fund", fund.id, fund.region_code, reason)
-    db.session.commit()
     indexing.reindex_funds([fund])
+    db.session.commit()
     return fund
 
 
@@ -247,6 +247,6 @@ def withdraw_fund(actor: User | None, fund: Fund, reason: str) -> Fund:
     ledger.append(ledger.Pending("fund", fund.id, fund.version, "withdraw", fund_data(fund),
                                  reason))
     record("fund_withdrawn", actor, "fund", fund.id, fund.region_code, reason)
-    db.session.commit()
     indexing.reindex_funds([fund])
+    db.session.commit()
     return fund

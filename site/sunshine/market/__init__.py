@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (views.bp, views.api_bp, sellers.bp, admin.bp):
         app.register_blueprint(blueprint)
     reg.add_search_source("product", indexing.product_documents)
+    reg.add_search_loader("product", indexing.load_documents)
     reg.add_section(admin.SECTION)
     reg.add_audit_labels(admin.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_tiles(admin.dashboard_tiles)

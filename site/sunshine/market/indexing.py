@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.registry import SearchDoc
-from sunshine.search.index import update
+from sunshine.search.outbox import changed
 
 if TYPE_CHECKING:
     from sunshine.market.models import Listing
@@ -36,13 +35,20 @@ def product_documents() -> Iterator[SearchDoc]:
         yield document(listing)
 
 
+def load_documents(keys: list[str]) -> Iterator[SearchDoc]:
+    """The listings on sale among these ids."""
+    from sunshine.market.models import Listing, ListingStatus
+
+    rows = db.session.execute(select(Listing).where(
+        Listing.id.in_([int(k) for k in keys]), Listing.status == ListingStatus.ON_SALE))
+    for listing in rows.scalars():
+        yield document(listing)
+
+
 def reindex(listings: Iterable[Listing]) -> None:
-    """After the commit: listings on sale are (re)indexed, the others removed."""
+    """Before the commit: listings on sale are to be (re)indexed, the others removed."""
     from sunshine.market.models import ListingStatus
 
     listings = list(listings)
-    if not listings:
-        return
-    update(current_app.config["SEARCH_INDEX_DIR"],
-           [document(x) for x in listings if x.status == ListingStatus.ON_SALE],
-           [f"product:{x.id}" for x in listings if x.status != ListingStatus.ON_SALE])
+    changed([f"product:{x.id}" for x in listings if x.status == ListingStatus.ON_SALE],
+            [f"product:{x.id}" for x in listings if x.status != ListingStatus.ON_SALE])

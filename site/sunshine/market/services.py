@@ -1,6 +1,6 @@
 """Sellers and listings: the rules (verification gate, origin check, states, price flag,
-certification by staff only). Services commit; search is updated after the commit. What the
-public reads is in ``queries``; buyers' inquiries are in ``inquiries``.
+certification by staff only). Services commit, with the search outbox rows of what they
+change. What the public reads is in ``queries``; buyers' inquiries are in ``inquiries``.
 """
 
 from __future__ import annotations
@@ -261,8 +261,8 @@ def save_listing(user: User, fields: ListingFields, listing: Listing | None = No
     db.session.flush()
     pagecache.changed("market", listing.origin_code, *old_origin)
     record("market.listing_save", user, "market_listing", listing.id, listing.origin_code)
-    db.session.commit()
     indexing.reindex([listing])
+    db.session.commit()
     return listing
 
 
@@ -308,8 +308,8 @@ def submit_listing(user: User, listing: Listing) -> Listing:
     pagecache.changed("market", listing.origin_code)
     record("market.listing_submit", user, "market_listing", listing.id, listing.origin_code,
            listing.status.value)
-    db.session.commit()
     indexing.reindex([listing])
+    db.session.commit()
     return listing
 
 
@@ -342,8 +342,8 @@ def approve_listing(staff: User, listing: Listing) -> Listing:
     listing.price_flagged = False
     pagecache.changed("market", listing.origin_code)
     record("market.listing_approve", staff, "market_listing", listing.id, listing.origin_code)
-    db.session.commit()
     indexing.reindex([listing])
+    db.session.commit()
     return listing
 
 
@@ -365,8 +365,8 @@ def take_down(actor: User, listing: Listing, reason: str) -> Listing:
     pagecache.changed("market", listing.origin_code)
     record("market.listing_takedown", actor, "market_listing", listing.id, listing.origin_code,
            text)
-    db.session.commit()
     indexing.reindex([listing])
+    db.session.commit()
     return listing
 
 
@@ -382,8 +382,8 @@ def certify(staff: Visitor, listing: Listing, certified: bool) -> Listing:
     pagecache.changed("market", listing.origin_code)
     record("market.listing_certify" if certified else "market.listing_uncertify", staff,
            "market_listing", listing.id, listing.origin_code)
-    db.session.commit()
     indexing.reindex([listing])
+    db.session.commit()
     return listing
 
 

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     reg.add_search_source("need", indexing.need_documents)
     reg.add_follow_topic(FollowTopic("need", queries.follow_label))
+    reg.add_search_loader("need", indexing.load_documents)
     reg.add_section(admin.SECTION)
     reg.add_audit_labels(admin.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_tiles(admin.dashboard_tiles)

@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.registry import SearchDoc
-from sunshine.search.index import update
+from sunshine.search.outbox import changed
 
 if TYPE_CHECKING:
     from sunshine.matching.models import Need
@@ -42,10 +41,18 @@ def need_documents() -> Iterator[SearchDoc]:
         yield document(need)
 
 
+def load_documents(keys: list[str]) -> Iterator[SearchDoc]:
+    """The public needs among these ids."""
+    from sunshine.matching.models import PUBLIC_STATES, Need
+
+    rows = db.session.execute(select(Need).where(
+        Need.id.in_([int(k) for k in keys]), Need.state.in_([s.value for s in PUBLIC_STATES])))
+    for need in rows.scalars():
+        yield document(need)
+
+
 def reindex(needs: Iterable[Need]) -> None:
-    """After the commit: public needs are (re)indexed, the others removed."""
+    """Before the commit: public needs are to be (re)indexed, the others removed."""
     needs = list(needs)
-    if not needs:
-        return
-    update(current_app.config["SEARCH_INDEX_DIR"], [document(n) for n in needs if _public(n)],
-           [f"need:{n.id}" for n in needs if not _public(n)])
+    changed([f"need:{n.id}" for n in needs if _public(n)],
+            [f"need:{n.id}" for n in needs if not _public(n)])

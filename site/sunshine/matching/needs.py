@@ -1,6 +1,6 @@
 """Needs in the back office: created by county, town or village staff for a household of their
 region, verified by a second person of a higher level, published, withdrawn, thanked and
-closed. Every step is audit-logged; search is updated after the commit."""
+closed. Every step is audit-logged; the search outbox learns of it in the same transaction."""
 
 from __future__ import annotations
 
@@ -257,8 +257,8 @@ def update_public(staff: User, need: Need, title: str, story: str, urgency: int,
     add_event(need.id, "工作人员更新了需求说明")
     pagecache.changed("matching", need.village_code)
     record("matching.need_edit", staff, "matching_need", need.id, need.village_code)
-    db.session.commit()
     indexing.reindex([need])
+    db.session.commit()
     return need
 
 
@@ -297,8 +297,8 @@ def verify(staff: User, need: Need) -> Need:
     add_event(need.id, "经核实后发布", now)
     pagecache.changed("matching", need.village_code)
     record("matching.need_verify", staff, "matching_need", need.id, need.village_code)
-    db.session.commit()
     indexing.reindex([need])
+    db.session.commit()
     return need
 
 
@@ -345,12 +345,13 @@ def withdraw(staff: User, need: Need, reason: str, now: datetime | None = None) 
         pagecache.changed("matching", need.village_code)
         record("matching.need_withdraw", staff, "matching_need", need.id, need.village_code,
                reason[:500])
+        db.session.refresh(need)  # the state the UPDATE above wrote
+        indexing.reindex([need])
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     db.session.refresh(need)
-    indexing.reindex([need])
     return need
 
 

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (views.bp, views.feeds_bp, api.api_bp, admin.bp):
         app.register_blueprint(blueprint)
     reg.add_search_source("notice", indexing.notice_documents)
+    reg.add_search_loader("notice", indexing.load_documents)
     reg.add_complaint_target("notice", objections.notice_label)
     reg.add_follow_topic(FollowTopic("notice", objections.notice_label))
     reg.add_section(admin.SECTION)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.markup import plain_text
 from sunshine.registry import SearchDoc
-from sunshine.search.index import update
+from sunshine.search.outbox import changed
 
 if TYPE_CHECKING:
     from sunshine.notices.models import Notice
@@ -38,10 +37,19 @@ def notice_documents() -> Iterator[SearchDoc]:
         yield document(notice)
 
 
+def load_documents(keys: list[str]) -> Iterator[SearchDoc]:
+    """The public notices among these ids."""
+    from sunshine.notices.models import Notice
+
+    rows = db.session.execute(select(Notice).where(
+        Notice.id.in_([int(k) for k in keys]), Notice.published_at.is_not(None),
+        Notice.withdrawn_at.is_(None)))
+    for notice in rows.scalars():
+        yield document(notice)
+
+
 def reindex(notices: Iterable[Notice]) -> None:
-    """After the commit: public notices are (re)indexed, the others removed."""
+    """Before the commit: public notices are to be (re)indexed, the others removed."""
     notices = list(notices)
-    if not notices:
-        return
-    update(current_app.config["SEARCH_INDEX_DIR"], [document(n) for n in notices if _is_public(n)],
-           [f"notice:{n.id}" for n in notices if not _is_public(n)])
+    changed([f"notice:{n.id}" for n in notices if _is_public(n)],
+            [f"notice:{n.id}" for n in notices if not _is_public(n)])

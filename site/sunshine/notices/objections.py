@@ -315,9 +315,9 @@ def finalize(user: User, notice: Notice, title: str, body: str, now: datetime | 
            f"结果公告 {result.id}：{len(kept)} 条，{len(upheld)} 条因异议成立移出")
     announce(f"结果公告：{result.title}", f"/notices/{result.id}",
              region_code=notice.region_code, about=("notice", str(notice.id)), now=now)
-    db.session.commit()
     if reindex:
         indexing.reindex([notice, result])
+    db.session.commit()
     return result
 
 

@@ -194,9 +194,9 @@ def publish(user: User, notice: Notice, now: datetime | None = None,
            f"{notice.kind.label}，{notice.start_on.isoformat()} 至 {notice.end_on.isoformat()}")
     announce(f"新公示：{notice.title}", f"/notices/{notice.id}", region_code=notice.region_code,
              now=now)
-    db.session.commit()
     if reindex:
         indexing.reindex([notice])
+    db.session.commit()
     log.info("notice %s published", notice.id)
     return notice
 
@@ -221,9 +221,9 @@ def withdraw(user: User, notice: Notice, reason: str, now: datetime | None = Non
     if notice.published_at is not None:
         announce(f"公示已撤回：{notice.title}", f"/notices/{notice.id}",
                  about=("notice", str(notice.id)), now=now)
-    db.session.commit()
     if reindex:
         indexing.reindex([notice])
+    db.session.commit()
     return notice
 
 

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     reg.add_search_source("project", indexing.project_documents)
     reg.add_complaint_target("project", queries.complaint_label)
     reg.add_follow_topic(FollowTopic("project", queries.complaint_label))
+    reg.add_search_loader("project", indexing.load_documents)
     reg.add_importer("projects", importing.import_projects)
     for record_type in records.RECORD_TYPES:
         reg.add_record_type(record_type)

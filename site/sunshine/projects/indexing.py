@@ -1,17 +1,17 @@
-"""Published projects in site search: the source for a rebuild, and updates after commits."""
+"""Published projects in site search: the source for a rebuild, the loader of the search
+outbox, and the outbox rows each change adds to its transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import current_app
 from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.projects.models import Project
 from sunshine.records.models import State
 from sunshine.registry import SearchDoc
-from sunshine.search.index import update
+from sunshine.search.outbox import changed
 
 
 def document(project: Project) -> SearchDoc:
@@ -30,10 +30,16 @@ def project_documents() -> Iterator[SearchDoc]:
         yield document(project)
 
 
+def load_documents(keys: list[str]) -> Iterator[SearchDoc]:
+    """The published projects among these ids."""
+    query = select(Project).where(Project.id.in_([int(k) for k in keys]),
+                                  Project.state == State.PUBLISHED.value)
+    for project in db.session.execute(query).scalars():
+        yield document(project)
+
+
 def reindex_projects(projects: Iterable[Project]) -> None:
+    """Before the commit: published projects are to be (re)indexed, the others removed."""
     projects = list(projects)
-    if not projects:
-        return
-    update(current_app.config["SEARCH_INDEX_DIR"],
-           [document(p) for p in projects if p.state == State.PUBLISHED.value],
-           [f"project:{p.id}" for p in projects if p.state != State.PUBLISHED.value])
+    changed([f"project:{p.id}" for p in projects if p.state == State.PUBLISHED.value],
+            [f"project:{p.id}" for p in projects if p.state != State.PUBLISHED.value])

@@ -189,8 +189,8 @@ def publish_project(actor: User | None, project: Project) -> Project:
     record("project_published", actor, "project", project.id, project.region_code, project.name)
     announce(f"新项目公开：{project.name}", f"/projects/{project.id}",
              region_code=project.region_code)
-    db.session.commit()
     indexing.reindex_projects([project])
+    db.session.commit()
     return project
 
 
@@ -222,8 +222,8 @@ def correct_project(actor: User | None, project: Project, fields: ProjectFields,
     ledger.append(ledger.Pending("project", project.id, project.version, "correct",
                                  project_data(project), reason))
     record("project_corrected", actor, "project", project.id, project.region_code, reason)
-    db.session.commit()
     indexing.reindex_projects([project])
+    db.session.commit()
     return project
 
 
@@ -290,9 +290,9 @@ def add_update(actor: User | None, project: Project, on: date, text: str, stage:
     record("project_progress", actor, "project", project.id, project.region_code, text[:200])
     announce(f"项目进展：{project.name}" + (f"进入{stage}阶段" if moving else ""),
              f"/projects/{project.id}", about=("project", str(project.id)))
-    db.session.commit()
     if moving:
         indexing.reindex_projects([project])
+    db.session.commit()
     return item
 
 
@@ -311,8 +311,8 @@ def withdraw_project(actor: User | None, project: Project, reason: str) -> Proje
     ledger.append(ledger.Pending("project", project.id, project.version, "withdraw",
                                  project_data(project), reason))
     record("project_withdrawn", actor, "project", project.id, project.region_code, reason)
-    db.session.commit()
     indexing.reindex_projects([project])
+    db.session.commit()
     return project
 
 

@@ -1,4 +1,5 @@
-"""Site search: the only package that imports Whoosh. It owns the schema and the analyzer."""
+"""Site search: the only package that imports Whoosh. It owns the schema and the analyzer, and
+the outbox through which each application node's index follows the database."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from sunshine.registry import registry
 
 
 def init_app(app: Flask) -> None:
-    """Register the search page, its suggestions, the synonyms' back office, their demo list and
-    ``sunshine search``; the features register what it indexes."""
-    from sunshine.search import admin, cli, synonyms, views
+    """Register the search page, its suggestions, the synonyms' back office, their demo list,
+    ``sunshine search`` and the outbox's tables and thread; the features register what it
+    indexes."""
+    from sunshine.search import admin, cli, follow, outbox, synonyms, views  # noqa: F401
 
     reg = registry(app)
     app.register_blueprint(views.bp)
@@ -19,3 +21,4 @@ def init_app(app: Flask) -> None:
     reg.add_audit_labels(synonyms.ACTION_LABELS)
     reg.add_demo_step("search", synonyms.load_demo_groups)
     app.cli.add_command(cli.search_cli)
+    follow.init_app(app)
