@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 #: How often the thread deletes what every node has applied.
 PRUNE_SECONDS = 600
+#: After failures the thread waits twice as long each time, up to this many seconds.
+MAX_PAUSE = 60.0
 
 
 class Follower:
@@ -35,7 +37,8 @@ class Follower:
 
     def _run(self) -> None:
         interval = float(self.app.config["SEARCH_APPLY_INTERVAL"])
-        pruned = 0.0
+        pause, pruned = interval, 0.0
+        node.warm_up()  # the word dictionary loads now, not when the first change arrives
         while not self.stopping.is_set():
             try:
                 with self.app.app_context():
@@ -43,9 +46,11 @@ class Follower:
                     if time.monotonic() - pruned > PRUNE_SECONDS:
                         node.prune()
                         pruned = time.monotonic()
+                pause = interval
             except Exception:  # keep following: the next turn may succeed (database back up)
-                log.exception("search: applying the outbox failed")
-            self.stopping.wait(interval)
+                log.exception("search: applying the outbox failed; next try in %.0f s", pause)
+                pause = min(pause * 2, MAX_PAUSE)
+            self.stopping.wait(pause)
 
     def stop(self, timeout: float = 30.0) -> None:
         self.stopping.set()

@@ -176,8 +176,8 @@ def update(index_dir: str | Path, docs: Iterable[SearchDoc], delete_ids: Iterabl
     """Add or replace documents and delete others, through one writer at a time.
 
     Whoosh allows a single writer per index: a lock serialises this process's writers and
-    Whoosh's own lock file (waited on for up to 30 s) serialises processes. Call it after the
-    database commit, so that the index never shows what the database rolled back.
+    Whoosh's own lock file (waited on for up to 30 s) serialises processes. The site calls it
+    only to apply the search outbox (``search.node``), with what the database has committed.
     """
     folder = str(index_dir)
     with _WRITE_LOCK:

@@ -162,16 +162,18 @@ class Applied:
 def apply_pending(wait: bool = True) -> Applied | None:
     """Apply every pending outbox row to this node's index and record the new position.
 
-    A node without a position (a new index folder) or away longer than the outbox keeps rows
-    is rebuilt instead. Returns None when ``wait`` is false and another process of this node is
-    applying. Needs an application context.
+    The index is rebuilt instead when the node has no position (a new index folder), was away
+    longer than the outbox keeps rows, or stands past the newest row (the database was
+    restored from a backup). Returns None when ``wait`` is false and another process of this
+    node is applying. Needs an application context.
     """
     where = folder()
     with node_lock(where, wait) as held:
         if not held:
             return None
         start = Position.load(where)
-        if start is None or start.checked_at < time.time() - retention().total_seconds():
+        if start is None or start.checked_at < time.time() - retention().total_seconds() or \
+                start.position > (db.session.scalar(select(func.max(OutboxRow.id))) or 0):
             counts, start = _rebuild(where)
             return Applied(position=start.position, rebuilt=counts)
         return _apply(where, start)
@@ -240,6 +242,11 @@ def load_documents(doc_ids: Sequence[str]) -> list[SearchDoc]:
     return docs
 
 
+def warm_up() -> None:
+    """Load the analyzer's dictionary (a second or two, once per process)."""
+    list(index.schema()["body"].analyzer("扶贫", mode="index"))
+
+
 def rebuild(procs: int | None = None) -> dict[str, int]:
     """Rebuild this node's index from the database and set its position in the outbox."""
     where = folder()
@@ -279,15 +286,19 @@ def _report(position: Position) -> None:
 
 def prune(now: datetime | None = None) -> int:
     """Delete the outbox rows every node has applied, and any older than the retention period;
-    forget the nodes not seen for that long (they rebuild when they come back). Returns the
-    number of rows deleted."""
+    forget the nodes not seen for that long (they rebuild when they come back). The newest row
+    stays, so that a node can tell a restored database by its position. Returns the number of
+    rows deleted."""
     cutoff = (now or utcnow()) - retention()
     with db.engine.begin() as conn:
         conn.execute(delete(NodeRow).where(NodeRow.seen_at < cutoff))
         floor = conn.scalar(select(func.min(NodeRow.floor)))
+        newest = conn.scalar(select(func.max(OutboxRow.id)))
+        if newest is None:
+            return 0
         old = OutboxRow.created_at < cutoff
         result = conn.execute(delete(OutboxRow).where(
-            old if floor is None else or_(old, OutboxRow.id <= floor)))
+            old if floor is None else or_(old, OutboxRow.id <= floor), OutboxRow.id < newest))
     return int(result.rowcount)
 
 
