@@ -243,8 +243,11 @@ def load_documents(doc_ids: Sequence[str]) -> list[SearchDoc]:
 
 
 def warm_up() -> None:
-    """Load the analyzer's dictionary (a second or two, once per process)."""
-    list(index.schema()["body"].analyzer("扶贫", mode="index"))
+    """Load the analyzers' dictionaries (words, pinyin: a second or two, once per process)."""
+    for _name, indexed in index.schema().items():
+        analyzer = getattr(indexed, "analyzer", None)
+        if analyzer is not None:
+            list(analyzer("扶贫", mode="index"))
 
 
 def rebuild(procs: int | None = None) -> dict[str, int]:
