@@ -15,7 +15,8 @@ from sunshine.guard import PersonalDataFound
 from sunshine.requests import handling, services
 from sunshine.requests.models import InfoRequest, OfficeKind, Outcome, RequestApplicant, Status
 from sunshine.requests.services import RequestError
-from tests.conftest import SAMPLE
+from sunshine.search.index import search
+from tests.conftest import SAMPLE, apply_search
 from tests.requests.conftest import EMAIL, NAME, PHONE, china, file
 
 pytestmark = pytest.mark.postgres
@@ -76,13 +77,21 @@ def test_a_refused_filing_leaves_nothing_behind(app, regions, overrides, field) 
     assert db.session.scalar(select(func.count()).select_from(RequestApplicant)) == 0
 
 
+def _found(app, text: str) -> list[str]:
+    apply_search(app)
+    return [hit.url for hit in search(app.config["SEARCH_INDEX_DIR"], text).hits]
+
+
 def test_suspect_filings_are_held_out_of_the_archive(app, regions, users) -> None:
+    public, _ = file(subject="某村道路硬化工程的验收报告", body="请公开道路工程的验收报告。")
     info, _ = file(suspicion="too_fast")
     assert info.held
+    assert _found(app, "衔接资金") == [] and _found(app, "验收报告") == [f"/requests/{public.id}"]
     with pytest.raises(RequestError, match="待审核"):
         handling.extend(info, users["county"], 5, "理由", now=china(11, 3))
     handling.release(info, users["county"], now=china(11, 3))
     assert not info.held
+    assert _found(app, "衔接资金") == [f"/requests/{info.id}"]
 
 
 def test_only_the_office_region_handles_and_every_identity_view_is_logged(app, regions,

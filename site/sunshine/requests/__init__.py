@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (views.bp, views.feeds_bp, api.api_bp, admin.bp):
         app.register_blueprint(blueprint)
     reg.add_search_source("request", indexing.request_documents)
+    reg.add_search_loader("request", indexing.load_documents)
     reg.add_section(admin.SECTION)
     reg.add_audit_labels(handling.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_audit_labels(handling.OVERSIGHT_LABELS, readers=[Role.OVERSIGHT])

@@ -91,9 +91,9 @@ def release(request: InfoRequest, actor: User, now: datetime | None = None,
     pagecache.changed("requests", request.office_region_code)
     record("request_released", actor, "info_request", request.id, request.office_region_code,
            "审核通过")
-    db.session.commit()
     if reindex:
         indexing.reindex([request])
+    db.session.commit()
 
 
 def extend(request: InfoRequest, actor: User, days: int, reason: str,
@@ -255,9 +255,9 @@ def answer(request: InfoRequest, actor: User, given: Answer, now: datetime | Non
     _event(request, actor, EventType.ANSWERED,
            f"已答复：{given.outcome.label}（《政府信息公开条例》{basis.article}，{basis.label}）。",
            "request_answered", now)
-    db.session.commit()
     if reindex:
         indexing.reindex([request])
+    db.session.commit()
 
 
 def add_note(request: InfoRequest, actor: User, text: str, now: datetime | None = None) -> None:
@@ -284,8 +284,8 @@ def set_public_text(request: InfoRequest, actor: User, subject: str, body: str) 
     request.public_subject, request.public_body = subject.strip()[:100], body.strip()
     _event(request, actor, EventType.NOTE, "修改了公开的申请内容", "request_public_text",
            utcnow(), public=False)
-    db.session.commit()
     indexing.reindex([request])
+    db.session.commit()
 
 
 def mark_overdue(now: datetime | None = None) -> int:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import current_app
-
 from sunshine.extensions import db
 from sunshine.registry import SearchDoc
 from sunshine.requests import queries
 from sunshine.requests.models import InfoRequest
-from sunshine.search.index import update
+from sunshine.search.outbox import changed
 
 
 def document(info: InfoRequest) -> SearchDoc:
@@ -28,10 +26,15 @@ def request_documents() -> Iterator[SearchDoc]:
         yield document(info)
 
 
+def load_documents(keys: list[str]) -> Iterator[SearchDoc]:
+    """The public requests among these ids."""
+    query = queries.public_query().where(InfoRequest.id.in_([int(k) for k in keys]))
+    for info in db.session.execute(query).scalars():
+        yield document(info)
+
+
 def reindex(requests: Iterable[InfoRequest]) -> None:
-    """After the commit: public requests are (re)indexed, held ones removed."""
+    """Before the commit: public requests are to be (re)indexed, held ones removed."""
     found = list(requests)
-    if not found:
-        return
-    update(current_app.config["SEARCH_INDEX_DIR"], [document(r) for r in found if not r.held],
-           [f"request:{r.id}" for r in found if r.held])
+    changed([f"request:{r.id}" for r in found if not r.held],
+            [f"request:{r.id}" for r in found if r.held])

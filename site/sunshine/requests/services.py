@@ -38,6 +38,7 @@ from sunshine.requests.models import (
     RequestEvent,
     Status,
 )
+from sunshine.search.outbox import changed
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,8 @@ def file_request(filing: Filing, now: datetime | None = None,
                                  "address": filing.address.strip()})))
         _public_record("request_filed", request,
                        office.name + (f" · 待审核：{suspicion}" if suspicion else ""))
+        if not request.held:  # public at once: site search learns of it with the filing
+            changed([f"request:{request.id}"])
         db.session.commit()
     except BaseException:
         db.session.rollback()

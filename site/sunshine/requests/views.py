@@ -23,7 +23,7 @@ from sunshine.forms import set_field_error, show_error
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
-from sunshine.requests import indexing, periods, queries, services
+from sunshine.requests import periods, queries, services
 from sunshine.requests.forms import AmendForm, RequestForm, TrackForm
 from sunshine.requests.models import (
     OFFICE_KIND_LABELS,
@@ -134,7 +134,6 @@ def new() -> tuple[str, int]:
         field = {"office": form.city}.get(exc.field or "")
         set_field_error(field or getattr(form, exc.field or "", None) or form.body, exc.message)
         return render_form_page("requests/new.html", **context)
-    indexing.reindex([info])
     return render_template("requests/submitted.html", info=info, code=code), 200
 
 

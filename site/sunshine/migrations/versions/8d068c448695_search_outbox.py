@@ -4,7 +4,7 @@ The documents each change names for site search, written in the change's transac
 where each application node's index stands in them (sunshine.search.outbox).
 
 Revision ID: 8d068c448695
-Revises: b7e2c4d9a1f3
+Revises: c18343383bc7
 Create Date: 2026-12-05 01:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sunshine.database
 
 # revision identifiers, used by Alembic.
 revision = '8d068c448695'
-down_revision = 'b7e2c4d9a1f3'
+down_revision = 'c18343383bc7'
 branch_labels = None
 depends_on = None
 
