@@ -56,6 +56,8 @@ KEPT: dict[str, str | None] = {
     "matching.confirm": "/help/confirm",
     "requests.index": "/requests/?region={county}",
     "requests.detail": None,
+    "requests.compliance": "/requests/compliance?region={county}",
+    "requests.annual_report": "/requests/report/{county}-rural/2026",
 }
 
 #: Public GET routes that are rendered every time, and why.
@@ -65,6 +67,7 @@ NOT_KEPT = {
     "accounts.register": "a form with a CSRF token",
     "requests.new": "a form with a CSRF token",
     "requests.track": "a form with a CSRF token; answers one tracking code",
+    "requests.report_cell": "the records behind one cell of a report, read on demand",
     "matching.detail": "the pledge box depends on the visitor's role",
     "matching.mine": "the donor's own pledges",
     "market_seller.home": "the seller's own back office",

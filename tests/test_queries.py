@@ -189,6 +189,10 @@ FILLERS: dict[str, Filler] = {
     "complaints.answer": lambda: {"case_id": _first(select(Case.id).where(
         Case.published_at.is_not(None)))},
     "requests.detail": lambda: {"request_id": _public_request()},
+    "requests.compliance": lambda: [{}, {"region": _county()}],
+    "requests.annual_report": lambda: _office_year(),
+    "requests.report_export": lambda: _office_year(),
+    "requests.report_cell": lambda: {**_office_year(), "row": "new", "column": "total"},
     "requests_api.api_request": lambda: {"request_id": _public_request()},
     "news.news_detail": lambda: {"slug": _article_slug("news")},
     "policies.policy_detail": lambda: {"slug": _article_slug("policy")},
@@ -222,6 +226,13 @@ def _public_request() -> int:
 
     return _first(select(InfoRequest.id).where(InfoRequest.outcome == Outcome.PARTIAL,
                                                InfoRequest.held.is_(False)))
+
+
+def _office_year() -> dict[str, Any]:
+    from sunshine.requests.models import InfoRequest
+
+    info = db.session.scalar(select(InfoRequest).order_by(InfoRequest.id).limit(1))
+    return {"office_key": info.office.key, "year": info.received_at.year}
 
 
 def _article_slug(kind: str) -> str:

@@ -143,3 +143,27 @@ def test_staff_handle_by_form_and_only_their_region(app, regions, users, client_
         AuditEntry.action == "request_applicant_viewed")) is not None
     for url in ("/admin/", "/admin/audit/"):
         assert NAME not in staff.get(url).get_data(as_text=True)
+
+
+def test_three_different_applicants_put_a_record_on_the_often_requested_list(
+        app, client, regions, users, client_for) -> None:
+    for n, name in enumerate(["张三丰", "李四光"]):
+        file(now=None, about="/funds/9", name=name, phone=f"1390000000{n}")
+    file(now=None, about="/funds/9", name="张三丰", phone="13900000000")  # the same one again
+    assert "经常被申请的信息" not in client.get("/requests/").get_data(as_text=True)
+    file(now=None, about="/funds/9", name="王五", phone="13900000009")
+    page = client.get("/requests/").get_data(as_text=True)
+    assert "经常被申请的信息" in page and "3 位申请人" in page and "4 件申请" in page
+    assert "/funds/9" in client_for("staff-county").get("/admin/requests/").get_data(True)
+    assert "经常被申请的信息" not in client_for("staff-other").get("/admin/requests/").get_data(
+        as_text=True)
+
+
+def test_record_pages_offer_to_ask_for_more(app, client, regions) -> None:
+    from tests.funds.conftest import make_fund
+
+    fund = make_fund()
+    page = client.get(f"/funds/{fund.id}").get_data(as_text=True)
+    assert f"/requests/new?about=/funds/{fund.id}&amp;region={fund.region_code}" in page
+    form = client.get(f"/requests/new?about=%2Ffunds%2F{fund.id}").get_data(as_text=True)
+    assert f'value="/funds/{fund.id}"' in form

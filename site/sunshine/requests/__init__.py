@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Register the request pages, feed, API and back office, search, the sitemap, the API
     description, the audit labels, the demo step and ``sunshine requests``."""
     from sunshine.accounts.models import Role
-    from sunshine.requests import (  # noqa: F401  (models: tables in metadata)
+    from sunshine.requests import (  # noqa: F401  (models: tables; report_views: routes on bp)
         admin,
         api,
         cli,
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         indexing,
         models,
         openapi,
+        report_views,
         views,
     )
 

@@ -11,14 +11,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import User
-from sunshine.accounts.permissions import staff_required
+from sunshine.accounts.permissions import region_scope, staff_required
 from sunshine.clock import today
 from sunshine.complaints.privacy import IdentityUnreadable
 from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.registry import Section, Tile
-from sunshine.requests import handling, periods
+from sunshine.requests import handling, periods, queries
 from sunshine.requests.forms import (
     ANSWER_FORMS,
     ActionForm,
@@ -66,7 +66,9 @@ def index() -> str:
     return render_template("requests/admin/index.html", page=page, filters=filters,
                            today=today(), statuses=list(Status),
                            counts=handling.counts_for(current_user),
-                           days_left=periods.days_left)
+                           days_left=periods.days_left,
+                           often=queries.often_requested(scope=region_scope(
+                               current_user, InfoRequest.office_region_code)))
 
 
 def _forms() -> dict[str, BaseForm]:

@@ -9,14 +9,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.requests import services
-from sunshine.requests.models import InfoRequest, Office, Outcome, Status
+from sunshine.requests.models import (
+    InfoRequest,
+    Office,
+    OfficeKind,
+    Outcome,
+    RequestApplicant,
+    Status,
+)
 
 
 @dataclass
@@ -86,3 +94,41 @@ def shown_question(request: InfoRequest) -> tuple[str, str]:
 
 def shown_answer(request: InfoRequest) -> str:
     return request.answer if request.consent_to_publish and request.answered_at else ""
+
+
+@dataclass(frozen=True)
+class OftenAsked:
+    """A page of this site that different applicants asked one office about: a candidate for
+    publishing without being asked (主动公开)."""
+
+    office: Office
+    about: str
+    applicants: int
+    requests: int
+
+    @property
+    def archive_args(self) -> dict[str, str]:
+        return {"office": self.office.key, "about": self.about}
+
+
+def often_requested(region: Region | None = None,
+                    scope: ColumnElement[bool] | None = None) -> list[OftenAsked]:
+    """Pages asked about by at least ``REQUEST_OFTEN`` different applicants of one office, most
+    asked first; in a region's offices (``region``) or a staff member's (``scope``). One query:
+    applicants are told apart by their identity's keyed hash, never by reading it."""
+    applicants = func.count(func.distinct(RequestApplicant.fingerprint))
+    query = (select(Region, InfoRequest.office_kind, InfoRequest.about, applicants,
+                    func.count(func.distinct(InfoRequest.id)))
+             .join(RequestApplicant, RequestApplicant.request_id == InfoRequest.id)
+             .join(Region, Region.code == InfoRequest.office_region_code)
+             .where(InfoRequest.about != "", InfoRequest.held.is_(False))
+             .group_by(Region.code, InfoRequest.office_kind, InfoRequest.about)
+             .having(applicants >= int(current_app.config["REQUEST_OFTEN"]))
+             .order_by(applicants.desc(), InfoRequest.about).limit(50))
+    if region is not None:
+        lo, hi = codes.subtree_bounds(region.code)
+        query = query.where(InfoRequest.office_region_code.between(lo, hi))
+    if scope is not None:
+        query = query.where(scope)
+    return [OftenAsked(Office(office_region, OfficeKind(kind)), about, people, count)
+            for office_region, kind, about, people, count in db.session.execute(query)]

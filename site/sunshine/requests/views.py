@@ -222,8 +222,11 @@ def index() -> Response:
 def _index(filters: queries.Filters) -> str:
     page = db.paginate(queries.public_query(filters), page=page_arg(),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    often = queries.often_requested(filters.region)
+    if filters.office is not None:
+        often = [o for o in often if o.office.key == filters.office.key]
     return render_template("requests/index.html", page=page, filters=filters, today=today(),
-                           **filter_choices())
+                           often=often, **filter_choices())
 
 
 @bp.get("/<int:request_id>")

@@ -1,0 +1,262 @@
+"""The annual report (政府信息公开工作年度报告) of one office and year, computed from live data:
+proactive disclosure counts, the requests table (received, carried over, answered by outcome
+and basis, carried to next year; by applicant type) and the administrative reviews and
+lawsuits that staff enter. Each cell keeps the ids of the records it counts, so that the page
+can link every number to what is behind it.
+
+Also the office scoreboard of the compliance page: per office and year, requests received,
+answered, on time, by outcome, and the median working days.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+
+from sunshine.clock import day_start
+from sunshine.extensions import db
+from sunshine.funds.models import Fund
+from sunshine.notices.models import Notice
+from sunshine.projects.models import Project
+from sunshine.records.models import State
+from sunshine.regions import codes
+from sunshine.regions.models import Region
+from sunshine.requests.models import (
+    APPLICANT_TYPE_LABELS,
+    Appeal,
+    AppealKind,
+    AppealResult,
+    InfoRequest,
+    Office,
+    OfficeKind,
+    Outcome,
+)
+
+#: The rows of the requests table, as the standard form numbers them.
+ROWS: list[tuple[str, str]] = [
+    ("new", "一、本年新收政府信息公开申请数量"),
+    ("carried_in", "二、上年结转政府信息公开申请数量"),
+    ("disclosed", "三、本年度办理结果 （一）予以公开"),
+    ("partial", "（二）部分公开（区分处理的，只计这一情形）"),
+    ("withheld_secret", "（三）不予公开 1. 属于国家秘密"),
+    ("withheld_law", "2. 其他法律行政法规禁止公开"),
+    ("withheld_safety", "3. 危及“三安全一稳定”"),
+    ("withheld_third_party", "4. 保护第三方合法权益"),
+    ("withheld_internal", "5. 属于三类内部事务信息"),
+    ("withheld_process", "6. 属于四类过程性信息"),
+    ("withheld_enforcement", "7. 属于行政执法案卷"),
+    ("withheld_inquiry", "8. 属于行政查询事项"),
+    ("unavailable_not_held", "（四）无法提供 1. 本机关不掌握相关政府信息"),
+    ("unavailable_not_ready", "2. 没有现成信息需要另行制作"),
+    ("unavailable_unclear", "3. 补正后申请内容仍不明确"),
+    ("not_handled_petition", "（五）不予处理 1. 信访举报投诉类申请"),
+    ("not_handled_repeat", "2. 重复申请"),
+    ("not_handled_publication", "3. 要求提供公开出版物"),
+    ("not_handled_mass", "4. 无正当理由大量反复申请"),
+    ("not_handled_confirm", "5. 要求行政机关确认或重新出具已获取信息"),
+    ("other_no_amend", "（六）其他处理 1. 申请人无正当理由逾期不补正，不再处理"),
+    ("answered", "（七）总计"),
+    ("carried_out", "四、结转下年度继续办理"),
+]
+ROW_LABELS = dict(ROWS)
+COLUMNS: list[tuple[str, str]] = [*((t.value, label) for t, label in
+                                    APPLICANT_TYPE_LABELS.items()), ("total", "总计")]
+COLUMN_LABELS = dict(COLUMNS)
+
+
+def result_row(info: InfoRequest) -> str:
+    """The row of the table that counts an answered request."""
+    if info.outcome is Outcome.PARTIAL:
+        return "partial"
+    basis = info.basis_entry
+    return basis.row if basis else "other_no_amend"
+
+
+@dataclass
+class RequestTable:
+    cells: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, row: str, info: InfoRequest) -> None:
+        self.cells[(row, info.applicant_type.value)].append(info.id)
+        self.cells[(row, "total")].append(info.id)
+
+    def ids(self, row: str, column: str) -> list[int]:
+        return self.cells.get((row, column), [])
+
+    def count(self, row: str, column: str) -> int:
+        return len(self.ids(row, column))
+
+
+@dataclass
+class Proactive:
+    """What the office published on this site in the year (its region's funds, projects and
+    notices), with the list page each count links to."""
+
+    label: str
+    count: int
+    url: str
+
+
+@dataclass
+class AnnualReport:
+    office: Office
+    year: int
+    proactive: list[Proactive]
+    requests: RequestTable
+    appeals: dict[tuple[str, str], int]
+
+
+def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    return day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
+
+
+def office_requests(office: Office, year: int) -> list[InfoRequest]:
+    """The office's requests that matter for ``year``: received by its end and not answered
+    before it began."""
+    start, end = _year_bounds(year)
+    return list(db.session.execute(select(InfoRequest).where(
+        InfoRequest.office_region_code == office.region.code,
+        InfoRequest.office_kind == office.kind, InfoRequest.held.is_(False),
+        InfoRequest.received_at < end,
+        or_(InfoRequest.answered_at.is_(None), InfoRequest.answered_at >= start))
+        .order_by(InfoRequest.id)).scalars())
+
+
+def request_table(office: Office, year: int) -> RequestTable:
+    start, end = _year_bounds(year)
+    table = RequestTable()
+    for info in office_requests(office, year):
+        table.add("new" if info.received_at >= start else "carried_in", info)
+        if info.answered_at is not None and info.answered_at < end:
+            table.add(result_row(info), info)
+            table.add("answered", info)
+        else:
+            table.add("carried_out", info)
+    return table
+
+
+def proactive_counts(office: Office, year: int) -> list[Proactive]:
+    """Funds, projects and notices of the office's region published in the year; only the
+    poverty-alleviation office publishes them here."""
+    if office.kind is not OfficeKind.RURAL:
+        return []
+    lo, hi = codes.subtree_bounds(office.region.code)
+    start, end = _year_bounds(year)
+    code = office.region.code
+    found = []
+    for label, model, path in (("资金分配和使用", Fund, "/funds/"),
+                               ("扶贫项目", Project, "/projects/")):
+        count = db.session.scalar(select(func.count()).select_from(model).where(
+            model.state == State.PUBLISHED.value, model.year == year,
+            model.region_code.between(lo, hi))) or 0
+        found.append(Proactive(label, count, f"{path}?region={code}&year={year}"))
+    notices = db.session.scalar(select(func.count()).select_from(Notice).where(
+        Notice.published_at >= start, Notice.published_at < end,
+        Notice.region_code.between(lo, hi))) or 0
+    found.append(Proactive("公示公告", notices, f"/notices/?region={code}"))
+    return found
+
+
+def appeal_counts(office: Office, year: int) -> dict[tuple[str, str], int]:
+    rows = db.session.execute(select(Appeal.kind, Appeal.result, func.count()).where(
+        Appeal.office_region_code == office.region.code, Appeal.office_kind == office.kind,
+        Appeal.year == year).group_by(Appeal.kind, Appeal.result))
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for kind, result, count in rows:
+        counts[(kind.value, result.value)] += count
+        counts[(kind.value, "total")] += count
+    return counts
+
+
+APPEAL_COLUMNS = [(k, r) for k in AppealKind for r in [*AppealResult, "total"]]
+
+
+def annual_report(office: Office, year: int) -> AnnualReport:
+    return AnnualReport(office, year, proactive_counts(office, year),
+                        request_table(office, year), appeal_counts(office, year))
+
+
+def csv_rows(report: AnnualReport) -> list[list[object]]:
+    """The report as one sheet: section, row, then a count per column."""
+    rows: list[list[object]] = [["主动公开", p.label, p.count] for p in report.proactive]
+    rows += [["依申请公开", label, *(report.requests.count(key, col) for col, _ in COLUMNS)]
+             for key, label in ROWS]
+    rows += [["行政复议和行政诉讼", f"{AppealKind(k).label} · "
+              f"{AppealResult(r).label if r != 'total' else '总计'}",
+              report.appeals.get((k.value, str(r)), 0)] for k, r in APPEAL_COLUMNS]
+    return rows
+
+
+# --- the scoreboard --------------------------------------------------------------------------
+
+
+@dataclass
+class Score:
+    office: Office
+    received: int = 0
+    answered: int = 0
+    on_time: int = 0
+    late: int = 0
+    overdue_open: int = 0
+    by_outcome: dict[Outcome, int] = field(default_factory=dict)
+    days: list[int] = field(default_factory=list)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        done = self.on_time + self.late
+        return round(100 * self.on_time / done, 1) if done else None
+
+    @property
+    def median_days(self) -> float | None:
+        return float(statistics.median(self.days)) if self.days else None
+
+
+def _add(score: Score, info: InfoRequest, today: date) -> None:
+    score.received += 1
+    if info.outcome is not None:
+        score.answered += 1
+        score.by_outcome[info.outcome] = score.by_outcome.get(info.outcome, 0) + 1
+        if info.answered_on_time:
+            score.on_time += 1
+        else:
+            score.late += 1
+        if info.working_days is not None:
+            score.days.append(info.working_days)
+    elif info.overdue(today):
+        score.overdue_open += 1
+        score.late += 1
+
+
+def scoreboard(region: Region, year: int, today: date) -> tuple[Score, list[Score]]:
+    """The requests received in ``year`` by the offices of ``region``'s subtree (one query):
+    their total, and a row per office of the region itself and of its children (deeper
+    offices are on their children's pages)."""
+    start, end = _year_bounds(year)
+    lo, hi = codes.subtree_bounds(region.code)
+    rows = db.session.execute(select(InfoRequest).where(
+        InfoRequest.held.is_(False), InfoRequest.received_at >= start,
+        InfoRequest.received_at < end, InfoRequest.office_region_code.between(lo, hi))
+        .order_by(InfoRequest.office_region_code, InfoRequest.office_kind)).scalars()
+    total = Score(Office(region, OfficeKind.GOVERNMENT))
+    scores: dict[str, Score] = {}
+    for info in rows:
+        _add(total, info, today)
+        code = info.office_region_code
+        if code == region.code or codes.parent_of(code) == region.code:
+            _add(scores.setdefault(info.office.key, Score(info.office)), info, today)
+    return total, sorted(scores.values(), key=lambda s: (s.office.region.code,
+                                                         s.office.kind.value))
+
+
+def years_with_requests() -> list[int]:
+    first = db.session.scalar(select(func.min(InfoRequest.received_at)))
+    last = db.session.scalar(select(func.max(InfoRequest.received_at)))
+    if first is None or last is None:
+        return []
+    return list(range(last.year, first.year - 1, -1))
+
+

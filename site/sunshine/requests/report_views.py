@@ -1,0 +1,111 @@
+"""The compliance page (each office's answers next to the funds' disclosure timeliness and the
+complaints' reply timeliness) and the annual report of an office: the page (printable on A4),
+its CSV, and the records behind each cell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, render_template, request
+
+from sunshine import pagecache
+from sunshine.clock import this_year, today
+from sunshine.complaints.stats import build_report
+from sunshine.extensions import db
+from sunshine.funds import queries as funds
+from sunshine.funds.models import Fund
+from sunshine.projects.models import Project
+from sunshine.records.export import csv_download, csv_text
+from sunshine.records.listing import region_arg, region_trail
+from sunshine.regions import codes
+from sunshine.requests import report, services
+from sunshine.requests.models import InfoRequest, Office, Outcome
+from sunshine.requests.views import bp
+from sunshine.web import whole_number
+
+FIRST_YEAR = 2008  # the year the disclosure regulation took effect
+
+
+def _year() -> int:
+    return whole_number(request.args.get("year", ""), this_year(), FIRST_YEAR, this_year())
+
+
+@bp.get("/compliance")
+def compliance() -> Response:
+    """公开合规情况: per office, requests answered and on time, by outcome, with the median
+    working days; beside them the funds' disclosure timeliness and the complaints' replies."""
+    return pagecache.cached(_compliance, ("requests", None), ("funds", None),
+                            ("projects", None), ("complaints", None), args=("region", "year"))
+
+
+def _disclosure(shown_code: str) -> funds.Timeliness:
+    """The region's funds and projects together: published on time over everything due."""
+    total = funds.Timeliness()
+    day = today()
+    for model in (Fund, Project):
+        for county, t in funds.timeliness(model, day).items():
+            if codes.in_subtree(county, shown_code):
+                total.due += t.due
+                total.on_time += t.on_time
+                total.overdue_drafts += t.overdue_drafts
+    return total
+
+
+def _compliance() -> str:
+    shown, ancestors, children = region_trail(region_arg())
+    year = _year()
+    k = int(current_app.config["STATS_MIN_CELL"])
+    complaints = build_report(shown, year, k).by_month_kind.total_metrics["on_time_rate"]
+    total, scores = report.scoreboard(shown, year, today())
+    return render_template(
+        "requests/compliance.html", shown=shown, ancestors=ancestors,
+        children=[c for c in children if c.level <= 4], year=year,
+        years=list(range(this_year(), FIRST_YEAR - 1, -1))[:8],
+        scores=scores, total=total, outcomes=list(Outcome),
+        disclosure=_disclosure(shown.code), complaints=complaints, k=k)
+
+
+def _office_year(office_key: str, year: int) -> Office:
+    office = services.parse_office(office_key)
+    if office is None or not FIRST_YEAR <= year <= this_year():
+        abort(404)
+    return office
+
+
+@bp.get("/report/<office_key>/<int:year>")
+def annual_report(office_key: str, year: int) -> Response:
+    """政府信息公开工作年度报告 of one office: the standard tables, from live data."""
+    office = _office_year(office_key, year)
+    return pagecache.cached(lambda: _annual_report(office, year),
+                            ("requests", office.region.code), ("funds", office.region.code),
+                            ("projects", office.region.code), ("notices", office.region.code))
+
+
+def _annual_report(office: Office, year: int) -> str:
+    return render_template("requests/report.html", report=report.annual_report(office, year),
+                           rows=report.ROWS, columns=report.COLUMNS,
+                           appeal_columns=report.APPEAL_COLUMNS)
+
+
+@bp.get("/report/<office_key>/<int:year>/export.csv")
+def report_export(office_key: str, year: int) -> Response:
+    """The annual report as CSV."""
+    office = _office_year(office_key, year)
+    found = report.annual_report(office, year)
+    header = ["部分", "项目", *(label for _, label in report.COLUMNS)]
+    return csv_download(csv_text(header, report.csv_rows(found)),
+                        f"report-{office.key}-{year}.csv")
+
+
+@bp.get("/report/<office_key>/<int:year>/<row>/<column>")
+def report_cell(office_key: str, year: int, row: str, column: str) -> tuple[str, int]:
+    """The requests one cell of the annual report counts."""
+    office = _office_year(office_key, year)
+    if row not in report.ROW_LABELS or column not in report.COLUMN_LABELS:
+        abort(404)
+    ids = report.request_table(office, year).ids(row, column)
+    items: list[Any] = list(db.session.execute(db.select(InfoRequest).where(
+        InfoRequest.id.in_(ids)).order_by(InfoRequest.id)).scalars()) if ids else []
+    return render_template("requests/report_cell.html", office=office, year=year, items=items,
+                           row_label=report.ROW_LABELS[row],
+                           column_label=report.COLUMN_LABELS[column], today=today()), 200
