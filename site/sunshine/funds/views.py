@@ -183,7 +183,7 @@ def _timeliness_page() -> str:
     if shown.level > 3:
         shown = regions.get_region(shown.code[:6].ljust(12, "0"))
         ancestors = regions.ancestors_of(shown)
-    counties = regions.list_regions(level=3, within=shown.code if shown.level > 1 else None)
+    counties = regions.places((3,), within=shown.code if shown.level > 1 else None)
     day = today()
     funds = queries.timeliness(Fund, day)
     projects = queries.timeliness(Project, day)

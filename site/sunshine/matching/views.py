@@ -51,12 +51,9 @@ bp = Blueprint("matching", __name__, url_prefix="/help")
 
 def _region_options() -> list[tuple[str, str]]:
     """Cities, each followed by its counties (indented), for the region filter."""
-    both = regions.regions_at((2, 3))
-    counties = [r for r in both if r.level == 3]
     out: list[tuple[str, str]] = []
-    for city in (r for r in both if r.level == 2):
-        out.append((city.code, city.name))
-        out += [(c.code, "\u3000" + c.name) for c in counties if c.code[:4] == city.code[:4]]
+    for place in regions.places((2, 3)):  # in code order: each city, then its counties
+        out.append((place.code, place.name if place.level == 2 else "\u3000" + place.name))
     return out
 
 

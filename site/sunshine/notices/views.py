@@ -54,7 +54,7 @@ def _suspicion(form: ObjectionForm) -> str | None:
 
 
 def filter_choices() -> dict[str, Any]:
-    both = regions.regions_at((2, 3))
+    both = regions.places((2, 3))
     return {"kinds": list(NoticeKind), "states": list(NoticeState),
             "cities": [r for r in both if r.level == 2],
             "counties": [r for r in both if r.level == 3]}

@@ -8,6 +8,7 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import func, insert, or_, select
 
@@ -97,6 +98,31 @@ def list_regions(level: int | None = None, within: str | None = None) -> list[Re
         lo, hi = codes.subtree_bounds(within)
         query = query.where(Region.code.between(lo, hi))
     return list(db.session.execute(query).scalars())
+
+
+class Place(NamedTuple):
+    """A region as a menu, a table row or a map shows it."""
+
+    code: str
+    name: str
+    level: int
+    parent_code: str | None
+    longitude: float | None
+    latitude: float | None
+
+
+_PLACE_COLUMNS = (Region.code, Region.name, Region.level, Region.parent_code, Region.longitude,
+                  Region.latitude)
+
+
+def places(levels: Collection[int], within: str | None = None) -> list[Place]:
+    """The regions of some levels (under ``within``), in code order, read as plain rows: a
+    list of every county costs a page a millisecond or more as ORM objects, a tenth as rows."""
+    query = select(*_PLACE_COLUMNS).where(Region.level.in_(levels)).order_by(Region.code)
+    if within:
+        lo, hi = codes.subtree_bounds(within)
+        query = query.where(Region.code.between(lo, hi))
+    return [Place(*row) for row in db.session.execute(query)]
 
 
 def regions_at(levels: Collection[int]) -> list[Region]:
