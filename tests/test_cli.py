@@ -15,6 +15,7 @@ from sunshine.regions.models import Region
 from sunshine.regions.services import builtin_rows
 from tests.apps import PASSWORD, make_config
 from tests.conftest import COUNTY_PREFIX, SAMPLE
+from tests.search.outbox_helpers import assert_loaders_agree_with_sources
 
 pytestmark = pytest.mark.postgres
 
@@ -48,6 +49,8 @@ def test_demo_fills_regions_and_accounts_deterministically(app, runner) -> None:
     assert admin.role == Role.ADMIN
     county = db.session.scalar(select(User).where(User.username == f"staff-{SAMPLE['county']}"))
     assert county.region_code == SAMPLE["county"]
+    # A change the search outbox names is indexed as a rebuild would index it.
+    assert_loaders_agree_with_sources()
     # A second run refuses (not empty) and --if-empty is quiet.
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 1 and "已有数据" in again.output
