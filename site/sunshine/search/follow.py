@@ -37,11 +37,13 @@ class Follower:
 
     def _run(self) -> None:
         interval = float(self.app.config["SEARCH_APPLY_INTERVAL"])
-        pause, pruned = interval, 0.0
-        node.warm_up()  # the word dictionary loads now, not when the first change arrives
+        pause, pruned, cold = interval, 0.0, True
         while not self.stopping.is_set():
             try:
                 with self.app.app_context():
+                    if cold:  # the dictionaries load now, not when the first change arrives
+                        cold = False
+                        node.warm_up()
                     node.apply_pending(wait=False)
                     if time.monotonic() - pruned > PRUNE_SECONDS:
                         node.prune()

@@ -172,11 +172,23 @@ def apply_pending(wait: bool = True) -> Applied | None:
         if not held:
             return None
         start = Position.load(where)
-        if start is None or start.checked_at < time.time() - retention().total_seconds() or \
-                start.position > (db.session.scalar(select(func.max(OutboxRow.id))) or 0):
+        why = _why_rebuild(start)
+        if start is None or why:
+            log.warning("search: rebuilding this node's index: %s", why)
             counts, start = _rebuild(where)
             return Applied(position=start.position, rebuilt=counts)
         return _apply(where, start)
+
+
+def _why_rebuild(start: Position | None) -> str:
+    """Why the outbox cannot bring this node's index up to date, or ``""`` when it can."""
+    if start is None:
+        return "no position yet"
+    if start.checked_at < time.time() - retention().total_seconds():
+        return "away longer than the outbox keeps rows"
+    if start.position > (db.session.scalar(select(func.max(OutboxRow.id))) or 0):
+        return "past the newest outbox row: a restored database"
+    return ""
 
 
 def _apply(where: Path, position: Position) -> Applied:
@@ -189,7 +201,7 @@ def _apply(where: Path, position: Position) -> Applied:
             applied.rows += len(rows)
             applied.indexed += indexed
             applied.removed += removed
-        following = position.after([row_id for row_id, _, _ in rows], now)
+        following = position.after([row_id for row_id, _ in rows], now)
         if rows or following.gaps != position.gaps or \
                 now - position.checked_at > HEARTBEAT_SECONDS:
             following.save(where)
@@ -204,18 +216,20 @@ def _apply(where: Path, position: Position) -> Applied:
     return applied
 
 
-def _pending(position: Position) -> list[tuple[int, str, str]]:
+def _pending(position: Position) -> list[tuple[int, str]]:
+    """The next rows (id, document) above the position and in its gaps, oldest first."""
     wanted = OutboxRow.id > position.position
     if position.gaps:
         wanted = or_(wanted, *(OutboxRow.id.between(g.first, g.last) for g in position.gaps))
-    query = (select(OutboxRow.id, OutboxRow.doc_id, OutboxRow.action).where(wanted)
-             .order_by(OutboxRow.id).limit(BATCH))
-    return [(row_id, doc_id, action) for row_id, doc_id, action in db.session.execute(query)]
+    query = (select(OutboxRow.id, OutboxRow.doc_id).where(wanted).order_by(OutboxRow.id)
+             .limit(BATCH))
+    return [(row_id, doc_id) for row_id, doc_id in db.session.execute(query)]
 
 
-def _index(where: Path, rows: list[tuple[int, str, str]]) -> tuple[int, int]:
-    """Make the index hold what the database holds now for each document the rows name."""
-    doc_ids = list(dict.fromkeys(doc_id for _, doc_id, _ in rows))
+def _index(where: Path, rows: list[tuple[int, str]]) -> tuple[int, int]:
+    """Make the index hold what the database holds now for each document the rows name (the
+    row's action is what the writer meant; the database has the last word)."""
+    doc_ids = list(dict.fromkeys(doc_id for _, doc_id in rows))
     docs = load_documents(doc_ids)
     public = {doc.id for doc in docs}
     gone = [doc_id for doc_id in doc_ids if doc_id not in public]
