@@ -59,3 +59,17 @@ def test_each_visitor_gets_the_kept_notice_with_their_own_tokens(app: Flask, use
     assert answer.status_code == 200 and 'id="tracking-code"' in answer.text
     # The objection is on the page at once, for everyone.
     assert without_tokens(app.test_client().get(url).text) != without_tokens(one.text)
+
+
+@pytest.mark.own_app
+def test_the_print_page_is_kept_until_the_notices_day_changes(app: Flask, users, register,
+                                                              clock) -> None:
+    notice = published(users["county"])
+    url = f"/notices/{notice.id}/print"
+    first, front = served_in_front(app, app.test_client(), url)
+    assert not front and first.status_code == 200
+    again, front = served_in_front(app, app.test_client(), url)
+    assert front and again.data == first.data
+    clock.set(clock.day(8, hour=0))  # the period is over: rendered again
+    later, front = served_in_front(app, app.test_client(), url)
+    assert not front and later.status_code == 200

@@ -170,10 +170,16 @@ def sheets(items: list[Any], size: int = PRINT_ROWS) -> list[list[Any]]:
 
 
 @bp.get("/<int:notice_id>/print")
-def print_page(notice_id: int) -> str:
+def print_page(notice_id: int) -> Response:
     """The A4 page for the village board: large type, the masked list 40 to a page, the
-    period, how to object by phone, and a QR code back to the online notice."""
+    period, how to object by phone, and a QR code back to the online notice; kept as the
+    notice's page is."""
     notice = _public(notice_id)
+    return pagecache.cached(lambda: _print_page(notice), ("notices", notice.region_code),
+                            ("complaints", notice.region_code), extra=notice_day)
+
+
+def _print_page(notice: Notice) -> str:
     now = periods.now()
     original = notice.result_of if notice.kind is NoticeKind.RESULT else None
     return render_template(
