@@ -18,6 +18,7 @@ NAV = [
     ("项目公开", "/projects/"),
     ("扶贫数据", "/stats/"),
     ("公示公告", "/notices/"),
+    ("依申请公开", "/requests/"),
     ("投诉举报", "/complaints/new"),
     ("爱心帮扶", "/help/"),
     ("消费扶贫", "/market/"),

@@ -123,3 +123,20 @@ def test_the_compliance_page_counts_each_office(app, client, year_of_requests) -
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "资金和项目主动公开及时率" in text
     assert "投诉举报按时答复率" in text and f"/requests/report/{OFFICE}/2026" in text
+
+
+def test_staff_enter_reviews_and_lawsuits_for_their_offices(app, client, regions, users,
+                                                            client_for) -> None:
+    staff = client_for("staff-county")
+    data = {"office": OFFICE, "year": "2026", "kind": "review", "result": "corrected"}
+    assert staff.post("/admin/requests/appeals", data=data).status_code == 302
+    assert staff.post("/admin/requests/appeals", data={**data, "office": "junk"}
+                      ).status_code == 400
+    assert staff.post("/admin/requests/appeals", data={**data, "year": "1990"}).status_code == 400
+    other = client_for("staff-other")
+    assert other.post("/admin/requests/appeals", data=data).status_code == 403
+    assert "结果纠正" in staff.get("/admin/requests/appeals").get_data(as_text=True)
+    counts = report.appeal_counts(services.parse_office(OFFICE), 2026)
+    assert counts[("review", "corrected")] == 1 and counts[("review", "total")] == 1
+    page = client.get(f"/requests/report/{OFFICE}/2026").get_data(as_text=True)
+    assert "行政复议·结果纠正" in page

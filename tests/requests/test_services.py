@@ -137,3 +137,18 @@ def test_notes_stay_internal(app, regions, users) -> None:
     info, _ = file()
     handling.add_note(info, users["county"], "已电话联系申请人")
     assert "已电话联系申请人" not in " ".join(e.text for e in services.public_history(info))
+
+
+def test_the_often_requested_list_counts_different_applicants(app, regions) -> None:
+    from sunshine.requests import queries
+
+    for name, phone in (("张三丰", "13900000001"), ("李四光", "13900000002"),
+                        ("张三丰", "13900000001")):
+        file(about="/projects/3", name=name, phone=phone)
+    assert queries.often_requested() == []
+    file(about="/projects/3", name="王五", phone="13900000003", office_kind="government")
+    assert queries.often_requested() == []  # another office
+    file(about="/projects/3", name="王五", phone="13900000003")
+    [often] = queries.often_requested()
+    assert (often.about, often.applicants, often.requests) == ("/projects/3", 3, 4)
+    assert often.office.key == f"{SAMPLE['county']}-rural"

@@ -18,17 +18,18 @@ from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.registry import Section, Tile
-from sunshine.requests import handling, periods, queries
+from sunshine.requests import handling, periods, queries, services
 from sunshine.requests.forms import (
     ANSWER_FORMS,
     ActionForm,
     AmendAskForm,
+    AppealForm,
     ConsultForm,
     ExtendForm,
     NoteForm,
     PublicTextForm,
 )
-from sunshine.requests.models import InfoRequest, Outcome, Status
+from sunshine.requests.models import AppealKind, AppealResult, InfoRequest, Outcome, Status
 from sunshine.web import page_arg
 
 bp = Blueprint("admin_requests", __name__, url_prefix="/admin/requests")
@@ -190,6 +191,34 @@ def applicant(request_id: int) -> tuple[str, int]:
     if not identity:
         abort(404)
     return render_template("requests/admin/applicant.html", info=info, identity=identity), 200
+
+
+@bp.route("/appeals", methods=["GET", "POST"])
+@staff_required(*READERS)
+def appeals() -> Response | tuple[str, int]:
+    """行政复议 and 行政诉讼 about the offices of the user's region, for the annual report."""
+    form = AppealForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        office = services.parse_office((form.office.data or "").strip())
+        if form.validate():
+            if office is None:
+                set_field_error(form.office, "没有这个机关")
+            else:
+                try:
+                    handling.record_appeal(current_user, office, int(form.year.data),
+                                           AppealKind(form.kind.data),
+                                           AppealResult(form.result.data))
+                except handling.RequestError as exc:
+                    db.session.rollback()
+                    show_error(form, exc, "year")
+                else:
+                    flash("已登记", "success")
+                    return redirect(url_for("admin_requests.appeals"))
+    return render_template("requests/admin/appeals.html", form=form,
+                           appeals=handling.appeals_for(current_user),
+                           handler=current_user.role in handling.HANDLERS), status
 
 
 def dashboard_tiles(user: User) -> list[Tile]:

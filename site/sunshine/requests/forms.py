@@ -22,6 +22,8 @@ from sunshine.requests.models import (
     APPLICANT_TYPE_LABELS,
     BASES,
     OFFICE_KIND_LABELS,
+    AppealKind,
+    AppealResult,
     Delivery,
     Outcome,
 )
@@ -111,6 +113,18 @@ class NoteForm(BaseForm):
 class PublicTextForm(BaseForm):
     subject = StringField("公开的标题", validators=[required(), length(SUBJECT_MAX)])
     body = TextAreaField("公开的申请内容（已隐去个人信息）", validators=[length(BODY_MAX)])
+
+
+class AppealForm(BaseForm):
+    office = StringField("机关（区划代码-类型）", validators=[required("请填写机关"), length(40)],
+                         description="例如 450102000000-rural；类型为 rural（乡村振兴局）、"
+                                     "government（人民政府）或 finance（财政局）。")
+    year = IntegerField("年度", validators=[required("请填写年度"),
+                                          NumberRange(2008, 2100, "年度不正确")])
+    kind = RadioField("类别", choices={k.value: k.label for k in AppealKind},
+                      validators=[required("请选择类别")])
+    result = RadioField("结果", choices={r.value: r.label for r in AppealResult},
+                        validators=[required("请选择结果")])
 
 
 class ActionForm(BaseForm):

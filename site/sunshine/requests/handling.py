@@ -27,8 +27,12 @@ from sunshine.requests import indexing, periods
 from sunshine.requests.models import (
     BASES,
     RUNNING,
+    Appeal,
+    AppealKind,
+    AppealResult,
     EventType,
     InfoRequest,
+    Office,
     Outcome,
     RequestApplicant,
     RequestEvent,
@@ -45,7 +49,7 @@ ACTION_LABELS = {
     "request_consulting": "征求第三方意见", "request_consulted": "第三方意见已返回",
     "request_answered": "依申请公开答复", "request_note": "依申请公开内部备注",
     "request_overdue": "依申请公开逾期", "request_released": "依申请公开审核通过",
-    "request_public_text": "修改公开的申请内容",
+    "request_public_text": "修改公开的申请内容", "request_appeal_recorded": "登记行政复议或诉讼",
 }
 #: Read by oversight only: who looked at whose identity.
 OVERSIGHT_LABELS = {"request_applicant_viewed": "查看申请人身份"}
@@ -327,6 +331,35 @@ def view_applicant(request: InfoRequest, actor: User) -> dict[str, str]:
            current_app.config["PROVINCE_CODE"], "查看申请人身份")
     db.session.commit()
     return {k: str(identity.get(k, "")) for k in ("name", "phone", "email", "address")}
+
+
+def record_appeal(actor: User, office: Office, year: int, kind: AppealKind,
+                  result: AppealResult) -> Appeal:
+    """Enter an administrative review or lawsuit about the office's disclosure, for its annual
+    report.
+
+    :raise RequestError: a year out of range.
+    """
+    if actor.role not in HANDLERS:
+        raise PermissionDenied(office.region.code)
+    check_region(actor, office.region.code)
+    if not 2008 <= year <= today().year:
+        raise RequestError(f"年度应在 2008–{today().year} 之间", "year")
+    appeal = Appeal(office_region_code=office.region.code, office_kind=office.kind, year=year,
+                    kind=kind, result=result)
+    db.session.add(appeal)
+    pagecache.changed("requests", office.region.code)
+    record("request_appeal_recorded", actor, "info_request_appeal", office.key,
+           office.region.code, f"{year} {kind.label} {result.label}")
+    db.session.commit()
+    return appeal
+
+
+def appeals_for(user: User) -> list[Appeal]:
+    """The reviews and lawsuits entered for offices in the user's region, newest first."""
+    return list(db.session.execute(select(Appeal).where(
+        region_scope(user, Appeal.office_region_code))
+        .order_by(Appeal.year.desc(), Appeal.id.desc()).limit(200)).scalars())
 
 
 # --- back-office queries ---------------------------------------------------------------------

@@ -100,8 +100,10 @@ def _prefill(form: RequestForm) -> None:
     except regions.RegionNotFound:
         region = None
     if region is not None:
+        # Down to the county: its offices answer for the money and projects of its towns and
+        # villages; the applicant may still pick a town government.
         for ancestor in [*regions.ancestors_of(region), region]:
-            if 2 <= ancestor.level <= 4:
+            if 2 <= ancestor.level <= 3:
                 getattr(form, REGION_FIELDS[ancestor.level - 2]).data = ancestor.code
     if request.args.get("kind") in OFFICE_KIND_LABELS:
         form.office_kind.data = request.args["kind"]
