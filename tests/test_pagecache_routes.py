@@ -76,6 +76,7 @@ NOT_KEPT = {
     "market_seller.inquiry": "the seller's own back office",
     "market_seller.new": "the seller's own back office",
     "market_seller.profile": "the seller's own back office",
+    "complaints.followup_answer": "a per-visitor token page: one reporter's follow-up question",
     "notify.follow": "a form page for one thing followed, or the answer to a follow request",
     "notify.confirm": "a per-visitor token page: one address's confirmation link",
     "notify.unsubscribe": "a per-visitor token page: one address's unsubscribe link",

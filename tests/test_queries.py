@@ -141,6 +141,16 @@ def _notify_token(purpose: str) -> dict[str, Any]:
     return {"token": token}
 
 
+def _followup_token() -> dict[str, Any]:
+    """A follow-up link's token for the first answered case."""
+    from sunshine.notify import tokens
+
+    case_id = _first(select(Case.id).where(Case.replied_at.is_not(None)).order_by(Case.id))
+    token = tokens.issue("followup", ref=str(case_id))
+    db.session.commit()
+    return {"token": token}
+
+
 def _with_region(name: str = "region") -> list[dict[str, Any]]:
     """A list page as it opens, and filtered by a county."""
     return [{}, {name: _county()}]
@@ -201,6 +211,7 @@ FILLERS: dict[str, Filler] = {
     "stats.export": lambda: {"code": _county()},
     "stats_api.api_detail": lambda: {"code": _county()},
     "notify.follow": lambda: [{}, {"topic": "region", "key": _county()}],
+    "complaints.followup_answer": lambda: _followup_token(),
     "notify.confirm": lambda: _notify_token("confirm"),
     "notify.unsubscribe": lambda: _notify_token("unsubscribe"),
     "notify.manage": lambda: _notify_token("manage"),

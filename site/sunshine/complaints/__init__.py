@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sunshine.registry import registry
+from sunshine.registry import FollowTopic, registry
 
 
 def init_app(app: Flask) -> None:
@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
         admin,
         cli,
         demo,
+        followup,
         indexing,
         models,
         openapi,
@@ -36,4 +37,6 @@ def init_app(app: Flask) -> None:
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)
     reg.add_demo_step("complaints", demo.make_cases)
+    reg.add_follow_topic(FollowTopic("complaint", followup.follow_label, signed=True))
+    reg.add_mail_job("complaint_followup", followup.queue_followups)
     app.cli.add_command(cli.complaints_cli)

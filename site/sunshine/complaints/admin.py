@@ -40,6 +40,7 @@ SECTION = Section("投诉举报", "admin_complaints.index",
 ACTION_LABELS = {
     "complaint_submitted": "收到投诉举报", "complaint_rated": "群众评价",
     "complaint_reopened": "群众不满意，重新办理", "complaint_accepted": "受理案件",
+    "complaint_verdict": "群众回访答复",
     "complaint_rejected": "不予受理", "complaint_in_progress": "开始办理",
     "complaint_transferred": "转办案件", "complaint_received": "接收转办案件",
     "complaint_replied": "答复案件", "complaint_closed": "办结案件",

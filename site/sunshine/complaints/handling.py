@@ -18,7 +18,7 @@ from sunshine import pagecache
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import can_access_region, check_region, region_scope
 from sunshine.audit import record
-from sunshine.complaints import indexing, privacy
+from sunshine.complaints import followup, indexing, privacy
 from sunshine.complaints.models import (
     OPEN_STATUSES,
     Case,
@@ -78,7 +78,7 @@ def _handler(case: Case, user: User) -> None:
 
 
 def _step(case: Case, actor: User, to: Status, text: str, action: str,
-          now: datetime | None = None, public: bool = True) -> CaseEvent:
+          now: datetime | None = None, public: bool = True, tell: bool = True) -> CaseEvent:
     _handler(case, actor)
     if case.moderation is not Moderation.NONE:
         raise CaseError("这条内容在待审核队列中，请先审核通过")
@@ -91,6 +91,8 @@ def _step(case: Case, actor: User, to: Status, text: str, action: str,
     case.events.append(event)
     pagecache.changed("complaints", case.region_code)
     record(action, actor, "complaint", case.id, case.handling_region_code, to.label)
+    if public and tell:
+        followup.tell_followers(case, to.label, [text], now)
     return event
 
 
@@ -161,7 +163,8 @@ def reply(case: Case, actor: User, text: str, now: datetime | None = None) -> No
         raise CaseError("请填写答复内容", "text")
     check_publishable(text)
     now = now or utcnow()
-    _step(case, actor, Status.REPLIED, "已答复。", "complaint_replied", now)
+    _step(case, actor, Status.REPLIED, "已答复。", "complaint_replied", now, tell=False)
+    followup.tell_followers(case, Status.REPLIED.label, ["答复内容：", text.strip()], now)
     pagecache.changed("complaints", case.region_code)
     case.events.append(CaseEvent(type=EventType.REPLY, text=text.strip(), public=True,
                                  actor_id=actor.id, unit_code=case.handling_region_code, at=now))

@@ -100,6 +100,13 @@ class EventType(enum.StrEnum):
     NOTE = "note"  # internal: never shown to the reporter or the public
     RATING = "rating"  # the reporter's rating
     REOPEN = "reopen"  # the reporter reopened once, dissatisfied
+    FOLLOWUP = "followup"  # internal: the reporter was asked whether it was resolved
+    VERDICT = "verdict"  # the reporter's answer: 解决了 / 部分解决 / 没有解决
+
+
+#: The follow-up question's answers, as stored in a VERDICT event's text after "群众回访：".
+VERDICTS = {"resolved": "解决了", "partly": "部分解决", "unresolved": "没有解决"}
+VERDICT_PREFIX = "群众回访："
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:

@@ -4,8 +4,9 @@ Every count comes from ``counts``, where the household statistics' disclosure co
 for the whole province which figures may be published: a count of fewer than
 ``STATS_MIN_CELL`` cases is shown as "<10", and enough other figures are hidden ("×", or "—"
 under a region whose same figure is hidden) that no hidden count follows from totals, sums of
-siblings or another page. The rates (on time, days to reply, satisfaction) are shown only
-when they rest on at least ``STATS_MIN_CELL`` cases.
+siblings or another page. The rates (on time, days to reply, satisfaction, resolved as the
+reporters judged it when asked after the answer) are shown only when they rest on at least
+``STATS_MIN_CELL`` cases.
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ from sqlalchemy import extract, select
 
 from sunshine.clock import CHINA
 from sunshine.complaints.counts import KINDS, OWN, Counts, count_year, year_window
-from sunshine.complaints.models import CATEGORIES, Case, Moderation, Rating
+from sunshine.complaints.models import (
+    CATEGORIES,
+    VERDICT_PREFIX,
+    VERDICTS,
+    Case,
+    CaseEvent,
+    EventType,
+    Moderation,
+    Rating,
+)
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.regions import codes
@@ -62,6 +72,8 @@ class Group:
     days: list[float] = field(default_factory=list)
     rated: int = 0
     good: int = 0
+    judged: int = 0  # answered the follow-up question
+    resolved: int = 0  # ... with 解决了
 
     def add(self, row: Any, now: datetime) -> None:
         answered = row.first_replied_at
@@ -74,6 +86,9 @@ class Group:
         if row.rating is not None:
             self.rated += 1
             self.good += row.rating in GOOD_RATINGS
+        if row.verdict is not None:
+            self.judged += 1
+            self.resolved += row.verdict == VERDICT_PREFIX + VERDICTS["resolved"]
 
     def metrics(self, k: int) -> dict[str, Rate]:
         def share(part: int, whole: int) -> Rate:
@@ -82,7 +97,8 @@ class Group:
         median = Rate(None) if len(self.days) < k \
             else Rate(round(statistics.median(self.days), 1))
         return {"on_time_rate": share(self.on_time, self.due), "median_days_to_reply": median,
-                "satisfaction_rate": share(self.good, self.rated)}
+                "satisfaction_rate": share(self.good, self.rated),
+                "resolved_rate": share(self.resolved, self.judged)}
 
 
 @dataclass
@@ -201,9 +217,13 @@ def _child_of(region_code: str, parent: str, kids: set[str]) -> str:
 def _cases(code: str, year: int) -> list[Any]:
     lo, hi = codes.subtree_bounds(code)
     start, end = year_window(year)
+    # The reporter's last answer to the follow-up question, if any.
+    verdict = select(CaseEvent.text).where(
+        CaseEvent.case_id == Case.id, CaseEvent.type == EventType.VERDICT) \
+        .order_by(CaseEvent.id.desc()).limit(1).scalar_subquery()
     return list(db.session.execute(select(
         Case.kind, Case.category, Case.region_code, Case.submitted_at, Case.deadline,
-        Case.first_replied_at, Case.rating).where(
+        Case.first_replied_at, Case.rating, verdict.label("verdict")).where(
         Case.region_code.between(lo, hi), Case.moderation == Moderation.NONE,
         Case.submitted_at >= start, Case.submitted_at < end)).all())
 
@@ -212,7 +232,8 @@ def _cases(code: str, year: int) -> list[Any]:
 
 MEASURE_LABELS = {"received": "收到件数", "on_time_rate": "按时答复率（%）",
                   "median_days_to_reply": "答复用时中位数（天）",
-                  "satisfaction_rate": "满意率（%，含基本满意）"}
+                  "satisfaction_rate": "满意率（%，含基本满意）",
+                  "resolved_rate": "群众认为已解决（%，回访）"}
 
 
 def items(report: Report, with_text: bool = False) -> list[dict[str, Any]]:

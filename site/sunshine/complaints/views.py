@@ -22,7 +22,7 @@ from sunshine.complaints import services
 from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
 from sunshine.complaints.indexing import county_or_above, public_region_code, public_unit_code
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
-from sunshine.extensions import db, limiter
+from sunshine.extensions import csrf, db, limiter
 from sunshine.forms import set_field_error
 from sunshine.records.listing import region_arg
 from sunshine.regions import services as regions
@@ -50,8 +50,10 @@ def _track_limit() -> str:
 def _no_store(response: Response) -> Response:
     # Tracking pages show a code and the case's history; the form's answer shows the new code.
     if request.endpoint in ("complaints.new", "complaints.track", "complaints.rate",
-                            "complaints.reopen"):
+                            "complaints.reopen", "complaints.followup_answer"):
         response.headers["Cache-Control"] = "no-store"
+    if request.endpoint == "complaints.followup_answer":
+        response.headers["Referrer-Policy"] = "no-referrer"  # the link's token
     return response
 
 
@@ -317,3 +319,32 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
             ("/complaints/answers/", None)] \
         + [(f"/complaints/answers/{c.id}", c.published_at) for c in rows]
 
+
+
+@bp.route("/followup/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the token in the link is the proof; the reporter arrives from an e-mail
+def followup_answer(token: str) -> tuple[str, int]:
+    """回访: the reporter says whether the answered problem was resolved (a button, so that a
+    mail scanner opening the link answers nothing)."""
+    from sunshine.complaints import followup
+    from sunshine.complaints.models import VERDICTS
+
+    found = followup.case_for(token)
+    if found is None:
+        return render_template("notify/done.html", title="链接无效", lines=[
+            "这个回访链接无效或已失效。"]), 404
+    case = found[1]
+    chosen = request.values.get("answer", "")
+    done = followup.answered(case)
+    error = None
+    if request.method == "POST" and done is None:
+        try:
+            followup.record_answer(case, chosen)
+        except services.CaseError as exc:
+            error = exc.message
+        else:
+            done = VERDICTS[chosen]
+    response = render_template("complaints/followup.html", answers=VERDICTS, chosen=chosen,
+                               done=done, error=error,
+                               reopened=done == VERDICTS["unresolved"])
+    return response, 400 if error else 200

@@ -38,7 +38,8 @@ def enqueue(recipient: str, subject: str, template: str, context: dict[str, Any]
             subscription_id: int | None = None, token_purpose: str | None = None,
             token_ref: str | None = None, channel: str = "email",
             now: datetime | None = None) -> Message:
-    """Render ``notify/<template>.txt`` and ``.html`` and add the message to the outbox.
+    """Render ``notify/<template>.txt`` and ``.html`` (a feature's own ``<folder>/<name>``
+    when the name has a slash) and add the message to the outbox.
 
     A message for a subscription (``subscription_id``) gets an unsubscribe link and the
     List-Unsubscribe headers; one for a subscriber, a link to manage all of the address's
@@ -46,6 +47,7 @@ def enqueue(recipient: str, subject: str, template: str, context: dict[str, Any]
     commits (or rolls back) with its own transaction.
     """
     env = current_app.jinja_env
+    path = template if "/" in template else f"notify/{template}"
     values = {"subject": subject, "site_name": current_app.config["SITE_NAME"],
               "site_url": absolute("/"),
               "unsubscribe_url": UNSUBSCRIBE if subscription_id is not None else None,
@@ -53,8 +55,8 @@ def enqueue(recipient: str, subject: str, template: str, context: dict[str, Any]
               "token": TOKEN if token_purpose else None, **(context or {})}
     message = Message(
         channel=channel, recipient=recipient, subject=subject[:200],
-        text=env.get_template(f"notify/{template}.txt").render(values),
-        html=env.get_template(f"notify/{template}.html").render(values),
+        text=env.get_template(f"{path}.txt").render(values),
+        html=env.get_template(f"{path}.html").render(values),
         message_id=_new_message_id(), kind=kind, subscriber_id=subscriber_id,
         subscription_id=subscription_id, token_purpose=token_purpose, token_ref=token_ref,
         created_at=now or utcnow(), due_at=now or utcnow())

@@ -149,6 +149,13 @@ def subscribe_confirmed(address: str, topic: Topic, mode: Mode = Mode.IMMEDIATE,
     return subscription
 
 
+def active_for(topic: str, key: str) -> list[Subscription]:
+    """The running subscriptions to one thing, with their addresses."""
+    return list(db.session.scalars(select(Subscription).where(
+        Subscription.topic == topic, Subscription.key == key,
+        Subscription.state == SubState.ACTIVE).order_by(Subscription.id)))
+
+
 def _by_token(token: str, purpose: str) -> Subscription | None:
     row = tokens.find(token, purpose)
     if row is None or row.subscription_id is None:
