@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Exists, exists, select
+from sqlalchemy.orm import selectinload
 
 from sunshine.complaints.models import (
     VERDICT_PREFIX,
@@ -87,7 +88,7 @@ def case_for(token: str) -> tuple[Token, Case] | None:
     row = tokens.find(token, TOKEN_PURPOSE)
     if row is None or row.ref is None or not row.ref.isdigit():
         return None
-    case = db.session.get(Case, int(row.ref))
+    case = db.session.get(Case, int(row.ref), options=[selectinload(Case.events)])
     return (row, case) if case is not None else None
 
 
