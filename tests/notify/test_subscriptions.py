@@ -169,15 +169,20 @@ def test_links_are_kept_only_as_hashes_and_a_wrong_one_looks_like_any_other(
 
 def test_a_case_is_followed_only_with_the_key_its_page_signed(
         app: Flask, regions: dict[str, str], client: FlaskClient, mailbox: Mailbox) -> None:
+    from sunshine.complaints import services as complaints
+    from sunshine.complaints.models import Kind
     from sunshine.notify.subscriptions import sign_key
-    from sunshine.registry import FollowTopic, registry
 
-    topics = registry(app).follow_topics
-    if "complaint" not in topics:
-        topics["complaint"] = FollowTopic("complaint", lambda key: f"案件 {key}", signed=True)
+    case, _ = complaints.submit_case(complaints.Submission(
+        kind=Kind.SUGGESTION, category=complaints.CATEGORIES[0], region_code=COUNTY,
+        subject="建议", body="多修几条路"))
     forged = client.post("/notify/follow", data={"email": "a@example.cn", "topic": "complaint",
-                                                 "key": "1", "mode": "immediate"})
+                                                 "key": str(case.id), "mode": "immediate"})
     assert forged.status_code == 400 and "要关注的内容不存在" in forged.text
-    signed = sign_key("complaint", "1")
+    other_topic = client.post("/notify/follow", data={
+        "email": "a@example.cn", "topic": "complaint", "key": sign_key("notice", str(case.id)),
+        "mode": "immediate"})
+    assert other_topic.status_code == 400
+    signed = sign_key("complaint", str(case.id))
     confirm = follow(client, mailbox, topic="complaint", key=signed, address="a@example.cn")
     assert confirm.startswith("/notify/confirm/")
