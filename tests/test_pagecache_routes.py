@@ -53,6 +53,7 @@ KEPT: dict[str, str | None] = {
     "market.detail": None,
     "notices.detail": None,
     "notices.print_page": None,
+    "matching.detail": None,  # for visitors who are not logged in
     "complaints.track": "/complaints/track",
     "matching.confirm": "/help/confirm",
     "requests.index": "/requests/?region={county}",
@@ -69,7 +70,6 @@ NOT_KEPT = {
     "requests.new": "a form with a CSRF token",
     "requests.track": "a form with a CSRF token; answers one tracking code",
     "requests.report_cell": "the records behind one cell of a report, read on demand",
-    "matching.detail": "the pledge box depends on the visitor's role",
     "matching.mine": "the donor's own pledges",
     "market_seller.home": "the seller's own back office",
     "market_seller.edit": "the seller's own back office",

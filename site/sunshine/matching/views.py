@@ -4,6 +4,8 @@ donor contact is read here, except a donor's own."""
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import (
     Blueprint,
@@ -127,11 +129,19 @@ def _detail(need: Need, form: PledgeForm | None = None, status: int = 200) -> tu
 
 
 @bp.get("/<int:need_id>")
-def detail(need_id: int) -> tuple[str, int]:
-    """One need: progress, items, the pledge form, the public history."""
+def detail(need_id: int) -> Response:
+    """One need: progress, items, the pledge form, the public history. Kept for visitors who
+    are not logged in (a donor gets the pledge form with their name) until a need of its
+    village changes, for ten minutes at most: pledges on hold run out at any time, and the
+    lazy expiry runs only when the page is rendered."""
     pledges.expire_due(need_id=need_id)
     need = queries.get_public(need_id) or abort(404)
-    return _detail(need)
+    return pagecache.cached(lambda: _detail(need)[0], ("matching", need.village_code),
+                            extra=_ten_minutes, anonymous_only=True)
+
+
+def _ten_minutes() -> int:
+    return int(time.time() // 600)
 
 
 def _units(form: PledgeForm, need: Need) -> tuple[int, int]:

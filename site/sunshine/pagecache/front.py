@@ -61,6 +61,8 @@ class PageFront:
             if found is None:
                 return None
             visitor = found
+        if visitor.key is not None and entry.anonymous_only:
+            return None
         if pagecache.version(entry.scopes, entry.extra) != entry.version:
             return None
         if visitor.key is None and entry.shared:
