@@ -60,3 +60,29 @@ def test_naughty_strings_in_choices_codes_and_filters_never_fail(app, client, re
                         "/feeds/requests.xml"):
                 response = client.get(url, query_string={arg: value})
                 assert response.status_code < 500, (url, arg, value)
+
+
+def test_naughty_strings_in_the_back_office_forms_never_fail(app, regions, users, client_for,
+                                                            naughty_strings: list[str]) -> None:
+    from tests.requests.conftest import file
+
+    staff = client_for("staff-county")
+    info, _ = file(now=None)
+    fields = {
+        "extend": ("extend-days", "extend-reason"), "amend": ("amend-text",),
+        "consult": ("consult-text",), "note": ("note-text",),
+        "answer-partial": ("answer-partial-basis", "answer-partial-text",
+                           "answer-partial-withheld"),
+        "answer-not_ours": ("answer-not_ours-basis", "answer-not_ours-text",
+                            "answer-not_ours-referred_to"),
+        "public": ("public-subject", "public-body")}
+    for value in naughty_strings[::15]:
+        for step, names in fields.items():
+            url = f"/admin/requests/{info.id}/{step}"
+            response = staff.post(url, data=dict.fromkeys(names, value))
+            assert response.status_code < 500, (step, value)
+        response = staff.post("/admin/requests/appeals", data={
+            "office": value, "year": value, "kind": value, "result": value})
+        assert response.status_code < 500, value
+        db.session.rollback()
+        db.session.expire_all()

@@ -167,3 +167,14 @@ def test_record_pages_offer_to_ask_for_more(app, client, regions) -> None:
     assert f"/requests/new?about=/funds/{fund.id}&amp;region={fund.region_code}" in page
     form = client.get(f"/requests/new?about=%2Ffunds%2F{fund.id}").get_data(as_text=True)
     assert f'value="/funds/{fund.id}"' in form
+
+
+def test_answers_and_edited_questions_never_name_the_applicant(app, client, regions,
+                                                               users, client_for) -> None:
+    info, _ = file(now=None)
+    handling.answer(info, users["county"], handling.Answer(
+        Outcome.DISCLOSED, "open", f"{NAME}同志：明细见附表。如有疑问请回复 {EMAIL}。"))
+    handling.set_public_text(info, users["county"], f"{NAME}的申请", f"申请人{NAME}要明细")
+    page = client.get(f"/requests/{info.id}").get_data(as_text=True)
+    assert "欧**英同志：明细见附表。" in page and "欧**英的申请" in page
+    assert NAME not in page and EMAIL not in page

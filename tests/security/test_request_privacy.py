@@ -42,8 +42,7 @@ def test_the_applicant_appears_nowhere_public(app, client, regions, caplog) -> N
     infos = db.session.execute(select(InfoRequest).order_by(InfoRequest.id)).scalars().all()
     for info in infos:
         handling.answer(info, staff, handling.Answer(
-            Outcome.DISCLOSED, "open", f"{NAME}：现将衔接资金支出明细提供给您。"),
-            names=(NAME,))
+            Outcome.DISCLOSED, "open", f"{NAME}：现将衔接资金支出明细提供给您。"))
     rebuild(app.config["SEARCH_INDEX_DIR"])
 
     visited = crawl(client, "/requests/", limit=80)

@@ -38,7 +38,7 @@ from sunshine.requests.models import (
     RequestEvent,
     Status,
 )
-from sunshine.requests.services import RequestError, public_text
+from sunshine.requests.services import RequestError, hide_applicant
 
 HANDLERS = frozenset({Role.ADMIN, Role.STAFF})
 READERS = frozenset({Role.ADMIN, Role.STAFF, Role.OVERSIGHT})
@@ -232,8 +232,24 @@ def _check_answer(request: InfoRequest, answer: Answer, now: datetime) -> None:
     check_publishable(answer.text, answer.withheld, answer.referred_to)
 
 
+def _hide_applicant(request: InfoRequest, *texts: str) -> list[str]:
+    """Answers are public with the applicant's consent, and staff often address the applicant
+    by name: their name is masked and their phone and e-mail hidden. The identity is read by
+    the system here, shown to nobody, so no view is logged."""
+    row = db.session.scalar(select(RequestApplicant).where(
+        RequestApplicant.request_id == request.id))
+    if row is None:
+        return list(texts)
+    try:
+        who = privacy.unseal(row.sealed)
+    except privacy.IdentityUnreadable:
+        return list(texts)
+    return [hide_applicant(text, str(who.get("name", "")), str(who.get("phone", "")),
+                           str(who.get("email", ""))) for text in texts]
+
+
 def answer(request: InfoRequest, actor: User, given: Answer, now: datetime | None = None,
-           names: tuple[str, ...] = (), reindex: bool = True) -> None:
+           reindex: bool = True) -> None:
     """Answer the request with an outcome and its legal basis; the clock stops.
 
     :raise RequestError: the request cannot be answered now, or a required part is missing.
@@ -245,11 +261,9 @@ def answer(request: InfoRequest, actor: User, given: Answer, now: datetime | Non
     if request.status is Status.CONSULTING:
         _stop_consult(request, now)
     day = today(now)
-    text = given.text.strip()
-    for name in names:  # the applicant's name, when staff address the answer to them
-        text = public_text(text, name, "", "") or text
+    text, withheld = _hide_applicant(request, given.text.strip(), given.withheld.strip())
     request.outcome, request.basis = given.outcome, given.basis
-    request.withheld, request.referred_to = given.withheld.strip(), given.referred_to.strip()[:200]
+    request.withheld, request.referred_to = withheld, given.referred_to.strip()[:200]
     request.answer, request.answered_at = text, now
     request.answered_on_time = day <= request.deadline
     request.working_days = max(periods.days_between(request.clock_start, day)
@@ -285,7 +299,8 @@ def set_public_text(request: InfoRequest, actor: User, subject: str, body: str) 
     if not subject.strip():
         raise RequestError("此项为必填", "subject")
     check_publishable(subject, body)
-    request.public_subject, request.public_body = subject.strip()[:100], body.strip()
+    subject, body = _hide_applicant(request, subject.strip(), body.strip())
+    request.public_subject, request.public_body = subject[:100], body
     _event(request, actor, EventType.NOTE, "修改了公开的申请内容", "request_public_text",
            utcnow(), public=False)
     indexing.reindex([request])

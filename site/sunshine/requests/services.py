@@ -150,14 +150,18 @@ def _check(filing: Filing) -> Office:
 def public_text(text: str, name: str, phone: str, email: str) -> str:
     """The applicant's text as the archive may show it: the applicant's own name masked, e-mail
     addresses hidden, and "" when a personal number is left (staff clean it then)."""
-    shown = text.strip()
-    if name.strip() and len(name.strip()) >= 2:
-        shown = shown.replace(name.strip(), mask_name(name))
+    shown = ANY_EMAIL_RE.sub("***@***", hide_applicant(text.strip(), name, phone, email))
+    return "" if find_personal_numbers(shown) else shown
+
+
+def hide_applicant(text: str, name: str, phone: str, email: str) -> str:
+    """``text`` with the applicant's name masked (欧**英) and their phone and e-mail hidden."""
+    if len(name.strip()) >= 2:
+        text = text.replace(name.strip(), mask_name(name))
     for value in (phone.strip(), email.strip()):
         if value:
-            shown = shown.replace(value, "***")
-    shown = ANY_EMAIL_RE.sub("***@***", shown)
-    return "" if find_personal_numbers(shown) else shown
+            text = text.replace(value, "***")
+    return text
 
 
 def fingerprint(name: str, phone: str, email: str) -> str:

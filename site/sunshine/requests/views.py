@@ -288,4 +288,5 @@ def feed() -> Response:
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
     """The form and the archive; crawlers find each request from the archive's pages (one
     more query here would cost every sitemap request)."""
-    return [("/requests/new", None), ("/requests/track", None), ("/requests/", None)]
+    return [("/requests/new", None), ("/requests/track", None), ("/requests/", None),
+            ("/requests/compliance", None)]
