@@ -11,8 +11,8 @@ from sunshine.demo.services import DemoContext, build_demo
 from sunshine.registry import SearchDoc, registry
 from tests.apps import PASSWORD, make_config
 
-DEMO_ORDER = ["search", "workdays", "complaints", "content", "funds", "market", "stats", "matching",
-              "notices", "requests"]
+DEMO_ORDER = ["search", "notify", "workdays", "complaints", "content", "funds", "market", "stats",
+              "matching", "notices", "requests"]
 
 
 def test_demo_steps_run_in_the_order_the_features_are_listed(app, monkeypatch) -> None:

@@ -13,7 +13,8 @@ from sunshine.web import Request, RowNumber
 __all__ = ["create_app"]
 
 #: Every feature, each a package with ``init_app(app)``. The order is the demo's order: a demo
-#: step may use what the steps before it built. The working-day calendar comes first (the
+#: step may use what the steps before it built. Mail (notify) comes before the features (its
+#: demo follower must exist before they publish); the working-day calendar next (the
 #: demo's deadlines in working days are counted with it); statistics before matching (the demo
 #: needs are for households of the demo register); notices after funds, projects, statistics
 #: and matching (they draw households from the register and link demo projects and funds);

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from sunshine.accounts.models import Role, User
-from sunshine.complaints import handling, services
+from sunshine.complaints import followup, handling, services
 from sunshine.complaints.models import CATEGORIES, PUBLIC_KINDS, Case, Rating
 from sunshine.complaints.privacy import ALPHABET, CODE_LENGTH, group
 from sunshine.database import utcnow
 from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
+from sunshine.notify import subscriptions
 from sunshine.regions import codes
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ REPLIES = [
     "已将您的建议转交县农业农村局，计划在冬季农闲时组织培训。",
 ]
 NAMES = ["王秀英", "李建国", "黄志强", "韦小红", "覃海燕", "梁国庆"]
+#: The demo reporter who follows a case by e-mail.
+DEMO_REPORTER = "reporter@example.org"
 
 
 def demo_code(rng: random.Random) -> str:
@@ -85,6 +88,7 @@ def make_cases(ctx: DemoContext) -> None:
     total = max(80, min(160, ctx.households // 10))
     names, weights = zip(*PLANS, strict=True)
     first_code = ""
+    followed = False
     for n in range(total):
         plan = names[n] if n < len(names) else rng.choices(names, weights)[0]
         # Half the cases in the first county, so that its statistics show unsuppressed figures.
@@ -105,6 +109,13 @@ def make_cases(ctx: DemoContext) -> None:
             consent_to_publish=rng.random() < 0.5,
             about_local_cadres=category == "干部作风" and rng.random() < 0.7,
             suspicion="too_fast" if held else None), now=submitted, code=code)
+        if not held and plan == "replied" and not followed:
+            # A reporter who follows their case by e-mail: the demo's outbox shows what they
+            # are told, and ``sunshine mail send`` asks them whether it was resolved.
+            subscriptions.subscribe_confirmed(DEMO_REPORTER, subscriptions.Topic(
+                "complaint", str(case.id), followup.follow_label(str(case.id)) or ""),
+                now=submitted)
+            followed = True
         if not held:
             _handle(case, plan, rng, staff, admin, now)
     overdue = handling.mark_overdue(now)

@@ -78,8 +78,14 @@ def add_event(need_id: int, text: str, at: datetime | None = None,
             donors = donors.where(Pledge.id == pledge_id)
         for email in db.session.scalars(donors.distinct()):
             if email:
-                tell(email, f"您认领的爱心帮扶有新进展：{title}"[:200], [text], link,
-                     "查看这项需求", kind="donor", now=at)
+                tell_donor(email, need_id, title, text, at)
+
+
+def tell_donor(email: str, need_id: int, title: str, text: str,
+               at: datetime | None = None) -> None:
+    """One line of a need's history, mailed to a donor who pledged to it."""
+    tell(email, f"您认领的爱心帮扶有新进展：{title}"[:200], [text], f"/help/{need_id}",
+         "查看这项需求", kind="donor", now=at)
 
 
 def mask_name(name: str) -> str:

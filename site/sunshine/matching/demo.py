@@ -19,6 +19,7 @@ from sunshine.accounts.services import hash_password
 from sunshine.database import utcnow
 from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
+from sunshine.matching.common import tell_donor
 from sunshine.matching.delivery import code_hash
 from sunshine.matching.models import Need, NeedEvent, NeedItem, NeedState, Pledge, PledgeState
 from sunshine.records.money import to_fen
@@ -151,6 +152,8 @@ def _need(ctx: DemoContext, rng: random.Random, household: int, creator: User,
             pledge.confirmed_by = verifier.id if verifier else None
             events.append(NeedEvent(need_id=need.id, at=now - timedelta(days=4),
                                     text=f"受助户已收到 {item.name} {item.show(units)}"))
+            if donor.email:  # the donor's mail about it, for the demo's outbox
+                tell_donor(donor.email, need.id, need.title, events[-1].text, events[-1].at)
         if pledge_state == P.EXPIRED:
             pledge.ended_at, pledge.end_reason = now - timedelta(days=5), "保留期已过，未开始配送"
             pledge.hold_until = now - timedelta(days=5)

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     staff's daily digest and the follower count on the dashboard."""
     from sunshine.notify import (  # noqa: F401  (models: tables)
         cli,
+        demo,
         models,
         staff,
         subscriptions,
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     reg = registry(app)
     reg.add_tiles(staff.follower_tiles)
     reg.add_mail_job("staff_digest", staff.queue_staff_digests)
+    reg.add_demo_step("notify", demo.follow_first_county)
     app.register_blueprint(views.bp)
     app.add_template_global(subscriptions.sign_key, "follow_key")
     app.cli.add_command(cli.mail_cli)
