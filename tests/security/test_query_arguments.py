@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from flask import Flask
@@ -33,6 +33,8 @@ BAD_VALUES = (HUGE, "-" + HUGE, "-1", "0", "99999999999999999999", "abc", "ï¼‘ï¼
               "450000000001", "12345678901234567890123", "\x00", "%FF")
 #: Arguments no view reads, sent anyway: the page must ignore them.
 UNREAD = ("zzz",)
+#: Pages that read some arguments only when another has a certain value: visited that way too.
+VARIANTS = {"funds.export": [("detail", "spending"), ("fund", "1")]}
 
 
 class RecordingArgs(ImmutableMultiDict[str, str]):
@@ -86,13 +88,17 @@ def _arguments(app: Flask) -> dict[str, tuple[str, list[tuple[str, str]], set[st
     urls, unfilled = public_urls(app)
     assert not unfilled, "rules without a filler in tests/test_queries.py: " + ", ".join(unfilled)
     found: dict[str, tuple[str, list[tuple[str, str]], set[str]]] = {}
-    for endpoint, url in urls:
+    # A page visited with its variant's arguments is swept as a page of its own.
+    variants = [(f"{endpoint} ({', '.join(k for k, _ in VARIANTS[endpoint])})",
+                 url + ("&" if "?" in url else "?") + urlencode(VARIANTS[endpoint]))
+                for endpoint, url in urls if endpoint in VARIANTS]
+    for key, url in urls + variants:
         parts = urlsplit(url)
         query = parse_qsl(parts.query, keep_blank_values=True)
         RecordingArgs.asked.clear()
         problem = _get(app, parts.path, query)
         assert problem is None, f"{url}: {problem} with its own arguments"
-        path, own, asked = found.setdefault(endpoint, (parts.path, query, set()))
+        path, own, asked = found.setdefault(key, (parts.path, query, set()))
         asked.update(RecordingArgs.asked)
     return found
 

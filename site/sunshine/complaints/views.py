@@ -25,6 +25,7 @@ from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
 from sunshine.extensions import csrf, db, limiter
 from sunshine.forms import set_field_error
 from sunshine.records.listing import region_arg
+from sunshine.regions import codes
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.uploads import PhotoRejected
@@ -70,7 +71,7 @@ def _region_chain(form: CaseForm) -> list[Region]:
     parent = current_app.config["PROVINCE_CODE"]
     for name in REGION_FIELDS:
         code = (getattr(form, name).data or "").strip()
-        region = db.session.get(Region, code) if code.isdigit() and len(code) == 12 else None
+        region = db.session.get(Region, code) if codes.clean(code) else None
         if region is None or region.parent_code != parent:
             break
         chain.append(region)

@@ -109,8 +109,7 @@ def export() -> Response:
     filters = filters_from_request()
     root = request.url_root.rstrip("/")
     if request.args.get("detail") == "spending":
-        fund_text = request.args.get("fund", "")
-        fund_id = int(fund_text) if fund_text.isascii() and fund_text.isdigit() else None
+        fund_id = int_arg("fund", 0, 1, 2**63 - 1) or None
         return csv_response("funds-spending", SPENDING_HEADER, lambda: (
             [s.id, s.fund_id, s.project_id or "", s.paid_on.isoformat(), money_text(s.amount),
              s.payee, s.purpose, s.voucher, s.region_code, s.version]
