@@ -5,14 +5,18 @@
    writer (``procs=1``) against the default path (forked sub-writers, one segment each);
 2. 200 queries of 1–3 words and quoted phrases through the real ``search()`` service, p50/p95,
    side by side with SQLite FTS5 over the same jieba-segmented text;
-3. time from ``update()`` of a newly published document to its first hit;
-4. gunicorn (2 sync workers, 127.0.0.1) req/s: a Flask hello-world, an article page and the
+3. the judged query set of tests/search/judged.py (fragments, words, place names, pinyin,
+   synonyms, titles) written from the whole index, recall@10, MRR and latency by kind, side by
+   side with SQLite FTS5 and its trigram tokenizer; the index size against words only;
+4. time from ``update()`` of a newly published document to its first hit;
+5. gunicorn (2 sync workers, 127.0.0.1) req/s: a Flask hello-world, an article page and the
    search page of the demo site, with wrk when installed (``apt-get install -y wrk``), else a
    small Python load generator.
 
-Run by hand (about 8 minutes): ``.venv/bin/python bench/bench_search.py``.
+Run by hand (about 14 minutes): ``.venv/bin/python bench/bench_search.py``.
 Options: ``--docs N`` (default 20,000), ``--ratio-docs N`` (documents for the one-writer /
-parallel comparison, default 4,000), ``--skip-http``.
+parallel comparison, default 4,000), ``--skip-http``, ``--skip-words-only`` (no second full
+rebuild for the size baseline).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ PYTHON = sys.executable
 
 from search_corpus import make_documents, make_queries, query_words  # noqa: E402
 from search_http import Report, http_figures, load, pct  # noqa: E402
+from search_judged import compare, folder_bytes, load_site_data, words_only  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 # 1. Rebuild
@@ -247,6 +252,7 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=float, default=5)
     parser.add_argument("--http-rounds", type=int, default=3)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-words-only", action="store_true")
     parser.add_argument("--rebuild-only", action="store_true",
                         help="only the rebuild figures (phase 1)")
     args = parser.parse_args()
@@ -304,15 +310,30 @@ def main() -> None:
                    f"full hit sets of {len(checks)} queries")
         limit[0] = args.docs
         index_dir = folder / "index"
+        load_site_data(app)  # regions, the demo's articles and synonyms: for the judged set
         load_before = load()
         full_n, full_s, full_cpu = timed_rebuild(app, index_dir, procs=None)
-        assert full_n == args.docs, full_n
-        report.add(f"rebuild, default path, all {full_n:,} docs",
+        assert full_n >= args.docs, full_n
+        report.add(f"rebuild, default path, all {full_n:,} docs (with regions and articles)",
                    f"{full_s:.1f} s = {full_n / full_s:.0f} docs/s (target < 240 s: "
                    f"{'met' if full_s < 240 else 'MISSED'}); {full_n / full_s / single_rate:.2f}× "
                    f"the one-writer rate above; CPU {full_cpu / full_n * 1000:.0f} ms/doc; load "
                    f"average before {load_before}, after {load()}")
 
+        size = folder_bytes(index_dir)
+        if not args.skip_words_only:
+            with words_only():
+                _, words_s, words_cpu = timed_rebuild(app, folder / "words-only", procs=None)
+            words_size = folder_bytes(folder / "words-only")
+            shutil.rmtree(folder / "words-only")
+            report.add("index size: with bigrams, pinyin and places / jieba words only",
+                       f"{size / 2**20:.0f} MB / {words_size / 2**20:.0f} MB = "
+                       f"{size / words_size:.2f}×; words-only rebuild {words_s:.1f} s, CPU "
+                       f"{words_cpu / full_n * 1000:.0f} ms/doc: the new fields cost "
+                       f"{full_s / words_s:.2f}× the wall time, {full_cpu / words_cpu:.2f}× the "
+                       "CPU time")
+        else:
+            report.add("index size", f"{size / 2**20:.0f} MB")
         if args.rebuild_only:
             return
         print("2. queries", flush=True)
@@ -357,7 +378,10 @@ def main() -> None:
         report.add("p95 ratio search() / FTS5", f"{ws95 / fs95:.1f}× wall, {wc95 / fc95:.1f}× CPU "
                    f"time (stretch ≤ 5×: {'met' if ws95 / fs95 <= 5 else 'not met'})")
 
-        print("3. freshness", flush=True)
+        print("3. judged set", flush=True)
+        compare(app, index_dir, db_path, report)
+
+        print("4. freshness", flush=True)
         fresh = freshness(app, index_dir)
         worst = max(seen for _, seen in fresh)
         report.add("update() of a new document → first hit",
@@ -365,7 +389,7 @@ def main() -> None:
                    + f" (target ≤ 2 s: {'met' if worst <= 2 else 'MISSED'})")
 
         if not args.skip_http:
-            print("4. gunicorn", flush=True)
+            print("5. gunicorn", flush=True)
             (folder / "http").mkdir()
             http_figures(folder / "http", report, args.http_seconds, args.http_rounds)
     finally:
