@@ -119,3 +119,21 @@ def test_province_admins_keep_the_synonym_groups(app, client_for, regions) -> No
     assert synonyms.list_groups() == []
     actions = [e.action for e in db.session.query(AuditEntry).order_by(AuditEntry.id)]
     assert actions[-3:] == ["synonyms_created", "synonyms_changed", "synonyms_deleted"]
+
+
+def test_a_node_whose_index_lacks_todays_fields_rebuilds_it(app, regions) -> None:
+    """An index made before the bigram, pinyin and place fields is rebuilt by the next apply,
+    not fed documents it has no fields for."""
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, Schema
+
+    from sunshine.search import node
+    from sunshine.search.index import outdated
+
+    assert node.apply_pending().rebuilt is not None  # a first position
+    assert node.apply_pending().rebuilt is None
+    folder = node.folder()
+    whoosh_index.create_in(str(folder), Schema(id=ID(stored=True, unique=True)))
+    assert outdated(folder)
+    assert node.apply_pending().rebuilt is not None
+    assert not outdated(folder) and best_bets(folder, SAMPLE["county_name"])

@@ -198,6 +198,15 @@ def update(index_dir: str | Path, docs: Iterable[SearchDoc], delete_ids: Iterabl
             raise
 
 
+def outdated(index_dir: str | Path) -> bool:
+    """True when the index on disk lacks a field of today's schema (made by an older version,
+    it cannot take today's documents: rebuild it)."""
+    folder = str(index_dir)
+    if not whoosh_index.exists_in(folder):
+        return False
+    return not set(schema().names()) <= set(whoosh_index.open_dir(folder).schema.names())
+
+
 def _fields(doc: SearchDoc) -> dict[str, str]:
     fields = {"id": doc.id, "type": doc.type, "title": doc.title, "body": doc.body,
               "title_gram": doc.title, "body_gram": doc.body, "pinyin": doc.title,

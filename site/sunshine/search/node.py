@@ -163,16 +163,18 @@ def apply_pending(wait: bool = True) -> Applied | None:
     """Apply every pending outbox row to this node's index and record the new position.
 
     The index is rebuilt instead when the node has no position (a new index folder), was away
-    longer than the outbox keeps rows, or stands past the newest row (the database was
-    restored from a backup). Returns None when ``wait`` is false and another process of this
-    node is applying. Needs an application context.
+    longer than the outbox keeps rows, stands past the newest row (the database was
+    restored from a backup), or was made by an older version without some of today's fields.
+    Returns None when ``wait`` is false and another process of this node is applying. Needs an
+    application context.
     """
     where = folder()
     with node_lock(where, wait) as held:
         if not held:
             return None
         start = Position.load(where)
-        why = _why_rebuild(start)
+        why = _why_rebuild(start) or ("the index lacks fields of this version's schema"
+                                      if index.outdated(where) else "")
         if start is None or why:
             log.warning("search: rebuilding this node's index: %s", why)
             counts, start = _rebuild(where)
