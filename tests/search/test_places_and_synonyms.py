@@ -82,6 +82,8 @@ def test_suggestions_offer_regions_and_titles(app, client, articles) -> None:
     short = places.short_names(SAMPLE["county_name"])[-1]
     answer = client.get(f"/search/suggest?q={short}").get_json()
     assert answer["regions"][0]["code"] == SAMPLE["county"]
+    spelled = places.keys(short)[1]  # its pinyin, e.g. xingning: typed on a phone
+    assert SAMPLE["county"] in [r["code"] for r in suggest(articles, spelled)["regions"]]
     titles = client.get("/search/suggest?q=危房").get_json()["titles"]
     assert titles == [{"title": "2019年农村危房改造补助标准", "url": "/x/1"}]
     assert suggest(articles, "d") == {"regions": [], "titles": []}
@@ -137,3 +139,14 @@ def test_a_node_whose_index_lacks_todays_fields_rebuilds_it(app, regions) -> Non
     assert outdated(folder)
     assert node.apply_pending().rebuilt is not None
     assert not outdated(folder) and best_bets(folder, SAMPLE["county_name"])
+
+
+def test_odd_queries_answer_without_error(app, client, articles) -> None:
+    for text in ['"', '""', '" "', '"危房', "'", "-", "xi'an", "ａｂｃ", "🙂", "\u200b", "a" * 300,
+                 "危" * 200, '"危房改造" OR', "dz", "2019年"]:
+        search(articles, text)
+        best_bets(articles, text)
+        suggest(articles, text)
+        assert client.get("/search", query_string={"q": text}).status_code == 200
+        assert client.get("/search/suggest", query_string={"q": text}).status_code == 200
+    assert [h.url for h in search(articles, '"危房').hits] == ["/x/1"]
