@@ -59,6 +59,7 @@ KEPT: dict[str, str | None] = {
     "requests.index": "/requests/?region={county}",
     "requests.detail": None,
     "requests.compliance": "/requests/compliance?region={county}",
+    "requests.new": "/requests/new",
     "requests.annual_report": "/requests/report/{county}-rural/2026",
 }
 
@@ -67,7 +68,6 @@ NOT_KEPT = {
     "accounts.password": "a form for the visitor's own account",
     "accounts.login": "a form with a CSRF token",
     "accounts.register": "a form with a CSRF token",
-    "requests.new": "a form with a CSRF token",
     "requests.track": "a form with a CSRF token; answers one tracking code",
     "requests.report_cell": "the records behind one cell of a report, read on demand",
     "matching.mine": "the donor's own pledges",

@@ -113,24 +113,35 @@ def _office_region(chain: list[Region]) -> str:
     return chain[-1].code if chain else str(current_app.config["PROVINCE_CODE"])
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
-def new() -> tuple[str, int]:
-    """依申请公开: choose the office by region and kind, say what is wanted, get a code."""
-    form = RequestForm()
-    if request.method == "GET":
-        form.started.data = formguard.start_token(FORM_SALT)
-        _prefill(form)
+def _form_context(form: RequestForm) -> dict[str, Any]:
     chain = _region_chain(form)
     _fill_region_choices(form, chain)
-    context: dict[str, Any] = {"form": form, "chain": chain,
-                               "about": services.clean_about(form.about.data or "")}
-    if request.method == "GET" or request.form.get("action") == "refine":
+    return {"form": form, "chain": chain, "about": services.clean_about(form.about.data or "")}
+
+
+def _blank_form() -> str:
+    """The form as a visitor opens it, filled from the link's arguments."""
+    form = RequestForm()
+    form.started.data = formguard.start_token(FORM_SALT)
+    _prefill(form)
+    return render_template("requests/new.html", **_form_context(form))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def new() -> Response | tuple[str, int]:
+    """依申请公开: choose the office by region and kind, say what is wanted, get a code."""
+    if request.method == "GET":
+        # Kept until the day changes; the CSRF token and the start time are the visitor's own.
+        return pagecache.cached(_blank_form, args=("about", "region", "kind"), no_store=True)
+    form = RequestForm()
+    context = _form_context(form)
+    if request.form.get("action") == "refine":
         return render_template("requests/new.html", **context), 200
     if not form.validate():
         return render_form_page("requests/new.html", **context)
     try:
-        info, code = services.file_request(_filing(form, chain))
+        info, code = services.file_request(_filing(form, context["chain"]))
     except services.RequestError as exc:
         db.session.rollback()
         field = {"office": form.city}.get(exc.field or "")
