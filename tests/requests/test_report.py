@@ -121,7 +121,7 @@ def test_the_compliance_page_counts_each_office(app, client, year_of_requests) -
     assert total.received == 6
     page = client.get(f"/requests/compliance?region={SAMPLE['county']}&year=2026")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "资金和项目主动公开及时率" in text
+    assert page.status_code == 200 and "资金主动公开及时率" in text
     assert "投诉举报按时答复率" in text and f"/requests/report/{OFFICE}/2026" in text
 
 
