@@ -152,3 +152,10 @@ def test_the_story_extend_then_answer_partly(app, regions, users) -> None:
     assert info.outcome is Outcome.PARTIAL and info.answered_on_time
     assert info.basis_entry is not None and info.basis_entry.article == "第十五条"
     assert services.find_by_code(code) is info
+
+
+def test_the_overdue_command_flags_late_requests(app, regions, runner) -> None:
+    file(now=MONDAY)
+    result = runner.invoke(args=["requests", "overdue"])
+    assert result.exit_code == 0 and "新标记逾期申请 1 件" in result.output
+    assert "新标记逾期申请 0 件" in runner.invoke(args=["requests", "overdue"]).output
