@@ -48,12 +48,17 @@ class SearchDoc:
 
 @dataclass
 class Tile:
-    """A count on the back-office dashboard: what waits for a staff member's region."""
+    """A count on the back-office dashboard: what waits for a staff member's region.
+
+    ``waiting`` is false for a count that is only a fact (regions, households), not work: the
+    staff's daily mail leaves those out.
+    """
 
     label: str
     count: int
     url: str | None = None
     urgent: bool = False
+    waiting: bool = True
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ def test_staff_get_one_digest_a_day_of_what_waits_and_never_a_followers_address(
     [mail] = [m for m in delivered(mailbox, morning) if m["To"] == "county-staff@example.cn"]
     body = text_of(mail)
     assert "待受理的投诉举报：1" in body and "https://sunshine.example.cn/admin/" in body
+    assert "辖区内区划" not in body and "邮件关注本地区的人数" not in body  # facts, not work
     assert "secret-follower" not in body
 
     page = app.test_client()

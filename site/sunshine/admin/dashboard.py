@@ -28,7 +28,8 @@ def foundation_tiles(user: User) -> list[Tile]:
         select(func.count()).select_from(Region).where(region_scope(user, Region.code))) or 0
     staff = db.session.scalar(
         select(func.count()).select_from(User).where(region_scope(user, User.region_code))) or 0
-    tiles = [Tile("辖区内区划", regions, "/admin/regions/"), Tile("辖区内工作人员账号", staff)]
+    tiles = [Tile("辖区内区划", regions, "/admin/regions/", waiting=False),
+             Tile("辖区内工作人员账号", staff, waiting=False)]
     if user.role == Role.ADMIN:
         # Accounts somebody kept guessing the password of (accounts.throttle).
         alerts = db.session.scalar(

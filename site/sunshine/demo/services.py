@@ -104,6 +104,8 @@ def _accounts(ctx: DemoContext) -> None:
     names = {r.code: r.name for r in regions.list_regions(level=3)}
     rows += [{"username": f"staff-{code}", "display_name": f"{names[code]}扶贫办",
               "role": Role.STAFF.value, "region_code": code} for code in ctx.counties]
+    if ctx.counties:  # the first county's office gets the staff's daily mail digest
+        rows[-len(ctx.counties)]["email"] = "county-staff@example.org"
     rows += [
         {"username": "donor-demo", "display_name": "爱心人士", "role": Role.DONOR.value,
          "region_code": None, "email": "donor@example.org"},

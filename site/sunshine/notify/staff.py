@@ -1,6 +1,6 @@
 """What staff hear of: one message a day listing what waits in their region (the back office's
-dashboard counts that are not zero), and the count of people following their region by e-mail,
-never who they are."""
+dashboard counts of work that are not zero), and the count of people following their region by
+e-mail, never who they are."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def follower_tiles(user: User) -> list[Tile]:
         return []
     prefix = codes.prefix(user.region_code) if user.region_code else None
     addresses, _ = follower_counts(prefix)
-    return [Tile("邮件关注本地区的人数", addresses)]
+    return [Tile("邮件关注本地区的人数", addresses, waiting=False)]
 
 
 def queue_staff_digests(now: datetime) -> int:
@@ -40,14 +40,14 @@ def queue_staff_digests(now: datetime) -> int:
     staff = db.session.scalars(select(User).where(
         User.active.is_(True), User.role.in_(DIGEST_ROLES), User.email.is_not(None))
         .order_by(User.id)).all()
-    sources = [s for s in registry().tile_sources if s is not follower_tiles]
+    sources = registry().tile_sources
     made = 0
     # The tiles name their pages with url_for, which needs a request; links point at SITE_URL.
     with current_app.test_request_context("/", base_url=current_app.config["SITE_URL"]):
         for user in staff:
             if not user.email or user.email in already:
                 continue
-            tiles = [t for source in sources for t in source(user) if t.count]
+            tiles = [t for source in sources for t in source(user) if t.count and t.waiting]
             if not tiles:
                 continue
             rows = [(t.label, t.count, outbox.absolute(t.url) if t.url else None, t.urgent)

@@ -134,7 +134,7 @@ def dashboard_tiles(user: User) -> list[Tile]:
         return []
     build = rollup.latest_build()
     tiles = [Tile("辖区内建档立卡户", register.overview(user).households,
-                  url_for("admin_stats.households"))]
+                  url_for("admin_stats.households"), waiting=False)]
     if build is not None and not build.ok:
         tiles.append(Tile("统计汇总核对未通过", 1, url_for("admin_stats.index"), urgent=True))
     return tiles
