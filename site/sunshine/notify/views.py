@@ -24,6 +24,7 @@ INVALID = "这个链接无效或已失效。请使用最新一封邮件中的链
 
 
 def _follow_limit() -> str:
+    """One budget for both forms that make the site send mail (follow, ask for a link)."""
     return str(current_app.config["NOTIFY_FOLLOW_LIMIT"])
 
 
@@ -40,7 +41,7 @@ def _invalid() -> tuple[str, int]:
 
 @bp.route("/follow", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(_follow_limit, methods=["POST"])
+@limiter.shared_limit(_follow_limit, scope="notify-mail", methods=["POST"])
 def follow() -> tuple[str, int]:
     """关注: the form for one topic (?topic=&key=), and its answer."""
     if request.method == "GET":
@@ -146,7 +147,7 @@ def manage(token: str) -> tuple[str, int]:
 
 
 @bp.route("/manage", methods=["GET", "POST"])
-@limiter.limit(_follow_limit, methods=["POST"])
+@limiter.shared_limit(_follow_limit, scope="notify-mail", methods=["POST"])
 def manage_request() -> tuple[str, int]:
     """我的关注: ask for a link to the address's subscriptions by e-mail."""
     form = ManageRequestForm()
