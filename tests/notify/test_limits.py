@@ -16,8 +16,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def app_config() -> dict[str, Any]:
-    return {"RATELIMIT_ENABLED": True, "NOTIFY_FOLLOW_LIMIT": "2 per minute",
-            "MAIL_FOLDER": "/nonexistent-never-written"}
+    return {"RATELIMIT_ENABLED": True, "NOTIFY_FOLLOW_LIMIT": "2 per minute"}
 
 
 def test_the_follow_form_is_limited_per_visitor(app: Flask, regions: dict[str, str],
