@@ -104,3 +104,25 @@ def test_a_session_ended_elsewhere_is_never_served_as_logged_in(app: Flask,
     assert laptop.post("/logout", data={"csrf_token": token.group(1)}).status_code == 302
     page, front = served_in_front(app, phone, PAGE)
     assert not front and "王爱心" not in page.text  # Flask-Login refuses the old session
+
+
+@pytest.mark.own_app
+def test_a_session_from_another_browser_is_served_as_flask_login_would(
+        app: Flask, regions: dict[str, str]) -> None:
+    make_user("donor-wang", Role.DONOR, None, display_name="王爱心")
+    wang = logged_in(app, "donor-wang")
+    wang.get(PAGE)
+    elsewhere = {"User-Agent": "另一个浏览器"}
+    seen: list[str] = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: seen.append("flask") and None)
+    try:
+        page = wang.get(PAGE, headers=elsewhere)
+    finally:
+        app.before_request_funcs[None].pop()
+    # Still logged in ("basic" session protection), but no longer a fresh login.
+    assert not seen and "王爱心" in account(page.text)
+    cookie = wang.get_cookie("session")
+    assert cookie is not None
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    assert serializer.loads(cookie.value)["_fresh"] is False
+    assert wang.get("/account/password", headers=elsewhere).status_code == 200

@@ -86,7 +86,13 @@ def read(app: Flask, environ: dict[str, Any]) -> FrontVisitor | None:
         remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
         return None if remember in request.cookies else FrontVisitor(opened, None)
     if opened.get("_fresh") is not False and opened.get("_id") != _identifier(environ):
-        return None  # Flask-Login's session protection marks the session not fresh
+        # Another address or browser than at login: Flask-Login's "basic" session protection
+        # keeps the visitor logged in but marks the session not fresh; anything stricter is
+        # Flask's to decide.
+        manager = app.login_manager  # type: ignore[attr-defined]
+        if app.config.get("SESSION_PROTECTION", manager.session_protection) != "basic":
+            return None
+        opened["_fresh"] = False
     key = visitor_key(app, str(user_id))
     return FrontVisitor(opened, key) if key is not None else None
 
