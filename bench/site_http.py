@@ -96,10 +96,13 @@ class Visitor:
             return int(error.code)
 
     def login(self, username: str, password: str) -> str:
-        """Log in through /login; returns the Cookie header that carries the session."""
+        """Log in through /login; returns the Cookie header that carries the session, taken
+        after the welcome message was shown (a session that still holds a flashed message
+        gets every page rendered for it, as a browser does only once)."""
         status = self.submit("/login", {"login": username, "password": password})
         if status not in (302, 303):
             raise SystemExit(f"bench_site: logging in as {username} answered {status}")
+        self.get("/")
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
 
