@@ -76,6 +76,14 @@ def test_an_id_without_its_key_is_refused(app):
         changed(deletes=["article"])
 
 
+def test_a_change_named_after_its_commit_is_refused(app):
+    """A row added after the commit would wait for someone else's commit, or be lost."""
+    db.session.commit()
+    with pytest.raises(RuntimeError):
+        changed(["article:1"])
+    assert db.session.scalar(select(func.count()).select_from(OutboxRow)) == 0
+
+
 def test_apply_is_idempotent_and_reads_the_database_not_the_row(app, regions):
     author = editor()
     article = draft(author, "石门村通了硬化路", "shimen")

@@ -128,8 +128,8 @@ def save_seller(user: User, fields: SellerFields) -> Seller:
     db.session.flush()
     pagecache.changed("market", county, *([old_county] if old_county else []))
     record("market.seller_save", user, "market_seller", seller.id, county)
-    db.session.commit()
     indexing.reindex(held)
+    db.session.commit()
     return seller
 
 
@@ -153,8 +153,8 @@ def verify_seller(staff: User, seller: Seller, approve: bool, note: str = "") ->
     pagecache.changed("market", seller.county_code, *{item.origin_code for item in taken})
     record("market.seller_verify" if approve else "market.seller_reject", staff,
            "market_seller", seller.id, seller.county_code, note[:500])
-    db.session.commit()
     indexing.reindex(taken)
+    db.session.commit()
     return seller
 
 
@@ -410,12 +410,12 @@ def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[Listing
         pagecache.changed("market", listing.origin_code)
         record("market.photo_add", user, "market_listing", listing.id, listing.origin_code,
                str(len(rows)))
+        indexing.reindex([listing])
         db.session.commit()
     except Exception:
         db.session.rollback()
         PHOTOS.discard(stored)
         raise
-    indexing.reindex([listing])
     return rows
 
 

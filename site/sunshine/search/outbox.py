@@ -59,10 +59,14 @@ def changed(upserts: Iterable[str] = (), deletes: Iterable[str] = ()) -> None:
     outbox row for each to the current session, to be committed with the change.
 
     :raise ValueError: an id without its key (an object not yet flushed has no id).
+    :raise RuntimeError: called outside a transaction, e.g. after the change's commit: the
+        row would wait for some later commit, or be lost with the session.
     """
     rows = [(doc_id, UPSERT) for doc_id in upserts] + [(doc_id, DELETE) for doc_id in deletes]
     for doc_id, _action in rows:
         kind, _, key = doc_id.partition(":")
         if not kind or not key or key == "None":
             raise ValueError(f"not a search document id: {doc_id!r}")
+    if not db.session().in_transaction():
+        raise RuntimeError("search.outbox.changed() belongs before the change's commit")
     db.session.add_all(OutboxRow(doc_id=doc_id, action=action) for doc_id, action in rows)
