@@ -2,7 +2,8 @@
 
 The links in mail carry a token; the pages behind them are the address owner's own, so they are
 not kept, not stored by caches and send no Referer. Their POSTs take no CSRF token: the token in
-the URL is the proof, and a mail client's one-click unsubscribe has no session to hold one.
+the URL is the proof, and a mail client's one-click unsubscribe has no session to hold one. The
+follow form has no such token, so it carries a CSRF token like every other form.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ def _invalid() -> tuple[str, int]:
 
 
 @bp.route("/follow", methods=["GET", "POST"])
-@csrf.exempt
 @limiter.shared_limit(_follow_limit, scope="notify-mail", methods=["POST"])
 def follow() -> tuple[str, int]:
     """关注: the form for one topic (?topic=&key=), and its answer."""
