@@ -19,6 +19,12 @@ REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-1"
 
 #: Candidate values of a rule's arguments, in the order of the rule's arguments.
+_OFFICE_YEARS = ("SELECT office_region_code || '-' || lower(office_kind), "
+                 "strftime('%Y', received_at) FROM info_request ORDER BY id")
+#: Rules whose argument is a secret link token (kept only hashed, so no row gives one): they
+#: are measured with a made-up token, the page a stranger with a wrong link gets.
+TOKEN_RULES = {"/complaints/followup/<token>", "/notify/confirm/<token>",
+               "/notify/manage/<token>", "/notify/unsubscribe/<token>"}
 CANDIDATES: dict[str, str] = {
     "/api/v1/funds/<int:fund_id>": "SELECT id FROM fund ORDER BY id DESC",
     "/funds/<int:fund_id>": "SELECT id FROM fund ORDER BY id DESC",
@@ -45,6 +51,13 @@ CANDIDATES: dict[str, str] = {
     "/stats/<code>/export.csv": "SELECT code FROM region WHERE level = 3 ORDER BY code",
     "/complaints/answers/<int:case_id>": "SELECT id FROM complaint_case ORDER BY id DESC",
     "/news/<slug>": "SELECT slug FROM article WHERE kind = 'news' ORDER BY id DESC",
+    "/requests/<int:request_id>": "SELECT id FROM info_request ORDER BY id DESC",
+    "/api/v1/requests/<int:request_id>": "SELECT id FROM info_request ORDER BY id DESC",
+    "/requests/report/<office_key>/<int:year>": _OFFICE_YEARS,
+    "/requests/report/<office_key>/<int:year>/export.csv": _OFFICE_YEARS,
+    "/requests/report/<office_key>/<int:year>/<row>/<column>":
+        "SELECT office_region_code || '-' || lower(office_kind), "
+        "strftime('%Y', received_at), 'new', 'total' FROM info_request ORDER BY id",
     "/policies/<slug>": "SELECT slug FROM article WHERE kind != 'news' ORDER BY id DESC",
 }
 #: Rules without arguments measured with a query string, as a visitor uses them.
@@ -135,6 +148,8 @@ def fill(rule: str, arguments: list[str], database: Path,
         if answers(url):
             return url
         raise SystemExit(f"bench_site: {rule} does not answer 200 to any visitor")
+    if rule in TOKEN_RULES:
+        return rule.replace("<token>", "x" * 22)
     if rule not in CANDIDATES:
         raise SystemExit(f"bench_site: no candidate query for the rule {rule}: add one to "
                          "CANDIDATES in bench/site_urls.py")
