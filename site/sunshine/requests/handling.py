@@ -24,6 +24,7 @@ from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.guard import check_publishable
 from sunshine.requests import indexing, periods
+from sunshine.requests.mail import tell_applicant
 from sunshine.requests.models import (
     BASES,
     RUNNING,
@@ -38,7 +39,7 @@ from sunshine.requests.models import (
     RequestEvent,
     Status,
 )
-from sunshine.requests.services import RequestError, hide_applicant
+from sunshine.requests.services import RequestError, applicant_identity, hide_applicant
 
 HANDLERS = frozenset({Role.ADMIN, Role.STAFF})
 READERS = frozenset({Role.ADMIN, Role.STAFF, Role.OVERSIGHT})
@@ -71,8 +72,10 @@ def _handler(request: InfoRequest, user: User) -> None:
 def _event(request: InfoRequest, actor: User, type_: EventType, text: str, action: str,
            now: datetime, public: bool = True) -> None:
     request.updated_at = now
-    request.events.append(RequestEvent(type=type_, text=text, public=public, actor_id=actor.id,
-                                       at=now))
+    event = RequestEvent(type=type_, text=text, public=public, actor_id=actor.id, at=now)
+    request.events.append(event)
+    if public:
+        tell_applicant(request, event)
     pagecache.changed("requests", request.office_region_code)
     record(action, actor, "info_request", request.id, request.office_region_code,
            ACTION_LABELS[action])
@@ -236,16 +239,10 @@ def _hide_applicant(request: InfoRequest, *texts: str) -> list[str]:
     """Answers are public with the applicant's consent, and staff often address the applicant
     by name: their name is masked and their phone and e-mail hidden. The identity is read by
     the system here, shown to nobody, so no view is logged."""
-    row = db.session.scalar(select(RequestApplicant).where(
-        RequestApplicant.request_id == request.id))
-    if row is None:
+    who = applicant_identity(request)
+    if who is None:
         return list(texts)
-    try:
-        who = privacy.unseal(row.sealed)
-    except privacy.IdentityUnreadable:
-        return list(texts)
-    return [hide_applicant(text, str(who.get("name", "")), str(who.get("phone", "")),
-                           str(who.get("email", ""))) for text in texts]
+    return [hide_applicant(text, who["name"], who["phone"], who["email"]) for text in texts]
 
 
 def answer(request: InfoRequest, actor: User, given: Answer, now: datetime | None = None,
@@ -318,8 +315,10 @@ def mark_overdue(now: datetime | None = None) -> int:
         InfoRequest.was_overdue.is_(False))).scalars())
     for request in late:
         request.was_overdue, request.updated_at = True, now
-        request.events.append(RequestEvent(type=EventType.OVERDUE, at=now,
-                                           text="已超过答复期限，正在督办。"))
+        event = RequestEvent(type=EventType.OVERDUE, text="已超过答复期限，正在督办。", public=True,
+                             at=now)
+        request.events.append(event)
+        tell_applicant(request, event)
         pagecache.changed("requests", request.office_region_code)
         record("request_overdue", None, "info_request", request.id,
                request.office_region_code, "逾期")

@@ -164,6 +164,20 @@ def hide_applicant(text: str, name: str, phone: str, email: str) -> str:
     return text
 
 
+def applicant_identity(request: InfoRequest) -> dict[str, str] | None:
+    """Who asked, read by the system for its own use (masking, mail) and shown to nobody, so
+    no view is logged; None when no identity is kept or it cannot be read."""
+    row = db.session.scalar(select(RequestApplicant).where(
+        RequestApplicant.request_id == request.id))
+    if row is None:
+        return None
+    try:
+        who = privacy.unseal(row.sealed)
+    except privacy.IdentityUnreadable:
+        return None
+    return {k: str(who.get(k, "")) for k in ("name", "phone", "email", "address")}
+
+
 def fingerprint(name: str, phone: str, email: str) -> str:
     """The same applicant gives the same value (name and contact, normalised)."""
     contact = phone.strip().replace("-", "") or email.strip().lower()
