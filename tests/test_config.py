@@ -15,7 +15,8 @@ PACKAGE = Path(sunshine.__file__).parent
 FLASK_KEYS = {"SECRET_KEY", "PREFERRED_URL_SCHEME", "TESTING", "DEBUG", "SERVER_NAME"}
 #: Settings of Flask-Login and Flask-WTF that the page cache reads to speak as they do: the
 #: extensions give them their defaults.
-EXTENSION_KEYS = {"REMEMBER_COOKIE_NAME", "WTF_CSRF_FIELD_NAME", "WTF_CSRF_SECRET_KEY"}
+EXTENSION_KEYS = {"REMEMBER_COOKIE_NAME", "SESSION_PROTECTION", "WTF_CSRF_FIELD_NAME",
+                  "WTF_CSRF_SECRET_KEY"}
 #: Mapping methods whose first argument is a key.
 KEYED_METHODS = {"get", "setdefault"}
 
