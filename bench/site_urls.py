@@ -23,6 +23,7 @@ _OFFICE_YEARS = ("SELECT office_region_code || '-' || lower(office_kind), "
                  "strftime('%Y', received_at) FROM info_request ORDER BY id")
 #: Rules whose argument is a secret link token (kept only hashed, so no row gives one): they
 #: are measured with a made-up token, the page a stranger with a wrong link gets.
+STRANGER_TOKEN = "x" * 22
 TOKEN_RULES = {"/complaints/followup/<token>", "/notify/confirm/<token>",
                "/notify/manage/<token>", "/notify/unsubscribe/<token>"}
 CANDIDATES: dict[str, str] = {
@@ -149,7 +150,10 @@ def fill(rule: str, arguments: list[str], database: Path,
             return url
         raise SystemExit(f"bench_site: {rule} does not answer 200 to any visitor")
     if rule in TOKEN_RULES:
-        return rule.replace("<token>", "x" * 22)
+        url = rule.replace("<token>", STRANGER_TOKEN)
+        if answers(url):
+            return url
+        raise SystemExit(f"bench_site: {rule} does not answer a wrong link without an error")
     if rule not in CANDIDATES:
         raise SystemExit(f"bench_site: no candidate query for the rule {rule}: add one to "
                          "CANDIDATES in bench/site_urls.py")
