@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from sunshine.clock import today
 from sunshine.extensions import db
+from sunshine.pagecache.data import keep
 from sunshine.requests import queries, services
 from sunshine.requests.models import InfoRequest
 from sunshine.web import page_arg, per_page_arg
@@ -41,6 +42,7 @@ def api_item(info: InfoRequest, day: Any) -> dict[str, Any]:
 
 
 @api_bp.get("/requests")
+@keep(("requests", None), extra=today)
 def api_requests() -> Response:
     """The archive, newest first; ?region=, ?office=, ?status=, ?outcome=, ?about=."""
     per_page = per_page_arg(50)
@@ -52,6 +54,7 @@ def api_requests() -> Response:
 
 
 @api_bp.get("/requests/<int:request_id>")
+@keep(("requests", None), extra=today)
 def api_request(request_id: int) -> tuple[Response, int] | Response:
     info = queries.get_public(request_id)
     if info is None:

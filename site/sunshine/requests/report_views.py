@@ -14,6 +14,7 @@ from sunshine.complaints.stats import build_report
 from sunshine.extensions import db
 from sunshine.funds import queries as funds
 from sunshine.funds.models import Fund
+from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import region_arg
 from sunshine.regions import codes
@@ -91,6 +92,7 @@ def _annual_report(office: Office, year: int) -> str:
 
 
 @bp.get("/report/<office_key>/<int:year>/export.csv")
+@keep(("requests", None), ("funds", None), ("projects", None), ("notices", None))
 def report_export(office_key: str, year: int) -> Response:
     """The annual report as CSV."""
     office = _office_year(office_key, year)

@@ -20,6 +20,7 @@ from sunshine import formguard, pagecache
 from sunshine.clock import today
 from sunshine.extensions import db, limiter
 from sunshine.forms import set_field_error, show_error
+from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
@@ -276,6 +277,7 @@ def csv_row(info: InfoRequest, root: str, day: Any) -> list[object]:
 
 
 @bp.get("/export.csv")
+@keep(("requests", None), extra=today)
 def export() -> Response:
     """The archive (with its filters) as CSV; never who asked."""
     filters = queries.parse_filters(request.args)
@@ -286,6 +288,7 @@ def export() -> Response:
 
 
 @feeds_bp.get("/feeds/requests.xml")
+@keep(("requests", None), extra=today)
 def feed() -> Response:
     """Atom feed of the archive, newest first; the archive's filters narrow it."""
     filters = queries.parse_filters(request.args)
