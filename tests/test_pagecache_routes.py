@@ -61,6 +61,7 @@ KEPT: dict[str, str | None] = {
     "requests.compliance": "/requests/compliance?region={county}",
     "requests.new": "/requests/new",
     "requests.annual_report": "/requests/report/{county}-rural/2026",
+    "requests.report_cell": "/requests/report/{county}-rural/2026/new/total",
 }
 
 #: Public GET routes that are rendered every time, and why.
@@ -69,7 +70,6 @@ NOT_KEPT = {
     "accounts.login": "a form with a CSRF token",
     "accounts.register": "a form with a CSRF token",
     "requests.track": "a form with a CSRF token; answers one tracking code",
-    "requests.report_cell": "the records behind one cell of a report, read on demand",
     "matching.mine": "the donor's own pledges",
     "market_seller.home": "the seller's own back office",
     "market_seller.edit": "the seller's own back office",

@@ -103,14 +103,19 @@ def report_export(office_key: str, year: int) -> Response:
 
 
 @bp.get("/report/<office_key>/<int:year>/<row>/<column>")
-def report_cell(office_key: str, year: int, row: str, column: str) -> tuple[str, int]:
-    """The requests one cell of the annual report counts."""
+def report_cell(office_key: str, year: int, row: str, column: str) -> Response:
+    """The requests one cell of the annual report counts (kept like the report)."""
     office = _office_year(office_key, year)
     if row not in report.ROW_LABELS or column not in report.COLUMN_LABELS:
         abort(404)
+    return pagecache.cached(lambda: _report_cell(office, year, row, column),
+                            ("requests", office.region.code))
+
+
+def _report_cell(office: Office, year: int, row: str, column: str) -> str:
     ids = report.request_table(office, year).ids(row, column)
     items: list[Any] = list(db.session.execute(db.select(InfoRequest).where(
         InfoRequest.id.in_(ids)).order_by(InfoRequest.id)).scalars()) if ids else []
     return render_template("requests/report_cell.html", office=office, year=year, items=items,
                            row_label=report.ROW_LABELS[row],
-                           column_label=report.COLUMN_LABELS[column], today=today()), 200
+                           column_label=report.COLUMN_LABELS[column], today=today())
