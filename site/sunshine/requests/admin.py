@@ -18,7 +18,7 @@ from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.registry import Section, Tile
-from sunshine.requests import handling, periods, queries, services
+from sunshine.requests import handling, periods, queries, queue, services
 from sunshine.requests.forms import (
     ANSWER_FORMS,
     ActionForm,
@@ -49,10 +49,10 @@ def _request(request_id: int) -> InfoRequest:
     return info
 
 
-def _filters() -> handling.AdminFilters:
+def _filters() -> queue.AdminFilters:
     args = request.args
     status = Status(args["status"]) if args.get("status") in {s.value for s in Status} else None
-    return handling.AdminFilters(status=status, overdue=args.get("overdue") == "1",
+    return queue.AdminFilters(status=status, overdue=args.get("overdue") == "1",
                                  held=args.get("held") == "1")
 
 
@@ -62,11 +62,11 @@ def index() -> str:
     """Requests to offices in the user's region, soonest deadline first; never who asked."""
     handling.mark_overdue()  # a site without cron still flags late requests
     filters = _filters()
-    page = db.paginate(handling.admin_query(current_user, filters), page=page_arg(),
+    page = db.paginate(queue.admin_query(current_user, filters), page=page_arg(),
                        per_page=30, error_out=False)
     return render_template("requests/admin/index.html", page=page, filters=filters,
                            today=today(), statuses=list(Status),
-                           counts=handling.counts_for(current_user),
+                           counts=queue.counts_for(current_user),
                            days_left=periods.days_left,
                            often=queries.often_requested(scope=region_scope(
                                current_user, InfoRequest.office_region_code)))
@@ -225,7 +225,7 @@ def dashboard_tiles(user: User) -> list[Tile]:
     """What waits in the user's region: running requests, overdue ones, the review queue."""
     if user.role not in handling.READERS:
         return []
-    counts = handling.counts_for(user)
+    counts = queue.counts_for(user)
     index = url_for("admin_requests.index")
     tiles = [Tile("办理中的依申请公开", counts["running"], index, urgent=False),
              Tile("依申请公开逾期", counts["overdue"], index + "?overdue=1",
