@@ -1,0 +1,110 @@
+"""What one request of every public route costs in itself: CPU milliseconds in-process, page
+cache off, against Flask's hello-world in the same process.
+
+bench_site.py measures throughput under gunicorn and wrk, which needs a quiet machine; this one
+counts the CPU time of the request alone (``time.process_time``), so it stays readable on a
+busy machine and shows where a page's time goes (``--profile``). The demo province is built
+once in ``--folder`` (default /tmp/bench_pages) and reused by later runs.
+
+On the machine of bench/RESULTS.md, a route's throughput under bench_site.py relates to its
+in-process time roughly as wall ≈ 1.35 × in-process + 0.1 ms, so the cache-off targets of
+bench_site.py (median route ≥ 0.15× hello, every route ≥ 0.1×) mean about ≤ 1.3 ms for the
+median route and ≤ 2.0 ms for every route here (≈ 14× and 22× the in-process hello).
+
+Run by hand: ``.venv/bin/python bench/bench_pages.py [--only TEXT] [--profile] [--logged-in]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from bench_site import accounts
+from site_urls import PASSWORD, build_site, fill, public_rules
+
+SECRET = "bench-pages-" + "x7Qp" * 10
+
+
+def cpu_ms(get, url: str, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    """Mean CPU milliseconds of one GET of ``url`` after one warming request."""
+    get(url)
+    started = time.process_time()
+    for _ in range(repeat):
+        get(url)
+    return (time.process_time() - started) / repeat * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--folder", default="/tmp/bench_pages", help="the demo site, reused")
+    parser.add_argument("--only", default="", help="only the rules containing this text")
+    parser.add_argument("--repeat", type=int, default=30, help="requests a route (default 30)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the chosen routes")
+    parser.add_argument("--logged-in", action="store_true", help="as the demo donor")
+    args = parser.parse_args()
+    folder = Path(args.folder)
+    if not (folder / "demo.sqlite").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        build_site(folder, SECRET, 2000)
+    os.environ.update({
+        "SUNSHINE_ENV": "production", "SUNSHINE_SECRET_KEY": SECRET,
+        "SUNSHINE_RATELIMIT_ENABLED": "false", "SUNSHINE_PAGE_CACHE": "false",
+        "SUNSHINE_SEARCH_APPLY_THREAD": "false",
+        "SUNSHINE_SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite'}",
+        "SUNSHINE_SEARCH_INDEX_DIR": str(folder / "index"),
+        "SUNSHINE_UPLOAD_DIR": str(folder / "uploads")})
+    from flask import Flask
+
+    from sunshine import create_app
+
+    app = create_app()
+    client = app.test_client()
+    if args.logged_in:
+        page = client.get("/login").get_data(as_text=True)
+        token = page.split('name="csrf_token"')[1].split('value="')[1].split('"')[0]
+        donor, _ = accounts(folder / "demo.sqlite")
+        answer = client.post("/login", data={"login": donor, "password": PASSWORD,
+                                             "csrf_token": token})
+        if answer.status_code not in (302, 303):
+            raise SystemExit(f"bench_pages: logging in as {donor} answered {answer.status_code}")
+        client.get("/")
+    urls = []
+    for rule, arguments in public_rules():
+        if args.only in rule:
+            try:
+                urls.append(fill(rule, arguments, folder / "demo.sqlite",
+                                 lambda url: client.get(url).status_code == 200))
+            except SystemExit as skipped:  # a page for another kind of visitor
+                print(f"skipped: {skipped}")
+    hello = Flask("hello")
+    hello.route("/")(lambda: "Hello, World!")
+    hello_ms = cpu_ms(hello.test_client().get, "/", 300)
+    print(f"Flask hello in-process: {hello_ms:.3f} ms")
+    figures = sorted((cpu_ms(client.get, url, args.repeat), url) for url in urls)
+    for ms, url in figures:
+        print(f"{ms:8.2f} ms {ms / hello_ms:6.1f}× hello  {url}")
+    if figures:
+        median = statistics.median(ms for ms, _ in figures)
+        print(f"median {median:.2f} ms ({median / hello_ms:.1f}× hello); over 2.0 ms: "
+              f"{sum(ms > 2.0 for ms, _ in figures)} of {len(figures)}")
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(5):
+            for url in urls:
+                client.get(url)
+        profile.disable()
+        stats = pstats.Stats(profile, stream=sys.stdout)
+        stats.sort_stats("tottime").print_stats(40)
+        stats.sort_stats("cumulative").print_stats(60)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
