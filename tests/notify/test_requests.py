@@ -15,7 +15,7 @@ from sunshine.accounts.models import Role, User
 from sunshine.extensions import db
 from sunshine.notify import sender
 from sunshine.notify.models import Message
-from sunshine.requests import handling, services
+from sunshine.requests import handling, services, sweep
 from sunshine.requests.models import Outcome
 from tests.factories import make_user
 from tests.notify.conftest import Mailbox, text_of
@@ -77,8 +77,8 @@ def test_an_overdue_request_is_told_once(app: Flask, regions: dict[str, str],
                                          mailbox: Mailbox) -> None:
     info, _ = file()
     late = china(11, 2) + timedelta(days=60)
-    assert handling.mark_overdue(late) == 1
-    assert handling.mark_overdue(late) == 0
+    assert sweep.mark_overdue(late) == 1
+    assert sweep.mark_overdue(late) == 0
     [mail] = delivered(mailbox)
     assert mail["Subject"] == "您的政府信息公开申请：已超过答复期限"
     assert "已超过答复期限，正在督办。" in text_of(mail)

@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
 from sunshine.extensions import db
-from sunshine.requests import handling, periods, services
+from sunshine.notify.models import Message
+from sunshine.requests import handling, periods, services, sweep
 from sunshine.requests.models import EventType, Outcome, Status
 from sunshine.requests.services import RequestError
 from sunshine.workdays.models import CalendarDay
-from tests.requests.conftest import MONDAY, china, file
+from tests.requests.conftest import EMAIL, MONDAY, china, file
 
 pytestmark = pytest.mark.postgres
 
@@ -70,7 +72,7 @@ def test_an_amend_request_stops_the_clock_and_the_answer_restarts_it(app, region
     handling.ask_amend(info, users["county"], "请写明是哪一个村", now=china(11, 4))
     assert info.status is Status.AMEND
     # No overdue flag while the applicant has the request: the clock is stopped.
-    assert handling.mark_overdue(china(12, 10)) == 0
+    assert sweep.mark_overdue(china(12, 10)) == 0
     services.amend(info, "是第一村", now=china(11, 16))
     assert info.status is Status.RECEIVED
     assert info.clock_start == date(2026, 11, 16)
@@ -99,6 +101,44 @@ def test_an_unanswered_amend_request_lapses_after_its_period(app, regions, users
     assert info.status is Status.ANSWERED and info.outcome is Outcome.LAPSED
 
 
+def test_the_sweep_closes_an_unanswered_amend_request_once_and_tells_the_applicant(
+        app, regions, users) -> None:
+    """Holidays in the 补正 period move the day it lapses; the sweep closes the request the
+    day after, as 逾期未补正, with a mail, and a second run finds nothing."""
+    db.session.add(CalendarDay(day=date(2026, 11, 20), working=False, name="测试假日"))
+    db.session.commit()
+    info, _ = file(now=MONDAY)
+    other, _ = file(now=MONDAY)
+    handling.ask_amend(info, users["county"], "请写明是哪一个村", now=china(11, 4))
+    handling.ask_amend(other, users["county"], "请写明是哪一年", now=china(11, 4))
+    services.amend(other, "是 2024 年", now=china(11, 10))  # answered: never lapses
+    assert periods.amend_lapses_on(info) == date(2026, 11, 26)  # 15 working days, holiday
+    assert sweep.run(china(11, 26)) == (0, 0)  # the last day of the period
+    mails = db.session.scalar(select(func.count()).select_from(Message)) or 0
+    assert sweep.run(china(11, 27)) == (0, 1)
+    assert info.status is Status.ANSWERED and info.outcome is Outcome.LAPSED
+    assert info.basis == "no_amend" and info.answered_on_time is True
+    assert info.events[-1].type is EventType.ANSWERED and info.events[-1].public
+    assert "逾期未补正" in info.events[-1].text
+    assert other.status is Status.RECEIVED
+    told = db.session.execute(select(Message).order_by(Message.id.desc())).scalars().first()
+    assert (db.session.scalar(select(func.count()).select_from(Message)) or 0) == mails + 1
+    assert told is not None and told.recipient == EMAIL and "已答复" in told.subject
+    assert sweep.run(china(11, 30)) == (0, 0)
+    assert sweep.run(china(12, 30)) == (1, 0)  # the amended one, now overdue
+
+
+def test_the_overdue_command_also_closes_lapsed_amend_requests(app, regions, users,
+                                                               runner) -> None:
+    info, _ = file(now=china(10, 1))
+    info.status, info.amend_asked_on = Status.AMEND, date(2026, 10, 2)
+    db.session.commit()
+    output = runner.invoke(args=["requests", "overdue"]).output
+    assert "逾期未补正、视为放弃 1 件" in output
+    assert info.outcome is Outcome.LAPSED
+    assert "视为放弃 0 件" in runner.invoke(args=["requests", "overdue"]).output
+
+
 def test_third_party_consultation_is_not_counted(app, regions, users) -> None:
     info, _ = file(now=MONDAY)
     handling.start_consult(info, users["county"], "项目施工企业", now=china(11, 9))
@@ -122,9 +162,9 @@ def test_consultation_beyond_15_working_days_counts_again(app, regions, users) -
 def test_overdue_requests_are_flagged_once_and_answers_record_lateness(app, regions,
                                                                        users) -> None:
     info, _ = file(now=MONDAY)
-    assert handling.mark_overdue(china(11, 30)) == 0  # due today: not late yet
-    assert handling.mark_overdue(china(12, 1)) == 1
-    assert handling.mark_overdue(china(12, 2)) == 0
+    assert sweep.mark_overdue(china(11, 30)) == 0  # due today: not late yet
+    assert sweep.mark_overdue(china(12, 1)) == 1
+    assert sweep.mark_overdue(china(12, 2)) == 0
     assert info.was_overdue and info.overdue(date(2026, 12, 1))
     handling.answer(info, users["county"], handling.Answer(
         Outcome.DISCLOSED, "open", "现予公开，见附表。"), now=china(12, 3))

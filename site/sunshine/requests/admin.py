@@ -18,7 +18,7 @@ from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.registry import Section, Tile
-from sunshine.requests import handling, periods, queries, queue, services
+from sunshine.requests import handling, periods, queries, queue, services, sweep
 from sunshine.requests.forms import (
     ANSWER_FORMS,
     ActionForm,
@@ -60,7 +60,7 @@ def _filters() -> queue.AdminFilters:
 @staff_required(*READERS)
 def index() -> str:
     """Requests to offices in the user's region, soonest deadline first; never who asked."""
-    handling.mark_overdue()  # a site without cron still flags late requests
+    sweep.run()  # a site without cron still flags late and lapsed requests
     filters = _filters()
     page = db.paginate(queue.admin_query(current_user, filters), page=page_arg(),
                        per_page=30, error_out=False)

@@ -1,16 +1,19 @@
-"""``sunshine requests overdue``: flag requests past their answer deadline (run from cron)."""
+"""``sunshine requests overdue``: the clock's sweep, run from cron: flag requests past their
+answer deadline and close those whose 补正 the applicant left unanswered."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from sunshine.requests.handling import mark_overdue
+from sunshine.requests import sweep
 
 requests_cli = AppGroup("requests", help="依申请公开")
 
 
 @requests_cli.command("overdue")
 def overdue_command() -> None:
-    """Flag running requests past their answer deadline (idempotent)."""
-    click.echo(f"新标记逾期申请 {mark_overdue()} 件")
+    """Flag running requests past their answer deadline and close unanswered 补正 requests
+    past their period (idempotent)."""
+    overdue, lapsed = sweep.run()
+    click.echo(f"新标记逾期申请 {overdue} 件；逾期未补正、视为放弃 {lapsed} 件")

@@ -20,7 +20,7 @@ from sunshine.extensions import db
 from sunshine.funds.models import Fund
 from sunshine.projects.models import Project
 from sunshine.regions.models import Region
-from sunshine.requests import handling, services
+from sunshine.requests import handling, services, sweep
 from sunshine.requests.models import ApplicantType, Delivery, InfoRequest, Outcome
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def make_requests(ctx: DemoContext) -> None:
         _walk(info, plan, actor, now, rng)
     _often(ctx, abouts[0], admin, now, rng)
     _held(ctx, now, rng)
-    overdue = handling.mark_overdue(now)
+    overdue = sweep.run(now)[0]
     ctx.summary["info_requests"] = len(plans) + 4
     log.info("demo requests: %d, %d overdue; a tracking code to try: %s", len(plans) + 4,
              overdue, first_code)

@@ -1,5 +1,5 @@
 """Handling in the back office: extension, 补正, third-party consultation, the answer with its
-legal basis, notes, the overdue sweep and the logged view of who asked.
+legal basis, notes and the logged view of who asked (the clock's sweep is in ``sweep``).
 
 Every function checks the actor's role and region itself and writes the audit log in the same
 transaction as the change.
@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "request_answered": "依申请公开答复", "request_note": "依申请公开内部备注",
     "request_overdue": "依申请公开逾期", "request_released": "依申请公开审核通过",
     "request_public_text": "修改公开的申请内容", "request_appeal_recorded": "登记行政复议或诉讼",
+    "request_lapsed": "逾期未补正，视为放弃申请",  # by the sweep
 }
 #: Read by oversight only: who looked at whose identity.
 OVERSIGHT_LABELS = {"request_applicant_viewed": "查看申请人身份"}
@@ -255,17 +256,7 @@ def answer(request: InfoRequest, actor: User, given: Answer, now: datetime | Non
     _handler(request, actor)
     now = now or utcnow()
     _check_answer(request, given, now)
-    if request.status is Status.CONSULTING:
-        _stop_consult(request, now)
-    day = today(now)
-    text, withheld = _hide_applicant(request, given.text.strip(), given.withheld.strip())
-    request.outcome, request.basis = given.outcome, given.basis
-    request.withheld, request.referred_to = withheld, given.referred_to.strip()[:200]
-    request.answer, request.answered_at = text, now
-    request.answered_on_time = day <= request.deadline
-    request.working_days = max(periods.days_between(request.clock_start, day)
-                               - request.paused_days, 0)
-    request.status = Status.ANSWERED
+    close(request, given, now)
     basis = BASES[given.outcome][given.basis]
     _event(request, actor, EventType.ANSWERED,
            f"已答复：{given.outcome.label}（《政府信息公开条例》{basis.article}，{basis.label}）。",
@@ -273,6 +264,22 @@ def answer(request: InfoRequest, actor: User, given: Answer, now: datetime | Non
     if reindex:
         indexing.reindex([request])
     db.session.commit()
+
+
+def close(request: InfoRequest, given: Answer, now: datetime) -> None:
+    """Write the outcome and stop the clock (the caller adds the event and commits)."""
+    if request.status is Status.CONSULTING:
+        _stop_consult(request, now)
+    day = today(now)
+    text, withheld = _hide_applicant(request, given.text.strip(), given.withheld.strip())
+    request.outcome, request.basis = given.outcome, given.basis
+    request.withheld, request.referred_to = withheld, given.referred_to.strip()[:200]
+    request.answer, request.answered_at = text, now
+    # A stopped clock cannot run late: a lapsed 补正 is on time whatever the deadline said.
+    request.answered_on_time = given.outcome is Outcome.LAPSED or day <= request.deadline
+    request.working_days = max(periods.days_between(request.clock_start, day)
+                               - request.paused_days, 0)
+    request.status = Status.ANSWERED
 
 
 def add_note(request: InfoRequest, actor: User, text: str, now: datetime | None = None) -> None:
@@ -302,29 +309,6 @@ def set_public_text(request: InfoRequest, actor: User, subject: str, body: str) 
            utcnow(), public=False)
     indexing.reindex([request])
     db.session.commit()
-
-
-def mark_overdue(now: datetime | None = None) -> int:
-    """Flag running requests past their deadline (once each); returns how many.
-
-    Run by ``sunshine requests overdue`` from cron, and by the back office's list.
-    """
-    now = now or utcnow()
-    late = list(db.session.execute(select(InfoRequest).where(
-        InfoRequest.status.in_(RUNNING), InfoRequest.deadline < today(now),
-        InfoRequest.was_overdue.is_(False))).scalars())
-    for request in late:
-        request.was_overdue, request.updated_at = True, now
-        event = RequestEvent(type=EventType.OVERDUE, text="已超过答复期限，正在督办。", public=True,
-                             at=now)
-        request.events.append(event)
-        tell_applicant(request, event)
-        pagecache.changed("requests", request.office_region_code)
-        record("request_overdue", None, "info_request", request.id,
-               request.office_region_code, "逾期")
-    if late:
-        db.session.commit()
-    return len(late)
 
 
 def view_applicant(request: InfoRequest, actor: User) -> dict[str, str]:
