@@ -12,7 +12,9 @@ from sunshine.records.money import (
     AmountError,
     Money,
     check_amount,
+    fen_text,
     from_fen,
+    in_fen,
     money_text,
     parse_amount,
     percent,
@@ -59,3 +61,19 @@ def test_the_column_type_refuses_floats_and_fractions_of_a_fen() -> None:
         money.process_bind_param(0.1, dialect)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         money.process_bind_param(Decimal("0.001"), dialect)
+
+
+def test_fen_text_writes_what_money_text_writes() -> None:
+    for fen in (0, 1, 9, 10, 99, 100, 101, 1_250_005, 99_999_999_999_999, -1, -150):
+        assert fen_text(fen) == money_text(from_fen(fen)), fen
+    assert fen_text(None) == "0.00"
+
+
+def test_in_fen_reads_the_stored_integer() -> None:
+    from sqlalchemy import Column, MetaData, Table, select
+
+    table = Table("t", MetaData(), Column("amount", Money()))
+    column = in_fen(table.c.amount)
+    assert column.key == "amount" and column.type.python_type is int
+    sql = str(select(column).compile(dialect=sqlite.dialect()))
+    assert sql.startswith("SELECT t.amount AS amount") and "CAST" not in sql  # no conversion

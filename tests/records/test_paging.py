@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.records import ledger
 from sunshine.records.models import LedgerEntry
-from sunshine.records.paging import KeysetPage, batches, keyset
+from sunshine.records.paging import KeysetPage, batches, keyset, row_batches
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -45,3 +45,12 @@ def test_batches_walk_every_row_newest_first(app: Flask) -> None:
     db.session.commit()
     rows = batches(select(LedgerEntry), LedgerEntry.record_id, LedgerEntry.seq, size=2)
     assert [(e.record_id, e.seq) for e in rows] == [(3, 1), (2, 4), (2, 3), (1, 2)]
+
+
+def test_row_batches_walk_every_row_as_plain_rows(app: Flask) -> None:
+    for n in (3, 1, 2, 2, 5):
+        ledger.append(ledger.Pending("sample", n, 1, "publish", {}), START)
+    db.session.commit()
+    rows = row_batches(select(LedgerEntry.record_id, LedgerEntry.seq), LedgerEntry.record_id,
+                       LedgerEntry.seq, size=2)
+    assert [tuple(r) for r in rows] == [(5, 5), (3, 1), (2, 4), (2, 3), (1, 2)]

@@ -13,15 +13,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Row, case, func, select
 
 from sunshine.extensions import db
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
 from sunshine.projects.models import Project
 from sunshine.projects.queries import Funding
 from sunshine.records.models import State
-from sunshine.records.money import percent
-from sunshine.records.paging import KeysetPage, batches, keyset
+from sunshine.records.money import in_fen, percent
+from sunshine.records.paging import KeysetPage, keyset, row_batches
 from sunshine.records.rollup import region_condition
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
@@ -207,15 +207,22 @@ def spending_count(fund: Fund) -> int:
 # --- exports -----------------------------------------------------------------------------------
 
 
-def iter_funds(filters: FundFilters, batch: int = 1000) -> Iterator[Fund]:
-    """Every matching allocation, newest first, a keyset batch at a time."""
-    yield from batches(select(Fund).where(*fund_conditions(filters)), Fund.issued_on, Fund.id,
-                       batch)
+def iter_funds(filters: FundFilters, batch: int = 200) -> Iterator[Row[Any]]:
+    """Every matching allocation as a row of the export's columns (amounts in fen, with the
+    region's name), newest first, a keyset batch at a time."""
+    query = select(Fund.id, Fund.year, Fund.name, Fund.document_number, Fund.issuer,
+                   Fund.source_level, Fund.fund_type, Fund.region_code,
+                   Region.name.label("region_name"), in_fen(Fund.amount), in_fen(Fund.lined),
+                   in_fen(Fund.spent), Fund.issued_on, Fund.published_on, Fund.purpose,
+                   Fund.version).join(Region, Region.code == Fund.region_code)
+    yield from row_batches(query.where(*fund_conditions(filters)), Fund.issued_on, Fund.id,
+                           batch)
 
 
 def iter_spending(filters: FundFilters, fund_id: int | None = None,
-                  batch: int = 1000) -> Iterator[Spending]:
-    """Spending of the matching region (or of one allocation), newest first, in batches."""
+                  batch: int = 200) -> Iterator[Row[Any]]:
+    """Spending of the matching region (or of one allocation) as rows of the export's columns
+    (amounts in fen), newest first, in batches."""
     conditions = [Spending.state == PUBLISHED]
     if fund_id is not None:
         conditions.append(Spending.fund_id == fund_id)
@@ -224,8 +231,10 @@ def iter_spending(filters: FundFilters, fund_id: int | None = None,
         if filters.year:
             conditions.append(Spending.paid_on.between(date(filters.year, 1, 1),
                                                        date(filters.year, 12, 31)))
-    yield from batches(select(Spending).where(*conditions), Spending.paid_on, Spending.id, batch)
-
+    query = select(Spending.id, Spending.fund_id, Spending.project_id, Spending.paid_on,
+                   in_fen(Spending.amount), Spending.payee, Spending.purpose, Spending.voucher,
+                   Spending.region_code, Spending.version)
+    yield from row_batches(query.where(*conditions), Spending.paid_on, Spending.id, batch)
 
 
 # --- 公开及时率 -----------------------------------------------------------------------------------

@@ -81,3 +81,18 @@ def batches(query: Select[Any], key: Any, id_column: Any, size: int = 1000) -> I
         yield from rows
         last = (getattr(rows[-1], key.key), getattr(rows[-1], id_column.key))
         db.session.expunge_all()
+
+
+def row_batches(query: Select[Any], key: Any, id_column: Any, size: int = 200) -> Iterator[Any]:
+    """Like ``batches`` for a select of columns (no ORM objects: an export of thousands of rows
+    reads plain tuples). The select must include ``key`` and ``id_column`` under their names.
+    The default size is the rows of one streamed chunk (``export.streamed``): the first bytes
+    leave after one query."""
+    last: tuple[Any, Any] | None = None
+    while True:
+        page = query if last is None else query.where(tuple_(key, id_column) < tuple_(*last))
+        rows = db.session.execute(page.order_by(key.desc(), id_column.desc()).limit(size)).all()
+        if not rows:
+            return
+        yield from rows
+        last = (getattr(rows[-1], key.key), getattr(rows[-1], id_column.key))
