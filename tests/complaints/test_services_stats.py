@@ -51,6 +51,13 @@ def test_report_counts_months_kinds_and_regions_and_hides_small_ones(app, region
     assert metrics["median_days_to_reply"].value == 2.0
     assert metrics["satisfaction_rate"].value == 75.0
     assert table.metrics[table.row_keys.index("2025-04")]["on_time_rate"].suppressed
+    # The one-query rate other pages show is the report's total rate, suppressed alike.
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    assert stats.reply_rate(county, 2025, K, now) == table.total_metrics["on_time_rate"]
+    assert stats.reply_rate(county, 2025, K, now).value == round(100 * 10 / 12, 1)
+    assert stats.reply_rate(regions_service.get_region(SAMPLE["province"]), 2025, K, now) \
+        == report_province_rate(now)
+    assert stats.reply_rate(county, 2025, 13, now).suppressed
     items = stats.items(report)
     complaint = [i for i in items if i["period"] == "2025-03" and i["kind"] == "投诉"]
     assert complaint == [{"region": {"code": SAMPLE["county"], "name": SAMPLE["county_name"]},
@@ -122,6 +129,12 @@ def test_a_figure_is_shown_alike_everywhere_and_no_total_gives_a_small_one_away(
                if row != towns[1]) or not shown[(county, ("all",))].replace(",", "").isdigit()
     # Something is published: the figures are not all hidden.
     assert any(text.replace(",", "").isdigit() for text in shown.values())
+
+
+def report_province_rate(now: datetime) -> stats.Rate:
+    province = regions_service.get_region(SAMPLE["province"])
+    return stats.build_report(province, 2025, K, now=now).by_month_kind.total_metrics[
+        "on_time_rate"]
 
 
 def test_a_quiet_village_shows_nothing_but_suppressed_cells(app, regions) -> None:

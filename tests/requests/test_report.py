@@ -12,7 +12,8 @@ import pytest
 
 from sunshine.extensions import db
 from sunshine.regions.models import Region
-from sunshine.requests import handling, report, services
+from sunshine.regions.services import children_of
+from sunshine.requests import handling, report, services, timeliness
 from sunshine.requests.models import (
     Appeal,
     AppealKind,
@@ -113,7 +114,8 @@ def test_the_page_links_every_number_and_the_csv_agrees(app, client, year_of_req
 
 def test_the_compliance_page_counts_each_office(app, client, year_of_requests) -> None:
     region = db.session.get(Region, SAMPLE["county"])
-    total, scores = report.scoreboard(region, 2026, china(12, 5).date())
+    total, scores = timeliness.scoreboard(region, children_of(region.code), 2026,
+                                          china(12, 5).date())
     rural = next(s for s in scores if s.office.key == OFFICE)
     assert rural.received == 5 and rural.answered == 4 and rural.on_time == 4
     assert rural.by_outcome == {Outcome.DISCLOSED: 1, Outcome.WITHHELD: 1,
@@ -122,6 +124,7 @@ def test_the_compliance_page_counts_each_office(app, client, year_of_requests) -
     page = client.get(f"/requests/compliance?region={SAMPLE['county']}&year=2026")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "资金主动公开及时率" in text
+    assert "项目主动公开及时率" in text
     assert "投诉举报按时答复率" in text and f"/requests/report/{OFFICE}/2026" in text
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import extract, select
+from sqlalchemy import case, extract, func, select
 
-from sunshine.clock import CHINA
+from sunshine.clock import CHINA, day_start
 from sunshine.complaints.counts import KINDS, OWN, Counts, count_year, year_window
 from sunshine.complaints.models import (
     CATEGORIES,
@@ -38,7 +38,7 @@ from sunshine.regions.models import Region
 from sunshine.stats.disclosure import Figure
 
 __all__ = ["KINDS", "MEASURE_LABELS", "Rate", "Report", "Table", "build_report", "items",
-           "years_with_cases"]
+           "reply_rate", "years_with_cases"]
 
 GOOD_RATINGS = (Rating.SATISFIED, Rating.FAIRLY)
 
@@ -193,6 +193,22 @@ def build_report(region: Region, year: int, k: int, now: datetime | None = None,
         by_child.col_labels = [kind.label for kind in KINDS]
     return Report(region=region, year=year, k=k, by_month_kind=by_kind,
                   by_month_category=by_category, by_child=by_child, children=kids)
+
+
+def reply_rate(region: Region, year: int, k: int, now: datetime | None = None) -> Rate:
+    """The on-time rate of the first answers to the year's cases in ``region``'s subtree: the
+    report's total ``on_time_rate``, from one aggregate query, for pages that show only it."""
+    now = now or utcnow()
+    lo, hi = codes.subtree_bounds(region.code)
+    start, end = day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
+    replied = Case.first_replied_at.is_not(None)
+    due, on_time = db.session.execute(select(
+        func.sum(case((replied | (Case.deadline < now), 1), else_=0)),
+        func.sum(case((replied & (Case.first_replied_at <= Case.deadline), 1), else_=0)))
+        .where(Case.region_code.between(lo, hi), Case.moderation == Moderation.NONE,
+               Case.submitted_at >= start, Case.submitted_at < end)).one()
+    due, on_time = int(due or 0), int(on_time or 0)
+    return Rate(None) if due < k else Rate(round(100 * on_time / due, 1))
 
 
 def _figure(counts: Counts, cell_key: str, row: str, col: str | None, code: str) -> Figure:

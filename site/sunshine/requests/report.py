@@ -4,13 +4,10 @@ and basis, carried to next year; by applicant type) and the administrative revie
 lawsuits that staff enter. Each cell keeps the ids of the records it counts, so that the page
 can link every number to what is behind it.
 
-Also the office scoreboard of the compliance page: per office and year, requests received,
-answered, on time, by outcome, and the median working days.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,7 +21,6 @@ from sunshine.notices.models import Notice
 from sunshine.projects.models import Project
 from sunshine.records.models import State
 from sunshine.regions import codes
-from sunshine.regions.models import Region
 from sunshine.requests.models import (
     APPLICANT_TYPE_LABELS,
     Appeal,
@@ -189,67 +185,6 @@ def csv_rows(report: AnnualReport) -> list[list[object]]:
               f"{AppealResult(r).label if r != 'total' else '总计'}",
               report.appeals.get((k.value, str(r)), 0)] for k, r in APPEAL_COLUMNS]
     return rows
-
-
-# --- the scoreboard --------------------------------------------------------------------------
-
-
-@dataclass
-class Score:
-    office: Office
-    received: int = 0
-    answered: int = 0
-    on_time: int = 0
-    late: int = 0
-    overdue_open: int = 0
-    by_outcome: dict[Outcome, int] = field(default_factory=dict)
-    days: list[int] = field(default_factory=list)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        done = self.on_time + self.late
-        return round(100 * self.on_time / done, 1) if done else None
-
-    @property
-    def median_days(self) -> float | None:
-        return float(statistics.median(self.days)) if self.days else None
-
-
-def _add(score: Score, info: InfoRequest, today: date) -> None:
-    score.received += 1
-    if info.outcome is not None:
-        score.answered += 1
-        score.by_outcome[info.outcome] = score.by_outcome.get(info.outcome, 0) + 1
-        if info.answered_on_time:
-            score.on_time += 1
-        else:
-            score.late += 1
-        if info.working_days is not None:
-            score.days.append(info.working_days)
-    elif info.overdue(today):
-        score.overdue_open += 1
-        score.late += 1
-
-
-def scoreboard(region: Region, year: int, today: date) -> tuple[Score, list[Score]]:
-    """The requests received in ``year`` by the offices of ``region``'s subtree (one query):
-    their total, and a row per office of the region itself and of its children (deeper
-    offices are on their children's pages)."""
-    start, end = _year_bounds(year)
-    lo, hi = codes.subtree_bounds(region.code)
-    rows = db.session.execute(select(InfoRequest).where(
-        InfoRequest.held.is_(False), InfoRequest.received_at >= start,
-        InfoRequest.received_at < end, InfoRequest.office_region_code.between(lo, hi))
-        .order_by(InfoRequest.office_region_code, InfoRequest.office_kind)).scalars()
-    total = Score(Office(region, OfficeKind.GOVERNMENT))
-    scores: dict[str, Score] = {}
-    for info in rows:
-        _add(total, info, today)
-        code = info.office_region_code
-        if code == region.code or codes.parent_of(code) == region.code:
-            _add(scores.setdefault(info.office.key, Score(info.office)), info, today)
-    return total, sorted(scores.values(), key=lambda s: (s.office.region.code,
-                                                         s.office.kind.value))
 
 
 def years_with_requests() -> list[int]:

@@ -10,16 +10,13 @@ from flask import Response, abort, current_app, render_template, request
 
 from sunshine import pagecache
 from sunshine.clock import this_year, today
-from sunshine.complaints.stats import build_report
+from sunshine.complaints.stats import reply_rate
 from sunshine.extensions import db
-from sunshine.funds import queries as funds
-from sunshine.funds.models import Fund
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import region_arg
-from sunshine.regions import codes
 from sunshine.regions import services as regions
-from sunshine.requests import report, services
+from sunshine.requests import report, services, timeliness
 from sunshine.requests.models import InfoRequest, Office, Outcome
 from sunshine.requests.views import bp
 from sunshine.web import whole_number
@@ -39,34 +36,19 @@ def compliance() -> Response:
                             ("projects", None), ("complaints", None), args=("region", "year"))
 
 
-def _disclosure(shown_code: str) -> funds.Timeliness:
-    """The region's funds: published on time over everything due (the projects' rate is on
-    the funds' own timeliness page; one query less here)."""
-    total = funds.Timeliness()
-    for county, t in funds.timeliness(Fund, today()).items():
-        if codes.in_subtree(county, shown_code):
-            total.due += t.due
-            total.on_time += t.on_time
-            total.overdue_drafts += t.overdue_drafts
-    return total
-
-
 def _compliance() -> str:
     shown = region_arg() or regions.get_region(current_app.config["PROVINCE_CODE"])
-    year = _year()
+    year, day = _year(), today()
     k = int(current_app.config["STATS_MIN_CELL"])
-    # The complaints' report also lists the region's children: the page's links down.
-    handled = build_report(shown, year, k)
-    complaints = handled.by_month_kind.total_metrics["on_time_rate"]
-    children = handled.children
-    total, scores = report.scoreboard(shown, year, today())
+    # Offices go down to towns: the region's children are rows and links down to level 4.
+    children = regions.children_of(shown.code) if shown.level <= 3 else []
+    total, scores = timeliness.scoreboard(shown, children, year, day)
     return render_template(
-        "requests/compliance.html", shown=shown,
-        children=[c for c in children if codes.CODE_RE.match(c[0]) and c[0] != shown.code
-                  and codes.level_of(c[0]) <= 4], year=year,
+        "requests/compliance.html", shown=shown, children=children, year=year,
         years=list(range(this_year(), FIRST_YEAR - 1, -1))[:8],
         scores=scores, total=total, outcomes=list(Outcome),
-        disclosure=_disclosure(shown.code), complaints=complaints, k=k)
+        disclosure=timeliness.disclosure(shown, day),
+        complaints=reply_rate(shown, year, k), k=k)
 
 
 def _office_year(office_key: str, year: int) -> Office:
