@@ -3,6 +3,7 @@ API."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,12 +88,19 @@ def _index_page() -> str:
     return render_template("records/_page.html", title=title, body=Markup(body))
 
 
+@functools.lru_cache(maxsize=2048)
+def qr_code(url: str, scale: int, border: int, svgclass: str = "segno", omitsize: bool = False,
+            title: str | None = None) -> str:
+    """An SVG QR code of ``url`` (segno's inline SVG options): computed once per address and
+    size, encoding one costs more than the rest of a project's page."""
+    return segno.make(url, error="m").svg_inline(scale=scale, border=border, svgclass=svgclass,
+                                                 omitsize=omitsize, title=title)
+
+
 def qr_svg(project: Project, size_class: str = "qr") -> Markup:
     """A QR code of the project's public address, for the sign (公示牌) at the site."""
     url = request.url_root.rstrip("/") + project.url
-    code = segno.make(url, error="m")
-    return Markup(code.svg_inline(scale=4, border=2, svgclass=size_class, omitsize=True,
-                                  title=f"二维码：{url}"))
+    return Markup(qr_code(url, 4, 2, size_class, omitsize=True, title=f"二维码：{url}"))
 
 
 @bp.get("/<int:project_id>")
@@ -148,8 +156,7 @@ def qr(project_id: int) -> Response:
     project = queries.get_public(project_id)
     if project is None:
         abort(404)
-    url = request.url_root.rstrip("/") + project.url
-    svg = segno.make(url, error="m").svg_inline(scale=10, border=4)
+    svg = qr_code(request.url_root.rstrip("/") + project.url, 10, 4)
     body = '<?xml version="1.0" encoding="utf-8"?>\n' + svg.replace(
         "<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
     return Response(body, mimetype="image/svg+xml")
