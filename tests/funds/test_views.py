@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -137,9 +136,7 @@ def test_spending_csv_and_the_ledger_json_can_be_checked(client, funded: Setup) 
         amount=Decimal("10.00"), paid_on=date(2020, 6, 1), payee="=1+1示范单位", purpose="\t-1"))
     rows = read_csv(client.get(f"/funds/export.csv?detail=spending&fund={funded.fund.id}"))
     assert len(rows) == 2 and rows[1][5] == "'=1+1示范单位" and rows[1][4] == "10.00"
-    response = client.get("/funds/ledger.json")
-    assert response.is_streamed
-    chain = json.loads(response.get_data(as_text=True))
+    chain = client.get("/funds/ledger.json").get_json()
     import hashlib
 
     prev = "0" * 64
@@ -149,8 +146,25 @@ def test_spending_csv_and_the_ledger_json_can_be_checked(client, funded: Setup) 
         assert prev == entry["hash"]
     assert chain["head"] == {"seq": 4, "hash": prev} == {"seq": ledger.head()[0],
                                                           "hash": ledger.head()[1]}
+    assert chain["next"] is None and chain["after"] == 0 and len(chain["entries"]) == 4
     page = client.get("/funds/ledger").get_data(as_text=True)
     assert prev in page and "hashlib.sha256" in page
+
+
+def test_the_ledger_json_comes_in_pages_that_link_to_the_next(client, funded: Setup) -> None:
+    whole = client.get("/funds/ledger.json").get_json()["entries"]
+    url: str | None = "/funds/ledger.json?per_page=2"
+    pages = []
+    while url:
+        pages.append(client.get(url).get_json())
+        url = pages[-1]["next"]
+    assert [len(p["entries"]) for p in pages] == [2, 1]
+    assert pages[0]["next"] == "http://localhost/funds/ledger.json?after=2&per_page=2"
+    assert [e for p in pages for e in p["entries"]] == whole
+    # From a kept head: only what came after it; past the head or junk, no error.
+    assert client.get("/funds/ledger.json?after=2").get_json()["entries"] == whole[2:]
+    assert client.get("/funds/ledger.json?after=99").get_json()["entries"] == []
+    assert client.get("/funds/ledger.json?after=x&per_page=-1").get_json()["entries"] == whole
 
 
 def test_timeliness_page_and_sitemap(client, funded: Setup) -> None:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 
 from sunshine import pagecache
@@ -16,7 +26,7 @@ from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spe
 from sunshine.pagecache.data import keep
 from sunshine.projects.models import Project
 from sunshine.records import charts, ledger
-from sunshine.records.export import csv_response, streamed
+from sunshine.records.export import csv_response
 from sunshine.records.listing import region_arg, region_trail, year_arg
 from sunshine.records.money import fen_text, money_text
 from sunshine.regions import services as regions
@@ -142,33 +152,41 @@ def _ledger_page() -> str:
     record_types = registry().record_types
     return render_template("funds/ledger.html", seq=seq, head_hash=head_hash, entries=entries,
                            labels={k: v.label for k, v in record_types.items()},
-                           actions=ledger.ACTIONS, urls=record_types)
+                           actions=ledger.ACTIONS, urls=record_types, page_size=LEDGER_PAGE)
+
+
+#: Entries a page of /funds/ledger.json by default, and at most (``?per_page=``): a page stays
+#: small enough to send fast, the whole chain of a province is megabytes.
+LEDGER_PAGE = 100
+LEDGER_PAGE_MAX = 1000
 
 
 @bp.get("/ledger.json")
 @keep(extra=lambda: ledger.head()[0])
 def ledger_json() -> Response:
-    """The whole chain as JSON, streamed: {"head": {...}, "entries": [{seq, prev_hash, hash,
-    payload}, ...]}; ``payload`` is the exact text that was hashed."""
-    import json
-
+    """The chain a page at a time, oldest first: {"algorithm", "genesis", "head": {seq, hash},
+    "after", "per_page", "entries": [{seq, record, id, version, action, prev_hash, hash,
+    payload}, ...], "next": the next page's address, or null on the last}; ``payload`` is the
+    exact text that was hashed. ``?after=<seq>`` starts after that entry: whoever kept a head
+    checks only what came after it."""
     seq, head_hash = ledger.head()
-
-    def body() -> Iterator[str]:
-        yield ('{"algorithm":"sha256(prev_hash + payload)","genesis":"' + ledger.GENESIS
-               + f'","head":{{"seq":{seq},"hash":"{head_hash}"}},"entries":[')
-        first = True
-        for row in ledger.iter_entries():
-            if row.seq > seq:
-                break  # appended while streaming: the next download will have it
-            item = {"seq": row.seq, "record": row.record_type, "id": row.record_id,
-                    "version": row.version, "action": row.action, "prev_hash": row.prev_hash,
-                    "hash": row.hash, "payload": row.payload}
-            yield ("" if first else ",") + json.dumps(item, ensure_ascii=False)
-            first = False
-        yield "]}"
-
-    return Response(streamed(body), mimetype="application/json")
+    after = int_arg("after", 0, 0, 2**63 - 1)
+    per_page = per_page_arg(LEDGER_PAGE, LEDGER_PAGE_MAX)
+    last = min(seq, after + per_page)
+    entries = [{"seq": row.seq, "record": row.record_type, "id": row.record_id,
+                "version": row.version, "action": row.action, "prev_hash": row.prev_hash,
+                "hash": row.hash, "payload": row.payload}
+               for row in (ledger.entries_between(after, last) if after < seq else ())]
+    following = None
+    if last < seq:
+        args: dict[str, Any] = {"after": last}
+        if per_page != LEDGER_PAGE:
+            args["per_page"] = per_page
+        following = url_for("funds.ledger_json", _external=True, **args)
+    page = {"algorithm": "sha256(prev_hash + payload)", "genesis": ledger.GENESIS,
+            "head": {"seq": seq, "hash": head_hash}, "after": after, "per_page": per_page,
+            "entries": entries, "next": following}
+    return Response(json.dumps(page, ensure_ascii=False), mimetype="application/json")
 
 
 @bp.get("/timeliness")

@@ -186,9 +186,16 @@ def history(record_type: str, record_id: int) -> list[Version]:
     return versions
 
 
-def entries_after(after: int, limit: int) -> list[LedgerEntry]:
-    return list(db.session.execute(select(LedgerEntry).where(LedgerEntry.seq > after)
-                                   .order_by(LedgerEntry.seq).limit(limit)).scalars())
+#: The columns of an entry as the public download gives it.
+_ENTRY_COLUMNS = (LedgerEntry.seq, LedgerEntry.record_type, LedgerEntry.record_id,
+                  LedgerEntry.version, LedgerEntry.action, LedgerEntry.payload,
+                  LedgerEntry.prev_hash, LedgerEntry.hash)
+
+
+def entries_between(after: int, upto: int) -> list[Any]:
+    """The entries numbered after ``after`` up to ``upto``, in order, as plain rows."""
+    return list(db.session.execute(select(*_ENTRY_COLUMNS).where(
+        LedgerEntry.seq > after, LedgerEntry.seq <= upto).order_by(LedgerEntry.seq)).all())
 
 
 def latest_entries(limit: int, before: int | None = None) -> list[LedgerEntry]:
@@ -200,12 +207,9 @@ def latest_entries(limit: int, before: int | None = None) -> list[LedgerEntry]:
 
 def iter_entries(batch: int = 2000) -> Iterator[Any]:
     """Every entry in order as plain rows, a batch at a time (keyset), never all in memory."""
-    columns = (LedgerEntry.seq, LedgerEntry.record_type, LedgerEntry.record_id,
-               LedgerEntry.version, LedgerEntry.action, LedgerEntry.payload,
-               LedgerEntry.prev_hash, LedgerEntry.hash)
     last = 0
     while True:
-        rows = db.session.execute(select(*columns).where(LedgerEntry.seq > last)
+        rows = db.session.execute(select(*_ENTRY_COLUMNS).where(LedgerEntry.seq > last)
                                   .order_by(LedgerEntry.seq).limit(batch)).all()
         if not rows:
             return
