@@ -60,6 +60,7 @@ KEPT: dict[str, str | None] = {
     "requests.detail": None,
     "requests.compliance": "/requests/compliance?region={county}",
     "requests.new": "/requests/new",
+    "requests.track": "/requests/track",
     "requests.annual_report": "/requests/report/{county}-rural/2026",
     "requests.report_cell": "/requests/report/{county}-rural/2026/new/total",
 }
@@ -69,7 +70,6 @@ NOT_KEPT = {
     "accounts.password": "a form for the visitor's own account",
     "accounts.login": "a form with a CSRF token",
     "accounts.register": "a form with a CSRF token",
-    "requests.track": "a form with a CSRF token; answers one tracking code",
     "matching.mine": "the donor's own pledges",
     "market_seller.home": "the seller's own back office",
     "market_seller.edit": "the seller's own back office",

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from tests.notices.test_kept_page import STARTED, without_tokens
-from tests.requests.conftest import form_data
+from tests.requests.conftest import file, form_data
 from tests.test_pagecache_visitors import TOKEN, served_in_front
 
 
@@ -36,3 +36,21 @@ def test_the_request_form_comes_from_the_front_with_its_own_tokens(
     answer = visitor.post("/requests/new", data=data)
     assert answer.status_code == 200 and 'id="tracking-code"' in answer.text
     assert app.test_client().post("/requests/new", data=data).status_code == 400
+
+
+@pytest.mark.own_app  # it adds a before_request hook to count what reaches Flask
+def test_the_tracking_form_comes_from_the_front_with_its_own_token(
+        app: Flask, regions: dict[str, str]) -> None:
+    _, code = file()
+    first, front = served_in_front(app, app.test_client(), "/requests/track")
+    assert not front and first.status_code == 200
+    visitor = app.test_client()
+    page, front = served_in_front(app, visitor, "/requests/track")
+    assert front and page.headers["Cache-Control"] == "no-store"
+    assert without_tokens(page.text) == without_tokens(first.text)
+    token = TOKEN.search(page.text)
+    assert token and token.group(1) != TOKEN.search(first.text).group(1)  # type: ignore[union-attr]
+    answer = visitor.post("/requests/track", data={"code": code, "csrf_token": token.group(1)})
+    assert answer.status_code == 200 and "某村 2024 年衔接资金" in answer.text
+    assert app.test_client().post("/requests/track", data={
+        "code": code, "csrf_token": token.group(1)}).status_code == 400

@@ -117,6 +117,14 @@ def test_held_requests_are_not_public(app, client, regions) -> None:
     assert client.get("/api/v1/requests").get_json()["total"] == 0
 
 
+def test_the_sitemap_lists_every_public_request_and_no_held_one(app, client, regions) -> None:
+    public, _ = file(now=None)
+    held, _ = file(now=None, suspicion="honeypot")
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    assert f"/requests/{public.id}</loc>" in sitemap
+    assert f"/requests/{held.id}</loc>" not in sitemap and NAME not in sitemap
+
+
 def test_staff_handle_by_form_and_only_their_region(app, regions, users, client_for) -> None:
     info, _ = file(now=None, body="请公开本村 2024 年衔接资金的支出明细。")
     staff = client_for("staff-county")

@@ -85,7 +85,8 @@ def robots() -> Response:
 
 #: The features whose public pages the sitemap lists (and dates).
 SITEMAP_SCOPES = [(feature, None) for feature in (
-    "content", "funds", "projects", "stats", "notices", "complaints", "matching", "market")]
+    "content", "funds", "projects", "stats", "notices", "complaints", "matching", "market",
+    "requests")]
 
 
 @bp.get("/sitemap.xml")

@@ -15,6 +15,7 @@ from flask import (
     render_template,
     request,
 )
+from sqlalchemy import select
 
 from sunshine import formguard, pagecache
 from sunshine.clock import today
@@ -181,11 +182,13 @@ def _not_found(form: TrackForm) -> tuple[str, int]:
 
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.shared_limit(_track_limit, scope="request-track", methods=["POST"])
-def track() -> tuple[str, int]:
+def track() -> Response | tuple[str, int]:
     """办理查询: the code shows the history, the clock and the answer."""
-    form = TrackForm()
     if request.method == "GET":
-        return render_template("requests/track.html", form=form, info=None), 200
+        # Kept; the CSRF token is the visitor's own, put in by the page cache.
+        return pagecache.cached(lambda: render_template("requests/track.html", form=TrackForm(),
+                                                        info=None), no_store=True)
+    form = TrackForm()
     if not form.validate():
         return render_form_page("requests/track.html", form=form, info=None)
     info = services.find_by_code(form.code.data)
@@ -300,7 +303,10 @@ def feed() -> Response:
 
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
-    """The form and the archive; crawlers find each request from the archive's pages (one
-    more query here would cost every sitemap request)."""
+    """The form, the archive and every public request, dated by its last change (one query
+    of two columns; held requests are not public)."""
+    rows = db.session.execute(select(InfoRequest.id, InfoRequest.updated_at).where(
+        InfoRequest.held.is_(False)).order_by(InfoRequest.id))
     return [("/requests/new", None), ("/requests/track", None), ("/requests/", None),
-            ("/requests/compliance", None)]
+            ("/requests/compliance", None)] \
+        + [(f"/requests/{request_id}", updated) for request_id, updated in rows]
