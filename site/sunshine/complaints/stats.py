@@ -12,7 +12,8 @@ reporters judged it when asked after the answer) are shown only when they rest o
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from collections.abc import Hashable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from flask import current_app
 from sqlalchemy import case, extract, func, select
 
 from sunshine.clock import CHINA, day_start
-from sunshine.complaints.counts import KINDS, OWN, Counts, count_year, year_window
+from sunshine.complaints.counts import KINDS, OWN, Counts, count_year, months_of, year_window
 from sunshine.complaints.models import (
     CATEGORIES,
     VERDICT_PREFIX,
@@ -33,12 +34,13 @@ from sunshine.complaints.models import (
 )
 from sunshine.database import utcnow
 from sunshine.extensions import db
+from sunshine.pagecache import memo
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.stats.disclosure import Figure
 
 __all__ = ["KINDS", "MEASURE_LABELS", "Rate", "Report", "Table", "build_report", "items",
-           "reply_rate", "years_with_cases"]
+           "reply_rate", "report_for", "version", "years_with_cases"]
 
 GOOD_RATINGS = (Rating.SATISFIED, Rating.FAIRLY)
 
@@ -126,11 +128,53 @@ class Report:
     by_month_category: Table
     by_child: Table | None
     children: list[tuple[str, str]]  # (code, name) of each row of ``by_child``
+    #: When the first unanswered case falls due: its on-time rate changes then.
+    until: datetime | None = None
 
 
-def years_with_cases() -> list[int]:
-    rows = db.session.execute(select(extract("year", Case.submitted_at)).distinct()).scalars()
-    return sorted({int(y) for y in rows if y is not None}, reverse=True)
+def years_with_cases(at: Hashable | None = None) -> list[int]:
+    """The years of the cases, newest first (remembered at ``version()`` ``at``)."""
+
+    def compute() -> list[int]:
+        rows = db.session.execute(select(extract("year", Case.submitted_at)).distinct()).scalars()
+        return sorted({int(y) for y in rows if y is not None}, reverse=True)
+
+    if at is None:
+        return compute()
+    return memo.remember("complaint-years", current_app.config["PROVINCE_CODE"], at, compute)
+
+
+# --- remembered ----------------------------------------------------------------------------
+
+#: What every figure depends on: which ones are hidden is decided for the whole province.
+SCOPES = [("complaints", None)]
+
+
+def version() -> Hashable:
+    """The version of the cases' data; read it before the cases themselves."""
+    return memo.versions(SCOPES)
+
+
+def province_counts(year: int, k: int, now: datetime, at: Hashable) -> Counts:
+    """The province's counts and disclosure decisions of a year, remembered until a case
+    changes (``at`` is ``version()``) or a new month starts."""
+    province = current_app.config["PROVINCE_CODE"]
+    return memo.remember("complaint-counts", (province, year, k, months_of(year, now)), at,
+                         lambda: count_year(year, k, province, now), size=8)
+
+
+def report_for(region: Region, year: int, k: int, at: Hashable | None = None) -> Report:
+    """``build_report`` now, remembered until a case changes anywhere (``at`` is
+    ``version()``) or the first unanswered case of the region falls due (which changes its
+    on-time rate)."""
+    now = utcnow()
+    at = version() if at is None else at
+    key = (current_app.config["PROVINCE_CODE"], region.code, year, k, months_of(year, now))
+    report = memo.remember(
+        "complaint-reports", key, at,
+        lambda: build_report(region, year, k, now, province_counts(year, k, now, at)),
+        until=lambda report: report.until, now=now, size=256)
+    return replace(report, region=region)  # the request's own, not a detached one
 
 
 def build_report(region: Region, year: int, k: int, now: datetime | None = None,
@@ -141,7 +185,7 @@ def build_report(region: Region, year: int, k: int, now: datetime | None = None,
     :param counts: the province's counts of the year, when the caller has them already.
     """
     now = now or utcnow()
-    counts = counts or count_year(year, k, current_app.config["PROVINCE_CODE"], now)
+    counts = counts or province_counts(year, k, now, version())
     code = region.code
     months = list(range(1, counts.months + 1))
     month_groups = {m: Group() for m in months}
@@ -153,10 +197,14 @@ def build_report(region: Region, year: int, k: int, now: datetime | None = None,
     child_groups = {kid: Group() for kid, _ in kids}
     kid_codes = set(child_groups)
     total = Group()
+    until: datetime | None = None
     for row in _cases(code, year):
         local = row.submitted_at.astimezone(CHINA)
         if local.year != year or local.month not in month_groups:
             continue
+        if row.first_replied_at is None and row.deadline >= now \
+                and (until is None or row.deadline < until):
+            until = row.deadline
         month_groups[local.month].add(row, now)
         total.add(row, now)
         group = child_groups.get(_child_of(row.region_code, code, kid_codes))
@@ -192,7 +240,7 @@ def build_report(region: Region, year: int, k: int, now: datetime | None = None,
                          kind_values, "child_kind", [child_groups[kid] for kid, _ in kids])
         by_child.col_labels = [kind.label for kind in KINDS]
     return Report(region=region, year=year, k=k, by_month_kind=by_kind,
-                  by_month_category=by_category, by_child=by_child, children=kids)
+                  by_month_category=by_category, by_child=by_child, children=kids, until=until)
 
 
 def reply_rate(region: Region, year: int, k: int, now: datetime | None = None) -> Rate:

@@ -3,6 +3,8 @@ decided them, the same in all three)."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from flask import Response, abort, current_app, jsonify, render_template, request
 
 from sunshine import clock, pagecache
@@ -23,11 +25,11 @@ def _region() -> Region:
     return region_arg() or abort(404)
 
 
-def _report(region: Region | None = None) -> stats.Report:
+def _report(region: Region | None = None, at: Hashable | None = None) -> stats.Report:
     this_year = clock.this_year()
     year = int_arg("year", this_year, 2000, this_year)
-    return stats.build_report(region or _region(), year,
-                              int(current_app.config["STATS_MIN_CELL"]))
+    return stats.report_for(region or _region(), year, int(current_app.config["STATS_MIN_CELL"]),
+                            at)
 
 
 @bp.get("/stats")
@@ -36,13 +38,14 @@ def stats_page() -> Response:
     until a case anywhere changes: which figures are hidden is decided for the whole
     province at once."""
     region = _region()
-    return pagecache.cached(lambda: _stats_page(_report(region)), ("complaints", None),
+    return pagecache.cached(lambda: _stats_page(region), ("complaints", None),
                             args=("region", "year"))
 
 
-def _stats_page(report: stats.Report) -> str:
-    this_year = clock.this_year()
-    years = sorted(set(stats.years_with_cases()) | {this_year}, reverse=True)
+def _stats_page(region: Region) -> str:
+    at = stats.version()
+    report = _report(region, at)
+    years = sorted(set(stats.years_with_cases(at)) | {clock.this_year()}, reverse=True)
     return render_template("complaints/stats.html", report=report, years=years,
                            ancestors=regions.ancestors_of(report.region),
                            measures=stats.MEASURE_LABELS)

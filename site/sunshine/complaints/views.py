@@ -315,10 +315,11 @@ def _public_names(cases: list[Case]) -> tuple[dict[int, str], dict[int, str]]:
 
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
-    rows = db.session.execute(services.published_query()).scalars()
+    rows = db.session.execute(services.published_query().with_only_columns(
+        Case.id, Case.published_at)).tuples()
     return [("/complaints/new", None), ("/complaints/stats", None),
             ("/complaints/answers/", None)] \
-        + [(f"/complaints/answers/{c.id}", c.published_at) for c in rows]
+        + [(f"/complaints/answers/{case_id}", published) for case_id, published in rows]
 
 
 

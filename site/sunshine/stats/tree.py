@@ -111,7 +111,7 @@ class _Run:
             try:
                 changed = self.settle(parent, kids)
             except disclosure.Forced as exc:
-                log.info("disclosure: hiding %s cell %s of the parent too", exc.region,
+                log.debug("disclosure: hiding %s cell %s of the parent too", exc.region,
                          exc.cell)
                 forced.add((exc.region, exc.cell))
                 queue.append(parent)  # this family again, after its parent's
@@ -122,7 +122,7 @@ class _Run:
                 if target is None:
                     raise RuntimeError("disclosure control cannot protect "  # pragma: no cover
                                        f"{exc.region} cell {exc.cell}") from exc
-                log.info("disclosure: hiding %s cell %s to protect below %s", *target,
+                log.debug("disclosure: hiding %s cell %s to protect below %s", *target,
                          exc.region)
                 forced.add(target)
                 queue.append(parent)

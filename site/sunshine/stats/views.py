@@ -24,7 +24,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from sunshine import pagecache
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
-from sunshine.regions import services as regions
 from sunshine.stats import charts, disclosure, services, tables, vocab
 from sunshine.stats.layout import EFFECT_FOLLOW_UP
 
@@ -207,10 +206,10 @@ def home_figures() -> dict[str, object]:
 
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
-    """The statistics of the province, its cities and counties, for /sitemap.xml."""
-    cities_then_counties = sorted(regions.regions_at((2, 3)), key=lambda r: r.level)
-    return [("/stats/", None), *((url_for("stats.detail", code=region.code), None)
-                                 for region in cities_then_counties)]
+    """The province's statistics, for /sitemap.xml. Crawlers reach every city, county, town
+    and village from there, a link a level; listing them here would cost the sitemap one more
+    query."""
+    return [("/stats/", None)]
 
 
 __all__ = ["api_bp", "bp", "disclosure"]
