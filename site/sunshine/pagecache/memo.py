@@ -3,11 +3,10 @@ control, the sitemap's list of pages), remembered per worker until the data they
 change.
 
 A value is remembered with the versions of its scopes (the page cache's, see ``versions``),
-read in the request's own transaction just before the value is computed: on SQLite that is
-the snapshot the computation reads, on PostgreSQL an older one, so a value is never kept
-under a version newer than its data. A value may also say until when it holds (a deadline
-that passes changes an on-time rate without any write). These are data, never a rendered
-page: they serve whether the page cache is on or off.
+read just before the value is computed, so that a value is never kept under a version newer
+than its data. A value may also say until when it holds (a deadline that passes changes an
+on-time rate without any write). These are data, never a rendered page: they serve whether
+the page cache is on or off.
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ from typing import Any, NamedTuple, TypeVar
 from flask import current_app
 
 from sunshine.database import utcnow
-from sunshine.extensions import db
-from sunshine.pagecache.versions import _ROWS, Scope, ancestors, prefix
+from sunshine.pagecache.versions import Scope, signature
 
 T = TypeVar("T")
 
@@ -69,16 +67,11 @@ def memo(kind: str, size: int = SIZE) -> Memo:
 
 
 def versions(scopes: Sequence[Scope]) -> tuple[int, ...]:
-    """The versions of ``scopes`` as a page of them depends on (each scope's region's
-    ``below`` and its ancestors' ``own``), read in the session's transaction."""
-    wanted: list[tuple[str, str, str]] = []
-    for feature, code in scopes:
-        wanted.append((feature, prefix(code), "below"))
-        wanted.extend((feature, above, "own") for above in ancestors(code))
-    rows = {(f, r): {"own": own, "below": below} for f, r, own, below in db.session.execute(
-        _ROWS, {"features": sorted({f for f, _, _ in wanted}),
-                "regions": sorted({r for _, r, _ in wanted})})}
-    return tuple(rows.get((f, r), {}).get(column, 0) for f, r, column in wanted)
+    """The versions of ``scopes``, as the page cache reads them (one query on a connection of
+    its own). Read them before anything the value is computed from: the computation then
+    reads data at least as new, and a write in between only makes the next request compute
+    the value again."""
+    return signature(tuple(scopes))
 
 
 def remember(kind: str, key: Hashable, version: Hashable, compute: Callable[[], T],
