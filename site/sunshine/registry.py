@@ -2,11 +2,11 @@
 
 Each feature's ``init_app(app)`` adds its search sources and loaders, demo step, importers,
 dashboard tiles, navigation sections, sitemap entries, complaint targets, public-record types,
-OpenAPI paths, audit-log labels, what people may follow by e-mail and its mail jobs to
-``registry(app)``; search, the demo, ``sunshine import``, the back office, the sitemap, the
-public record, the API document and the mail outbox read them back from there. One
-``Registry`` per app: two apps built in one process (the tests build many) never see each
-other's entries, and nothing is registered by importing a module.
+OpenAPI paths, audit-log labels, what people may follow by e-mail, its mail jobs and what
+follows a region rename to ``registry(app)``; search, the demo, ``sunshine import``, the back
+office, the sitemap, the public record, the API document, the mail outbox and the region tree
+read them back from there. One ``Registry`` per app: two apps built in one process (the tests
+build many) never see each other's entries, and nothing is registered by importing a module.
 
 This module is part of the kernel: it knows no feature. What a feature contributes is described
 by the plain types below (a search document, a dashboard tile, a navigation section) and by the
@@ -113,6 +113,9 @@ SitemapSource = Callable[[], Iterable[tuple[str, datetime | None]]]
 #: The label of a complaint target ("扶贫项目：…") from its id, or None unless the public may
 #: see it (a draft is unknown).
 TargetResolver = Callable[[str], str | None]
+#: Told, inside the transaction of a change and before its commit, the codes of the regions
+#: whose names it changed: what shows a region's name elsewhere (the search index) follows.
+RenameListener = Callable[[list[str]], None]
 #: Run by ``sunshine mail send`` before it delivers: queues the messages that came due by the
 #: given instant (a follow-up question, say) and returns how many.
 MailJob = Callable[[datetime], int]
@@ -139,6 +142,8 @@ class Registry:
     audit_actions: dict[str, AuditAction] = field(default_factory=dict)
     follow_topics: dict[str, FollowTopic] = field(default_factory=dict)
     mail_jobs: dict[str, MailJob] = field(default_factory=dict)
+    #: Told of region renames (the region tree sits below the features that show its names).
+    rename_listeners: list[RenameListener] = field(default_factory=list)
 
     def add_search_source(self, doc_type: str, source: SearchSource) -> None:
         _add(self.search_sources, doc_type, source, "search source")
@@ -190,6 +195,9 @@ class Registry:
 
     def add_mail_job(self, name: str, job: MailJob) -> None:
         _add(self.mail_jobs, name, job, "mail job")
+
+    def add_rename_listener(self, listener: RenameListener) -> None:
+        self.rename_listeners.append(listener)
 
 
 def _add(entries: dict[str, Any], key: str, value: Any, what: str) -> None:

@@ -18,6 +18,7 @@ from sunshine.importing import ImportReport, read_csv_rows
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
+from sunshine.registry import registry
 
 
 class RegionNotFound(LookupError):
@@ -173,6 +174,13 @@ def builtin_rows(province: str) -> list[RegionRow]:
     return rows
 
 
+def tell_renamed(region_codes: list[str]) -> None:
+    """Before the commit of a change that renamed these regions: the features that show region
+    names elsewhere (the search index) learn of it in the same transaction."""
+    for listener in registry().rename_listeners:
+        listener(region_codes)
+
+
 def _coordinate(text: str) -> float | None:
     try:
         return float(text)
@@ -265,11 +273,16 @@ def import_regions(path: Path, confirm: bool = False) -> ImportReport:
     if report.ok and confirm:
         if inserts:
             db.session.execute(insert(Region), inserts)
+        renamed = []
         for record in updates:
             region = db.session.get(Region, record["code"])
             assert region is not None
+            if region.name != record["name"]:
+                renamed.append(region.code)
             region.name = str(record["name"])
             region.synthetic = False
+        if renamed:
+            tell_renamed(renamed)
         db.session.commit()
     else:
         db.session.rollback()

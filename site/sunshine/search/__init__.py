@@ -10,8 +10,8 @@ from sunshine.registry import registry
 
 def init_app(app: Flask) -> None:
     """Register the search page, its suggestions, the synonyms' back office, their demo list,
-    ``sunshine search`` and the outbox's tables and thread; the features register what it
-    indexes."""
+    ``sunshine search``, the outbox's tables and thread and its rows for region renames; the
+    features register what it indexes."""
     from sunshine.search import admin, cli, follow, outbox, synonyms, views  # noqa: F401
 
     reg = registry(app)
@@ -20,5 +20,6 @@ def init_app(app: Flask) -> None:
     reg.add_section(admin.SECTION)
     reg.add_audit_labels(synonyms.ACTION_LABELS)
     reg.add_demo_step("search", synonyms.load_demo_groups)
+    reg.add_rename_listener(outbox.regions_renamed)
     app.cli.add_command(cli.search_cli)
     follow.init_app(app)

@@ -198,6 +198,16 @@ def update(index_dir: str | Path, docs: Iterable[SearchDoc], delete_ids: Iterabl
             raise
 
 
+def documents_under(index_dir: str | Path, code: str) -> list[str]:
+    """The ids of the documents of a region's subtree in the index, the region's own page
+    included."""
+    searcher = _searcher(str(index_dir))
+    if searcher is None:
+        return []
+    found = searcher.docs_for_query(Term("region_path", codes.prefix(code)))
+    return [searcher.stored_fields(docnum)["id"] for docnum in found]
+
+
 def outdated(index_dir: str | Path) -> bool:
     """True when the index on disk lacks a field of today's schema (made by an older version,
     it cannot take today's documents: rebuild it)."""

@@ -37,7 +37,7 @@ from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.registry import SearchDoc, registry
 from sunshine.search import index
-from sunshine.search.outbox import NodeRow, OutboxRow
+from sunshine.search.outbox import SUBTREE, NodeRow, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ def _apply(where: Path, position: Position) -> Applied:
             applied.rows += len(rows)
             applied.indexed += indexed
             applied.removed += removed
-        following = position.after([row_id for row_id, _ in rows], now)
+        following = position.after([row_id for row_id, _, _ in rows], now)
         if rows or following.gaps != position.gaps or \
                 now - position.checked_at > HEARTBEAT_SECONDS:
             following.save(where)
@@ -218,25 +218,36 @@ def _apply(where: Path, position: Position) -> Applied:
     return applied
 
 
-def _pending(position: Position) -> list[tuple[int, str]]:
-    """The next rows (id, document) above the position and in its gaps, oldest first."""
+def _pending(position: Position) -> list[tuple[int, str, str]]:
+    """The next rows (id, document, action) above the position and in its gaps, oldest
+    first."""
     wanted = OutboxRow.id > position.position
     if position.gaps:
         wanted = or_(wanted, *(OutboxRow.id.between(g.first, g.last) for g in position.gaps))
-    query = (select(OutboxRow.id, OutboxRow.doc_id).where(wanted).order_by(OutboxRow.id)
-             .limit(BATCH))
-    return [(row_id, doc_id) for row_id, doc_id in db.session.execute(query)]
+    query = (select(OutboxRow.id, OutboxRow.doc_id, OutboxRow.action).where(wanted)
+             .order_by(OutboxRow.id).limit(BATCH))
+    return [(row_id, doc_id, action) for row_id, doc_id, action in db.session.execute(query)]
 
 
-def _index(where: Path, rows: list[tuple[int, str]]) -> tuple[int, int]:
+def _index(where: Path, rows: list[tuple[int, str, str]]) -> tuple[int, int]:
     """Make the index hold what the database holds now for each document the rows name (the
-    row's action is what the writer meant; the database has the last word)."""
-    doc_ids = list(dict.fromkeys(doc_id for _, doc_id in rows))
-    docs = load_documents(doc_ids)
-    public = {doc.id for doc in docs}
-    gone = [doc_id for doc_id in doc_ids if doc_id not in public]
-    index.update(where, docs, gone)
-    return len(docs), len(gone)
+    row's action is what the writer meant; the database has the last word). A renamed
+    region's row names, besides the region, every document of its subtree in this index: one
+    not in it yet reads the new name when its own row is applied."""
+    named = [doc_id for _, doc_id, _ in rows]
+    for _, doc_id, action in rows:
+        if action == SUBTREE:
+            named += index.documents_under(where, doc_id.partition(":")[2])
+    doc_ids = list(dict.fromkeys(named))
+    indexed = removed = 0
+    for start in range(0, len(doc_ids), BATCH):
+        wanted = doc_ids[start:start + BATCH]
+        docs = load_documents(wanted)
+        public = {doc.id for doc in docs}
+        gone = [doc_id for doc_id in wanted if doc_id not in public]
+        index.update(where, docs, gone)
+        indexed, removed = indexed + len(docs), removed + len(gone)
+    return indexed, removed
 
 
 def load_documents(doc_ids: Sequence[str]) -> list[SearchDoc]:

@@ -24,6 +24,9 @@ from sunshine.database import UTCDateTime, utcnow
 from sunshine.extensions import db
 
 UPSERT, DELETE = "upsert", "delete"
+#: A region was renamed: every document of its subtree may show the old name (a fund names
+#: its county, a village's page its town); the row names the region (``region:45…``).
+SUBTREE = "subtree"
 
 #: SQLite makes a row id an alias of the key only for INTEGER; AUTOINCREMENT (below) keeps it
 #: from reusing the ids of pruned rows, which a node has already passed.
@@ -54,15 +57,18 @@ class NodeRow(db.Model):  # type: ignore[name-defined]
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def changed(upserts: Iterable[str] = (), deletes: Iterable[str] = ()) -> None:
-    """Documents ``upserts`` are public (new or edited) and ``deletes`` no longer are: add an
-    outbox row for each to the current session, to be committed with the change.
+def changed(upserts: Iterable[str] = (), deletes: Iterable[str] = (),
+            subtrees: Iterable[str] = ()) -> None:
+    """Documents ``upserts`` are public (new or edited) and ``deletes`` no longer are; every
+    document of the regions ``subtrees`` (region codes) is to be read again: add an outbox row
+    for each to the current session, to be committed with the change.
 
     :raise ValueError: an id without its key (an object not yet flushed has no id).
     :raise RuntimeError: called outside a transaction, e.g. after the change's commit: the
         row would wait for some later commit, or be lost with the session.
     """
-    rows = [(doc_id, UPSERT) for doc_id in upserts] + [(doc_id, DELETE) for doc_id in deletes]
+    rows = [(doc_id, UPSERT) for doc_id in upserts] + [(doc_id, DELETE) for doc_id in deletes] \
+        + [(f"region:{code}", SUBTREE) for code in subtrees]
     for doc_id, _action in rows:
         kind, _, key = doc_id.partition(":")
         if not kind or not key or key == "None":
@@ -70,3 +76,9 @@ def changed(upserts: Iterable[str] = (), deletes: Iterable[str] = ()) -> None:
     if not db.session().in_transaction():
         raise RuntimeError("search.outbox.changed() belongs before the change's commit")
     db.session.add_all(OutboxRow(doc_id=doc_id, action=action) for doc_id, action in rows)
+
+
+def regions_renamed(region_codes: list[str]) -> None:
+    """A rename's outbox rows: the documents under each renamed region (they may carry its
+    name) are read again from the database."""
+    changed(subtrees=region_codes)
