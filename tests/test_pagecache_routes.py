@@ -70,6 +70,9 @@ NOT_KEPT = {
     "accounts.password": "a form for the visitor's own account",
     "accounts.login": "a form with a CSRF token",
     "accounts.register": "a form with a CSRF token",
+    "requests.file": "a document sent from disk with its own ETag, revalidated on every use "
+                     "so that a file taken off an answer is gone at once",
+    "requests.track_file": "a per-visitor token link: a document for one applicant",
     "matching.mine": "the donor's own pledges",
     "market_seller.home": "the seller's own back office",
     "market_seller.edit": "the seller's own back office",

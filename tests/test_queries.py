@@ -204,6 +204,8 @@ FILLERS: dict[str, Filler] = {
     "requests.report_export": lambda: _office_year(),
     "requests.report_cell": lambda: {**_office_year(), "row": "new", "column": "total"},
     "requests_api.api_request": lambda: {"request_id": _public_request()},
+    "requests.file": lambda: _request_file(),
+    "requests.track_file": lambda: _request_file_token(),
     "news.news_detail": lambda: {"slug": _article_slug("news")},
     "policies.policy_detail": lambda: {"slug": _article_slug("policy")},
     "regions.api_detail": lambda: {"code": _county()},
@@ -237,6 +239,26 @@ def _public_request() -> int:
 
     return _first(select(InfoRequest.id).where(InfoRequest.outcome == Outcome.PARTIAL,
                                                InfoRequest.held.is_(False)))
+
+
+def _request_file() -> dict[str, Any]:
+    """A document of a published answer (the demo attaches some)."""
+    from sunshine.requests import files
+    from sunshine.requests.models import InfoRequest
+
+    found = _first(select(files.RequestFile).join(InfoRequest).where(
+        files.RequestFile.confirmed.is_(True), InfoRequest.consent_to_publish.is_(True),
+        InfoRequest.held.is_(False)).order_by(files.RequestFile.id))
+    return {"request_id": found.request_id, "file_id": found.id, "name": found.name}
+
+
+def _request_file_token() -> dict[str, Any]:
+    """The applicant's link to a document the public may not see."""
+    from sunshine.requests import files
+
+    found = _first(select(files.RequestFile).where(files.RequestFile.confirmed.is_(False))
+                   .order_by(files.RequestFile.id))
+    return {"token": files.signer().dumps([found.request_id, found.id])}
 
 
 def _office_year() -> dict[str, Any]:

@@ -12,11 +12,14 @@ def init_app(app: Flask) -> None:
     """Register the request pages, feed, API and back office, search, the sitemap, the API
     description, the audit labels, the demo step and ``sunshine requests``."""
     from sunshine.accounts.models import Role
-    from sunshine.requests import (  # noqa: F401  (models: tables; report_views: routes on bp)
+    from sunshine.requests import (  # noqa: F401  (models, files: tables; *_views: routes on bp)
         admin,
         api,
+        attachment_views,
+        attachments,
         cli,
         demo,
+        files,
         handling,
         indexing,
         models,
@@ -32,6 +35,7 @@ def init_app(app: Flask) -> None:
     reg.add_search_loader("request", indexing.load_documents)
     reg.add_section(admin.SECTION)
     reg.add_audit_labels(handling.ACTION_LABELS, readers=admin.SECTION.roles)
+    reg.add_audit_labels(attachments.ACTION_LABELS, readers=admin.SECTION.roles)
     reg.add_audit_labels(handling.OVERSIGHT_LABELS, readers=[Role.OVERSIGHT])
     reg.add_tiles(admin.dashboard_tiles)
     reg.add_sitemap(views.sitemap_entries)

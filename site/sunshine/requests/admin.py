@@ -18,12 +18,22 @@ from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.registry import Section, Tile
-from sunshine.requests import handling, periods, queries, queue, services, sweep
+from sunshine.requests import (
+    attachments,
+    files,
+    handling,
+    periods,
+    queries,
+    queue,
+    services,
+    sweep,
+)
 from sunshine.requests.forms import (
     ANSWER_FORMS,
     ActionForm,
     AmendAskForm,
     AppealForm,
+    AttachForm,
     ConsultForm,
     ExtendForm,
     NoteForm,
@@ -81,8 +91,10 @@ def _forms() -> dict[str, BaseForm]:
 
 
 def _detail(info: InfoRequest, status: int = 200, forms: dict[str, BaseForm] | None = None,
-            findings: list[Any] | None = None) -> tuple[str, int]:
+            findings: list[Any] | None = None,
+            attach_form: AttachForm | None = None) -> tuple[str, int]:
     user: User = current_user
+    attach_form = attach_form or AttachForm(formdata=None, prefix="attach")
     public_form = PublicTextForm(formdata=None, prefix="public", subject=info.public_subject,
                                  body=info.public_body)
     return render_template(
@@ -90,7 +102,9 @@ def _detail(info: InfoRequest, status: int = 200, forms: dict[str, BaseForm] | N
         handler=user.role in handling.HANDLERS, Status=Status, outcomes=list(Outcome),
         findings=findings, days_left=periods.days_left, public_form=public_form,
         amend_until=periods.amend_window_end(info),
-        lapses_on=periods.amend_lapses_on(info)), status
+        lapses_on=periods.amend_lapses_on(info), files=files.files_of(info),
+        attach_form=attach_form, may_attach=attachments.may_handle(info, user),
+        slots=min(files.SLOTS, files.max_files())), status
 
 
 @bp.get("/<int:request_id>")
@@ -119,7 +133,16 @@ def _run(info: InfoRequest, step: str, form: BaseForm) -> None:
         outcome = Outcome(step.removeprefix("answer-"))
         handling.answer(info, user, handling.Answer(
             outcome=outcome, basis=data["basis"] or "", text=data["text"] or "",
-            withheld=data.get("withheld") or "", referred_to=data.get("referred_to") or ""))
+            withheld=data.get("withheld") or "", referred_to=data.get("referred_to") or ""),
+            uploads=_uploads(form))
+
+
+def _uploads(form: BaseForm) -> list[files.Upload]:
+    """The files chosen on an answer form, each with its 已核对 box."""
+    chosen = (files.read_upload(form[f"file_{slot}"].data, bool(form[f"clean_{slot}"].data),
+                                f"file_{slot}")
+              for slot in range(1, files.SLOTS + 1) if f"file_{slot}" in form)
+    return [upload for upload in chosen if upload is not None]
 
 
 @staff_required(*READERS)

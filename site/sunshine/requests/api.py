@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.pagecache.data import keep
-from sunshine.requests import queries, services
+from sunshine.requests import files, queries, services
 from sunshine.requests.models import InfoRequest
 from sunshine.web import page_arg, per_page_arg
 
@@ -65,4 +65,7 @@ def api_request(request_id: int) -> tuple[Response, int] | Response:
     item["referred_to"] = info.referred_to or None
     item["history"] = [{"at": e.at.isoformat(), "text": e.text}
                        for e in services.public_history(info)]
+    item["files"] = [{"name": f.name, "content_type": f.content_type, "size": f.size,
+                      "url": files.public_url(f, external=True)}
+                     for f in files.public_files(info)]
     return jsonify(item)

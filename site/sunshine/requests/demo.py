@@ -1,6 +1,7 @@
 """Demo step: requests to the demo offices in every state and with every outcome, some late,
-one extended and answered 部分公开, one held for review, and three applicants asking about one
-fund (the "often requested" list). Deterministic for a seed; dates are relative to the day the
+one extended and answered 部分公开, one held for review, three applicants asking about one
+fund (the "often requested" list), and a few answers with PDF files (one for the applicant
+only). Deterministic for a seed; dates are relative to the day the
 demo is built, so some fall in last year for the annual report's carried-over row."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sunshine.extensions import db
 from sunshine.funds.models import Fund
 from sunshine.projects.models import Project
 from sunshine.regions.models import Region
-from sunshine.requests import handling, services, sweep
+from sunshine.requests import files, handling, services, sweep
 from sunshine.requests.models import ApplicantType, Delivery, InfoRequest, Outcome
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def make_requests(ctx: DemoContext) -> None:
             about=abouts[n % 2] if n % 5 == 0 else ""),
             now=now - timedelta(days=plan.age, hours=rng.randint(0, 8)), code=code)
         actor = staff.get(county, admin) if office[0].startswith(county[:6]) else admin
-        _walk(info, plan, actor, now, rng)
+        _walk(info, plan, actor, now, rng, attach=n < len(PLANS))
     _often(ctx, abouts[0], admin, now, rng)
     _held(ctx, now, rng)
     overdue = sweep.run(now)[0]
@@ -129,9 +130,49 @@ def _office(kind: str, county: str) -> tuple[str, str]:
     return county, "government" if kind == "government" else "rural"
 
 
+def tiny_pdf(*lines: str) -> bytes:
+    """A one-page PDF showing ``lines`` (ASCII) in Helvetica, written by hand: enough for a
+    reader to open, no library needed."""
+    text = " ".join(f"({line}) Tj 0 -18 Td" for line in lines)
+    stream = f"BT /F1 14 Tf 72 760 Td {text} ET".encode("ascii")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+               b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _uploads(info: InfoRequest, outcome: Outcome) -> list[files.Upload]:
+    """The documents of a demo answer: a checked one for everybody, and for 部分公开 the
+    original with names in it, for the applicant only."""
+    if outcome not in files.ATTACHING:
+        return []
+    shown = [files.Upload(f"答复附件-{info.id}.pdf", tiny_pdf(
+        "Sunshine demo", f"Answer to request {info.id}", "Fund allocation and spending list"),
+        confirmed=True)]
+    if outcome is Outcome.PARTIAL:
+        shown.append(files.Upload("发放名单（含个人信息，仅供申请人）.pdf", tiny_pdf(
+            "Sunshine demo", f"Request {info.id}: list with names, for the applicant only"),
+            confirmed=False))
+    return shown
+
+
 def _walk(info: InfoRequest, plan: Plan, actor: User, now: datetime,
-          rng: random.Random) -> None:
-    """Take the request as far as its plan says, at plausible times."""
+          rng: random.Random, attach: bool = False) -> None:
+    """Take the request as far as its plan says, at plausible times; with ``attach`` an answer
+    that sends documents comes with PDF files."""
     t = info.received_at + timedelta(days=1, hours=2)
     if plan.step in ("received", "overdue"):
         return
@@ -154,7 +195,8 @@ def _walk(info: InfoRequest, plan: Plan, actor: User, now: datetime,
         handling.end_consult(info, actor, now=t + timedelta(days=22))
         handling.answer(info, actor, handling.Answer(
             Outcome.PARTIAL, "third_party", ANSWERS[Outcome.PARTIAL][1],
-            withheld="施工企业的分项报价单"), now=t + timedelta(days=30), reindex=False)
+            withheld="施工企业的分项报价单"), now=t + timedelta(days=30), reindex=False,
+            uploads=_uploads(info, Outcome.PARTIAL) if attach else [])
         return
     outcome = Outcome(plan.step) if plan.step in {o.value for o in Outcome} \
         else rng.choice(list(ANSWERS))
@@ -163,7 +205,8 @@ def _walk(info: InfoRequest, plan: Plan, actor: User, now: datetime,
     handling.answer(info, actor, handling.Answer(
         outcome, basis, text, withheld="施工企业的分项报价单" if outcome is Outcome.PARTIAL
         else "", referred_to="县财政局（电话 0771-1234567）" if outcome is Outcome.NOT_OURS
-        else ""), now=info.received_at + timedelta(days=max(days, 1)), reindex=False)
+        else ""), now=info.received_at + timedelta(days=max(days, 1)), reindex=False,
+        uploads=_uploads(info, outcome) if attach else [])
 
 
 def _often(ctx: DemoContext, about: str, admin: User, now: datetime,

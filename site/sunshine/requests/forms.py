@@ -6,6 +6,7 @@ the services.
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -18,6 +19,7 @@ from wtforms import (
 from wtforms.validators import NumberRange
 
 from sunshine.forms import BaseForm, length, required
+from sunshine.requests.files import ATTACHING, SLOTS
 from sunshine.requests.models import (
     APPLICANT_TYPE_LABELS,
     BASES,
@@ -131,6 +133,16 @@ class ActionForm(BaseForm):
     """A button that changes something: CSRF only."""
 
 
+CLEAN_LABEL = "已核对：不含个人信息，可随答复公开（不勾选的只发给申请人）"
+
+
+class AttachForm(BaseForm):
+    """One more document for an answer already sent."""
+
+    file = FileField("PDF 文件")
+    clean = BooleanField(CLEAN_LABEL)
+
+
 def answer_form(outcome: Outcome) -> type[BaseForm]:
     """The answer form of one outcome: its legal bases are the one required choice."""
 
@@ -151,6 +163,10 @@ def answer_form(outcome: Outcome) -> type[BaseForm]:
             "负责公开的机关", validators=[required("请写明负责公开该信息的机关"),
                                    length(200)],
             description="机关名称和联系方式。")
+    if outcome in ATTACHING:
+        for slot in range(1, SLOTS + 1):
+            setattr(AnswerForm, f"file_{slot}", FileField(f"附件 {slot}"))
+            setattr(AnswerForm, f"clean_{slot}", BooleanField(CLEAN_LABEL))
     AnswerForm.__name__ = f"AnswerForm_{outcome.value}"
     return AnswerForm
 

@@ -7,6 +7,7 @@ transaction as the change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.guard import check_publishable
-from sunshine.requests import indexing, periods
+from sunshine.requests import files, indexing, periods
 from sunshine.requests.mail import tell_applicant
 from sunshine.requests.models import (
     BASES,
@@ -247,23 +248,27 @@ def _hide_applicant(request: InfoRequest, *texts: str) -> list[str]:
 
 
 def answer(request: InfoRequest, actor: User, given: Answer, now: datetime | None = None,
-           reindex: bool = True) -> None:
-    """Answer the request with an outcome and its legal basis; the clock stops.
+           reindex: bool = True, uploads: Sequence[files.Upload] = ()) -> None:
+    """Answer the request with an outcome and its legal basis, and the documents sent with it
+    (all in one transaction); the clock stops.
 
     :raise RequestError: the request cannot be answered now, or a required part is missing.
+    :raise AttachmentError: a file refused (nothing is kept).
     :raise PersonalDataFound: the text holds an ID, phone or bank card number.
     """
     _handler(request, actor)
     now = now or utcnow()
     _check_answer(request, given, now)
+    checked = files.check(request, given.outcome, uploads)
     close(request, given, now)
+    pending = files.add_rows(request, actor.id, checked, now)
     basis = BASES[given.outcome][given.basis]
     _event(request, actor, EventType.ANSWERED,
            f"已答复：{given.outcome.label}（《政府信息公开条例》{basis.article}，{basis.label}）。",
            "request_answered", now)
     if reindex:
         indexing.reindex([request])
-    db.session.commit()
+    files.commit(pending)
 
 
 def close(request: InfoRequest, given: Answer, now: datetime) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sunshine.clock import today
 from sunshine.notify import outbox
+from sunshine.requests import files
 from sunshine.requests.models import EventType, InfoRequest, RequestEvent
 from sunshine.requests.services import applicant_identity
 
@@ -40,6 +41,9 @@ def tell_applicant(request: InfoRequest, event: RequestEvent) -> bool:
     lines = [f"您于 {filed} 向{request.office.name}提出的政府信息公开申请有新进展：", event.text]
     if event.type is EventType.AMEND:
         lines.append("请在“办理查询”页面输入查询码后提交补正。")
+    attached = files.count_of(request) if event.type is EventType.ANSWERED else 0
+    if attached:
+        lines.append(f"答复附有 {attached} 个文件，请在“办理查询”页面输入查询码后下载。")
     lines.append("请用您的查询码在“办理查询”页面查看完整经过和答复。")
     outbox.tell(address, f"您的政府信息公开申请：{label}", lines, TRACK, "办理查询",
                 kind="request", now=event.at)

@@ -41,7 +41,11 @@ REQUEST_DETAIL = obj({
     **REQUEST["properties"],
     "answer": {"type": ["string", "null"], "description": "申请人同意公开时的答复"},
     "withheld": NULLABLE_STRING, "referred_to": NULLABLE_STRING,
-    "history": {"type": "array", "items": obj({"at": DATETIME, "text": {"type": "string"}})}})
+    "history": {"type": "array", "items": obj({"at": DATETIME, "text": {"type": "string"}})},
+    "files": {"type": "array", "description": "随答复公开的文件（申请人同意公开、且已核对不含个人"
+              "信息的）", "items": obj({
+                  "name": {"type": "string"}, "content_type": {"type": "string"},
+                  "size": {"type": "integer", "minimum": 0}, "url": URL})}})
 
 PATHS: dict[str, Any] = {
     "/api/v1/requests": list_op("依申请公开目录（新收到的在前）", REQUEST, [

@@ -25,7 +25,7 @@ from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
-from sunshine.requests import periods, queries, services
+from sunshine.requests import files, periods, queries, services
 from sunshine.requests.forms import AmendForm, RequestForm, TrackForm
 from sunshine.requests.models import (
     OFFICE_KIND_LABELS,
@@ -171,7 +171,8 @@ def _request_page(info: InfoRequest, code: str, status: int = 200,
     amend_form = amend_form or AmendForm(formdata=None, code=code, prefix="amend")
     return render_template("requests/track.html", form=TrackForm(formdata=None), info=info,
                            history=services.public_history(info), amend_form=amend_form,
-                           today=today(), days_left=periods.days_left), status
+                           today=today(), days_left=periods.days_left,
+                           files=files.applicant_links(info)), status
 
 
 def _not_found(form: TrackForm) -> tuple[str, int]:
@@ -260,7 +261,7 @@ def _detail(info: InfoRequest) -> str:
     return render_template("requests/detail.html", info=info, title=title, question=question,
                            answer=queries.shown_answer(info),
                            history=services.public_history(info), today=today(),
-                           days_left=periods.days_left)
+                           days_left=periods.days_left, files=files.public_links(info))
 
 
 CSV_HEADER = ["编号", "标题", "机关", "机关区划代码", "收到日期", "答复期限", "状态", "是否逾期",
