@@ -92,7 +92,9 @@ class ProjectUpdate(db.Model):  # type: ignore[name-defined]
     """A dated progress note, published with the project (and a new stage where it moved)."""
 
     __tablename__ = "project_update"
-    __table_args__ = (Index("ix_project_update_project", "project_id", "state", "on"),)
+    __table_args__ = (Index("ix_project_update_project", "project_id", "state", "on"),
+                      # /projects/photos/<name> finds the update that shows a photo by its name.
+                      Index("ix_project_update_photo", "photo"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
