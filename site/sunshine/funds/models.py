@@ -68,6 +68,11 @@ class Fund(db.Model):  # type: ignore[name-defined]
     region: Mapped[Region] = relationship(lazy="joined")
 
     @property
+    def region_name(self) -> str:
+        """As the lists' plain rows (``queries.FundRow``) name it."""
+        return self.region.name
+
+    @property
     def balance(self) -> Decimal:
         return self.amount - self.spent
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, case, func, select
 
@@ -55,7 +55,7 @@ def fund_conditions(filters: FundFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _fund_cursor(fund: Fund) -> str:
+def _fund_cursor(fund: FundRow) -> str:
     return f"{fund.issued_on.isoformat()}_{fund.id}"
 
 
@@ -64,14 +64,57 @@ def _parse_fund_cursor(text: str) -> tuple[date, int]:
     return date.fromisoformat(day), int(number)
 
 
+class FundRow(NamedTuple):
+    """A published allocation as the list page and the API show it: a plain row, with the
+    region's name, and ``Fund``'s properties."""
+
+    id: int
+    year: int
+    name: str
+    document_number: str
+    issuer: str
+    source_level: str
+    fund_type: str
+    region_code: str
+    region_name: str
+    amount: Decimal
+    lined: Decimal
+    spent: Decimal
+    purpose: str
+    issued_on: date
+    published_on: date | None
+    deadline: date
+    state: str
+    version: int
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.spent
+
+    @property
+    def progress(self) -> Decimal | None:
+        return percent(self.spent, self.amount)
+
+    @property
+    def url(self) -> str:
+        return f"/funds/{self.id}"
+
+
+_ROW_COLUMNS = (Fund.id, Fund.year, Fund.name, Fund.document_number, Fund.issuer,
+                Fund.source_level, Fund.fund_type, Fund.region_code, Region.name, Fund.amount,
+                Fund.lined, Fund.spent, Fund.purpose, Fund.issued_on, Fund.published_on,
+                Fund.deadline, Fund.state, Fund.version)
+
+
 def list_funds(filters: FundFilters, after: str | None = None, before: str | None = None,
                number: int = 1, per_page: int = 20, total: int | None = None) -> KeysetPage:
-    """A page of allocations; ``total`` is their number when the caller has it already (the
-    summary's), else it is counted."""
-    query = select(Fund).where(*fund_conditions(filters))
+    """A page of allocations (``FundRow``); ``total`` is their number when the caller has it
+    already (the summary's), else it is counted."""
+    query = select(*_ROW_COLUMNS).join(Region, Region.code == Fund.region_code).where(
+        *fund_conditions(filters))
     return keyset(query, Fund.issued_on, Fund.id, _fund_cursor, _parse_fund_cursor, after,
                   before, number, per_page,
-                  count_funds(filters) if total is None else total)
+                  count_funds(filters) if total is None else total, row=FundRow)
 
 
 # --- summaries from fund_total -----------------------------------------------------------------

@@ -216,13 +216,13 @@ def _timeliness_page() -> str:
 # --- JSON API ------------------------------------------------------------------------------------
 
 
-def fund_item(fund: Fund) -> dict[str, Any]:
+def fund_item(fund: Fund | queries.FundRow) -> dict[str, Any]:
     return {"id": fund.id, "year": fund.year, "name": fund.name,
             "document_number": fund.document_number, "issuer": fund.issuer,
             "source_level": fund.source_level, "fund_type": fund.fund_type,
             "amount": money_text(fund.amount), "lined": money_text(fund.lined),
             "spent": money_text(fund.spent), "balance": money_text(fund.balance),
-            "region": {"code": fund.region_code, "name": fund.region.name},
+            "region": {"code": fund.region_code, "name": fund.region_name},
             "purpose": fund.purpose, "issued_on": fund.issued_on.isoformat(),
             "published_on": fund.published_on.isoformat() if fund.published_on else None,
             "deadline": fund.deadline.isoformat(), "state": fund.state,

@@ -84,6 +84,11 @@ class Project(db.Model):  # type: ignore[name-defined]
         return f"/projects/{self.id}"
 
     @property
+    def region_name(self) -> str:
+        """As the lists' plain rows (``queries.ProjectRow``) name it."""
+        return self.region.name
+
+    @property
     def terminated(self) -> bool:
         return self.stage == TERMINATED
 

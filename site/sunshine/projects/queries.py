@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, Row, func, select
@@ -46,7 +47,7 @@ def conditions(filters: ProjectFilters) -> list[ColumnElement[bool]]:
     return found
 
 
-def _cursor(project: Project) -> str:
+def _cursor(project: ProjectRow) -> str:
     return f"{project.year}_{project.id}"
 
 
@@ -106,13 +107,61 @@ def by_region(filters: ProjectFilters, region_codes: list[str]) -> dict[str, int
     return {code: int(n or 0) for code, n in rows}
 
 
+class ProjectRow(NamedTuple):
+    """A published project as the list page and the API show it: a plain row, with the
+    region's name, and ``Project``'s properties."""
+
+    id: int
+    name: str
+    category: str
+    stage: str
+    stage_reason: str
+    year: int
+    region_code: str
+    region_name: str
+    budget: Decimal
+    funded: Decimal
+    spent: Decimal
+    implementing_unit: str
+    responsible_role: str
+    summary: str
+    targets: str
+    mechanism: str
+    beneficiary_households: int
+    beneficiary_people: int
+    beneficiary_poor_households: int
+    approved_on: date | None
+    planned_start: date | None
+    planned_end: date | None
+    actual_start: date | None
+    actual_end: date | None
+    state: str
+    version: int
+
+    @property
+    def url(self) -> str:
+        return f"/projects/{self.id}"
+
+
+_ROW_COLUMNS = (Project.id, Project.name, Project.category, Project.stage, Project.stage_reason,
+                Project.year, Project.region_code, Region.name, Project.budget, Project.funded,
+                Project.spent, Project.implementing_unit, Project.responsible_role,
+                Project.summary, Project.targets, Project.mechanism,
+                Project.beneficiary_households, Project.beneficiary_people,
+                Project.beneficiary_poor_households, Project.approved_on, Project.planned_start,
+                Project.planned_end, Project.actual_start, Project.actual_end, Project.state,
+                Project.version)
+
+
 def list_projects(filters: ProjectFilters, after: str | None, before: str | None, number: int,
                   per_page: int, province: str, total: int | None = None) -> KeysetPage:
-    """A page of projects; ``total`` is their number when the caller has it already (the
-    page's figures), else it is counted."""
-    query = select(Project).where(*conditions(filters))
+    """A page of projects (``ProjectRow``); ``total`` is their number when the caller has it
+    already (the page's figures), else it is counted."""
+    query = select(*_ROW_COLUMNS).join(Region, Region.code == Project.region_code).where(
+        *conditions(filters))
     return keyset(query, Project.year, Project.id, _cursor, _parse, after, before, number,
-                  per_page, figures(filters, province).projects if total is None else total)
+                  per_page, figures(filters, province).projects if total is None else total,
+                  row=ProjectRow)
 
 
 def get_public(project_id: int) -> Project | None:

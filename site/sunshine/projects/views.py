@@ -188,14 +188,14 @@ def export() -> Response:
 # --- JSON API ------------------------------------------------------------------------------------
 
 
-def project_item(project: Project) -> dict[str, Any]:
+def project_item(project: Project | queries.ProjectRow) -> dict[str, Any]:
     def iso(value: Any) -> str | None:
         return value.isoformat() if value else None
 
     return {"id": project.id, "name": project.name, "category": project.category,
             "stage": project.stage, "stage_reason": project.stage_reason or None,
             "year": project.year,
-            "region": {"code": project.region_code, "name": project.region.name},
+            "region": {"code": project.region_code, "name": project.region_name},
             "budget": money_text(project.budget), "funded": money_text(project.funded),
             "spent": money_text(project.spent), "implementing_unit": project.implementing_unit,
             "responsible_role": project.responsible_role, "summary": project.summary,

@@ -29,9 +29,11 @@ class KeysetPage:
 
 def keyset(query: Select[Any], key: Any, id_column: Any, cursor_of: Callable[[Any], str],
            parse: Callable[[str], Any], after: str | None, before: str | None, number: int,
-           per_page: int, total: int) -> KeysetPage:
+           per_page: int, total: int, row: Callable[..., Any] | None = None) -> KeysetPage:
     """Newest first by (key, id). ``after``/``before`` are cursors from a previous page;
-    ``number`` without a cursor falls back to OFFSET (a typed-in ``?page=``)."""
+    ``number`` without a cursor falls back to OFFSET (a typed-in ``?page=``). The items are
+    the select's one entity, or with ``row`` plain rows of its columns, each made into
+    ``row(*columns)`` (a list page's columns cost a tenth of its ORM objects)."""
     bound = None
     reverse = False
     if after and (parsed := _parse(parse, after)) is not None:
@@ -47,7 +49,8 @@ def keyset(query: Select[Any], key: Any, id_column: Any, cursor_of: Callable[[An
     query = query.limit(per_page + 1)
     if bound is None and number > 1:
         query = query.offset((number - 1) * per_page)
-    rows = list(db.session.execute(query).scalars())
+    result = db.session.execute(query)
+    rows = [row(*r) for r in result] if row is not None else list(result.scalars())
     more = len(rows) > per_page
     rows = rows[:per_page]
     if reverse:
