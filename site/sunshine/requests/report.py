@@ -16,11 +16,7 @@ from sqlalchemy import func, or_, select
 
 from sunshine.clock import day_start
 from sunshine.extensions import db
-from sunshine.funds.models import Fund
-from sunshine.notices.models import Notice
-from sunshine.projects.models import Project
-from sunshine.records.models import State
-from sunshine.regions import codes
+from sunshine.requests import proactive
 from sunshine.requests.models import (
     APPLICANT_TYPE_LABELS,
     Appeal,
@@ -28,7 +24,6 @@ from sunshine.requests.models import (
     AppealResult,
     InfoRequest,
     Office,
-    OfficeKind,
     Outcome,
 )
 
@@ -87,10 +82,13 @@ class RequestTable:
         return len(self.ids(row, column))
 
 
+#: A proactive table's row in a cell's address: ``proactive_<source>``.
+PROACTIVE_ROW = "proactive_"
+
+
 @dataclass
 class Proactive:
-    """What the office published on this site in the year (its region's funds, projects and
-    notices), with the list page each count links to."""
+    """What the office published on this site in the year, with the page of its records."""
 
     label: str
     count: int
@@ -136,25 +134,11 @@ def request_table(office: Office, year: int) -> RequestTable:
 
 
 def proactive_counts(office: Office, year: int) -> list[Proactive]:
-    """Funds, projects and notices of the office's region published in the year; only the
-    poverty-alleviation office publishes them here."""
-    if office.kind is not OfficeKind.RURAL:
-        return []
-    lo, hi = codes.subtree_bounds(office.region.code)
-    start, end = _year_bounds(year)
-    code = office.region.code
-    found = []
-    for label, model, path in (("资金分配和使用", Fund, "/funds/"),
-                               ("扶贫项目", Project, "/projects/")):
-        count = db.session.scalar(select(func.count()).select_from(model).where(
-            model.state == State.PUBLISHED.value, model.year == year,
-            model.region_code.between(lo, hi))) or 0
-        found.append(Proactive(label, count, f"{path}?region={code}&year={year}"))
-    notices = db.session.scalar(select(func.count()).select_from(Notice).where(
-        Notice.published_at >= start, Notice.published_at < end,
-        Notice.region_code.between(lo, hi))) or 0
-    found.append(Proactive("公示公告", notices, f"/notices/?region={code}"))
-    return found
+    """What the office published on this site in the year (see ``proactive``), each count
+    linked to the page of its records."""
+    base = f"/requests/report/{office.key}/{year}/{PROACTIVE_ROW}"
+    return [Proactive(proactive.SOURCES[key], count, f"{base}{key}/total")
+            for key, count in proactive.counts(office, year).items()]
 
 
 def appeal_counts(office: Office, year: int) -> dict[tuple[str, str], int]:

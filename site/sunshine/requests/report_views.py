@@ -16,7 +16,7 @@ from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import region_arg
 from sunshine.regions import services as regions
-from sunshine.requests import report, services, timeliness
+from sunshine.requests import proactive, report, services, timeliness
 from sunshine.requests.models import InfoRequest, Office, Outcome
 from sunshine.requests.views import bp
 from sunshine.web import whole_number
@@ -63,8 +63,7 @@ def annual_report(office_key: str, year: int) -> Response:
     """政府信息公开工作年度报告 of one office: the standard tables, from live data."""
     office = _office_year(office_key, year)
     return pagecache.cached(lambda: _annual_report(office, year),
-                            ("requests", office.region.code), ("funds", office.region.code),
-                            ("projects", office.region.code), ("notices", office.region.code))
+                            ("requests", office.region.code), *_published_scopes(office))
 
 
 def _annual_report(office: Office, year: int) -> str:
@@ -74,7 +73,8 @@ def _annual_report(office: Office, year: int) -> str:
 
 
 @bp.get("/report/<office_key>/<int:year>/export.csv")
-@keep(("requests", None), ("funds", None), ("projects", None), ("notices", None))
+@keep(("requests", None), ("funds", None), ("projects", None), ("notices", None),
+      ("content", None))
 def report_export(office_key: str, year: int) -> Response:
     """The annual report as CSV."""
     office = _office_year(office_key, year)
@@ -88,10 +88,27 @@ def report_export(office_key: str, year: int) -> Response:
 def report_cell(office_key: str, year: int, row: str, column: str) -> Response:
     """The requests one cell of the annual report counts (kept like the report)."""
     office = _office_year(office_key, year)
+    source = row.removeprefix(report.PROACTIVE_ROW)
+    if source in proactive.SOURCES and column == "total":
+        return pagecache.cached(lambda: _proactive_cell(office, year, source),
+                                *_published_scopes(office))
     if row not in report.ROW_LABELS or column not in report.COLUMN_LABELS:
         abort(404)
     return pagecache.cached(lambda: _report_cell(office, year, row, column),
                             ("requests", office.region.code))
+
+
+def _published_scopes(office: Office) -> list[pagecache.Scope]:
+    code = office.region.code
+    return [(feature, code) for feature in ("funds", "projects", "notices", "content")]
+
+
+def _proactive_cell(office: Office, year: int, source: str) -> str:
+    items = proactive.records(office, year, source)
+    if items is None:
+        abort(404)
+    return render_template("requests/report_proactive.html", office=office, year=year,
+                           items=items, label=proactive.SOURCES[source])
 
 
 def _report_cell(office: Office, year: int, row: str, column: str) -> str:
