@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from sunshine.config import PROJECT_ROOT, load_config
-from sunshine.web import Request, RowNumber
+from sunshine.web import Request, RowNumber, SessionInterface
 
 __all__ = ["create_app"]
 
@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.request_class = Request
+    app.session_interface = SessionInterface()
     app.url_map.converters["int"] = RowNumber  # before any route is added
     load_config(app, config)
     register_logging(app)

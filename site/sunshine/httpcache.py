@@ -141,19 +141,24 @@ def serve_stored(environ: dict[str, Any], start_response: Callable[..., Any],
 
 
 class Fingerprints:
-    """Short content hashes of the files of one folder, hashed again when a file changes."""
+    """Short content hashes of the files of one folder. With ``watch`` (development) a file
+    is hashed again when it changes; without, each file is hashed once, at its first URL:
+    a deployment's static files change with a restart, and every page links three of them."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, watch: bool = True) -> None:
         self.folder = folder
+        self.watch = watch
         self.known: dict[str, tuple[int, int, str]] = {}
 
     def __call__(self, filename: str) -> str | None:
+        known = self.known.get(filename)
+        if known is not None and not self.watch:
+            return known[2]
         path = safe_join(self.folder, filename)
         if path is None:
             return None
         try:
             stat = os.stat(path)
-            known = self.known.get(filename)
             if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
                 return known[2]
             with open(path, "rb") as file:
@@ -191,33 +196,49 @@ def _gzip_stream(chunks: Iterable[bytes | str]) -> Iterator[bytes]:
 
 
 def finish(response: Response) -> Response:
-    """Validators, 304s, static lifetimes and compression, once every other step is done."""
-    if response.cache_control.no_store:
-        response.headers.pop("ETag", None)
-        response.headers.pop("Last-Modified", None)
-    elif (request.method in ("GET", "HEAD") and response.status_code == 200
-          and not response.is_streamed and "ETag" not in response.headers):
-        response.set_etag(body_tag(response.get_data()))
-    stored_tag = response.get_etag()[0] if "ETag" in response.headers else None
-    if response.mimetype == "text/html":
-        response.vary.add("Cookie")
-        if stored_tag is not None and "Cache-Control" not in response.headers:
-            response.headers["Cache-Control"] = "no-cache"  # the page may change at any time
+    """Validators, 304s, static lifetimes and compression, once every other step is done.
+    (Every answer passes here: headers are read once and written once.)"""
+    headers = response.headers
+    environ = request.environ
+    reading = environ["REQUEST_METHOD"] in ("GET", "HEAD")
+    status = response.status_code
+    mimetype = response.mimetype
+    lifetime = headers.get("Cache-Control")
+    stored_tag: str | None = None
+    weak: bool | None = False
+    if lifetime is not None and "no-store" in lifetime:
+        headers.pop("ETag", None)
+        headers.pop("Last-Modified", None)
+    elif "ETag" in headers:
+        stored_tag, weak = response.get_etag()
+    elif reading and status == 200 and not response.is_streamed:
+        stored_tag = body_tag(response.get_data())
+        response.set_etag(stored_tag)
+    vary = []
+    if mimetype == "text/html":
+        vary.append("Cookie")
+        if stored_tag is not None and lifetime is None:
+            headers["Cache-Control"] = "no-cache"  # the page may change at any time
 
     compress = False
-    if response.mimetype in COMPRESSIBLE and response.status_code not in (204, 206, 304):
-        response.vary.add("Accept-Encoding")
+    if mimetype in COMPRESSIBLE and status not in (204, 206, 304):
+        vary.append("Accept-Encoding")
         length = response.content_length
         large = length >= MIN_SIZE if length is not None else response.is_streamed
-        compress = (large and "Content-Encoding" not in response.headers
-                    and accepts_gzip(request.headers.get("Accept-Encoding")))
+        compress = (large and "Content-Encoding" not in headers
+                    and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")))
+    if vary:
+        if "Vary" in headers:
+            response.vary.update(vary)
+        else:
+            headers["Vary"] = ", ".join(vary)
     tag = stored_tag
     if compress and stored_tag is not None:
         tag = stored_tag + GZIP_SUFFIX
-        response.set_etag(tag, response.get_etag()[1] or False)
+        response.set_etag(tag, bool(weak))
 
-    if (tag is not None and response.status_code == 200 and request.method in ("GET", "HEAD")
-            and not_modified(request.headers.get("If-None-Match"), tag)):
+    if (tag is not None and status == 200 and reading
+            and not_modified(environ.get("HTTP_IF_NONE_MATCH"), tag)):
         close = getattr(response.response, "close", None)
         if close is not None:
             close()  # a static file's handle
@@ -226,11 +247,11 @@ def finish(response: Response) -> Response:
         return response
 
     if compress:
-        response.headers["Content-Encoding"] = "gzip"
-        response.headers.pop("Accept-Ranges", None)  # ranges would count compressed bytes
+        headers["Content-Encoding"] = "gzip"
+        headers.pop("Accept-Ranges", None)  # ranges would count compressed bytes
         if response.is_streamed and request.endpoint != "static":
             response.response = _gzip_stream(response.response)
-            response.headers.pop("Content-Length", None)
+            headers.pop("Content-Length", None)
         else:
             response.direct_passthrough = False  # a static file is small: read it
             body = response.get_data()
@@ -240,8 +261,14 @@ def finish(response: Response) -> Response:
     return response
 
 
+def watching(app: Flask) -> bool:
+    """Whether files may change while the site runs (development): anything remembered of
+    static files and templates is then checked again on use."""
+    return app.debug or app.config.get("SUNSHINE_ENV") == "development"
+
+
 def register(app: Flask) -> None:
-    fingerprints = Fingerprints(app.static_folder or "static")
+    fingerprints = Fingerprints(app.static_folder or "static", watch=watching(app))
 
     @app.url_defaults
     def static_version(endpoint: str, values: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import flask
 from flask import render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter, Map
@@ -58,6 +60,26 @@ class Request(flask.Request):
     """The site's request class: see ``_FormDataParser``."""
 
     form_data_parser_class = _FormDataParser
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer made once per set of keys
+    rather than on every request (Flask builds a new one each time a session is opened or
+    saved)."""
+
+    def __init__(self) -> None:
+        self.serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: flask.Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        serializer = self.serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                self.serializers[keys] = serializer
+        return serializer
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -128,5 +150,5 @@ def per_page_arg(default: int, highest: int = 100) -> int:
     return int_arg("per_page", default, 1, highest, clamp=True)
 
 
-__all__ = ["Request", "Response", "RowNumber", "int_arg", "is_number", "no_store", "page_arg",
-           "per_page_arg", "render_form_page", "safe_next", "whole_number"]
+__all__ = ["Request", "Response", "RowNumber", "SessionInterface", "int_arg", "is_number",
+           "no_store", "page_arg", "per_page_arg", "render_form_page", "safe_next", "whole_number"]

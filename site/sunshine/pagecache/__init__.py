@@ -23,6 +23,8 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
 from flask import Flask, Response, current_app, g, render_template, request, session
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from sunshine.clock import today
@@ -219,13 +221,17 @@ def personal(entry: Entry, key: Hashable | None, part: Callable[[str], bytes | N
     return body
 
 
-def visitor_part(name: str) -> Markup:
+@pass_context
+def visitor_part(context: Context, name: str) -> Markup:
     """A template global: the part ``name`` rendered for this visitor, or its marker while a
     kept page is rendered. A part may show of the visitor only what ``visitors.identify``
-    tells (their role and name) and a CSRF token: it is kept per account by that."""
+    tells (their role and name) and a CSRF token: it is kept per account by that. It is
+    rendered with the page's own context, as an include would be (the context processors
+    have run already)."""
     if g.get("keeping_page"):
         return Markup(f"<!--visitor-part:{name}-->")
-    return Markup(render_template(name))
+    template = context.environment.get_template(name)
+    return Markup(template.render(context.get_all()))
 
 
 def token(kind: str, arg: str = "") -> str:
