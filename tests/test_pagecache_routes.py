@@ -63,13 +63,13 @@ KEPT: dict[str, str | None] = {
     "requests.track": "/requests/track",
     "requests.annual_report": "/requests/report/{county}-rural/2026",
     "requests.report_cell": "/requests/report/{county}-rural/2026/new/total",
+    "accounts.login": "/login",
+    "accounts.register": None,  # for visitors who are not logged in
 }
 
 #: Public GET routes that are rendered every time, and why.
 NOT_KEPT = {
     "accounts.password": "a form for the visitor's own account",
-    "accounts.login": "a form with a CSRF token",
-    "accounts.register": "a form with a CSRF token",
     "requests.file": "a document sent from disk with its own ETag, revalidated on every use "
                      "so that a file taken off an answer is gone at once",
     "requests.track_file": "a per-visitor token link: a document for one applicant",

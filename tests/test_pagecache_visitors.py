@@ -126,3 +126,34 @@ def test_a_session_from_another_browser_is_served_as_flask_login_would(
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     assert serializer.loads(cookie.value)["_fresh"] is False
     assert wang.get("/account/password", headers=elsewhere).status_code == 200
+
+
+@pytest.mark.own_app
+def test_the_login_and_register_forms_are_kept_with_each_visitors_own_token(
+        app: Flask, regions: dict[str, str]) -> None:
+    make_user("donor-wang", Role.DONOR, None, display_name="王爱心")
+    first, second = app.test_client(), app.test_client()
+    for path in ("/login", "/register", "/login?next=/help/"):
+        page, front = served_in_front(app, first, path)
+        assert page.status_code == 200 and not front, path  # rendered, then kept
+        again, front = served_in_front(app, second, path)
+        assert again.status_code == 200 and front, path
+        for answer in (page, again):
+            assert answer.headers["Cache-Control"] == "no-store", path
+        mine, theirs = TOKEN.search(page.text), TOKEN.search(again.text)
+        assert mine is not None and theirs is not None, path
+        assert mine.group(1) != theirs.group(1), path
+        assert TOKEN.sub("", page.text) == TOKEN.sub("", again.text), path
+    # The token the front made logs in, and goes to ``next``.
+    token = TOKEN.search(second.get("/login?next=/help/").text)
+    assert token is not None
+    answer = second.post("/login?next=/help/", data={
+        "login": "donor-wang", "password": PASSWORD, "csrf_token": token.group(1)})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/help/"
+    second.get(PAGE)  # the welcome message, flashed once
+    # Logged in, the register form sends home rather than showing the kept page.
+    answer, front = served_in_front(app, second, "/register")
+    assert answer.status_code == 302 and not front
+    second.get("/login")  # Flask renders this account's header once, for the front
+    page, front = served_in_front(app, second, "/login")
+    assert front and "王爱心" in account(page.text)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from sunshine import pagecache
 from sunshine.accounts import services, throttle
 from sunshine.accounts.forms import LoginForm, PasswordForm, RegisterForm
 from sunshine.audit import record
@@ -33,6 +43,10 @@ def _known_browser() -> bool:
 @limiter.limit("30 per minute", methods=["POST"], exempt_when=_known_browser)
 def login() -> Response | tuple[str, int]:
     """Log in and go to ``next`` (local paths only)."""
+    if request.method == "GET":
+        # The same form for everyone: kept, with each visitor's own CSRF token put in.
+        return pagecache.cached(lambda: render_template("accounts/login.html", form=LoginForm()),
+                                args=("next",), no_store=True)
     form = LoginForm()
     target = safe_next(request.args.get("next"), "")
     if form.validate_on_submit():
@@ -83,6 +97,11 @@ def register() -> Response | tuple[str, int]:
     the form does not tell who has an account."""
     if current_user.is_authenticated:
         return redirect(url_for("public.index"))
+    if request.method == "GET":
+        # Kept like the login form; a logged-in visitor is sent home instead (above).
+        return pagecache.cached(
+            lambda: render_template("accounts/register.html", form=RegisterForm()),
+            no_store=True, anonymous_only=True)
     form = RegisterForm()
     if form.validate_on_submit():
         try:
