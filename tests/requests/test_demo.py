@@ -1,5 +1,6 @@
-"""The demo has requests in every state and with every outcome, late ones, one held for review
-and a record three applicants asked about, so that the archive shows substance at once."""
+"""The demo has requests in every state and with every outcome, late ones, one held for review,
+a record three applicants asked about and answers with PDF files, so that the archive shows
+substance at once."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy import select
 
 from sunshine.demo.services import build_demo
 from sunshine.extensions import db
+from sunshine.requests import files
 from sunshine.requests.models import InfoRequest, Outcome, Status
 from tests.apps import PASSWORD
 
@@ -21,3 +23,9 @@ def test_the_demo_has_requests_in_every_state(app) -> None:
     assert any(r.answered_on_time is False for r in requests)
     abouts = [r.about for r in requests if r.about]
     assert any(abouts.count(a) >= 3 for a in abouts)
+    attached = db.session.scalars(select(files.RequestFile)).all()
+    assert any(f.confirmed for f in attached) and any(not f.confirmed for f in attached)
+    for row in attached:
+        data = (files.directory() / row.stored).read_bytes()
+        files.check_pdf(data)
+    assert any(files.public_files(r) for r in requests)

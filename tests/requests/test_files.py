@@ -151,6 +151,7 @@ def test_a_file_that_is_not_a_pdf_keeps_the_answer_text_and_nothing_else(
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400 and message in page
     assert "现将资金明细随本答复提供。" in page  # the text typed is still in the form
+    assert "没有保存任何文件" in page
     db.session.expire_all()
     assert db.session.get(InfoRequest, info.id).status is Status.RECEIVED
     assert _rows() == [] and _stored(app) == set()
@@ -173,6 +174,12 @@ def test_too_big_and_too_many_are_refused(app, regions, users, client_for) -> No
     added = staff.post(f"/admin/requests/{info.id}/files", content_type="multipart/form-data",
                        data={"attach-file": (io.BytesIO(pdf("3")), "3.pdf")})
     assert added.status_code == 400 and "已经附了 2 个" in added.get_data(True)
+    # The refused file took nothing with it: the answer and its two files stand.
+    db.session.expire_all()
+    assert db.session.get(InfoRequest, info.id).answer == "现将资金明细随本答复提供。"
+    assert [r.name for r in _rows()] == ["1.pdf", "2.pdf"] and len(_stored(app)) == 2
+    page = staff.get(f"/admin/requests/{info.id}").get_data(as_text=True)
+    assert "1.pdf" in page and "已核对：不含个人信息" in page
 
 
 def test_outcomes_that_send_no_documents_take_no_files(app, regions, users) -> None:
