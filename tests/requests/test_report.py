@@ -128,6 +128,38 @@ def test_the_compliance_page_counts_each_office(app, client, year_of_requests) -
     assert "投诉举报按时答复率" in text and f"/requests/report/{OFFICE}/2026" in text
 
 
+def test_staff_pick_the_request_an_appeal_is_about(app, regions, users, client_for) -> None:
+    info, _ = file(now=china(3, 2))
+    _answer(info, users["county"], Outcome.WITHHELD, "process", china(3, 20))
+    elsewhere, _ = file(now=china(3, 2), office_region_code=SAMPLE["other_county"])
+    staff = client_for("staff-county")
+    page = staff.get(f"/admin/requests/appeals?request={info.id}").get_data(as_text=True)
+    assert f'<option selected value="{info.id}">' in page
+    assert f'<option selected value="{OFFICE}">' in page and 'value="2026"' in page
+    assert f'value="{elsewhere.id}"' not in page  # another county's request is not offered
+    searched = staff.get("/admin/requests/appeals?q=不存在的标题").get_data(as_text=True)
+    assert f'value="{info.id}"' not in searched
+    data = {"request": str(info.id), "office": "", "year": "", "kind": "review",
+            "result": "upheld"}
+    assert staff.post("/admin/requests/appeals", data=data).status_code == 302
+    appeal = db.session.execute(db.select(Appeal)).scalar_one()
+    assert (appeal.request_id, appeal.office_kind, appeal.year) == (info.id,
+                                                                    OfficeKind.RURAL, 2026)
+    wrong = staff.post("/admin/requests/appeals", data={**data, "office": f"{SAMPLE['county']}"
+                                                        "-finance"})
+    assert wrong.status_code == 400 and "与所选机关不一致" in wrong.get_data(as_text=True)
+    hidden = staff.post("/admin/requests/appeals", data={**data, "request": str(elsewhere.id)})
+    assert hidden.status_code == 400 and "没有找到这个申请" in hidden.get_data(as_text=True)
+    junk = staff.post("/admin/requests/appeals", data={**data, "request": "abc"})
+    assert junk.status_code == 400 and "没有找到这个申请" in junk.get_data(as_text=True)
+    none = staff.post("/admin/requests/appeals", data={**data, "request": ""})
+    assert none.status_code == 400 and "请选择机关" in none.get_data(as_text=True)
+    future = staff.post("/admin/requests/appeals", data={**data, "year": "2099"})
+    assert future.status_code == 400 and "年度不能晚于" in future.get_data(as_text=True)
+    bad_year = staff.post("/admin/requests/appeals", data={**data, "year": "一九"})
+    assert bad_year.status_code == 400
+
+
 def test_staff_enter_reviews_and_lawsuits_for_their_offices(app, client, regions, users,
                                                             client_for) -> None:
     staff = client_for("staff-county")

@@ -25,7 +25,7 @@ from sunshine.requests import (
     periods,
     queries,
     queue,
-    services,
+    reviews,
     sweep,
 )
 from sunshine.requests.forms import (
@@ -219,27 +219,34 @@ def applicant(request_id: int) -> tuple[str, int]:
 @bp.route("/appeals", methods=["GET", "POST"])
 @staff_required(*READERS)
 def appeals() -> Response | tuple[str, int]:
-    """行政复议 and 行政诉讼 about the offices of the user's region, for the annual report."""
+    """行政复议 and 行政诉讼 about the offices of the user's region, for the annual report:
+    the request picked from a list (``?q=`` searches it), the office and year from it."""
     form = AppealForm()
+    search = request.args.get("q", "")
+    choices = reviews.request_choices(current_user, search)
+    form.request.choices = [("", "（不涉及具体申请）")] + [(str(c.id), c.label) for c in choices]
+    form.office.choices = [("", "（按所选申请）")] + [
+        (o.key, o.name) for o in reviews.office_choices(current_user)]
+    if request.method == "GET" and request.args.get("request", "").isdigit():
+        chosen = next((c for c in choices if str(c.id) == request.args["request"]), None)
+        if chosen is not None:
+            form.request.data, form.office.data = str(chosen.id), chosen.office_key
+            form.year.data = chosen.year
     status = 200
     if request.method == "POST":
         status = 400
-        office = services.parse_office((form.office.data or "").strip())
         if form.validate():
-            if office is None:
-                set_field_error(form.office, "没有这个机关")
+            try:
+                reviews.record(current_user, form.office.data or "",
+                                     form.request.data or "", form.year.data,
+                                     AppealKind(form.kind.data), AppealResult(form.result.data))
+            except handling.RequestError as exc:
+                db.session.rollback()
+                show_error(form, exc, "office")
             else:
-                try:
-                    handling.record_appeal(current_user, office, int(form.year.data),
-                                           AppealKind(form.kind.data),
-                                           AppealResult(form.result.data))
-                except handling.RequestError as exc:
-                    db.session.rollback()
-                    show_error(form, exc, "year")
-                else:
-                    flash("已登记", "success")
-                    return redirect(url_for("admin_requests.appeals"))
-    return render_template("requests/admin/appeals.html", form=form,
+                flash("已登记", "success")
+                return redirect(url_for("admin_requests.appeals"))
+    return render_template("requests/admin/appeals.html", form=form, search=search,
                            appeals=handling.appeals_for(current_user),
                            handler=current_user.role in handling.HANDLERS), status
 

@@ -16,7 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, Optional
 
 from sunshine.forms import BaseForm, length, required
 from sunshine.requests.files import ATTACHING, SLOTS
@@ -118,11 +118,13 @@ class PublicTextForm(BaseForm):
 
 
 class AppealForm(BaseForm):
-    office = StringField("机关（区划代码-类型）", validators=[required("请填写机关"), length(40)],
-                         description="例如 450102000000-rural；类型为 rural（乡村振兴局）、"
-                                     "government（人民政府）或 finance（财政局）。")
-    year = IntegerField("年度", validators=[required("请填写年度"),
-                                          NumberRange(2008, 2100, "年度不正确")])
+    """The request and the office are chosen from lists the view fills (``appeals``)."""
+
+    request = SelectField("涉及的申请", choices=[], validate_choice=False,
+                          description="可选。选择后，机关按申请填写，年度默认为答复的年度。")
+    office = SelectField("机关", choices=[], validate_choice=False,
+                         description="没有选择申请时必选。")
+    year = IntegerField("年度", validators=[Optional(), NumberRange(2008, 2100, "年度不正确")])
     kind = RadioField("类别", choices={k.value: k.label for k in AppealKind},
                       validators=[required("请选择类别")])
     result = RadioField("结果", choices={r.value: r.label for r in AppealResult},

@@ -337,7 +337,7 @@ def view_applicant(request: InfoRequest, actor: User) -> dict[str, str]:
 
 
 def record_appeal(actor: User, office: Office, year: int, kind: AppealKind,
-                  result: AppealResult) -> Appeal:
+                  result: AppealResult, request_id: int | None = None) -> Appeal:
     """Enter an administrative review or lawsuit about the office's disclosure, for its annual
     report.
 
@@ -349,7 +349,7 @@ def record_appeal(actor: User, office: Office, year: int, kind: AppealKind,
     if not 2008 <= year <= today().year:
         raise RequestError(f"年度应在 2008–{today().year} 之间", "year")
     appeal = Appeal(office_region_code=office.region.code, office_kind=office.kind, year=year,
-                    kind=kind, result=result)
+                    kind=kind, result=result, request_id=request_id)
     db.session.add(appeal)
     pagecache.changed("requests", office.region.code)
     record("request_appeal_recorded", actor, "info_request_appeal", office.key,
