@@ -116,9 +116,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "REQUEST_CONSULT_DAYS": 15,
         "REQUEST_WORKING_DAYS": True,
         "REQUEST_OFTEN": 3,
-        # Documents sent with an answer: PDF only, each at most this size, this many a request.
+        # Documents sent with an answer (PDF, or a scan as JPEG/PNG with at most MAX_PIXELS):
+        # each at most MAX_BYTES, at most MAX_FILES a request.
         "REQUEST_ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
         "REQUEST_ATTACHMENT_MAX_FILES": 5,
+        "REQUEST_ATTACHMENT_MAX_PIXELS": PHOTO_MAX_PIXELS,
         "REQUEST_SUBMIT_LIMIT": "5 per 10 minutes; 20 per day",
         "REQUEST_TRACK_LIMIT": "10 per minute; 60 per hour",
         # Farm products: photos per listing, and a price flagged for review when it is more

@@ -18,6 +18,7 @@ from sunshine.notify.models import Message
 from sunshine.requests import attachments, files, handling
 from sunshine.requests.demo import tiny_pdf
 from sunshine.requests.models import InfoRequest, Outcome, Status
+from tests.images import CAMERA, jpeg_with_gps
 from tests.requests.conftest import NAME, file
 
 pytestmark = pytest.mark.postgres
@@ -141,6 +142,7 @@ def test_no_consent_means_no_public_file(app, client, regions, users) -> None:
 @pytest.mark.parametrize(("content", "name", "message"), [
     (b"<html><script>alert(1)</script></html>", "答复.pdf", "只能上传 PDF 文件"),
     (b"%PDF-1.4\n<html>no end of file marker", "truncated.pdf", "只能上传 PDF 文件"),
+    (b"\xff\xd8\xff<html>not really a photo</html>", "scan.jpg", "无法识别这个文件"),
     (b"", "empty.pdf", "空文件"),
 ])
 def test_a_file_that_is_not_a_pdf_keeps_the_answer_text_and_nothing_else(
@@ -180,6 +182,20 @@ def test_too_big_and_too_many_are_refused(app, regions, users, client_for) -> No
     assert [r.name for r in _rows()] == ["1.pdf", "2.pdf"] and len(_stored(app)) == 2
     page = staff.get(f"/admin/requests/{info.id}").get_data(as_text=True)
     assert "1.pdf" in page and "已核对：不含个人信息" in page
+
+
+def test_a_scanned_page_is_stored_without_its_metadata(app, client, regions, users) -> None:
+    info, _ = file(now=None)
+    handling.answer(info, users["county"], handling.Answer(Outcome.DISCLOSED, "open", "见附件"),
+                    uploads=[files.Upload("扫描件.pdf", jpeg_with_gps(), True)])
+    row = _rows()[0]
+    assert (row.name, row.content_type, row.kind) == ("扫描件.jpg", "image/jpeg", "JPEG 图片")
+    assert row.stored.endswith(".jpg")
+    answer = _get(client, f"/requests/{info.id}/files/{row.id}/扫描件.jpg")
+    assert answer.status_code == 200 and answer.mimetype == "image/jpeg"
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
+    assert answer.data.startswith(b"\xff\xd8\xff") and CAMERA.encode() not in answer.data
+    assert b"Exif" not in answer.data
 
 
 def test_outcomes_that_send_no_documents_take_no_files(app, regions, users) -> None:

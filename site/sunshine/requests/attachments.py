@@ -64,7 +64,7 @@ def add(request: InfoRequest, actor: User, uploads: Sequence[files.Upload],
     if request.status is not Status.ANSWERED:
         raise RequestError("请在答复时附上文件", "file")
     if not uploads:
-        raise RequestError("请选择要上传的 PDF 文件", "file")
+        raise RequestError("请选择要上传的文件", "file")
     checked = files.check(request, request.outcome, uploads)
     now = now or utcnow()
     pending = files.add_rows(request, actor.id, checked, now)

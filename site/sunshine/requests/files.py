@@ -1,10 +1,12 @@
 """The documents an office sends with its answer: checked by content, stored by content hash,
 and public only behind the publish guard.
 
-A file is a PDF, judged by its bytes (``%PDF-`` at the start, ``%%EOF`` near the end), never by
-its name or the browser's content type. Its bytes are stored as ``UPLOAD_DIR/requests/<sha256>
-.pdf``: the row names the hash, so two rows may share one file, and a file written for a
-transaction that was rolled back is removed again (any file no row names is never served).
+A file is a PDF or a scanned page as a JPEG or PNG, judged by its bytes (``%PDF-`` at the start
+and ``%%EOF`` near the end; an image's signature, then the kernel's photo cleaner, which
+re-encodes it without EXIF or GPS), never by its name or the browser's content type. Its bytes
+are stored as ``UPLOAD_DIR/requests/<sha256>.<ext>``: the row names the hash, so two rows may
+share one file, and a file written for a transaction that was rolled back is removed again (any
+file no row names is never served).
 
 The public may download a file only when the applicant allowed publication of the answer and
 staff confirmed that the file holds no personal information; every other file goes to the
@@ -31,6 +33,7 @@ from sunshine.extensions import db
 from sunshine.guard import check_publishable
 from sunshine.requests.models import InfoRequest, Outcome
 from sunshine.requests.services import RequestError, applicant_identity, hide_applicant
+from sunshine.uploads import PhotoRejected, clean_photo
 
 #: The outcomes that send documents.
 ATTACHING = frozenset({Outcome.DISCLOSED, Outcome.PARTIAL})
@@ -38,6 +41,12 @@ ATTACHING = frozenset({Outcome.DISCLOSED, Outcome.PARTIAL})
 SLOTS = 5
 FOLDER = "requests"
 CONTENT_TYPE = "application/pdf"
+#: What each kind of file is called in lists, by content type.
+KINDS = {CONTENT_TYPE: "PDF", "image/jpeg": "JPEG 图片", "image/png": "PNG 图片"}
+#: The signatures of the images accepted (scans), checked before any decoder sees the bytes.
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+NOT_ACCEPTED = "只能上传 PDF 文件或 JPEG、PNG 图片：这个文件不是其中一种，或者已经损坏"
+_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
 #: How long a download link on the tracking page works.
 TOKEN_SECONDS = 3600
 #: Characters a file name may not hold on common systems, replaced by "_".
@@ -58,13 +67,17 @@ class RequestFile(db.Model):  # type: ignore[name-defined]
     request_id: Mapped[int] = mapped_column(ForeignKey("info_request.id"), index=True)
     # The name shown and offered for saving (cleaned); never used for a path.
     name: Mapped[str] = mapped_column(String(100))
-    # "<sha256>.pdf" under UPLOAD_DIR/requests/.
+    # "<sha256>.<ext>" under UPLOAD_DIR/requests/.
     stored: Mapped[str] = mapped_column(String(80), index=True)
     content_type: Mapped[str] = mapped_column(String(60), default=CONTENT_TYPE)
     size: Mapped[int] = mapped_column(Integer)
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def kind(self) -> str:
+        return KINDS.get(self.content_type, "文件")
 
     @property
     def size_label(self) -> str:
@@ -90,6 +103,16 @@ class Checked:
     stored: str
     data: bytes
     confirmed: bool
+    content_type: str = CONTENT_TYPE
+
+
+@dataclass(frozen=True)
+class Clean:
+    """A file's bytes as stored (an image re-encoded), its content type and extension."""
+
+    data: bytes
+    content_type: str
+    extension: str
 
 
 def max_bytes() -> int:
@@ -107,27 +130,44 @@ def read_upload(file: FileStorage | None, confirmed: bool, field: str) -> Upload
     return Upload(file.filename, file.stream.read(max_bytes() + 1), confirmed, field)
 
 
-def clean_name(raw: str) -> str:
+def clean_name(raw: str, extension: str = "pdf") -> str:
     """The name to show and to save as: the last part of what the browser sent, without
-    control, format (bidi) or reserved characters, at most 80 characters, ending in .pdf."""
+    control, format (bidi) or reserved characters, at most 80 characters, ending in the
+    extension of what the bytes are."""
     name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join("_" if c in _RESERVED else c for c in name
                    if unicodedata.category(c)[0] != "C")
     name = " ".join(name.split())
-    stem = name[:-4] if name.lower().endswith(".pdf") else name
-    stem = stem[:80].strip(" .") or "附件"
-    return f"{stem}.pdf"
+    for known in _EXTENSIONS:
+        if name.lower().endswith(known):
+            name = name[:-len(known)]
+            break
+    stem = name[:80].strip(" .") or "附件"
+    return f"{stem}.{extension}"
 
 
-def check_pdf(data: bytes, field: str = "file") -> None:
-    """:raise AttachmentError: empty, too large, or not a PDF by its bytes."""
+def clean_file(data: bytes, field: str = "file") -> Clean:
+    """A PDF as it came, or an image re-encoded without its metadata.
+
+    :raise AttachmentError: empty, too large, or neither a PDF nor a JPEG/PNG by its bytes.
+    """
     limit = max_bytes()
     if not data:
         raise AttachmentError("上传的文件是空文件", field)
     if len(data) > limit:
         raise AttachmentError(f"每个文件不能超过 {_megabytes(limit)}", field)
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
-        raise AttachmentError("只能上传 PDF 文件：这个文件不是 PDF，或者已经损坏", field)
+    if data.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-2048:]:
+            raise AttachmentError(NOT_ACCEPTED, field)
+        return Clean(data, CONTENT_TYPE, "pdf")
+    if data.startswith(IMAGE_SIGNATURES):
+        try:
+            photo = clean_photo(data, limit, int(
+                current_app.config["REQUEST_ATTACHMENT_MAX_PIXELS"]))
+        except PhotoRejected as exc:
+            raise AttachmentError(exc.message, field) from None
+        return Clean(photo.data, photo.content_type, photo.extension)
+    raise AttachmentError(NOT_ACCEPTED, field)
 
 
 def _megabytes(size: int) -> str:
@@ -155,16 +195,17 @@ def check(request: InfoRequest, outcome: Outcome | None, uploads: Sequence[Uploa
     seen = set(stored_names(request)) if request.id else set()
     checked = []
     for upload in uploads:
-        check_pdf(upload.data, upload.field)
-        name = clean_name(upload.name)
+        clean = clean_file(upload.data, upload.field)
+        name = clean_name(upload.name, clean.extension)
         check_publishable(name)
         if who is not None:
-            name = clean_name(hide_applicant(name, who["name"], who["phone"], who["email"]))
-        stored = f"{hashlib.sha256(upload.data).hexdigest()}.pdf"
+            name = clean_name(hide_applicant(name, who["name"], who["phone"], who["email"]),
+                              clean.extension)
+        stored = f"{hashlib.sha256(clean.data).hexdigest()}.{clean.extension}"
         if stored in seen:
             raise AttachmentError(f"“{name}”已经附上了", upload.field)
         seen.add(stored)
-        checked.append(Checked(name, stored, upload.data, upload.confirmed))
+        checked.append(Checked(name, stored, clean.data, upload.confirmed, clean.content_type))
     return checked
 
 
@@ -175,7 +216,7 @@ def add_rows(request: InfoRequest, actor_id: int | None, checked: Iterable[Check
     pending = list(checked)
     for item in pending:
         db.session.add(RequestFile(request_id=request.id, name=item.name, stored=item.stored,
-                                   content_type=CONTENT_TYPE, size=len(item.data),
+                                   content_type=item.content_type, size=len(item.data),
                                    confirmed=item.confirmed, actor_id=actor_id,
                                    created_at=now))
     return pending

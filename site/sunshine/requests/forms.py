@@ -141,7 +141,7 @@ CLEAN_LABEL = "已核对：不含个人信息，可随答复公开（不勾选�
 class AttachForm(BaseForm):
     """One more document for an answer already sent."""
 
-    file = FileField("PDF 文件")
+    file = FileField("文件（PDF 或 JPEG、PNG 扫描件）")
     clean = BooleanField(CLEAN_LABEL)
 
 
