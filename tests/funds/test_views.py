@@ -167,6 +167,21 @@ def test_the_ledger_json_comes_in_pages_that_link_to_the_next(client, funded: Se
     assert client.get("/funds/ledger.json?after=x&per_page=-1").get_json()["entries"] == whole
 
 
+def test_timeliness_follows_each_write_with_the_page_cache_off(app, client,
+                                                                funded: Setup) -> None:
+    app.config["PAGE_CACHE"] = False
+    try:
+        page = client.get("/funds/timeliness").get_data(as_text=True)
+        row = page[page.index(_name(COUNTY)):].split("</tr>")[0]
+        assert re.findall(r'<td class="num">([^<]*)</td>', row)[:4] == ["1", "0", "0.0%", "0"]
+        make_fund(publish=False, document_number="逾期草稿")  # issued in 2020: overdue
+        page = client.get("/funds/timeliness").get_data(as_text=True)
+        row = page[page.index(_name(COUNTY)):].split("</tr>")[0]
+        assert re.findall(r'<td class="num">([^<]*)</td>', row)[:4] == ["2", "0", "0.0%", "1"]
+    finally:
+        app.config["PAGE_CACHE"] = True
+
+
 def test_timeliness_page_and_sitemap(client, funded: Setup) -> None:
     page = client.get("/funds/timeliness").get_data(as_text=True)
     # Issued in 2020, published only now: late, so 0 of 1 on time.

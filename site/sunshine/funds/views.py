@@ -23,6 +23,7 @@ from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.funds import queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.projects.models import Project
 from sunshine.records import charts, ledger
@@ -70,7 +71,7 @@ def _index_page() -> str:
                              f"{shown.name}历年扶贫资金下达与支出", "fund-chart")
     rate = None
     if shown.level == 3:
-        rate = queries.timeliness(Fund, today(), shown.code).get(shown.code)
+        rate = timeliness(Fund, memo.versions(TIMELINESS_SCOPES), shown.code).get(shown.code)
     body = render_template("funds/_index_body.html", filters=filters, shown=shown,
                            ancestors=ancestors, children=children, summary=summary, page=page,
                            chart=chart, rate=rate, levels=SOURCE_LEVELS, types=FUND_TYPES,
@@ -203,14 +204,27 @@ def _timeliness_page() -> str:
         shown = regions.get_region(shown.code[:6].ljust(12, "0"))
         ancestors = regions.ancestors_of(shown)
     counties = regions.places((3,), within=shown.code if shown.level > 1 else None)
-    day = today()
-    funds = queries.timeliness(Fund, day)
-    projects = queries.timeliness(Project, day)
+    at = memo.versions(TIMELINESS_SCOPES)
+    funds = timeliness(Fund, at)
+    projects = timeliness(Project, at)
     rows = [(c, funds.get(c.code, queries.Timeliness()),
              projects.get(c.code, queries.Timeliness())) for c in counties]
     return render_template("funds/timeliness.html", shown=shown, ancestors=ancestors, rows=rows,
                            days=current_app.config.get("FUNDS_DISCLOSURE_DAYS", 15),
                            project_days=current_app.config.get("PROJECTS_DISCLOSURE_DAYS", 15))
+
+
+#: Disclosure timeliness counts drafts too: every write to money or projects changes it.
+TIMELINESS_SCOPES = (("funds", None), ("projects", None))
+
+
+def timeliness(model: Any, at: tuple[int, ...], county: str | None = None
+               ) -> dict[str, queries.Timeliness]:
+    """``queries.timeliness`` (an aggregate over every record), remembered per worker until
+    the data changes (``at``: ``memo.versions(TIMELINESS_SCOPES)``, read first) or the day."""
+    day = today()
+    return memo.remember("funds-timeliness", (model.__tablename__, county, day), at,
+                         lambda: queries.timeliness(model, day, county), size=256)
 
 
 # --- JSON API ------------------------------------------------------------------------------------
