@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import escape
-from sqlalchemy import text
+from sqlalchemy import Row, or_, select, text
 
 from sunshine import pagecache
 from sunshine.extensions import db
 from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
-from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.registry import registry
 
@@ -42,18 +42,43 @@ def index() -> Response:
                             extra=notice_day)
 
 
-def _home() -> str:
-    from sunshine.content.models import POLICY_TOPICS, Kind
-    from sunshine.content.services import latest
+class NewsLink(NamedTuple):
+    url: str
+    title: str
+    published_on: date
 
-    province = db.session.get(Region, current_app.config["PROVINCE_CODE"])
-    cities = regions.children_of(province.code) if province else []
+
+def _home() -> str:
+    from sunshine.content.models import POLICY_TOPICS
     from sunshine.notices.views import home_notices
     from sunshine.stats.views import home_figures
 
+    province, cities = _province_and_cities()
     return render_template("public/index.html", province=province, cities=cities,
-                           modules=MODULES, news=latest(Kind.NEWS, 6), topics=POLICY_TOPICS,
+                           modules=MODULES, news=_latest_news(6), topics=POLICY_TOPICS,
                            **home_figures(), **home_notices())
+
+
+def _province_and_cities() -> tuple[Row[Any] | None, list[Row[Any]]]:
+    """The province and its cities (code and name), one query."""
+    code = current_app.config["PROVINCE_CODE"]
+    rows = db.session.execute(select(Region.code, Region.name, Region.parent_code).where(
+        or_(Region.code == code, Region.parent_code == code)).order_by(Region.code)).all()
+    return (next((row for row in rows if row.code == code), None),
+            [row for row in rows if row.parent_code == code])
+
+
+def _latest_news(limit: int) -> list[NewsLink]:
+    """The newest published news, the columns the home page shows (not whole articles with
+    their bodies and regions)."""
+    from sunshine.content.models import Article, Kind, Status
+
+    rows = db.session.execute(
+        select(Article.kind, Article.slug, Article.title, Article.published_on)
+        .where(Article.kind == Kind.NEWS, Article.status == Status.PUBLISHED)
+        .order_by(Article.published_on.desc(), Article.id.desc()).limit(limit))
+    return [NewsLink(f"{kind.path}{slug}", title, published_on)
+            for kind, slug, title, published_on in rows]
 
 
 @bp.get("/healthz")
