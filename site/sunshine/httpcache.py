@@ -116,12 +116,15 @@ def serve_stored(environ: dict[str, Any], start_response: Callable[..., Any],
     the same validators, 304 and compression as the after-request step gives Flask's answers.
     A ``private`` page (one visitor's) is for no shared cache, and its gzip is not kept; a
     ``no_store`` one is for no cache at all, and has no validator. Only HTML varies by
-    Cookie (the header shows who is logged in)."""
+    Cookie (the header shows who is logged in). A ``Cache-Control`` among ``headers`` (kept
+    data's own, a photo's lifetime) stands."""
     tag, body = page.etag, page.body
     lifetime = "no-store" if no_store else "private, no-cache" if private else "no-cache"
     vary = "Cookie, Accept-Encoding" if content_type.startswith("text/html") \
         else "Accept-Encoding"
-    headers = [*headers, ("Vary", vary), ("Cache-Control", lifetime)]
+    headers = [*headers, ("Vary", vary)]
+    if not any(name == "Cache-Control" for name, _ in headers):
+        headers.append(("Cache-Control", lifetime))
     entity = [("Content-Type", content_type)]
     if len(body) >= MIN_SIZE and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")):
         tag = tag + GZIP_SUFFIX

@@ -71,3 +71,32 @@ def test_one_bad_file_and_no_photo_of_the_batch_is_stored(users, verified):
         services.add_photos(users["seller"], listing, [jpeg_with_gps(), b"<html></html>"])
     assert db.session.query(ListingPhoto).count() == 0
     assert not PHOTOS.directory().exists() or not any(PHOTOS.directory().iterdir())
+
+
+@pytest.mark.own_app  # it adds a before_request hook to count what reaches Flask
+def test_a_photo_on_sale_is_kept_in_front_until_the_listing_is_taken_down(
+        app, client, client_for, users, verified):
+    listing = make_listing(users["seller"], submit=False)
+    [row] = services.add_photos(users["seller"], listing, [jpeg_with_gps()])
+    services.submit_listing(users["seller"], listing)  # a verified seller's: on sale at once
+    assert listing.status == ListingStatus.ON_SALE
+    url = f"/market/photos/{row.id}/thumb"
+    seen: list[str] = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: seen.append("flask") and None)
+    first = client.get(url)
+    assert first.status_code == 200 and seen
+    seen.clear()
+    again = client.get(url)
+    assert again.status_code == 200 and not seen, "not answered in front"
+    assert again.data == first.data == (PHOTOS.directory() / row.thumbnail).read_bytes()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    services.take_down(users["county"], listing, "图片与实物不符")
+    db.session.commit()
+    assert client.get(url).status_code == 404  # at once, in every worker
+    # Its seller still sees it, marked private, and that copy is never kept for anyone.
+    with client_for("coop").get(url) as own:
+        assert own.status_code == 200 and own.cache_control.private
+    seen.clear()
+    assert client.get(url).status_code == 404 and seen

@@ -141,6 +141,7 @@ def _seller(item: Seller) -> str:
 
 
 @bp.get("/photos/<int:photo_id>/<kind>")
+@keep(("market", None))
 def photo(photo_id: int, kind: str) -> Response:
     """A photo (``full`` or ``thumb``) of a product on sale; the owner and staff see others."""
     from sunshine.market.admin import can_see

@@ -275,6 +275,7 @@ def _thanks(found: list[Region], region: str | None) -> str:
 
 
 @bp.get("/photos/<int:photo_id>/<kind>")
+@keep(("matching", None), before=pledges.maybe_expire)
 def photo(photo_id: int, kind: str) -> Response:
     """A photo (``full`` or ``thumb``) of a public need; handling staff see the others."""
     item = db.get_or_404(NeedPhoto, photo_id)

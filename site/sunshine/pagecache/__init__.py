@@ -193,7 +193,8 @@ def data_response(entry: Entry) -> Response:
     response = Response(entry.page.body, headers=[("Content-Type", entry.content_type),
                                                   *entry.headers])
     response.set_etag(entry.page.etag)
-    response.headers["Cache-Control"] = "no-cache"
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-cache"
     return response
 
 

@@ -4,9 +4,11 @@ whatever the query string (the store's bounds limit what a flood of odd argument
 until the data of their scopes changes; each keeps its ETag, so a conditional GET gets a 304
 in front of Flask.
 
-A view is wrapped with ``@keep(scopes...)``. Only a 200 is kept. A streamed answer (a large
-export) is read while it is sent; past ``MAX_BODY`` bytes (the public record's whole chain
-at province scale) it streams on and is not kept.
+A view is wrapped with ``@keep(scopes...)``. Only a 200 is kept, and never one marked
+``private`` or ``no-store`` (meant for one visitor: a photo that only its owner may see). An
+answer's own ``Cache-Control`` is kept with it (a photo's lifetime); others get
+``no-cache``. A streamed answer (a large export) is read while it is sent; past ``MAX_BODY``
+bytes (the public record's whole chain at province scale) it streams on and is not kept.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sunshine.pagecache import Entry, Scope, data_response, enabled, request_key
 
 MAX_BODY = 16 * 1024 * 1024
 #: Headers of the answer that are kept with its body.
-KEPT_HEADERS = ("Content-Disposition",)
+KEPT_HEADERS = ("Content-Disposition", "Cache-Control")
 
 P = ParamSpec("P")
 
@@ -63,7 +65,9 @@ def keep(*scopes: Scope, extra: Callable[[], Hashable] | None = None,
 def _entry(answer: BaseResponse, scopes: tuple[Scope, ...],
            extra: Callable[[], Hashable] | None, now: Hashable) -> Entry | None:
     """The answer as a kept entry; None (and the answer left whole) when it is not kept."""
-    if answer.status_code != 200 or "Content-Encoding" in answer.headers:
+    lifetime = answer.headers.get("Cache-Control", "")
+    if (answer.status_code != 200 or "Content-Encoding" in answer.headers
+            or "private" in lifetime or "no-store" in lifetime):
         return None
     if answer.is_streamed:
         chunks: list[bytes] = []
@@ -77,6 +81,9 @@ def _entry(answer: BaseResponse, scopes: tuple[Scope, ...],
                 answer.response = _resume(chunks, iterator, answer.response)
                 return None
         body = b"".join(chunks)
+        close = getattr(answer.response, "close", None)
+        if close is not None:
+            close()  # a file sent from disk
     else:
         body = answer.get_data()
         if len(body) > MAX_BODY:

@@ -127,6 +127,7 @@ def _detail(project: Project) -> str:
 
 
 @bp.get("/photos/<name>")
+@keep(("projects", None))
 def photo(name: str) -> Response:
     """A progress photo of a published project (the name is the SHA-256 of its bytes)."""
     import re
