@@ -11,7 +11,7 @@ in-process time roughly as wall ≈ 1.35 × in-process + 0.1 ms, so the cache-of
 bench_site.py (median route ≥ 0.15× hello, every route ≥ 0.1×) mean about ≤ 1.3 ms for the
 median route and ≤ 2.0 ms for every route here (≈ 14× and 22× the in-process hello).
 
-Run by hand: ``.venv/bin/python bench/bench_pages.py [--only TEXT] [--profile] [--logged-in]``.
+Run by hand: ``.venv/bin/python bench/bench_pages.py [--only TEXT] [--profile] [--logged-in | --seller]``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30, help="requests a route (default 30)")
     parser.add_argument("--profile", action="store_true", help="cProfile the chosen routes")
     parser.add_argument("--logged-in", action="store_true", help="as the demo donor")
+    parser.add_argument("--seller", action="store_true",
+                        help="as the demo seller who has an inquiry (the seller's own pages)")
     args = parser.parse_args()
     folder = Path(args.folder)
     if not (folder / "demo.sqlite").exists():
@@ -65,14 +67,15 @@ def main() -> int:
 
     app = create_app()
     client = app.test_client()
-    if args.logged_in:
+    if args.logged_in or args.seller:
         page = client.get("/login").get_data(as_text=True)
         token = page.split('name="csrf_token"')[1].split('value="')[1].split('"')[0]
-        donor, _ = accounts(folder / "demo.sqlite")
-        answer = client.post("/login", data={"login": donor, "password": PASSWORD,
+        donor, seller = accounts(folder / "demo.sqlite")
+        name = seller if args.seller else donor
+        answer = client.post("/login", data={"login": name, "password": PASSWORD,
                                              "csrf_token": token})
         if answer.status_code not in (302, 303):
-            raise SystemExit(f"bench_pages: logging in as {donor} answered {answer.status_code}")
+            raise SystemExit(f"bench_pages: logging in as {name} answered {answer.status_code}")
         client.get("/")
     urls = []
     for rule, arguments in public_rules():

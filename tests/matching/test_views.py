@@ -167,6 +167,24 @@ def test_thanks_wall_and_totals(client, users):
     assert client.get("/help/thanks?region=%FF").status_code == 200
 
 
+def test_thanks_figures_follow_each_confirmation_without_the_page_cache(app, client, users):
+    """The wall's sums are kept per worker between writes: each confirmation shows at once,
+    in the province's figures and in its county's."""
+    app.config["PAGE_CACHE"] = False
+    need = make_need(users, items=[needs.ItemFields("棉被", 3, "床")])
+    county = f"/help/thanks?region={SAMPLE['county']}"
+    assert "0 件" in client.get("/help/thanks").get_data(as_text=True)
+    assert "0 件" in client.get(county).get_data(as_text=True)
+    for units in (1, 2):
+        made = pledges.pledge(users["donor"], need.id, need.items[0].id, units,
+                              pledges.PledgeDetails(display_name="张善人"))
+        delivery.record_delivery(users["town"], made)
+        delivery.countersign(users["county"], get(Pledge, made.id))
+        sent = 1 if units == 1 else 3
+        assert f"{sent} 件" in client.get("/help/thanks").get_data(as_text=True)
+        assert f"{sent} 件" in client.get(county).get_data(as_text=True)
+
+
 def test_api_lists_and_describes_needs(client, users):
     need = make_need(users)
     money = make_need(users, items=[], amount=Decimal("1200"))

@@ -12,17 +12,17 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
 from sunshine.extensions import db
-from sunshine.markup import render_markdown
 from sunshine.matching import pledges, queries
 from sunshine.matching.models import PUBLIC_STATES, Need, NeedItem
 from sunshine.pagecache.data import keep
 from sunshine.records.money import from_fen, money_text
+from sunshine.records.paging import paginate_rows
 from sunshine.web import page_arg, per_page_arg
 
 api_bp = Blueprint("matching_api", __name__, url_prefix="/api/v1")
 
 
-def _line(item: NeedItem) -> dict[str, Any]:
+def _line(item: NeedItem | queries.Line) -> dict[str, Any]:
     if item.money:
         return {"id": item.id, "name": item.name, "unit": "元",
                 "needed": money_text(from_fen(item.needed)),
@@ -33,11 +33,11 @@ def _line(item: NeedItem) -> dict[str, Any]:
             "estimated_price": money_text(item.price) if item.price is not None else None}
 
 
-def api_item(need: Need, place: str) -> dict[str, Any]:
+def api_item(need: Need | queries.Card, village: str, place: str) -> dict[str, Any]:
     root = request.url_root.rstrip("/")
     data: dict[str, Any] = {
         "id": need.id, "title": need.title, "category": need.category,
-        "region": {"code": need.village_code, "name": need.village.name, "place": place},
+        "region": {"code": need.village_code, "name": village, "place": place},
         "urgency": need.urgency, "urgency_label": need.urgency_label,
         "deadline": need.deadline.isoformat(), "state": need.state,
         "state_label": need.status.label, "kind": "amount" if need.money else "items",
@@ -59,10 +59,12 @@ def api_item(need: Need, place: str) -> dict[str, Any]:
 @keep(("matching", None), before=pledges.maybe_expire)
 def api_needs() -> Response:
     per_page = per_page_arg(50)
-    page = db.paginate(queries.public_query(queries.parse_filters(request.args)),
-                       page=page_arg(), per_page=per_page, error_out=False)
-    places = queries.places(n.village_code for n in page.items)
-    return jsonify(items=[api_item(n, places[n.village_code]) for n in page.items],
+    page = paginate_rows(queries.card_query(queries.parse_filters(request.args)), page_arg(),
+                         per_page)
+    needs = queries.with_lines(page.items)
+    names = queries.region_names(n.village_code for n in needs)
+    return jsonify(items=[api_item(n, names.get(n.village_code, ""),
+                                   queries.place_of(n.village_code, names)) for n in needs],
                    page=page.page, per_page=per_page, total=page.total)
 
 
@@ -73,9 +75,9 @@ def api_need(need_id: int) -> tuple[Response, int] | Response:
     need = queries.get_public(need_id)
     if need is None:
         return jsonify(error="没有这个需求"), 404
-    data = api_item(need, queries.place(need))
+    data = api_item(need, need.village.name, queries.place(need))
     root = request.url_root.rstrip("/")
-    data["story_html"] = str(render_markdown(need.story))
+    data["story_html"] = str(queries.story_html(need.story))
     data["thanks"] = need.thanks_note or None
     data["photos"] = [f"{root}/help/photos/{p.id}/full" for p in need.photos]
     data["pledges"] = [{"donor": p.display_name, "item": p.item.name, "state": p.state,

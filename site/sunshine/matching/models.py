@@ -12,8 +12,10 @@ or search document reads it.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -103,6 +105,25 @@ HOLDING_STATES = (PledgeState.ACTIVE, PledgeState.DELIVERING, PledgeState.DELIVE
 STARTED_STATES = (PledgeState.DELIVERING, PledgeState.DELIVERED, PledgeState.CONFIRMED)
 
 
+def show_units(units: int, unit: str, money: bool) -> str:
+    """A quantity of a line as people read it: "3 套" or "1200.00 元"."""
+    if money:
+        return f"{from_fen(units):,} 元"
+    return f"{units} {unit}"
+
+
+class _Line(Protocol):
+    needed: int
+    pledged: int
+
+
+def percent_pledged(items: Sequence[_Line]) -> int:
+    """Share of a need pledged, the mean over its lines (units of goods differ)."""
+    if not items:
+        return 0
+    return int(sum(item.pledged / item.needed for item in items) / len(items) * 100)
+
+
 class Need(db.Model):  # type: ignore[name-defined]
     __tablename__ = "matching_need"
     __table_args__ = (
@@ -175,11 +196,7 @@ class Need(db.Model):  # type: ignore[name-defined]
 
     @property
     def percent(self) -> int:
-        """Share of the need pledged, the mean over its lines (units of goods differ)."""
-        if not self.items:
-            return 0
-        share = sum(item.pledged / item.needed for item in self.items) / len(self.items)
-        return int(share * 100)
+        return percent_pledged(self.items)
 
 
 class NeedItem(db.Model):  # type: ignore[name-defined]
@@ -208,10 +225,7 @@ class NeedItem(db.Model):  # type: ignore[name-defined]
         return self.needed - self.pledged
 
     def show(self, units: int) -> str:
-        """A quantity of this line as people read it: "3 套" or "1200.00 元"."""
-        if self.money:
-            return f"{from_fen(units):,} 元"
-        return f"{units} {self.unit}"
+        return show_units(units, self.unit, self.money)
 
 
 class Pledge(db.Model):  # type: ignore[name-defined]

@@ -3,25 +3,35 @@ totals per region, a donor's own pledges. Only public fields leave these functio
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
+from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, union_all
-from sqlalchemy.orm import InstrumentedAttribute, joinedload, raiseload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
 
 from sunshine.extensions import db
+from sunshine.markup import render_markdown, stored_html
 from sunshine.matching.models import (
     CATEGORIES,
     DONE_STATES,
     LIVE_STATES,
     PUBLIC_STATES,
+    URGENCY,
     Need,
     NeedItem,
     NeedState,
     Pledge,
     PledgeState,
+    percent_pledged,
+    show_units,
 )
+from sunshine.pagecache.versions import signature
 from sunshine.records.money import from_fen
 from sunshine.regions import codes
 from sunshine.regions.models import Region
@@ -81,6 +91,94 @@ def public_query(filters: Filters) -> Select[tuple[Need]]:
     return query.order_by(Need.urgency, Need.deadline, Need.id)
 
 
+@dataclass
+class Line:
+    """A need's line as a list shows it (a plain row, not the ORM object)."""
+
+    id: int
+    name: str
+    unit: str
+    money: bool
+    needed: int
+    pledged: int
+    price: Decimal | None
+
+    @property
+    def remaining(self) -> int:
+        return self.needed - self.pledged
+
+    def show(self, units: int) -> str:
+        return show_units(units, self.unit, self.money)
+
+
+@dataclass
+class Card:
+    """A public need as the list, the CSV and the JSON list show it: plain rows read with
+    two statements for a whole page, the same names as ``Need``'s."""
+
+    id: int
+    title: str
+    category: str
+    urgency: int
+    deadline: date
+    state: str
+    money: bool
+    village_code: str
+    published_at: datetime | None
+    items: list[Line] = field(default_factory=list)
+
+    @property
+    def status(self) -> NeedState:
+        return NeedState(self.state)
+
+    @property
+    def urgency_label(self) -> str:
+        return URGENCY.get(self.urgency, "一般")
+
+    @property
+    def url(self) -> str:
+        return f"/help/{self.id}"
+
+    @property
+    def needed(self) -> int:
+        return sum(item.needed for item in self.items)
+
+    @property
+    def pledged(self) -> int:
+        return sum(item.pledged for item in self.items)
+
+    @property
+    def remaining(self) -> int:
+        return self.needed - self.pledged
+
+    @property
+    def percent(self) -> int:
+        return percent_pledged(self.items)
+
+
+_CARD_COLUMNS = (Need.id, Need.title, Need.category, Need.urgency, Need.deadline, Need.state,
+                 Need.money, Need.village_code, Need.published_at)
+_LINE_COLUMNS = (NeedItem.need_id, NeedItem.id, NeedItem.name, NeedItem.unit, NeedItem.money,
+                 NeedItem.needed, NeedItem.pledged, NeedItem.price)
+
+
+def card_query(filters: Filters) -> Select[Any]:
+    """``public_query`` as the columns of a card."""
+    return public_query(filters).with_only_columns(*_CARD_COLUMNS)
+
+
+def with_lines(rows: Iterable[Any]) -> list[Card]:
+    """Cards of ``card_query``'s rows, with their lines read in one statement."""
+    cards = [Card(*row) for row in rows]
+    by_id = {card.id: card for card in cards}
+    if by_id:
+        for need_id, *line in db.session.execute(
+                select(*_LINE_COLUMNS).where(NeedItem.need_id.in_(by_id))
+                .order_by(NeedItem.need_id, NeedItem.position, NeedItem.id)):
+            by_id[need_id].items.append(Line(*line))
+    return cards
+
+
 def is_public(need: Need) -> bool:
     return need.state in [s.value for s in PUBLIC_STATES]
 
@@ -92,6 +190,13 @@ def get_public(need_id: int) -> Need | None:
         .options(selectinload(Need.photos), selectinload(Need.events)))
 
 
+@functools.lru_cache(maxsize=256)
+def story_html(story: str) -> Markup:
+    """A story as HTML, made once per worker for each text (Markdown costs a page a third of
+    a millisecond); a changed story is another key."""
+    return stored_html(render_markdown(story))
+
+
 def follow_label(need_id: str) -> str | None:
     """A need as its followers see it named; None unless its page is public."""
     need = get_public(int(need_id)) if is_number(need_id) and len(need_id) <= 9 else None
@@ -100,7 +205,7 @@ def follow_label(need_id: str) -> str | None:
 
 def region_chain(code: str) -> list[Region]:
     """The village and its ancestors up to the county, for "某县某镇某村"."""
-    wanted = [c for c in [*codes.ancestors_of(code), code] if codes.level_of(c) >= 3]
+    wanted = _chain(code)
     rows = {r.code: r for r in db.session.execute(
         select(Region).where(Region.code.in_(wanted))).scalars()}
     return [rows[c] for c in wanted if c in rows]
@@ -110,15 +215,29 @@ def place(need: Need) -> str:
     return "".join(r.name for r in region_chain(need.village_code))
 
 
+def _chain(code: str) -> list[str]:
+    """The county, town and village codes of a region, down to the region itself."""
+    level = codes.level_of(code)
+    return [code[:codes.PREFIX_LEN[n]].ljust(12, "0") for n in range(3, level + 1)]
+
+
+def region_names(village_codes: Iterable[str]) -> dict[str, str]:
+    """The names of villages and of their towns and counties, from one query."""
+    wanted = {c for code in set(village_codes) for c in _chain(code)}
+    return dict(db.session.execute(select(Region.code, Region.name).where(
+        Region.code.in_(wanted))).tuples().all()) if wanted else {}
+
+
+def place_of(code: str, names: Mapping[str, str]) -> str:
+    """"某县某镇某村" from ``region_names``."""
+    return "".join(names[c] for c in _chain(code) if c in names)
+
+
 def places(village_codes: Iterable[str]) -> dict[str, str]:
     """"某县某镇某村" for each village, from one query for all of them (a list page's)."""
-    chains = {code: [c for c in [*codes.ancestors_of(code), code] if codes.level_of(c) >= 3]
-              for code in set(village_codes)}
-    wanted = {c for chain in chains.values() for c in chain}
-    names = dict(db.session.execute(select(Region.code, Region.name).where(
-        Region.code.in_(wanted))).tuples().all()) if wanted else {}
-    return {code: "".join(names[c] for c in chain if c in names)
-            for code, chain in chains.items()}
+    unique = set(village_codes)
+    names = region_names(unique)
+    return {code: place_of(code, names) for code in unique}
 
 
 def donors_of(need_ids: list[int]) -> dict[int, list[str]]:
@@ -162,9 +281,21 @@ def _prefix_len(level: int) -> int:
 
 
 def totals(region: str | None) -> tuple[Totals, list[Totals]]:
+    """``count_totals``, kept per worker until a need of the region (or under it) changes: a
+    province-wide sum over every pledge is not done for each view of the wall."""
+    code = region or province_code()
+    now = signature((("matching", code),))
+    kept: dict[str, tuple[Hashable, tuple[Totals, list[Totals]]]]
+    kept = current_app.extensions.setdefault("matching_totals", {})
+    found = kept.get(code)
+    if found is None or found[0] != now:
+        found = kept[code] = (now, count_totals(code))
+    return found[1]
+
+
+def count_totals(code: str) -> tuple[Totals, list[Totals]]:
     """Help delivered in a region and in each of its child regions: needs met (delivered,
     thanked or closed), donors with a confirmed pledge, units of goods and money confirmed."""
-    code = region or province_code()
     level = codes.level_of(code)
     child_len = _prefix_len(level + 1) if level < 5 else 12
     key = func.substr(Need.village_code, 1, child_len)
@@ -208,10 +339,11 @@ def totals(region: str | None) -> tuple[Totals, list[Totals]]:
     return overall, children
 
 
-def thanked_query(region: str | None) -> Select[tuple[Need]]:
-    """Needs with a thank-you note, newest first (the wall shows no item lines)."""
-    query = select(Need).where(Need.state.in_([NeedState.THANKED.value, NeedState.CLOSED.value]),
-                               Need.thanks_note != "").options(raiseload(Need.items))
+def thanked_query(region: str | None) -> Select[Any]:
+    """Needs with a thank-you note, newest first, as the columns the wall shows."""
+    query = select(Need.id, Need.title, Need.village_code, Need.thanked_at, Need.thanks_note
+                   ).where(Need.state.in_([NeedState.THANKED.value, NeedState.CLOSED.value]),
+                           Need.thanks_note != "")
     if region:
         query = query.where(in_region(Need.village_code, region))
     return query.order_by(Need.thanked_at.desc(), Need.id.desc())

@@ -26,7 +26,6 @@ from sunshine.accounts.models import Role
 from sunshine.extensions import db, limiter, login_manager
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
-from sunshine.markup import render_markdown, stored_html
 from sunshine.matching import delivery, pledges, queries
 from sunshine.matching.common import MatchingError, is_handler
 from sunshine.matching.forms import ConfirmForm, PledgeForm, parse_units
@@ -44,6 +43,7 @@ from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import code_arg
 from sunshine.records.money import AmountError, parse_amount, to_fen
+from sunshine.records.paging import paginate_rows
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.web import no_store, page_arg, render_form_page
@@ -70,8 +70,9 @@ def index() -> Response:
 
 
 def _index(filters: queries.Filters) -> str:
-    page = db.paginate(queries.public_query(filters), page=page_arg(),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate_rows(queries.card_query(filters), page_arg(),
+                         current_app.config["PAGE_SIZE"])
+    page.items = queries.with_lines(page.items)
     region = db.session.get(Region, filters.region) if filters.region else None
     return render_template("matching/index.html", page=page, filters=filters,
                            categories=CATEGORIES, urgency=URGENCY, region=region,
@@ -83,7 +84,7 @@ CSV_HEADER = ["编号", "标题", "类别", "地点", "紧急程度", "截止日
               "还需", "发布日期", "网址"]
 
 
-def _amounts(need: Need) -> list[str]:
+def _amounts(need: queries.Card) -> list[str]:
     """Needed, pledged and left: "10 套" for one line, "书包 2 个；文具 2 套" for several."""
     out = []
     for key in ("needed", "pledged", "remaining"):
@@ -98,8 +99,8 @@ def _amounts(need: Need) -> list[str]:
 @keep(("matching", None), before=pledges.maybe_expire)
 def export() -> Response:
     """The list's needs (with its filters) as CSV."""
-    rows = list(db.session.execute(queries.public_query(queries.parse_filters(request.args))
-                                   .limit(10_000)).scalars())
+    rows = queries.with_lines(db.session.execute(
+        queries.card_query(queries.parse_filters(request.args)).limit(10_000)))
     places = queries.places(n.village_code for n in rows)
     root = request.url_root.rstrip("/")
     body = csv_text(CSV_HEADER, ([
@@ -121,11 +122,14 @@ def _pledge_form(need: Need, form: PledgeForm | None = None) -> PledgeForm:
 
 
 def _detail(need: Need, form: PledgeForm | None = None, status: int = 200) -> tuple[str, int]:
+    is_open = need.state in [s.value for s in OPEN_STATES]
+    donor = current_user.is_authenticated and current_user.role == Role.DONOR
     return render_template(
-        "matching/detail.html", need=need, form=_pledge_form(need, form),
-        story=stored_html(render_markdown(need.story)),
+        "matching/detail.html", need=need,
+        form=_pledge_form(need, form) if donor and is_open else None,
+        story=queries.story_html(need.story),
         chain=queries.region_chain(need.village_code), pledges=queries.public_pledges(need),
-        open=need.state in [s.value for s in OPEN_STATES]), status
+        open=is_open), status
 
 
 @bp.get("/<int:need_id>")
@@ -266,8 +270,7 @@ def thanks() -> Response:
 def _thanks(found: list[Region], region: str | None) -> str:
     current = found[-1] if found else None
     total, children = queries.totals(region)
-    page = db.paginate(queries.thanked_query(region), page=page_arg(), per_page=20,
-                       error_out=False)
+    page = paginate_rows(queries.thanked_query(region), page_arg(), 20)
     return render_template("matching/thanks.html", total=total, children=children, page=page,
                            donors=queries.donors_of([n.id for n in page.items]), region=current,
                            chain=found[:-1],
