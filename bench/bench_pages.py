@@ -11,7 +11,8 @@ in-process time roughly as wall ≈ 1.35 × in-process + 0.1 ms, so the cache-of
 bench_site.py (median route ≥ 0.15× hello, every route ≥ 0.1×) mean about ≤ 1.3 ms for the
 median route and ≤ 2.0 ms for every route here (≈ 14× and 22× the in-process hello).
 
-Run by hand: ``.venv/bin/python bench/bench_pages.py [--only TEXT] [--profile] [--logged-in | --seller]``.
+Run by hand:
+``.venv/bin/python bench/bench_pages.py [--only TEXT] [--profile] [--logged-in | --seller]``.
 """
 
 from __future__ import annotations
