@@ -239,6 +239,8 @@ def test_staff_add_check_and_remove_files_after_the_answer_in_their_region_only(
     done = staff.post(f"/admin/requests/{info.id}/files", content_type="multipart/form-data",
                       data={"attach-file": (io.BytesIO(pdf()), "清单.pdf")})
     assert done.status_code == 302
+    mail = db.session.scalars(select(Message).order_by(Message.id.desc())).first()
+    assert mail is not None and "答复补充了 1 个文件" in mail.text and "清单" not in mail.text
     row = _rows()[0]
     assert not row.confirmed
     url = f"/requests/{info.id}/files/{row.id}/清单.pdf"

@@ -1,5 +1,6 @@
 """Attachments after the answer: staff of the handling office add a document the answer
-promised, remove one sent by mistake, or record whether a file holds personal information.
+promised (the applicant is told, as of every public step), remove one sent by mistake, or
+record whether a file holds personal information.
 
 Each step checks the actor's role and region, changes the public pages and writes the audit
 log in one transaction; a file's bytes are written only for a transaction that commits.
@@ -19,7 +20,8 @@ from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.requests import files
 from sunshine.requests.handling import HANDLERS
-from sunshine.requests.models import InfoRequest, Status
+from sunshine.requests.mail import tell_applicant
+from sunshine.requests.models import EventType, InfoRequest, RequestEvent, Status
 from sunshine.requests.services import RequestError
 
 ACTION_LABELS = {
@@ -68,6 +70,10 @@ def add(request: InfoRequest, actor: User, uploads: Sequence[files.Upload],
     checked = files.check(request, request.outcome, uploads)
     now = now or utcnow()
     pending = files.add_rows(request, actor.id, checked, now)
+    event = RequestEvent(type=EventType.FILES, text=f"答复补充了 {len(checked)} 个文件。",
+                         public=True, actor_id=actor.id, at=now)
+    request.events.append(event)
+    tell_applicant(request, event)
     _changed(request, actor, "request_file_added", "、".join(c.name for c in checked)[:200],
              now)
     files.commit(pending)

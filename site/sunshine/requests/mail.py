@@ -24,6 +24,7 @@ STEP_LABELS = {
     EventType.CONSULTED: "第三方意见已返回",
     EventType.ANSWERED: "已答复",
     EventType.OVERDUE: "已超过答复期限",
+    EventType.FILES: "答复补充了文件",
 }
 
 

@@ -190,6 +190,7 @@ class EventType(enum.StrEnum):
     CONSULTED = "consulted"
     ANSWERED = "answered"
     OVERDUE = "overdue"
+    FILES = "files"  # more documents sent after the answer
     NOTE = "note"  # internal: never shown to the applicant or the public
 
 
