@@ -52,9 +52,14 @@ class Office:
 
     @property
     def name(self) -> str:
-        suffix = "财政厅" if self.kind is OfficeKind.FINANCE and self.region.level == 1 \
-            else _SUFFIXES[self.kind]
-        return f"{self.region.name}{suffix}"
+        return office_name(self.region.name, self.region.level, self.kind)
+
+
+def office_name(region_name: str, level: int, kind: OfficeKind) -> str:
+    """What an office is called: the region's name and the office's (a province's finance
+    office is a 厅)."""
+    suffix = "财政厅" if kind is OfficeKind.FINANCE and level == 1 else _SUFFIXES[kind]
+    return f"{region_name}{suffix}"
 
 
 class Delivery(enum.StrEnum):

@@ -6,11 +6,13 @@ basis; its question and answer only when the applicant allowed it. Never who ask
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from sunshine.extensions import db
@@ -111,11 +113,10 @@ class OftenAsked:
         return {"office": self.office.key, "about": self.about}
 
 
-def often_requested(region: Region | None = None,
-                    scope: ColumnElement[bool] | None = None) -> list[OftenAsked]:
-    """Pages asked about by at least ``REQUEST_OFTEN`` different applicants of one office, most
-    asked first; in a region's offices (``region``) or a staff member's (``scope``). One query:
-    applicants are told apart by their identity's keyed hash, never by reading it."""
+@functools.cache
+def _often(by_region: bool) -> Select[Any]:
+    """The often-requested query, the region's bounds and the threshold as parameters (built
+    once per process)."""
     applicants = func.count(func.distinct(RequestApplicant.fingerprint))
     query = (select(Region, InfoRequest.office_kind, InfoRequest.about, applicants,
                     func.count(func.distinct(InfoRequest.id)))
@@ -123,12 +124,24 @@ def often_requested(region: Region | None = None,
              .join(Region, Region.code == InfoRequest.office_region_code)
              .where(InfoRequest.about != "", InfoRequest.held.is_(False))
              .group_by(Region.code, InfoRequest.office_kind, InfoRequest.about)
-             .having(applicants >= int(current_app.config["REQUEST_OFTEN"]))
+             .having(applicants >= bindparam("least"))
              .order_by(applicants.desc(), InfoRequest.about).limit(50))
+    if by_region:
+        query = query.where(InfoRequest.office_region_code.between(bindparam("lo"),
+                                                                   bindparam("hi")))
+    return query
+
+
+def often_requested(region: Region | None = None,
+                    scope: ColumnElement[bool] | None = None) -> list[OftenAsked]:
+    """Pages asked about by at least ``REQUEST_OFTEN`` different applicants of one office, most
+    asked first; in a region's offices (``region``) or a staff member's (``scope``). One query:
+    applicants are told apart by their identity's keyed hash, never by reading it."""
+    params: dict[str, Any] = {"least": int(current_app.config["REQUEST_OFTEN"])}
+    query = _often(region is not None)
     if region is not None:
-        lo, hi = codes.subtree_bounds(region.code)
-        query = query.where(InfoRequest.office_region_code.between(lo, hi))
+        params["lo"], params["hi"] = codes.subtree_bounds(region.code)
     if scope is not None:
         query = query.where(scope)
     return [OftenAsked(Office(office_region, OfficeKind(kind)), about, people, count)
-            for office_region, kind, about, people, count in db.session.execute(query)]
+            for office_region, kind, about, people, count in db.session.execute(query, params)]

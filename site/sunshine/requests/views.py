@@ -25,7 +25,7 @@ from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
-from sunshine.requests import files, periods, queries, services
+from sunshine.requests import files, listing, periods, queries, services
 from sunshine.requests.forms import AmendForm, RequestForm, TrackForm
 from sunshine.requests.models import (
     OFFICE_KIND_LABELS,
@@ -238,8 +238,7 @@ def index() -> Response:
 
 
 def _index(filters: queries.Filters) -> str:
-    page = db.paginate(queries.public_query(filters), page=page_arg(),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = listing.page_of(filters, page_arg(), current_app.config["PAGE_SIZE"])
     often = queries.often_requested(filters.region)
     if filters.office is not None:
         often = [o for o in often if o.office.key == filters.office.key]
@@ -268,7 +267,7 @@ CSV_HEADER = ["编号", "标题", "机关", "机关区划代码", "收到日期"
               "延长天数", "答复结果", "法律依据", "答复日期", "按时答复", "网址"]
 
 
-def csv_row(info: InfoRequest, root: str, day: Any) -> list[object]:
+def csv_row(info: listing.Listed, root: str, day: Any) -> list[object]:
     basis = info.basis_entry
     return [info.id, info.public_title, info.office.name, info.office_region_code,
             info.received_at.date().isoformat(), info.deadline.isoformat(), info.status.label,
@@ -285,7 +284,7 @@ def csv_row(info: InfoRequest, root: str, day: Any) -> list[object]:
 def export() -> Response:
     """The archive (with its filters) as CSV; never who asked."""
     filters = queries.parse_filters(request.args)
-    rows = db.session.execute(queries.public_query(filters).limit(10_000)).scalars()
+    rows = listing.rows(filters, 10_000)
     root, day = request.url_root.rstrip("/"), today()
     return csv_download(csv_text(CSV_HEADER, (csv_row(r, root, day) for r in rows)),
                         "requests.csv")
@@ -296,7 +295,7 @@ def export() -> Response:
 def feed() -> Response:
     """Atom feed of the archive, newest first; the archive's filters narrow it."""
     filters = queries.parse_filters(request.args)
-    rows = list(db.session.execute(queries.public_query(filters).limit(50)).scalars())
+    rows = listing.rows(filters, 50)
     updated = max((r.updated_at for r in rows), default=datetime(2026, 1, 1, tzinfo=UTC))
     xml = render_template("requests/feed.xml", rows=rows, updated=updated,
                           root=request.url_root.rstrip("/"), self_url=request.url)
