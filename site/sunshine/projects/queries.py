@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 
 from sunshine.extensions import db
 from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
@@ -17,6 +17,7 @@ from sunshine.records.models import State
 from sunshine.records.money import in_fen
 from sunshine.records.paging import KeysetPage, keyset, row_batches
 from sunshine.records.rollup import region_condition
+from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.web import is_number
 
@@ -89,20 +90,39 @@ def figures(filters: ProjectFilters, province: str) -> ProjectFigures:
                           int(row[6] or 0))
 
 
-def by_stage(filters: ProjectFilters, province: str) -> dict[str, int]:
-    rows = db.session.execute(select(ProjectTotal.stage, func.sum(ProjectTotal.projects))
-                              .where(*_total_conditions(filters, province))
-                              .group_by(ProjectTotal.stage))
-    return {stage: int(n or 0) for stage, n in rows}
+def by_stage(filters: ProjectFilters, province: str) -> tuple[ProjectFigures, dict[str, int]]:
+    """The figures (as ``figures``) and the projects of each stage, from one query."""
+    total = ProjectFigures()
+    stages: dict[str, int] = {}
+    for row in db.session.execute(select(
+            ProjectTotal.stage, func.sum(ProjectTotal.projects), func.sum(ProjectTotal.budget),
+            func.sum(ProjectTotal.funded), func.sum(ProjectTotal.spent),
+            func.sum(ProjectTotal.households), func.sum(ProjectTotal.people),
+            func.sum(ProjectTotal.poor_households))
+            .where(*_total_conditions(filters, province)).group_by(ProjectTotal.stage)):
+        stages[row[0]] = int(row[1] or 0)
+        total.projects += int(row[1] or 0)
+        total.budget += row[2] or 0
+        total.funded += row[3] or 0
+        total.spent += row[4] or 0
+        total.households += int(row[5] or 0)
+        total.people += int(row[6] or 0)
+        total.poor_households += int(row[7] or 0)
+    return total, stages
 
 
-def by_region(filters: ProjectFilters, region_codes: list[str]) -> dict[str, int]:
-    """Projects per child region (for the map and the region table)."""
-    if not region_codes:
-        return {}
-    rest = [c for c in _total_conditions(filters, "")[1:]]
+def by_region(filters: ProjectFilters, region: str, counties: bool) -> dict[str, int]:
+    """Projects in each child region of ``region`` and, with ``counties``, in each county
+    within it (for the map), by region code. The regions are a subquery: a list of a hundred
+    codes costs SQLAlchemy more than the sums."""
+    wanted = Region.parent_code == region
+    if counties:
+        lo, hi = codes.subtree_bounds(region)
+        wanted = or_(wanted, and_(Region.level == 3, Region.code.between(lo, hi)))
+    rest = _total_conditions(filters, "")[1:]
     rows = db.session.execute(select(ProjectTotal.region_code, func.sum(ProjectTotal.projects))
-                              .where(ProjectTotal.region_code.in_(region_codes), *rest)
+                              .where(ProjectTotal.region_code.in_(
+                                  select(Region.code).where(wanted)), *rest)
                               .group_by(ProjectTotal.region_code))
     return {code: int(n or 0) for code, n in rows}
 

@@ -62,15 +62,14 @@ def _index_page() -> str:
     filters = filters_from_request()
     province = current_app.config["PROVINCE_CODE"]
     shown, ancestors, children = region_trail(filters.region)
-    figures = queries.figures(filters, province)
-    stages = queries.by_stage(filters, province)
+    figures, stages = queries.by_stage(filters, province)
     page = queries.list_projects(filters, request.args.get("after"), request.args.get("before"),
                                  page_arg(), current_app.config["PAGE_SIZE"], province,
                                  total=figures.projects)
     counties = regions.places((3,), within=shown.code if shown.level > 1 else None) \
         if shown.level <= 2 else []
     # One query counts both the child regions' projects and, for the map, the counties'.
-    counts = queries.by_region(filters, [c.code for c in children] + [c.code for c in counties])
+    counts = queries.by_region(filters, shown.code, bool(counties))
     project_map = Markup("")
     if counties:
         project_map = charts.county_map(
