@@ -151,6 +151,18 @@ def test_spending_csv_and_the_ledger_json_can_be_checked(client, funded: Setup) 
     assert prev in page and "hashlib.sha256" in page
 
 
+def test_the_payments_are_counted_only_when_more_than_shown(funded: Setup) -> None:
+    from sunshine.funds import queries
+
+    for day in (1, 2, 3):
+        funds.record_spending(None, funded.fund, funds.SpendingFields(
+            amount=Decimal("1.00"), paid_on=date(2020, 6, day), payee="示范单位"))
+    shown = queries.spending_of(funded.fund, limit=2)
+    assert [s.paid_on.day for s in shown] == [3, 2]
+    assert queries.spending_count(funded.fund, shown, limit=2) == 3  # counted
+    assert queries.spending_count(funded.fund, queries.spending_of(funded.fund)) == 3
+
+
 def test_the_ledger_json_comes_in_pages_that_link_to_the_next(client, funded: Setup) -> None:
     whole = client.get("/funds/ledger.json").get_json()["entries"]
     url: str | None = "/funds/ledger.json?per_page=2"

@@ -236,13 +236,31 @@ def lines_of(fund: Fund) -> list[FundLine]:
         FundLine.fund_id == fund.id, FundLine.state == PUBLISHED).order_by(FundLine.id)).scalars())
 
 
-def spending_of(fund: Fund, limit: int = 100) -> list[Spending]:
+def lines_and_projects(fund: Fund) -> tuple[list[FundLine], dict[int, Project]]:
+    """``lines_of`` and the projects they fund (by id), from one query."""
+    rows = db.session.execute(select(FundLine, Project)
+                              .outerjoin(Project, Project.id == FundLine.project_id)
+                              .where(FundLine.fund_id == fund.id, FundLine.state == PUBLISHED)
+                              .order_by(FundLine.id)).tuples().all()
+    return [line for line, _ in rows], {p.id: p for _, p in rows if p is not None}
+
+
+#: Payments an allocation's page and API answer list (the newest); the CSV has them all.
+SPENDING_SHOWN = 100
+
+
+def spending_of(fund: Fund, limit: int = SPENDING_SHOWN) -> list[Spending]:
     return list(db.session.execute(select(Spending).where(
         Spending.fund_id == fund.id, Spending.state == PUBLISHED)
         .order_by(Spending.paid_on.desc(), Spending.id.desc()).limit(limit)).scalars())
 
 
-def spending_count(fund: Fund) -> int:
+def spending_count(fund: Fund, shown: list[Spending] | None = None,
+                   limit: int = SPENDING_SHOWN) -> int:
+    """The allocation's published payments; counted only when ``shown`` (its
+    ``spending_of``) may not be all of them."""
+    if shown is not None and len(shown) < limit:
+        return len(shown)
     return int(db.session.scalar(select(func.count()).select_from(Spending).where(
         Spending.fund_id == fund.id, Spending.state == PUBLISHED)) or 0)
 

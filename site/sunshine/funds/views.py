@@ -92,13 +92,11 @@ def detail(fund_id: int) -> Response:
 
 
 def _detail(fund: Fund) -> str:
-    lines = queries.lines_of(fund)
-    project_ids = [line.project_id for line in lines if line.project_id]
-    projects = {p.id: p for p in db.session.execute(
-        db.select(Project).where(Project.id.in_(project_ids))).scalars()} if project_ids else {}
+    lines, projects = queries.lines_and_projects(fund)
+    spending = queries.spending_of(fund)
     return render_template("funds/detail.html", fund=fund, lines=lines, projects=projects,
-                           spending=queries.spending_of(fund),
-                           spending_count=queries.spending_count(fund),
+                           spending=spending,
+                           spending_count=queries.spending_count(fund, spending),
                            ancestors=regions.ancestors_of(fund.region),
                            history=ledger.history("fund", fund.id),
                            households=sum(p.beneficiary_households for p in projects.values()),
@@ -262,8 +260,9 @@ def api_fund(fund_id: int) -> Response:
         abort(404)
     item = fund_item(fund)
     item["lines"] = [line_item(line) for line in queries.lines_of(fund)]
-    item["spending"] = [spending_item(s) for s in queries.spending_of(fund)]
-    item["spending_count"] = queries.spending_count(fund)
+    spending = queries.spending_of(fund)
+    item["spending"] = [spending_item(s) for s in spending]
+    item["spending_count"] = queries.spending_count(fund, spending)
     item["history"] = [{"seq": v.seq, "version": v.version, "action": v.action,
                         "reason": v.reason, "at": v.at, "hash": v.hash,
                         "changes": [{"field": k, "from": a, "to": b} for k, a, b in v.changes]}
