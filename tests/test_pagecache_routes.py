@@ -65,11 +65,11 @@ KEPT: dict[str, str | None] = {
     "requests.report_cell": "/requests/report/{county}-rural/2026/new/total",
     "accounts.login": "/login",
     "accounts.register": None,  # for visitors who are not logged in
+    "accounts.password": None,  # for logged-in visitors only
 }
 
 #: Public GET routes that are rendered every time, and why.
 NOT_KEPT = {
-    "accounts.password": "a form for the visitor's own account",
     "requests.file": "a document sent from disk with its own ETag, revalidated on every use "
                      "so that a file taken off an answer is gone at once",
     "requests.track_file": "a per-visitor token link: a document for one applicant",

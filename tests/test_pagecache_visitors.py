@@ -157,3 +157,31 @@ def test_the_login_and_register_forms_are_kept_with_each_visitors_own_token(
     second.get("/login")  # Flask renders this account's header once, for the front
     page, front = served_in_front(app, second, "/login")
     assert front and "王爱心" in account(page.text)
+
+
+@pytest.mark.own_app
+def test_the_password_form_is_kept_for_logged_in_visitors_only(app: Flask,
+                                                               regions: dict[str, str]) -> None:
+    make_user("donor-wang", Role.DONOR, None, display_name="王爱心")
+    make_user("donor-li", Role.DONOR, None, display_name="李爱心")
+    wang, li = logged_in(app, "donor-wang"), logged_in(app, "donor-li")
+    stranger = app.test_client()
+    for client in (wang, li, wang, li):  # each one's header rendered once by Flask
+        assert client.get("/account/password").status_code == 200
+    for name, client in (("王爱心", wang), ("李爱心", li)):
+        page, front = served_in_front(app, client, "/account/password")
+        assert front and name in account(page.text)
+        assert page.headers["Cache-Control"] == "no-store"
+    # A visitor who is not logged in is sent to log in, by Flask, every time.
+    for _ in range(2):
+        answer, front = served_in_front(app, stranger, "/account/password")
+        assert answer.status_code == 302 and not front
+        assert answer.headers["Location"].startswith("/login")
+    # The token the front put in changes the password.
+    page, front = served_in_front(app, li, "/account/password")
+    token = TOKEN.search(page.text.replace(account(page.text), ""))
+    assert front and token is not None
+    answer = li.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "another-horse-battery-7",
+        "csrf_token": token.group(1)})
+    assert answer.status_code == 302

@@ -122,6 +122,11 @@ def register() -> Response | tuple[str, int]:
 @login_required
 def password() -> Response | tuple[str, int]:
     """Change the password; every other session of the account ends."""
+    if request.method == "GET":
+        # The same form for every account: kept, with the visitor's header and token put in.
+        return pagecache.cached(
+            lambda: render_template("accounts/password.html", form=PasswordForm()),
+            no_store=True, logged_in_only=True)
     form = PasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()

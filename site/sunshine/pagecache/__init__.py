@@ -56,6 +56,7 @@ class Entry(NamedTuple):
     tokens: tuple[str, ...] = ()  # the per-visitor tokens in the body, "kind:arg"
     no_store: bool = False  # answered with ``Cache-Control: no-store`` (and no validator)
     anonymous_only: bool = False  # a logged-in visitor's page is rendered for them
+    logged_in_only: bool = False  # a visitor who is not logged in goes to Flask (to log in)
     content_type: str = HTML  # anything else is data, the same for every visitor (``data``)
     headers: tuple[tuple[str, str], ...] = ()  # more of the answer's (Content-Disposition)
 
@@ -140,15 +141,18 @@ def shareable(args: Iterable[str]) -> bool:
 
 def cached(render: Callable[[], str], *scopes: Scope, args: Iterable[str] = (),
            extra: Callable[[], Hashable] | None = None, no_store: bool = False,
-           anonymous_only: bool = False) -> Response:
+           anonymous_only: bool = False, logged_in_only: bool = False) -> Response:
     """``render()`` as HTML, kept until the data of ``scopes`` (or ``extra()``, a version
     of data outside the database) changes; ``args`` are the query arguments it reads.
     ``no_store``: browsers and proxies must not keep the answer (a form whose answer shows
     a tracking code). ``anonymous_only``: more than the visitor parts differ for a logged-in
-    visitor (a donor's pledge form), so only visitors who are not logged in get the kept page."""
+    visitor (a donor's pledge form), so only visitors who are not logged in get the kept page.
+    ``logged_in_only``: a page behind a login (the password form), which the front never
+    answers for a visitor who is not logged in (Flask sends them to the login page)."""
     from flask_login import current_user
 
-    if not shareable(args) or (anonymous_only and current_user.is_authenticated):
+    if not shareable(args) or (anonymous_only and current_user.is_authenticated) \
+            or (logged_in_only and not current_user.is_authenticated):
         return _uncached(render(), no_store)
     kept = store(current_app)
     key = request_key(request.environ)
@@ -156,8 +160,8 @@ def cached(render: Callable[[], str], *scopes: Scope, args: Iterable[str] = (),
     entry = kept.get(key)
     if entry is None or entry.version != now:
         entry = _render_public(render, scopes, extra, now, no_store)
-        if entry is not None and anonymous_only:
-            entry = entry._replace(anonymous_only=True)
+        if entry is not None:
+            entry = entry._replace(anonymous_only=anonymous_only, logged_in_only=logged_in_only)
         if entry is None:  # the page carried a visitor's own token: never kept
             return _uncached(render(), no_store)
         kept.put(key, entry)

@@ -61,7 +61,7 @@ class PageFront:
             if found is None:
                 return None
             visitor = found
-        if visitor.key is not None and entry.anonymous_only:
+        if (entry.anonymous_only if visitor.key is not None else entry.logged_in_only):
             return None
         if pagecache.version(entry.scopes, entry.extra) != entry.version:
             return None
