@@ -8,24 +8,25 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from sunshine.clock import today
-from sunshine.extensions import db
 from sunshine.pagecache.data import keep
-from sunshine.requests import files, queries, services
+from sunshine.requests import files, listing, queries, services
 from sunshine.requests.models import InfoRequest
 from sunshine.web import page_arg, per_page_arg
 
 api_bp = Blueprint("requests_api", __name__, url_prefix="/api/v1")
 
 
-def api_item(info: InfoRequest, day: Any) -> dict[str, Any]:
+def api_item(info: InfoRequest | listing.Listed, day: Any) -> dict[str, Any]:
     root = request.url_root.rstrip("/")
     basis = info.basis_entry
-    title, question = queries.shown_question(info)
+    office = info.office
+    # As ``queries.shown_question``: the question only with the applicant's consent.
+    question = info.public_body if info.consent_to_publish else ""
     return {
-        "id": info.id, "title": title,
-        "office": {"key": info.office.key, "name": info.office.name,
+        "id": info.id, "title": info.public_title,
+        "office": {"key": office.key, "name": office.name,
                    "region": {"code": info.office_region_code,
-                              "name": info.office_region.name}},
+                              "name": info.region_name}},
         "received": info.received_at.isoformat(), "deadline": info.deadline.isoformat(),
         "status": info.status.value, "status_label": info.status.label,
         "overdue": info.overdue(day), "was_overdue": info.was_overdue,
@@ -46,8 +47,7 @@ def api_item(info: InfoRequest, day: Any) -> dict[str, Any]:
 def api_requests() -> Response:
     """The archive, newest first; ?region=, ?office=, ?status=, ?outcome=, ?about=."""
     per_page = per_page_arg(50)
-    page = db.paginate(queries.public_query(queries.parse_filters(request.args)),
-                       page=page_arg(), per_page=per_page, error_out=False)
+    page = listing.page_of(queries.parse_filters(request.args), page_arg(), per_page)
     day = today()
     return jsonify(items=[api_item(r, day) for r in page.items], page=page.page,
                    per_page=per_page, total=page.total)

@@ -1,5 +1,5 @@
 """The archive's lists (the page, CSV, feed and API) read the columns they show as plain rows:
-no request object, no question or answer text loaded, the office's region name from a join.
+no request object, no answer text loaded, the office's region name from a join.
 Loading a few hundred whole requests as objects cost more than everything else on these pages.
 """
 
@@ -37,7 +37,8 @@ class OfficeRef:
 
 @dataclass(frozen=True, slots=True)
 class Listed:
-    """What a list shows of one request (never who asked, nor the question's text)."""
+    """What a list shows of one request (never who asked; the question as the archive shows
+    it, only with the applicant's consent)."""
 
     id: int
     public_subject: str
@@ -55,6 +56,9 @@ class Listed:
     basis: str
     answered_at: datetime | None
     answered_on_time: bool | None
+    about: str
+    consent_to_publish: bool
+    public_body: str
 
     @property
     def office(self) -> OfficeRef:
@@ -77,7 +81,8 @@ COLUMNS = (InfoRequest.id, InfoRequest.public_subject, InfoRequest.office_region
            InfoRequest.office_kind, Region.name, Region.level, InfoRequest.received_at,
            InfoRequest.updated_at, InfoRequest.deadline, InfoRequest.status,
            InfoRequest.was_overdue, InfoRequest.extension_days, InfoRequest.outcome,
-           InfoRequest.basis, InfoRequest.answered_at, InfoRequest.answered_on_time)
+           InfoRequest.basis, InfoRequest.answered_at, InfoRequest.answered_on_time,
+           InfoRequest.about, InfoRequest.consent_to_publish, InfoRequest.public_body)
 
 
 def _flags(filters: queries.Filters) -> tuple[bool, ...]:

@@ -264,6 +264,10 @@ class InfoRequest(db.Model):  # type: ignore[name-defined]
     def public_title(self) -> str:
         return self.public_subject or f"向{self.office.name}申请公开政府信息"
 
+    @property
+    def region_name(self) -> str:
+        return self.office_region.name
+
     def overdue(self, today: date) -> bool:
         return self.status in RUNNING and self.deadline < today
 
