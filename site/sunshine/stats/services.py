@@ -10,6 +10,7 @@ The register is never read here.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from array import array
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from sqlalchemy import (
     ScalarSelect,
     Select,
     String,
+    bindparam,
     event,
     literal,
     literal_column,
@@ -190,16 +192,38 @@ def rollup_query(code: str, level: int) -> Select[Any]:
     holds synthetic households (one lookup, evaluated once). One round trip matters on
     PostgreSQL, where each costs about 0.3 ms."""
     lo, hi = codes.subtree_bounds(code)
-    levels = {level, min(level + 1, 5)}
-    if level < 3:
-        levels.add(3)
-    in_subtree = Rollup.level.in_(sorted(levels)) & Rollup.region_code.between(lo, hi)
+    if db.engine.dialect.name == "postgresql":
+        latest_synthetic = (select(Build.synthetic).order_by(Build.id.desc()).limit(1)
+                            .scalar_subquery())
+        return _pg_rollup_query(lo, hi, list(_levels(level)), codes.ancestors_of(code),
+                                latest_synthetic)
+    statement, params = _rollup_statement(code, level)
+    return statement.params(params)
+
+
+def _levels(level: int) -> tuple[int, ...]:
+    """The levels a page of ``level`` reads: its own, its children's, on province and city
+    pages the counties'."""
+    return tuple(sorted({level, min(level + 1, 5), *((3,) if level < 3 else ())}))
+
+
+def _rollup_statement(code: str, level: int) -> tuple[Select[Any], dict[str, Any]]:
+    """``rollup_query`` (but on PostgreSQL) as a statement made once per shape and its
+    parameters: building and keying the statement cost a page more than running it."""
+    lo, hi = codes.subtree_bounds(code)
     ancestors = codes.ancestors_of(code)
+    return (_rollup_shape(_levels(level), bool(ancestors)),
+            {"lo": lo, "hi": hi, **({"ancestors": ancestors} if ancestors else {})})
+
+
+@functools.cache
+def _rollup_shape(levels: tuple[int, ...], with_ancestors: bool) -> Select[Any]:
+    in_subtree = Rollup.level.in_(levels) & Rollup.region_code.between(
+        bindparam("lo", type_=String), bindparam("hi", type_=String))
+    where = or_(in_subtree, Rollup.region_code.in_(bindparam("ancestors", expanding=True))) \
+        if with_ancestors else in_subtree
     latest_synthetic = (select(Build.synthetic).order_by(Build.id.desc()).limit(1)
                         .scalar_subquery())
-    if db.engine.dialect.name == "postgresql":
-        return _pg_rollup_query(lo, hi, sorted(levels), ancestors, latest_synthetic)
-    where = or_(in_subtree, Rollup.region_code.in_(ancestors)) if ancestors else in_subtree
     return (select(Rollup.region_code, Rollup.level, Rollup.cells, Rollup.status, Region.name,
                    Region.synthetic, Region.longitude, Region.latitude, RuralPopulation.people,
                    latest_synthetic.label("build_synthetic"))
@@ -292,8 +316,13 @@ def region_page(code: str) -> RegionPage:
     k = min_cell()
     synthetic_build = False
     wanted = codes.ancestors_of(code)
-    _ensure_binary_results(db.engine)
-    for row in read(rollup_query(code, level)):
+    if db.engine.dialect.name == "postgresql":
+        _ensure_binary_results(db.engine)
+        rows = read(rollup_query(code, level))
+    else:
+        statement, params = _rollup_statement(code, level)
+        rows = db.session.connection().execute(statement, params).all()
+    for row in rows:
         nodes[row.region_code] = Node(row.region_code, row.name, row.level, row.synthetic,
                                       row.longitude, row.latitude, row.people,
                                       unpack(row.cells), bytes(row.status), k)
