@@ -16,7 +16,9 @@
 Run by hand (about 14 minutes): ``.venv/bin/python bench/bench_search.py``.
 Options: ``--docs N`` (default 20,000), ``--ratio-docs N`` (documents for the one-writer /
 parallel comparison, default 4,000), ``--skip-http``, ``--skip-words-only`` (no second full
-rebuild for the size baseline).
+rebuild for the size baseline), ``--rebuild-only`` (one full rebuild of the documents, its
+wall and CPU time and index size, then the judged set: a few minutes). The CPU time of a small
+rebuild alone: ``bench/search_rebuild.py``.
 """
 
 from __future__ import annotations
@@ -25,89 +27,25 @@ import argparse
 import os
 import platform
 import re
-import resource
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 
-from search_corpus import make_documents, make_queries, query_words  # noqa: E402
+from search_corpus import make_queries, query_words  # noqa: E402
 from search_http import Report, http_figures, load, pct  # noqa: E402
 from search_judged import compare, folder_bytes, load_site_data, words_only  # noqa: E402
-
-# --------------------------------------------------------------------------------------------
-# 1. Rebuild
-
-
-def store_documents(db_path: Path, count: int) -> None:
-    con = sqlite3.connect(db_path)
-    with con:
-        con.execute("CREATE TABLE bench_docs (id INTEGER PRIMARY KEY, kind TEXT, title TEXT, "
-                    "body TEXT, region TEXT, date TEXT)")
-        con.executemany("INSERT INTO bench_docs VALUES (?, ?, ?, ?, ?, ?)", make_documents(count))
-    con.close()
-
-
-def register_bench_source(app, db_path: Path, limit: list[int]) -> None:
-    """A search source of ``app`` reading the generated documents from SQLite."""
-    from sunshine.registry import SearchDoc, registry
-
-    def bench_documents() -> Iterator[SearchDoc]:
-        con = sqlite3.connect(db_path)
-        try:
-            rows = con.execute("SELECT id, kind, title, body, region, date FROM bench_docs "
-                               "WHERE id <= ? ORDER BY id", (limit[0],))
-            for doc_id, kind, title, body, region, date in rows:
-                yield SearchDoc(id=f"bench:{doc_id}", type=kind, title=title, body=body,
-                                url=f"/bench/{doc_id}", region_code=region, date=date)
-        finally:
-            con.close()
-
-    registry(app).add_search_source("bench", bench_documents)
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the forked sub-writers)."""
-    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
-
-
-def timed_rebuild(app, index_dir: Path, procs: int | None) -> tuple[int, float, float]:
-    """Documents, wall seconds and CPU seconds (all processes) of one ``rebuild()``."""
-    from sunshine.search.index import rebuild
-
-    with app.app_context():
-        cpu = cpu_seconds()
-        start = time.perf_counter()
-        counts = rebuild(index_dir, procs=procs)
-        return sum(counts.values()), time.perf_counter() - start, cpu_seconds() - cpu
-
-
-def same_results(index_a: Path, index_b: Path, queries: list[str]) -> bool:
-    """Same document count, and the same set of hits (ids, ignoring order) for the queries."""
-    from whoosh import index as whoosh_index
-    from whoosh.qparser import MultifieldParser, OrGroup
-
-    ids = []
-    for folder in (index_a, index_b):
-        ix = whoosh_index.open_dir(str(folder))
-        with ix.searcher() as searcher:
-            parser = MultifieldParser(["title", "body"], schema=ix.schema,
-                                      group=OrGroup.factory(0.9))
-            found = [searcher.doc_count()]
-            for q in queries:
-                hits = searcher.search(parser.parse(q), limit=None)
-                found.append(sorted(h["id"] for h in hits))
-            ids.append(found)
-    return ids[0] == ids[1]
-
+from search_rebuild import (  # noqa: E402
+    bench_app,
+    store_documents,
+    timed_rebuild,
+    writers_compared,
+)
 
 # --------------------------------------------------------------------------------------------
 # 2. Queries: the search service and SQLite FTS5 side by side
@@ -254,11 +192,8 @@ def main() -> None:
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-words-only", action="store_true")
     parser.add_argument("--rebuild-only", action="store_true",
-                        help="only the rebuild figures (phase 1)")
+                        help="one full rebuild (time, CPU, index size) and the judged set")
     args = parser.parse_args()
-
-    from sunshine import create_app
-    from sunshine.extensions import db
 
     began = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="sunshine-bench-search-"))
@@ -277,51 +212,28 @@ def main() -> None:
         report.add("documents", f"{args.docs:,} generated, body {chars[1]}–{chars[2]} characters "
                    f"(mean {chars[0]:,.0f}), in {time.perf_counter() - start:.1f} s")
         limit = [args.ratio_docs]
-        app = create_app({"SUNSHINE_ENV": "testing", "SECRET_KEY": "b" * 40,
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'app.sqlite'}",
-                          "SEARCH_INDEX_DIR": str(folder / "index"),
-                          "RATELIMIT_ENABLED": False})
-        register_bench_source(app, db_path, limit)
-        with app.app_context():
-            db.create_all()  # the app's own sources (regions, articles) are empty here
+        app = bench_app(folder, db_path, limit)
 
         print("1. rebuild", flush=True)
-        _segment("扶贫")  # jieba's dictionary loaded (~1 s) before either timed run
-        load_before = load()
-        single_n, single_s, single_cpu = timed_rebuild(app, folder / "one-writer", procs=1)
-        load_between = load()
-        par_n, par_s, par_cpu = timed_rebuild(app, folder / "parallel", procs=None)
-        assert single_n == par_n == args.ratio_docs, (single_n, par_n)
-        checks = make_queries(30, seed=99)
-        identical = same_results(folder / "one-writer", folder / "parallel", checks)
-        shutil.rmtree(folder / "one-writer")
-        shutil.rmtree(folder / "parallel")
-        single_rate, par_rate = single_n / single_s, par_n / par_s
-        ratio = par_rate / single_rate
-        report.add(f"rebuild, one writer (procs=1), {single_n:,} docs",
-                   f"{single_s:.1f} s = {single_rate:.0f} docs/s; CPU "
-                   f"{single_cpu / single_n * 1000:.0f} ms/doc; load average before {load_before}")
-        report.add(f"rebuild, default path (procs={min(cpus, 4)}, multisegment), {par_n:,} docs",
-                   f"{par_s:.1f} s = {par_rate:.0f} docs/s: {ratio:.2f}× one writer (target ≥ "
-                   f"1.45×: {'met' if ratio >= 1.45 else 'MISSED'}; stretch 2×: "
-                   f"{'met' if ratio >= 2 else 'not met'}); CPU {par_cpu / par_n * 1000:.0f} ms/doc"
-                   f" over all processes; load average before {load_between}")
-        report.add("same index both ways", f"{'yes' if identical else 'NO'}: doc count and the "
-                   f"full hit sets of {len(checks)} queries")
+        single_rate = 0.0
+        if not args.rebuild_only:
+            single_rate = writers_compared(app, folder, args.ratio_docs, cpus, report)
         limit[0] = args.docs
         index_dir = folder / "index"
         load_site_data(app)  # regions, the demo's articles and synonyms: for the judged set
         load_before = load()
         full_n, full_s, full_cpu = timed_rebuild(app, index_dir, procs=None)
         assert full_n >= args.docs, full_n
+        versus = f"{full_n / full_s / single_rate:.2f}× the one-writer rate above; " \
+            if single_rate else ""
         report.add(f"rebuild, default path, all {full_n:,} docs (with regions and articles)",
                    f"{full_s:.1f} s = {full_n / full_s:.0f} docs/s (target < 240 s: "
-                   f"{'met' if full_s < 240 else 'MISSED'}); {full_n / full_s / single_rate:.2f}× "
-                   f"the one-writer rate above; CPU {full_cpu / full_n * 1000:.0f} ms/doc; load "
-                   f"average before {load_before}, after {load()}")
+                   f"{'met' if full_s < 240 else 'MISSED'}); {versus}CPU {full_cpu:.0f} s over "
+                   f"every process = {full_cpu / full_n * 1000:.1f} ms/doc; load average before "
+                   f"{load_before}, after {load()}")
 
         size = folder_bytes(index_dir)
-        if not args.skip_words_only:
+        if not (args.skip_words_only or args.rebuild_only):
             with words_only():
                 _, words_s, words_cpu = timed_rebuild(app, folder / "words-only", procs=None)
             words_size = folder_bytes(folder / "words-only")
@@ -335,6 +247,8 @@ def main() -> None:
         else:
             report.add("index size", f"{size / 2**20:.0f} MB")
         if args.rebuild_only:
+            print("3. judged set", flush=True)
+            compare(app, index_dir, db_path, report)
             return
         print("2. queries", flush=True)
         queries = make_queries(args.queries)

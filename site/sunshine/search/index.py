@@ -29,6 +29,7 @@ from sunshine.regions import codes
 from sunshine.registry import SearchDoc, registry
 from sunshine.search import docsets, places, ranking
 from sunshine.search.analysis import bigram_analyzer, chinese_analyzer
+from sunshine.search.codec import Codec
 from sunshine.search.parallel import ParallelWriter
 from sunshine.search.pinyin import pinyin_analyzer
 from sunshine.search.query import Builder
@@ -105,8 +106,9 @@ def rebuild(index_dir: str | Path, procs: int | None = None) -> dict[str, int]:
             workers = procs if procs is not None else (
                 _cpus() if len(head) >= PARALLEL_THRESHOLD else 1)
             _warm_up(ix.schema)  # load jieba once, before any fork
-            writer = (ParallelWriter(ix, procs=workers, multisegment=True, limitmb=LIMIT_MB)
-                      if workers > 1 else ix.writer(limitmb=LIMIT_MB))
+            writer = (ParallelWriter(ix, procs=workers, multisegment=True, limitmb=LIMIT_MB,
+                                     codec=Codec())
+                      if workers > 1 else ix.writer(limitmb=LIMIT_MB, codec=Codec()))
             try:
                 for doc in itertools.chain(head, docs):
                     writer.add_document(**_fields(doc))
@@ -186,7 +188,7 @@ def update(index_dir: str | Path, docs: Iterable[SearchDoc], delete_ids: Iterabl
             ix = whoosh_index.open_dir(folder)
         else:
             ix = whoosh_index.create_in(folder, schema())
-        writer = ix.writer(timeout=30.0)
+        writer = ix.writer(timeout=30.0, codec=Codec())
         try:
             for doc_id in delete_ids:
                 writer.delete_by_term("id", doc_id)
