@@ -3,8 +3,10 @@ photos, the CSV and the JSON API. No buyer's contact is read here except on the 
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -39,6 +41,7 @@ from sunshine.markup import render_markdown, stored_html
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import code_arg
+from sunshine.records.paging import paginate_rows
 from sunshine.web import page_arg, per_page_arg, render_form_page
 
 bp = Blueprint("market", __name__, url_prefix="/market")
@@ -66,9 +69,11 @@ def _filters() -> queries.Filters:
         sort=sort if sort in SORTS else "new")
 
 
-def description_html(listing: Listing) -> Markup:
-    """The description through the one sanitizer."""
-    return stored_html(render_markdown(listing.description_md))
+@functools.lru_cache(maxsize=256)
+def _description(text: str) -> Markup:
+    """A description through the one sanitizer, made once per worker for each text (Markdown
+    costs a page a third of a millisecond); a changed description is another key."""
+    return stored_html(render_markdown(text))
 
 
 #: The query arguments of the list page.
@@ -85,8 +90,9 @@ def index() -> Response:
 
 def _index() -> str:
     filters = _filters()
-    page = db.paginate(queries.public_query(filters), page=page_arg(),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate_rows(queries.card_query(filters), page_arg(),
+                         current_app.config["PAGE_SIZE"])
+    page.items = [queries.Card(*row) for row in page.items]
     return render_template("market/index.html", page=page, filters=filters,
                            categories=CATEGORIES, labels=LABELS, sorts=SORTS,
                            counties=queries.counties_with_listings())
@@ -96,11 +102,16 @@ def _index() -> str:
 def detail(listing_id: int) -> Response:
     """One product: photos, origin, seller, other products, the inquiry form; kept until any
     listing or seller changes (the form's token is each visitor's own)."""
-    listing = queries.get_public(listing_id) or abort(404)
+    listing = queries.public_card(listing_id) or abort(404)
     return pagecache.cached(lambda: render_template(
-        "market/detail.html", listing=listing, form=InquiryForm(),
-        others=queries.other_listings(listing), description=description_html(listing)),
-        ("market", None))
+        "market/detail.html", **_product(listing), form=InquiryForm()), ("market", None))
+
+
+def _product(listing: queries.Card) -> dict[str, Any]:
+    """What a product's page shows besides the form: plain rows from three statements."""
+    return {"listing": listing, "photos": queries.photo_ids([listing.id])[listing.id],
+            "others": queries.other_listings(listing),
+            "description": _description(queries.description_of(listing.id))}
 
 
 @bp.post("/<int:listing_id>/inquiry")
@@ -119,9 +130,8 @@ def inquiry(listing_id: int) -> BaseResponse | tuple[str, int]:
         else:
             flash("询价已发给卖家，卖家会通过您留下的联系方式联系您。", "success")
             return redirect(url_for("market.detail", listing_id=listing.id))
-    return render_form_page("market/detail.html", listing=listing, form=form,
-                            others=queries.other_listings(listing),
-                            description=description_html(listing))
+    return render_form_page("market/detail.html", form=form,
+                            **_product(queries.public_card(listing.id) or abort(404)))
 
 
 @bp.get("/sellers/<int:seller_id>")
@@ -135,9 +145,8 @@ def seller(seller_id: int) -> Response:
 
 
 def _seller(item: Seller) -> str:
-    listings = db.session.execute(queries.public_query(
-        queries.Filters(seller_id=item.id)).limit(100)).scalars()
-    return render_template("market/seller.html", seller=item, listings=list(listings))
+    listings = queries.cards(queries.card_query(queries.Filters(seller_id=item.id)).limit(100))
+    return render_template("market/seller.html", seller=item, listings=listings)
 
 
 @bp.get("/photos/<int:photo_id>/<kind>")
@@ -163,12 +172,11 @@ CSV_HEADER = ["编号", "产品名称", "品类", "品种", "规格", "计价单
 @keep(("market", None))
 def export() -> Response:
     """The list's products (with its filters) as CSV."""
-    rows = db.session.execute(queries.public_query(_filters(), photos=False)
-                              .limit(10_000)).scalars()
+    rows = queries.cards(queries.card_query(_filters()).limit(10_000))
     root = request.url_root.rstrip("/")
     body = csv_text(CSV_HEADER, ([
         x.id, x.name, x.category, x.variety, x.spec, x.unit, f"{x.price:.2f}", x.min_order,
-        x.origin.name, x.seller.name, "、".join(x.label_list), "是" if x.certified else "否",
+        x.origin_name, x.seller_name, "、".join(x.label_list), "是" if x.certified else "否",
         x.published_at.date().isoformat() if x.published_at else "", root + x.url]
         for x in rows))
     return csv_download(body, "market.csv")
@@ -177,7 +185,7 @@ def export() -> Response:
 # --- JSON API --------------------------------------------------------------------------------
 
 
-def api_item(listing: Listing) -> dict[str, object]:
+def api_item(listing: queries.Card, photos: list[int]) -> dict[str, object]:
     root = request.url_root.rstrip("/")
     return {
         "id": listing.id, "name": listing.name, "category": listing.category,
@@ -185,12 +193,12 @@ def api_item(listing: Listing) -> dict[str, object]:
         "price": f"{listing.price:.2f}", "min_order": listing.min_order,
         "stock": listing.stock, "shelf_life": listing.shelf_life,
         "produced_on": listing.produced_on.isoformat() if listing.produced_on else None,
-        "origin": {"code": listing.origin_code, "name": listing.origin.name},
-        "seller": {"id": listing.seller_id, "name": listing.seller.name,
-                   "kind": listing.seller.kind.label},
+        "origin": {"code": listing.origin_code, "name": listing.origin_name},
+        "seller": {"id": listing.seller_id, "name": listing.seller_name,
+                   "kind": listing.seller_kind.label},
         "labels": listing.label_list, "certified": listing.certified,
         "published": listing.published_at.isoformat() if listing.published_at else None,
-        "photos": [f"{root}/market/photos/{p.id}/full" for p in listing.photos],
+        "photos": [f"{root}/market/photos/{p}/full" for p in photos],
         "url": root + listing.url,
     }
 
@@ -199,20 +207,21 @@ def api_item(listing: Listing) -> dict[str, object]:
 @keep(("market", None))
 def api_products() -> Response:
     per_page = per_page_arg(50)
-    page = db.paginate(queries.public_query(_filters()), page=page_arg(), per_page=per_page,
-                       error_out=False)
-    return jsonify(items=[api_item(x) for x in page.items], page=page.page, per_page=per_page,
-                   total=page.total)
+    page = paginate_rows(queries.card_query(_filters()), page_arg(), per_page)
+    items = [queries.Card(*row) for row in page.items]
+    photos = queries.photo_ids([x.id for x in items])
+    return jsonify(items=[api_item(x, photos[x.id]) for x in items], page=page.page,
+                   per_page=per_page, total=page.total)
 
 
 @api_bp.get("/products/<int:listing_id>")
 @keep(("market", None))
 def api_product(listing_id: int) -> tuple[Response, int] | Response:
-    listing = queries.get_public(listing_id)
-    if listing is None:
+    found = queries.public_card(listing_id)
+    if found is None:
         return jsonify(error="没有这个产品"), 404
-    item = api_item(listing)
-    item["description_html"] = str(render_markdown(listing.description_md))
+    item = api_item(found, queries.photo_ids([listing_id])[listing_id])
+    item["description_html"] = str(_description(queries.description_of(listing_id)))
     return jsonify(item)
 
 
