@@ -5,6 +5,7 @@ the applicant's links, the region scope, and names that try to be paths."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -318,3 +319,20 @@ def test_names_that_try_to_be_paths_or_markup_are_only_names(app, client, region
         assert answer.data == pdf(f"n{n}")
     folder = Path(app.config["UPLOAD_DIR"]) / files.FOLDER
     assert all(p.parent == folder for p in folder.rglob("*"))
+
+
+def test_prune_removes_only_old_files_no_answer_names(app, regions, users) -> None:
+    info, _ = file(now=None)
+    handling.answer(info, users["county"], handling.Answer(Outcome.DISCLOSED, "open", "见附件"),
+                    uploads=[files.Upload("a.pdf", pdf(), True)])
+    kept = _rows()[0].stored
+    folder = files.directory()
+    for name in ("0" * 64 + ".pdf", "1" * 64 + ".part", "2" * 64 + ".png"):
+        (folder / name).write_bytes(b"left over")
+    old = (folder / kept).stat().st_mtime - 7200
+    for name in (kept, "0" * 64 + ".pdf", "1" * 64 + ".part"):
+        os.utime(folder / name, (old, old))
+    assert files.prune() == 2  # the young stray file may belong to a commit on its way
+    assert _stored(app) == {kept, "2" * 64 + ".png"}
+    result = app.test_cli_runner().invoke(args=["requests", "prune-files"])
+    assert result.exit_code == 0 and "删除了 0 个" in result.output

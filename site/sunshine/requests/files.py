@@ -16,6 +16,7 @@ applicant alone, through the tracking page.
 from __future__ import annotations
 
 import hashlib
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -275,6 +276,22 @@ def remove_unreferenced(names: Iterable[str]) -> None:
     still = set(db.session.scalars(select(RequestFile.stored).where(
         RequestFile.stored.in_(names))))
     remove(names - still)
+
+
+def prune(older_than: float = 3600, now: float | None = None) -> int:
+    """Remove files no row names (left by a crash between writing and committing, or by a
+    removal that could not delete), once older than ``older_than`` seconds: a younger one may
+    belong to a transaction still on its way to commit. Returns how many were removed."""
+    folder = directory()
+    if not folder.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - older_than
+    named = set(db.session.scalars(select(RequestFile.stored).distinct()))
+    stale = [p for p in folder.iterdir()
+             if p.is_file() and p.name not in named and p.stat().st_mtime < cutoff]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def send(file: RequestFile, *, public: bool) -> Response:
