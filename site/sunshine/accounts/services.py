@@ -17,6 +17,7 @@ from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import FieldError
+from sunshine.pagecache.versions import driver_rows
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.web import is_number
@@ -252,20 +253,28 @@ def load_session_user(token: str) -> User | None:
 #: What a kept page's visitor parts show of an account, and whether its session still holds.
 _PAGE_VISITOR = select(User.active, User.session_version, User.role, User.display_name
                        ).where(User.id == bindparam("user_id"))
+_PAGE_VISITOR_SQL = ("SELECT active, session_version, role, display_name"
+                     f" FROM {User.__tablename__} WHERE id = ?")
 
 
 def page_visitor(token: str) -> tuple[str, str] | None:
     """The page cache's check of a session's user (as ``load_session_user``, one indexed
-    query on a connection of its own): (role, display name), or None when the account is
-    gone, switched off, or logged out since."""
+    query on a connection of its own, in the driver's own SQL): (role, display name), or
+    None when the account is gone, switched off, or logged out since."""
     user_id, _, version = token.partition(":")
     if not (is_number(user_id) and is_number(version)) or len(user_id) > 18:
         return None
-    with db.engine.connect() as conn:
-        row = conn.execute(_PAGE_VISITOR, {"user_id": int(user_id)}).first()
-    if row is None or not row.active or row.session_version != int(version):
+    found = driver_rows(_PAGE_VISITOR_SQL, (int(user_id),))
+    if found is None:  # pragma: no cover - a driver of another parameter style
+        with db.engine.connect() as conn:
+            found = [(row.active, row.session_version, row.role.value, row.display_name)
+                     for row in conn.execute(_PAGE_VISITOR, {"user_id": int(user_id)})]
+    if not found:
         return None
-    return row.role.value, row.display_name
+    active, session_version, role, display_name = found[0]
+    if not active or session_version != int(version):
+        return None
+    return str(role), display_name
 
 
 def list_users(role: Role | None = None) -> list[User]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -102,31 +103,40 @@ def signature(scopes: Sequence[Scope]) -> tuple[int, ...]:
         return ()
     features = sorted({f for f, _, _ in wanted})
     regions = sorted({r for _, r, _ in wanted})
-    sql = _driver_sql(db.engine.dialect.paramstyle, len(features), len(regions))
-    if sql is None:  # pragma: no cover - a driver of another parameter style
+    found = driver_rows(_driver_sql(len(features), len(regions)), (*features, *regions))
+    if found is None:  # pragma: no cover - a driver of another parameter style
         with db.engine.connect() as conn:
-            found = list(conn.execute(_ROWS, {"features": features, "regions": regions}))
-    else:
-        driver = db.engine.raw_connection()  # from the pool; rolled back when given back
-        try:
-            cursor = driver.cursor()
-            cursor.execute(sql, (*features, *regions))
-            found = list(cursor.fetchall())
-            cursor.close()
-        finally:
-            driver.close()
+            found = [tuple(row) for row in
+                     conn.execute(_ROWS, {"features": features, "regions": regions})]
     rows = {(f, r): {"own": own, "below": below} for f, r, own, below in found}
     return tuple(rows.get((f, r), {}).get(column, 0) for f, r, column in wanted)
 
 
 @functools.cache
-def _driver_sql(paramstyle: str, features: int, regions: int) -> str | None:
-    """``_ROWS`` as the driver's own SQL for so many features and regions, run on the driver's
-    connection: a kept page's one query then costs the database's time (14 µs on SQLite),
-    without a statement compiled and a Connection built for it (64 µs)."""
-    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(paramstyle)
+def _driver_sql(features: int, regions: int) -> str:
+    """``_ROWS`` as plain SQL for so many features and regions (see ``driver_rows``): a kept
+    page's one query then costs the database's time (14 µs on SQLite), without a statement
+    compiled and a Connection built for it (64 µs)."""
+    return ("SELECT feature, region, own, below FROM page_version"
+            f" WHERE feature IN ({', '.join('?' * features)})"
+            f" AND region IN ({', '.join('?' * regions)})")
+
+
+def driver_rows(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]] | None:
+    """The rows of one statement written as plain SQL with a ``?`` for each parameter, run on
+    a pooled connection's own driver cursor (rolled back when it goes back to the pool): for
+    the few queries the front makes per request, where building a Connection and compiling a
+    statement cost several times the database's work. None when the driver takes another
+    parameter style: the caller then runs its SQLAlchemy statement."""
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(db.engine.dialect.paramstyle)
     if mark is None:
         return None
-    return ("SELECT feature, region, own, below FROM page_version"
-            f" WHERE feature IN ({', '.join([mark] * features)})"
-            f" AND region IN ({', '.join([mark] * regions)})")
+    driver = db.engine.raw_connection()
+    try:
+        cursor = driver.cursor()
+        cursor.execute(sql if mark == "?" else sql.replace("?", mark), tuple(params))
+        found = [tuple(row) for row in cursor.fetchall()]
+        cursor.close()
+    finally:
+        driver.close()
+    return found

@@ -15,6 +15,7 @@ unchanged.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Hashable
@@ -121,12 +122,18 @@ def csrf_token(app: Flask, visitor_session: Any, _: str = "") -> str:
     secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
     if not isinstance(secret, str | bytes):
         raise RuntimeError("CSRF needs a secret key")
-    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(visitor_session[field])
+    return _serializer(secret, "wtf-csrf-token").dumps(visitor_session[field])
 
 
 def start_token(app: Flask, _: Any, salt: str) -> str:
     """``formguard``'s signed moment a form is shown."""
-    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=salt).dumps("start")
+    return _serializer(app.config["SECRET_KEY"], salt).dumps("start")
+
+
+@functools.lru_cache(maxsize=64)
+def _serializer(secret: str | bytes, salt: str) -> URLSafeTimedSerializer:
+    """A signer per key and salt, made once (it holds nothing per token)."""
+    return URLSafeTimedSerializer(secret, salt=salt)
 
 
 TOKENS: dict[str, Callable[[Flask, Any, str], str]] = {"csrf": csrf_token,
