@@ -166,3 +166,16 @@ def page_of(filters: queries.Filters, page: int, per_page: int) -> ListPage:
     _, count = _statements(_flags(filters))
     total = db.session.scalar(count, _params(filters)) or 0
     return ListPage(rows(filters, per_page, (page - 1) * per_page), page, per_page, total)
+
+
+@functools.cache
+def _by_ids() -> Select[Any]:
+    return select(*COLUMNS).join(Region, Region.code == InfoRequest.office_region_code).where(
+        InfoRequest.id.in_(bindparam("ids", expanding=True))).order_by(InfoRequest.id)
+
+
+def by_ids(ids: list[int]) -> list[Listed]:
+    """The requests with these ids (the records behind a report's cell), by id."""
+    if not ids:
+        return []
+    return [Listed(*row) for row in db.session.execute(_by_ids(), {"ids": ids})]

@@ -4,20 +4,17 @@ its CSV, and the records behind each cell."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, abort, current_app, render_template, request
 
 from sunshine import pagecache
 from sunshine.clock import this_year, today
 from sunshine.complaints.stats import reply_rate
-from sunshine.extensions import db
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import region_arg
 from sunshine.regions import services as regions
-from sunshine.requests import proactive, report, services, timeliness
-from sunshine.requests.models import InfoRequest, Office, Outcome
+from sunshine.requests import listing, proactive, report, services, timeliness
+from sunshine.requests.models import Office, Outcome
 from sunshine.requests.views import bp
 from sunshine.web import whole_number
 
@@ -112,9 +109,7 @@ def _proactive_cell(office: Office, year: int, source: str) -> str:
 
 
 def _report_cell(office: Office, year: int, row: str, column: str) -> str:
-    ids = report.request_table(office, year).ids(row, column)
-    items: list[Any] = list(db.session.execute(db.select(InfoRequest).where(
-        InfoRequest.id.in_(ids)).order_by(InfoRequest.id)).scalars()) if ids else []
+    items = listing.by_ids(report.request_table(office, year).ids(row, column))
     return render_template("requests/report_cell.html", office=office, year=year, items=items,
                            row_label=report.ROW_LABELS[row],
                            column_label=report.COLUMN_LABELS[column], today=today())
