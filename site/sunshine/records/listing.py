@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from sqlalchemy import or_, select
 
+from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
@@ -32,7 +34,13 @@ def year_arg() -> int | None:
 
 
 def region_trail(region: Region | None) -> tuple[Region, list[Region], list[Region]]:
-    """The region shown (the province by default), its ancestors and its children."""
-    shown = region or regions.get_region(current_app.config["PROVINCE_CODE"])
-    ancestors, children = regions.ancestors_and_children(shown)
-    return shown, ancestors, children
+    """The region shown (the province by default), its ancestors and its children; one
+    query either way (the province has no ancestors: it comes with its children)."""
+    if region is not None:
+        ancestors, children = regions.ancestors_and_children(region)
+        return region, ancestors, children
+    code = current_app.config["PROVINCE_CODE"]
+    found = list(db.session.execute(select(Region).where(
+        or_(Region.code == code, Region.parent_code == code)).order_by(Region.code)).scalars())
+    shown = next((r for r in found if r.code == code), None) or regions.get_region(code)
+    return shown, [], [r for r in found if r.parent_code == code]
