@@ -198,11 +198,13 @@ def entries_between(after: int, upto: int) -> list[Any]:
         LedgerEntry.seq > after, LedgerEntry.seq <= upto).order_by(LedgerEntry.seq)).all())
 
 
-def latest_entries(limit: int, before: int | None = None) -> list[LedgerEntry]:
-    query = select(LedgerEntry).order_by(LedgerEntry.seq.desc()).limit(limit)
+def latest_entries(limit: int, before: int | None = None) -> list[Any]:
+    """The newest entries (before the one numbered ``before``), newest first, as plain rows
+    with the entry's attributes and its time."""
+    query = select(*_ENTRY_COLUMNS, LedgerEntry.at).order_by(LedgerEntry.seq.desc()).limit(limit)
     if before is not None:
         query = query.where(LedgerEntry.seq < before)
-    return list(db.session.execute(query).scalars())
+    return list(db.session.execute(query).all())
 
 
 def iter_entries(batch: int = 2000) -> Iterator[Any]:
