@@ -24,6 +24,15 @@ Suppression is decided for the whole region tree at once, top down, when the rol
 built: a parent's decision is fixed before its children's, and a family (a parent and its
 children) is settled together, so that a figure is hidden or shown the same way on every page,
 in every export and in the API. Pages only read the stored decision (``Status``).
+
+The checks above look at one identity at a time. The decisions are then attacked over the
+whole tree (``exposure``): interval reasoning that carries the bounds one identity gives into
+every other one, to a fixed point. What it must not find: a hidden figure under k pinned to
+one value, or an identity whose undetermined figures (not pinned) stand on one side and add up
+to 1..k-1. Until it finds nothing, it names one more figure to hide for each finding and the
+families concerned are settled again. That attacker is the one the engine is proven against
+(tests/stats, whose auditor is the same attack written independently); an attacker solving the
+identities as a linear program may still narrow a hidden figure further.
 """
 
 from __future__ import annotations

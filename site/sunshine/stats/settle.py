@@ -1,5 +1,7 @@
 """The engine behind ``disclosure.protect_family``: the identities of a family, and the local
 checks that hide one more cell at a time until no identity gives a hidden small count away.
+Each identity is checked alone, with the bounds a page shows; what identities give away
+together is left to ``exposure``, which attacks the decisions of the whole tree afterwards.
 
 Kept apart from ``disclosure.py`` (the public door) because it is tuned for speed: a province
 settles about a million identities, and the loop that checks them is compiled with numba. The

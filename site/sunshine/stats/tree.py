@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions.models import Region
-from sunshine.stats import bulk, disclosure
+from sunshine.stats import bulk, disclosure, exposure
 from sunshine.stats.layout import Layout, layout
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def protect(tree: Tree, vectors: dict[str, array], k: int,
 
     When a family can only be protected by hiding one of its parent's figures (rare), that
     figure is forced hidden and the parent's own family is settled again, then everything
-    below whatever changed.
+    below whatever changed. Then the attack over the whole tree (``exposure``): while it gives
+    a small figure away, the figures it names are hidden too and their families settled again.
     """
     # Many short-lived arrays and no reference cycles: the cycle collector would only walk the
     # long-lived ones (the cached family shapes) over and over.
@@ -82,7 +83,16 @@ def protect(tree: Tree, vectors: dict[str, array], k: int,
         lay = lay or layout()
         run = _Run(tree, vectors, k, _small_children(tree, vectors, k, lay), lay)
         run.loop([None])
-        return run.status
+        attacker = exposure.Attacker(tree.level, tree.children, vectors, k, lay)
+        for _ in range(lay.size * len(tree.level)):
+            hide = attacker.cells_to_hide(run.status)
+            if not hide:
+                return run.status
+            log.info("disclosure: hiding %s so that no identity gives another away", hide)
+            run.forced.update(hide)
+            families = {tree.parent.get(code) for code, _ in hide}
+            run.loop(sorted(families, key=lambda code: code or ""))
+        raise RuntimeError("disclosure control did not settle")  # pragma: no cover
 
 
 class _Run:

@@ -1,0 +1,243 @@
+"""What an attacker works out from everything published over the whole region tree, and which
+figure to hide next when that gives a small count away: the check after the local ones.
+
+The local checks (``settle``) look at one identity at a time, with the bounds a page shows.
+An attacker can carry what one identity says about a hidden figure into every other one: a
+city's hidden total that its published months put at 51 or more, in a province total that
+leaves 51 for the city and the province's own row, says that the row is 0. ``Attacker`` is
+that attacker, run to the end:
+
+* every identity anyone knows, for every region at once: the relations inside a region
+  (``Layout.relations``) and a region's figure as the sum of its children's, for every
+  household cell (people cells are shown or hidden with their households);
+* the bounds the pages show: a published figure is itself, "<k" is 0..k-1, "×" at least k,
+  "—" and figures never shown are at least 0;
+* each identity tightens the bounds of its cells from the bounds of the others (interval
+  propagation, integer, with unbounded figures kept unbounded), over and over until no bound
+  changes: a fixed point, which does not depend on the order the identities are taken in.
+
+At that fixed point the engine demands what ``tests/stats/auditor.py`` checks: no hidden
+figure under k is pinned to one value, and no identity leaves its undetermined figures (those
+not pinned) all on one side with a sum of 1..k-1 (two published figures that differ by a few
+households). When one does, one more published figure is hidden (``cells_to_hide``) and the
+families concerned are settled again, until nothing is given away.
+
+Not covered: an attacker who solves the identities as a linear program (exact bounds) can
+sometimes go further than interval propagation; so can one who reasons over the people counts.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sunshine.stats import intervals
+from sunshine.stats.layout import Layout
+from sunshine.stats.settle import PUBLISHED
+
+#: A cell's lower and upper bound.
+LO, HI = 0, 1
+
+
+@dataclass
+class Attack:
+    """The bounds before and after the attack (flat cells), and what it gives away."""
+
+    status: np.ndarray
+    lo0: np.ndarray
+    hi0: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    pinned: list[int]  # hidden figures under k pinned to one value
+    few: list[int]  # identities whose undetermined figures add up to 1..k-1 on one side
+
+
+class Attacker:
+    """The identities of a whole region tree (built once), and the attack on a set of
+    decisions (``cells_to_hide``).
+
+    Cells are numbered region by region (``position * size + cell``). Identity ``ci`` is, for
+    ``ci < regions * relations``, relation ``ci % relations`` of region ``ci // relations``;
+    after those, a parent's household cell as the sum of its children's, parent by parent."""
+
+    def __init__(self, tree_level: Mapping[str, int], children: Mapping[str, list[str]],
+                 vectors: Mapping[str, array], k: int, lay: Layout) -> None:
+        self.codes = list(tree_level)
+        self.levels = np.array([tree_level[c] for c in self.codes], np.int64)
+        position = {code: p for p, code in enumerate(self.codes)}
+        self.size = size = lay.size
+        self.k = k
+        zero = array("i", bytes(4 * size))
+        self.values = np.frombuffer(b"".join(vectors.get(c, zero).tobytes()
+                                             for c in self.codes), np.int32)
+        cells, signs, ptr = [], [], [0]
+        for lhs, rhs in lay.relations:
+            cells += [*lhs, *rhs]
+            signs += [1] * len(lhs) + [-1] * len(rhs)
+            ptr.append(len(cells))
+        self.t_cell = np.array(cells, np.int64)
+        self.t_sign = np.array(signs, np.int64)
+        self.t_ptr = np.array(ptr, np.int64)
+        owners = np.repeat(np.arange(len(lay.relations)), np.diff(self.t_ptr))
+        order = np.argsort(self.t_cell, kind="stable")
+        self.r_of = owners[order]
+        self.r_ptr = np.append(0, np.cumsum(np.bincount(self.t_cell, minlength=size)))
+        self.hh = np.array(lay.household_cells(), np.int64)
+        self.hpos = np.full(size, -1, np.int64)
+        self.hpos[self.hh] = np.arange(len(self.hh))
+        parents = [c for c in self.codes if children.get(c)]
+        self.parents = np.array([position[c] for c in parents], np.int64)
+        self.par_idx = np.full(len(self.codes), -1, np.int64)
+        self.up_idx = np.full(len(self.codes), -1, np.int64)
+        kids: list[int] = []
+        kid_ptr = [0]
+        for pi, code in enumerate(parents):
+            self.par_idx[position[code]] = pi
+            for kid in children[code]:
+                kids.append(position[kid])
+                self.up_idx[position[kid]] = pi
+            kid_ptr.append(len(kids))
+        self.kids = np.array(kids, np.int64)
+        self.kid_ptr = np.array(kid_ptr, np.int64)
+        longest = max([int(np.diff(self.t_ptr).max()) if len(lay.relations) else 0]
+                      + [1 + len(children[c]) for c in parents])
+        self.buf_c = np.empty(longest + 1, np.int64)
+        self.buf_s = np.empty(longest + 1, np.int64)
+        self.shape = (size, len(self.codes), len(lay.relations), len(self.hh), self.t_ptr,
+                      self.t_cell, self.t_sign, self.r_ptr, self.r_of, self.hpos, self.hh,
+                      self.par_idx, self.up_idx, self.parents, self.kid_ptr, self.kids)
+        self.cost = np.array([spec.cost for spec in lay.cells], np.int64)
+
+    def bounds(self, status: Mapping[str, bytes | bytearray]) -> tuple[np.ndarray, np.ndarray,
+                                                                       np.ndarray]:
+        """The statuses flattened, and the bounds the pages show."""
+        st = np.frombuffer(b"".join(status[c] for c in self.codes), np.uint8)
+        lo = np.empty(len(st), np.int32)
+        hi = np.empty(len(st), np.int32)
+        intervals.page_bounds(st, self.values, self.k, lo, hi)
+        return st, lo, hi
+
+    def attack(self, status: Mapping[str, bytes | bytearray]) -> Attack:
+        """The bounds at the fixed point, and what they give away: hidden small figures pinned
+        (flat cells), identities whose undetermined figures differ from published ones by a
+        few."""
+        st, lo0, hi0 = self.bounds(status)
+        lo, hi = lo0.copy(), hi0.copy()
+        if intervals.propagate(lo, hi, self.buf_c, self.buf_s,
+                               *self.shape) < 0:  # pragma: no cover
+            raise RuntimeError("disclosure control: the figures break an identity")
+        closed = intervals.closed(st, lo, hi, self.hpos, self.size)
+        pinned = [g for g in closed.tolist()
+                  if self.values[g] < self.k and lo0[g] < hi0[g]]
+        few = intervals.differ_by_few(closed, lo, hi, self.values, self.k, self.buf_c,
+                                      self.buf_s, *self.shape) if len(closed) else []
+        return Attack(st, lo0, hi0, lo, hi, pinned, sorted(few))
+
+    def cells_to_hide(self, status: Mapping[str, bytes | bytearray]) -> list[tuple[str, int]]:
+        """Published figures to hide so that the attack gives less away: one for each finding,
+        the cheapest that takes part in what pins it (see ``_choose``); a finding that a figure
+        already chosen may settle waits for the next round. Empty when nothing is given away.
+        """
+        found = self.attack(status)
+        options = []
+        for g in found.pinned:
+            start = [(c, g, side) for side in (LO, HI) if self._tighter(found, g, side)
+                     for c in self._supports(found, g, side)]
+            options.append(self._choose(found, start, []))
+        for ci in found.few:
+            # What makes it few: the hidden figures the attack pinned.
+            cells, _ = self._terms(ci)
+            closed = [(h, side) for h in cells if found.status[h] != PUBLISHED
+                      and found.lo[h] == found.hi[h] for side in (LO, HI)
+                      if self._tighter(found, h, side)]
+            options.append(self._choose(found, [], [ci], closed))
+        chosen: list[int] = []
+        for best, explored in sorted(options, key=lambda o: self._key(o[0])):
+            if best not in chosen and not any(g in explored for g in chosen):
+                chosen.append(best)
+        return [(self.codes[g // self.size], g % self.size) for g in chosen]
+
+    def _key(self, g: int) -> tuple[int, int, int, str, int]:
+        """Cheapest first: flows and breakdown cells before totals, lower regions before higher
+        ones, then the smallest figure."""
+        p, i = divmod(g, self.size)
+        return int(self.cost[i]), -int(self.levels[p]), int(self.values[g]), self.codes[p], i
+
+    def _terms(self, ci: int) -> tuple[list[int], list[int]]:
+        m = intervals.terms(ci, self.buf_c, self.buf_s, *self.shape)
+        return self.buf_c[:m].tolist(), self.buf_s[:m].tolist()
+
+    @staticmethod
+    def _tighter(found: Attack, g: int, side: int) -> bool:
+        """Whether the attack moved that bound of ``g`` beyond what the page shows."""
+        return bool(found.lo[g] > found.lo0[g] if side == LO else found.hi[g] < found.hi0[g])
+
+    def _supports(self, found: Attack, g: int, side: int) -> list[int]:
+        """The identities that give ``g`` that bound (at the fixed point)."""
+        out = []
+        for ci in self._member_of(g):
+            a, b = intervals.implied(ci, g, found.lo, found.hi, self.buf_c, self.buf_s,
+                                     *self.shape)
+            if (a == found.lo[g]) if side == LO else (b == found.hi[g]):
+                out.append(ci)
+        return out
+
+    def _member_of(self, g: int) -> list[int]:
+        size, regions, relations, households = self.shape[:4]
+        p, i = divmod(g, size)
+        found = [p * relations + int(r) for r in self.r_of[self.r_ptr[i]:self.r_ptr[i + 1]]]
+        h = int(self.hpos[i])
+        if h >= 0:
+            for pi in (int(self.par_idx[p]), int(self.up_idx[p])):
+                if pi >= 0:
+                    found.append(regions * relations + pi * households + h)
+        return found
+
+    def _choose(self, found: Attack, start: list[tuple[int, int, int]], identities: list[int],
+                bounds: list[tuple[int, int]] | None = None) -> tuple[int, set[int]]:
+        """The cheapest published figure in what gives a finding away, looked for outwards.
+
+        ``start``: (identity, cell, side) triples, each an identity that gives that bound of
+        the cell; ``identities`` and ``bounds``: identities, and (cell, side) bounds, that give
+        the finding away together. An identity's published figures are candidates; its hidden
+        figures' bounds that took part (for a cell's lower bound: the upper bounds of the
+        figures on its side and the lower bounds of those on the other) are followed to the
+        identities that give them, until a level has candidates. Returns the cheapest and the
+        figures looked at (a finding waits when a figure chosen for another is among them).
+        """
+        explored: set[int] = set()
+        seen: set[tuple[int, int]] = set()
+        # (identity, cell, side): the identity gives that bound of the cell (cell -1: the
+        # identity gives the finding away itself).
+        level = [(c, -1, LO) for c in identities] + start
+        pending = list(bounds or [])
+        while level or pending:
+            for h, side in pending:
+                if (h, side) not in seen:
+                    seen.add((h, side))
+                    level += [(c, h, side) for c in self._supports(found, h, side)]
+            pending = []
+            candidates: list[int] = []
+            for ci, g, side in sorted(set(level)):
+                cells, signs = self._terms(ci)
+                sign = signs[cells.index(g)] if g >= 0 else 0
+                for h, s in zip(cells, signs, strict=True):
+                    if h == g:
+                        continue
+                    explored.add(h)
+                    if found.status[h] == PUBLISHED:
+                        candidates.append(h)
+                    elif g >= 0:
+                        # g's lower bound rests on the upper bounds of the figures on its side
+                        # and the lower bounds of the others (its upper bound, the reverse).
+                        wanted = (HI if (s == sign) == (side == LO) else LO)
+                        if self._tighter(found, h, wanted):
+                            pending.append((h, wanted))
+            if candidates:
+                return min(candidates, key=self._key), explored
+            level = []
+        raise RuntimeError(  # pragma: no cover
+            "disclosure control: a small figure is given away by the markers alone")

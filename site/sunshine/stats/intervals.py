@@ -1,0 +1,234 @@
+"""The compiled loops of ``exposure``'s attack: interval propagation over every identity of a
+region tree, to a fixed point, and what it pins.
+
+Cells are numbered region by region (``position * size + cell``). Identity ``ci`` is, for
+``ci < regions * relations``, relation ``ci % relations`` of region ``ci // relations``; after
+those, a parent's household cell as the sum of its children's, parent by parent. The tree's
+shape is passed as arrays (``exposure.Attacker.shape``), the identities worked out from it
+on the fly: a province has millions of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sunshine.stats.settle import COMPLEMENT, PUBLISHED, SMALL
+
+#: An unbounded figure's upper bound (no count comes near it). Bounds are kept in 32 bits, to
+#: halve what the attack reads; sums are taken in 64.
+INF = (1 << 31) - 1
+
+
+@njit(cache=True, nogil=True)
+def page_bounds(st, values, k, lo, hi):  # pragma: no cover
+    """What a page shows of each cell: a published figure is itself, "<k" 0..k-1, "×" at
+    least k, "—" (or never shown) at least 0."""
+    for g in range(len(st)):
+        s = st[g]
+        if s == PUBLISHED:
+            lo[g] = hi[g] = values[g]
+        elif s == SMALL:
+            lo[g], hi[g] = 0, k - 1
+        elif s == COMPLEMENT:
+            lo[g], hi[g] = k, INF
+        else:
+            lo[g], hi[g] = 0, INF
+
+
+@njit(cache=True, nogil=True)
+def closed(st, lo, hi, hpos, size):  # pragma: no cover
+    """The hidden household cells the attack pinned."""
+    count = 0
+    for g in range(len(st)):
+        if st[g] != PUBLISHED and lo[g] == hi[g] and hpos[g % size] >= 0:
+            count += 1
+    out = np.empty(count, np.int64)
+    count = 0
+    for g in range(len(st)):
+        if st[g] != PUBLISHED and lo[g] == hi[g] and hpos[g % size] >= 0:
+            out[count] = g
+            count += 1
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def terms(ci, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell, t_sign, r_ptr,
+           r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr, kids):  # pragma: no cover
+    """Identity ``ci`` as signed cells (the signed sum is 0) in ``buf_c``/``buf_s``; returns
+    how many."""
+    if ci < regions * relations:
+        p, j = ci // relations, ci % relations
+        m = 0
+        for t in range(t_ptr[j], t_ptr[j + 1]):
+            buf_c[m] = p * size + t_cell[t]
+            buf_s[m] = t_sign[t]
+            m += 1
+        return m
+    q = ci - regions * relations
+    pi, h = q // households, q % households
+    i = hh[h]
+    buf_c[0] = parents[pi] * size + i
+    buf_s[0] = 1
+    m = 1
+    for t in range(kid_ptr[pi], kid_ptr[pi + 1]):
+        buf_c[m] = kids[t] * size + i
+        buf_s[m] = -1
+        m += 1
+    return m
+
+
+@njit(cache=True, nogil=True, inline="always")
+def sums(m, lo, hi, buf_c, buf_s):  # pragma: no cover
+    """Finite parts of the signed terms' lower and upper bounds, and how many are unbounded."""
+    s_lo = s_hi = 0
+    n_lo = n_hi = 0  # terms unbounded below, above
+    for j in range(m):
+        g = buf_c[j]
+        if buf_s[j] > 0:
+            s_lo += lo[g]
+            if hi[g] >= INF:
+                n_hi += 1
+            else:
+                s_hi += hi[g]
+        else:
+            s_hi -= lo[g]
+            if hi[g] >= INF:
+                n_lo += 1
+            else:
+                s_lo -= hi[g]
+    return s_lo, s_hi, n_lo, n_hi
+
+
+@njit(cache=True, nogil=True, inline="always")
+def bound(j, s_lo, s_hi, n_lo, n_hi, lo, hi, buf_c, buf_s):  # pragma: no cover
+    """What the identity says about its ``j``-th cell: (lo, hi), INF when unbounded above."""
+    g = buf_c[j]
+    unbounded = hi[g] >= INF
+    if buf_s[j] > 0:  # x = -(the others' terms)
+        others_hi_open = n_hi - (1 if unbounded else 0) > 0
+        others_lo_open = n_lo > 0
+        others_hi = s_hi - (0 if unbounded else hi[g])
+        others_lo = s_lo - lo[g]
+        new_lo = -INF if others_hi_open else -others_hi
+        new_hi = INF if others_lo_open else -others_lo
+    else:  # x = the others' terms
+        others_hi_open = n_hi > 0
+        others_lo_open = n_lo - (1 if unbounded else 0) > 0
+        others_hi = s_hi + lo[g]
+        others_lo = s_lo + (0 if unbounded else hi[g])
+        new_lo = -INF if others_lo_open else others_lo
+        new_hi = INF if others_hi_open else others_hi
+    return new_lo, new_hi
+
+
+@njit(cache=True, nogil=True)
+def implied(ci, g, lo, hi, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell,
+             t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr,
+             kids):  # pragma: no cover
+    """The bounds identity ``ci`` gives cell ``g`` from the others' bounds."""
+    m = terms(ci, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell, t_sign,
+               r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr, kids)
+    s_lo, s_hi, n_lo, n_hi = sums(m, lo, hi, buf_c, buf_s)
+    for j in range(m):
+        if buf_c[j] == g:
+            return bound(j, s_lo, s_hi, n_lo, n_hi, lo, hi, buf_c, buf_s)
+    return -INF, INF
+
+
+@njit(cache=True, nogil=True)
+def propagate(lo, hi, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell,
+               t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr,
+               kids):  # pragma: no cover
+    """Tighten ``lo``/``hi`` in place until no identity changes them (a queue of identities,
+    each taken again when a bound of one of its cells changed). Returns the number of
+    identities looked at, -1 when the bounds cross (the data break an identity)."""
+    n = regions * relations + len(parents) * households
+    # First the sums, family by family from the root down (they bound most hidden figures
+    # above), then each region's relations; then whatever a change makes worth taking again.
+    queue = np.concatenate((np.arange(regions * relations, n), np.arange(regions * relations)))
+    queued = np.ones(n, np.uint8)
+    head = 0
+    count = n
+    steps = 0
+    while count > 0:
+        ci = queue[head]
+        head = head + 1 if head + 1 < n else 0
+        count -= 1
+        queued[ci] = 0
+        steps += 1
+        m = terms(ci, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell,
+                   t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr, kids)
+        s_lo, s_hi, n_lo, n_hi = sums(m, lo, hi, buf_c, buf_s)
+        if n_lo > 1 and n_hi > 1:
+            continue  # unbounded both ways, whatever the cell
+        for j in range(m):
+            new_lo, new_hi = bound(j, s_lo, s_hi, n_lo, n_hi, lo, hi, buf_c, buf_s)
+            g = buf_c[j]
+            if new_lo <= lo[g] and new_hi >= hi[g]:
+                continue
+            lo[g] = max(lo[g], new_lo)
+            hi[g] = min(hi[g], new_hi)
+            if lo[g] > hi[g]:
+                return -1
+            # Every identity the cell is in, but this one, is worth taking again.
+            p, i = g // size, g % size
+            for t in range(r_ptr[i], r_ptr[i + 1]):
+                other = p * relations + r_of[t]
+                if other != ci and not queued[other]:
+                    queued[other] = 1
+                    queue[(head + count) % n] = other
+                    count += 1
+            h = hpos[i]
+            if h >= 0:
+                for pi in (par_idx[p], up_idx[p]):
+                    if pi >= 0:
+                        other = regions * relations + pi * households + h
+                        if other != ci and not queued[other]:
+                            queued[other] = 1
+                            queue[(head + count) % n] = other
+                            count += 1
+    return steps
+
+
+@njit(cache=True, nogil=True)
+def differ_by_few(closed, lo, hi, values, k, buf_c, buf_s, size, regions, relations, households,
+                   t_ptr, t_cell, t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents,
+                   kid_ptr, kids):  # pragma: no cover
+    """The identities, among those of the hidden cells the attack pinned (``closed``), whose
+    undetermined cells stand on one side only and add up to 1..k-1 (what published or pinned
+    figures differ by). Without a pinned hidden cell an identity's undetermined cells are its
+    hidden ones, as in the local checks, which settled that already."""
+    n = regions * relations + len(parents) * households
+    seen = np.zeros(n, np.uint8)
+    out = []
+    for g in closed:
+        p, i = g // size, g % size
+        count = r_ptr[i + 1] - r_ptr[i]
+        h = hpos[i]
+        for x in range(count + 2):
+            if x < count:
+                ci = p * relations + r_of[r_ptr[i] + x]
+            else:
+                pi = par_idx[p] if x == count else up_idx[p]
+                if h < 0 or pi < 0:
+                    continue
+                ci = regions * relations + pi * households + h
+            if seen[ci]:
+                continue
+            seen[ci] = 1
+            m = terms(ci, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell,
+                       t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr, kids)
+            plus = minus = 0
+            residual = 0
+            for j in range(m):
+                c = buf_c[j]
+                if lo[c] < hi[c]:
+                    residual += values[c]
+                    if buf_s[j] > 0:
+                        plus += 1
+                    else:
+                        minus += 1
+            if (plus == 0) != (minus == 0) and 0 < residual < k:
+                out.append(ci)
+    return out
