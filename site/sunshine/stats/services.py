@@ -368,15 +368,7 @@ def headline_for(code: str) -> RegionPage | None:
     """The province's headline figures for the home page: its own rollup row only, where its
     page also reads and unpacks every city's and county's. Before the first build, the
     region with nothing counted; None for an unknown region."""
-    latest_synthetic = (select(Build.synthetic).order_by(Build.id.desc()).limit(1)
-                        .scalar_subquery())
-    row = db.session.execute(
-        select(Rollup.level, Rollup.cells, Rollup.status, Region.name, Region.synthetic,
-               Region.longitude, Region.latitude, RuralPopulation.people,
-               latest_synthetic.label("build_synthetic"))
-        .join(Region, Region.code == Rollup.region_code)
-        .outerjoin(RuralPopulation, RuralPopulation.region_code == Rollup.region_code)
-        .where(Rollup.region_code == code)).first()
+    row = db.session.connection().execute(_headline_statement(), {"code": code}).first()
     if row is None:
         try:
             return region_page(code)
@@ -386,3 +378,16 @@ def headline_for(code: str) -> RegionPage | None:
     node = Node(code, row.name, row.level, row.synthetic, row.longitude, row.latitude,
                 row.people, unpack(row.cells), bytes(row.status), k)
     return RegionPage(node, [], [], [], bool(row.build_synthetic), k)
+
+
+@functools.cache
+def _headline_statement() -> Select[Any]:
+    """``headline_for``'s query, made once (as ``_rollup_shape``)."""
+    latest_synthetic = (select(Build.synthetic).order_by(Build.id.desc()).limit(1)
+                        .scalar_subquery())
+    return (select(Rollup.level, Rollup.cells, Rollup.status, Region.name, Region.synthetic,
+                   Region.longitude, Region.latitude, RuralPopulation.people,
+                   latest_synthetic.label("build_synthetic"))
+            .join(Region, Region.code == Rollup.region_code)
+            .outerjoin(RuralPopulation, RuralPopulation.region_code == Rollup.region_code)
+            .where(Rollup.region_code == bindparam("code", type_=String)))

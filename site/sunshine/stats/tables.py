@@ -234,10 +234,13 @@ def projection(page: RegionPage, horizon: int = 3) -> Projection | None:
     return Projection(disclosure.safe_projection(projected, page.k), method, basis)
 
 
-def all_tables(page: RegionPage, sort: str | None = None, descending: bool = True) -> list[Table]:
+def all_tables(page: RegionPage, sort: str | None = None, descending: bool = True,
+               counties: bool = True) -> list[Table]:
+    """Every table of a region; ``counties=False`` leaves out the counties' (shown on a page
+    of their own)."""
     tables = [trend_table(page), cause_table(page), cause_year_table(page), measure_table(page),
               size_table(page), effect_table(page, "cause"), effect_table(page, "measure"),
-              children_table(page, sort, descending), county_table(page)]
+              children_table(page, sort, descending), county_table(page) if counties else None]
     return [t for t in tables if t is not None]
 
 

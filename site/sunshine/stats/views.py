@@ -66,7 +66,11 @@ def _render(code: str) -> str:
     if request.args.get("part") == "counties":
         return _render_counties(page)
     sort, descending = _sort_args()
-    by_id = {t.id: t for t in tables.all_tables(page, sort, descending)}
+    # Many counties: their map (when it can be drawn) and table are on a page of their own.
+    counties_apart = len(page.counties) > INLINE_COUNTIES and any(
+        c.longitude is not None and c.latitude is not None for c in page.counties)
+    by_id = {t.id: t for t in tables.all_tables(page, sort, descending,
+                                                 counties=not counties_apart)}
     chart_svgs: dict[str, Markup | None] = {
         "trend": charts.grouped_bars("chart-trend", by_id["trend"], ["reg", "poor"],
                                      f"{page.node.name}历年在册户数和贫困户数"),
@@ -77,12 +81,12 @@ def _render(code: str) -> str:
         "sizes": charts.horizontal_bars("chart-sizes", by_id["sizes"], "reg",
                                         f"{page.node.name}按家庭人口的户数"),
     }
-    if page.counties:
+    if page.counties and not counties_apart:
         chart_svgs["map"] = _county_map(page)
     return render_template(
         "stats/detail.html", page=page, node=page.node, tables=by_id, charts=chart_svgs,
         headline=tables.headline(page), projection=tables.projection(page),
-        counties_apart=len(page.counties) > INLINE_COUNTIES,
+        counties_apart=counties_apart,
         sort=sort, descending=descending, years=vocab.YEARS, last_year=vocab.LAST_YEAR,
         follow_up=EFFECT_FOLLOW_UP, small=f"<{page.k}", k=page.k)
 
