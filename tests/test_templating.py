@@ -30,7 +30,9 @@ def test_arguments_of_another_type_and_special_ones_are_built_again(app: Flask) 
         assert urls("funds.index", page=True) == "/funds/?page=True"
         assert urls("public.index", _external=True) == url_for("public.index", _external=True)
         assert urls("funds.index", page=["1", "2"]) == "/funds/?page=1&page=2"
+        assert urls("funds.index", page=1.5) == "/funds/?page=1.5"
         assert len(urls.urls) <= 2  # full: it starts afresh rather than growing
+    assert all(type(v) in (str, int, bool) for key in urls.urls for _, _, v in key[4:])
 
 
 def test_pages_use_it_and_relative_endpoints_follow_the_blueprint(app: Flask) -> None:

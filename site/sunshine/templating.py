@@ -12,8 +12,10 @@ from flask import Flask, has_request_context, request, url_for
 from sunshine.clock import CHINA
 from sunshine.httpcache import watching
 
-#: URLs remembered by ``TemplateUrls`` before it starts afresh.
+#: URLs remembered by ``TemplateUrls`` before it starts afresh, and the argument types it
+#: remembers them by (``bool`` apart from ``int``: ``True`` and ``1`` give other URLs).
 MAX_URLS = 8192
+PLAIN = frozenset({str, int, bool, type(None)})
 
 #: The public navigation, in the order of the URL map.
 NAV = [
@@ -78,8 +80,9 @@ class TemplateUrls:
 
     A URL depends only on its endpoint, its arguments and where the site is mounted (host and
     script root), and every page builds the same dozen (the header, the footer, the static
-    files with their fingerprints) at about 10 µs each. Arguments with a leading underscore
-    (``_external``, ``_anchor``...) and unhashable ones are built every time. In development
+    files with their fingerprints) at about 10 µs each. Only plain arguments (text, whole
+    numbers, None) are remembered by; anything else (an object, a list) and the special ones
+    (``_external``, ``_anchor``...) are built every time. In development
     (``httpcache.watching``) nothing is remembered: a static file's fingerprint may change.
     """
 
@@ -89,22 +92,19 @@ class TemplateUrls:
         self.urls: dict[Hashable, str] = {}
 
     def __call__(self, endpoint: str, **values: Any) -> str:
-        if not has_request_context() or any(name[0] == "_" for name in values):
+        if not has_request_context() or not all(
+                type(value) in PLAIN and name[0] != "_" for name, value in values.items()):
             return self.build(endpoint, **values)
         environ = request.environ
         key = (environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"),
                request.blueprint if endpoint[0] == "." else None, endpoint,
                *[(name, type(value), value) for name, value in sorted(values.items())])
-        try:
-            return self.urls[key]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable argument
-            return self.build(endpoint, **values)
-        url = self.build(endpoint, **values)
-        if len(self.urls) >= self.size:
-            self.urls.clear()
-        self.urls[key] = url
+        url = self.urls.get(key)
+        if url is None:
+            url = self.build(endpoint, **values)
+            if len(self.urls) >= self.size:
+                self.urls.clear()
+            self.urls[key] = url
         return url
 
 
