@@ -92,6 +92,12 @@ def public_one(notice_id: int) -> Select[tuple[Notice]]:
     return select(Notice).where(Notice.id == notice_id, Notice.published_at.is_not(None))
 
 
+def public_region(notice_id: int) -> str | None:
+    """The region of a public notice, None for drafts and unknown ones: what a kept page needs
+    to know before the notice itself is read."""
+    return db.session.scalar(public_one(notice_id).with_only_columns(Notice.region_code))
+
+
 def get_public(notice_id: int) -> Notice | None:
     """A public notice (``public_one``) with its list, records and the notice it closes, all
     loaded here rather than one by one while rendering; None for drafts."""

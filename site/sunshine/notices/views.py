@@ -3,6 +3,7 @@ objection form and outcome, the A4 print page with a QR code, and the Atom feed.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -104,12 +105,14 @@ def _detail(notice: Notice, form: ObjectionForm | None = None, status: int = 200
             ) -> tuple[str, int]:
     now = periods.now()
     state = periods.state_of(notice, now)
-    if form is None:
+    objectable = state is NoticeState.OPEN and notice.kind is not NoticeKind.RESULT
+    if form is None and objectable:  # the page shows the form only then
         form = ObjectionForm(formdata=None)
         form.started.data = formguard.start_token(FORM_SALT)
         wanted = request.args.get("entry", "")
         form.entry.data = str(whole_number(wanted, 0, highest=10**12) or "")
-    form.entry.choices = _entry_choices(notice)
+    if form is not None:
+        form.entry.choices = _entry_choices(notice)
     original = notice.result_of if notice.kind is NoticeKind.RESULT else None
     ruled_notice = original or notice
     return render_template(
@@ -127,10 +130,9 @@ def detail(notice_id: int) -> Response:
     """One notice: the period and days left, the list, objections and the outcome; kept until
     a notice or a case of its region changes, or the notices' day (the objection form's
     tokens are each visitor's own)."""
-    notice = _public(notice_id)
-    return pagecache.cached(lambda: _detail(notice)[0], ("notices", notice.region_code),
-                            ("complaints", notice.region_code), args=("entry",),
-                            extra=notice_day)
+    region = queries.public_region(notice_id) or abort(404)
+    return pagecache.cached(lambda: _detail(_public(notice_id))[0], ("notices", region),
+                            ("complaints", region), args=("entry",), extra=notice_day)
 
 
 @bp.post("/<int:notice_id>/objection")
@@ -158,7 +160,12 @@ def objection(notice_id: int) -> tuple[str, int]:
 
 def qr_svg(notice: Notice) -> Markup:
     """The notice's public address as a QR code (inline SVG), for the paper on the board."""
-    url = url_for("notices.detail", notice_id=notice.id, _external=True)
+    return _qr(url_for("notices.detail", notice_id=notice.id, _external=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _qr(url: str) -> Markup:
+    """A QR code is made once per worker for each address (it costs a page a millisecond)."""
     code = segno.make(url, error="m")
     return Markup(code.svg_inline(scale=4, border=4, svgclass="qr", omitsize=True,
                                   title=f"二维码：{url}"))
@@ -174,9 +181,9 @@ def print_page(notice_id: int) -> Response:
     """The A4 page for the village board: large type, the masked list 40 to a page, the
     period, how to object by phone, and a QR code back to the online notice; kept as the
     notice's page is."""
-    notice = _public(notice_id)
-    return pagecache.cached(lambda: _print_page(notice), ("notices", notice.region_code),
-                            ("complaints", notice.region_code), extra=notice_day)
+    region = queries.public_region(notice_id) or abort(404)
+    return pagecache.cached(lambda: _print_page(_public(notice_id)), ("notices", region),
+                            ("complaints", region), extra=notice_day)
 
 
 def _print_page(notice: Notice) -> str:
