@@ -3,6 +3,7 @@ The handling statistics (page, CSV, JSON) are in ``stats_views``, on the same bl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
 from sunshine.extensions import csrf, db, limiter
 from sunshine.forms import set_field_error
 from sunshine.records.listing import region_arg
+from sunshine.records.paging import paginate_rows
 from sunshine.regions import codes
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
@@ -288,11 +290,16 @@ def answers() -> Response:
 
 
 def _answers(region: Region | None) -> str:
-    page = db.paginate(services.published_query(region.code if region else None),
-                       page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    """The list reads the columns it shows (rows, not whole cases with their text)."""
+    query = services.published_query(region.code if region else None).with_only_columns(
+        Case.id, Case.public_title, Case.kind, Case.category, Case.region_code,
+        Case.handling_region_code, Case.published_at)
+    page = paginate_rows(query, page_arg(), current_app.config["PAGE_SIZE"])
     region_names, _ = _public_names(page.items)
+    cities = db.session.execute(select(Region.code, Region.name).where(
+        Region.level == 2).order_by(Region.code)).all()
     return render_template("complaints/answers.html", page=page, region=region,
-                           cities=regions.list_regions(level=2), region_names=region_names)
+                           cities=cities, region_names=region_names)
 
 
 @bp.get("/answers/<int:case_id>")
@@ -309,9 +316,10 @@ def _answer(case: Case) -> str:
                            unit_names=unit_names)
 
 
-def _public_names(cases: list[Case]) -> tuple[dict[int, str], dict[int, str]]:
-    """The county (or higher) of each published case, never its town or village, and the
-    unit that answered when it is a county or above; one query a page."""
+def _public_names(cases: Sequence[Any]) -> tuple[dict[int, str], dict[int, str]]:
+    """The county (or higher) of each published case (or row of its id, region_code and
+    handling_region_code), never its town or village, and the unit that answered when it is
+    a county or above; one query a page."""
     units = {c.id: code for c in cases if (code := public_unit_code(c))}
     wanted = {public_region_code(c) for c in cases} | set(units.values())
     names = dict(db.session.execute(select(Region.code, Region.name).where(
