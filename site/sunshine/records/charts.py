@@ -56,16 +56,17 @@ def county_map(points: list[dict[str, Any]], title: str, chart_id: str) -> Marku
     width, height, pad = 560, 440, 24
     lons = [p["lon"] for p in placed]
     lats = [p["lat"] for p in placed]
-    span_x = (max(lons) - min(lons)) or 1.0
-    span_y = (max(lats) - min(lats)) or 1.0
+    west, north = min(lons), max(lats)
+    span_x = (max(lons) - west) or 1.0
+    span_y = (north - min(lats)) or 1.0
     scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
     top_value = max([p["value"] for p in placed] + [1])
     parts = [f'<svg class="map" viewBox="0 0 {width} {height}" role="img" '
              f'aria-labelledby="{chart_id}-t" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{chart_id}-t">{escape(title)}</title>']
     for p in sorted(placed, key=lambda p: -p["value"]):
-        x = pad + (p["lon"] - min(lons)) * scale
-        y = pad + (max(lats) - p["lat"]) * scale
+        x = pad + (p["lon"] - west) * scale
+        y = pad + (north - p["lat"]) * scale
         r = 3 + 11 * (p["value"] / top_value) ** 0.5 if p["value"] else 2
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" class="dot">'
                      f'<title>{escape(p["name"])}：{p["value"]} 个</title></circle>')
