@@ -80,9 +80,8 @@ def profile() -> Response | tuple[str, int]:
         form.kind.data = seller.kind.value
         form.county.data = seller.county_code
     county = form.county.data or (seller.county_code if seller else "")
-    form.county.choices = [("", "请选择")] + [(r.code, r.name) for r in
-                                                regions.list_regions(level=3)]
-    villages = regions.list_regions(level=5, within=county) if county else []
+    form.county.choices = [("", "请选择")] + [(r.code, r.name) for r in regions.places((3,))]
+    villages = regions.places((5,), within=county) if county else []
     form.village_code.choices = [("", "请选择")] + [(v.code, v.name) for v in villages]
     if request.form.get("action") == "pick":
         return render_form_page("market/my/profile.html", 200, form=form, seller=seller)
@@ -105,11 +104,27 @@ def profile() -> Response | tuple[str, int]:
     return render_form_page("market/my/profile.html", form=form, seller=seller)
 
 
+def village_choices(county: str) -> list[tuple[str, str]]:
+    """(code, "省 市 县 镇 村") of a county's villages, from plain rows (two statements)."""
+    names = {p.code: p.name for p in regions.places((1, 2))}
+    villages = []
+    for place in regions.places((3, 4, 5), within=county):
+        names[place.code] = place.name
+        if place.level == 5:
+            villages.append(place.code)
+    return [(code, " ".join(names[above] for above in _above(code) if above in names))
+            for code in villages]
+
+
+def _above(code: str) -> list[str]:
+    """A region's code and its ancestors' codes, province first."""
+    return [code[:n].ljust(12, "0") for n in (2, 4, 6, 9) if code[:n].ljust(12, "0") != code
+            ] + [code]
+
+
 def _listing_form(listing: Listing | None, seller: Seller | None) -> ListingForm:
     form = ListingForm(obj=listing)
-    villages = regions.list_regions(level=5, within=seller.county_code) if seller else []
-    names = regions.full_names(villages)
-    form.origin_code.choices = [(v.code, names[v.code]) for v in villages]
+    form.origin_code.choices = village_choices(seller.county_code) if seller else []
     if request.method == "GET":
         if listing is not None:
             form.price.data = f"{listing.price:.2f}"
