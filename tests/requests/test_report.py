@@ -133,6 +133,8 @@ def test_staff_pick_the_request_an_appeal_is_about(app, regions, users, client_f
     _answer(info, users["county"], Outcome.WITHHELD, "process", china(3, 20))
     elsewhere, _ = file(now=china(3, 2), office_region_code=SAMPLE["other_county"])
     staff = client_for("staff-county")
+    detail = staff.get(f"/admin/requests/{info.id}").get_data(as_text=True)
+    assert f"/admin/requests/appeals?request={info.id}" in detail
     page = staff.get(f"/admin/requests/appeals?request={info.id}").get_data(as_text=True)
     assert f'<option selected value="{info.id}">' in page
     assert f'<option selected value="{OFFICE}">' in page and 'value="2026"' in page
