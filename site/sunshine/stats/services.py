@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import (
     ColumnElement,
     Engine,
@@ -159,12 +159,18 @@ class Table:
         a long table's thousand cells cost a page most of its time in Jinja."""
         out = []
         for row in self.rows:
-            label = escape(row.label)
-            head = f'<a href="{escape(row.url)}">{label}</a>' if row.url else label
-            cells = "".join(f'<td class="withheld">{escape(c.display)}</td>' if c.suppressed
-                            else f"<td>{escape(c.display)}</td>" for c in row.cells)
+            label = row.label.translate(_ESCAPES)
+            head = f'<a href="{row.url.translate(_ESCAPES)}">{label}</a>' if row.url else label
+            cells = "".join(f'<td class="withheld">{c.display.translate(_ESCAPES)}</td>'
+                            if c.suppressed else f"<td>{c.display.translate(_ESCAPES)}</td>"
+                            for c in row.cells)
             out.append(f'<tr><th scope="row">{head}</th>{cells}</tr>\n')
         return Markup("".join(out))
+
+
+#: What ``markupsafe.escape`` replaces, as a table for ``str.translate`` (no Markup made a
+#: cell).
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
 
 
 @dataclass
