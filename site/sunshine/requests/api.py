@@ -16,8 +16,8 @@ from sunshine.web import page_arg, per_page_arg
 api_bp = Blueprint("requests_api", __name__, url_prefix="/api/v1")
 
 
-def api_item(info: InfoRequest | listing.Listed, day: Any) -> dict[str, Any]:
-    root = request.url_root.rstrip("/")
+def api_item(info: InfoRequest | listing.Listed, day: Any, root: str = "") -> dict[str, Any]:
+    root = root or request.url_root.rstrip("/")
     basis = info.basis_entry
     office = info.office
     # As ``queries.shown_question``: the question only with the applicant's consent.
@@ -49,7 +49,8 @@ def api_requests() -> Response:
     per_page = per_page_arg(50)
     page = listing.page_of(queries.parse_filters(request.args), page_arg(), per_page)
     day = today()
-    return jsonify(items=[api_item(r, day) for r in page.items], page=page.page,
+    root = request.url_root.rstrip("/")  # worked out once, not per item
+    return jsonify(items=[api_item(r, day, root) for r in page.items], page=page.page,
                    per_page=per_page, total=page.total)
 
 
