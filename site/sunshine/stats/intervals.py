@@ -144,9 +144,19 @@ def propagate(lo, hi, buf_c, buf_s, size, regions, relations, households, t_ptr,
     each taken again when a bound of one of its cells changed). Returns the number of
     identities looked at, -1 when the bounds cross (the data break an identity)."""
     n = regions * relations + len(parents) * households
-    # First the sums, family by family from the root down (they bound most hidden figures
-    # above), then each region's relations; then whatever a change makes worth taking again.
-    queue = np.concatenate((np.arange(regions * relations, n), np.arange(regions * relations)))
+    # Region by region in the tree's order (a parent before its children): its relations, then
+    # the sums of its children's figures, which bound theirs before their own relations are
+    # taken; then whatever a change makes worth taking again.
+    queue = np.empty(n, np.int64)
+    at = 0
+    for p in range(regions):
+        for j in range(relations):
+            queue[at] = p * relations + j
+            at += 1
+        if par_idx[p] >= 0:
+            for h in range(households):
+                queue[at] = regions * relations + par_idx[p] * households + h
+                at += 1
     queued = np.ones(n, np.uint8)
     head = 0
     count = n
