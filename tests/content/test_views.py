@@ -127,3 +127,18 @@ def test_cached_article_pages_follow_every_change(app, client, regions, content_
     assert client.get("/policies/weifang-2020").status_code == 404
     assert "2020年危房改造新规定" not in client.get("/policies/weifang-2019").get_data(
         as_text=True)
+
+
+def test_the_year_menu_follows_a_new_article_without_the_page_cache(app, client, regions,
+                                                                     content_dir) -> None:
+    """The list's years are kept per worker between changes: a policy of a new year is in
+    the menu on the next request."""
+    from tests.content.conftest import write_policy
+
+    app.config["PAGE_CACHE"] = False
+    _load(app, content_dir)
+    assert '<option value="2021">' not in client.get("/policies/").get_data(as_text=True)
+    write_policy(content_dir, "weifang-2021", "2021年危房改造新规定", date="2021-02-01")
+    services.sync_folder(content_dir)
+    page = client.get("/policies/").get_data(as_text=True)
+    assert '<option value="2021">' in page and "2021年危房改造新规定" in page

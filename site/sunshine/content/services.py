@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Select, extract, func, or_, select
 
 from sunshine import pagecache
@@ -23,6 +25,7 @@ from sunshine.failures import FieldError
 from sunshine.guard import check_publishable
 from sunshine.markup import render_markdown
 from sunshine.notify.events import announce
+from sunshine.pagecache.versions import signature
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
@@ -287,7 +290,45 @@ def region_condition(region_code: str) -> Any:
 
 
 def public_query(kind: Kind, filters: Filters, today: date) -> Select[tuple[Article]]:
-    query = select(Article).where(Article.kind == kind, Article.status == Status.PUBLISHED)
+    return _filtered(select(Article), kind, filters, today)
+
+
+@dataclass
+class ArticleItem:
+    """An article as a list shows it: a plain row with its region's name, no body."""
+
+    kind: Kind
+    slug: str
+    title: str
+    summary: str
+    category: str
+    level: str
+    issuer: str
+    published_on: date
+    expires_on: date | None
+    region_name: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.kind.path}{self.slug}"
+
+    def expired(self, today: date) -> bool:
+        return self.expires_on is not None and self.expires_on < today
+
+
+#: The columns of a list item, built once.
+_ITEMS = select(Article.kind, Article.slug, Article.title, Article.summary, Article.category,
+                Article.level, Article.issuer, Article.published_on, Article.expires_on,
+                Region.name).join(Region, Region.code == Article.region_code)
+
+
+def item_query(kind: Kind, filters: Filters, today: date) -> Select[Any]:
+    """``public_query`` as the columns of a list item (rows for ``ArticleItem``)."""
+    return _filtered(_ITEMS, kind, filters, today)
+
+
+def _filtered(query: Select[Any], kind: Kind, filters: Filters, today: date) -> Select[Any]:
+    query = query.where(Article.kind == kind, Article.status == Status.PUBLISHED)
     if filters.category:
         query = query.where(Article.category == filters.category)
     if filters.categories:
@@ -304,6 +345,18 @@ def public_query(kind: Kind, filters: Filters, today: date) -> Select[tuple[Arti
 
 
 def years(kind: Kind) -> list[int]:
+    """The years with a published article of the kind, newest first; kept per worker until
+    an article changes (it reads every article)."""
+    now = signature((("content", None),))
+    kept: dict[Kind, tuple[Hashable, list[int]]]
+    kept = current_app.extensions.setdefault("content_years", {})
+    found = kept.get(kind)
+    if found is None or found[0] != now:
+        found = kept[kind] = (now, _years(kind))
+    return list(found[1])
+
+
+def _years(kind: Kind) -> list[int]:
     rows = db.session.execute(select(func.distinct(extract("year", Article.published_on))).where(
         Article.kind == kind, Article.status == Status.PUBLISHED)).scalars()
     return sorted((int(y) for y in rows if y is not None), reverse=True)

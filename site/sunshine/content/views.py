@@ -22,6 +22,7 @@ from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Arti
 from sunshine.extensions import db
 from sunshine.pagecache.data import keep
 from sunshine.records.listing import code_arg
+from sunshine.records.paging import paginate_rows
 from sunshine.regions import services as regions
 from sunshine.web import int_arg, page_arg, per_page_arg
 
@@ -71,8 +72,9 @@ def _list_page(kind: Kind, template: str, **extra: object) -> Response:
 
 
 def _render_list(kind: Kind, filters: services.Filters, template: str, **extra: object) -> str:
-    page = db.paginate(services.public_query(kind, filters, _today()), page=page_arg(),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate_rows(services.item_query(kind, filters, _today()), page_arg(),
+                         current_app.config["PAGE_SIZE"])
+    page.items = [services.ArticleItem(*row) for row in page.items]
     region = None
     if filters.region:
         try:
@@ -81,7 +83,7 @@ def _render_list(kind: Kind, filters: services.Filters, template: str, **extra: 
             region = None
     return render_template(template, kind=kind, page=page, filters=filters,
                            years=services.years(kind), levels=LEVELS, region=region,
-                           cities=regions.list_regions(level=2), today=_today(),
+                           cities=regions.places((2,)), today=_today(),
                            feed_url=_feed_url(kind, filters), **extra)
 
 
