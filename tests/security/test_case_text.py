@@ -32,6 +32,7 @@ from sunshine.matching.models import Need
 from sunshine.notices.models import Notice
 from sunshine.projects.models import Project
 from sunshine.regions import codes
+from sunshine.requests.files import RequestFile
 from sunshine.requests.models import InfoRequest
 from sunshine.search.synonyms import SynonymGroup
 from sunshine.stats.models import Household
@@ -78,7 +79,9 @@ FILLERS: dict[str, Callable[[], list[object]]] = {
     "seller_id": lambda: _first(Seller),
     "need_id": lambda: _first(Need),
     "project_id": lambda: _first(Project),
-    "request_id": lambda: _first(InfoRequest),
+    "request_id": lambda: _first(RequestFile, RequestFile.request_id) or _first(InfoRequest),
+    "file_id": lambda: _first(RequestFile, RequestFile.id),  # the demo's first file: the
+    # lowest request with files holds it, as the demo attaches in the order of requests
     "group_id": lambda: _first(SynonymGroup),
     "archive": lambda: _first(Household),
     "code": lambda: [_objected_place()],
