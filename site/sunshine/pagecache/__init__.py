@@ -231,10 +231,13 @@ def visitor_part(context: Context, name: str) -> Markup:
     """A template global: the part ``name`` rendered for this visitor, or its marker while a
     kept page is rendered. A part may show of the visitor only what ``visitors.identify``
     tells (their role and name) and a CSRF token: it is kept per account by that. It is
-    rendered with the page's own context, as an include would be (the context processors
-    have run already)."""
+    rendered with the page's own context, as an include would be, when Flask's context
+    processors made it (``render_template``); a page rendered from the bare environment (a
+    mail) gets it from ``render_template``."""
     if g.get("keeping_page"):
         return Markup(f"<!--visitor-part:{name}-->")
+    if "current_user" not in context:
+        return Markup(render_template(name))
     template = context.environment.get_template(name)
     return Markup(template.render(context.get_all()))
 
