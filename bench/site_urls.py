@@ -25,7 +25,8 @@ _OFFICE_YEARS = ("SELECT office_region_code || '-' || lower(office_kind), "
 #: are measured with a made-up token, the page a stranger with a wrong link gets.
 STRANGER_TOKEN = "x" * 22
 TOKEN_RULES = {"/complaints/followup/<token>", "/notify/confirm/<token>",
-               "/notify/manage/<token>", "/notify/unsubscribe/<token>"}
+               "/notify/manage/<token>", "/notify/unsubscribe/<token>",
+               "/requests/track/files/<token>"}
 CANDIDATES: dict[str, str] = {
     "/api/v1/funds/<int:fund_id>": "SELECT id FROM fund ORDER BY id DESC",
     "/funds/<int:fund_id>": "SELECT id FROM fund ORDER BY id DESC",
@@ -54,6 +55,8 @@ CANDIDATES: dict[str, str] = {
     "/news/<slug>": "SELECT slug FROM article WHERE kind = 'news' ORDER BY id DESC",
     "/requests/<int:request_id>": "SELECT id FROM info_request ORDER BY id DESC",
     "/api/v1/requests/<int:request_id>": "SELECT id FROM info_request ORDER BY id DESC",
+    "/requests/<int:request_id>/files/<int:file_id>/<name>":
+        "SELECT request_id, id, name FROM info_request_file WHERE confirmed ORDER BY id",
     "/requests/report/<office_key>/<int:year>": _OFFICE_YEARS,
     "/requests/report/<office_key>/<int:year>/export.csv": _OFFICE_YEARS,
     "/requests/report/<office_key>/<int:year>/<row>/<column>":
