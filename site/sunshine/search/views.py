@@ -4,6 +4,7 @@ year, a page cache) and the suggestions the search box asks for while someone ty
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
@@ -39,6 +40,19 @@ def suggestions() -> Response:
     return response
 
 
+def _facet_url(**changes: str | None) -> str:
+    """This search with some arguments changed (None drops one), as ``url_with`` writes it
+    (the same order and quoting), without a route built for each of a page's facet links."""
+    args: dict[str, str] = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    query = urlencode(list(args.items()), safe="!$'()*,/:;?@")
+    return f"{request.script_root}/search" + (f"?{query}" if query else "")
+
+
 def _render(index_dir: str) -> str:
     q = request.args.get("q", "").strip()[:200]
     doc_type = request.args.get("type") or None
@@ -60,7 +74,8 @@ def _render(index_dir: str) -> str:
     trail = regions.trail(bets[0].code) if bets else []
     region_counts = [(c, results.facets.get("region_path", {}).get(codes.prefix(c.code), 0))
                      for c in children]
-    return render_template("search/index.html", q=q, doc_type=doc_type, region=region,
+    return render_template("search/index.html", facet_url=_facet_url, q=q, doc_type=doc_type,
+                           region=region,
                            place=place if region else None, year=year, results=results,
                            types=TYPE_LABELS, region_counts=region_counts, bets=bets,
                            trail=trail)
