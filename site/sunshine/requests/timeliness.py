@@ -19,6 +19,7 @@ from sunshine.clock import day_start
 from sunshine.extensions import db
 from sunshine.funds import queries as funds
 from sunshine.funds.models import Fund
+from sunshine.pagecache import memo
 from sunshine.projects.models import Project
 from sunshine.records.models import State
 from sunshine.regions import codes
@@ -100,9 +101,22 @@ def scoreboard(region: Region, children: list[Region], year: int,
     return total, [scores[key] for key in sorted(scores)]
 
 
+#: Disclosure timeliness counts drafts too: every write to money or projects changes it.
+DISCLOSURE_SCOPES = (("funds", None), ("projects", None))
+
+
 def disclosure(region: Region, today: date) -> dict[str, funds.Timeliness]:
-    """The funds and the projects of the region's counties (one query): published on time over
-    everything due, as the funds' timeliness page counts them."""
+    """The funds and the projects of the region's counties: published on time over everything
+    due, as the funds' timeliness page counts them. An aggregate over every record of the
+    subtree (the province's is most of the compliance page's time), remembered per worker
+    until money or projects change, or the day."""
+    at = memo.versions(DISCLOSURE_SCOPES)
+    return memo.remember("compliance-disclosure", (region.code, today), at,
+                         lambda: _disclosure(region, today), size=256)
+
+
+def _disclosure(region: Region, today: date) -> dict[str, funds.Timeliness]:
+    """``disclosure`` computed (one query)."""
     lo, hi = codes.subtree_bounds(region.code)
 
     def part(model: type[Fund] | type[Project], name: str) -> Select[Any]:

@@ -1,0 +1,44 @@
+"""The compliance page's disclosure timeliness of funds and projects is computed once per day
+and remembered: with the page cache off, a new fund or project shows at once on the province's
+and the county's page, as a fresh computation gives it. Also run on PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import SAMPLE
+from tests.funds.conftest import make_fund, make_project
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    return {"PAGE_CACHE": False}
+
+
+def _rates(client: FlaskClient, region: str = "") -> list[tuple[str, str, str]]:
+    """(label, on time, due) of funds and projects, as the page shows them."""
+    text = client.get(f"/requests/compliance?region={region}").get_data(as_text=True)
+    return re.findall(r"(资金|项目)主动公开及时率</a>：[^（]*（(\d+) / (\d+)）", text)
+
+
+def _fresh(app: Flask, client: FlaskClient, region: str = "") -> list[tuple[str, str, str]]:
+    app.extensions.pop("page_memo", None)
+    return _rates(client, region)
+
+
+def test_a_new_fund_or_project_shows_at_once(app, client, regions) -> None:
+    assert _rates(client) == [("资金", "0", "0"), ("项目", "0", "0")]
+    make_fund(publish=False)  # issued in 2020 and still a draft: overdue, so due and late
+    assert _rates(client) == [("资金", "0", "1"), ("项目", "0", "0")] == _fresh(app, client)
+    assert _rates(client, SAMPLE["county"]) == [("资金", "0", "1"), ("项目", "0", "0")]
+    make_project(publish=False)
+    assert _rates(client) == [("资金", "0", "1"), ("项目", "0", "1")] == _fresh(app, client)
+    assert _rates(client, SAMPLE["county"]) == _fresh(app, client, SAMPLE["county"])
+    assert _rates(client, SAMPLE["other_county"]) == [("资金", "0", "0"), ("项目", "0", "0")]
