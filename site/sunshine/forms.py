@@ -18,6 +18,7 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from sunshine import widgets
 from sunshine.failures import FieldError
 from sunshine.guard import PersonalDataFound
 
@@ -45,6 +46,10 @@ class BaseForm(FlaskForm):
         def get_translations(self, form: Any) -> Any:
             """WTForms' own messages (e.g. for a choice that is not offered) in Chinese."""
             return _chinese_translations()
+
+        def render_field(self, field: Field, render_kw: dict[str, Any]) -> Any:
+            """WTForms' markup, written without its slow attribute formatting."""
+            return widgets.render_field(field, render_kw)
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)

@@ -1,0 +1,132 @@
+"""The HTML of the form inputs, written directly: the same markup as WTForms' own widgets
+(attributes in name order, values escaped, ``True`` a bare attribute and ``False`` none),
+for the widgets the site uses.
+
+WTForms builds every attribute through ``Markup.format`` and looks up the field's flags with
+``dir()``; on a form page that was a fifth of the request. Widgets not listed here (a custom
+one, dates and numbers, a select with option groups) are drawn by WTForms itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+from markupsafe import Markup, escape
+from wtforms import Field
+from wtforms import widgets as wt
+
+
+@cache
+def attribute_name(key: str) -> str:
+    """``class_`` → ``class``, ``aria_describedby`` → ``aria-describedby``, as WTForms does."""
+    key = key.rstrip("_")
+    if key.startswith(("data_", "aria_")):
+        key = key.replace("_", "-")
+    return key
+
+
+def attributes(attrs: Mapping[str, Any]) -> str:
+    """``name="value"`` pairs in name order (names already cleaned, see ``attribute_name``).
+
+    A value that is already markup keeps its entities but never its double quotes."""
+    parts = []
+    for key in sorted(attrs):
+        value = attrs[key]
+        if value is True:
+            parts.append(key)
+        elif value is not False:
+            parts.append(f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return " ".join(parts)
+
+
+def _flags(field: Field, widget: Any, attrs: dict[str, Any], call: bool) -> None:
+    """The attributes the validators ask for (``required``, ``maxlength``) unless given."""
+    flags = vars(field.flags)
+    for name in widget.validation_attrs:
+        if name in flags and name not in attrs:
+            value = flags[name]
+            attrs[name] = value() if call and callable(value) else value
+
+
+def _input(field: Field, widget: Any, attrs: dict[str, Any]) -> Markup:
+    kind = type(widget)
+    if kind is wt.PasswordInput and widget.hide_value:
+        attrs["value"] = ""
+    elif kind is wt.CheckboxInput:
+        if getattr(field, "checked", field.data):
+            attrs.setdefault("checked", True)
+    elif kind is wt.RadioInput:
+        if field.checked:
+            attrs.setdefault("checked", True)
+    elif kind is wt.FileInput:
+        attrs["value"] = False
+        if widget.multiple:
+            attrs["multiple"] = True
+    elif kind is wt.SubmitInput:
+        attrs.setdefault("value", field.label.text)
+    attrs.setdefault("id", field.id)
+    attrs.setdefault("type", widget.input_type)
+    if "value" not in attrs:
+        attrs["value"] = field._value()
+    datalist = getattr(field, "_datalist", None)
+    if datalist is not None and "list" not in attrs:
+        attrs["list"] = datalist if isinstance(datalist, str) else datalist.id
+    _flags(field, widget, attrs, call=True)
+    attrs["name"] = field.name
+    return Markup(f"<input {attributes(attrs)}>")
+
+
+def _textarea(field: Field, widget: Any, attrs: dict[str, Any]) -> Markup:
+    attrs.setdefault("id", field.id)
+    _flags(field, widget, attrs, call=False)
+    attrs["name"] = field.name
+    return Markup(f"<textarea {attributes(attrs)}>\r\n{escape(field._value())}</textarea>")
+
+
+def _select(field: Any, widget: Any, attrs: dict[str, Any]) -> Markup:
+    if field.has_groups():
+        return widget(field, **attrs)
+    attrs.setdefault("id", field.id)
+    if widget.multiple:
+        attrs["multiple"] = True
+    _flags(field, widget, attrs, call=False)
+    attrs["name"] = field.name
+    html = [f"<select {attributes(attrs)}>"]
+    for choice in field._iter_choices_normalized():
+        value = choice.value
+        option = {"value": str(value) if isinstance(value, bool) else value,
+                  **(choice.render_kw or {})}
+        if choice.selected:
+            option["selected"] = True
+        html.append(f"<option {attributes(option)}>{escape(choice.label or choice.value)}"
+                    "</option>")
+    html.append("</select>")
+    return Markup("".join(html))
+
+
+Renderer = Callable[[Any, Any, dict[str, Any]], Markup]
+
+#: Widgets drawn here, by exact class (a subclass may draw differently).
+RENDERERS: dict[type, Renderer] = {
+    **{kind: _input for kind in (
+        wt.TextInput, wt.PasswordInput, wt.HiddenInput, wt.CheckboxInput, wt.RadioInput,
+        wt.FileInput, wt.SubmitInput, wt.SearchInput, wt.TelInput, wt.URLInput, wt.EmailInput,
+        wt.ColorInput)},
+    wt.TextArea: _textarea,
+    wt.Select: _select,
+}
+
+
+def render_field(field: Field, render_kw: Mapping[str, Any]) -> Markup:
+    """``field(**render_kw)``: the field's own ``render_kw`` under the caller's attributes."""
+    attrs = {attribute_name(k): v for k, v in render_kw.items()}
+    own = getattr(field, "render_kw", None)
+    if own:
+        attrs = {**{attribute_name(k): v for k, v in own.items()}, **attrs}
+    widget = field.widget
+    renderer = RENDERERS.get(type(widget))
+    if renderer is None:
+        return widget(field, **attrs)
+    return renderer(field, widget, attrs)
