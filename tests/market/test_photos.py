@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from sunshine.extensions import db
-from sunshine.market import services
+from sunshine.market import photos, services
 from sunshine.market.models import ListingPhoto, ListingStatus
-from sunshine.market.services import PHOTOS
+from sunshine.market.photos import PHOTOS
 from sunshine.uploads import PhotoRejected
 from tests.images import jpeg_with_gps
 from tests.market.conftest import make_listing
@@ -23,7 +23,7 @@ def test_gps_is_stripped_and_a_thumbnail_made(app, users, verified):
     original = jpeg_with_gps()
     with Image.open(io.BytesIO(original)) as image:
         assert image.getexif().get_ifd(0x8825)
-    [row] = services.add_photos(users["seller"], listing, [original])
+    [row] = photos.add_photos(users["seller"], listing, [original])
     folder = PHOTOS.directory()
     for name in (row.filename, row.thumbnail):
         data = (folder / name).read_bytes()
@@ -37,7 +37,7 @@ def test_the_public_gets_photos_of_listings_on_sale_only(app, client, client_for
 
     make_seller(users["seller"])
     listing = make_listing(users["seller"])  # pending: seller not verified
-    [row] = services.add_photos(users["seller"], listing, [jpeg_with_gps()])
+    [row] = photos.add_photos(users["seller"], listing, [jpeg_with_gps()])
     assert client.get(f"/market/photos/{row.id}/thumb").status_code == 404
     with client_for("coop").get(f"/market/photos/{row.id}/thumb") as own:
         assert own.status_code == 200 and own.cache_control.private
@@ -68,7 +68,7 @@ def test_upload_view_refuses_html_renamed_jpg_with_415(client_for, users, verifi
 def test_one_bad_file_and_no_photo_of_the_batch_is_stored(users, verified):
     listing = make_listing(users["seller"])
     with pytest.raises(PhotoRejected):
-        services.add_photos(users["seller"], listing, [jpeg_with_gps(), b"<html></html>"])
+        photos.add_photos(users["seller"], listing, [jpeg_with_gps(), b"<html></html>"])
     assert db.session.query(ListingPhoto).count() == 0
     assert not PHOTOS.directory().exists() or not any(PHOTOS.directory().iterdir())
 
@@ -77,7 +77,7 @@ def test_one_bad_file_and_no_photo_of_the_batch_is_stored(users, verified):
 def test_a_photo_on_sale_is_kept_in_front_until_the_listing_is_taken_down(
         app, client, client_for, users, verified):
     listing = make_listing(users["seller"], submit=False)
-    [row] = services.add_photos(users["seller"], listing, [jpeg_with_gps()])
+    [row] = photos.add_photos(users["seller"], listing, [jpeg_with_gps()])
     services.submit_listing(users["seller"], listing)  # a verified seller's: on sale at once
     assert listing.status == ListingStatus.ON_SALE
     url = f"/market/photos/{row.id}/thumb"

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from sunshine.extensions import db
-from sunshine.market import queries, services
+from sunshine.market import photos, queries, services
 from sunshine.market.models import ListingStatus, SellerKind, SellerStatus
 from tests.conftest import OTHER_PREFIX, SAMPLE
 from tests.images import jpeg_with_gps
@@ -95,7 +95,7 @@ def test_an_edit_to_a_listing_on_sale_goes_back_to_review(client, users, verifie
 
 def test_new_photos_of_a_listing_on_sale_go_back_to_review(users, verified):
     listing = make_listing(users["seller"])
-    services.add_photos(users["seller"], listing, [jpeg_with_gps()])
+    photos.add_photos(users["seller"], listing, [jpeg_with_gps()])
     assert listing.status == ListingStatus.PENDING
 
 

@@ -24,7 +24,7 @@ from sunshine.market.models import (
     SellerKind,
     SellerStatus,
 )
-from sunshine.market.services import PHOTOS
+from sunshine.market.photos import PHOTOS
 from sunshine.regions import codes
 from sunshine.regions.province import province_code
 

@@ -16,7 +16,7 @@ from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
-from sunshine.market import inquiries, queries, services
+from sunshine.market import inquiries, photos, queries, services
 from sunshine.market.forms import ListingForm, PhotoForm, ReplyForm, SellerForm
 from sunshine.market.models import (
     Inquiry,
@@ -226,13 +226,13 @@ def withdraw(listing_id: int) -> Response:
 @seller_required
 def upload(listing_id: int) -> Response | tuple[str, int]:
     listing = _own(listing_id)
-    files = services.PHOTOS.read(request.files.getlist("photos"))
+    files = photos.PHOTOS.read(request.files.getlist("photos"))
     if not files:
         flash("请选择照片", "error")
         return redirect(url_for("market_seller.edit", listing_id=listing.id))
     on_sale = listing.status == ListingStatus.ON_SALE
     try:
-        services.add_photos(current_user, listing, files)
+        photos.add_photos(current_user, listing, files)
     except (PhotoRejected, services.MarketError) as exc:
         db.session.rollback()
         form = _listing_form(listing, listing.seller)
@@ -251,7 +251,7 @@ def delete_photo(listing_id: int, photo_id: int) -> Response:
     listing = _own(listing_id)
     item = db.get_or_404(ListingPhoto, photo_id)
     try:
-        services.remove_photo(current_user, listing, item)
+        photos.remove_photo(current_user, listing, item)
     except PermissionDenied:
         abort(403)
     flash("照片已删除", "success")

@@ -1,6 +1,7 @@
 """Sellers and listings: the rules (verification gate, origin check, states, price flag,
 certification by staff only). Services commit, with the search outbox rows of what they
-change. What the public reads is in ``queries``; buyers' inquiries are in ``inquiries``.
+change. What the public reads is in ``queries``; buyers' inquiries are in ``inquiries``;
+photos in ``photos``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from sunshine.market.models import (
     LABELS,
     UNITS,
     Listing,
-    ListingPhoto,
     ListingStatus,
     Seller,
     SellerKind,
@@ -36,15 +36,12 @@ from sunshine.market.models import (
 )
 from sunshine.regions import codes
 from sunshine.regions.models import Region
-from sunshine.uploads import PhotoStore
 
 __all__ = ["MarketError", "PermissionDenied"]
 
 #: Digits only (ASCII), at most 8 before the point and 2 after.
 _PRICE_RE = re.compile(r"[0-9]{1,8}(?:\.[0-9]{1,2})?")
 MAX_PRICE = Decimal("10000000")
-#: Listing photos with thumbnails, under random names in UPLOAD_DIR/market/.
-PHOTOS = PhotoStore("market", "MARKET_PHOTO", thumbnails=True)
 
 
 class MarketError(FieldError):
@@ -385,46 +382,3 @@ def certify(staff: Visitor, listing: Listing, certified: bool) -> Listing:
     indexing.reindex([listing])
     db.session.commit()
     return listing
-
-
-def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[ListingPhoto]:
-    """Check every file first, then store them all (nothing stored when one is refused). New
-    photos of a listing on sale are an edit: it goes back to 待审核.
-
-    :raise PhotoRejected: a file is not a usable photo.
-    :raise MarketError: too many photos.
-    """
-    own_listing(user, listing)
-    limit = int(current_app.config["MARKET_MAX_PHOTOS"])
-    if len(listing.photos) + len(files) > limit:
-        raise MarketError(f"每个产品最多 {limit} 张照片", "photos")
-    cleaned = [PHOTOS.clean(data) for data in files]
-    stored = PHOTOS.save_all(cleaned)
-    rows = [ListingPhoto(listing_id=listing.id, filename=s.filename, thumbnail=s.thumbnail,
-                         content_type=s.content_type, width=s.width, height=s.height)
-            for s in stored]
-    try:
-        db.session.add_all(rows)
-        if listing.status == ListingStatus.ON_SALE:
-            listing.status = ListingStatus.PENDING
-        pagecache.changed("market", listing.origin_code)
-        record("market.photo_add", user, "market_listing", listing.id, listing.origin_code,
-               str(len(rows)))
-        indexing.reindex([listing])
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        PHOTOS.discard(stored)
-        raise
-    return rows
-
-
-def remove_photo(user: User, listing: Listing, photo: ListingPhoto) -> None:
-    own_listing(user, listing)
-    if photo.listing_id != listing.id:
-        raise PermissionDenied("photo of another listing")
-    names = [photo.filename, photo.thumbnail]
-    db.session.delete(photo)
-    pagecache.changed("market", listing.origin_code)
-    db.session.commit()
-    PHOTOS.remove(names)

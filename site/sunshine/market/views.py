@@ -37,6 +37,7 @@ from sunshine.market.models import (
     Seller,
     SellerStatus,
 )
+from sunshine.market.photos import PHOTOS
 from sunshine.markup import render_markdown, stored_html
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
@@ -160,7 +161,7 @@ def photo(photo_id: int, kind: str) -> Response:
     if kind not in ("full", "thumb") or listing is None or not can_see(listing):
         abort(404)
     name = item.filename if kind == "full" else item.thumbnail
-    return services.PHOTOS.send(name, item.content_type,
+    return PHOTOS.send(name, item.content_type,
                                 public=listing.status == ListingStatus.ON_SALE)
 
 

@@ -1,0 +1,62 @@
+"""A listing's photos: checked all together, stored with thumbnails, and an edit of a listing
+on sale (it goes back to review)."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from sunshine import pagecache
+from sunshine.accounts.models import User
+from sunshine.audit import record
+from sunshine.extensions import db
+from sunshine.failures import PermissionDenied
+from sunshine.market import indexing
+from sunshine.market.models import Listing, ListingPhoto, ListingStatus
+from sunshine.market.services import MarketError, own_listing
+from sunshine.uploads import PhotoStore
+
+#: Listing photos with thumbnails, under random names in UPLOAD_DIR/market/.
+PHOTOS = PhotoStore("market", "MARKET_PHOTO", thumbnails=True)
+
+
+def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[ListingPhoto]:
+    """Check every file first, then store them all (nothing stored when one is refused). New
+    photos of a listing on sale are an edit: it goes back to 待审核.
+
+    :raise PhotoRejected: a file is not a usable photo.
+    :raise MarketError: too many photos.
+    """
+    own_listing(user, listing)
+    limit = int(current_app.config["MARKET_MAX_PHOTOS"])
+    if len(listing.photos) + len(files) > limit:
+        raise MarketError(f"每个产品最多 {limit} 张照片", "photos")
+    cleaned = [PHOTOS.clean(data) for data in files]
+    stored = PHOTOS.save_all(cleaned)
+    rows = [ListingPhoto(listing_id=listing.id, filename=s.filename, thumbnail=s.thumbnail,
+                         content_type=s.content_type, width=s.width, height=s.height)
+            for s in stored]
+    try:
+        db.session.add_all(rows)
+        if listing.status == ListingStatus.ON_SALE:
+            listing.status = ListingStatus.PENDING
+        pagecache.changed("market", listing.origin_code)
+        record("market.photo_add", user, "market_listing", listing.id, listing.origin_code,
+               str(len(rows)))
+        indexing.reindex([listing])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        PHOTOS.discard(stored)
+        raise
+    return rows
+
+
+def remove_photo(user: User, listing: Listing, photo: ListingPhoto) -> None:
+    own_listing(user, listing)
+    if photo.listing_id != listing.id:
+        raise PermissionDenied("photo of another listing")
+    names = [photo.filename, photo.thumbnail]
+    db.session.delete(photo)
+    pagecache.changed("market", listing.origin_code)
+    db.session.commit()
+    PHOTOS.remove(names)
