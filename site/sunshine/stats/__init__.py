@@ -10,7 +10,8 @@ from sunshine.registry import registry
 
 def init_app(app: Flask) -> None:
     """Register the statistics pages, API and back office, the household importers, sitemap, API
-    description, the demo step (the register), and ``sunshine stats``."""
+    description, the demo step (the register), a listener for region renames, and
+    ``sunshine stats``."""
     from sunshine.stats import admin, cli, demo, importer, models, openapi, views  # noqa: F401
 
     reg = registry(app)
@@ -24,4 +25,5 @@ def init_app(app: Flask) -> None:
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)
     reg.add_demo_step("stats", demo.synthetic_register)
+    reg.add_rename_listener(views.regions_renamed)
     app.cli.add_command(cli.stats_cli)

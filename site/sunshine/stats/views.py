@@ -22,6 +22,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine import pagecache
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.stats import charts, disclosure, services, tables, vocab
@@ -35,11 +36,36 @@ SORTS = {key for key, _ in tables.CHILD_COLUMNS}
 #: their own, ``?part=counties``, linked from its page: a hundred counties would otherwise
 #: make it the heaviest page of the site.
 INLINE_COUNTIES = 30
+#: Region pages and their tables remembered per worker (a county's are small, a province's
+#: hold every county's figures).
+MEMO_SIZE = 128
 
 
-def _page(code: str) -> services.RegionPage:
+def region_page(code: str) -> tuple[services.RegionPage, tuple[int, ...]]:
+    """``services.region_page``, remembered per worker until the rollups of the region (or
+    below it) are built again, with the version it was read at (for ``tables_of``). A province
+    or city page unpacks the figures of every county under it.
+
+    :raise services.StatsNotFound: for an unknown code or a region without rollups.
+    """
+    at = memo.versions([("stats", code)])
+    return memo.remember("stats-page", (code, services.min_cell()), at,
+                         lambda: services.region_page(code), size=MEMO_SIZE), at
+
+
+def tables_of(page: services.RegionPage, at: tuple[int, ...], sort: str | None = None,
+              descending: bool = True, counties: bool = True) -> list[services.Table]:
+    """``tables.all_tables`` of a page from ``region_page`` (read at version ``at``),
+    remembered with it."""
+    key = (page.node.code, page.k, sort, descending, counties)
+    return memo.remember("stats-tables", key, at,
+                         lambda: tables.all_tables(page, sort, descending, counties=counties),
+                         size=MEMO_SIZE)
+
+
+def _page(code: str) -> tuple[services.RegionPage, tuple[int, ...]]:
     try:
-        return services.region_page(code)
+        return region_page(code)
     except services.StatsNotFound:
         abort(404)
 
@@ -62,15 +88,15 @@ def _county_map(page: services.RegionPage) -> Markup | None:
 
 
 def _render(code: str) -> str:
-    page = _page(code)
+    page, at = _page(code)
     if request.args.get("part") == "counties":
         return _render_counties(page)
     sort, descending = _sort_args()
     # Many counties: their map (when it can be drawn) and table are on a page of their own.
     counties_apart = len(page.counties) > INLINE_COUNTIES and any(
         c.longitude is not None and c.latitude is not None for c in page.counties)
-    by_id = {t.id: t for t in tables.all_tables(page, sort, descending,
-                                                 counties=not counties_apart)}
+    by_id = {t.id: t for t in tables_of(page, at, sort, descending,
+                                        counties=not counties_apart)}
     chart_svgs: dict[str, Markup | None] = {
         "trend": charts.grouped_bars("chart-trend", by_id["trend"], ["reg", "poor"],
                                      f"{page.node.name}历年在册户数和贫困户数"),
@@ -123,11 +149,11 @@ def detail(code: str) -> BaseResponse:
 CSV_HEADER = ["区划代码", "区划名称", "表", "行", "列", "数值"]
 
 
-def csv_rows(page: services.RegionPage, sort: str | None, descending: bool) -> list[list[str]]:
+def csv_rows(page: services.RegionPage, all_tables: list[services.Table]) -> list[list[str]]:
     rows: list[list[str]] = []
     node = page.node
     head = tables.headline_table(page)
-    for table in [head, *tables.all_tables(page, sort, descending)]:
+    for table in [head, *all_tables]:
         columns = table.columns[1:]
         for row in table.rows:
             for (_, label), cell in zip(columns, row.cells, strict=True):
@@ -136,9 +162,10 @@ def csv_rows(page: services.RegionPage, sort: str | None, descending: bool) -> l
 
 
 def _csv_response(code: str) -> Response:
-    page = _page(code)
+    page, at = _page(code)
     sort, descending = _sort_args()
-    return csv_download(csv_text(CSV_HEADER, csv_rows(page, sort, descending)),
+    rows = csv_rows(page, tables_of(page, at, sort, descending))
+    return csv_download(csv_text(CSV_HEADER, rows),
                         f"stats-{page.node.code}.csv")
 
 
@@ -194,7 +221,7 @@ def stats_json(page: services.RegionPage) -> dict[str, object]:
 def api_detail(code: str) -> tuple[Response, int] | Response:
     """A region's public figures; hidden ones are null with "suppressed": true."""
     try:
-        page = services.region_page(code)
+        page, _ = region_page(code)
     except services.StatsNotFound:
         return jsonify(error=f"区划 {code[:20]} 不存在或尚无统计数据"), 404
     return jsonify(stats_json(page))
@@ -207,6 +234,12 @@ def home_figures() -> dict[str, object]:
         return {"stats_home": None}
     return {"stats_home": page, "stats_items": tables.headline(page)[:5],
             "stats_last_year": vocab.LAST_YEAR}
+
+
+def regions_renamed(region_codes: list[str]) -> None:
+    """Pages (kept or remembered) that show these regions' names are made again: their own,
+    those above them (their children's names) and below them (breadcrumbs)."""
+    pagecache.changed("stats", *region_codes)
 
 
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
