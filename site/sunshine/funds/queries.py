@@ -7,15 +7,18 @@ request sums or scans the fund or spending tables.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, case, func, select
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, select
 
 from sunshine.extensions import db
+from sunshine.funds import cells
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
 from sunshine.projects.models import Project
 from sunshine.projects.queries import Funding
@@ -99,6 +102,14 @@ class FundRow(NamedTuple):
     def url(self) -> str:
         return f"/funds/{self.id}"
 
+    @property
+    def amount_text(self) -> str:
+        return cells.amount(self.amount)
+
+    @property
+    def progress_html(self) -> Markup:
+        return cells.progress(self.progress)
+
 
 _ROW_COLUMNS = (Fund.id, Fund.year, Fund.name, Fund.document_number, Fund.issuer,
                 Fund.source_level, Fund.fund_type, Fund.region_code, Region.name, Fund.amount,
@@ -120,15 +131,42 @@ def list_funds(filters: FundFilters, after: str | None = None, before: str | Non
 # --- summaries from fund_total -----------------------------------------------------------------
 
 
-def _total_conditions(filters: FundFilters) -> list[ColumnElement[bool]]:
+def _total_params(filters: FundFilters) -> tuple[tuple[bool, ...], dict[str, Any]]:
+    """Which filters are set (the key of the statements below) and the parameters of all."""
+    return (bool(filters.year), bool(filters.source_level), bool(filters.fund_type)), {
+        "code": _region_code(filters), "year": filters.year, "level": filters.source_level,
+        "type": filters.fund_type}
+
+
+def _total_conditions(flags: tuple[bool, ...]) -> list[ColumnElement[bool]]:
+    """The filters set in ``flags`` on ``fund_total``, their values as parameters."""
+    year, level, kind = flags
     conditions = []
-    if filters.year:
-        conditions.append(FundTotal.year == filters.year)
-    if filters.source_level:
-        conditions.append(FundTotal.source_level == filters.source_level)
-    if filters.fund_type:
-        conditions.append(FundTotal.fund_type == filters.fund_type)
+    if year:
+        conditions.append(FundTotal.year == bindparam("year"))
+    if level:
+        conditions.append(FundTotal.source_level == bindparam("level"))
+    if kind:
+        conditions.append(FundTotal.fund_type == bindparam("type"))
     return conditions
+
+
+@functools.cache
+def _total_statements(flags: tuple[bool, ...]) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The number of allocations, the region's total rows and its children's sums, with the
+    filters ``flags`` says are set: built once, as building a statement costs more than
+    running it."""
+    where = _total_conditions(flags)
+    count = select(func.coalesce(func.sum(FundTotal.funds), 0)).where(
+        FundTotal.region_code == bindparam("code"), *where)
+    rows = select(FundTotal.year, FundTotal.source_level, FundTotal.fund_type,
+                  FundTotal.allocated, FundTotal.spent, FundTotal.funds).where(
+        FundTotal.region_code == bindparam("code"), *where)
+    children = select(FundTotal.region_code, func.sum(FundTotal.allocated),
+                      func.sum(FundTotal.spent), func.sum(FundTotal.funds)).where(
+        FundTotal.region_code.in_(bindparam("children", expanding=True)), *where) \
+        .group_by(FundTotal.region_code).order_by(FundTotal.region_code)
+    return count, rows, children
 
 
 def _region_code(filters: FundFilters) -> str:
@@ -136,9 +174,8 @@ def _region_code(filters: FundFilters) -> str:
 
 
 def count_funds(filters: FundFilters) -> int:
-    return int(db.session.scalar(select(func.coalesce(func.sum(FundTotal.funds), 0)).where(
-        FundTotal.region_code == _region_code(filters),
-        *_total_conditions(filters))) or 0)
+    flags, params = _total_params(filters)
+    return int(db.session.scalar(_total_statements(flags)[0], params) or 0)
 
 
 @dataclass
@@ -159,6 +196,23 @@ class Figures:
     def progress(self) -> Decimal | None:
         return percent(self.spent, self.allocated)
 
+    # A summary table's cells (see ``cells``).
+    @property
+    def allocated_wan(self) -> str:
+        return cells.amount(self.allocated, "万元")
+
+    @property
+    def spent_wan(self) -> str:
+        return cells.amount(self.spent, "万元")
+
+    @property
+    def balance_wan(self) -> str:
+        return cells.amount(self.balance, "万元")
+
+    @property
+    def progress_html(self) -> Markup:
+        return cells.progress(self.progress)
+
     def to_dict(self) -> dict[str, Any]:
         from sunshine.records.money import money_text
 
@@ -177,26 +231,16 @@ class Summary:
     by_region: list[Figures] = field(default_factory=list)
 
 
-def _grouped(column: Any, region_codes: list[str], filters: FundFilters) -> list[Any]:
-    return list(db.session.execute(
-        select(column, func.sum(FundTotal.allocated), func.sum(FundTotal.spent),
-               func.sum(FundTotal.funds))
-        .where(FundTotal.region_code.in_(region_codes), *_total_conditions(filters))
-        .group_by(column).order_by(column)))
-
-
 def summary(filters: FundFilters, children: list[Region]) -> Summary:
     """Figures of the filtered region, by year, level, type, and for each child region."""
-    code = _region_code(filters)
+    flags, params = _total_params(filters)
+    _, rows, by_child = _total_statements(flags)
     total = Figures("合计")
     # The region's few total rows (year x level x type), read once and summed three ways.
     years: dict[int, Figures] = {}
     levels: dict[str, Figures] = {}
     types: dict[str, Figures] = {}
-    for row in db.session.execute(
-            select(FundTotal.year, FundTotal.source_level, FundTotal.fund_type,
-                   FundTotal.allocated, FundTotal.spent, FundTotal.funds)
-            .where(FundTotal.region_code == code, *_total_conditions(filters))):
+    for row in db.session.execute(rows, params):
         for figures in (years.setdefault(row.year, Figures(f"{row.year}年")),
                         levels.setdefault(row.source_level, Figures(row.source_level)),
                         types.setdefault(row.fund_type, Figures(row.fund_type)), total):
@@ -208,7 +252,7 @@ def summary(filters: FundFilters, children: list[Region]) -> Summary:
     by_type = [types[k] for k in sorted(types)]
     names = {r.code: r.name for r in children}
     by_region = [Figures(names[row[0]], row[1], row[2], row[3], code=row[0])
-                 for row in _grouped(FundTotal.region_code, list(names), filters)] \
+                 for row in db.session.execute(by_child, {**params, "children": list(names)})] \
         if names else []
     by_year.sort(key=lambda f: f.label, reverse=True)
     return Summary(total, by_year, by_level, by_type, by_region)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,12 +10,13 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, or_, select
 
 from sunshine.extensions import db
 from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
 from sunshine.records.models import State
-from sunshine.records.money import in_fen
+from sunshine.records.money import CENT, in_fen
 from sunshine.records.paging import KeysetPage, keyset, row_batches
 from sunshine.records.rollup import region_condition
 from sunshine.regions import codes
@@ -57,15 +59,52 @@ def _parse(text: str) -> tuple[int, int]:
     return int(year), int(number)
 
 
-def _total_conditions(filters: ProjectFilters, province: str) -> list[ColumnElement[bool]]:
-    found = [ProjectTotal.region_code == (filters.region.code if filters.region else province)]
-    if filters.year:
-        found.append(ProjectTotal.year == filters.year)
-    if filters.category:
-        found.append(ProjectTotal.category == filters.category)
-    if filters.stage:
-        found.append(ProjectTotal.stage == filters.stage)
+def _total_params(filters: ProjectFilters, region: str) -> tuple[tuple[bool, ...], dict[str, Any]]:
+    """Which filters are set (the key of the statements below) and the parameters of all."""
+    params: dict[str, Any] = {"code": region, "year": filters.year,
+                              "category": filters.category, "stage": filters.stage}
+    return (bool(filters.year), bool(filters.category), bool(filters.stage)), params
+
+
+def _total_conditions(flags: tuple[bool, ...]) -> list[ColumnElement[bool]]:
+    """The filters set in ``flags`` on ``project_total``, their values as parameters."""
+    year, category, stage = flags
+    found = []
+    if year:
+        found.append(ProjectTotal.year == bindparam("year"))
+    if category:
+        found.append(ProjectTotal.category == bindparam("category"))
+    if stage:
+        found.append(ProjectTotal.stage == bindparam("stage"))
     return found
+
+
+_SUMS = (func.sum(ProjectTotal.projects), func.sum(ProjectTotal.budget),
+         func.sum(ProjectTotal.funded), func.sum(ProjectTotal.spent),
+         func.sum(ProjectTotal.households), func.sum(ProjectTotal.people),
+         func.sum(ProjectTotal.poor_households))
+
+
+@functools.cache
+def _figures_statement(flags: tuple[bool, ...], by_stage: bool) -> Select[Any]:
+    """The sums of one region's totals, by stage or not: built once for each combination of
+    filters, as building a statement costs more than running it."""
+    where = [ProjectTotal.region_code == bindparam("code"), *_total_conditions(flags)]
+    if by_stage:
+        return select(ProjectTotal.stage, *_SUMS).where(*where).group_by(ProjectTotal.stage)
+    return select(*_SUMS).where(*where)
+
+
+@functools.cache
+def _by_region_statement(flags: tuple[bool, ...], counties: bool) -> Select[Any]:
+    """Projects in each child region (and, with ``counties``, in each county below)."""
+    wanted = Region.parent_code == bindparam("code")
+    if counties:
+        wanted = or_(wanted, and_(Region.level == 3,
+                                  Region.code.between(bindparam("lo"), bindparam("hi"))))
+    return select(ProjectTotal.region_code, func.sum(ProjectTotal.projects)).where(
+        ProjectTotal.region_code.in_(select(Region.code).where(wanted)),
+        *_total_conditions(flags)).group_by(ProjectTotal.region_code)
 
 
 @dataclass
@@ -80,11 +119,8 @@ class ProjectFigures:
 
 
 def figures(filters: ProjectFilters, province: str) -> ProjectFigures:
-    row = db.session.execute(select(
-        func.sum(ProjectTotal.projects), func.sum(ProjectTotal.budget),
-        func.sum(ProjectTotal.funded), func.sum(ProjectTotal.spent),
-        func.sum(ProjectTotal.households), func.sum(ProjectTotal.people),
-        func.sum(ProjectTotal.poor_households)).where(*_total_conditions(filters, province))).one()
+    flags, params = _total_params(filters, filters.region.code if filters.region else province)
+    row = db.session.execute(_figures_statement(flags, False), params).one()
     return ProjectFigures(int(row[0] or 0), row[1] or Decimal(0), row[2] or Decimal(0),
                           row[3] or Decimal(0), int(row[4] or 0), int(row[5] or 0),
                           int(row[6] or 0))
@@ -94,12 +130,8 @@ def by_stage(filters: ProjectFilters, province: str) -> tuple[ProjectFigures, di
     """The figures (as ``figures``) and the projects of each stage, from one query."""
     total = ProjectFigures()
     stages: dict[str, int] = {}
-    for row in db.session.execute(select(
-            ProjectTotal.stage, func.sum(ProjectTotal.projects), func.sum(ProjectTotal.budget),
-            func.sum(ProjectTotal.funded), func.sum(ProjectTotal.spent),
-            func.sum(ProjectTotal.households), func.sum(ProjectTotal.people),
-            func.sum(ProjectTotal.poor_households))
-            .where(*_total_conditions(filters, province)).group_by(ProjectTotal.stage)):
+    flags, params = _total_params(filters, filters.region.code if filters.region else province)
+    for row in db.session.execute(_figures_statement(flags, True), params):
         stages[row[0]] = int(row[1] or 0)
         total.projects += int(row[1] or 0)
         total.budget += row[2] or 0
@@ -115,15 +147,10 @@ def by_region(filters: ProjectFilters, region: str, counties: bool) -> dict[str,
     """Projects in each child region of ``region`` and, with ``counties``, in each county
     within it (for the map), by region code. The regions are a subquery: a list of a hundred
     codes costs SQLAlchemy more than the sums."""
-    wanted = Region.parent_code == region
+    flags, params = _total_params(filters, region)
     if counties:
-        lo, hi = codes.subtree_bounds(region)
-        wanted = or_(wanted, and_(Region.level == 3, Region.code.between(lo, hi)))
-    rest = _total_conditions(filters, "")[1:]
-    rows = db.session.execute(select(ProjectTotal.region_code, func.sum(ProjectTotal.projects))
-                              .where(ProjectTotal.region_code.in_(
-                                  select(Region.code).where(wanted)), *rest)
-                              .group_by(ProjectTotal.region_code))
+        params["lo"], params["hi"] = codes.subtree_bounds(region)
+    rows = db.session.execute(_by_region_statement(flags, counties), params)
     return {code: int(n or 0) for code, n in rows}
 
 
@@ -161,6 +188,17 @@ class ProjectRow(NamedTuple):
     @property
     def url(self) -> str:
         return f"/projects/{self.id}"
+
+    # The list's cells, formatted in Python (a filter chain and a macro call per row cost the
+    # page more than its queries): ``budget|money`` without the unit, and ``status_badge``.
+    @property
+    def budget_text(self) -> str:
+        return f"{Decimal(self.budget).quantize(CENT):,}"
+
+    @property
+    def stage_badge(self) -> Markup:
+        kind = "danger" if self.stage == "终止" else "ok" if self.stage == "验收" else "info"
+        return Markup('<span class="badge badge-{}">{}</span>').format(kind, self.stage)
 
 
 _ROW_COLUMNS = (Project.id, Project.name, Project.category, Project.stage, Project.stage_reason,
