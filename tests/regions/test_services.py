@@ -119,3 +119,22 @@ def test_import_of_the_real_guangxi_towns_and_villages(app) -> None:
     count = db.session.scalar(select(func.count()).select_from(Region).where(Region.level == 5))
     assert count == 16610
     assert services.get_region("450102001003").name == "兴宁社区居委会"
+
+
+def test_child_names_are_remembered_until_the_tree_is_imported_again(app, tmp_path) -> None:
+    services.load_builtin_province("450000000000")
+    db.session.commit()
+    county = "450102000000"
+    assert services.child_names(county) == {}
+    db.session.add(Region(code="450102001000", name="暗中加的街道", level=4,
+                          parent_code=county, synthetic=True))
+    db.session.commit()
+    # Written behind the services' back: the remembered list still holds.
+    assert services.child_names(county) == {}
+    path = _write(tmp_path, [["code", "name"], ["450102001", "民生街道"],
+                             ["450102002", "朝阳街道"]])
+    assert services.import_regions(path, confirm=True).ok
+    assert services.child_names(county) == {"450102001000": "民生街道",
+                                            "450102002000": "朝阳街道"}
+    assert services.import_regions(path, confirm=True).ok  # nothing new, nothing renamed
+    assert services.child_names("450000000000")["450100000000"] == "南宁市"

@@ -100,16 +100,10 @@ def _fill_region_choices(form: CaseForm, chain: list[Region]) -> None:
             select.data = ""
             select.render_kw = {"disabled": True}
             continue
-        select.choices = {"": "请选择", **_children(parent)}
+        select.choices = {"": "请选择", **regions.child_names(parent)}
         select.data = chain[depth].code if depth < len(chain) else ""
         if depth < len(chain):
             parent = chain[depth].code
-
-
-def _children(parent: str) -> dict[str, str]:
-    """Code → name of a region's children, in code order: the choices of the next level."""
-    return dict(db.session.execute(select(Region.code, Region.name).where(
-        Region.parent_code == parent).order_by(Region.code)).tuples().all())
 
 
 def _target_from_args(form: CaseForm) -> None:

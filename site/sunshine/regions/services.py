@@ -15,6 +15,8 @@ from sqlalchemy import func, insert, or_, select
 from sunshine.extensions import db
 from sunshine.forms import has_bad_characters
 from sunshine.importing import ImportReport, read_csv_rows
+from sunshine.pagecache import memo, versions
+from sunshine.pagecache.versions import Scope
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
@@ -43,6 +45,24 @@ def children_of(code: str) -> list[Region]:
             select(Region).where(Region.parent_code == code).order_by(Region.code)
         ).scalars()
     )
+
+
+#: The page-version scope of the region tree itself: bumped by every load and import.
+TREE: Scope = ("regions", None)
+
+
+def child_names(code: str) -> dict[str, str]:
+    """Code → name of a region's children, in code order: the choices of a region select.
+    Remembered per worker until the tree is loaded or imported again (the tree changes a few
+    times a year; every form page shows it)."""
+    return memo.remember("region-children", code, memo.versions([TREE]), lambda: dict(
+        db.session.execute(select(Region.code, Region.name).where(
+            Region.parent_code == code).order_by(Region.code)).tuples().all()))
+
+
+def tree_changed() -> None:
+    """In the transaction that adds or renames regions: remembered choices are out of date."""
+    versions.changed(TREE[0])
 
 
 def ancestors_of(region: Region) -> list[Region]:
@@ -200,6 +220,7 @@ def load_builtin_province(province: str | None = None) -> int:
     ]
     if new:
         db.session.execute(insert(Region), new)
+        tree_changed()
     return len(new)
 
 
@@ -224,6 +245,7 @@ def generate_demo_villages(
                              "name": _made_up_name(rng, VILLAGE_SUFFIXES), "level": 5,
                              "parent_code": town, "synthetic": True})
     db.session.execute(insert(Region), rows)
+    tree_changed()
     return len(rows)
 
 
@@ -283,6 +305,8 @@ def import_regions(path: Path, confirm: bool = False) -> ImportReport:
             region.synthetic = False
         if renamed:
             tell_renamed(renamed)
+        if inserts or renamed:
+            tree_changed()
         db.session.commit()
     else:
         db.session.rollback()

@@ -88,7 +88,7 @@ def _fill_region_choices(form: RequestForm, chain: list[Region]) -> None:
             field.render_kw = {"disabled": True}
             continue
         field.choices = {"": "请选择（不选即本级）" if depth else "请选择（不选即省级）",
-                         **{r.code: r.name for r in regions.children_of(parent)}}
+                         **regions.child_names(parent)}
         field.data = chain[depth].code if depth < len(chain) else ""
         if depth < len(chain):
             parent = chain[depth].code
