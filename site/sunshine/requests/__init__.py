@@ -10,7 +10,8 @@ from sunshine.registry import registry
 
 def init_app(app: Flask) -> None:
     """Register the request pages, feed, API and back office, search, the sitemap, the API
-    description, the audit labels, the demo step and ``sunshine requests``."""
+    description, the audit labels, the demo step, a listener for region renames and
+    ``sunshine requests``."""
     from sunshine.accounts.models import Role
     from sunshine.requests import (  # noqa: F401  (models, files: tables; *_views: routes on bp)
         admin,
@@ -41,4 +42,5 @@ def init_app(app: Flask) -> None:
     reg.add_sitemap(views.sitemap_entries)
     reg.add_openapi_paths(openapi.PATHS)
     reg.add_demo_step("requests", demo.make_requests)
+    reg.add_rename_listener(views.regions_renamed)
     app.cli.add_command(cli.requests_cli)

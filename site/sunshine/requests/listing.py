@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from sunshine.extensions import db
+from sunshine.pagecache import memo
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.requests import queries
@@ -124,11 +125,22 @@ def _statements(flags: tuple[bool, ...]) -> tuple[Select[Any], Select[Any]]:
     return found, select(func.count()).select_from(InfoRequest).where(*where)
 
 
-def rows(filters: queries.Filters, limit: int, offset: int = 0) -> list[Listed]:
-    """The archive's requests with ``filters``, newest first."""
-    query, _ = _statements(_flags(filters))
-    return [Listed(*row) for row in db.session.execute(
-        query, {**_params(filters), "limit": limit, "offset": offset})]
+#: The archive's lists change with any request written anywhere, or a region renamed.
+SCOPES = (("requests", None),)
+
+
+def rows(filters: queries.Filters, limit: int, offset: int = 0,
+         at: tuple[int, ...] | None = None) -> list[Listed]:
+    """The archive's requests with ``filters``, newest first, remembered per worker until a
+    request changes (``at``: ``memo.versions(SCOPES)``, read first when given): reading and
+    converting a few hundred rows cost the CSV most of its time."""
+    flags, params = _flags(filters), _params(filters)
+    key = (flags, tuple(sorted(params.items())), limit, offset)
+    query, _ = _statements(flags)
+    return memo.remember(
+        "request-rows", key, memo.versions(SCOPES) if at is None else at,
+        lambda: [Listed(*row) for row in db.session.execute(
+            query, {**params, "limit": limit, "offset": offset})])
 
 
 @dataclass
@@ -162,10 +174,14 @@ class ListPage:
 
 
 def page_of(filters: queries.Filters, page: int, per_page: int) -> ListPage:
-    """A page of the archive (two statements: the count and the rows)."""
-    _, count = _statements(_flags(filters))
-    total = db.session.scalar(count, _params(filters)) or 0
-    return ListPage(rows(filters, per_page, (page - 1) * per_page), page, per_page, total)
+    """A page of the archive (two statements: the count and the rows), remembered as
+    ``rows``."""
+    flags, params = _flags(filters), _params(filters)
+    _, count = _statements(flags)
+    at = memo.versions(SCOPES)
+    total = memo.remember("request-count", (flags, tuple(sorted(params.items()))), at,
+                          lambda: db.session.scalar(count, params) or 0)
+    return ListPage(rows(filters, per_page, (page - 1) * per_page, at), page, per_page, total)
 
 
 @functools.cache

@@ -302,6 +302,11 @@ def feed() -> Response:
     return Response(xml, mimetype="application/atom+xml")
 
 
+def regions_renamed(region_codes: list[str]) -> None:
+    """Pages (kept or remembered) that show these regions' offices are made again."""
+    pagecache.changed("requests", *region_codes)
+
+
 def sitemap_entries() -> list[tuple[str, datetime | None]]:
     """The form, the archive and every public request, dated by its last change (one query
     of two columns; held requests are not public)."""
