@@ -100,3 +100,11 @@ def test_markup_values_lose_only_their_double_quotes() -> None:
 def test_attributes_are_sorted_and_booleans_bare_or_absent() -> None:
     assert widgets.attributes({"name": "n", "disabled": True, "checked": False, "id": 1}) \
         == 'disabled id="1" name="n"'
+
+
+@pytest.mark.parametrize("value", ["plain", "a&b", "a'b", "a<b", "a>b", 'a"b', "&#34;", "",
+                                   "中文", 7, None, Markup("a&amp;b")])
+def test_each_value_is_escaped_as_wtforms_escapes_it(value: object) -> None:
+    from wtforms.widgets import html_params
+
+    assert widgets.attributes({"title": value}) == html_params(title=value)

@@ -9,6 +9,7 @@ one, dates and numbers, a select with option groups) are drawn by WTForms itself
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -16,6 +17,9 @@ from typing import Any
 from markupsafe import Markup, escape
 from wtforms import Field
 from wtforms import widgets as wt
+
+#: The characters that HTML escaping changes.
+_SPECIAL = re.compile(r"[&<>\"']")
 
 
 @cache
@@ -37,7 +41,10 @@ def attributes(attrs: Mapping[str, Any]) -> str:
         if value is True:
             parts.append(key)
         elif value is not False:
-            parts.append(f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+            # Most values (ids, names, codes) are plain text with nothing to escape.
+            if type(value) is not str or _SPECIAL.search(value):
+                value = str(escape(value)).replace('"', "&quot;")
+            parts.append(f'{key}="{value}"')
     return " ".join(parts)
 
 
