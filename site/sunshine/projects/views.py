@@ -66,10 +66,8 @@ def _index_page() -> str:
     page = queries.list_projects(filters, request.args.get("after"), request.args.get("before"),
                                  page_arg(), current_app.config["PAGE_SIZE"], province,
                                  total=figures.projects)
-    counties = regions.places((3,), within=shown.code if shown.level > 1 else None) \
-        if shown.level <= 2 else []
-    # One query counts both the child regions' projects and, for the map, the counties'.
-    counts = queries.by_region(filters, shown.code, bool(counties))
+    # One query reads the child regions' projects and, for the map, the counties with theirs.
+    counts, counties = queries.by_region(filters, shown.code, shown.level <= 2)
     project_map = Markup("")
     if counties:
         project_map = charts.county_map(
