@@ -1,6 +1,7 @@
-"""The compliance page's disclosure timeliness of funds and projects is computed once per day
-and remembered: with the page cache off, a new fund or project shows at once on the province's
-and the county's page, as a fresh computation gives it. Also run on PostgreSQL."""
+"""The compliance page's figures (each office's requests, the disclosure timeliness of funds
+and projects) are computed once per day and remembered: with the page cache off, a new request,
+fund or project shows at once on the province's and the county's page, as a fresh computation
+gives it. Also run on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import SAMPLE
 from tests.funds.conftest import make_fund, make_project
+from tests.requests.conftest import china, file
 
 pytestmark = pytest.mark.postgres
 
@@ -42,3 +44,25 @@ def test_a_new_fund_or_project_shows_at_once(app, client, regions) -> None:
     assert _rates(client) == [("资金", "0", "1"), ("项目", "0", "1")] == _fresh(app, client)
     assert _rates(client, SAMPLE["county"]) == _fresh(app, client, SAMPLE["county"])
     assert _rates(client, SAMPLE["other_county"]) == [("资金", "0", "0"), ("项目", "0", "0")]
+
+
+def _received(client: FlaskClient, region: str = "") -> list[str]:
+    """The requests received by the region's offices, and by each office shown."""
+    text = client.get(f"/requests/compliance?region={region}&year=2026").get_data(as_text=True)
+    return re.findall(r"本地区各级机关 (\d+) 件申请", text) + re.findall(
+        r'</a></th>\s*<td class="num">(\d+)</td>', text)
+
+
+def test_a_new_request_shows_at_once(app, client, regions) -> None:
+    assert _received(client) == ["0"] and _received(client, SAMPLE["county"]) == ["0"]
+    file(now=china(3, 2))
+    assert _received(client) == ["1"]
+    assert _received(client, SAMPLE["county"]) == ["1", "1"]  # the county's 乡村振兴局
+    file(now=china(3, 3))
+    assert _received(client) == ["2"] == _fresh_received(app, client)
+    assert _received(client, SAMPLE["county"]) == ["2", "2"]
+
+
+def _fresh_received(app: Flask, client: FlaskClient) -> list[str]:
+    app.extensions.pop("page_memo", None)
+    return _received(client)

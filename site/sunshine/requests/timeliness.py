@@ -72,25 +72,19 @@ def _received_in(year: int, lo: str, hi: str) -> list[ColumnElement[bool]]:
 
 def scoreboard(region: Region, children: list[Region], year: int,
                today: date) -> tuple[Score, list[Score]]:
-    """The requests received in ``year`` by the offices of ``region``'s subtree: their total
-    (one aggregate query), and a row per office of the region itself and of its ``children``
-    (one query of the columns counted; deeper offices are on their children's pages)."""
-    lo, hi = codes.subtree_bounds(region.code)
-    answered = InfoRequest.outcome.is_not(None)
-    overdue = InfoRequest.status.in_(RUNNING) & (InfoRequest.deadline < today) & ~answered
-    received, done, on_time, late_open = db.session.execute(select(
-        func.count(), func.count(InfoRequest.outcome),
-        func.sum(case((answered & InfoRequest.answered_on_time.is_(True), 1), else_=0)),
-        func.sum(case((overdue, 1), else_=0))).where(*_received_in(year, lo, hi))).one()
+    """The requests received in ``year`` by the offices of ``region``'s subtree: their total,
+    and a row per office of the region itself and of its ``children`` (deeper offices are on
+    their children's pages). Counted by ``_counted``, remembered per worker until a request
+    in the subtree changes or the day."""
+    shown = {r.code: r for r in (region, *children)}
+    at = memo.versions([("requests", region.code)])
+    counts, rows = memo.remember(
+        "compliance-scoreboard", (region.code, tuple(shown), year, today), at,
+        lambda: _counted(region.code, list(shown), year, today), size=256)
+    received, done, on_time, late_open = counts
     total = Score(Office(region, OfficeKind.GOVERNMENT), received=received, answered=done,
                   on_time=int(on_time or 0), overdue_open=int(late_open or 0))
     total.late = done - total.on_time + total.overdue_open
-    shown = {r.code: r for r in (region, *children)}
-    rows = db.session.execute(select(
-        InfoRequest.office_region_code, InfoRequest.office_kind, InfoRequest.status,
-        InfoRequest.deadline, InfoRequest.outcome, InfoRequest.answered_on_time,
-        InfoRequest.working_days).where(*_received_in(year, lo, hi),
-                                        InfoRequest.office_region_code.in_(list(shown))))
     scores: dict[tuple[str, str], Score] = {}
     for row in rows:
         key = (row.office_region_code, row.office_kind.value)
@@ -99,6 +93,24 @@ def scoreboard(region: Region, children: list[Region], year: int,
             score = scores[key] = Score(Office(shown[row.office_region_code], row.office_kind))
         score.add(row, today)
     return total, [scores[key] for key in sorted(scores)]
+
+
+def _counted(code: str, offices: list[str], year: int, today: date) -> tuple[Any, list[Any]]:
+    """The subtree's total (one aggregate query) and the columns counted of the requests to
+    the ``offices`` regions (one query)."""
+    lo, hi = codes.subtree_bounds(code)
+    answered = InfoRequest.outcome.is_not(None)
+    overdue = InfoRequest.status.in_(RUNNING) & (InfoRequest.deadline < today) & ~answered
+    counts = tuple(db.session.execute(select(
+        func.count(), func.count(InfoRequest.outcome),
+        func.sum(case((answered & InfoRequest.answered_on_time.is_(True), 1), else_=0)),
+        func.sum(case((overdue, 1), else_=0))).where(*_received_in(year, lo, hi))).one())
+    rows = list(db.session.execute(select(
+        InfoRequest.office_region_code, InfoRequest.office_kind, InfoRequest.status,
+        InfoRequest.deadline, InfoRequest.outcome, InfoRequest.answered_on_time,
+        InfoRequest.working_days).where(*_received_in(year, lo, hi),
+                                        InfoRequest.office_region_code.in_(offices))))
+    return counts, rows
 
 
 #: Disclosure timeliness counts drafts too: every write to money or projects changes it.
