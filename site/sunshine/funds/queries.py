@@ -280,12 +280,24 @@ def lines_of(fund: Fund) -> list[FundLine]:
         FundLine.fund_id == fund.id, FundLine.state == PUBLISHED).order_by(FundLine.id)).scalars())
 
 
+@functools.cache
+def _one_fund_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """An allocation's lines with their projects, its newest payments and their number, for
+    the allocation ``:fund`` (and at most ``:limit`` payments): built once, as building a
+    statement costs more than running it."""
+    lines = select(FundLine, Project).outerjoin(Project, Project.id == FundLine.project_id) \
+        .where(FundLine.fund_id == bindparam("fund"), FundLine.state == PUBLISHED) \
+        .order_by(FundLine.id)
+    mine = (Spending.fund_id == bindparam("fund"), Spending.state == PUBLISHED)
+    spending = select(Spending).where(*mine).order_by(Spending.paid_on.desc(),
+                                                      Spending.id.desc()) \
+        .limit(bindparam("limit"))
+    return lines, spending, select(func.count()).select_from(Spending).where(*mine)
+
+
 def lines_and_projects(fund: Fund) -> tuple[list[FundLine], dict[int, Project]]:
     """``lines_of`` and the projects they fund (by id), from one query."""
-    rows = db.session.execute(select(FundLine, Project)
-                              .outerjoin(Project, Project.id == FundLine.project_id)
-                              .where(FundLine.fund_id == fund.id, FundLine.state == PUBLISHED)
-                              .order_by(FundLine.id)).tuples().all()
+    rows = db.session.execute(_one_fund_statements()[0], {"fund": fund.id}).tuples().all()
     return [line for line, _ in rows], {p.id: p for _, p in rows if p is not None}
 
 
@@ -294,9 +306,8 @@ SPENDING_SHOWN = 100
 
 
 def spending_of(fund: Fund, limit: int = SPENDING_SHOWN) -> list[Spending]:
-    return list(db.session.execute(select(Spending).where(
-        Spending.fund_id == fund.id, Spending.state == PUBLISHED)
-        .order_by(Spending.paid_on.desc(), Spending.id.desc()).limit(limit)).scalars())
+    return list(db.session.execute(_one_fund_statements()[1],
+                                   {"fund": fund.id, "limit": limit}).scalars())
 
 
 def spending_count(fund: Fund, shown: list[Spending] | None = None,
@@ -305,8 +316,7 @@ def spending_count(fund: Fund, shown: list[Spending] | None = None,
     ``spending_of``) may not be all of them."""
     if shown is not None and len(shown) < limit:
         return len(shown)
-    return int(db.session.scalar(select(func.count()).select_from(Spending).where(
-        Spending.fund_id == fund.id, Spending.state == PUBLISHED)) or 0)
+    return int(db.session.scalar(_one_fund_statements()[2], {"fund": fund.id}) or 0)
 
 
 # --- exports -----------------------------------------------------------------------------------
@@ -375,11 +385,20 @@ def timeliness(model: Any, today: date, county: str | None = None) -> dict[str, 
 def project_funding(project: Project, limit: int = 100) -> Funding:
     """A project's 资金来源 (the published lines to it, each with its allocation) and its
     newest ``limit`` published payments, for the project's page."""
-    sources = db.session.execute(select(FundLine, Fund).join(Fund, Fund.id == FundLine.fund_id)
-                                 .where(FundLine.project_id == project.id,
-                                        FundLine.state == PUBLISHED)
-                                 .order_by(FundLine.id)).tuples()
-    spending = db.session.execute(select(Spending).where(
-        Spending.project_id == project.id, Spending.state == PUBLISHED)
-        .order_by(Spending.paid_on.desc(), Spending.id.desc()).limit(limit)).scalars()
+    lines, payments = _funding_statements()
+    params = {"project": project.id, "limit": limit}
+    sources = db.session.execute(lines, params).tuples()
+    spending = db.session.execute(payments, params).scalars()
     return Funding(list(sources), list(spending))
+
+
+@functools.cache
+def _funding_statements() -> tuple[Select[Any], Select[Any]]:
+    """``project_funding``'s two statements, for the project ``:project``, built once."""
+    lines = select(FundLine, Fund).join(Fund, Fund.id == FundLine.fund_id).where(
+        FundLine.project_id == bindparam("project"), FundLine.state == PUBLISHED) \
+        .order_by(FundLine.id)
+    spending = select(Spending).where(
+        Spending.project_id == bindparam("project"), Spending.state == PUBLISHED) \
+        .order_by(Spending.paid_on.desc(), Spending.id.desc()).limit(bindparam("limit"))
+    return lines, spending

@@ -248,10 +248,16 @@ def complaint_label(target_id: str) -> str | None:
     return f"扶贫项目：{project.name}" if project else None
 
 
+@functools.cache
+def _updates_statement() -> Select[Any]:
+    """The published updates of the project ``:project``, newest first: built once."""
+    return select(ProjectUpdate).where(
+        ProjectUpdate.project_id == bindparam("project"), ProjectUpdate.state == PUBLISHED) \
+        .order_by(ProjectUpdate.on.desc(), ProjectUpdate.id.desc())
+
+
 def updates_of(project: Project) -> list[ProjectUpdate]:
-    return list(db.session.execute(select(ProjectUpdate).where(
-        ProjectUpdate.project_id == project.id, ProjectUpdate.state == PUBLISHED)
-        .order_by(ProjectUpdate.on.desc(), ProjectUpdate.id.desc())).scalars())
+    return list(db.session.execute(_updates_statement(), {"project": project.id}).scalars())
 
 
 @dataclass
