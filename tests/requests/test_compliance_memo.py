@@ -1,10 +1,12 @@
 """The compliance page's figures (each office's requests, the disclosure timeliness of funds
-and projects) are computed once per day and remembered: with the page cache off, a new request,
-fund or project shows at once on the province's and the county's page, as a fresh computation
-gives it. Also run on PostgreSQL."""
+and projects) and an office's annual report are computed once and remembered: with the page
+cache off, a new request, fund or project shows at once, as a fresh computation gives it. Also
+run on PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from sunshine.requests import report
 from tests.conftest import SAMPLE
 from tests.funds.conftest import make_fund, make_project
 from tests.requests.conftest import china, file
@@ -66,3 +69,24 @@ def test_a_new_request_shows_at_once(app, client, regions) -> None:
 def _fresh_received(app: Flask, client: FlaskClient) -> list[str]:
     app.extensions.pop("page_memo", None)
     return _received(client)
+
+
+def _report(client: FlaskClient) -> list[list[str]]:
+    office = f"{SAMPLE['county']}-rural"
+    answer = client.get(f"/requests/report/{office}/2026/export.csv")
+    assert answer.status_code == 200
+    assert client.get(f"/requests/report/{office}/2026").status_code == 200
+    return list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_the_annual_report_follows_each_request_and_publication(app, client, regions) -> None:
+    new = report.ROW_LABELS["new"]
+    assert next(r for r in _report(client) if r[1] == new)[-1] == "0"
+    file(now=china(3, 2))
+    assert next(r for r in _report(client) if r[1] == new)[-1] == "1"
+    file(now=china(3, 3))
+    assert next(r for r in _report(client) if r[1] == new)[-1] == "2"
+    make_fund(region_code=SAMPLE["county"])
+    after = _report(client)
+    app.extensions.pop("page_memo", None)
+    assert after == _report(client)

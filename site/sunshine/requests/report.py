@@ -18,6 +18,8 @@ from sqlalchemy import Select, bindparam, func, or_, select
 
 from sunshine.clock import day_start
 from sunshine.extensions import db
+from sunshine.pagecache import memo
+from sunshine.pagecache.versions import Scope
 from sunshine.requests import proactive
 from sunshine.requests.models import (
     APPLICANT_TYPE_LABELS,
@@ -168,8 +170,24 @@ APPEAL_COLUMNS = [(k, r) for k in AppealKind for r in [*AppealResult, "total"]]
 
 
 def annual_report(office: Office, year: int) -> AnnualReport:
-    return AnnualReport(office, year, proactive_counts(office, year),
-                        request_table(office, year), appeal_counts(office, year))
+    """The report's figures (four queries), remembered per worker until the office's requests
+    or what it published change."""
+    proactive_part, requests, appeals = memo.remember(
+        "annual-report", (office.key, year), memo.versions(scopes(office)),
+        lambda: (proactive_counts(office, year), request_table(office, year),
+                 appeal_counts(office, year)))
+    return AnnualReport(office, year, proactive_part, requests, appeals)
+
+
+def published_scopes(office: Office) -> list[Scope]:
+    """What the office published (the report's proactive counts)."""
+    code = office.region.code
+    return [(feature, code) for feature in ("funds", "projects", "notices", "content")]
+
+
+def scopes(office: Office) -> list[Scope]:
+    """Everything the office's report counts."""
+    return [("requests", office.region.code), *published_scopes(office)]
 
 
 def csv_rows(report: AnnualReport) -> list[list[object]]:

@@ -59,8 +59,7 @@ def _office_year(office_key: str, year: int) -> Office:
 def annual_report(office_key: str, year: int) -> Response:
     """政府信息公开工作年度报告 of one office: the standard tables, from live data."""
     office = _office_year(office_key, year)
-    return pagecache.cached(lambda: _annual_report(office, year),
-                            ("requests", office.region.code), *_published_scopes(office))
+    return pagecache.cached(lambda: _annual_report(office, year), *report.scopes(office))
 
 
 def _annual_report(office: Office, year: int) -> str:
@@ -88,16 +87,11 @@ def report_cell(office_key: str, year: int, row: str, column: str) -> Response:
     source = row.removeprefix(report.PROACTIVE_ROW)
     if source in proactive.SOURCES and column == "total":
         return pagecache.cached(lambda: _proactive_cell(office, year, source),
-                                *_published_scopes(office))
+                                *report.published_scopes(office))
     if row not in report.ROW_LABELS or column not in report.COLUMN_LABELS:
         abort(404)
     return pagecache.cached(lambda: _report_cell(office, year, row, column),
                             ("requests", office.region.code))
-
-
-def _published_scopes(office: Office) -> list[pagecache.Scope]:
-    code = office.region.code
-    return [(feature, code) for feature in ("funds", "projects", "notices", "content")]
 
 
 def _proactive_cell(office: Office, year: int, source: str) -> str:
