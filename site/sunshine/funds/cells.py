@@ -5,8 +5,9 @@ macro or filter it stands for (``progress`` in _macros/records.html, the ``money
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from sunshine.records.money import CENT
 
@@ -32,3 +33,21 @@ def progress(value: Decimal | None) -> Markup:
         '<svg class="progress" viewBox="0 0 100 10" width="60" height="10" aria-hidden="true">'
         '<rect class="progress-track" width="100" height="10" rx="5"/><rect class="progress-bar"'
         f' width="{min(value, 100)}" height="10" rx="5"/></svg> {value}%')
+
+
+def rate(value: Decimal | None) -> str:
+    """A 公开及时率 cell: "93.5%", or "—" when nothing was due."""
+    return "—" if value is None else f"{value}%"
+
+
+def timeliness_rows(funds_url: str, rows: list[tuple[Any, Any, Any]]) -> Markup:
+    """The rows of the 公开及时率 table, one a county: (county, funds', projects' Timeliness).
+    A hundred counties through a Jinja loop cost the page half its time."""
+    return Markup("".join(
+        f'  <tr>\n    <th scope="row"><a href="{funds_url}?region={county.code}">'
+        f'{escape(county.name)}</a></th>\n'
+        f'    <td class="num">{f.due}</td><td class="num">{f.on_time}</td>\n'
+        f'    <td class="num">{rate(f.rate)}</td>\n'
+        f'    <td class="num">{f.overdue_drafts}</td>\n'
+        f'    <td class="num">{p.due}</td><td class="num">{rate(p.rate)}</td>\n  </tr>\n'
+        for county, f, p in rows))

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sunshine import pagecache
 from sunshine.clock import today
 from sunshine.extensions import db
-from sunshine.funds import queries
+from sunshine.funds import cells, queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
 from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
@@ -208,6 +208,7 @@ def _timeliness_page() -> str:
     rows = [(c, funds.get(c.code, queries.Timeliness()),
              projects.get(c.code, queries.Timeliness())) for c in counties]
     return render_template("funds/timeliness.html", shown=shown, ancestors=ancestors, rows=rows,
+                           table_rows=cells.timeliness_rows(url_for("funds.index"), rows),
                            days=current_app.config.get("FUNDS_DISCLOSURE_DAYS", 15),
                            project_days=current_app.config.get("PROJECTS_DISCLOSURE_DAYS", 15))
 
