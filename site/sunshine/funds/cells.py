@@ -51,3 +51,25 @@ def timeliness_rows(funds_url: str, rows: list[tuple[Any, Any, Any]]) -> Markup:
         f'    <td class="num">{f.overdue_drafts}</td>\n'
         f'    <td class="num">{p.due}</td><td class="num">{rate(p.rate)}</td>\n  </tr>\n'
         for county, f, p in rows))
+
+
+def ledger_rows(entries: list[Any], urls: dict[str, Any], labels: dict[str, str],
+                actions: dict[str, str]) -> Markup:
+    """The rows of the public record's newest entries (fifty through a Jinja loop were half
+    the page's time)."""
+    lines = []
+    for e in entries:
+        kind, number = e.record_type, escape(e.record_id)
+        if kind in urls and urls[kind]:
+            href = f"/funds/{number}" if kind == "fund" else \
+                f"/projects/{number}" if kind == "project" else "#"
+            record = f'<a href="{href}">{escape(labels.get(kind, kind))} #{number}</a>'
+        else:
+            record = f"{escape(kind)} #{number}"
+        lines.append(
+            f'  <tr>\n    <td class="num">{e.seq}</td>\n'
+            f"    <td>{record} 第 {e.version} 版</td>\n"
+            f"    <td>{escape(actions.get(e.action, e.action))}</td>\n"
+            f"    <td class=\"nowrap\">{e.at.strftime('%Y-%m-%d %H:%M:%S')}</td>\n"
+            f'    <td><code class="hash-text">{escape(e.hash[:16])}…</code></td>\n  </tr>\n')
+    return Markup("".join(lines))

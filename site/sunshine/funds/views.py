@@ -149,9 +149,10 @@ def _ledger_page() -> str:
     before = int_arg("before", 0, 1, 2**63 - 1) or None
     entries = ledger.latest_entries(50, before)
     record_types = registry().record_types
+    labels = {k: v.label for k, v in record_types.items()}
     return render_template("funds/ledger.html", seq=seq, head_hash=head_hash, entries=entries,
-                           labels={k: v.label for k, v in record_types.items()},
-                           actions=ledger.ACTIONS, urls=record_types, page_size=LEDGER_PAGE)
+                           rows=cells.ledger_rows(entries, record_types, labels, ledger.ACTIONS),
+                           page_size=LEDGER_PAGE)
 
 
 #: Entries a page of /funds/ledger.json by default, and at most (``?per_page=``): a page stays
