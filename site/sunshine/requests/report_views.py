@@ -43,7 +43,7 @@ def _compliance() -> str:
     return render_template(
         "requests/compliance.html", shown=shown, children=children, year=year,
         years=list(range(this_year(), FIRST_YEAR - 1, -1))[:8],
-        scores=scores, total=total, outcomes=list(Outcome),
+        scores=scores, total=total, outcomes=[(o, o.value) for o in Outcome],
         disclosure=timeliness.disclosure(shown, day),
         complaints=reply_rate(shown, year, k), k=k)
 
