@@ -4,6 +4,7 @@ macro or filter it stands for (``progress`` in _macros/records.html, the ``money
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -72,4 +73,20 @@ def ledger_rows(entries: list[Any], urls: dict[str, Any], labels: dict[str, str]
             f"    <td>{escape(actions.get(e.action, e.action))}</td>\n"
             f"    <td class=\"nowrap\">{e.at.strftime('%Y-%m-%d %H:%M:%S')}</td>\n"
             f'    <td><code class="hash-text">{escape(e.hash[:16])}…</code></td>\n  </tr>\n')
+    return Markup("".join(lines))
+
+
+def figures_rows(rows: list[Any], link: Callable[[str], str] | None = None) -> Markup:
+    """The rows of a summary table (``queries.Figures``): allocated, spent, balance and
+    progress; with ``link``, each label links to ``link(row.code)``."""
+    lines = []
+    for f in rows:
+        label = escape(f.label)
+        if link is not None:
+            label = Markup(f'<a href="{escape(link(f.code))}">{label}</a>')
+        lines.append(
+            f'  <tr>\n    <th scope="row">{label}</th>\n'
+            f'    <td class="num">{f.funds}</td><td class="num">{f.allocated_wan}</td>\n'
+            f'    <td class="num">{f.spent_wan}</td><td class="num">{f.balance_wan}</td>\n'
+            f'    <td class="nowrap">{f.progress_html}</td>\n  </tr>\n')
     return Markup("".join(lines))

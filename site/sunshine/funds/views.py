@@ -72,8 +72,15 @@ def _index_page() -> str:
     rate = None
     if shown.level == 3:
         rate = timeliness(Fund, memo.versions(TIMELINESS_SCOPES), shown.code).get(shown.code)
+    others = filters.args(without="region")
+    tables = {"by_year": cells.figures_rows(summary.by_year),
+              "by_level": cells.figures_rows(summary.by_level),
+              "by_type": cells.figures_rows(summary.by_type),
+              "by_region": cells.figures_rows(
+                  summary.by_region, lambda code: url_for("funds.index", region=code, **others))}
     body = render_template("funds/_index_body.html", filters=filters, shown=shown,
                            ancestors=ancestors, children=children, summary=summary, page=page,
+                           tables=tables,
                            chart=chart, rate=rate, levels=SOURCE_LEVELS, types=FUND_TYPES,
                            years=list(range(today().year, 2013, -1)))
     title = "资金公开" + (f" · {shown.name}" if filters.region else "")
