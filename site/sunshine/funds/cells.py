@@ -90,3 +90,14 @@ def figures_rows(rows: list[Any], link: Callable[[str], str] | None = None) -> M
             f'    <td class="num">{f.spent_wan}</td><td class="num">{f.balance_wan}</td>\n'
             f'    <td class="nowrap">{f.progress_html}</td>\n  </tr>\n')
     return Markup("".join(lines))
+
+
+def fund_rows(funds: list[Any]) -> Markup:
+    """The rows of the list of allocations (``queries.FundRow``)."""
+    return Markup("".join(
+        f'    <tr>\n      <td><a href="{f.url}">{escape(f.name)}</a></td>\n'
+        f"      <td>{escape(f.document_number)}</td><td>{escape(f.region_name)}</td>\n"
+        f'      <td class="num">{f.amount_text}</td>\n'
+        f'      <td class="nowrap">{f.progress_html}</td>\n'
+        f'      <td class="nowrap">{f.issued_on.isoformat()}</td>\n    </tr>\n'
+        for f in funds))

@@ -81,7 +81,7 @@ def _index_page() -> str:
                   summary.by_region, lambda code: link.replace("__REGION__", code))}
     body = render_template("funds/_index_body.html", filters=filters, shown=shown,
                            ancestors=ancestors, children=children, summary=summary, page=page,
-                           tables=tables,
+                           tables=tables, rows=cells.fund_rows(page.items),
                            chart=chart, rate=rate, levels=SOURCE_LEVELS, types=FUND_TYPES,
                            years=list(range(today().year, 2013, -1)))
     title = "资金公开" + (f" · {shown.name}" if filters.region else "")

@@ -9,7 +9,7 @@ from typing import Any
 
 import segno
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from sunshine import pagecache
 from sunshine.extensions import db
@@ -78,11 +78,23 @@ def _index_page() -> str:
 
     body = render_template("projects/_index_body.html", filters=filters, shown=shown,
                            ancestors=ancestors, children=children, figures=figures,
-                           stages=stages, page=page, counts=counts, project_map=project_map,
+                           stages=stages, page=page, rows=list_rows(page.items), counts=counts,
+                           project_map=project_map,
                            categories=CATEGORIES, all_stages=ALL_STAGES,
                            years=list(range(today().year, 2013, -1)))
     title = "项目公开" + (f" · {shown.name}" if filters.region else "")
     return render_template("records/_page.html", title=title, body=Markup(body))
+
+
+def list_rows(projects: list[queries.ProjectRow]) -> Markup:
+    """The rows of the list's table, written in Python: through a Jinja loop they cost the page
+    more than its queries."""
+    return Markup("".join(
+        f'    <tr>\n      <td><a href="{p.url}">{escape(p.name)}</a></td>\n'
+        f"      <td>{escape(p.category)}</td><td>{escape(p.region_name)}</td><td>{p.year}</td>\n"
+        f"      <td>{p.stage_badge}</td>\n"
+        f'      <td class="num">{p.budget_text}</td>'
+        f'<td class="num">{p.beneficiary_households}</td>\n    </tr>\n' for p in projects))
 
 
 @functools.lru_cache(maxsize=2048)
