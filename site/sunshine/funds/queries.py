@@ -261,9 +261,16 @@ def summary(filters: FundFilters, children: list[Region]) -> Summary:
 # --- one allocation ----------------------------------------------------------------------------
 
 
+@functools.cache
+def _fund_statement() -> Select[Any]:
+    """The allocation ``:id``: built once (``session.get`` builds its query on every call);
+    like it, it does not flush the session."""
+    return select(Fund).where(Fund.id == bindparam("id")).execution_options(autoflush=False)
+
+
 def get_public(fund_id: int) -> Fund | None:
     """A published or withdrawn allocation (a withdrawn one stays readable, marked so)."""
-    fund = db.session.get(Fund, fund_id)
+    fund = db.session.execute(_fund_statement(), {"id": fund_id}).scalar()
     if fund is None or fund.state == State.DRAFT.value:
         return None
     return fund

@@ -234,8 +234,15 @@ def list_projects(filters: ProjectFilters, after: str | None, before: str | None
                   row=ProjectRow)
 
 
+@functools.cache
+def _project_statement() -> Select[Any]:
+    """The project ``:id``: built once (``session.get`` builds its query on every call);
+    like it, it does not flush the session."""
+    return select(Project).where(Project.id == bindparam("id")).execution_options(autoflush=False)
+
+
 def get_public(project_id: int) -> Project | None:
-    project = db.session.get(Project, project_id)
+    project = db.session.execute(_project_statement(), {"id": project_id}).scalar()
     if project is None or project.state == State.DRAFT.value:
         return None
     return project
