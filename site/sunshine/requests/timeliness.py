@@ -28,8 +28,9 @@ from sunshine.requests.models import RUNNING, InfoRequest, Office, OfficeKind, O
 
 
 @dataclass
-class Score:
-    office: Office
+class Counts:
+    """One office's requests of a year (or a whole region's), as the scoreboard counts them."""
+
     received: int = 0
     answered: int = 0
     on_time: int = 0
@@ -64,6 +65,13 @@ class Score:
             self.late += 1
 
 
+@dataclass
+class Score(Counts):
+    """An office's counts, with the office."""
+
+    office: Office = field(kw_only=True)
+
+
 def _received_in(year: int, lo: str, hi: str) -> list[ColumnElement[bool]]:
     start, end = day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
     return [InfoRequest.held.is_(False), InfoRequest.received_at >= start,
@@ -78,39 +86,40 @@ def scoreboard(region: Region, children: list[Region], year: int,
     in the subtree changes or the day."""
     shown = {r.code: r for r in (region, *children)}
     at = memo.versions([("requests", region.code)])
-    counts, rows = memo.remember(
+    total, counted = memo.remember(
         "compliance-scoreboard", (region.code, tuple(shown), year, today), at,
         lambda: _counted(region.code, list(shown), year, today), size=256)
-    received, done, on_time, late_open = counts
-    total = Score(Office(region, OfficeKind.GOVERNMENT), received=received, answered=done,
-                  on_time=int(on_time or 0), overdue_open=int(late_open or 0))
-    total.late = done - total.on_time + total.overdue_open
-    scores: dict[tuple[str, str], Score] = {}
-    for row in rows:
-        key = (row.office_region_code, row.office_kind.value)
-        score = scores.get(key)
-        if score is None:
-            score = scores[key] = Score(Office(shown[row.office_region_code], row.office_kind))
-        score.add(row, today)
-    return total, [scores[key] for key in sorted(scores)]
+    return (Score(office=Office(region, OfficeKind.GOVERNMENT), **vars(total)),
+            [Score(office=Office(shown[code], kind), **vars(counts))
+             for (code, _), kind, counts in counted])
 
 
-def _counted(code: str, offices: list[str], year: int, today: date) -> tuple[Any, list[Any]]:
-    """The subtree's total (one aggregate query) and the columns counted of the requests to
-    the ``offices`` regions (one query)."""
+def _counted(code: str, offices: list[str], year: int,
+             today: date) -> tuple[Counts, list[tuple[tuple[str, str], OfficeKind, Counts]]]:
+    """The subtree's total (one aggregate query) and the counts of each office of the
+    ``offices`` regions (one query of the columns counted), by office key."""
     lo, hi = codes.subtree_bounds(code)
     answered = InfoRequest.outcome.is_not(None)
     overdue = InfoRequest.status.in_(RUNNING) & (InfoRequest.deadline < today) & ~answered
-    counts = tuple(db.session.execute(select(
+    received, done, on_time, late_open = db.session.execute(select(
         func.count(), func.count(InfoRequest.outcome),
         func.sum(case((answered & InfoRequest.answered_on_time.is_(True), 1), else_=0)),
-        func.sum(case((overdue, 1), else_=0))).where(*_received_in(year, lo, hi))).one())
-    rows = list(db.session.execute(select(
+        func.sum(case((overdue, 1), else_=0))).where(*_received_in(year, lo, hi))).one()
+    total = Counts(received=received, answered=done, on_time=int(on_time or 0),
+                   overdue_open=int(late_open or 0))
+    total.late = done - total.on_time + total.overdue_open
+    rows = db.session.execute(select(
         InfoRequest.office_region_code, InfoRequest.office_kind, InfoRequest.status,
         InfoRequest.deadline, InfoRequest.outcome, InfoRequest.answered_on_time,
         InfoRequest.working_days).where(*_received_in(year, lo, hi),
-                                        InfoRequest.office_region_code.in_(offices))))
-    return counts, rows
+                                        InfoRequest.office_region_code.in_(offices)))
+    counted: dict[tuple[str, str], tuple[OfficeKind, Counts]] = {}
+    for row in rows:
+        key = (row.office_region_code, row.office_kind.value)
+        if key not in counted:
+            counted[key] = (row.office_kind, Counts())
+        counted[key][1].add(row, today)
+    return total, [(key, *counted[key]) for key in sorted(counted)]
 
 
 #: Disclosure timeliness counts drafts too: every write to money or projects changes it.
