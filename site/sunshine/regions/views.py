@@ -5,14 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
+from sunshine.pagecache.data import keep
 from sunshine.regions import services
 
 bp = Blueprint("regions", __name__, url_prefix="/api/v1/regions")
 
 
 @bp.get("/<code>")
+@keep(services.TREE)
 def api_detail(code: str) -> Response | tuple[Response, int]:
-    """The region, its ancestors (province first) and its children."""
+    """The region, its ancestors (province first) and its children; kept until the tree is
+    loaded, imported or renamed again (an unknown code's 404 is not kept)."""
     try:
         region = services.get_region(code)
     except services.RegionNotFound:
