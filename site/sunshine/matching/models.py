@@ -124,7 +124,51 @@ def percent_pledged(items: Sequence[_Line]) -> int:
     return int(sum(item.pledged / item.needed for item in items) / len(items) * 100)
 
 
-class Need(db.Model):  # type: ignore[name-defined]
+class _NeedShape(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def urgency(self) -> int: ...
+    @property
+    def items(self) -> Sequence[_Line]: ...
+
+
+class NeedFigures:
+    """What a need shows from its state, urgency and lines: shared by ``Need`` and the plain
+    rows that list pages read, so the two never tell a need's figures apart."""
+
+    @property
+    def status(self: _NeedShape) -> NeedState:
+        return NeedState(self.state)
+
+    @property
+    def urgency_label(self: _NeedShape) -> str:
+        return URGENCY.get(self.urgency, "一般")
+
+    @property
+    def url(self: _NeedShape) -> str:
+        return f"/help/{self.id}"
+
+    @property
+    def needed(self: _NeedShape) -> int:
+        return sum(item.needed for item in self.items)
+
+    @property
+    def pledged(self: _NeedShape) -> int:
+        return sum(item.pledged for item in self.items)
+
+    @property
+    def remaining(self: _NeedShape) -> int:
+        return sum(item.needed - item.pledged for item in self.items)
+
+    @property
+    def percent(self: _NeedShape) -> int:
+        return percent_pledged(self.items)
+
+
+class Need(NeedFigures, db.Model):  # type: ignore[name-defined]
     __tablename__ = "matching_need"
     __table_args__ = (
         # The public list: by state, most urgent first, then the nearest deadline.
@@ -170,33 +214,6 @@ class Need(db.Model):  # type: ignore[name-defined]
     photos: Mapped[list[NeedPhoto]] = relationship(order_by="NeedPhoto.id",
                                                    cascade="all, delete-orphan")
 
-    @property
-    def status(self) -> NeedState:
-        return NeedState(self.state)
-
-    @property
-    def urgency_label(self) -> str:
-        return URGENCY.get(self.urgency, "一般")
-
-    @property
-    def url(self) -> str:
-        return f"/help/{self.id}"
-
-    @property
-    def needed(self) -> int:
-        return sum(item.needed for item in self.items)
-
-    @property
-    def pledged(self) -> int:
-        return sum(item.pledged for item in self.items)
-
-    @property
-    def remaining(self) -> int:
-        return self.needed - self.pledged
-
-    @property
-    def percent(self) -> int:
-        return percent_pledged(self.items)
 
 
 class NeedItem(db.Model):  # type: ignore[name-defined]

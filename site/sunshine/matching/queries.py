@@ -22,13 +22,12 @@ from sunshine.matching.models import (
     DONE_STATES,
     LIVE_STATES,
     PUBLIC_STATES,
-    URGENCY,
     Need,
+    NeedFigures,
     NeedItem,
     NeedState,
     Pledge,
     PledgeState,
-    percent_pledged,
     show_units,
 )
 from sunshine.pagecache.versions import signature
@@ -112,7 +111,7 @@ class Line:
 
 
 @dataclass
-class Card:
+class Card(NeedFigures):
     """A public need as the list, the CSV and the JSON list show it: plain rows read with
     two statements for a whole page, the same names as ``Need``'s."""
 
@@ -127,33 +126,6 @@ class Card:
     published_at: datetime | None
     items: list[Line] = field(default_factory=list)
 
-    @property
-    def status(self) -> NeedState:
-        return NeedState(self.state)
-
-    @property
-    def urgency_label(self) -> str:
-        return URGENCY.get(self.urgency, "一般")
-
-    @property
-    def url(self) -> str:
-        return f"/help/{self.id}"
-
-    @property
-    def needed(self) -> int:
-        return sum(item.needed for item in self.items)
-
-    @property
-    def pledged(self) -> int:
-        return sum(item.pledged for item in self.items)
-
-    @property
-    def remaining(self) -> int:
-        return self.needed - self.pledged
-
-    @property
-    def percent(self) -> int:
-        return percent_pledged(self.items)
 
 
 _CARD_COLUMNS = (Need.id, Need.title, Need.category, Need.urgency, Need.deadline, Need.state,
