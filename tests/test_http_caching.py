@@ -178,7 +178,11 @@ def test_a_streamed_csv_export_is_compressed_as_it_streams(app: Flask, client: F
                                                            regions: dict[str, str],
                                                            monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    monkeypatch.setitem(app.config, "PAGE_CACHE", False)  # kept exports are sent whole
+    from sunshine.records import export
+
+    # Kept and remembered exports are sent whole: with neither, an export streams.
+    monkeypatch.setitem(app.config, "PAGE_CACHE", False)
+    monkeypatch.setattr(export, "MAX_KEPT", 0)
     plain = client.get("/funds/export.csv")
     assert plain.is_streamed or "Content-Length" not in plain.headers
     packed = client.get("/funds/export.csv", headers=GZIP)

@@ -9,6 +9,7 @@ from flask import Flask
 
 from sunshine.accounts.models import Role
 from sunshine.pagecache import data
+from sunshine.records import export
 from tests.apps import PASSWORD
 from tests.factories import make_user
 from tests.funds.conftest import make_fund
@@ -63,6 +64,7 @@ def test_a_refusal_is_not_kept_and_a_large_export_streams_on(app: Flask, client,
     make_fund(name="甲资金")
     make_fund(name="乙资金")
     monkeypatch.setattr(data, "MAX_BODY", 100)
+    monkeypatch.setattr(export, "MAX_KEPT", 100)  # too large to remember: it streams
     big = client.get("/funds/export.csv")
     assert big.status_code == 200 and "ETag" not in big.headers
     monkeypatch.undo()

@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from sunshine.extensions import db
 from sunshine.funds import services as funds
-from sunshine.records import ledger
+from sunshine.records import export, ledger
 from sunshine.regions.models import Region
 from tests.conftest import SAMPLE, apply_search
 from tests.funds.conftest import COUNTY, OTHER_COUNTY, VILLAGE, Setup, fund_fields, make_fund
@@ -129,6 +129,49 @@ def test_csv_is_streamed_with_bom_filters_and_no_formulas(client, regions) -> No
     assert row["下达金额（元）"] == "1000000.00"
     assert len(read_csv(client.get("/funds/export.csv"))) == 3
     assert len(read_csv(client.get("/funds/export.csv?year=2001"))) == 1
+
+
+def test_exports_are_remembered_and_follow_each_write_with_the_page_cache_off(
+        app, client, funded: Setup) -> None:
+    app.config["PAGE_CACHE"] = False
+    try:
+        first = client.get(f"/funds/export.csv?region={COUNTY}")
+        again = client.get(f"/funds/export.csv?region={COUNTY}")
+        assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+        assert len(export.export_store(app).exports) == 1  # written once, remembered
+        assert again.headers["Content-Disposition"] == first.headers["Content-Disposition"]
+        assert again.headers["Cache-Control"] == "no-cache" and again.mimetype == "text/csv"
+        assert [r[2] for r in read_csv(again)[1:]] == [funded.fund.name]
+        spending = f"/funds/export.csv?detail=spending&fund={funded.fund.id}"
+        assert len(read_csv(client.get(spending))) == 1
+        # A new allocation in the county, and a payment: both in the next export.
+        make_fund(name="新下达的资金", document_number="桂财农〔2020〕13号",
+                  issued_on=date(2020, 5, 1))
+        names = [r[2] for r in read_csv(client.get(f"/funds/export.csv?region={COUNTY}"))[1:]]
+        assert names == ["新下达的资金", funded.fund.name]
+        funds.record_spending(None, funded.fund, funds.SpendingFields(
+            amount=Decimal("10.00"), paid_on=date(2020, 6, 1), payee="示范单位", purpose="材料"))
+        assert [r[4] for r in read_csv(client.get(spending))[1:]] == ["10.00"]
+        row = read_csv(client.get(f"/funds/export.csv?region={COUNTY}"))[2]
+        assert row[2] == funded.fund.name and row[11] == "10.00"  # 已支出
+        # The same file at another address links to that address.
+        elsewhere = client.get("/funds/export.csv", base_url="https://gk.example.cn")
+        assert read_csv(elsewhere)[1][-1].startswith("https://gk.example.cn/funds/")
+    finally:
+        app.config["PAGE_CACHE"] = True
+
+
+def test_an_export_too_large_to_remember_streams_each_time(app, client, funded: Setup,
+                                                           monkeypatch) -> None:
+    app.config["PAGE_CACHE"] = False
+    monkeypatch.setattr(export, "MAX_KEPT", 100)
+    try:
+        client.get("/funds/export.csv").get_data()
+        again = client.get("/funds/export.csv")
+        assert "ETag" not in again.headers and len(read_csv(again)) == 2
+        assert not export.export_store(app).exports
+    finally:
+        app.config["PAGE_CACHE"] = True
 
 
 def test_spending_csv_and_the_ledger_json_can_be_checked(client, funded: Setup) -> None:

@@ -55,6 +55,29 @@ def test_projects_csv_and_api(client, funded: Setup) -> None:
     assert detail["beneficiaries"] == {"households": 40, "people": 160, "poor_households": 12}
 
 
+def test_projects_export_follows_projects_and_money_with_the_page_cache_off(
+        app, client, funded: Setup) -> None:
+    from decimal import Decimal
+
+    from sunshine.funds import services as funds
+
+    app.config["PAGE_CACHE"] = False
+    try:
+        def rows() -> list[list[str]]:
+            body = client.get(f"/projects/export.csv?region={COUNTY}").get_data()
+            return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[1:]
+
+        assert [(r[1], r[8]) for r in rows()] == [(funded.project.name, "300000.00")]
+        assert rows() == rows()
+        make_project(name="新立项的项目", year=2021)
+        assert [r[1] for r in rows()] == ["新立项的项目", funded.project.name]
+        # Money written by the funds feature changes a project's 已到位资金.
+        funds.add_line(None, funded.fund, None, funded.project.id, Decimal("50000.00"), "追加")
+        assert rows()[1][8] == "350000.00"
+    finally:
+        app.config["PAGE_CACHE"] = True
+
+
 def test_progress_photos_are_cleaned_chained_and_served(app, client, funded: Setup,
                                                         staff) -> None:
     import hashlib

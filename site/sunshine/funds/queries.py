@@ -22,6 +22,7 @@ from sunshine.funds import cells
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
 from sunshine.projects.models import Project
 from sunshine.projects.queries import Funding
+from sunshine.records import export
 from sunshine.records.models import State
 from sunshine.records.money import in_fen, percent
 from sunshine.records.paging import KeysetPage, keyset, row_batches
@@ -329,7 +330,7 @@ def spending_count(fund: Fund, shown: list[Spending] | None = None,
 # --- exports -----------------------------------------------------------------------------------
 
 
-def iter_funds(filters: FundFilters, batch: int = 200) -> Iterator[Row[Any]]:
+def iter_funds(filters: FundFilters, batch: int = export.BATCH) -> Iterator[Row[Any]]:
     """Every matching allocation as a row of the export's columns (amounts in fen, with the
     region's name), newest first, a keyset batch at a time."""
     query = select(Fund.id, Fund.year, Fund.name, Fund.document_number, Fund.issuer,
@@ -342,7 +343,7 @@ def iter_funds(filters: FundFilters, batch: int = 200) -> Iterator[Row[Any]]:
 
 
 def iter_spending(filters: FundFilters, fund_id: int | None = None,
-                  batch: int = 200) -> Iterator[Row[Any]]:
+                  batch: int = export.BATCH) -> Iterator[Row[Any]]:
     """Spending of the matching region (or of one allocation) as rows of the export's columns
     (amounts in fen), newest first, in batches."""
     conditions = [Spending.state == PUBLISHED]

@@ -25,9 +25,10 @@ from sunshine.funds import cells, queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
 from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
+from sunshine.pagecache.versions import Scope
 from sunshine.projects.models import Project
 from sunshine.records import charts, ledger
-from sunshine.records.export import csv_response
+from sunshine.records.export import remembered_csv
 from sunshine.records.listing import region_arg, region_trail, year_arg
 from sunshine.records.money import fen_text, money_text
 from sunshine.regions import services as regions
@@ -122,16 +123,22 @@ SPENDING_HEADER = ["编号", "资金编号", "项目编号", "支出日期", "�
 @keep(("funds", None), ("projects", None))
 def export() -> Response:
     """The list as CSV with the page's filters; ``?detail=spending`` gives the spending rows
-    (``&fund=<id>`` for one allocation). Streamed: any size, little memory."""
+    (``&fund=<id>`` for one allocation). Written once, then remembered until money, a
+    project or the region names change (``remembered_csv``)."""
     filters = filters_from_request()
     root = request.url_root.rstrip("/")
+    within = filters.region.code if filters.region else None
     if request.args.get("detail") == "spending":
         fund_id = int_arg("fund", 0, 1, 2**63 - 1) or None
-        return csv_response("funds-spending", SPENDING_HEADER, lambda: (
-            [sid, fid, project_id or "", paid_on.isoformat(), fen_text(amount), payee, purpose,
-             voucher, region_code, version]
-            for sid, fid, project_id, paid_on, amount, payee, purpose, voucher, region_code,
-            version in queries.iter_spending(filters, fund_id)))
+        return remembered_csv(
+            "funds-spending", SPENDING_HEADER, lambda: (
+                [sid, fid, project_id or "", paid_on.isoformat(), fen_text(amount), payee,
+                 purpose, voucher, region_code, version]
+                for sid, fid, project_id, paid_on, amount, payee, purpose, voucher, region_code,
+                version in queries.iter_spending(filters, fund_id)),
+            ("funds-spending", root, fund_id) if fund_id else
+            ("funds-spending", root, within, filters.year),
+            export_scopes(None if fund_id else within))
 
     def rows() -> Iterator[list[Any]]:
         # Unpacked: a row's attributes by name cost more than the rest of the line.
@@ -142,7 +149,15 @@ def export() -> Response:
                    issued_on.isoformat(), published_on.isoformat() if published_on else "",
                    purpose, version, f"{root}/funds/{fid}"]
 
-    return csv_response("funds", FUND_HEADER, rows)
+    return remembered_csv("funds", FUND_HEADER, rows,
+                          ("funds", root, *sorted(filters.args().items())),
+                          export_scopes(within))
+
+
+def export_scopes(code: str | None) -> tuple[Scope, ...]:
+    """What an export of the region ``code`` shows: money and projects (a payment changes a
+    project's figures), and region names."""
+    return ("funds", code), ("projects", code), regions.TREE
 
 
 @bp.get("/ledger")

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, or_, s
 
 from sunshine.extensions import db
 from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
+from sunshine.records import export
 from sunshine.records.models import State
 from sunshine.records.money import CENT, in_fen
 from sunshine.records.paging import KeysetPage, keyset, row_batches
@@ -286,7 +287,7 @@ def funding_of(project: Project) -> Funding:
     return source(project) if source else Funding()
 
 
-def iter_projects(filters: ProjectFilters, batch: int = 200) -> Iterator[Row[Any]]:
+def iter_projects(filters: ProjectFilters, batch: int = export.BATCH) -> Iterator[Row[Any]]:
     """Every matching project as a row of the CSV's columns in their order (amounts in fen,
     with the region's name), newest first, a keyset batch at a time."""
     query = select(Project.id, Project.name, Project.category, Project.stage, Project.year,

@@ -17,7 +17,7 @@ from sunshine.pagecache.data import keep
 from sunshine.projects import queries
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
 from sunshine.records import charts, ledger
-from sunshine.records.export import csv_response
+from sunshine.records.export import remembered_csv
 from sunshine.records.listing import region_arg, region_trail, year_arg
 from sunshine.records.money import fen_text, money_text, percent
 from sunshine.regions import services as regions
@@ -181,9 +181,11 @@ HEADER = ["编号", "项目名称", "类别", "阶段", "年度", "地区代码"
 @bp.get("/export.csv")
 @keep(("projects", None), ("funds", None))
 def export() -> Response:
-    """The list as CSV with the page's filters, streamed."""
+    """The list as CSV with the page's filters: written once, then remembered until a
+    project, money (a project's funded and spent) or the region names change."""
     filters = filters_from_request()
     root = request.url_root.rstrip("/")
+    code = filters.region.code if filters.region else None
 
     def rows() -> Iterator[list[Any]]:
         # By position: a row's attributes by name cost more than the rest of the line.
@@ -192,7 +194,9 @@ def export() -> Response:
                    *(d.isoformat() if d else "" for d in row[15:20]), row[20], row[21],
                    f"{root}/projects/{row[0]}"]
 
-    return csv_response("projects", HEADER, rows)
+    return remembered_csv("projects", HEADER, rows,
+                          ("projects", root, *sorted(filters.args().items())),
+                          (("projects", code), ("funds", code), regions.TREE))
 
 
 # --- JSON API ------------------------------------------------------------------------------------
