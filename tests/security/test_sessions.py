@@ -1,22 +1,29 @@
 """Sessions: logout, a password change or a disabled account ends every session and
-remember cookie at once, a login starts a new session, and ``next=`` only goes to local
-pages."""
+remember cookie at once (also where a worker remembers a session), a login starts a new
+session, and ``next=`` only goes to local pages."""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from sunshine.accounts.models import Role
+from sunshine.accounts import services
+from sunshine.accounts.models import Role, User
+from sunshine.extensions import db
+from sunshine.web import SessionInterface
 from tests.apps import PASSWORD
 from tests.factories import make_user
 
 NEW_PASSWORD = "another-Strong-pass-42"
 REMEMBER_COOKIE = "remember_token"
+TOKEN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def session_cookie(client: FlaskClient) -> str | None:
@@ -161,3 +168,90 @@ def test_anonymous_redirect_to_login_keeps_a_local_next(client: FlaskClient,
     response = client.post(response.headers["Location"],
                            data={"login": "staff-a", "password": PASSWORD})
     assert urlsplit(response.headers["Location"]).path == "/admin/audit/"
+
+
+# --- sessions answered from memory --------------------------------------------------------------
+# A worker remembers a session cookie it verified, the CSRF token it signed for a session, and
+# an account's header on kept pages: none of it may outlive the account's right to the session.
+
+
+def logged_in_donor(client_for: Callable[..., FlaskClient]) -> FlaskClient:
+    make_user("donor-wang", Role.DONOR, None, display_name="王爱心")
+    donor = client_for("donor-wang")
+    for _ in range(3):  # the welcome message, then the page kept and the header made
+        donor.get("/")
+    return donor
+
+
+def later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + seconds)
+
+
+def test_a_session_cookie_read_before_still_expires(client_for: Callable[..., FlaskClient],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    donor = logged_in_donor(client_for)
+    assert "王爱心" in donor.get("/").text
+    later(monkeypatch, 8 * 3600 + 5)  # PERMANENT_SESSION_LIFETIME
+    page = donor.get("/").text
+    assert "王爱心" not in page and "登录" in page
+    assert donor.get("/help/mine").status_code == 302
+
+
+def test_a_session_is_signed_again_when_changed_or_a_minute_old(
+        client_for: Callable[..., FlaskClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    donor = logged_in_donor(client_for)
+    for path in ("/", "/help/mine"):  # in front of Flask, and by Flask
+        answer = donor.get(path)
+        assert answer.status_code == 200 and "王爱心" in answer.text, path
+        assert not answer.headers.getlist("Set-Cookie"), path
+    for minutes, path in enumerate(("/", "/help/mine"), start=1):
+        before = session_cookie(donor)
+        later(monkeypatch, minutes * (SessionInterface.REFRESH_SECONDS + 1))
+        answer = donor.get(path)
+        assert "王爱心" in answer.text, path
+        assert any(c.startswith("session=") for c in answer.headers.getlist("Set-Cookie")), path
+        assert session_cookie(donor) != before
+        assert not donor.get(path).headers.getlist("Set-Cookie"), path
+    # A changed session is sent at once: another browser's request marks it not fresh.
+    answer = donor.get("/", headers={"User-Agent": "另一个浏览器"})
+    assert any(c.startswith("session=") for c in answer.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_a_kept_page_signs_a_sessions_token_once_a_minute(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_user("donor-wang", Role.DONOR, None, display_name="王爱心")
+    donor = app.test_client()
+    token = TOKEN.search(donor.get("/login").text)
+    assert token is not None
+    assert donor.post("/login", data={"login": "donor-wang", "password": PASSWORD,
+                                      "csrf_token": token.group(1)}).status_code == 302
+    tokens = []
+    for _ in range(4):
+        found = TOKEN.search(donor.get("/").text)
+        assert found is not None
+        tokens.append(found.group(1))
+    assert tokens[2] == tokens[3]  # the front's, signed once
+    later(monkeypatch, 61)
+    fresh = TOKEN.search(donor.get("/").text)
+    assert fresh is not None and fresh.group(1) != tokens[3]
+    assert donor.post("/logout", data={"csrf_token": tokens[3]}).status_code == 302
+
+
+@pytest.mark.parametrize("end", ["disable", "password"])
+def test_an_ended_account_is_logged_out_of_kept_pages_at_once(
+        app: Flask, client_for: Callable[..., FlaskClient], end: str) -> None:
+    """(Accounts are disabled, never deleted: the append-only audit log refers to them.)"""
+    donor = logged_in_donor(client_for)
+    assert "王爱心" in donor.get("/").text
+    user = db.session.scalars(select(User).where(User.username == "donor-wang")).one()
+    if end == "disable":
+        make_user("root-admin", Role.ADMIN, None)
+        services.set_active(user, False, db.session.get_one(User, user.id))
+    else:
+        client_for("donor-wang").post("/account/password", data={
+            "current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    page = donor.get("/").text
+    assert "王爱心" not in page and "登录" in page
+    assert donor.get("/help/mine").status_code == 302

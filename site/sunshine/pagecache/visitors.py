@@ -7,7 +7,8 @@ known: the session holds nothing but a login and a CSRF token (anything else, su
 flashed message or a remember cookie to turn into a login, goes to Flask), and the account
 is still valid (``identify``, installed by the accounts feature: the session's user id and
 version, checked in the database like Flask-Login's loader does). A permanent session is
-signed again and sent back, as Flask does on every request, so that it stays alive.
+signed again and sent back when Flask would (see ``web.SessionInterface``), so that it stays
+alive.
 
 Tokens are signed the way Flask-WTF and ``formguard`` sign them, so the forms check them
 unchanged.
@@ -18,6 +19,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -53,6 +57,10 @@ class FrontVisitor:
 
     def cookie_headers(self, app: Flask) -> list[tuple[str, str]]:
         """The Set-Cookie header Flask would send for this session now (if any)."""
+        interface = app.session_interface
+        if not self.session.modified and not (self.session
+                                              and interface.should_set_cookie(app, self.session)):
+            return []
         response = Response()
         app.session_interface.save_session(app, self.session, response)
         return [("Set-Cookie", value) for value in response.headers.getlist("Set-Cookie")]
@@ -115,14 +123,37 @@ def _csrf_field(app: Flask) -> str:
 
 
 def csrf_token(app: Flask, visitor_session: Any, _: str = "") -> str:
-    """Flask-WTF's token for this session (``generate_csrf``), its raw value made if new."""
+    """Flask-WTF's token for this session (``generate_csrf``), its raw value made if new. A
+    session that comes back within ``SIGNED_REUSE_SECONDS`` gets the token it got then (the
+    same proof, signed once), rather than one signed anew."""
     field = _csrf_field(app)
-    if not isinstance(visitor_session.get(field), str):
-        visitor_session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
     secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
     if not isinstance(secret, str | bytes):
         raise RuntimeError("CSRF needs a secret key")
-    return _serializer(secret, "wtf-csrf-token").dumps(visitor_session[field])
+    raw = visitor_session.get(field)
+    if not isinstance(raw, str):
+        visitor_session[field] = raw = hashlib.sha1(os.urandom(64)).hexdigest()
+        return str(_serializer(secret, "wtf-csrf-token").dumps(raw))
+    key = (secret, raw)
+    now = time.time()
+    with _SIGNED_LOCK:
+        known = _SIGNED.get(key)
+    if known is not None and 0 <= now - known[1] < SIGNED_REUSE_SECONDS:
+        return known[0]
+    signed = str(_serializer(secret, "wtf-csrf-token").dumps(raw))
+    with _SIGNED_LOCK:
+        _SIGNED[key] = (signed, now)
+        _SIGNED.move_to_end(key)
+        while len(_SIGNED) > SIGNED_SIZE:
+            _SIGNED.popitem(last=False)
+    return signed
+
+
+#: CSRF tokens signed for sessions that came back with a cookie, per worker.
+SIGNED_REUSE_SECONDS = 60
+SIGNED_SIZE = 4096
+_SIGNED: OrderedDict[tuple[str | bytes, str], tuple[str, float]] = OrderedDict()
+_SIGNED_LOCK = threading.Lock()
 
 
 def start_token(app: Flask, _: Any, salt: str) -> str:
