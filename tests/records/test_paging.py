@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from sunshine.extensions import db
 from sunshine.records import ledger
 from sunshine.records.models import LedgerEntry
-from sunshine.records.paging import KeysetPage, batches, keyset, row_batches
+from sunshine.records.paging import Keyset, KeysetPage, batches, keyset, row_batches
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -37,6 +37,28 @@ def test_next_and_previous_cursors_walk_every_row_once(app: Flask) -> None:
     assert [e.record_id for e in back.items] == [3, 2]
     assert page(3).items == third.items  # a typed-in ?page= without a cursor
     assert page(1, after="junk").items == first.items and first.pages == 3
+
+
+def test_a_keyset_built_once_pages_with_its_filters_as_parameters(app: Flask) -> None:
+    for n in range(1, 6):
+        ledger.append(ledger.Pending("sample" if n != 3 else "other", n, 1, "publish", {}),
+                      START + timedelta(days=n))
+    db.session.commit()
+    statements = Keyset(select(LedgerEntry.record_id, LedgerEntry.seq).where(
+        LedgerEntry.record_type == bindparam("kind")), LedgerEntry.record_id, LedgerEntry.seq)
+
+    def rows(number: int, after: str | None = None, before: str | None = None) -> KeysetPage:
+        return keyset(statements, LedgerEntry.record_id, LedgerEntry.seq,
+                      lambda r: f"{r[0]}_{r[1]}", lambda t: tuple(int(p) for p in t.split("_")),
+                      after, before, number, per_page=2, total=4, row=lambda *r: r,
+                      params={"kind": "sample"})
+
+    first = rows(1)
+    assert [r[0] for r in first.items] == [5, 4]
+    second = rows(2, after=first.next_cursor)
+    assert [r[0] for r in second.items] == [2, 1] and second.next_cursor is None
+    assert rows(1, before=second.prev_cursor).items == first.items
+    assert rows(2).items == second.items
 
 
 def test_batches_walk_every_row_newest_first(app: Flask) -> None:

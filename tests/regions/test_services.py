@@ -75,6 +75,22 @@ def test_ancestors_and_children(app, regions) -> None:
     assert all(c.level == 3 for c in children)
 
 
+def test_around_is_a_trail_and_children_that_follow_the_tree(app, regions, tmp_path) -> None:
+    shown, ancestors, children = services.around(regions["town"])
+    assert shown.code == regions["town"]
+    assert [a.code for a in ancestors] == [regions["province"], regions["city"],
+                                           regions["county"]]
+    assert [c.code for c in children] == [r.code for r in services.children_of(regions["town"])]
+    assert children and all(c.parent_code == regions["town"] for c in children)
+    with pytest.raises(services.RegionNotFound):
+        services.around("459999999999")
+    village = children[0]
+    services.import_regions(_write(tmp_path, [["code", "name"], [village.code, "改名村"]]),
+                            confirm=True)
+    db.session.commit()
+    assert services.around(regions["town"])[2][0].name == "改名村"  # remembered until a rename
+
+
 def _write(tmp_path: Path, rows: list[list[str]]) -> Path:
     path = tmp_path / "regions.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:

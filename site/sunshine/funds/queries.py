@@ -25,10 +25,11 @@ from sunshine.projects.queries import Funding
 from sunshine.records import export
 from sunshine.records.models import State
 from sunshine.records.money import in_fen, percent
-from sunshine.records.paging import KeysetPage, keyset, row_batches
-from sunshine.records.rollup import region_condition
+from sunshine.records.paging import Keyset, KeysetPage, keyset, row_batches
+from sunshine.records.rollup import bound_region_condition, region_condition, region_reach
 from sunshine.regions.models import Region
 from sunshine.regions.province import province_code
+from sunshine.regions.services import Place
 from sunshine.web import is_number
 
 PUBLISHED = State.PUBLISHED.value
@@ -122,11 +123,28 @@ def list_funds(filters: FundFilters, after: str | None = None, before: str | Non
                number: int = 1, per_page: int = 20, total: int | None = None) -> KeysetPage:
     """A page of allocations (``FundRow``); ``total`` is their number when the caller has it
     already (the summary's), else it is counted."""
-    query = select(*_ROW_COLUMNS).join(Region, Region.code == Fund.region_code).where(
-        *fund_conditions(filters))
-    return keyset(query, Fund.issued_on, Fund.id, _fund_cursor, _parse_fund_cursor, after,
-                  before, number, per_page,
-                  count_funds(filters) if total is None else total, row=FundRow)
+    flags, params = _total_params(filters)
+    reach, region = region_reach(filters.region)
+    return keyset(_list_statements(flags, reach), Fund.issued_on, Fund.id, _fund_cursor,
+                  _parse_fund_cursor, after, before, number, per_page,
+                  count_funds(filters) if total is None else total, row=FundRow,
+                  params={**params, **region})
+
+
+@functools.cache
+def _list_statements(flags: tuple[bool, ...], reach: int) -> Keyset:
+    """The list's pages with the filters ``flags`` and ``reach`` say are set
+    (``fund_conditions``, their values as parameters): built once for each combination."""
+    year, level, kind = flags
+    where = [Fund.state == PUBLISHED, *bound_region_condition(Fund, reach)]
+    if year:
+        where.append(Fund.year == bindparam("year"))
+    if level:
+        where.append(Fund.source_level == bindparam("level"))
+    if kind:
+        where.append(Fund.fund_type == bindparam("type"))
+    query = select(*_ROW_COLUMNS).join(Region, Region.code == Fund.region_code).where(*where)
+    return Keyset(query, Fund.issued_on, Fund.id)
 
 
 # --- summaries from fund_total -----------------------------------------------------------------
@@ -232,7 +250,7 @@ class Summary:
     by_region: list[Figures] = field(default_factory=list)
 
 
-def summary(filters: FundFilters, children: list[Region]) -> Summary:
+def summary(filters: FundFilters, children: list[Place]) -> Summary:
     """Figures of the filtered region, by year, level, type, and for each child region."""
     flags, params = _total_params(filters)
     _, rows, by_child = _total_statements(flags)

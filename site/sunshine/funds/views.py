@@ -221,10 +221,10 @@ def timeliness_page() -> Response:
 
 
 def _timeliness_page() -> str:
-    shown, ancestors, _ = region_trail(region_arg())
-    if shown.level > 3:
-        shown = regions.get_region(shown.code[:6].ljust(12, "0"))
-        ancestors = regions.ancestors_of(shown)
+    region = region_arg()
+    if region is not None and region.level > 3:  # the county it is in
+        region = regions.get_region(region.code[:6].ljust(12, "0"))
+    shown, ancestors, _ = region_trail(region)
     counties = regions.places((3,), within=shown.code if shown.level > 1 else None)
     at = memo.versions(TIMELINESS_SCOPES)
     funds = timeliness(Fund, at)

@@ -18,8 +18,8 @@ from sunshine.projects.models import Project, ProjectTotal, ProjectUpdate
 from sunshine.records import export
 from sunshine.records.models import State
 from sunshine.records.money import CENT, in_fen
-from sunshine.records.paging import KeysetPage, keyset, row_batches
-from sunshine.records.rollup import region_condition
+from sunshine.records.paging import Keyset, KeysetPage, keyset, row_batches
+from sunshine.records.rollup import bound_region_condition, region_condition, region_reach
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.services import Place
@@ -228,11 +228,28 @@ def list_projects(filters: ProjectFilters, after: str | None, before: str | None
                   per_page: int, province: str, total: int | None = None) -> KeysetPage:
     """A page of projects (``ProjectRow``); ``total`` is their number when the caller has it
     already (the page's figures), else it is counted."""
-    query = select(*_ROW_COLUMNS).join(Region, Region.code == Project.region_code).where(
-        *conditions(filters))
-    return keyset(query, Project.year, Project.id, _cursor, _parse, after, before, number,
-                  per_page, figures(filters, province).projects if total is None else total,
-                  row=ProjectRow)
+    flags, params = _total_params(filters, province)
+    reach, region = region_reach(filters.region)
+    return keyset(_list_statements(flags, reach), Project.year, Project.id, _cursor, _parse,
+                  after, before, number, per_page,
+                  figures(filters, province).projects if total is None else total,
+                  row=ProjectRow, params={**params, **region})
+
+
+@functools.cache
+def _list_statements(flags: tuple[bool, ...], reach: int) -> Keyset:
+    """The list's pages with the filters ``flags`` and ``reach`` say are set (``conditions``,
+    their values as parameters): built once for each combination."""
+    year, category, stage = flags
+    where = [Project.state == PUBLISHED, *bound_region_condition(Project, reach)]
+    if year:
+        where.append(Project.year == bindparam("year"))
+    if category:
+        where.append(Project.category == bindparam("category"))
+    if stage:
+        where.append(Project.stage == bindparam("stage"))
+    query = select(*_ROW_COLUMNS).join(Region, Region.code == Project.region_code).where(*where)
+    return Keyset(query, Project.year, Project.id)
 
 
 @functools.cache

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from sqlalchemy import or_, select
 
-from sunshine.extensions import db
 from sunshine.regions import codes
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
+from sunshine.regions.services import Place
 from sunshine.web import int_arg
 
 
@@ -33,14 +32,8 @@ def year_arg() -> int | None:
     return int_arg("year", 0, 2000, 2100) or None
 
 
-def region_trail(region: Region | None) -> tuple[Region, list[Region], list[Region]]:
-    """The region shown (the province by default), its ancestors and its children; one
-    query either way (the province has no ancestors: it comes with its children)."""
-    if region is not None:
-        ancestors, children = regions.ancestors_and_children(region)
-        return region, ancestors, children
-    code = current_app.config["PROVINCE_CODE"]
-    found = list(db.session.execute(select(Region).where(
-        or_(Region.code == code, Region.parent_code == code)).order_by(Region.code)).scalars())
-    shown = next((r for r in found if r.code == code), None) or regions.get_region(code)
-    return shown, [], [r for r in found if r.parent_code == code]
+def region_trail(region: Region | None) -> tuple[Place, list[Place], list[Place]]:
+    """The region shown (the province by default), its ancestors and its children, as plain
+    rows (``regions.around``: remembered until the region tree changes)."""
+    return regions.around(region.code if region is not None
+                          else current_app.config["PROVINCE_CODE"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, tuple_
+from sqlalchemy import BindParameter, Select, bindparam, func, tuple_
 from sqlalchemy import select as sa_select
 
 from sunshine.extensions import db
@@ -30,29 +30,47 @@ class KeysetPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def keyset(query: Select[Any], key: Any, id_column: Any, cursor_of: Callable[[Any], str],
-           parse: Callable[[str], Any], after: str | None, before: str | None, number: int,
-           per_page: int, total: int, row: Callable[..., Any] | None = None) -> KeysetPage:
+class Keyset:
+    """The statements of a keyset-paged list, made from its select (with its filters' values
+    as bound parameters) once per process or combination of filters: building a statement
+    costs a list page more than running it. The first page (or a typed-in ``?page=``), the
+    page after a cursor and the page before one; the limit, offset and cursor are
+    parameters."""
+
+    def __init__(self, query: Select[Any], key: Any, id_column: Any) -> None:
+        limit: BindParameter[int] = bindparam("page_limit")
+        cursor = tuple_(bindparam("page_key", type_=key.type),
+                        bindparam("page_id", type_=id_column.type))
+        newest = (key.desc(), id_column.desc())
+        self.first = query.order_by(*newest).limit(limit).offset(bindparam("page_offset"))
+        self.after = query.where(tuple_(key, id_column) < cursor).order_by(*newest).limit(limit)
+        self.before = query.where(tuple_(key, id_column) > cursor) \
+            .order_by(key.asc(), id_column.asc()).limit(limit)
+
+
+def keyset(query: Select[Any] | Keyset, key: Any, id_column: Any,
+           cursor_of: Callable[[Any], str], parse: Callable[[str], Any], after: str | None,
+           before: str | None, number: int, per_page: int, total: int,
+           row: Callable[..., Any] | None = None,
+           params: dict[str, Any] | None = None) -> KeysetPage:
     """Newest first by (key, id). ``after``/``before`` are cursors from a previous page;
     ``number`` without a cursor falls back to OFFSET (a typed-in ``?page=``). The items are
     the select's one entity, or with ``row`` plain rows of its columns, each made into
-    ``row(*columns)`` (a list page's columns cost a tenth of its ORM objects)."""
-    bound = None
+    ``row(*columns)`` (a list page's columns cost a tenth of its ORM objects). A hot list
+    passes its ``Keyset``, built once, and its filters' ``params``."""
+    statements = query if isinstance(query, Keyset) else Keyset(query, key, id_column)
+    values = {**(params or {}), "page_limit": per_page + 1}
     reverse = False
     if after and (parsed := _parse(parse, after)) is not None:
-        bound = tuple_(key, id_column) < tuple_(*parsed)
+        statement = statements.after
+        values["page_key"], values["page_id"] = parsed
     elif before and (parsed := _parse(parse, before)) is not None:
-        bound, reverse = tuple_(key, id_column) > tuple_(*parsed), True
-    if bound is not None:
-        query = query.where(bound)
-    if reverse:
-        query = query.order_by(key.asc(), id_column.asc())
+        statement, reverse = statements.before, True
+        values["page_key"], values["page_id"] = parsed
     else:
-        query = query.order_by(key.desc(), id_column.desc())
-    query = query.limit(per_page + 1)
-    if bound is None and number > 1:
-        query = query.offset((number - 1) * per_page)
-    result = db.session.execute(query)
+        statement = statements.first
+        values["page_offset"] = (number - 1) * per_page if number > 1 else 0
+    result = db.session.execute(statement, values)
     rows = [row(*r) for r in result] if row is not None else list(result.scalars())
     more = len(rows) > per_page
     rows = rows[:per_page]

@@ -44,6 +44,28 @@ def region_condition(columns: Any, region: Region | None) -> list[ColumnElement[
     return [columns.region_code.between(lo, hi)]
 
 
+def region_reach(region: Region | None) -> tuple[int, dict[str, Any]]:
+    """``region_condition`` for a statement built once: which condition the region needs (0
+    none, 2 the city column, 3 the county column, 4 a code range; the key of the statement)
+    and the values of its parameters (see ``bound_region_condition``)."""
+    if region is None or region.level == 1:
+        return 0, {}
+    if region.level in (2, 3):
+        return region.level, {"region_code": region.code}
+    lo, hi = codes.subtree_bounds(region.code)
+    return 4, {"region_lo": lo, "region_hi": hi}
+
+
+def bound_region_condition(columns: Any, reach: int) -> list[ColumnElement[bool]]:
+    """``region_condition`` with the region as parameters, for ``region_reach``'s ``reach``."""
+    if reach in (2, 3):
+        column = columns.city_code if reach == 2 else columns.county_code
+        return [column == bindparam("region_code")]
+    if reach == 4:
+        return [columns.region_code.between(bindparam("region_lo"), bindparam("region_hi"))]
+    return []
+
+
 def _insert(model: Any) -> Any:
     if db.session.get_bind().dialect.name == "postgresql":
         return pg_insert(model)

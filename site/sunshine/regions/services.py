@@ -146,6 +146,35 @@ def places(levels: Collection[int], within: str | None = None) -> list[Place]:
     return [Place(*row) for row in db.session.execute(query)]
 
 
+def around(code: str) -> tuple[Place, list[Place], list[Place]]:
+    """The region ``code``, its ancestors (province first) and its children, as plain rows
+    read with one query: a list page's trail and sub-regions. Remembered per worker until the
+    tree is loaded or imported again (``TREE``): every list page shows them.
+
+    :raise RegionNotFound: when no region has the code."""
+    return memo.remember("region-around", code, memo.versions([TREE]),
+                         lambda: _around(code), size=AROUND_KEPT)
+
+
+#: Regions whose trail and children a worker remembers (a few bytes each).
+AROUND_KEPT = 2048
+
+
+def _around(code: str) -> tuple[Place, list[Place], list[Place]]:
+    try:
+        wanted = codes.ancestors_of(code)
+    except codes.InvalidCode as exc:
+        raise RegionNotFound(code) from exc
+    found = [Place(*row) for row in db.session.execute(
+        select(*_PLACE_COLUMNS).where(or_(Region.code == code, Region.parent_code == code,
+                                          Region.code.in_(wanted))).order_by(Region.code))]
+    by_code = {p.code: p for p in found}
+    if code not in by_code:
+        raise RegionNotFound(code)
+    return (by_code[code], [by_code[c] for c in wanted if c in by_code],
+            [p for p in found if p.parent_code == code])
+
+
 def regions_at(levels: Collection[int]) -> list[Region]:
     """The regions of several levels in one query, in code order: each city comes just before
     its counties."""
