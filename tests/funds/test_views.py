@@ -15,7 +15,15 @@ from sunshine.funds import services as funds
 from sunshine.records import export, ledger
 from sunshine.regions.models import Region
 from tests.conftest import SAMPLE, apply_search
-from tests.funds.conftest import COUNTY, OTHER_COUNTY, VILLAGE, Setup, fund_fields, make_fund
+from tests.funds.conftest import (
+    COUNTY,
+    OTHER_COUNTY,
+    VILLAGE,
+    Setup,
+    fund_fields,
+    make_fund,
+    make_project,
+)
 
 
 def _name(code: str) -> str:
@@ -319,3 +327,15 @@ def test_cached_pages_show_every_change_at_once(client, app, funded: Setup) -> N
     assert chain.changes() > version + 2
     logged_out_page = client.get(f"/projects/?region={COUNTY}").get_data(as_text=True)
     assert funded.project.name in logged_out_page and "登录" in logged_out_page
+
+
+def test_list_figures_follow_every_write_with_the_page_cache_off(client, app, funded) -> None:
+    app.config["PAGE_CACHE"] = False
+    county = f"?region={COUNTY}"
+    assert "100.00 万元" in client.get("/funds/" + county).get_data(as_text=True)
+    assert "<dd>1 个</dd>" in client.get("/projects/" + county).get_data(as_text=True)
+    make_fund(document_number="桂财农〔2020〕78号", amount=Decimal("500000.00"))
+    make_project(name="第二个示范项目")
+    assert "150.00 万元" in client.get("/funds/" + county).get_data(as_text=True)
+    page = client.get("/projects/" + county).get_data(as_text=True)
+    assert "<dd>2 个</dd>" in page and "第二个示范项目" in page

@@ -32,6 +32,7 @@ from sunshine.records.export import remembered_csv
 from sunshine.records.listing import region_arg, region_trail, year_arg
 from sunshine.records.money import fen_text, money_text
 from sunshine.regions import services as regions
+from sunshine.regions.models import Region
 from sunshine.registry import registry
 from sunshine.web import int_arg, page_arg, per_page_arg
 
@@ -64,7 +65,9 @@ def index() -> Response:
 def _index_page() -> str:
     filters = filters_from_request()
     shown, ancestors, children = region_trail(filters.region)
-    summary = queries.summary(filters, children)
+    summary = memo.remember(
+        "funds-summary", (filters.year, filters.source_level, filters.fund_type, shown.code),
+        memo.versions(_scopes(filters.region)), lambda: queries.summary(filters, children))
     page = queries.list_funds(filters, request.args.get("after"), request.args.get("before"),
                               page_arg(), current_app.config["PAGE_SIZE"],
                               total=summary.total.funds)
@@ -87,6 +90,13 @@ def _index_page() -> str:
                            years=list(range(today().year, 2013, -1)))
     title = "资金公开" + (f" · {shown.name}" if filters.region else "")
     return render_template("records/_page.html", title=title, body=Markup(body))
+
+
+def _scopes(region: Region | None) -> tuple[Scope, ...]:
+    """What the list's figures are read from: the region's money and projects (as its kept
+    page), and the region tree (the names of its children)."""
+    code = region.code if region else None
+    return (("funds", code), ("projects", code), regions.TREE)
 
 
 @bp.get("/<int:fund_id>")

@@ -13,7 +13,9 @@ from markupsafe import Markup, escape
 
 from sunshine import pagecache
 from sunshine.extensions import db
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
+from sunshine.pagecache.versions import Scope
 from sunshine.projects import queries
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
 from sunshine.records import charts, ledger
@@ -21,6 +23,7 @@ from sunshine.records.export import remembered_csv
 from sunshine.records.listing import region_arg, region_trail, year_arg
 from sunshine.records.money import fen_text, money_text, percent
 from sunshine.regions import services as regions
+from sunshine.regions.models import Region
 from sunshine.web import page_arg, per_page_arg
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -62,12 +65,18 @@ def _index_page() -> str:
     filters = filters_from_request()
     province = current_app.config["PROVINCE_CODE"]
     shown, ancestors, children = region_trail(filters.region)
-    figures, stages = queries.by_stage(filters, province)
+    # The figures and the sums for the map, read from the totals: remembered until the data
+    # change. One query reads the child regions' projects and the counties with theirs.
+    key = (filters.year, filters.category, filters.stage, shown.code)
+    at = memo.versions(_scopes(filters.region))
+    figures, stages = memo.remember("projects-stages", key, at,
+                                    lambda: queries.by_stage(filters, province))
+    counts, counties = memo.remember(
+        "projects-regions", key, at,
+        lambda: queries.by_region(filters, shown.code, shown.level <= 2))
     page = queries.list_projects(filters, request.args.get("after"), request.args.get("before"),
                                  page_arg(), current_app.config["PAGE_SIZE"], province,
                                  total=figures.projects)
-    # One query reads the child regions' projects and, for the map, the counties with theirs.
-    counts, counties = queries.by_region(filters, shown.code, shown.level <= 2)
     project_map = Markup("")
     if counties:
         project_map = charts.county_map(
@@ -84,6 +93,13 @@ def _index_page() -> str:
                            years=list(range(today().year, 2013, -1)))
     title = "项目公开" + (f" · {shown.name}" if filters.region else "")
     return render_template("records/_page.html", title=title, body=Markup(body))
+
+
+def _scopes(region: Region | None) -> tuple[Scope, ...]:
+    """What the list's figures are read from: the region's money and projects (as its kept
+    page), and the region tree (the names of the regions on the map)."""
+    code = region.code if region else None
+    return (("funds", code), ("projects", code), regions.TREE)
 
 
 def list_rows(projects: list[queries.ProjectRow]) -> Markup:
