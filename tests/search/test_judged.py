@@ -50,7 +50,7 @@ def judged(app, regions):
 
 
 def _articles(index):
-    from sunshine.search.index import open_searcher
+    from sunshine.search.searchers import open_searcher
 
     searcher = open_searcher(index)
     for fields in searcher.all_stored_fields():

@@ -10,7 +10,7 @@ from whoosh.query import And, Term
 
 from sunshine.registry import SearchDoc, registry
 from sunshine.search import index as search_index
-from sunshine.search import ranking
+from sunshine.search import ranking, searchers
 from sunshine.search.index import rebuild, update
 from tests.conftest import COUNTY_PREFIX, SAMPLE
 
@@ -49,7 +49,7 @@ def _whoosh(searcher, query) -> dict[int, float]:
 
 
 def test_top_documents_and_count_are_whooshs(corpus) -> None:
-    searcher = search_index._searcher(str(corpus))
+    searcher = searchers.open_searcher(corpus)
     assert len(searcher.leaf_searchers()) >= 2
     parser = MultifieldParser(["title", "body"], schema=searcher.schema, group=OrGroup)
     for text in QUERIES:
@@ -75,7 +75,7 @@ def test_top_documents_and_count_are_whooshs(corpus) -> None:
 
 def test_other_queries_keep_whooshs_collector(corpus) -> None:
     """A wildcard is not ranked here; the service still answers it."""
-    searcher = search_index._searcher(str(corpus))
+    searcher = searchers.open_searcher(corpus)
     parser = MultifieldParser(["title", "body"], schema=searcher.schema, group=OrGroup)
     assert not ranking.supported(parser.parse("产业*"))
     assert search_index.search(corpus, "产业*").total > 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -27,12 +28,12 @@ from whoosh.searching import Searcher
 
 from sunshine.regions import codes
 from sunshine.registry import SearchDoc, registry
-from sunshine.search import docsets, places, ranking
+from sunshine.search import docsets, places, ranking, searchers
 from sunshine.search.analysis import bigram_analyzer, chinese_analyzer
 from sunshine.search.codec import Codec
 from sunshine.search.parallel import ParallelWriter
 from sunshine.search.pinyin import pinyin_analyzer
-from sunshine.search.query import Builder
+from sunshine.search.query import Builder, synonyms_used
 from sunshine.search.snippets import snippet, word_marker
 
 log = logging.getLogger(__name__)
@@ -126,10 +127,7 @@ def rebuild(index_dir: str | Path, procs: int | None = None) -> dict[str, int]:
         raise
     finally:
         _WRITE_LOCK.release()
-    with _LOCK:
-        old = _SEARCHERS.pop(str(target), None)
-    if old is not None:
-        old.close()
+    searchers.forget(target)
     log.info("search index rebuilt: %s", counts)
     return counts
 
@@ -203,7 +201,7 @@ def update(index_dir: str | Path, docs: Iterable[SearchDoc], delete_ids: Iterabl
 def documents_under(index_dir: str | Path, code: str) -> list[str]:
     """The ids of the documents of a region's subtree in the index, the region's own page
     included."""
-    searcher = _searcher(str(index_dir))
+    searcher = searchers.open_searcher(index_dir)
     if searcher is None:
         return []
     found = searcher.docs_for_query(Term("region_path", codes.prefix(code)))
@@ -252,45 +250,6 @@ class Results:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-_SEARCHERS: dict[str, Searcher] = {}
-_VERSIONS: dict[str, int] = {}
-_OPENED = itertools.count(1)
-_LOCK = threading.Lock()
-
-
-def _searcher(index_dir: str) -> Searcher | None:
-    """One searcher per process and index, reopened only when the index changed.
-
-    Whoosh's ``Searcher.refresh()`` reuses the old segment readers and so keeps showing
-    documents deleted since; a new searcher (~100 ms at 20 k documents) is right.
-    """
-    with _LOCK:
-        current = _SEARCHERS.get(index_dir)
-        if current is not None:
-            if current.up_to_date():
-                return current
-            current.close()
-            del _SEARCHERS[index_dir]
-        if not whoosh_index.exists_in(index_dir):
-            return None
-        searcher = whoosh_index.open_dir(index_dir).searcher()
-        _SEARCHERS[index_dir] = searcher
-        _VERSIONS[index_dir] = next(_OPENED)
-        return searcher
-
-
-def open_searcher(index_dir: str | Path) -> Searcher | None:
-    """This process's searcher of the index (None when there is no index yet)."""
-    return _searcher(str(index_dir))
-
-
-def index_version(index_dir: str | Path) -> int:
-    """A number that changes whenever this process opens the index anew (after a rebuild or
-    an update): the key of cached search pages."""
-    _searcher(str(index_dir))
-    return _VERSIONS.get(str(index_dir), 0)
-
-
 def search(index_dir: str | Path, text: str, doc_type: str | None = None,
            region: str | None = None, page: int = 1, per_page: int = 10,
            year: str | None = None, facets: dict[str, list[str]] | None = None,
@@ -299,10 +258,11 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
     search.query), narrowed by type, region subtree and year; ``facets`` asks for counts per
     value of type, region_path or year among the matches; ``synonyms`` maps a word to the
     others of its group."""
-    searcher = _searcher(str(index_dir))
+    current = searchers.opened(index_dir)
     text = text.strip()[:200]
-    if searcher is None or not text:
+    if current is None or not text:
         return Results([], 0, page, 0)
+    searcher = current.searcher
     filters = []
     if doc_type:
         filters.append(Term("type", doc_type))
@@ -311,37 +271,48 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
     if year:
         filters.append(Term("year", year))
 
-    def narrowed(query: Query) -> Query:
-        # Folded into the query: Whoosh miscounts ``total`` when the same terms go in ``filter=``.
-        return And([query, *filters]) if filters else query
-
     page = max(1, page)
-    builder = Builder(searcher.schema["body"].analyzer, _known(searcher), synonyms)
-    parsed = builder.parse(text)
-    if parsed is None:  # Whoosh's query language: its own parser
-        # A plain OR of the words: BM25 already ranks a document with more of them higher. (A
-        # coordination bonus, ``OrGroup.factory``, defeats Whoosh's block skipping: 2× slower.)
-        parser = MultifieldParser(["title", "body"], schema=searcher.schema, group=OrGroup)
-        query = parser.parse(text).accept(_verified_phrases)
-        marks = {t for f, t in query.iter_all_terms() if f == "body"}
-        ranked = _ranked(searcher, narrowed(query), page * per_page, facets)
-    else:
-        marks = parsed.marks
-        ranked = _ranked(searcher, narrowed(parsed.query), page * per_page, facets)
-        if not ranked.total and parsed.fallback is not None:
-            ranked = _ranked(searcher, narrowed(parsed.fallback), page * per_page, facets)
+    plan = current.plan((text, synonyms_used(text, synonyms)),
+                        lambda: _plan(searcher, text, synonyms))
+    ranked = _ranked(searcher, plan.query, filters, page * per_page, facets)
+    if not ranked.total and plan.fallback is not None:
+        ranked = _ranked(searcher, plan.fallback, filters, page * per_page, facets)
     docnums, total = ranked.docnums, ranked.total
     pages = -(-total // per_page)
     page = min(page, pages)
-    marker = word_marker(marks)
     hits = []
     for docnum in docnums[max(0, page - 1) * per_page:page * per_page]:
         fields = searcher.stored_fields(docnum)
         hits.append(Hit(title=fields["title"], url=fields["url"], type=fields["type"],
                         type_label=TYPE_LABELS.get(fields["type"], fields["type"]),
-                        snippet=snippet(fields["body"], marker),
+                        snippet=snippet(fields["body"], plan.marker),
                         region_code=fields.get("region_code", ""), date=fields.get("date", "")))
     return Results(hits, total, page, pages, ranked.facets)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query text as parsed for one opening of the index: kept there, as the same searches
+    recur (parsing looks its words up in the index, with jieba)."""
+
+    query: Query
+    #: Asked when ``query`` finds nothing (see search.query).
+    fallback: Query | None
+    #: Marks the query's words in snippets.
+    marker: re.Pattern[str] | None
+
+
+def _plan(searcher: Searcher, text: str,
+          synonyms: Mapping[str, Sequence[str]] | None) -> Plan:
+    parsed = Builder(searcher.schema["body"].analyzer, _known(searcher), synonyms).parse(text)
+    if parsed is None:  # Whoosh's query language: its own parser
+        # A plain OR of the words: BM25 already ranks a document with more of them higher. (A
+        # coordination bonus, ``OrGroup.factory``, defeats Whoosh's block skipping: 2× slower.)
+        parser = MultifieldParser(["title", "body"], schema=searcher.schema, group=OrGroup)
+        query = parser.parse(text).accept(_verified_phrases)
+        return Plan(query, None, word_marker({t for f, t in query.iter_all_terms()
+                                              if f == "body"}))
+    return Plan(parsed.query, parsed.fallback, word_marker(parsed.marks))
 
 
 def _known(searcher: Searcher) -> Callable[[str], bool]:
@@ -358,18 +329,20 @@ def _verified_phrases(query: Query) -> Query:
     return query
 
 
-def _ranked(searcher: Searcher, query: Query, limit: int,
+def _ranked(searcher: Searcher, query: Query, filters: list[Term], limit: int,
             facets: dict[str, list[str]] | None) -> ranking.Ranked:
-    """The best ``limit`` documents, the exact number of matching documents, facets.
+    """The best ``limit`` documents of ``query`` narrowed by ``filters``, the exact number of
+    matching documents, facets.
 
     Words, phrases and filters are ranked and counted from cached score arrays (see
     search.ranking). Anything else (a wildcard, a field the user named) is ranked and counted
     by Whoosh in a single pass over every match.
     """
     if ranking.supported(query):
-        return ranking.run(searcher, query, limit, facets)
+        return ranking.run(searcher, query, limit, facets, filters)
+    # Folded into the query: Whoosh miscounts ``total`` when the same terms go in ``filter=``.
     collector = TopCollector(limit=limit, usequality=False, replace=0)
-    searcher.search_with_collector(query, collector)
+    searcher.search_with_collector(And([query, *filters]) if filters else query, collector)
     return ranking.Ranked([hit.docnum for hit in collector.results()], collector.count(), {})
 
 

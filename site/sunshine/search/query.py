@@ -18,6 +18,7 @@ parser (``parse`` answers None).
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,16 @@ class Parsed:
     marks: set[str] = field(default_factory=set)
 
 
+def synonyms_used(text: str, synonyms: Mapping[str, Sequence[str]] | None
+                  ) -> tuple[tuple[str, ...], ...]:
+    """The synonym groups that ``Builder.parse`` looks up for ``text``: what, besides the
+    text and the index, its query depends on."""
+    if not synonyms or uses_syntax(text):
+        return ()
+    return tuple(tuple(synonyms.get((quoted or word).strip().lower(), ()))
+                 for quoted, word in _TOKENS.findall(text))
+
+
 def uses_syntax(text: str) -> bool:
     """True for text in Whoosh's query language (``合作社 OR 电站``, ``产业*``)."""
     return bool(_SYNTAX.search(text.replace('"', " ")))
@@ -79,7 +90,7 @@ class Builder:
             for other in self.synonyms.get(typed.lower(), ()):
                 found = self.fragment(other)
                 if found is not None:
-                    alternatives.append(found.with_boost(found.boost * SYNONYM_BOOST))
+                    alternatives.append(_boosted(found, SYNONYM_BOOST))
             if alternatives:
                 parts.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
             if not quoted:
@@ -168,6 +179,13 @@ class Builder:
             if not ways and len(text) <= 12:
                 found.append(_phrase("initials", list(text.lower())))
         return Or(found) if found else None
+
+
+def _boosted(query: Query, factor: float) -> Query:
+    """``query`` scored ``factor`` times as high (Whoosh's ``with_boost`` copies it deeply)."""
+    boosted = copy.copy(query)
+    boosted.boost = query.boost * factor
+    return boosted
 
 
 def _either(fields: Iterable[str], words: list[str]) -> Query | None:

@@ -12,6 +12,7 @@ user typed) keep Whoosh's own collector.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,23 +64,25 @@ class Ranked:
 
 
 def run(searcher: Searcher, query: Query, limit: int,
-        facets: dict[str, list[str]] | None = None) -> Ranked:
+        facets: dict[str, list[str]] | None = None, filters: Sequence[Term] = ()) -> Ranked:
     """The best ``limit`` documents, how many match, and how many of them carry each of the
-    ``facets`` values (filter fields: type, region_path, year)."""
+    ``facets`` values (filter fields: type, region_path, year). ``filters``, terms of the
+    filter fields, narrow the matches as an AND with them would, without a score."""
     best: list[tuple[float, int]] = []
     total = 0
     counts = {field: dict.fromkeys(values, 0) for field, values in (facets or {}).items()}
     for leaf, offset in searcher.leaf_searchers():
-        scores, mask = _evaluate(leaf, query)
-        matching = np.flatnonzero(mask)
+        matching, chosen = matches(leaf, query)
+        for term in filters:
+            present = np.zeros(leaf.reader().doc_count_all(), dtype=bool)
+            present[term_scores(leaf, term.fieldname, term.text)[0]] = True
+            keep = present[matching]
+            matching, chosen = matching[keep], chosen[keep]
         total += len(matching)
         if not len(matching):
             continue
         for field, values in counts.items():
-            for value in values:
-                ids, _ = term_scores(leaf, field, value)
-                values[value] += int(np.count_nonzero(mask[ids]))
-        chosen = scores[matching]
+            _count(leaf, field, values, matching)
         if len(matching) > limit:
             keep = np.argpartition(-chosen, limit - 1)[:limit]
             matching, chosen = matching[keep], chosen[keep]
@@ -88,26 +91,87 @@ def run(searcher: Searcher, query: Query, limit: int,
     return Ranked([docnum for _, docnum in best[:limit]], total, counts)
 
 
+def matches(leaf: Searcher, query: Query) -> tuple[np.ndarray, np.ndarray]:
+    """The documents of a segment that ``query`` matches, ascending, and their scores; kept
+    with the segment, as its words' scores are (a search recurs with other filters and
+    pages)."""
+
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        scores, mask = _evaluate(leaf, query)
+        found = np.flatnonzero(mask)
+        return found, scores[found]
+
+    return docsets.cached(leaf.reader(), ("matches", query), build)
+
+
+def _count(leaf: Searcher, field: str, values: dict[str, int], matching: np.ndarray) -> None:
+    """Add to ``values`` how many of the ``matching`` documents carry each value."""
+    which = facet_index(leaf, field, tuple(values))
+    if which is not None:
+        found = np.bincount(which[matching], minlength=len(values) + 1)
+        for value, count in zip(values, found.tolist(), strict=False):
+            values[value] += count
+        return
+    mask = np.zeros(leaf.reader().doc_count_all(), dtype=bool)  # values that overlap
+    mask[matching] = True
+    for value in values:
+        ids, _ = term_scores(leaf, field, value)
+        values[value] += int(np.count_nonzero(mask[ids]))
+
+
 def _evaluate(leaf: Searcher, query: Query) -> tuple[np.ndarray, np.ndarray]:
     """Dense scores and match mask of ``query`` over one segment."""
     size = leaf.reader().doc_count_all()
-    if type(query) in (Term, docsets.VerifiedPhrase):
-        ids, values = (term_scores(leaf, query.fieldname, query.text)
-                       if type(query) is Term else _phrase(leaf, query))
-        scores = np.zeros(size, dtype=np.float64)
-        mask = np.zeros(size, dtype=bool)
-        scores[ids] = values * query.boost
-        mask[ids] = True
-        return scores, mask
-    parts = [_evaluate(leaf, q) for q in query.subqueries]
-    if type(query) is Tiered:
-        (first, first_mask), *rest = parts
-        scores = (first + TIER_BONUS * first_mask + sum(s for s, _ in rest)) * query.boost
-        return scores, np.logical_or.reduce([first_mask, *(m for _, m in rest)])
-    scores = np.sum([s for s, _ in parts], axis=0) * query.boost
-    masks = [m for _, m in parts]
-    mask = np.logical_and.reduce(masks) if type(query) is And else np.logical_or.reduce(masks)
+    scores = np.zeros(size, dtype=np.float64)
+    mask = np.zeros(size, dtype=bool)
+    _add(leaf, query, 1.0, scores, mask)
     return scores, mask
+
+
+def _add(leaf: Searcher, query: Query, factor: float, scores: np.ndarray,
+         mask: np.ndarray) -> None:
+    """Add ``factor`` times the scores of ``query`` to ``scores`` and its matches to ``mask``:
+    an OR of words adds up into one array, without an array of its own for each part."""
+    kind = type(query)
+    if kind is Term or kind is docsets.VerifiedPhrase:
+        ids, values = (term_scores(leaf, query.fieldname, query.text)
+                       if kind is Term else _phrase(leaf, query))
+        scores[ids] += values * (query.boost * factor)  # a word's ids are distinct
+        mask[ids] = True
+        return
+    if kind is Or:
+        for part in query.subqueries:
+            _add(leaf, part, factor * query.boost, scores, mask)
+        return
+    # And, Tiered: the parts' own matches count, each part in arrays of its own.
+    parts = [_evaluate(leaf, q) for q in query.subqueries]
+    total = np.sum([s for s, _ in parts], axis=0)
+    if kind is Tiered:
+        first_mask = parts[0][1]
+        total += TIER_BONUS * first_mask
+        matched = np.logical_or.reduce([m for _, m in parts])
+    else:
+        matched = np.logical_and.reduce([m for _, m in parts])
+    scores += total * (query.boost * factor)
+    mask |= matched
+
+
+def facet_index(leaf: Searcher, fieldname: str, values: tuple[str, ...]) -> np.ndarray | None:
+    """For each document of a segment, the index in ``values`` of the one it carries
+    (``len(values)`` for none): the counts of a facet are then one ``bincount`` of the
+    matches. None when a document carries two of them (they are not a partition)."""
+    reader = leaf.reader()
+
+    def build() -> np.ndarray | None:
+        which = np.full(reader.doc_count_all(), len(values), dtype=np.int32)
+        for number, value in enumerate(values):
+            ids, _ = term_scores(leaf, fieldname, value)
+            if np.any(which[ids] != len(values)):
+                return None
+            which[ids] = number
+        return which
+
+    return docsets.cached(reader, ("facet", fieldname, values), build)
 
 
 def _phrase(leaf: Searcher, phrase: docsets.VerifiedPhrase) -> tuple[np.ndarray, np.ndarray]:

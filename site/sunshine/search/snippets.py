@@ -47,13 +47,13 @@ def snippet(text: str, marker: re.Pattern[str] | None) -> Markup:
     if not passages:
         return Markup.escape(text[:120])
     ranked = sorted(passages, key=lambda p: (-len({text[a:b].lower() for a, b in p}), -len(p)))
-    pieces = []
+    pieces: list[str] = []
     for passage in sorted(ranked[:SNIPPET_PASSAGES], key=lambda p: p[0][0]):
+        if pieces:
+            pieces.append(" … ")
         position = max(0, passage[0][0] - SNIPPET_CONTEXT)
-        out = Markup("")
         for start, end in passage:
-            out += escape(text[position:start]) + Markup("<mark>%s</mark>") % text[start:end]
+            pieces += [escape(text[position:start]), "<mark>", escape(text[start:end]), "</mark>"]
             position = end
-        out += escape(text[position:min(len(text), passage[-1][1] + SNIPPET_CONTEXT)])
-        pieces.append(out)
-    return Markup(" … ").join(pieces)
+        pieces.append(escape(text[position:min(len(text), passage[-1][1] + SNIPPET_CONTEXT)]))
+    return Markup("".join(pieces))  # every piece of the text escaped above

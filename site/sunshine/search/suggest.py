@@ -10,8 +10,9 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from sunshine.regions import codes
-from sunshine.search import places
-from sunshine.search.index import open_searcher, search
+from sunshine.search import docsets, places
+from sunshine.search.index import search
+from sunshine.search.searchers import open_searcher
 
 #: Place-name keys looked at for one suggestion prefix (``d`` starts thousands of them).
 PREFIX_KEYS = 200
@@ -31,7 +32,7 @@ def best_bets(index_dir: str | Path, text: str, limit: int = 3) -> list[Place]:
     searcher = open_searcher(index_dir)
     if searcher is None or not key:
         return []
-    return _places(searcher, [key], limit)
+    return _places(searcher, _holding(searcher, key), limit)
 
 
 def suggest(index_dir: str | Path, text: str, limit: int = 8) -> dict[str, list[dict[str, str]]]:
@@ -43,7 +44,9 @@ def suggest(index_dir: str | Path, text: str, limit: int = 8) -> dict[str, list[
         return {"regions": [], "titles": []}
     keys = [k.decode() if isinstance(k, bytes) else k
             for k in itertools.islice(searcher.reader().expand_prefix("place", key), PREFIX_KEYS)]
-    regions = _places(searcher, keys, limit // 2)
+    regions = _places(searcher, [docnum for k in keys
+                                 for docnum in searcher.docs_for_query(Term("place", k))],
+                      limit // 2)
     titles: list[dict[str, str]] = []
     for hit in search(index_dir, text, per_page=limit).hits:
         if hit.type != "region" and hit.title not in (t["title"] for t in titles):
@@ -52,12 +55,16 @@ def suggest(index_dir: str | Path, text: str, limit: int = 8) -> dict[str, list[
             "titles": titles[:limit - len(regions)]}
 
 
-def _places(searcher: Searcher, keys: list[str], limit: int) -> list[Place]:
-    found: dict[int, dict[str, str]] = {}
-    for key in keys:
-        for docnum in searcher.docs_for_query(Term("place", key)):
-            if docnum not in found:
-                found[docnum] = searcher.stored_fields(docnum)
-    ordered = sorted(found.values(), key=lambda f: (codes.level_of(f["region_code"]),
+def _holding(searcher: Searcher, key: str) -> list[int]:
+    """The regions a place key names, from the bitmap kept per segment (a best bet is looked
+    up for every search)."""
+    return [offset + docnum for leaf, offset in searcher.leaf_searchers()
+            for docnum in docsets.ids_of(docsets.term_bits(leaf.reader(), "place", key))]
+
+
+def _places(searcher: Searcher, docnums: list[int], limit: int) -> list[Place]:
+    """The first ``limit`` regions of these documents, the higher levels first."""
+    stored = {docnum: searcher.stored_fields(docnum) for docnum in dict.fromkeys(docnums)}
+    ordered = sorted(stored.values(), key=lambda f: (codes.level_of(f["region_code"]),
                                                     f["region_code"]))
     return [Place(f["region_code"], f["title"], f["url"]) for f in ordered[:limit]]

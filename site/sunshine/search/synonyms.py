@@ -17,6 +17,8 @@ from sunshine import audit, pagecache
 from sunshine.extensions import db
 from sunshine.failures import FieldError
 
+#: The page-version scope of search settings: a change of a group bumps it.
+SCOPE: pagecache.Scope = ("search", None)
 MAX_WORDS = 12
 MAX_WORD_LENGTH = 20
 _SEPARATORS = re.compile(r"[\s,，、;；/|]+")
@@ -111,7 +113,7 @@ def save_group(text: str, actor: object, group: SynonymGroup | None = None) -> S
         group.words, group.updated_at = " ".join(words), _now()
         action = "synonyms_changed"
     audit.record(action, actor, "search_synonym", group.id, detail=group.words)
-    pagecache.changed("search")
+    pagecache.changed(*SCOPE)
     return group
 
 
@@ -119,7 +121,7 @@ def delete_group(group: SynonymGroup, actor: object) -> None:
     """Remove a group (the caller commits)."""
     audit.record("synonyms_deleted", actor, "search_synonym", group.id, detail=group.words)
     db.session.delete(group)
-    pagecache.changed("search")
+    pagecache.changed(*SCOPE)
 
 
 def load_demo_groups(ctx: object) -> None:

@@ -4,15 +4,15 @@ year, a page cache) and the suggestions the search box asks for while someone ty
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from sunshine import pagecache
 from sunshine.regions import codes
-from sunshine.regions import services as regions
-from sunshine.search import synonyms
-from sunshine.search.index import TYPE_LABELS, index_version, search
+from sunshine.search import page
+from sunshine.search.index import TYPE_LABELS, search
+from sunshine.search.searchers import index_version
 from sunshine.search.suggest import best_bets, suggest
 from sunshine.web import page_arg
 
@@ -40,17 +40,30 @@ def suggestions() -> Response:
     return response
 
 
-def _facet_url(**changes: str | None) -> str:
+class FacetLinks:
     """This search with some arguments changed (None drops one), as ``url_with`` writes it
-    (the same order and quoting), without a route built for each of a page's facet links."""
-    args: dict[str, str] = request.args.to_dict()
-    for key, value in changes.items():
-        if value is None:
-            args.pop(key, None)
-        else:
-            args[key] = value
-    query = urlencode(list(args.items()), safe="!$'()*,/:;?@")
-    return f"{request.script_root}/search" + (f"?{query}" if query else "")
+    (the same order and quoting): a page has dozens of facet links, and each argument is
+    quoted once rather than a URL built for each."""
+
+    def __init__(self) -> None:
+        self.base = f"{request.script_root}/search"
+        self.pairs = {key: _pair(key, value) for key, value in request.args.items()}
+
+    def __call__(self, **changes: str | None) -> str:
+        pairs = dict(self.pairs)
+        for key, value in changes.items():
+            if value is None:
+                pairs.pop(key, None)
+            else:
+                pairs[key] = _pair(key, value)
+        return self.base + ("?" + "&".join(pairs.values()) if pairs else "")
+
+
+def _pair(key: str, value: str) -> str:
+    return f"{quote_plus(key, _SAFE)}={quote_plus(str(value), _SAFE)}"
+
+
+_SAFE = "!$'()*,/:;?@"
 
 
 def _render(index_dir: str) -> str:
@@ -61,20 +74,17 @@ def _render(index_dir: str) -> str:
     region = codes.clean(request.args.get("region"))
     years = [str(y) for y in range(datetime.now(UTC).year, FIRST_YEAR - 1, -1)]
     year = request.args.get("year") if request.args.get("year") in years else None
-    try:
-        place = regions.get_region(region or current_app.config["PROVINCE_CODE"])
-        children = regions.children_of(place.code)
-    except regions.RegionNotFound:  # a code of no region here: no region facet
-        place, children = None, []
+    version = page.data_version()
+    place, children = page.area(region or current_app.config["PROVINCE_CODE"], version)
     facets = {"type": list(TYPE_LABELS), "year": years,
               "region_path": [codes.prefix(c.code) for c in children]}
     results = search(index_dir, q, doc_type, region, page_arg(), year=year, facets=facets,
-                     synonyms=synonyms.groups_by_word())
+                     synonyms=page.synonym_groups(version))
     bets = best_bets(index_dir, q) if q and results.page <= 1 else []
-    trail = regions.trail(bets[0].code) if bets else []
+    trail = page.trail(bets[0].code, version) if bets else []
     region_counts = [(c, results.facets.get("region_path", {}).get(codes.prefix(c.code), 0))
                      for c in children]
-    return render_template("search/index.html", facet_url=_facet_url, q=q, doc_type=doc_type,
+    return render_template("search/index.html", facet_url=FacetLinks(), q=q, doc_type=doc_type,
                            region=region,
                            place=place if region else None, year=year, results=results,
                            types=TYPE_LABELS, region_counts=region_counts, bets=bets,
