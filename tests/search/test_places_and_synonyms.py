@@ -98,6 +98,26 @@ def test_synonyms_are_applied_at_query_time(app, articles) -> None:
     assert [h.url for h in search(articles, "贫困户", synonyms=words).hits] == ["/x/2"]
 
 
+@pytest.mark.parametrize("page_cache", [True, False])
+def test_the_search_page_follows_a_synonym_group_at_once(app, client, articles,
+                                                         page_cache) -> None:
+    """Parsed queries and the groups are kept per worker: a group saved or deleted shows at
+    the next request, whether the page cache keeps the page or not."""
+    app.config["PAGE_CACHE"] = page_cache
+
+    def urls() -> list[str]:
+        page = client.get("/search?q=贫困户").get_data(as_text=True)
+        return [url for url in ("/x/1", "/x/2", "/x/3") if f'href="{url}"' in page]
+
+    assert urls() == []
+    group = synonyms.save_group("贫困户 建档立卡户", None)
+    db.session.commit()
+    assert urls() == ["/x/2"]
+    synonyms.delete_group(group, None)
+    db.session.commit()
+    assert urls() == []
+
+
 def test_province_admins_keep_the_synonym_groups(app, client_for, regions) -> None:
     make_user("admin-a", Role.ADMIN, None)
     make_user("staff-a", Role.STAFF)

@@ -166,3 +166,16 @@ def test_parallel_rebuild_makes_the_same_index_as_one_writer(app, tmp_path) -> N
             assert searcher.doc_count() == 120
     finally:
         registry().search_sources.pop("test")
+
+
+def test_facet_links_are_written_as_url_with_writes_them(app) -> None:
+    from sunshine.search.views import FacetLinks
+    from sunshine.templating import url_with
+
+    query = "/search?q=危房+改造&type=news&region=450000000000&page=3&year=2020"
+    with app.test_request_context(query):
+        links = FacetLinks()
+        for changes in ({}, {"type": None, "page": None}, {"year": "2019", "page": None},
+                        {"region": "450100000000"}, {"q": "a&b=c/d", "type": "policy"},
+                        {"page": "2"}):
+            assert links(**changes) == url_with(**changes), changes
