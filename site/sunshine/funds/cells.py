@@ -77,7 +77,7 @@ def ledger_rows(entries: list[Any], urls: dict[str, Any], labels: dict[str, str]
 
 
 def figures_rows(rows: list[Any], link: Callable[[str], str] | None = None) -> Markup:
-    """The rows of a summary table (``queries.Figures``): allocated, spent, balance and
+    """The rows of a summary table (``rows.Figures``): allocated, spent, balance and
     progress; with ``link``, each label links to ``link(row.code)``."""
     lines = []
     for f in rows:
@@ -93,7 +93,7 @@ def figures_rows(rows: list[Any], link: Callable[[str], str] | None = None) -> M
 
 
 def fund_rows(funds: list[Any]) -> Markup:
-    """The rows of the list of allocations (``queries.FundRow``)."""
+    """The rows of the list of allocations (``rows.FundRow``)."""
     return Markup("".join(
         f'    <tr>\n      <td><a href="{f.url}">{escape(f.name)}</a></td>\n'
         f"      <td>{escape(f.document_number)}</td><td>{escape(f.region_name)}</td>\n"

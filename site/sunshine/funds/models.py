@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,7 +24,42 @@ FUND_TYPES = ["财政专项扶贫资金", "统筹整合涉农资金", "东西部
               "社会帮扶资金", "其他资金"]
 
 
-class Fund(db.Model):  # type: ignore[name-defined]
+class _FundShape(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def lined(self) -> Decimal: ...
+    @property
+    def spent(self) -> Decimal: ...
+
+
+class FundFigures:
+    """What an allocation shows from its amounts: shared by ``Fund`` and the plain rows that
+    the list and the API read (``rows.FundRow``), so the two never tell its figures apart."""
+
+    __slots__ = ()  # also a mixin of plain tuples
+
+    @property
+    def balance(self: _FundShape) -> Decimal:
+        return self.amount - self.spent
+
+    @property
+    def progress(self: _FundShape) -> Decimal | None:
+        """支出进度 in per cent."""
+        return percent(self.spent, self.amount)
+
+    @property
+    def unlined(self: _FundShape) -> Decimal:
+        return self.amount - self.lined
+
+    @property
+    def url(self: _FundShape) -> str:
+        return f"/funds/{self.id}"
+
+
+class Fund(FundFigures, db.Model):  # type: ignore[name-defined]
     """One allocation: a document that sends an amount to a region for a year."""
 
     __tablename__ = "fund"
@@ -69,25 +105,8 @@ class Fund(db.Model):  # type: ignore[name-defined]
 
     @property
     def region_name(self) -> str:
-        """As the lists' plain rows (``queries.FundRow``) name it."""
+        """As the lists' plain rows (``rows.FundRow``) name it."""
         return self.region.name
-
-    @property
-    def balance(self) -> Decimal:
-        return self.amount - self.spent
-
-    @property
-    def progress(self) -> Decimal | None:
-        """支出进度 in per cent."""
-        return percent(self.spent, self.amount)
-
-    @property
-    def unlined(self) -> Decimal:
-        return self.amount - self.lined
-
-    @property
-    def url(self) -> str:
-        return f"/funds/{self.id}"
 
 
 class FundLine(db.Model):  # type: ignore[name-defined]

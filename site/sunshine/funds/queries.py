@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, select
 
 from sunshine.extensions import db
-from sunshine.funds import cells
 from sunshine.funds.models import Fund, FundLine, FundTotal, Spending
+from sunshine.funds.rows import Figures, FundRow, Summary
 from sunshine.projects.models import Project
 from sunshine.projects.queries import Funding
 from sunshine.records import export
@@ -67,50 +66,6 @@ def _fund_cursor(fund: FundRow) -> str:
 def _parse_fund_cursor(text: str) -> tuple[date, int]:
     day, _, number = text.partition("_")
     return date.fromisoformat(day), int(number)
-
-
-class FundRow(NamedTuple):
-    """A published allocation as the list page and the API show it: a plain row, with the
-    region's name, and ``Fund``'s properties."""
-
-    id: int
-    year: int
-    name: str
-    document_number: str
-    issuer: str
-    source_level: str
-    fund_type: str
-    region_code: str
-    region_name: str
-    amount: Decimal
-    lined: Decimal
-    spent: Decimal
-    purpose: str
-    issued_on: date
-    published_on: date | None
-    deadline: date
-    state: str
-    version: int
-
-    @property
-    def balance(self) -> Decimal:
-        return self.amount - self.spent
-
-    @property
-    def progress(self) -> Decimal | None:
-        return percent(self.spent, self.amount)
-
-    @property
-    def url(self) -> str:
-        return f"/funds/{self.id}"
-
-    @property
-    def amount_text(self) -> str:
-        return cells.amount(self.amount)
-
-    @property
-    def progress_html(self) -> Markup:
-        return cells.progress(self.progress)
 
 
 _ROW_COLUMNS = (Fund.id, Fund.year, Fund.name, Fund.document_number, Fund.issuer,
@@ -195,59 +150,6 @@ def _region_code(filters: FundFilters) -> str:
 def count_funds(filters: FundFilters) -> int:
     flags, params = _total_params(filters)
     return int(db.session.scalar(_total_statements(flags)[0], params) or 0)
-
-
-@dataclass
-class Figures:
-    """Allocated, spent, balance and 支出进度 for one row of a summary."""
-
-    label: str
-    allocated: Decimal = Decimal(0)
-    spent: Decimal = Decimal(0)
-    funds: int = 0
-    code: str | None = None
-
-    @property
-    def balance(self) -> Decimal:
-        return self.allocated - self.spent
-
-    @property
-    def progress(self) -> Decimal | None:
-        return percent(self.spent, self.allocated)
-
-    # A summary table's cells (see ``cells``).
-    @property
-    def allocated_wan(self) -> str:
-        return cells.amount(self.allocated, "万元")
-
-    @property
-    def spent_wan(self) -> str:
-        return cells.amount(self.spent, "万元")
-
-    @property
-    def balance_wan(self) -> str:
-        return cells.amount(self.balance, "万元")
-
-    @property
-    def progress_html(self) -> Markup:
-        return cells.progress(self.progress)
-
-    def to_dict(self) -> dict[str, Any]:
-        from sunshine.records.money import money_text
-
-        return {"label": self.label, "allocated": money_text(self.allocated),
-                "spent": money_text(self.spent), "balance": money_text(self.balance),
-                "progress": str(self.progress) if self.progress is not None else None,
-                "funds": self.funds, **({"code": self.code} if self.code else {})}
-
-
-@dataclass
-class Summary:
-    total: Figures
-    by_year: list[Figures] = field(default_factory=list)
-    by_level: list[Figures] = field(default_factory=list)
-    by_type: list[Figures] = field(default_factory=list)
-    by_region: list[Figures] = field(default_factory=list)
 
 
 def summary(filters: FundFilters, children: list[Place]) -> Summary:

@@ -23,6 +23,7 @@ from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.funds import cells, queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
+from sunshine.funds.rows import FundRow
 from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.pagecache.versions import Scope
@@ -263,7 +264,7 @@ def timeliness(model: Any, at: tuple[int, ...], county: str | None = None
 # --- JSON API ------------------------------------------------------------------------------------
 
 
-def fund_item(fund: Fund | queries.FundRow) -> dict[str, Any]:
+def fund_item(fund: Fund | FundRow) -> dict[str, Any]:
     return {"id": fund.id, "year": fund.year, "name": fund.name,
             "document_number": fund.document_number, "issuer": fund.issuer,
             "source_level": fund.source_level, "fund_type": fund.fund_type,
