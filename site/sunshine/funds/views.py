@@ -138,7 +138,6 @@ def export() -> Response:
     project or the region names change (``remembered_csv``)."""
     filters = filters_from_request()
     root = request.url_root.rstrip("/")
-    within = filters.region.code if filters.region else None
     if request.args.get("detail") == "spending":
         fund_id = int_arg("fund", 0, 1, 2**63 - 1) or None
         return remembered_csv(
@@ -148,8 +147,8 @@ def export() -> Response:
                 for sid, fid, project_id, paid_on, amount, payee, purpose, voucher, region_code,
                 version in queries.iter_spending(filters, fund_id)),
             ("funds-spending", root, fund_id) if fund_id else
-            ("funds-spending", root, within, filters.year),
-            export_scopes(None if fund_id else within))
+            ("funds-spending", root, filters.args().get("region"), filters.year),
+            _scopes(None if fund_id else filters.region))
 
     def rows() -> Iterator[list[Any]]:
         # Unpacked: a row's attributes by name cost more than the rest of the line.
@@ -162,13 +161,7 @@ def export() -> Response:
 
     return remembered_csv("funds", FUND_HEADER, rows,
                           ("funds", root, *sorted(filters.args().items())),
-                          export_scopes(within))
-
-
-def export_scopes(code: str | None) -> tuple[Scope, ...]:
-    """What an export of the region ``code`` shows: money and projects (a payment changes a
-    project's figures), and region names."""
-    return ("funds", code), ("projects", code), regions.TREE
+                          _scopes(filters.region))
 
 
 @bp.get("/ledger")

@@ -201,7 +201,6 @@ def export() -> Response:
     project, money (a project's funded and spent) or the region names change."""
     filters = filters_from_request()
     root = request.url_root.rstrip("/")
-    code = filters.region.code if filters.region else None
 
     def rows() -> Iterator[list[Any]]:
         # By position: a row's attributes by name cost more than the rest of the line.
@@ -212,7 +211,7 @@ def export() -> Response:
 
     return remembered_csv("projects", HEADER, rows,
                           ("projects", root, *sorted(filters.args().items())),
-                          (("projects", code), ("funds", code), regions.TREE))
+                          _scopes(filters.region))
 
 
 # --- JSON API ------------------------------------------------------------------------------------
