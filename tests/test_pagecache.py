@@ -147,6 +147,27 @@ def test_versions_follow_the_region_tree(app) -> None:
 
 
 @pytest.mark.postgres
+def test_a_region_pages_versions_are_right_whether_read_again_or_not(app) -> None:
+    """A page about a village reads its features' clocks, and its own counters again only
+    when a clock moved: a write elsewhere leaves its versions, one above it changes them."""
+    scopes = [("funds", SAMPLE["village"]), ("projects", SAMPLE["village"])]
+    first = versions.signature(scopes)
+    assert versions.signature(scopes) == first
+    pagecache.changed("funds", SAMPLE["other_county"])
+    db.session.commit()
+    assert versions.signature(scopes) == first
+    pagecache.changed("projects", SAMPLE["county"])  # the county's own figures
+    db.session.commit()
+    second = versions.signature(scopes)
+    assert second != first and second[:6] == first[:6]
+    pagecache.changed("funds", SAMPLE["village"])
+    db.session.commit()
+    third = versions.signature(scopes)
+    assert third[0] != second[0] and third[1:] == second[1:]
+    assert versions.signature(scopes) == third
+
+
+@pytest.mark.postgres
 def test_two_workers_see_each_others_writes(app, client, register, tmp_path: Path) -> None:
     other = create_app(make_config(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"]))
     other_client = other.test_client()

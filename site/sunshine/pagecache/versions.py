@@ -5,7 +5,9 @@ feature, the ``below`` counter of the region and of each of its ancestors (somet
 under them changed) and the ``own`` counter of the region itself. A page about region R
 depends on R's ``below`` and on its ancestors' ``own``: an edit in one county leaves its
 sibling counties' pages alone and refreshes the province's, which adds them up. Every worker
-reads the same rows, so a write shows in all of them at once.
+reads the same rows, so a write shows in all of them at once. The root's ``below`` of a
+feature counts every change of it (the feature's clock), which spares most requests for a
+region's page the reading of its several counters (see ``signature``).
 
 Region codes follow the national layout (2 digits province, 2 city, 2 county, 3 township,
 3 village); ``""`` is the root, above every region, for pages and writes without one.
@@ -14,9 +16,12 @@ Region codes follow the national layout (2 digits province, 2 city, 2 county, 3 
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+from flask import Flask, current_app
 from sqlalchemy import Integer, String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
@@ -85,41 +90,123 @@ def _bump(feature: str, regions: Iterable[str], column: object) -> None:
                                                      own=0, below=0, **{name: 1}))
 
 
-#: One statement for every page: the rows of some features and region prefixes (a few more
-#: than wanted, picked below); built once, so a hit does not build or compile a query.
+#: The same rows through SQLAlchemy, for a driver whose parameter style ``driver_rows`` does
+#: not write.
 _ROWS = (select(PageVersion.feature, PageVersion.region, PageVersion.own, PageVersion.below)
          .where(PageVersion.feature.in_(bindparam("features", expanding=True)),
                 PageVersion.region.in_(bindparam("regions", expanding=True))))
 
 
-def signature(scopes: Sequence[Scope]) -> tuple[int, ...]:
-    """The versions a page depends on: each scope's region's ``below`` and its ancestors'
-    ``own``, read with one query on a connection of its own (a kept page's only query)."""
+class Reads(NamedTuple):
+    """The counters a page depends on, ``(feature, region, column)``, the one statement that
+    reads them, and the one that reads their features' clocks ("" when the counters are
+    clocks themselves: a page about the whole province)."""
+
+    wanted: tuple[tuple[str, str, str], ...]
+    sql: str
+    params: tuple[str, ...]
+    clocks: tuple[tuple[str, str, str], ...]
+    clock_sql: str
+    clock_params: tuple[str, ...]
+
+
+def _select(counters: Sequence[tuple[str, str, str]]) -> tuple[str, tuple[str, ...]]:
+    """One row of counters, a primary-key look-up each: the statement costs about the same
+    for a village's page of two features (twelve counters) as for a province page of one,
+    where ``feature IN (...) AND region IN (...)`` costs several times more on SQLite."""
+    sql = "SELECT " + ", ".join(
+        f"(SELECT {column} FROM page_version WHERE feature = ? AND region = ?)"
+        for _, _, column in counters)
+    return sql, tuple(value for feature, region, _ in counters for value in (feature, region))
+
+
+@functools.lru_cache(maxsize=4096)
+def reads(scopes: tuple[Scope, ...]) -> Reads:
+    """Each scope's region's ``below`` and its ancestors' ``own``; worked out once per set of
+    scopes, not per request."""
     wanted: list[tuple[str, str, str]] = []
     for feature, code in scopes:
         wanted.append((feature, prefix(code), "below"))
         wanted.extend((feature, above, "own") for above in ancestors(code))
-    if not wanted:
+    clocks = tuple((feature, ROOT, "below") for feature in dict.fromkeys(f for f, _, _ in wanted))
+    clock_sql, clock_params = _select(clocks) if set(wanted) != set(clocks) else ("", ())
+    return Reads(tuple(wanted), *_select(wanted), clocks, clock_sql, clock_params)
+
+
+def signature(scopes: Sequence[Scope]) -> tuple[int, ...]:
+    """The versions a page depends on (see ``reads``), 0 for a counter never bumped: a kept
+    page's only query (rarely two), on a connection of its own.
+
+    A feature's root ``below`` counts every change of the feature: its clock. A page about a
+    region reads only its features' clocks, and its own counters (a second query) only when
+    a clock moved since this worker last read them; a province page's counters are clocks."""
+    key = tuple(scopes)
+    found = reads(key)
+    if not found.wanted:
         return ()
+    if not found.clock_sql:
+        return _counters(found.sql, found.params, found.wanted)
+    clocks = _counters(found.clock_sql, found.clock_params, found.clocks)
+    seen = _seen(current_app)
+    kept = seen.get(key)
+    if kept is not None and kept[0] == clocks:
+        return kept[1]
+    # Read after the clocks: counters at least as new as them, so that a write in between
+    # only makes the next request read the counters again.
+    counters = _counters(found.sql, found.params, found.wanted)
+    seen.put(key, (clocks, counters))
+    return counters
+
+
+def _counters(sql: str, params: tuple[str, ...], wanted: Sequence[tuple[str, str, str]]
+              ) -> tuple[int, ...]:
+    rows = driver_rows(sql, params)
+    if rows is None:  # pragma: no cover - a driver of another parameter style
+        return _signature_by_orm(wanted)
+    return tuple(value or 0 for value in rows[0])
+
+
+ReadAt = tuple[tuple[int, ...], tuple[int, ...]]  # (clocks, counters read after them)
+
+
+class Seen:
+    """The counters of region pages last read in this worker, by the clocks they were read at;
+    at most ``size``, least recently read out first."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.read: OrderedDict[tuple[Scope, ...], ReadAt] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Scope, ...]) -> ReadAt | None:
+        with self.lock:
+            return self.read.get(key)
+
+    def put(self, key: tuple[Scope, ...], value: ReadAt) -> None:
+        with self.lock:
+            self.read[key] = value
+            self.read.move_to_end(key)
+            while len(self.read) > self.size:
+                self.read.popitem(last=False)
+
+
+def _seen(app: Flask) -> Seen:
+    seen = app.extensions.get("page_versions_seen")
+    if seen is None:
+        seen = app.extensions.setdefault("page_versions_seen", Seen())
+    return seen
+
+
+def _signature_by_orm(wanted: Sequence[tuple[str, str, str]]) -> tuple[int, ...]:
     features = sorted({f for f, _, _ in wanted})
     regions = sorted({r for _, r, _ in wanted})
-    found = driver_rows(_driver_sql(len(features), len(regions)), (*features, *regions))
-    if found is None:  # pragma: no cover - a driver of another parameter style
-        with db.engine.connect() as conn:
-            found = [tuple(row) for row in
-                     conn.execute(_ROWS, {"features": features, "regions": regions})]
-    rows = {(f, r): {"own": own, "below": below} for f, r, own, below in found}
+    with db.engine.connect() as conn:
+        found = conn.execute(_ROWS, {"features": features, "regions": regions})
+        rows = {(f, r): {"own": own, "below": below} for f, r, own, below in found}
     return tuple(rows.get((f, r), {}).get(column, 0) for f, r, column in wanted)
 
 
-@functools.cache
-def _driver_sql(features: int, regions: int) -> str:
-    """``_ROWS`` as plain SQL for so many features and regions (see ``driver_rows``): a kept
-    page's one query then costs the database's time (14 µs on SQLite), without a statement
-    compiled and a Connection built for it (64 µs)."""
-    return ("SELECT feature, region, own, below FROM page_version"
-            f" WHERE feature IN ({', '.join('?' * features)})"
-            f" AND region IN ({', '.join('?' * regions)})")
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 def driver_rows(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]] | None:
@@ -128,10 +215,11 @@ def driver_rows(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]] | N
     the few queries the front makes per request, where building a Connection and compiling a
     statement cost several times the database's work. None when the driver takes another
     parameter style: the caller then runs its SQLAlchemy statement."""
-    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(db.engine.dialect.paramstyle)
+    engine = db.engine
+    mark = _MARKS.get(engine.dialect.paramstyle)
     if mark is None:
         return None
-    driver = db.engine.raw_connection()
+    driver = engine.raw_connection()
     try:
         cursor = driver.cursor()
         cursor.execute(sql if mark == "?" else sql.replace("?", mark), tuple(params))
