@@ -11,9 +11,16 @@ in-process time roughly as wall ≈ 1.35 × in-process + 0.1 ms, so the cache-of
 bench_site.py (median route ≥ 0.15× hello, every route ≥ 0.1×) mean about ≤ 1.3 ms for the
 median route and ≤ 2.0 ms for every route here (≈ 14× and 22× the in-process hello).
 
+``--conditional`` measures instead, with the page cache on, the 304 that an anonymous visitor's
+conditional GET (If-None-Match with the page's ETag) of every kept route gets: the WSGI app
+called with a ready environ, as gunicorn calls it, against Flask's hello called the same way.
+It names the routes answered by Flask rather than in front of it, and those whose 304 costs
+more than 1.2× the cheapest route's.
+
 Run by hand:
 ``.venv/bin/python bench/bench_pages.py [--only TEXT] [--profile] [--logged-in | --seller]
-[--cache]`` (``--cache``: the page cache on, so a kept page is timed as the front answers it).
+[--cache | --conditional]`` (``--cache``: the page cache on, so a kept page is timed as the
+front answers it).
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ import pstats
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from bench_site import accounts
 from site_urls import PASSWORD, build_site, fill, public_rules
@@ -42,6 +51,81 @@ def cpu_ms(get, url: str, repeat: int) -> float:  # type: ignore[no-untyped-def]
     return (time.process_time() - started) / repeat * 1000
 
 
+def wsgi_get(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]
+             ) -> Callable[[], str]:
+    """A GET of ``app`` as a WSGI server makes it (a fresh copy of ``environ``); returns the
+    status line."""
+    def get() -> str:
+        status: list[str] = []
+        answer = app(dict(environ), lambda line, headers, exc_info=None: status.append(line))
+        try:
+            for _ in answer:
+                pass
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()  # Flask's teardown
+        return status[0]
+
+    return get
+
+
+def conditional(app: Any, urls: list[str], repeat: int, profile: bool) -> int:
+    """The CPU cost of the 304 of every kept route, in-process, against hello's 200."""
+    from flask import Flask
+    from werkzeug.test import EnvironBuilder
+
+    reached: list[str] = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: reached.append("flask") and None)
+    hello = Flask("hello")
+    hello.route("/")(lambda: "Hello, World!")
+    hello_get = wsgi_get(hello, EnvironBuilder("/", base_url="http://localhost").get_environ())
+    hello_ms = cpu_ms(lambda _: hello_get(), "/", repeat * 10)
+    print(f"Flask hello in-process (WSGI): {hello_ms:.3f} ms")
+    client = app.test_client()
+    gets: dict[str, Callable[[], str]] = {}
+    for url in urls:
+        client.get(url)
+        etag = client.get(url).headers.get("ETag")
+        if etag is None:
+            print(f"no ETag: {url}")
+            continue
+        path, _, query = url.partition("?")
+        environ = EnvironBuilder(path, base_url="http://localhost", query_string=query,
+                                 headers={"If-None-Match": etag}).get_environ()
+        get = wsgi_get(app, environ)
+        if not get().startswith("304"):
+            print(f"no 304 to its ETag: {url}")
+            continue
+        gets[url] = get
+    figures = []
+    for url, get in gets.items():
+        reached.clear()
+        ms = cpu_ms(lambda _, get=get: get(), url, repeat)  # type: ignore[misc]
+        figures.append((ms, url, "flask" if reached else "front"))
+    figures.sort()
+    cheapest = figures[0][0] if figures else 1.0
+    for ms, url, where in figures:
+        print(f"{ms:8.3f} ms {ms / hello_ms:5.2f}× hello {ms / cheapest:5.2f}× cheapest "
+              f"{where:<5}  {url}")
+    if figures:
+        over = [url for ms, url, _ in figures if ms > 1.2 * cheapest]
+        print(f"median {statistics.median(ms for ms, _, _ in figures):.3f} ms; over 1.2× the "
+              f"cheapest: {len(over)} of {len(figures)}; answered by Flask: "
+              f"{sum(where == 'flask' for _, _, where in figures)}")
+    if profile:
+        run = cProfile.Profile()
+        run.enable()
+        for _ in range(20):
+            for get in gets.values():
+                get()
+        run.disable()
+        stats = pstats.Stats(run, stream=sys.stdout)
+        stats.sort_stats("tottime").print_stats(40)
+        stats.sort_stats("cumulative").print_stats(60)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--folder", default="/tmp/bench_pages", help="the demo site, reused")
@@ -53,6 +137,8 @@ def main() -> int:
                         help="as the demo seller who has an inquiry (the seller's own pages)")
     parser.add_argument("--cache", action="store_true",
                         help="page cache on: what a kept page costs when the front answers it")
+    parser.add_argument("--conditional", action="store_true",
+                        help="the 304 of every kept route, page cache on, anonymous")
     args = parser.parse_args()
     folder = Path(args.folder)
     if not (folder / "demo.sqlite").exists():
@@ -61,7 +147,7 @@ def main() -> int:
     os.environ.update({
         "SUNSHINE_ENV": "production", "SUNSHINE_SECRET_KEY": SECRET,
         "SUNSHINE_RATELIMIT_ENABLED": "false",
-        "SUNSHINE_PAGE_CACHE": "true" if args.cache else "false",
+        "SUNSHINE_PAGE_CACHE": "true" if args.cache or args.conditional else "false",
         "SUNSHINE_SEARCH_APPLY_THREAD": "false",
         "SUNSHINE_SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite'}",
         "SUNSHINE_SEARCH_INDEX_DIR": str(folder / "index"),
@@ -90,6 +176,8 @@ def main() -> int:
                                  lambda url: client.get(url).status_code == 200))
             except SystemExit as skipped:  # a page for another kind of visitor
                 print(f"skipped: {skipped}")
+    if args.conditional:
+        return conditional(app, urls, args.repeat * 10, args.profile)
     hello = Flask("hello")
     hello.route("/")(lambda: "Hello, World!")
     hello_ms = cpu_ms(hello.test_client().get, "/", 300)
