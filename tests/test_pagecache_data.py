@@ -4,19 +4,24 @@ page cache like pages: answered in front of Flask for every visitor, with their 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 
+from sunshine import create_app
 from sunshine.accounts.models import Role
+from sunshine.extensions import db
 from sunshine.pagecache import data
 from sunshine.records import export
-from tests.apps import PASSWORD
+from tests.apps import PASSWORD, make_config
 from tests.factories import make_user
 from tests.funds.conftest import make_fund
 from tests.test_pagecache_visitors import served_in_front
 
 KEPT = ("/funds/export.csv", "/api/v1/funds", "/funds/ledger.json", "/sitemap.xml",
-        "/projects/export.csv", "/api/v1/projects")
+        "/projects/export.csv", "/api/v1/projects", "/funds/ledger.json?after=1&per_page=1",
+        "/robots.txt", "/healthz")
 
 
 @pytest.mark.own_app  # it adds a before_request hook to count what reaches Flask
@@ -69,3 +74,25 @@ def test_a_refusal_is_not_kept_and_a_large_export_streams_on(app: Flask, client,
     assert big.status_code == 200 and "ETag" not in big.headers
     monkeypatch.undo()
     assert client.get("/funds/export.csv").data == big.data
+
+
+def test_the_kept_health_check_asks_the_database_on_every_request(tmp_path: Path) -> None:
+    """Kept or not, /healthz answers 503 as soon as the database does not answer, and 200 from
+    the front again once it does."""
+    folder = tmp_path / "database"
+    folder.mkdir()
+    app = create_app(make_config(tmp_path, f"sqlite:///{folder / 'site.sqlite'}"))
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    kept, front = served_in_front(app, client, "/healthz")
+    assert kept.status_code == 200 and front and kept.get_json() == {"status": "ok"}
+    with app.app_context():
+        db.engine.dispose()  # a new connection cannot open the file in a folder that is gone
+    folder.rename(tmp_path / "gone")
+    for _ in range(2):
+        down, front = served_in_front(app, client, "/healthz")
+        assert down.status_code == 503 and not front
+        assert down.get_json() == {"status": "database unavailable"}
+    (tmp_path / "gone").rename(folder)
+    back, front = served_in_front(app, client, "/healthz")
+    assert back.status_code == 200 and front and back.data == kept.data

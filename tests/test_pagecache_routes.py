@@ -32,6 +32,7 @@ KEPT: dict[str, str | None] = {
     "news.news_detail": "/news/chanye-2020",
     "policies.policies_index": "/policies/",
     "policies.policy_detail": "/policies/weifang-2019",
+    "policies.guide": "/policies/guide?s=house&s=business",
     "funds.index": "/funds/?region={county}",
     "funds.detail": "/funds/{fund}",
     "funds.ledger_page": "/funds/ledger",
@@ -85,14 +86,13 @@ NOT_KEPT = {
     "notify.unsubscribe": "a per-visitor token page: one address's unsubscribe link",
     "notify.manage": "a per-visitor token page: one address's subscriptions",
     "notify.manage_request": "a form with a CSRF token",
-    "policies.guide": "answers the visitor's own situation",
-    "public.healthz": "a health check: must reach the database",
     "search.suggestions": "JSON for the search box from the in-process index, no database; "
                           "browsers keep it a minute",
 }
 
-#: Not pages: files, feeds, photos and exports.
-NOT_PAGES = re.compile(r"(\.(csv|xml|json|svg|txt)$)|/photos/")
+#: Not pages: files, feeds, photos, exports and the health check (kept as data, see
+#: test_pagecache_data.py).
+NOT_PAGES = re.compile(r"(\.(csv|xml|json|svg|txt)$)|/photos/|^/healthz$")
 
 
 def public_get_rules(app: Flask) -> dict[str, str]:

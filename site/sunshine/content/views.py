@@ -132,8 +132,13 @@ def policies_index() -> Response:
 
 
 @policies_bp.get("/guide")
-def guide() -> str:
-    """我家的情况: tick situations, get the policies that apply. Nothing is stored."""
+def guide() -> Response:
+    """我家的情况: tick situations, get the policies that apply. Nothing about the visitor is
+    stored: the page of each set of situations is kept like any list (by its address)."""
+    return pagecache.cached(_guide, ("content", None), args=("s",), extra=_today)
+
+
+def _guide() -> str:
     chosen = [key for key in request.args.getlist("s") if key in SITUATIONS]
     topics: list[str] = []
     for key in chosen:
