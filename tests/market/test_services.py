@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
-from sunshine.market import inquiries, queries, services
+from sunshine.market import inquiries, mine, queries, services
 from sunshine.market.models import ListingStatus, SellerKind, SellerStatus
 from sunshine.regions.models import Region
 from tests.conftest import OTHER_PREFIX, SAMPLE
@@ -134,11 +134,12 @@ def test_good_prices_are_exact_decimals():
 
 
 def test_inquiries_go_to_the_seller_only(users, verified):
-    make_seller(users["seller2"], verify_by=users["county"])
+    other = make_seller(users["seller2"], verify_by=users["county"])
     listing = make_listing(users["seller"])
     inquiry = inquiries.send_inquiry(listing, "50斤", "buyer@example.org", "能送到南宁吗")
-    assert [i.id for i in inquiries.inquiries_for(users["seller"])] == [inquiry.id]
-    assert inquiries.inquiries_for(users["seller2"]) == []
+    assert [(i.id, i.contact) for i in mine.inquiries(verified.id)] == [
+        (inquiry.id, "buyer@example.org")]
+    assert mine.inquiries(other.id) == []
     with pytest.raises(services.PermissionDenied):
         inquiries.answer_inquiry(users["seller2"], inquiry, "可以")
     inquiries.answer_inquiry(users["seller"], inquiry, "可以，包邮")

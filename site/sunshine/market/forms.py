@@ -16,29 +16,56 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
+from wtforms.widgets import CheckboxInput, Select
 
+from sunshine import widgets
 from sunshine.forms import BaseForm, length, required
 from sunshine.market.models import CATEGORIES, LABELS, UNITS, SellerKind
 
 
-class LongSelect(Select):
-    """WTForms' select for long menus (a county's villages), the same HTML: the options are
-    written straight from the (value, label) pairs, not through an object and a parameter
-    dictionary each (a few hundred villages cost a page milliseconds that way)."""
+def _attributes(kwargs: dict[str, object]) -> str:
+    return widgets.attributes({widgets.attribute_name(k): v for k, v in kwargs.items()})
+
+
+class QuickSelect(Select):
+    """WTForms' select, the same HTML, for the menus of the seller's forms (a county's
+    villages, categories, units): the options are written straight from the (value, label)
+    pairs, not through an object and a parameter dictionary each (a few hundred villages
+    cost a page milliseconds that way)."""
 
     def __call__(self, field: SelectField, **kwargs: object) -> Markup:
         kwargs.setdefault("id", field.id)
         for flag in self.validation_attrs:
             if flag not in kwargs and getattr(field.flags, flag, False):
                 kwargs[flag] = getattr(field.flags, flag)
+        kwargs["name"] = field.name
         chosen = field.data
         choices = field.choices.items() if isinstance(field.choices, dict) else field.choices
         options = "".join(
             f'<option {"selected " if field.coerce(value) == chosen else ""}'
             f'value="{escape(value)}">{escape(label or value)}</option>'
             for value, label in choices or ())
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+        return Markup(f"<select {_attributes(kwargs)}>{options}</select>")
+
+
+class CheckboxList:
+    """A box and its label for each choice of a multiple choice, one ``div.choice`` each:
+    what ``{{ option() }} {{ option.label }}`` writes for each of the field's options, with
+    no field object built for each."""
+
+    def __call__(self, field: SelectMultipleField, **kwargs: object) -> Markup:
+        if field.flags.required and "required" not in kwargs:
+            kwargs["required"] = True
+        chosen = field.data or ()
+        choices = field.choices.items() if isinstance(field.choices, dict) else field.choices
+        html = []
+        for index, (value, label) in enumerate(choices or ()):
+            box = f"{field.id}-{index}"
+            attrs = {**kwargs, "id": box, "name": field.name, "type": "checkbox", "value": value,
+                     "checked": field.coerce(value) in chosen}
+            html.append(f'<div class="choice"><input {_attributes(attrs)}> '
+                        f'<label for="{escape(box)}">{escape(label)}</label></div>')
+        return Markup("".join(html))
 
 
 class SellerForm(BaseForm):
@@ -47,9 +74,9 @@ class SellerForm(BaseForm):
     kind = RadioField("类型", choices={k.value: k.label for k in SellerKind},
                       validators=[required("请选择类型")])
     county = SelectField("产地所在县（市、区）", choices={}, validate_choice=False,
-                         widget=LongSelect())
+                         widget=QuickSelect())
     village_code = SelectField("产地所在村（社区）", choices={}, validate_choice=False,
-                               description="先选县，再点“列出这个县的村”。", widget=LongSelect())
+                               description="先选县，再点“列出这个县的村”。", widget=QuickSelect())
     licence = StringField("营业执照或许可证编号（有则填写）", validators=[length(200)])
     poverty_link = TextAreaField("带贫机制", validators=[required("请说明如何带动贫困户"),
                                                      length(2000)],
@@ -58,18 +85,19 @@ class SellerForm(BaseForm):
 
 
 class MultiCheckbox(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
+    widget = CheckboxList()
     option_widget = CheckboxInput()
 
 
 class ListingForm(BaseForm):
     name = StringField("产品名称", validators=[required(), length(100)])
     category = SelectField("品类", choices={c: c for c in CATEGORIES},
-                           validators=[required("请选择品类")])
+                           validators=[required("请选择品类")], widget=QuickSelect())
     variety = StringField("品种（可不填）", validators=[length(100)])
     spec = StringField("规格（可不填）", validators=[length(100)],
                        description="例如：5 斤装、单果 200 克以上。")
-    unit = SelectField("计价单位", choices={u: u for u in UNITS}, validators=[required()])
+    unit = SelectField("计价单位", choices={u: u for u in UNITS}, validators=[required()],
+                       widget=QuickSelect())
     price = StringField("价格（元/计价单位）", validators=[required("请填写价格")],
                         description="数字，最多两位小数，例如 12.50。")
     min_order = StringField("起订量", default="1", validators=[
@@ -79,7 +107,7 @@ class ListingForm(BaseForm):
                             render_kw={"type": "date"})
     shelf_life = StringField("保质期（可不填）", validators=[length(50)])
     origin_code = SelectField("产地（村）", choices={}, validate_choice=False,
-                              validators=[required("请选择产地")], widget=LongSelect())
+                              validators=[required("请选择产地")], widget=QuickSelect())
     labels = MultiCheckbox("质量标识（可多选）", choices={x: x for x in LABELS},
                            validators=[Optional()])
     description_md = TextAreaField("产品介绍", validators=[length(10000)],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from sunshine.accounts.models import User, Visitor
+from sunshine.accounts.models import User
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
@@ -41,14 +41,6 @@ def send_inquiry(listing: Listing, quantity: str, contact: str, message: str) ->
              f"/market/my/inquiries/{inquiry.id}", "查看询价", kind="inquiry")
     db.session.commit()
     return inquiry
-
-
-def inquiries_for(user: Visitor) -> list[Inquiry]:
-    seller = seller_for(user)
-    if seller is None:
-        return []
-    return list(db.session.execute(select(Inquiry).where(Inquiry.seller_id == seller.id)
-                                   .order_by(Inquiry.created_at.desc())).scalars())
 
 
 def answer_inquiry(user: User, inquiry: Inquiry, reply: str) -> Inquiry:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from sunshine.accounts.models import Role
@@ -16,17 +16,15 @@ from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
-from sunshine.market import inquiries, photos, queries, services
+from sunshine.market import inquiries, mine, photos, services
 from sunshine.market.forms import ListingForm, PhotoForm, ReplyForm, SellerForm
 from sunshine.market.models import (
     Inquiry,
     Listing,
     ListingPhoto,
     ListingStatus,
-    Seller,
     SellerKind,
 )
-from sunshine.regions import services as regions
 from sunshine.uploads import PhotoRejected
 from sunshine.web import no_store, render_form_page
 
@@ -50,6 +48,7 @@ def seller_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _own(listing_id: int) -> Listing:
+    """The visitor's listing, to change it: 404 when there is none, 403 when it is another's."""
     listing = db.get_or_404(Listing, listing_id, options=[selectinload(Listing.photos)])
     try:
         services.own_listing(current_user, listing)
@@ -62,29 +61,26 @@ def _own(listing_id: int) -> Listing:
 @seller_required
 def home() -> str | Response:
     """The seller's page: status, listings and inquiries."""
-    seller = services.seller_for(current_user)
+    seller = mine.seller(current_user.id)
     if seller is None:
         return redirect(url_for("market_seller.profile"))
     return render_template("market/my/home.html", seller=seller,
-                           listings=queries.seller_listings(seller),
-                           inquiries=inquiries.inquiries_for(current_user))
+                           listings=mine.listings(seller.id),
+                           inquiries=mine.inquiries(seller.id))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 @seller_required
 def profile() -> Response | tuple[str, int]:
     """Register or edit the seller profile (a new area needs verifying again)."""
-    seller = services.seller_for(current_user)
-    form = SellerForm(obj=seller)
-    if request.method == "GET" and seller is not None:
-        form.kind.data = seller.kind.value
-        form.county.data = seller.county_code
+    seller = mine.seller(current_user.id)
+    form = SellerForm(data=seller.form_values() if seller is not None else None)
     county = form.county.data or (seller.county_code if seller else "")
-    form.county.choices = [("", "请选择")] + [(r.code, r.name) for r in regions.places((3,))]
-    villages = regions.places((5,), within=county) if county else []
-    form.village_code.choices = [("", "请选择")] + [(v.code, v.name) for v in villages]
+    form.county.choices = [("", "请选择"), *mine.county_choices()]
+    villages = mine.village_names(county) if county else []
+    form.village_code.choices = [("", "请选择"), *villages]
     if request.form.get("action") == "pick":
-        return render_form_page("market/my/profile.html", 200, form=form, seller=seller)
+        return render_form_page("market/my/profile.html", 200, form=form)
     if form.validate_on_submit():
         fields = services.SellerFields(
             name=form.name.data, kind=SellerKind(form.kind.data),
@@ -101,37 +97,23 @@ def profile() -> Response | tuple[str, int]:
         else:
             flash("已保存。县扶贫办核实后，您的产品即可上架。", "success")
             return redirect(url_for("market_seller.home"))
-    return render_form_page("market/my/profile.html", form=form, seller=seller)
+    return render_form_page("market/my/profile.html", form=form)
 
 
-def village_choices(county: str) -> list[tuple[str, str]]:
-    """(code, "省 市 县 镇 村") of a county's villages, from plain rows (two statements)."""
-    names = {p.code: p.name for p in regions.places((1, 2))}
-    villages = []
-    for place in regions.places((3, 4, 5), within=county):
-        names[place.code] = place.name
-        if place.level == 5:
-            villages.append(place.code)
-    return [(code, " ".join(names[above] for above in _above(code) if above in names))
-            for code in villages]
-
-
-def _above(code: str) -> list[str]:
-    """A region's code and its ancestors' codes, province first."""
-    return [code[:n].ljust(12, "0") for n in (2, 4, 6, 9) if code[:n].ljust(12, "0") != code
-            ] + [code]
-
-
-def _listing_form(listing: Listing | None, seller: Seller | None) -> ListingForm:
-    form = ListingForm(obj=listing)
-    form.origin_code.choices = village_choices(seller.county_code) if seller else []
-    if request.method == "GET":
+def _listing_form(listing: mine.OwnListingForm | None, county: str, village: str,
+                  submitted: bool) -> ListingForm:
+    """The listing form with what was ``submitted``, or else filled in from the listing (the
+    seller's village for a new one), with the villages of the seller's county to choose the
+    origin from."""
+    form = ListingForm(obj=listing) if submitted else ListingForm(formdata=None, obj=listing)
+    form.origin_code.choices = mine.village_choices(county)
+    if not submitted:
         if listing is not None:
             form.price.data = f"{listing.price:.2f}"
             form.min_order.data = str(listing.min_order)
             form.labels.data = listing.label_list
-        elif seller is not None:
-            form.origin_code.data = seller.village_code
+        else:
+            form.origin_code.data = village
     return form
 
 
@@ -148,31 +130,43 @@ def _fields(form: ListingForm) -> services.ListingFields:
 @bp.route("/new", methods=["GET", "POST"])
 @seller_required
 def new() -> Response | tuple[str, int]:
-    seller = services.seller_for(current_user)
+    seller = mine.seller(current_user.id)
     if seller is None:
         flash("请先填写销售主体信息。", "info")
         return redirect(url_for("market_seller.profile"))
-    return _edit(None, seller)
+    return _edit(None, seller.county_code, seller.village_code)
+
+
+def _own_row(listing_id: int) -> mine.OwnListingForm:
+    """The listing for its page: 404 when there is none, 403 when it is another's."""
+    listing = mine.listing(listing_id)
+    if listing is None:
+        abort(404)
+    if listing.seller_user_id != current_user.id:
+        abort(403)
+    return listing
 
 
 @bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
 @seller_required
 def edit(listing_id: int) -> Response | tuple[str, int]:
-    listing = _own(listing_id)
-    return _edit(listing, listing.seller)
+    listing = _own_row(listing_id)
+    return _edit(listing, listing.seller_county_code, listing.seller_village_code)
 
 
 #: Said after an edit that took a product off sale until staff review it.
 REVIEW_AGAIN = "已保存。在售产品修改后需县扶贫办重新审核，审核通过前暂不展示。"
 
 
-def _edit(listing: Listing | None, seller: Seller) -> Response | tuple[str, int]:
-    form = _listing_form(listing, seller)
+def _edit(listing: mine.OwnListingForm | None, county: str, village: str
+          ) -> Response | tuple[str, int]:
+    form = _listing_form(listing, county, village, submitted=request.method == "POST")
     findings = None
     on_sale = listing is not None and listing.status == ListingStatus.ON_SALE
     if form.validate_on_submit():
         try:
-            saved = services.save_listing(current_user, _fields(form), listing)
+            saved = services.save_listing(current_user, _fields(form),
+                                          _own(listing.id) if listing is not None else None)
         except services.MarketError as exc:
             db.session.rollback()
             show_error(form, exc, "name")
@@ -235,11 +229,13 @@ def upload(listing_id: int) -> Response | tuple[str, int]:
         photos.add_photos(current_user, listing, files)
     except (PhotoRejected, services.MarketError) as exc:
         db.session.rollback()
-        form = _listing_form(listing, listing.seller)
+        shown = _own_row(listing_id)
+        form = _listing_form(shown, shown.seller_county_code, shown.seller_village_code,
+                             submitted=False)
         photo_form = PhotoForm()
         set_field_error(photo_form.photos, exc.message)
         status = exc.status if isinstance(exc, PhotoRejected) else 400
-        return render_form_page("market/my/edit.html", status, form=form, listing=listing,
+        return render_form_page("market/my/edit.html", status, form=form, listing=shown,
                                 findings=None, photo_form=photo_form)
     flash(REVIEW_AGAIN if on_sale else "照片已上传", "success")
     return redirect(url_for("market_seller.edit", listing_id=listing.id))
@@ -262,18 +258,20 @@ def delete_photo(listing_id: int, photo_id: int) -> Response:
 @seller_required
 def inquiry(inquiry_id: int) -> Response | tuple[str, int]:
     """One inquiry with the buyer's contact, and the answer."""
-    item = db.get_or_404(Inquiry, inquiry_id, options=[joinedload(Inquiry.listing)])
-    seller = services.seller_for(current_user)
-    if seller is None or item.seller_id != seller.id:
+    item = mine.inquiry(inquiry_id)
+    if item is None:
+        abort(404)
+    if item.seller_user_id != current_user.id:
         abort(403)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
-            inquiries.answer_inquiry(current_user, item, form.reply.data)
+            inquiries.answer_inquiry(current_user, db.get_or_404(Inquiry, inquiry_id),
+                                     form.reply.data)
         except services.MarketError as exc:
             db.session.rollback()
             set_field_error(form.reply, exc.message)
         else:
             flash("已答复", "success")
-            return redirect(url_for("market_seller.inquiry", inquiry_id=item.id))
+            return redirect(url_for("market_seller.inquiry", inquiry_id=inquiry_id))
     return render_form_page("market/my/inquiry.html", inquiry=item, form=form)
