@@ -69,3 +69,20 @@ def test_county_staff_see_inquiries_and_the_view_is_logged(client_for, objects):
     assert db.session.scalar(select(AuditEntry).where(
         AuditEntry.action == "market.inquiries_view")) is not None
     assert db.session.get(Inquiry, objects["inquiry"].id) is not None
+
+
+def test_a_seller_cannot_answer_another_sellers_inquiry(client_for, objects):
+    other = client_for("coop2")
+    inquiry = objects["inquiry"]
+    assert other.post(f"/market/my/inquiries/{inquiry.id}",
+                      data={"reply": "冒充答复"}).status_code == 403
+    db.session.refresh(inquiry)
+    assert inquiry.reply == "" and inquiry.replied_at is None
+
+
+def test_a_listing_or_inquiry_that_does_not_exist_is_a_404(client_for, objects):
+    coop = client_for("coop")
+    missing = objects["listing"].id + 100
+    assert coop.get(f"/market/my/{missing}/edit").status_code == 404
+    assert coop.post(f"/market/my/{missing}/edit", data={"name": "x"}).status_code == 404
+    assert coop.get(f"/market/my/inquiries/{objects['inquiry'].id + 100}").status_code == 404

@@ -9,8 +9,10 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from sunshine.extensions import db
+from sunshine.market import photos
 from sunshine.market.models import Inquiry, Listing, ListingStatus, Seller
 from tests.conftest import SAMPLE, apply_search
+from tests.images import jpeg_with_gps
 from tests.market.conftest import VILLAGE, make_listing, make_seller
 
 
@@ -166,3 +168,27 @@ def test_sitemap_lists_products(client, users, verified):
 
 def test_home_page_links_the_market(client, regions):
     assert 'href="/market/"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_edit_page_shows_the_listing_as_saved(client_for, users, verified):
+    listing = make_listing(users["seller"], submit=False, price=Decimal("12.5"), min_order=3,
+                           labels=["有机"])
+    [photo] = photos.add_photos(users["seller"], listing, [jpeg_with_gps()])
+    coop = client_for("coop")
+    page = coop.get(f"/market/my/{listing.id}/edit").get_data(as_text=True)
+    assert 'value="12.50"' in page and 'id="min_order" inputmode="numeric"' in page
+    assert '<input checked id="labels-1" name="labels" type="checkbox" value="有机">' in page
+    assert f"/market/photos/{photo.id}/thumb" in page and "状态：草稿" in page
+    refused = coop.post(f"/market/my/{listing.id}/photos", data={
+        "photos": (io.BytesIO(b"not a photo"), "x.jpg")}, content_type="multipart/form-data")
+    assert refused.status_code == 415
+    again = refused.get_data(as_text=True)  # the form as saved, not as the upload sent it
+    assert 'value="12.50"' in again and '<input checked id="labels-1"' in again
+
+
+def test_the_profile_page_shows_the_profile_as_saved(client_for, users, verified):
+    page = client_for("coop").get("/market/my/profile").get_data(as_text=True)
+    assert 'value="绿源种植专业合作社"' in page and "吸纳贫困户务工" in page
+    assert f'<option selected value="{SAMPLE["county"]}">' in page
+    assert f'<option selected value="{VILLAGE}">' in page
+    assert '<input checked id="kind-1" name="kind" required type="radio"' in page
