@@ -13,12 +13,13 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from sunshine.audit import AuditEntry
-from sunshine.complaints import handling, privacy, services
+from sunshine.complaints import handling, services
 from sunshine.complaints.models import Case, CasePhoto, CaseReporter, Moderation, Rating, Status
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.guard import PersonalDataFound
 from sunshine.search.index import search
+from sunshine.tracked import sealing
 from tests.complaints.conftest import PHONE, file_case, named_case
 from tests.conftest import COUNTY_PREFIX, SAMPLE, apply_search
 
@@ -258,7 +259,7 @@ def test_a_submission_is_one_transaction(app, regions, monkeypatch) -> None:
     def broken(data: dict[str, str]) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(privacy, "seal", broken)
+    monkeypatch.setattr(sealing, "seal", broken)
     with pytest.raises(RuntimeError):
         named_case(photos=[_jpeg(), _jpeg()])
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1

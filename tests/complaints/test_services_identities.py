@@ -12,9 +12,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
 from sunshine.audit import AuditEntry
-from sunshine.complaints import handling, privacy, services
+from sunshine.complaints import handling, services
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
+from sunshine.tracked import sealing, tracking
 from tests.complaints.conftest import NAME, PHONE, file_case, named_case
 from tests.conftest import SAMPLE
 
@@ -42,7 +43,7 @@ def test_the_identity_is_encrypted_apart_from_the_case(app, regions, users) -> N
     assert sealed and NAME not in sealed and PHONE not in sealed
     everything = _all_text_in_database()
     assert NAME not in everything and PHONE not in everything
-    assert privacy.unseal(sealed) == {"name": NAME, "phone": PHONE}
+    assert sealing.unseal(sealed) == {"name": NAME, "phone": PHONE}
     assert case.named and not hasattr(case, "reporter")
 
 
@@ -77,18 +78,18 @@ def test_a_malformed_key_stops_the_site_at_start_up(tmp_path) -> None:
 def test_a_configured_key_is_used_and_a_wrong_key_is_refused(app, regions) -> None:
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     app.config["DATA_ENCRYPTION_KEY"] = old
-    token = privacy.seal({"name": NAME})
+    token = sealing.seal({"name": NAME})
     assert Fernet(old).decrypt(token.encode())  # really the configured key
     app.config["DATA_ENCRYPTION_KEY"] = f"{new},{old}"  # rotation: new first, old still reads
-    assert privacy.unseal(token) == {"name": NAME}
+    assert sealing.unseal(token) == {"name": NAME}
     app.config["DATA_ENCRYPTION_KEY"] = new
-    with pytest.raises(privacy.IdentityUnreadable):
-        privacy.unseal(token)
+    with pytest.raises(sealing.IdentityUnreadable):
+        sealing.unseal(token)
     app.config["DATA_ENCRYPTION_KEY"] = None  # derived from SECRET_KEY
-    derived = privacy.seal({"name": NAME})
+    derived = sealing.seal({"name": NAME})
     app.config["SECRET_KEY"] = "another-secret-key-that-is-long-enough-42"
-    with pytest.raises(privacy.IdentityUnreadable):
-        privacy.unseal(derived)
+    with pytest.raises(sealing.IdentityUnreadable):
+        sealing.unseal(derived)
 
 
 def _sealed(case_id: int) -> str:
@@ -107,8 +108,8 @@ def test_identities_are_resealed_with_the_newest_key(app, regions, users, runner
     assert result.exit_code == 0 and "2 条" in result.output, result.output
     db.session.expire_all()
     app.config["DATA_ENCRYPTION_KEY"] = new
-    assert privacy.unseal(_sealed(first.id)) == {"name": NAME, "phone": PHONE}
-    assert privacy.unseal(_sealed(second.id))["name"] == "李四"
+    assert sealing.unseal(_sealed(first.id)) == {"name": NAME, "phone": PHONE}
+    assert sealing.unseal(_sealed(second.id))["name"] == "李四"
     # With the old key missing, nothing is changed and the operator is told.
     app.config["DATA_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
     before = _sealed(first.id)
@@ -124,7 +125,7 @@ def test_identities_are_resealed_with_the_newest_key(app, regions, users, runner
 def test_tracking_codes_are_random_grouped_and_stored_only_as_a_hash(app, regions) -> None:
     case, code = file_case()
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", code)
-    assert len(privacy.ALPHABET) ** privacy.CODE_LENGTH >= 2 ** 80
+    assert len(tracking.ALPHABET) ** tracking.CODE_LENGTH >= 2 ** 80
     raw = code.replace("-", "")
     everything = _all_text_in_database()
     assert raw not in everything and code not in everything
@@ -141,7 +142,7 @@ def test_ten_thousand_random_codes_find_nothing(app, regions) -> None:
     for _ in range(3):
         file_case()
     started = time.perf_counter()
-    found = [c for c in (privacy.new_code() for _ in range(10_000))
+    found = [c for c in (tracking.new_code() for _ in range(10_000))
              if services.find_by_code(c) is not None]
     assert found == []
     assert time.perf_counter() - started < 60
@@ -151,4 +152,4 @@ def test_the_pepper_changes_every_hash(app, regions) -> None:
     case, code = file_case()
     app.config["TRACKING_CODE_PEPPER"] = "a-configured-pepper-0123456789abcdef"
     assert services.find_by_code(code) is None
-    assert privacy.code_hash(code) != case.code_hash
+    assert tracking.code_hash(code) != case.code_hash

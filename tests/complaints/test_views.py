@@ -13,10 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from sunshine.complaints import handling, privacy
+from sunshine.complaints import handling
 from sunshine.complaints.models import Case, Moderation, Status
 from sunshine.complaints.views import FORM_SALT
 from sunshine.extensions import db
+from sunshine.tracked import tracking
 from tests.complaints.conftest import file_case, form_data
 from tests.conftest import OTHER_PREFIX, SAMPLE, code_from, started_token
 from tests.funds.conftest import make_fund, make_project
@@ -149,7 +150,7 @@ def test_unknown_and_wrong_codes_get_the_same_answer(client, regions) -> None:
     _, code = file_case()
     raw = code.replace("-", "")
     wrong = ("2" if raw[0] != "2" else "3") + raw[1:]
-    unknown = privacy.new_code()
+    unknown = tracking.new_code()
     answers = []
     for typed in (wrong, unknown, "NOT-A-CODE", "0" * 16):
         response = client.post("/complaints/track", data={"code": typed})
@@ -284,7 +285,7 @@ class TestThrottling:
                 "COMPLAINT_SUBMIT_LIMIT": "2 per minute"}
 
     def test_code_lookups_are_throttled(self, client, regions) -> None:
-        codes = [privacy.new_code() for _ in range(6)]
+        codes = [tracking.new_code() for _ in range(6)]
         statuses = [client.post("/complaints/track", data={"code": c}).status_code
                     for c in codes]
         assert statuses == [200] * 5 + [429]

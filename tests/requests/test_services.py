@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from sunshine.audit import AuditEntry
-from sunshine.complaints import privacy
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.guard import PersonalDataFound
@@ -16,6 +15,7 @@ from sunshine.requests import handling, services
 from sunshine.requests.models import InfoRequest, OfficeKind, Outcome, RequestApplicant, Status
 from sunshine.requests.services import RequestError
 from sunshine.search.index import search
+from sunshine.tracked import sealing, tracking
 from tests.conftest import SAMPLE, apply_search
 from tests.requests.conftest import EMAIL, NAME, PHONE, china, file
 
@@ -39,11 +39,11 @@ def test_offices_exist_where_the_level_has_them(app, regions) -> None:
 
 def test_filing_seals_the_identity_and_hashes_the_code(app, regions) -> None:
     info, code = file()
-    assert len(privacy.normalise_code(code) or "") == 16
-    assert info.code_hash == privacy.code_hash(code) and code not in info.code_hash
+    assert len(tracking.normalise_code(code) or "") == 16
+    assert info.code_hash == tracking.code_hash(code) and code not in info.code_hash
     row = db.session.execute(select(RequestApplicant)).scalar_one()
     assert NAME not in row.sealed and PHONE not in row.sealed
-    assert privacy.unseal(row.sealed)["email"] == EMAIL
+    assert sealing.unseal(row.sealed)["email"] == EMAIL
     assert services.find_by_code(code.lower().replace("-", " ")) is info
     assert services.find_by_code(code[:-1] + ("0" if code[-1] != "0" else "1")) is None
     assert services.find_by_code("junk") is None

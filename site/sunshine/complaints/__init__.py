@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from sunshine.registry import FollowTopic, registry
+from sunshine.tracked import sealing
 
 
 def init_app(app: Flask) -> None:
@@ -19,12 +20,11 @@ def init_app(app: Flask) -> None:
         indexing,
         models,
         openapi,
-        privacy,
         stats_views,
         views,
     )
 
-    privacy.check_config(app.config)
+    sealing.check_config(app.config)
     reg = registry(app)
     for blueprint in (views.bp, views.api_bp, admin.bp):
         app.register_blueprint(blueprint)

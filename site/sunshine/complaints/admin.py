@@ -23,13 +23,13 @@ from sunshine.complaints.forms import (
     TransferForm,
 )
 from sunshine.complaints.models import Case, CasePhoto, EventType, Kind, Moderation, Status
-from sunshine.complaints.privacy import IdentityUnreadable
 from sunshine.complaints.services import PHOTOS
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.registry import Section, Tile
+from sunshine.tracked.sealing import IdentityUnreadable
 from sunshine.web import page_arg
 
 bp = Blueprint("admin_complaints", __name__, url_prefix="/admin/complaints")

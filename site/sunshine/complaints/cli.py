@@ -7,8 +7,8 @@ import click
 from flask.cli import AppGroup
 
 from sunshine.complaints.handling import mark_overdue
-from sunshine.complaints.privacy import IdentityUnreadable
 from sunshine.complaints.services import reseal_identities
+from sunshine.tracked.sealing import IdentityUnreadable
 
 complaints_cli = AppGroup("complaints", help="投诉举报")
 

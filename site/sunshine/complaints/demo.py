@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sunshine.accounts.models import Role, User
 from sunshine.complaints import followup, handling, services
 from sunshine.complaints.models import CATEGORIES, PUBLIC_KINDS, Case, Rating
-from sunshine.complaints.privacy import ALPHABET, CODE_LENGTH, group
 from sunshine.database import utcnow
 from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
 from sunshine.notify import subscriptions
 from sunshine.regions import codes
+from sunshine.tracked.tracking import seeded_code
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ DEMO_REPORTER = "reporter@example.org"
 
 def demo_code(rng: random.Random) -> str:
     """Demo cases get codes from the seeded generator so that a demo can be followed."""
-    return group("".join(rng.choice(ALPHABET) for _ in range(CODE_LENGTH)))
+    return seeded_code(rng)
 
 
 def _actor(handling_region: str, staff: dict[str, User], admin: User) -> User:

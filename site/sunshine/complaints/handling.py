@@ -11,14 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, false, func, select
 
 from sunshine import pagecache
 from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import can_access_region, check_region, region_scope
 from sunshine.audit import record
-from sunshine.complaints import followup, indexing, privacy
+from sunshine.complaints import followup, indexing
 from sunshine.complaints.models import (
     OPEN_STATUSES,
     Case,
@@ -36,6 +35,7 @@ from sunshine.failures import PermissionDenied
 from sunshine.guard import check_publishable
 from sunshine.regions import codes
 from sunshine.regions.models import Region
+from sunshine.tracked import sealing
 
 log = logging.getLogger(__name__)
 
@@ -252,11 +252,9 @@ def view_reporter(case: Case, actor: User) -> dict[str, str]:
     row = db.session.scalar(select(CaseReporter).where(CaseReporter.case_id == case.id))
     if row is None:
         raise CaseError("这是匿名反映的案件，没有留下身份信息")
-    identity = privacy.unseal(row.sealed)
-    record("complaint_reporter_viewed", actor, "complaint", case.id,
-           current_app.config["PROVINCE_CODE"], "查看反映人身份")
-    db.session.commit()
-    return {"name": str(identity.get("name", "")), "phone": str(identity.get("phone", ""))}
+    return sealing.reveal(row.sealed, ("name", "phone"), actor=actor,
+                          action="complaint_reporter_viewed", object_type="complaint",
+                          object_id=case.id, detail="查看反映人身份")
 
 
 # --- published Q&A -------------------------------------------------------------------------

@@ -9,16 +9,14 @@ them to whoever reads the log.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Select, select
 
-from sunshine import pagecache
+from sunshine import formguard, pagecache
 from sunshine.audit import AuditEntry, record
-from sunshine.complaints import privacy
 from sunshine.complaints.models import (
     CATEGORIES,
     PUBLIC_KINDS,
@@ -38,6 +36,7 @@ from sunshine.failures import FieldError
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.registry import registry
+from sunshine.tracked import sealing, tracking
 from sunshine.uploads import PhotoStore, StoredPhoto
 from sunshine.workdays.services import add_days
 
@@ -49,8 +48,6 @@ TARGET_TYPES = {"fund": "扶贫资金", "project": "扶贫项目", "notice": "�
 #: A case's photos, seen by staff only: random names under UPLOAD_DIR/complaints/.
 PHOTOS = PhotoStore("complaints", "COMPLAINT_PHOTO")
 
-PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-URL_RE = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
 #: Reasons a submission waits in the moderation queue (shown to staff only).
 SUSPICION_LABELS = {"honeypot": "填写了隐藏的防机器人字段", "too_fast": "填写时间过短",
                     "no_timer": "缺少或伪造了表单计时", "links": "内容含有大量网址"}
@@ -146,7 +143,7 @@ def _check_submission(sub: Submission) -> Region:
     if sub.named:
         if not sub.name.strip():
             raise CaseError("实名反映请填写姓名；不想留名请选择“匿名”", "name")
-        if not PHONE_RE.match(sub.phone.strip()):
+        if not sealing.PHONE_RE.match(sub.phone.strip()):
             raise CaseError("请填写 11 位手机号或带区号的固定电话", "phone")
     max_photos = int(current_app.config["COMPLAINT_MAX_PHOTOS"])
     if len(sub.photos) > max_photos:
@@ -166,10 +163,8 @@ def submit_case(sub: Submission, now: datetime | None = None,
     region = _check_submission(sub)
     cleaned = [PHOTOS.clean(data) for data in sub.photos]
     now = now or utcnow()
-    suspicion = sub.suspicion
-    if suspicion is None and len(URL_RE.findall(sub.subject + sub.body)) >= 3:
-        suspicion = "links"
-    code = code or privacy.new_code()
+    suspicion = formguard.with_links(sub.suspicion, sub.subject + sub.body)
+    code = code or tracking.new_code()
     case = Case(
         kind=sub.kind, category=sub.category, region_code=region.code,
         handling_region_code=route(region.code, sub.about_local_cadres),
@@ -177,7 +172,7 @@ def submit_case(sub: Submission, now: datetime | None = None,
         target_id=sub.target_id if sub.target_type != "unit" else None,
         target_label=target_label(sub.target_type, sub.target_id, sub.target_label)[:200],
         subject=sub.subject.strip(), body=sub.body, named=sub.named,
-        consent_to_publish=sub.consent_to_publish, code_hash=privacy.code_hash(code),
+        consent_to_publish=sub.consent_to_publish, code_hash=tracking.code_hash(code),
         status=Status.SUBMITTED, submitted_at=now, updated_at=now, deadline=reply_deadline(now),
         moderation=Moderation.HELD if suspicion else Moderation.NONE,
         moderation_reason=SUSPICION_LABELS.get(suspicion or "", ""))
@@ -193,7 +188,7 @@ def submit_case(sub: Submission, now: datetime | None = None,
                                          size=photo.size))
         db.session.flush()
         if sub.named:
-            db.session.add(CaseReporter(case_id=case.id, sealed=privacy.seal(
+            db.session.add(CaseReporter(case_id=case.id, sealed=sealing.seal(
                 {"name": sub.name.strip(), "phone": sub.phone.strip()})))
         _public_record("complaint_submitted", case,
                        f"{case.kind.label} · {case.category}"
@@ -221,12 +216,7 @@ def _public_record(action: str, case: Case, detail: str) -> AuditEntry:
 def find_by_code(code: str) -> Case | None:
     """The case with this tracking code, or None. An unknown code, a malformed one and a
     wrong one all give None the same way: one indexed lookup of the hash."""
-    digest = privacy.code_hash(code)
-    if digest is None:
-        # Hash a dummy anyway, so that junk takes as long as a real lookup.
-        privacy.code_hash("0" * privacy.CODE_LENGTH)
-        digest = "-"
-    return db.session.scalar(select(Case).where(Case.code_hash == digest))
+    return tracking.find(Case, code)
 
 
 def public_history(case: Case) -> list[CaseEvent]:
@@ -299,13 +289,13 @@ def reseal_identities() -> int:
     """Encrypt every stored identity again with the newest ``DATA_ENCRYPTION_KEY``, so that
     the older keys can be dropped; all or nothing. Returns how many there are.
 
-    :raise privacy.IdentityUnreadable: an identity that none of the keys opens.
+    :raise sealing.IdentityUnreadable: an identity that none of the keys opens.
     """
     rows = list(db.session.execute(select(CaseReporter)).scalars())
     try:
         for row in rows:
-            row.sealed = privacy.reseal(row.sealed)
-    except privacy.IdentityUnreadable:
+            row.sealed = sealing.reseal(row.sealed)
+    except sealing.IdentityUnreadable:
         db.session.rollback()
         raise
     db.session.commit()

@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask import Flask
 
 from sunshine.registry import registry
+from sunshine.tracked import sealing
 
 
 def init_app(app: Flask) -> None:
-    """Register the request pages, feed, API and back office, search, the sitemap, the API
-    description, the audit labels, the demo step, a listener for region renames and
-    ``sunshine requests``."""
+    """Check the privacy settings; register the request pages, feed, API and back office,
+    search, the sitemap, the API description, the audit labels, the demo step, a listener for
+    region renames and ``sunshine requests``."""
     from sunshine.accounts.models import Role
     from sunshine.requests import (  # noqa: F401  (models, files: tables; *_views: routes on bp)
         admin,
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
         views,
     )
 
+    sealing.check_config(app.config)
     reg = registry(app)
     for blueprint in (views.bp, views.feeds_bp, api.api_bp, admin.bp):
         app.register_blueprint(blueprint)

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 from sunshine.accounts.models import User
 from sunshine.accounts.permissions import region_scope, staff_required
 from sunshine.clock import today
-from sunshine.complaints.privacy import IdentityUnreadable
 from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
@@ -40,6 +39,7 @@ from sunshine.requests.forms import (
     PublicTextForm,
 )
 from sunshine.requests.models import AppealKind, AppealResult, InfoRequest, Outcome, Status
+from sunshine.tracked.sealing import IdentityUnreadable
 from sunshine.web import page_arg
 
 bp = Blueprint("admin_requests", __name__, url_prefix="/admin/requests")

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from sunshine.accounts.models import Role, User
-from sunshine.complaints.privacy import ALPHABET, CODE_LENGTH, group
 from sunshine.database import utcnow
 from sunshine.demo.services import DemoContext
 from sunshine.extensions import db
@@ -23,6 +22,7 @@ from sunshine.projects.models import Project
 from sunshine.regions.models import Region
 from sunshine.requests import files, handling, services, sweep
 from sunshine.requests.models import ApplicantType, Delivery, InfoRequest, Outcome
+from sunshine.tracked.tracking import seeded_code
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +72,6 @@ MIX = {"disclosed": 8, "partial": 3, "withheld": 1, "unavailable": 2, "not_ours"
        "duplicate": 1, "not_handled": 1, "received": 3, "late": 1}
 
 
-def demo_code(rng: random.Random) -> str:
-    return group("".join(rng.choice(ALPHABET) for _ in range(CODE_LENGTH)))
-
-
 def make_requests(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed * 104_729 + 22)
     admin = db.session.scalar(select(User).where(User.username == "admin"))
@@ -99,7 +95,7 @@ def make_requests(ctx: DemoContext) -> None:
         office = _office(plan.office, county)
         subject, body = rng.choice(ASKS)
         name = rng.choice(NAMES)
-        code = demo_code(rng)
+        code = seeded_code(rng)
         first_code = first_code or code
         info, _ = services.file_request(services.Filing(
             office_region_code=office[0], office_kind=office[1], subject=subject, body=body,
@@ -219,7 +215,7 @@ def _often(ctx: DemoContext, about: str, admin: User, now: datetime,
             office_region_code=ctx.counties[0], office_kind="rural",
             subject="这笔扶贫资金的支出明细", body=f"请公开本站 {about} 这笔资金的每笔支出明细。",
             name=name, phone=f"137{rng.randint(0, 99_999_999):08d}", consent_to_publish=True,
-            about=about), now=now - timedelta(days=4 + n), code=demo_code(rng))
+            about=about), now=now - timedelta(days=4 + n), code=seeded_code(rng))
 
 
 def _held(ctx: DemoContext, now: datetime, rng: random.Random) -> None:
@@ -227,4 +223,4 @@ def _held(ctx: DemoContext, now: datetime, rng: random.Random) -> None:
     services.file_request(services.Filing(
         office_region_code=ctx.counties[0], office_kind="rural", subject="资金", body="资金",
         name="测试", email="bot@example.com", suspicion="too_fast"),
-        now=now - timedelta(days=1), code=demo_code(rng))
+        now=now - timedelta(days=1), code=seeded_code(rng))

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from sunshine import pagecache
@@ -19,7 +18,6 @@ from sunshine.accounts.models import Role, User
 from sunshine.accounts.permissions import check_region, region_scope
 from sunshine.audit import record
 from sunshine.clock import today
-from sunshine.complaints import privacy
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
@@ -40,7 +38,13 @@ from sunshine.requests.models import (
     RequestEvent,
     Status,
 )
-from sunshine.requests.services import RequestError, applicant_identity, hide_applicant
+from sunshine.requests.services import (
+    APPLICANT_FIELDS,
+    RequestError,
+    applicant_identity,
+    hide_applicant,
+)
+from sunshine.tracked import sealing
 
 HANDLERS = frozenset({Role.ADMIN, Role.STAFF})
 READERS = frozenset({Role.ADMIN, Role.STAFF, Role.OVERSIGHT})
@@ -329,11 +333,9 @@ def view_applicant(request: InfoRequest, actor: User) -> dict[str, str]:
         RequestApplicant.request_id == request.id))
     if row is None:
         raise RequestError("没有找到申请人信息")
-    identity = privacy.unseal(row.sealed)
-    record("request_applicant_viewed", actor, "info_request", request.id,
-           current_app.config["PROVINCE_CODE"], "查看申请人身份")
-    db.session.commit()
-    return {k: str(identity.get(k, "")) for k in ("name", "phone", "email", "address")}
+    return sealing.reveal(row.sealed, APPLICANT_FIELDS, actor=actor,
+                          action="request_applicant_viewed", object_type="info_request",
+                          object_id=request.id, detail="查看申请人身份")
 
 
 def record_appeal(actor: User, office: Office, year: int, kind: AppealKind,

@@ -15,10 +15,9 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from sunshine import pagecache
+from sunshine import formguard, pagecache
 from sunshine.audit import AuditEntry, record
 from sunshine.clock import today
-from sunshine.complaints import privacy
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import FieldError
@@ -39,16 +38,17 @@ from sunshine.requests.models import (
     Status,
 )
 from sunshine.search.outbox import changed
+from sunshine.tracked import keys, sealing, tracking
 
 log = logging.getLogger(__name__)
 
-PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
 ANY_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-URL_RE = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
 #: A page of this site a request can be about: a path, no scheme, host or query.
 ABOUT_RE = re.compile(r"^/(?:funds|projects|notices|stats|news|policies)/[\w./-]{0,150}$")
 OFFICE_KEY_RE = re.compile(r"^(\d{12})-([a-z]{1,16})$")
+#: What a sealed identity of an applicant holds.
+APPLICANT_FIELDS = ("name", "phone", "email", "address")
 
 
 class RequestError(FieldError):
@@ -134,7 +134,7 @@ def _check(filing: Filing) -> Office:
     if not filing.name.strip():
         raise RequestError("请填写申请人姓名或单位名称", "name")
     phone, email = filing.phone.strip(), filing.email.strip()
-    if phone and not PHONE_RE.match(phone):
+    if phone and not sealing.PHONE_RE.match(phone):
         raise RequestError("请填写 11 位手机号或带区号的固定电话", "phone")
     if email and not EMAIL_RE.match(email):
         raise RequestError("电子邮箱格式不正确", "email")
@@ -172,16 +172,15 @@ def applicant_identity(request: InfoRequest) -> dict[str, str] | None:
     if row is None:
         return None
     try:
-        who = privacy.unseal(row.sealed)
-    except privacy.IdentityUnreadable:
+        return sealing.fields_of(row.sealed, APPLICANT_FIELDS)
+    except sealing.IdentityUnreadable:
         return None
-    return {k: str(who.get(k, "")) for k in ("name", "phone", "email", "address")}
 
 
 def fingerprint(name: str, phone: str, email: str) -> str:
     """The same applicant gives the same value (name and contact, normalised)."""
     contact = phone.strip().replace("-", "") or email.strip().lower()
-    return privacy.keyed_hash("applicant|" + "".join(name.split()) + "|" + contact)
+    return keys.keyed_hash("applicant|" + "".join(name.split()) + "|" + contact)
 
 
 def file_request(filing: Filing, now: datetime | None = None,
@@ -194,10 +193,8 @@ def file_request(filing: Filing, now: datetime | None = None,
     """
     office = _check(filing)
     now = now or utcnow()
-    suspicion = filing.suspicion
-    if suspicion is None and len(URL_RE.findall(filing.subject + filing.body)) >= 3:
-        suspicion = "links"
-    code = code or privacy.new_code()
+    suspicion = formguard.with_links(filing.suspicion, filing.subject + filing.body)
+    code = code or tracking.new_code()
     name, phone, email = filing.name.strip(), filing.phone.strip(), filing.email.strip()
     consent = filing.consent_to_publish
     request = InfoRequest(
@@ -207,7 +204,7 @@ def file_request(filing: Filing, now: datetime | None = None,
         consent_to_publish=consent,
         public_subject=public_text(filing.subject, name, phone, email)[:100] if consent else "",
         public_body=public_text(filing.body, name, phone, email) if consent else "",
-        code_hash=privacy.code_hash(code), held=suspicion is not None, status=Status.RECEIVED,
+        code_hash=tracking.code_hash(code), held=suspicion is not None, status=Status.RECEIVED,
         received_at=now, clock_start=today(now), updated_at=now, extension_days=0,
         paused_days=0)
     request.office_region = office.region
@@ -220,7 +217,7 @@ def file_request(filing: Filing, now: datetime | None = None,
         db.session.flush()
         db.session.add(RequestApplicant(
             request_id=request.id, fingerprint=fingerprint(name, phone, email),
-            sealed=privacy.seal({"name": name, "phone": phone, "email": email,
+            sealed=sealing.seal({"name": name, "phone": phone, "email": email,
                                  "address": filing.address.strip()})))
         _public_record("request_filed", request,
                        office.name + (f" · 待审核：{suspicion}" if suspicion else ""))
@@ -248,11 +245,7 @@ def _public_record(action: str, request: InfoRequest, detail: str) -> AuditEntry
 def find_by_code(code: str) -> InfoRequest | None:
     """The request with this tracking code, or None; an unknown code, a malformed one and a
     wrong one all give None the same way."""
-    digest = privacy.code_hash(code)
-    if digest is None:
-        privacy.code_hash("0" * privacy.CODE_LENGTH)  # junk takes as long as a real lookup
-        digest = "-"
-    return db.session.scalar(select(InfoRequest).where(InfoRequest.code_hash == digest))
+    return tracking.find(InfoRequest, code)
 
 
 def public_history(request: InfoRequest) -> list[RequestEvent]:
