@@ -37,3 +37,12 @@ def test_a_form_sent_too_quickly_is_suspect_and_a_patient_one_is_not(app: Flask)
     assert formguard.suspicion(None, token, SALT) == "too_fast"
     app.config["COMPLAINT_MIN_FILL_SECONDS"] = 0
     assert formguard.suspicion(None, token, SALT) is None
+
+
+def test_three_web_addresses_make_a_clean_submission_suspect() -> None:
+    assert formguard.with_links(None, "见 http://a.example 和 https://b.example") is None
+    assert formguard.with_links(None, "http://a.example HTTPS://b.example www.c.example") \
+        == "links"
+    # The form's own reason comes first, and a clean short text stays clean.
+    assert formguard.with_links("honeypot", "www.a www.b www.c") == "honeypot"
+    assert formguard.with_links(None, "村里的补助没有发") is None

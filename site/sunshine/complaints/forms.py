@@ -24,6 +24,7 @@ from sunshine.complaints.models import (
     RATING_LABELS,
 )
 from sunshine.forms import BaseForm, length, required
+from sunshine.tracked.pages import code_field
 
 SUBJECT_MAX = 100
 BODY_MAX = 5000
@@ -70,14 +71,8 @@ class CaseForm(BaseForm):
                                         Regexp(r"^\d{1,12}$", message="反映对象不正确")])
 
 
-class TrackForm(BaseForm):
-    code = StringField("查询码", validators=[required("请输入查询码"), length(64)],
-                       description="提交时得到的 16 位查询码，例如 K7QF-M2XD-9TRA-3HPW，"
-                                   "大小写和短横线都可以不管。")
-
-
 class RateForm(BaseForm):
-    code = HiddenField(validators=[required("请输入查询码"), length(64)])
+    code = code_field()
     rating = RadioField("您对答复是否满意？", choices={r.value: label
                                                       for r, label in RATING_LABELS.items()},
                         validators=[required("请选择评价")])
@@ -85,7 +80,7 @@ class RateForm(BaseForm):
 
 
 class ReopenForm(BaseForm):
-    code = HiddenField(validators=[required("请输入查询码"), length(64)])
+    code = code_field()
     reason = TextAreaField("哪里不满意？", validators=[required("请说明哪里不满意"), length(1000)],
                            description="只能申请重新办理一次。")
 

@@ -20,16 +20,17 @@ from sqlalchemy import select
 
 from sunshine import formguard, pagecache
 from sunshine.complaints import services
-from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm, TrackForm
+from sunshine.complaints.forms import CaseForm, RateForm, ReopenForm
 from sunshine.complaints.indexing import county_or_above, public_region_code, public_unit_code
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
-from sunshine.extensions import csrf, db, limiter
+from sunshine.extensions import csrf, db
 from sunshine.forms import set_field_error
 from sunshine.records.listing import region_arg
 from sunshine.records.paging import paginate_rows
 from sunshine.regions import codes
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
+from sunshine.tracked.pages import TrackForm, TrackingPage, guesses_limited, submissions_limited
 from sunshine.uploads import PhotoRejected
 from sunshine.web import page_arg, render_form_page
 
@@ -38,15 +39,8 @@ api_bp = Blueprint("complaints_api", __name__, url_prefix="/api/v1/complaints")
 
 REGION_FIELDS = ("city", "county", "town", "village")
 
-NOT_FOUND = "没有找到这个查询码对应的案件。请核对后重新输入；如果忘记了查询码，可以重新提交。"
-
-
-def _submit_limit() -> str:
-    return str(current_app.config["COMPLAINT_SUBMIT_LIMIT"])
-
-
-def _track_limit() -> str:
-    return str(current_app.config["COMPLAINT_TRACK_LIMIT"])
+TRACKING = TrackingPage("complaints/track.html", "case",
+                        "没有找到这个查询码对应的案件。请核对后重新输入；如果忘记了查询码，可以重新提交。")
 
 
 @bp.after_request
@@ -138,7 +132,7 @@ def _blank_form() -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
+@submissions_limited("COMPLAINT_SUBMIT_LIMIT")
 def new() -> Response | tuple[str, int] | str:
     """投诉举报 / 意见建议 / 满意度评价: one form, the kind first, usable without scripts."""
     if request.method == "GET":
@@ -199,37 +193,24 @@ def _case_page(case: Case, status: int = 200, rate_form: RateForm | None = None,
                            rate_form=rate_form, reopen_form=reopen_form, code=code), status
 
 
-def _not_found(form: TrackForm) -> tuple[str, int]:
-    """The one answer for an unknown code, a wrong one and junk."""
-    set_field_error(form.code, NOT_FOUND)
-    return render_template("complaints/track.html", form=form, case=None), 200
-
-
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.shared_limit(_track_limit, scope="complaint-track", methods=["POST"])
+@guesses_limited("COMPLAINT_TRACK_LIMIT", "complaint-track")
 def track() -> Response | tuple[str, int]:
     """办理查询: the code shows the status history and public replies, nothing else. The
     empty form is kept (its token is each visitor's own)."""
     if request.method == "GET":
-        return pagecache.cached(lambda: render_template(
-            "complaints/track.html", form=TrackForm(), case=None), no_store=True)
-    form = TrackForm()
-    if not form.validate():
-        return render_form_page("complaints/track.html", form=form, case=None)
-    case = services.find_by_code(form.code.data)
-    if case is None:
-        return _not_found(form)
-    return _case_page(case, code=form.code.data.strip())
+        return TRACKING.empty()
+    return TRACKING.lookup(services.find_by_code, lambda case, code: _case_page(case, code=code))
 
 
 @bp.post("/track/rate")
-@limiter.shared_limit(_track_limit, scope="complaint-track", methods=["POST"])
+@guesses_limited("COMPLAINT_TRACK_LIMIT", "complaint-track")
 def rate() -> tuple[str, int]:
     """The reporter rates the reply (by code)."""
     form = RateForm(prefix="rate")
     case = services.find_by_code(form.code.data or "")
     if case is None:
-        return _not_found(TrackForm(formdata=None))
+        return TRACKING.nothing_found()
     code = (form.code.data or "").strip()
     if not form.validate():
         return _case_page(case, 400, rate_form=form, code=code)
@@ -244,13 +225,13 @@ def rate() -> tuple[str, int]:
 
 
 @bp.post("/track/reopen")
-@limiter.shared_limit(_track_limit, scope="complaint-track", methods=["POST"])
+@guesses_limited("COMPLAINT_TRACK_LIMIT", "complaint-track")
 def reopen() -> tuple[str, int]:
     """Dissatisfied: reopen once (by code)."""
     form = ReopenForm(prefix="reopen")
     case = services.find_by_code(form.code.data or "")
     if case is None:
-        return _not_found(TrackForm(formdata=None))
+        return TRACKING.nothing_found()
     code = (form.code.data or "").strip()
     if not form.validate():
         return _case_page(case, 400, reopen_form=form, code=code)

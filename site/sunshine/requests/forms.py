@@ -29,6 +29,7 @@ from sunshine.requests.models import (
     Delivery,
     Outcome,
 )
+from sunshine.tracked.pages import code_field
 
 SUBJECT_MAX = 100
 BODY_MAX = 5000
@@ -74,14 +75,8 @@ class RequestForm(BaseForm):
     started = HiddenField()
 
 
-class TrackForm(BaseForm):
-    code = StringField("查询码", validators=[required("请输入查询码"), length(64)],
-                       description="提交时得到的 16 位查询码，例如 K7QF-M2XD-9TRA-3HPW，"
-                                   "大小写和短横线都可以不管。")
-
-
 class AmendForm(BaseForm):
-    code = HiddenField(validators=[required("请输入查询码"), length(64)])
+    code = code_field()
     text = TextAreaField("补正内容", validators=[required("请填写补正的内容"), length(BODY_MAX)],
                          description="按机关的要求，把所需信息写得更具体。")
 

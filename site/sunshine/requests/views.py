@@ -19,14 +19,14 @@ from sqlalchemy import select
 
 from sunshine import formguard, pagecache
 from sunshine.clock import today
-from sunshine.extensions import db, limiter
+from sunshine.extensions import db
 from sunshine.forms import set_field_error, show_error
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.requests import files, listing, periods, queries, services
-from sunshine.requests.forms import AmendForm, RequestForm, TrackForm
+from sunshine.requests.forms import AmendForm, RequestForm
 from sunshine.requests.models import (
     OFFICE_KIND_LABELS,
     ApplicantType,
@@ -35,6 +35,7 @@ from sunshine.requests.models import (
     Outcome,
     Status,
 )
+from sunshine.tracked.pages import TrackForm, TrackingPage, guesses_limited, submissions_limited
 from sunshine.web import page_arg, render_form_page
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -42,15 +43,8 @@ feeds_bp = Blueprint("requests_feed", __name__)
 
 REGION_FIELDS = ("city", "county", "town")
 FORM_SALT = "request-form-start"
-NOT_FOUND = "没有找到这个查询码对应的申请。请核对后重新输入。"
-
-
-def _submit_limit() -> str:
-    return str(current_app.config["REQUEST_SUBMIT_LIMIT"])
-
-
-def _track_limit() -> str:
-    return str(current_app.config["REQUEST_TRACK_LIMIT"])
+TRACKING = TrackingPage("requests/track.html", "info",
+                        "没有找到这个查询码对应的申请。请核对后重新输入。")
 
 
 @bp.after_request
@@ -130,7 +124,7 @@ def _blank_form() -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
+@submissions_limited("REQUEST_SUBMIT_LIMIT")
 def new() -> Response | tuple[str, int]:
     """依申请公开: choose the office by region and kind, say what is wanted, get a code."""
     if request.method == "GET":
@@ -175,37 +169,23 @@ def _request_page(info: InfoRequest, code: str, status: int = 200,
                            files=files.applicant_links(info)), status
 
 
-def _not_found(form: TrackForm) -> tuple[str, int]:
-    """The one answer for an unknown code, a wrong one and junk."""
-    set_field_error(form.code, NOT_FOUND)
-    return render_template("requests/track.html", form=form, info=None), 200
-
-
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.shared_limit(_track_limit, scope="request-track", methods=["POST"])
+@guesses_limited("REQUEST_TRACK_LIMIT", "request-track")
 def track() -> Response | tuple[str, int]:
     """办理查询: the code shows the history, the clock and the answer."""
     if request.method == "GET":
-        # Kept; the CSRF token is the visitor's own, put in by the page cache.
-        return pagecache.cached(lambda: render_template("requests/track.html", form=TrackForm(),
-                                                        info=None), no_store=True)
-    form = TrackForm()
-    if not form.validate():
-        return render_form_page("requests/track.html", form=form, info=None)
-    info = services.find_by_code(form.code.data)
-    if info is None:
-        return _not_found(form)
-    return _request_page(info, form.code.data.strip())
+        return TRACKING.empty()  # kept; the CSRF token is the visitor's own
+    return TRACKING.lookup(services.find_by_code, _request_page)
 
 
 @bp.post("/track/amend")
-@limiter.shared_limit(_track_limit, scope="request-track", methods=["POST"])
+@guesses_limited("REQUEST_TRACK_LIMIT", "request-track")
 def amend() -> tuple[str, int]:
     """The applicant answers a 补正 request (by code)."""
     form = AmendForm(prefix="amend")
     info = services.find_by_code(form.code.data or "")
     if info is None:
-        return _not_found(TrackForm(formdata=None))
+        return TRACKING.nothing_found()
     code = (form.code.data or "").strip()
     if not form.validate():
         return _request_page(info, code, 400, form)
