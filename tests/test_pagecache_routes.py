@@ -86,8 +86,8 @@ NOT_KEPT = {
     "notify.unsubscribe": "a per-visitor token page: one address's unsubscribe link",
     "notify.manage": "a per-visitor token page: one address's subscriptions",
     "notify.manage_request": "a form with a CSRF token",
-    "search.suggestions": "JSON for the search box from the in-process index, no database; "
-                          "browsers keep it a minute",
+    "search.suggestions": "JSON for the search box, not a page: kept as data per index "
+                          "generation (tests/search/test_places_and_synonyms.py)",
 }
 
 #: Not pages: files, feeds, photos, exports and the health check (kept as data, see

@@ -9,10 +9,11 @@ from sunshine.audit import AuditEntry
 from sunshine.extensions import db
 from sunshine.registry import SearchDoc, registry
 from sunshine.search import places, synonyms
-from sunshine.search.index import rebuild, search
+from sunshine.search.index import rebuild, search, update
 from sunshine.search.suggest import best_bets, suggest
 from tests.conftest import SAMPLE
 from tests.factories import make_user
+from tests.test_pagecache_visitors import served_in_front
 
 pytestmark = pytest.mark.postgres
 
@@ -90,6 +91,27 @@ def test_suggestions_offer_regions_and_titles(app, client, articles) -> None:
     assert client.get("/search/suggest").get_json() == {"regions": [], "titles": []}
     page = client.get("/search?q=危房").get_data(as_text=True)
     assert 'data-suggest="/search/suggest"' in page and "js/suggest" in page
+
+
+@pytest.mark.own_app  # served_in_front adds a request hook
+def test_suggestions_are_kept_in_front_with_an_etag_until_the_index_changes(
+        app, client, articles) -> None:
+    url = "/search/suggest?q=危房"
+    first, front = served_in_front(app, client, url)
+    assert not front and first.get_json()["titles"][0]["url"] == "/x/1"
+    assert first.headers["Cache-Control"] == "public, max-age=60"
+    again, front = served_in_front(app, client, url)
+    assert front and again.data == first.data
+    assert again.headers["ETag"] == first.headers["ETag"]
+    _, front = served_in_front(app, app.test_client(), url)  # another visitor
+    assert front
+    unchanged = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304
+    update(articles, [SearchDoc(id="test:9", type="news", title="危房改造新闻",
+                                body="危房", url="/x/9", date="2020-01-01")], ["test:1"])
+    changed, front = served_in_front(app, client, url)
+    assert not front and [t["url"] for t in changed.get_json()["titles"]] == ["/x/9"]
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
 
 
 def test_synonyms_are_applied_at_query_time(app, articles) -> None:

@@ -9,6 +9,7 @@ from urllib.parse import quote_plus
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from sunshine import pagecache
+from sunshine.pagecache.data import keep
 from sunshine.regions import codes
 from sunshine.search import page
 from sunshine.search.index import TYPE_LABELS, search
@@ -28,12 +29,20 @@ def index() -> Response:
     update shows at once)."""
     index_dir = current_app.config["SEARCH_INDEX_DIR"]
     return pagecache.cached(lambda: _render(index_dir), ("search", None), args=ARGS,
-                            extra=lambda: index_version(index_dir))
+                            extra=_index_generation)
+
+
+def _index_generation() -> int:
+    return index_version(current_app.config["SEARCH_INDEX_DIR"])
 
 
 @bp.get("/search/suggest")
+@keep(extra=_index_generation)
 def suggestions() -> Response:
-    """/search/suggest?q=...: regions and titles for the search box, as JSON."""
+    """/search/suggest?q=...: regions and titles for the search box, as JSON. They come from
+    the index alone: kept by the page cache per index generation, with an ETag, so that a
+    prefix typed again (or revalidated after the browser's minute) is answered in front of
+    Flask."""
     q = request.args.get("q", "").strip()[:50]
     response = jsonify(suggest(current_app.config["SEARCH_INDEX_DIR"], q))
     response.headers["Cache-Control"] = "public, max-age=60"
