@@ -169,6 +169,21 @@ def test_exports_are_remembered_and_follow_each_write_with_the_page_cache_off(
         app.config["PAGE_CACHE"] = True
 
 
+def test_a_remembered_export_follows_a_renamed_region(app, client, funded: Setup,
+                                                     tmp_path) -> None:
+    from sunshine.regions import services as region_services
+
+    app.config["PAGE_CACHE"] = False
+    try:
+        assert read_csv(client.get("/funds/export.csv"))[1][8] == _name(COUNTY)
+        path = tmp_path / "regions.csv"
+        path.write_text(f"code,name\n{COUNTY},瑞丰县\n", encoding="utf-8")
+        assert region_services.import_regions(path, confirm=True).updated == 1
+        assert read_csv(client.get("/funds/export.csv"))[1][8] == "瑞丰县"
+    finally:
+        app.config["PAGE_CACHE"] = True
+
+
 def test_an_export_too_large_to_remember_streams_each_time(app, client, funded: Setup,
                                                            monkeypatch) -> None:
     app.config["PAGE_CACHE"] = False
