@@ -67,6 +67,8 @@ KEPT: dict[str, str | None] = {
     "accounts.login": "/login",
     "accounts.register": None,  # for visitors who are not logged in
     "accounts.password": None,  # for logged-in visitors only
+    "notify.follow": "/notify/follow",  # without a topic (a topic's form is rendered)
+    "notify.manage_request": "/notify/manage",
 }
 
 #: Public GET routes that are rendered every time, and why.
@@ -81,11 +83,9 @@ NOT_KEPT = {
     "market_seller.new": "the seller's own back office",
     "market_seller.profile": "the seller's own back office",
     "complaints.followup_answer": "a per-visitor token page: one reporter's follow-up question",
-    "notify.follow": "a form page for one thing followed, or the answer to a follow request",
     "notify.confirm": "a per-visitor token page: one address's confirmation link",
     "notify.unsubscribe": "a per-visitor token page: one address's unsubscribe link",
     "notify.manage": "a per-visitor token page: one address's subscriptions",
-    "notify.manage_request": "a form with a CSRF token",
     "search.suggestions": "JSON for the search box, not a page: kept as data per index "
                           "generation (tests/search/test_places_and_synonyms.py)",
 }

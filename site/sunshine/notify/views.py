@@ -3,7 +3,9 @@
 The links in mail carry a token; the pages behind them are the address owner's own, so they are
 not kept, not stored by caches and send no Referer. Their POSTs take no CSRF token: the token in
 the URL is the proof, and a mail client's one-click unsubscribe has no session to hold one. The
-follow form has no such token, so it carries a CSRF token like every other form.
+follow form has no such token, so it carries a CSRF token like every other form. The two pages
+without a token that are the same for everyone (how to follow; the form that asks for one's
+link) are kept by the page cache, and not stored by browsers either.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
+from sunshine import pagecache
 from sunshine.extensions import csrf, db, limiter
 from sunshine.forms import show_error
 from sunshine.notify import outbox, subscriptions, tokens
@@ -42,7 +45,7 @@ def _invalid() -> tuple[str, int]:
 
 @bp.route("/follow", methods=["GET", "POST"])
 @limiter.shared_limit(_follow_limit, scope="notify-mail", methods=["POST"])
-def follow() -> tuple[str, int]:
+def follow() -> Response | tuple[str, int]:
     """关注: the form for one topic (?topic=&key=), and its answer."""
     if request.method == "GET":
         return _follow_page()
@@ -65,8 +68,12 @@ def follow() -> tuple[str, int]:
     return render_form_page("notify/follow.html", form=form, topic=topic)
 
 
-def _follow_page() -> tuple[str, int]:
-    form = FollowForm(formdata=MultiDict(request.args) if request.args else None)
+def _follow_page() -> Response | tuple[str, int]:
+    if not request.args:
+        # How to follow, without a topic: the same page for every visitor, kept.
+        return pagecache.cached(lambda: render_template(
+            "notify/follow.html", form=FollowForm(formdata=None), topic=None), no_store=True)
+    form = FollowForm(formdata=MultiDict(request.args))
     if not request.args.get("topic"):
         return render_form_page("notify/follow.html", form=form, topic=None)
     try:
@@ -148,8 +155,12 @@ def manage(token: str) -> tuple[str, int]:
 
 @bp.route("/manage", methods=["GET", "POST"])
 @limiter.shared_limit(_follow_limit, scope="notify-mail", methods=["POST"])
-def manage_request() -> tuple[str, int]:
+def manage_request() -> Response | tuple[str, int]:
     """我的关注: ask for a link to the address's subscriptions by e-mail."""
+    if request.method == "GET":
+        # The same form for every visitor: kept, with each visitor's own CSRF token put in.
+        return pagecache.cached(lambda: render_template(
+            "notify/manage_request.html", form=ManageRequestForm()), no_store=True)
     form = ManageRequestForm()
     if form.validate_on_submit():
         try:
