@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 
+from cryptography.fernet import Fernet
 from flask import Flask
 from PIL import Image
 from sqlalchemy import select
@@ -104,6 +105,17 @@ def test_oversight_sees_the_reporter_and_the_view_is_logged(app, regions, users,
     answer = oversight.post(f"/admin/complaints/{anonymous.id}/reporter")
     assert answer.status_code == 200 and "匿名" in answer.get_data(as_text=True)
     assert oversight.post(f"/admin/complaints/{case.id}/accept").status_code == 403
+
+
+def test_an_identity_no_key_opens_is_reported_and_not_logged_as_seen(app, regions, users,
+                                                                      client_for) -> None:
+    case, _ = named_case()
+    app.config["DATA_ENCRYPTION_KEY"] = Fernet.generate_key().decode()  # the old key is lost
+    response = client_for("oversight").post(f"/admin/complaints/{case.id}/reporter")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500 and "身份信息无法解密" in body and NAME not in body
+    assert db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "complaint_reporter_viewed")) is None
 
 
 def test_staff_handle_a_case_through_the_back_office(app, regions, users, client_for) -> None:

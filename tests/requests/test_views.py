@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from sunshine.audit import AuditEntry
@@ -151,6 +152,17 @@ def test_staff_handle_by_form_and_only_their_region(app, regions, users, client_
         AuditEntry.action == "request_applicant_viewed")) is not None
     for url in ("/admin/", "/admin/audit/"):
         assert NAME not in staff.get(url).get_data(as_text=True)
+
+
+def test_an_applicant_no_key_opens_is_reported_and_not_logged_as_seen(app, regions, users,
+                                                                      client_for) -> None:
+    info, _ = file(now=None, body="请公开本村 2024 年衔接资金的支出明细。")
+    app.config["DATA_ENCRYPTION_KEY"] = Fernet.generate_key().decode()  # the old key is lost
+    response = client_for("staff-county").post(f"/admin/requests/{info.id}/applicant")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500 and "身份信息无法解密" in body and NAME not in body
+    assert db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "request_applicant_viewed")) is None
 
 
 def test_three_different_applicants_put_a_record_on_the_often_requested_list(

@@ -98,3 +98,18 @@ def test_a_contact_phone_is_a_mobile_or_a_landline_with_its_area_code(phone: str
                                    "+8613912345678"])
 def test_other_numbers_are_no_contact_phone(phone: str) -> None:
     assert not sealing.PHONE_RE.match(phone)
+
+
+def test_a_step_by_the_one_who_filed_is_logged_without_who_or_where(app: Flask) -> None:
+    reader = make_user("reader-z", Role.ADMIN, None)
+    with app.test_request_context("/probe/track", method="POST",
+                                  environ_base={"REMOTE_ADDR": "203.0.113.77"}):
+        sealing.record_unnamed("probe_rated", "probe", 9, "450102000000", "满意")
+        sealing.reveal(sealing.seal(WHO), ("name",), actor=reader,
+                       action="probe_identity_viewed", object_type="probe", object_id=9,
+                       detail="查看身份")
+    [step] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "probe_rated"))
+    assert (step.actor_id, step.actor_name, step.address, step.object_id, step.region_code,
+            step.detail) == (None, "", "", "9", "450102000000", "满意")
+    # Staff who look are logged with their address as ever.
+    assert [v.address for v in _views()] == ["203.0.113.77"]

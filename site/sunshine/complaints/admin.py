@@ -29,7 +29,7 @@ from sunshine.extensions import db
 from sunshine.forms import BaseForm, set_field_error, show_error
 from sunshine.guard import PersonalDataFound
 from sunshine.registry import Section, Tile
-from sunshine.tracked.sealing import IdentityUnreadable
+from sunshine.tracked.sealing import UNREADABLE, IdentityUnreadable
 from sunshine.web import page_arg
 
 bp = Blueprint("admin_complaints", __name__, url_prefix="/admin/complaints")
@@ -240,7 +240,7 @@ def reporter(case_id: int) -> tuple[str, int]:
         return _detail(case)
     except IdentityUnreadable:
         db.session.rollback()
-        flash("身份信息无法解密：加密密钥可能已更换。请联系系统管理员。", "error")
+        flash(UNREADABLE, "error")
         return _detail(case, 500)
     return render_template("complaints/admin/reporter.html", case=case, identity=identity), 200
 

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 
 from sunshine import formguard, pagecache
-from sunshine.audit import AuditEntry, record
+from sunshine.audit import AuditEntry
 from sunshine.complaints.models import (
     CATEGORIES,
     PUBLIC_KINDS,
@@ -205,9 +205,8 @@ def submit_case(sub: Submission, now: datetime | None = None,
 def _public_record(action: str, case: Case, detail: str) -> AuditEntry:
     """An audit entry for a step by the public: no actor and, on purpose, no address."""
     pagecache.changed("complaints", case.region_code)  # its place's statistics
-    entry = record(action, None, "complaint", case.id, case.handling_region_code, detail)
-    entry.address = ""
-    return entry
+    return sealing.record_unnamed(action, "complaint", case.id, case.handling_region_code,
+                                  detail)
 
 
 # --- tracking by code ----------------------------------------------------------------------

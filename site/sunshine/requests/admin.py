@@ -39,7 +39,7 @@ from sunshine.requests.forms import (
     PublicTextForm,
 )
 from sunshine.requests.models import AppealKind, AppealResult, InfoRequest, Outcome, Status
-from sunshine.tracked.sealing import IdentityUnreadable
+from sunshine.tracked.sealing import UNREADABLE, IdentityUnreadable
 from sunshine.web import page_arg
 
 bp = Blueprint("admin_requests", __name__, url_prefix="/admin/requests")
@@ -209,7 +209,7 @@ def applicant(request_id: int) -> tuple[str, int]:
         return _detail(info)
     except IdentityUnreadable:
         db.session.rollback()
-        flash("身份信息无法解密：加密密钥可能已更换。请联系系统管理员。", "error")
+        flash(UNREADABLE, "error")
         return _detail(info, 500)
     if not identity:
         abort(404)

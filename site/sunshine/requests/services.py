@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from sunshine import formguard, pagecache
-from sunshine.audit import AuditEntry, record
+from sunshine.audit import AuditEntry
 from sunshine.clock import today
 from sunshine.database import utcnow
 from sunshine.extensions import db
@@ -234,9 +234,8 @@ def file_request(filing: Filing, now: datetime | None = None,
 def _public_record(action: str, request: InfoRequest, detail: str) -> AuditEntry:
     """An audit entry for a step by the public: no actor and, on purpose, no address."""
     pagecache.changed("requests", request.office_region_code)
-    entry = record(action, None, "info_request", request.id, request.office_region_code, detail)
-    entry.address = ""
-    return entry
+    return sealing.record_unnamed(action, "info_request", request.id,
+                                  request.office_region_code, detail)
 
 
 # --- tracking by code ------------------------------------------------------------------------

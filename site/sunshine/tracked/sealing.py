@@ -2,6 +2,9 @@
 Fernet (AES-128-CBC + HMAC-SHA256) under the key(s) of ``DATA_ENCRYPTION_KEY``, or a key
 derived from ``SECRET_KEY`` when that is unset. Who may open it is each feature's rule; that
 every opening is logged, under the province so the handling unit cannot tell, is the rule here.
+
+What the person who filed does afterwards (filing, rating, 补正) is logged with no actor and no
+address: their IP address would identify them to whoever reads the log.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
-from sunshine.audit import record
+from sunshine.audit import AuditEntry, record
 from sunshine.extensions import db
 from sunshine.tracked.keys import derive
 
+#: What staff are told when no configured key opens an identity.
+UNREADABLE = "身份信息无法解密：加密密钥可能已更换。请联系系统管理员。"
 #: A contact phone: a mobile number, or a landline with its area code.
 PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
@@ -107,3 +112,12 @@ def reveal(token: str, fields: Sequence[str], *, actor: object, action: str,
     record(action, actor, object_type, object_id, current_app.config["PROVINCE_CODE"], detail)
     db.session.commit()
     return shown
+
+
+def record_unnamed(action: str, object_type: str, object_id: object, region_code: str,
+                   detail: str) -> AuditEntry:
+    """An audit entry for a step by the person who filed: no actor and, on purpose, no
+    address (added to the caller's transaction)."""
+    entry = record(action, None, object_type, object_id, region_code, detail)
+    entry.address = ""
+    return entry
