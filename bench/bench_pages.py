@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_site import accounts
-from site_urls import PASSWORD, build_site, fill, public_rules
+from site_urls import PASSWORD, build_site, fill, public_rules, secret_links
 
 SECRET = "bench-pages-" + "x7Qp" * 10
 
@@ -144,6 +144,7 @@ def main() -> int:
     if not (folder / "demo.sqlite").exists():
         folder.mkdir(parents=True, exist_ok=True)
         build_site(folder, SECRET, 2000)
+    links = secret_links(folder, SECRET)
     os.environ.update({
         "SUNSHINE_ENV": "production", "SUNSHINE_SECRET_KEY": SECRET,
         "SUNSHINE_RATELIMIT_ENABLED": "false",
@@ -173,7 +174,7 @@ def main() -> int:
         if args.only in rule:
             try:
                 urls.append(fill(rule, arguments, folder / "demo.sqlite",
-                                 lambda url: client.get(url).status_code == 200))
+                                 lambda url: client.get(url).status_code == 200, links))
             except SystemExit as skipped:  # a page for another kind of visitor
                 print(f"skipped: {skipped}")
     if args.conditional:

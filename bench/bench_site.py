@@ -2,7 +2,8 @@
 
 The demo province at the ``sunshine demo`` default size is built in a temporary folder with its
 search index; every public GET rule of ``app.url_map`` (not /admin, not static) gets one URL
-filled from real rows (bench/site_urls.py; the run stops naming a rule it cannot fill). gunicorn
+filled from real rows (bench/site_urls.py; the run stops naming a rule it cannot fill), the
+secret links with real tokens minted for the run. gunicorn
 (2 sync workers, loopback, ``SUNSHINE_ENV=production``) serves it, and wrk (2 threads, 20
 connections) loads each URL in five passes, each with its own hello-world baseline under the
 same gunicorn settings:
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from search_http import HELLO_APP, Server, load
 from site_http import Figure, Visitor, Writer, wrk
-from site_urls import PASSWORD, STRANGER_TOKEN, build_site, fill, public_rules
+from site_urls import PASSWORD, build_site, fill, public_rules, secret_links
 
 PASSES = ("anonymous", "logged-in", "cache off", "with writes", "304")
 
@@ -90,9 +91,10 @@ def accounts(database: Path) -> tuple[str, str]:
     return str(donor[0]), str(seller[0])
 
 
-def routes(port: int, database: Path, only: str) -> list[Route]:
-    """One URL a public rule, and who gets it: anonymous visitors, and the donor or else the
-    seller (a logged-in visitor is sent away from /register, for one)."""
+def routes(port: int, database: Path, only: str, links: dict[str, str]) -> list[Route]:
+    """One URL a public rule (``links``: the secret links'), and who gets it: anonymous
+    visitors, and the donor or else the seller (a logged-in visitor is sent away from
+    /register, for one)."""
     donor, seller = accounts(database)
     visitors = {"": Visitor(port)}
     cookies = {"": ""}
@@ -102,16 +104,14 @@ def routes(port: int, database: Path, only: str) -> list[Route]:
     seen: dict[str, list[str]] = {}
 
     def answers(url: str) -> bool:
-        """200, or for a made-up secret link the page that says it is not valid."""
-        good = {200} if STRANGER_TOKEN not in url else {200, 400, 403, 404, 410}
-        seen[url] = [name for name, visitor in visitors.items() if visitor.get(url)[0] in good]
+        seen[url] = [name for name, visitor in visitors.items() if visitor.get(url)[0] == 200]
         return bool(seen[url])
 
     found: list[Route] = []
     for rule, arguments in public_rules():
         if only not in rule:
             continue
-        url = fill(rule, arguments, database, answers)
+        url = fill(rule, arguments, database, answers, links)
         citizen = next((name for name in seen[url] if name), None)
         route = Route(rule, url, "" in seen[url], cookies[citizen] if citizen else None)
         if route.anonymous:  # as wrk asks: no cookie (a form's CSRF token changes the page)
@@ -257,7 +257,8 @@ def main() -> int:
         servers.append(site)
         bare = Server("sunshine:create_app()", {**env, **cache_off}, folder, folder / "bare.log")
         servers.append(bare)
-        found = routes(site.port, folder / "demo.sqlite", args.only)
+        found = routes(site.port, folder / "demo.sqlite", args.only,
+                       secret_links(folder, secret))
         public = sum(r.anonymous for r in found)
         print(f"{len(found)} public GET rules, {public} open to anonymous visitors; page cache "
               f"off with {', '.join(cache_off)}; about "

@@ -13,6 +13,7 @@ import io
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,9 +22,8 @@ PASSWORD = "bench-password-1"
 #: Candidate values of a rule's arguments, in the order of the rule's arguments.
 _OFFICE_YEARS = ("SELECT office_region_code || '-' || lower(office_kind), "
                  "strftime('%Y', received_at) FROM info_request ORDER BY id")
-#: Rules whose argument is a secret link token (kept only hashed, so no row gives one): they
-#: are measured with a made-up token, the page a stranger with a wrong link gets.
-STRANGER_TOKEN = "x" * 22
+#: Rules whose argument is a secret link token: kept only hashed (or signed, not kept at all),
+#: so no row gives one; ``secret_links`` mints a real one for each, as its mail or page would.
 TOKEN_RULES = {"/complaints/followup/<token>", "/notify/confirm/<token>",
                "/notify/manage/<token>", "/notify/unsubscribe/<token>",
                "/requests/track/files/<token>"}
@@ -117,17 +117,26 @@ def _top_up() -> None:
         send_inquiry(listing, "50 斤", "13800000000", "请问可以送到县城吗？")
 
 
+def _settings(folder: Path) -> dict[str, str]:
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite'}",
+            "SEARCH_INDEX_DIR": str(folder / "index"), "UPLOAD_DIR": str(folder / "uploads")}
+
+
+def _app(folder: Path, secret: str) -> Any:
+    from sunshine import create_app
+
+    return create_app({"SUNSHINE_ENV": "testing", "SECRET_KEY": secret, **_settings(folder)})
+
+
 def build_site(folder: Path, secret: str, households: int) -> dict[str, str]:
     """The demo database (``sunshine demo`` at this size), its uploads and its search index in
     ``folder``; returns the SUNSHINE_ environment that points gunicorn at them."""
-    from sunshine import create_app
     from sunshine.demo.services import build_demo
     from sunshine.extensions import db
     from sunshine.search.index import rebuild
 
-    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite'}",
-                "SEARCH_INDEX_DIR": str(folder / "index"), "UPLOAD_DIR": str(folder / "uploads")}
-    app = create_app({"SUNSHINE_ENV": "testing", "SECRET_KEY": secret, **settings})
+    settings = _settings(folder)
+    app = _app(folder, secret)
     with app.app_context():
         db.create_all()
         ctx = build_demo(households=households, seed=2020, password=PASSWORD)
@@ -140,9 +149,69 @@ def build_site(folder: Path, secret: str, households: int) -> dict[str, str]:
     return {f"SUNSHINE_{k}": v for k, v in settings.items()}
 
 
-def fill(rule: str, arguments: list[str], database: Path,
-         answers: Callable[[str], bool]) -> str:
-    """The first URL of ``rule`` filled from real rows that ``answers`` accepts.
+def secret_links(folder: Path, secret: str) -> dict[str, str]:
+    """A real URL for each rule of ``TOKEN_RULES``, minted in the demo database of ``folder``
+    (signed with ``secret``, the site's key) through the features' own functions, as the
+    site does when it mails a link or shows one: a follower asking to follow a county (the
+    confirmation link), one who follows it (the unsubscribe and manage links), the reporter
+    of an answered case who follows it (the follow-up question), and an applicant who has
+    just given their tracking code (a document of the answer, a link good for an hour). New
+    tokens on every call: a reused demo folder gets a fresh signed link."""
+    from sqlalchemy import select
+
+    from sunshine.complaints import followup
+    from sunshine.complaints.models import Case, Status
+    from sunshine.extensions import db
+    from sunshine.notify import subscriptions, tokens
+    from sunshine.notify.models import Mode
+    from sunshine.regions.models import Region
+    from sunshine.requests import files
+    from sunshine.requests.models import InfoRequest
+
+    app = _app(folder, secret)
+    with app.app_context():
+        county = db.session.scalars(select(Region.code).where(Region.level == 3)
+                                    .order_by(Region.code)).first()
+        case_id = db.session.scalars(select(Case.id).where(
+            Case.status.in_([Status.REPLIED, Status.CLOSED])).order_by(Case.id)).first()
+        document = db.session.scalars(select(files.RequestFile)
+                                      .order_by(files.RequestFile.id)).first()
+        if county is None or case_id is None or document is None:
+            raise SystemExit("bench_site: the demo has no county, answered case or answer "
+                             "document to make secret links for")
+        place = subscriptions.resolve("region", county)
+        asked = subscriptions.request_subscription("bench-asking@example.org", place,
+                                                   Mode.IMMEDIATE)
+        follows = subscriptions.subscribe_confirmed("bench-following@example.org", place)
+        case = subscriptions.resolve("complaint",
+                                     subscriptions.sign_key("complaint", str(case_id)))
+        reporter = subscriptions.subscribe_confirmed("bench-reporter@example.org", case)
+        links = {
+            "/notify/confirm/<token>": tokens.issue(
+                "confirm", subscriber_id=asked.subscriber_id, subscription_id=asked.id),
+            "/notify/unsubscribe/<token>": tokens.issue(
+                "unsubscribe", subscriber_id=follows.subscriber_id, subscription_id=follows.id),
+            "/notify/manage/<token>": tokens.issue("manage",
+                                                   subscriber_id=follows.subscriber_id),
+            "/complaints/followup/<token>": tokens.issue(
+                followup.TOKEN_PURPOSE, subscriber_id=reporter.subscriber_id,
+                subscription_id=reporter.id, ref=str(case_id)),
+        }
+        db.session.commit()
+        urls = {rule: rule.replace("<token>", token) for rule, token in links.items()}
+        with app.test_request_context():
+            mine = dict(files.applicant_links(db.session.get_one(InfoRequest,
+                                                                 document.request_id)))
+            urls["/requests/track/files/<token>"] = mine[document]
+        db.session.remove()
+        db.engine.dispose()
+    return urls
+
+
+def fill(rule: str, arguments: list[str], database: Path, answers: Callable[[str], bool],
+         links: dict[str, str] | None = None) -> str:
+    """The first URL of ``rule`` filled from real rows that ``answers`` accepts; a secret
+    link's from ``links`` (``secret_links``).
 
     :raise SystemExit: naming the rule when there is no query for it or no row that answers.
     """
@@ -153,10 +222,11 @@ def fill(rule: str, arguments: list[str], database: Path,
             return url
         raise SystemExit(f"bench_site: {rule} does not answer 200 to any visitor")
     if rule in TOKEN_RULES:
-        url = rule.replace("<token>", STRANGER_TOKEN)
-        if answers(url):
-            return url
-        raise SystemExit(f"bench_site: {rule} does not answer a wrong link without an error")
+        if links is None or rule not in links:
+            raise SystemExit(f"bench_site: no secret link for {rule}: see secret_links")
+        if answers(links[rule]):
+            return links[rule]
+        raise SystemExit(f"bench_site: the secret link {links[rule]} does not answer 200")
     if rule not in CANDIDATES:
         raise SystemExit(f"bench_site: no candidate query for the rule {rule}: add one to "
                          "CANDIDATES in bench/site_urls.py")
