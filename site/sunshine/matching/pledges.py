@@ -11,11 +11,13 @@ state, so a pledge is released once, whoever tries.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import BindParameter, Select, bindparam, func, or_, select, update
 
 from sunshine import clock, pagecache
 from sunshine.accounts.models import Role, User
@@ -253,16 +255,17 @@ def expire_due(now: datetime | None = None, need_id: int | None = None) -> dict[
     of its pledges; then the staff finish the delivery and close it.
     """
     now = now or utcnow()
+    counts = {"pledges": 0, "needs": 0}
+    # A need's page first asks in one statement whether anything of it is due at all.
+    if need_id is not None and not db.session.scalar(
+            _anything_due(), {"need": need_id, "now": now, "today": clock.today(now)}):
+        return counts
     query = select(Pledge.need_id).where(Pledge.state == PledgeState.ACTIVE.value,
                                          Pledge.hold_until <= now)
     late = select(Need.id).where(Need.state.in_([s.value for s in OPEN_STATES]),
                                  Need.deadline < clock.today(now))
-    counts = {"pledges": 0, "needs": 0}
     if need_id is not None:
         query, late = query.where(Pledge.need_id == need_id), late.where(Need.id == need_id)
-        # A need's page first asks in one statement whether anything of it is due at all.
-        if not db.session.scalar(select(or_(query.exists(), late.exists()))):
-            return counts
     for nid in sorted(set(db.session.execute(query).scalars())):
         try:
             lock_need(nid)
@@ -275,6 +278,20 @@ def expire_due(now: datetime | None = None, need_id: int | None = None) -> dict[
     for nid in list(db.session.execute(late).scalars()):
         counts["needs"] += _expire_need(nid, now)
     return counts
+
+
+@functools.cache
+def _anything_due() -> Select[Any]:
+    """Whether a need (``need``) has a pledge past its hold or is open past its deadline, at
+    ``now`` and ``today``: built once, as a need's page asks it on every view."""
+    need: BindParameter[int] = bindparam("need")
+    held = select(Pledge.id).where(Pledge.need_id == need,
+                                   Pledge.state == PledgeState.ACTIVE.value,
+                                   Pledge.hold_until <= bindparam("now"))
+    late = select(Need.id).where(Need.id == need,
+                                 Need.state.in_([s.value for s in OPEN_STATES]),
+                                 Need.deadline < bindparam("today"))
+    return select(or_(held.exists(), late.exists()))
 
 
 def _expire_need(need_id: int, now: datetime) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, union_all
-from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from sunshine.extensions import db
 from sunshine.markup import render_markdown, stored_html
@@ -139,6 +139,11 @@ def card_query(filters: Filters) -> Select[Any]:
     return public_query(filters).with_only_columns(*_CARD_COLUMNS)
 
 
+def count_query(filters: Filters) -> Select[Any]:
+    """How many needs ``public_query`` finds."""
+    return select(func.count()).select_from(public_query(filters).order_by(None).subquery())
+
+
 def with_lines(rows: Iterable[Any]) -> list[Card]:
     """Cards of ``card_query``'s rows, with their lines read in one statement."""
     cards = [Card(*row) for row in rows]
@@ -175,19 +180,19 @@ def follow_label(need_id: str) -> str | None:
     return f"爱心帮扶：{need.title}" if need else None
 
 
-def region_chain(code: str) -> list[Region]:
+def regionchain_codes(code: str) -> list[Region]:
     """The village and its ancestors up to the county, for "某县某镇某村"."""
-    wanted = _chain(code)
+    wanted = chain_codes(code)
     rows = {r.code: r for r in db.session.execute(
         select(Region).where(Region.code.in_(wanted))).scalars()}
     return [rows[c] for c in wanted if c in rows]
 
 
 def place(need: Need) -> str:
-    return "".join(r.name for r in region_chain(need.village_code))
+    return "".join(r.name for r in regionchain_codes(need.village_code))
 
 
-def _chain(code: str) -> list[str]:
+def chain_codes(code: str) -> list[str]:
     """The county, town and village codes of a region, down to the region itself."""
     level = codes.level_of(code)
     return [code[:codes.PREFIX_LEN[n]].ljust(12, "0") for n in range(3, level + 1)]
@@ -195,14 +200,14 @@ def _chain(code: str) -> list[str]:
 
 def region_names(village_codes: Iterable[str]) -> dict[str, str]:
     """The names of villages and of their towns and counties, from one query."""
-    wanted = {c for code in set(village_codes) for c in _chain(code)}
+    wanted = {c for code in set(village_codes) for c in chain_codes(code)}
     return dict(db.session.execute(select(Region.code, Region.name).where(
         Region.code.in_(wanted))).tuples().all()) if wanted else {}
 
 
 def place_of(code: str, names: Mapping[str, str]) -> str:
     """"某县某镇某村" from ``region_names``."""
-    return "".join(names[c] for c in _chain(code) if c in names)
+    return "".join(names[c] for c in chain_codes(code) if c in names)
 
 
 def places(village_codes: Iterable[str]) -> dict[str, str]:
@@ -319,9 +324,4 @@ def thanked_query(region: str | None) -> Select[Any]:
     if region:
         query = query.where(in_region(Need.village_code, region))
     return query.order_by(Need.thanked_at.desc(), Need.id.desc())
-
-
-def donor_pledges(donor_id: int) -> Select[tuple[Pledge]]:
-    return (select(Pledge).where(Pledge.donor_id == donor_id).options(joinedload(Pledge.need))
-            .order_by(Pledge.id.desc()))
 

@@ -26,7 +26,8 @@ from sunshine.accounts.models import Role
 from sunshine.extensions import db, limiter, login_manager
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
-from sunshine.matching import delivery, pledges, queries
+from sunshine.matching import delivery, listing, needpage, pledges, queries
+from sunshine.matching import mine as mine_rows
 from sunshine.matching.common import MatchingError, is_handler
 from sunshine.matching.forms import ConfirmForm, PledgeForm, parse_units
 from sunshine.matching.models import (
@@ -38,7 +39,9 @@ from sunshine.matching.models import (
     Pledge,
     PledgeState,
 )
+from sunshine.matching.needpage import NeedPage
 from sunshine.matching.photos import PHOTOS
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import code_arg
@@ -50,13 +53,8 @@ from sunshine.web import no_store, page_arg, render_form_page
 
 bp = Blueprint("matching", __name__, url_prefix="/help")
 
-
-def _region_options() -> list[tuple[str, str]]:
-    """Cities, each followed by its counties (indented), for the region filter."""
-    out: list[tuple[str, str]] = []
-    for place in regions.places((2, 3)):  # in code order: each city, then its counties
-        out.append((place.code, place.name if place.level == 2 else "\u3000" + place.name))
-    return out
+#: Needs that take pledges, as stored.
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATES)
 
 
 @bp.get("/")
@@ -70,14 +68,14 @@ def index() -> Response:
 
 
 def _index(filters: queries.Filters) -> str:
-    page = paginate_rows(queries.card_query(filters), page_arg(),
-                         current_app.config["PAGE_SIZE"])
-    page.items = queries.with_lines(page.items)
+    at = memo.versions(listing.scopes(filters.region))
+    page = listing.list_page(filters, page_arg(), current_app.config["PAGE_SIZE"], at)
     region = db.session.get(Region, filters.region) if filters.region else None
     return render_template("matching/index.html", page=page, filters=filters,
                            categories=CATEGORIES, urgency=URGENCY, region=region,
-                           states=queries.STATE_CHOICES, region_options=_region_options(),
-                           places=queries.places(n.village_code for n in page.items))
+                           states=queries.STATE_CHOICES,
+                           region_menu=listing.region_menu(filters.region, at),
+                           cards=listing.need_cards(page.items, page.places))
 
 
 CSV_HEADER = ["编号", "标题", "类别", "地点", "紧急程度", "截止日期", "状态", "所需", "已认领",
@@ -111,7 +109,7 @@ def export() -> Response:
     return csv_download(body, "help.csv")
 
 
-def _pledge_form(need: Need, form: PledgeForm | None = None) -> PledgeForm:
+def _pledge_form(need: NeedPage, form: PledgeForm | None = None) -> PledgeForm:
     if form is None:
         form = PledgeForm(formdata=None)
         if current_user.is_authenticated and current_user.display_name != "爱心人士":
@@ -121,15 +119,14 @@ def _pledge_form(need: Need, form: PledgeForm | None = None) -> PledgeForm:
     return form
 
 
-def _detail(need: Need, form: PledgeForm | None = None, status: int = 200) -> tuple[str, int]:
-    is_open = need.state in [s.value for s in OPEN_STATES]
+def _detail(need: NeedPage, form: PledgeForm | None = None, status: int = 200
+            ) -> tuple[str, int]:
+    is_open = need.state in OPEN_VALUES
     donor = current_user.is_authenticated and current_user.role == Role.DONOR
     return render_template(
         "matching/detail.html", need=need,
         form=_pledge_form(need, form) if donor and is_open else None,
-        story=queries.story_html(need.story),
-        chain=queries.region_chain(need.village_code), pledges=queries.public_pledges(need),
-        open=is_open), status
+        story=need.story, chain=need.chain, pledges=need.pledges, open=is_open), status
 
 
 @bp.get("/<int:need_id>")
@@ -139,7 +136,7 @@ def detail(need_id: int) -> Response:
     village changes, for ten minutes at most: pledges on hold run out at any time, and the
     lazy expiry runs only when the page is rendered."""
     pledges.expire_due(need_id=need_id)
-    need = queries.get_public(need_id) or abort(404)
+    need = needpage.need_page(need_id) or abort(404)
     return pagecache.cached(lambda: _detail(need)[0], ("matching", need.village_code),
                             extra=_ten_minutes, anonymous_only=True)
 
@@ -196,7 +193,7 @@ def pledge(need_id: int) -> BaseResponse | tuple[str, int]:
             flash("认领成功，谢谢您的爱心！工作人员会联系您安排配送。", "success")
             return redirect(url_for("matching.mine"), 303)
     db.session.expire_all()
-    return _detail(need, form, status)
+    return _detail(needpage.need_page(need.id) or abort(404), form, status)
 
 
 def _donor_only() -> BaseResponse | None:
@@ -213,8 +210,7 @@ def mine() -> BaseResponse:
     refused = _donor_only()
     if refused is not None:
         return refused
-    page = db.paginate(queries.donor_pledges(current_user.id), page=page_arg(), per_page=20,
-                       error_out=False)
+    page = mine_rows.donor_page(current_user.id, page_arg())
     response = Response(render_template("matching/mine.html", page=page,
                                         active=PledgeState.ACTIVE.value), mimetype="text/html")
     return no_store(response)  # one donor's pledges and contacts

@@ -1,0 +1,85 @@
+"""The help pages read remembered figures, with the page cache on and off: each donor still sees
+only their own name in the pledge form and only their own pledges, and every write shows on the
+next view."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask, render_template_string
+
+from sunshine.extensions import db
+from sunshine.matching import listing, needs, pledges, queries
+from tests.matching.conftest import make_need
+
+
+@pytest.mark.parametrize("page_cache", [True, False], ids=["cache-on", "cache-off"])
+def test_two_donors_each_see_their_own_name_and_pledges(app: Flask, users, client_for: Any,
+                                                        page_cache: bool) -> None:
+    app.config["PAGE_CACHE"] = page_cache
+    need = make_need(users, items=[needs.ItemFields("棉被", 5, "床")])
+    url = f"/help/{need.id}"
+    first, second = client_for("donor-a"), client_for("donor-b")
+    for client in (first, second):
+        client.get("/")  # the welcome message, flashed once
+    pledges.pledge(users["donor"], need.id, need.items[0].id, 2,
+                   pledges.PledgeDetails(display_name="张善人", contact="微信 zsr-a"))
+    pledges.pledge(users["donor2"], need.id, need.items[0].id, 1,
+                   pledges.PledgeDetails(display_name="", anonymous=True,
+                                         contact="13800138000", donor_kind="org"))
+    for _ in range(2):  # the second time from what was remembered (and kept)
+        a_page, b_page = first.get(url).text, second.get(url).text
+        assert 'value="张善人"' in a_page and 'value="爱心企业"' not in a_page
+        assert 'value="爱心企业"' in b_page and 'value="张善人"' not in b_page
+        for page in (a_page, b_page):  # the public list of pledges, never a contact
+            assert "张善人（个人）认领 棉被 2 床" in page and "爱心人士（单位）认领 棉被 1 床" in page
+            assert "zsr-a" not in page and "13800138000" not in page
+        a_mine, b_mine = first.get("/help/mine").text, second.get("/help/mine").text
+        assert "棉被 2 床" in a_mine and "棉被 1 床" not in a_mine
+        assert "棉被 1 床" in b_mine and "棉被 2 床" not in b_mine
+        assert "公开名称</dt><dd>张善人" in a_mine and "张善人" not in b_mine
+    stranger = app.test_client().get(url).text
+    assert 'value="张善人"' not in stranger and 'value="爱心企业"' not in stranger
+    assert "登录后认领" in stranger
+
+
+def test_need_page_and_list_follow_each_write_without_the_page_cache(app: Flask, client,
+                                                                     users) -> None:
+    app.config["PAGE_CACHE"] = False
+    need = make_need(users, title="冬天要一床棉被", items=[needs.ItemFields("棉被", 4, "床")])
+    url = f"/help/{need.id}"
+    assert "已认领 0%" in client.get(url).text and "冬天要一床棉被" in client.get("/help/").text
+    pledges.pledge(users["donor"], need.id, need.items[0].id, 1,
+                   pledges.PledgeDetails(display_name="张善人"))
+    assert "已认领 25%" in client.get(url).text
+    assert "已认领 25%" in client.get("/help/").text
+    needs.update_public(users["town"], need, "冬天要两床棉被", "说明改过了。", 1,
+                        need.deadline)
+    page = client.get(url).text
+    assert "冬天要两床棉被" in page and "说明改过了。" in page and "工作人员更新了需求说明" in page
+    assert "冬天要两床棉被" in client.get("/help/").text
+    needs.withdraw(users["town"], db.session.get(type(need), need.id), "户主已搬走")
+    assert client.get(url).status_code == 404
+    assert "冬天要两床棉被" not in client.get("/help/").text
+
+
+def test_cards_written_in_python_are_the_macros_html(app: Flask, users) -> None:
+    make_need(users, title="<书包> & 文具", items=[needs.ItemFields("书包", 2, "个"),
+                                                 needs.ItemFields("文具", 3, "套")])
+    money = make_need(users, items=[], amount=Decimal("1200.50"), urgency=1)
+    make_need(users, urgency=3)
+    pledges.pledge(users["donor"], money.id, money.items[0].id, 120050,
+                   pledges.PledgeDetails())
+    filters = queries.Filters(state="all")
+    cards = queries.with_lines(db.session.execute(queries.card_query(filters)))
+    places = queries.places(card.village_code for card in cards)
+    assert len(cards) == 3
+    with app.test_request_context("/help/"):
+        macro = render_template_string(
+            '{% from "matching/_ui.html" import need_card %}'
+            "{% for need in cards %}{{ need_card(need, places[need.village_code]) }}{% endfor %}",
+            cards=cards, places=places)
+        assert str(listing.need_cards(cards, places)) == macro
+    assert "&lt;书包&gt; &amp; 文具" in macro and "已认领完" in macro
