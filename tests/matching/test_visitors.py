@@ -34,7 +34,8 @@ def test_two_donors_each_see_their_own_name_and_pledges(app: Flask, users, clien
         assert 'value="张善人"' in a_page and 'value="爱心企业"' not in a_page
         assert 'value="爱心企业"' in b_page and 'value="张善人"' not in b_page
         for page in (a_page, b_page):  # the public list of pledges, never a contact
-            assert "张善人（个人）认领 棉被 2 床" in page and "爱心人士（单位）认领 棉被 1 床" in page
+            assert "张善人（个人）认领 棉被 2 床" in page
+            assert "爱心人士（单位）认领 棉被 1 床" in page
             assert "zsr-a" not in page and "13800138000" not in page
         a_mine, b_mine = first.get("/help/mine").text, second.get("/help/mine").text
         assert "棉被 2 床" in a_mine and "棉被 1 床" not in a_mine
@@ -43,6 +44,28 @@ def test_two_donors_each_see_their_own_name_and_pledges(app: Flask, users, clien
     stranger = app.test_client().get(url).text
     assert 'value="张善人"' not in stranger and 'value="爱心企业"' not in stranger
     assert "登录后认领" in stranger
+
+
+def test_a_donors_filled_in_form_carries_their_own_valid_csrf_token(app: Flask, users,
+                                                                     client_for: Any) -> None:
+    need = make_need(users, items=[needs.ItemFields("棉被", 5, "床")])
+    url = f"/help/{need.id}"
+    first, second = client_for("donor-a"), client_for("donor-b")
+    app.config["WTF_CSRF_ENABLED"] = True
+    tokens = []
+    for client in (first, second):
+        page = client.get(url).text
+        form = page[page.index('<form method="post" action="/help/'):]
+        tokens.append(form.split('name="csrf_token" type="hidden" value="')[1].split('"')[0])
+        assert "@@" not in page
+    assert tokens[0] != tokens[1]
+    assert second.post(f"{url}/pledge", data={"csrf_token": tokens[0], "quantity": "1",
+                                               "item": str(need.items[0].id),
+                                               "donor_kind": "person"}).status_code == 400
+    answer = first.post(f"{url}/pledge", data={"csrf_token": tokens[0], "quantity": "1",
+                                               "item": str(need.items[0].id),
+                                               "donor_kind": "person"})
+    assert answer.status_code == 303
 
 
 def test_need_page_and_list_follow_each_write_without_the_page_cache(app: Flask, client,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import BindParameter, Select, bindparam, select
 
@@ -97,6 +98,10 @@ class NeedPage(NeedFigures):
     events: list[Event] = field(default_factory=list)
     pledges: list[PublicPledge] = field(default_factory=list)
     chain: list[Place] = field(default_factory=list)
+    #: The page above and below the pledge box, rendered once (``public_parts``).
+    parts: tuple[Markup, Markup] | None = None
+    #: The empty pledge form with markers for a donor's own values (``pledgebox``).
+    empty_form: str | None = None
 
 
 @functools.cache
@@ -161,3 +166,16 @@ def _read(need_id: int) -> NeedPage | None:
     names = dict(db.session.execute(statements["chain"], {"codes": wanted}).tuples().all())
     page.chain = [Place(code, names[code]) for code in wanted if code in names]
     return page
+
+
+def public_parts(page: NeedPage) -> tuple[Markup, Markup]:
+    """The page above and below the pledge box, the same for every visitor: rendered the first
+    time they are wanted and remembered with ``page`` (so once per version of its data).
+    Rendered from the bare environment with the need's figures only, never a visitor's."""
+    if page.parts is None:
+        env = current_app.jinja_env
+        values = {"need": page, "story": page.story, "chain": page.chain,
+                  "pledges": page.pledges}
+        page.parts = (Markup(env.get_template("matching/_need_top.html").render(values)),
+                      Markup(env.get_template("matching/_need_bottom.html").render(values)))
+    return page.parts

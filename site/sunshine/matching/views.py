@@ -26,7 +26,7 @@ from sunshine.accounts.models import Role
 from sunshine.extensions import db, limiter, login_manager
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
-from sunshine.matching import delivery, listing, needpage, pledges, queries
+from sunshine.matching import delivery, listing, needpage, pledgebox, pledges, queries
 from sunshine.matching import mine as mine_rows
 from sunshine.matching.common import MatchingError, is_handler
 from sunshine.matching.forms import ConfirmForm, PledgeForm, parse_units
@@ -109,24 +109,15 @@ def export() -> Response:
     return csv_download(body, "help.csv")
 
 
-def _pledge_form(need: NeedPage, form: PledgeForm | None = None) -> PledgeForm:
-    if form is None:
-        form = PledgeForm(formdata=None)
-        if current_user.is_authenticated and current_user.display_name != "爱心人士":
-            form.display_name.data = current_user.display_name
-    form.item.choices = {str(i.id): f"{i.name}（还需 {i.show(i.remaining)}）"
-                         for i in need.items if i.remaining > 0} or {"": "已认领完"}
-    return form
-
-
 def _detail(need: NeedPage, form: PledgeForm | None = None, status: int = 200
             ) -> tuple[str, int]:
     is_open = need.state in OPEN_VALUES
     donor = current_user.is_authenticated and current_user.role == Role.DONOR
+    top, bottom = needpage.public_parts(need)
     return render_template(
-        "matching/detail.html", need=need,
-        form=_pledge_form(need, form) if donor and is_open else None,
-        story=need.story, chain=need.chain, pledges=need.pledges, open=is_open), status
+        "matching/detail.html", need=need, top=top, bottom=bottom,
+        pledge_form=pledgebox.for_donor(need, form) if donor and is_open else None,
+        open=is_open), status
 
 
 @bp.get("/<int:need_id>")
