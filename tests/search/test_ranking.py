@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.query import And, Term
@@ -79,3 +80,25 @@ def test_other_queries_keep_whooshs_collector(corpus) -> None:
     parser = MultifieldParser(["title", "body"], schema=searcher.schema, group=OrGroup)
     assert not ranking.supported(parser.parse("产业*"))
     assert search_index.search(corpus, "产业*").total > 0
+
+
+def test_kept_arrays_stay_within_their_budget_oldest_out_first(monkeypatch) -> None:
+    from sunshine.search import docsets
+
+    class Reader:  # any object a weak reference can point to
+        pass
+
+    reader = Reader()
+    monkeypatch.setattr(docsets, "CACHE_BYTES", 3000)
+    built: list[int] = []
+
+    def array(n: int):
+        built.append(n)
+        return np.zeros(1000, dtype=np.uint8) + n  # 1000 bytes
+
+    for n in range(5):
+        assert docsets.cached(reader, ("a", n), lambda n=n: array(n))[0] == n
+    kept = docsets._BITS[reader]
+    assert list(kept.entries) == [("a", 2), ("a", 3), ("a", 4)] and kept.bytes == 3000
+    assert docsets.cached(reader, ("a", 4), lambda: array(99))[0] == 4  # kept: not built again
+    assert built == [0, 1, 2, 3, 4]

@@ -13,7 +13,7 @@ import functools
 import operator
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +26,18 @@ from whoosh.searching import Searcher
 #: Bitmaps and score arrays kept per segment reader (so per searcher: a new searcher starts
 #: afresh), at most this many bytes of them per segment: the words people search for recur.
 CACHE_BYTES = 8 * 1024 * 1024
-_BITS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[Any, int]]] = \
-    weakref.WeakKeyDictionary()
-_BITS_LOCK = threading.Lock()
 
+
+class _Kept:
+    """One segment's kept values by key, the oldest first, and the bytes they take."""
+
+    def __init__(self) -> None:
+        self.entries: dict[Any, tuple[Any, int]] = {}
+        self.bytes = 0
+
+
+_BITS: weakref.WeakKeyDictionary[Any, _Kept] = weakref.WeakKeyDictionary()
+_BITS_LOCK = threading.Lock()
 
 class VerifiedPhrase(And):
     """A phrase of two or more words: their AND, kept to documents where they stand in a row."""
@@ -66,21 +74,25 @@ class PhraseHits:
     scores: list[float]
 
 
-def cached(reader: Any, key: tuple[Any, ...], build: Any) -> Any:
+def cached(reader: Any, key: Hashable, build: Any) -> Any:
     """``build()`` kept per segment reader under ``key``, the oldest entries dropped when a
     segment's entries pass ``CACHE_BYTES``."""
-    entries = _BITS.setdefault(reader, {})
-    hit = entries.get(key)
+    kept = _BITS.get(reader)
+    if kept is None:
+        with _BITS_LOCK:
+            kept = _BITS.setdefault(reader, _Kept())
+    hit = kept.entries.get(key)
     if hit is not None:
         return hit[0]
     value = build()
     cost = _nbytes(value)
     with _BITS_LOCK:
-        entries[key] = (value, cost)
-        total = sum(c for _, c in entries.values())
-        while total > CACHE_BYTES and len(entries) > 1:
-            _oldest, cost = entries.pop(next(iter(entries)))
-            total -= cost
+        old = kept.entries.pop(key, None)
+        kept.bytes += cost - (old[1] if old is not None else 0)
+        kept.entries[key] = (value, cost)
+        while kept.bytes > CACHE_BYTES and len(kept.entries) > 1:
+            _value, dropped = kept.entries.pop(next(iter(kept.entries)))
+            kept.bytes -= dropped
     return value
 
 

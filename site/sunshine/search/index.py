@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -274,9 +274,10 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
     page = max(1, page)
     plan = current.plan((text, synonyms_used(text, synonyms)),
                         lambda: _plan(searcher, text, synonyms))
-    ranked = _ranked(searcher, plan.query, filters, page * per_page, facets)
+    ranked = _ranked(searcher, plan.query, filters, page * per_page, facets, (plan, "query"))
     if not ranked.total and plan.fallback is not None:
-        ranked = _ranked(searcher, plan.fallback, filters, page * per_page, facets)
+        ranked = _ranked(searcher, plan.fallback, filters, page * per_page, facets,
+                         (plan, "fallback"))
     docnums, total = ranked.docnums, ranked.total
     pages = -(-total // per_page)
     page = min(page, pages)
@@ -290,10 +291,11 @@ def search(index_dir: str | Path, text: str, doc_type: str | None = None,
     return Results(hits, total, page, pages, ranked.facets)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Plan:
     """A query text as parsed for one opening of the index: kept there, as the same searches
-    recur (parsing looks its words up in the index, with jieba)."""
+    recur (parsing looks its words up in the index, with jieba). Compared by identity: it
+    names its queries' matches kept per segment."""
 
     query: Query
     #: Asked when ``query`` finds nothing (see search.query).
@@ -330,16 +332,16 @@ def _verified_phrases(query: Query) -> Query:
 
 
 def _ranked(searcher: Searcher, query: Query, filters: list[Term], limit: int,
-            facets: dict[str, list[str]] | None) -> ranking.Ranked:
+            facets: dict[str, list[str]] | None, key: Hashable) -> ranking.Ranked:
     """The best ``limit`` documents of ``query`` narrowed by ``filters``, the exact number of
-    matching documents, facets.
+    matching documents, facets; ``key`` names the query (see ``ranking.run``).
 
     Words, phrases and filters are ranked and counted from cached score arrays (see
     search.ranking). Anything else (a wildcard, a field the user named) is ranked and counted
     by Whoosh in a single pass over every match.
     """
     if ranking.supported(query):
-        return ranking.run(searcher, query, limit, facets, filters)
+        return ranking.run(searcher, query, limit, facets, filters, key)
     # Folded into the query: Whoosh miscounts ``total`` when the same terms go in ``filter=``.
     collector = TopCollector(limit=limit, usequality=False, replace=0)
     searcher.search_with_collector(And([query, *filters]) if filters else query, collector)

@@ -12,7 +12,7 @@ user typed) keep Whoosh's own collector.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,15 +64,19 @@ class Ranked:
 
 
 def run(searcher: Searcher, query: Query, limit: int,
-        facets: dict[str, list[str]] | None = None, filters: Sequence[Term] = ()) -> Ranked:
+        facets: dict[str, list[str]] | None = None, filters: Sequence[Term] = (),
+        key: Hashable | None = None) -> Ranked:
     """The best ``limit`` documents, how many match, and how many of them carry each of the
     ``facets`` values (filter fields: type, region_path, year). ``filters``, terms of the
-    filter fields, narrow the matches as an AND with them would, without a score."""
+    filter fields, narrow the matches as an AND with them would, without a score. ``key``
+    names ``query`` to keep its matches with each segment (a query's own hash is no key:
+    Whoosh's hash of ``title:w OR body:w`` is the same for every word)."""
     best: list[tuple[float, int]] = []
     total = 0
     counts = {field: dict.fromkeys(values, 0) for field, values in (facets or {}).items()}
     for leaf, offset in searcher.leaf_searchers():
-        matching, chosen = matches(leaf, query)
+        matching, chosen = (matches(leaf, query, key) if key is not None
+                            else _matches(leaf, query))
         for term in filters:
             present = np.zeros(leaf.reader().doc_count_all(), dtype=bool)
             present[term_scores(leaf, term.fieldname, term.text)[0]] = True
@@ -91,17 +95,18 @@ def run(searcher: Searcher, query: Query, limit: int,
     return Ranked([docnum for _, docnum in best[:limit]], total, counts)
 
 
-def matches(leaf: Searcher, query: Query) -> tuple[np.ndarray, np.ndarray]:
-    """The documents of a segment that ``query`` matches, ascending, and their scores; kept
-    with the segment, as its words' scores are (a search recurs with other filters and
-    pages)."""
+def matches(leaf: Searcher, query: Query, key: Hashable) -> tuple[np.ndarray, np.ndarray]:
+    """``_matches``, kept with the segment under ``key``, as its words' scores are (a search
+    recurs, with other filters and pages)."""
+    return docsets.cached(leaf.reader(), ("matches", key),
+                          lambda: _matches(leaf, query))
 
-    def build() -> tuple[np.ndarray, np.ndarray]:
-        scores, mask = _evaluate(leaf, query)
-        found = np.flatnonzero(mask)
-        return found, scores[found]
 
-    return docsets.cached(leaf.reader(), ("matches", query), build)
+def _matches(leaf: Searcher, query: Query) -> tuple[np.ndarray, np.ndarray]:
+    """The documents of a segment that ``query`` matches, ascending, and their scores."""
+    scores, mask = _evaluate(leaf, query)
+    found = np.flatnonzero(mask)
+    return found, scores[found]
 
 
 def _count(leaf: Searcher, field: str, values: dict[str, int], matching: np.ndarray) -> None:
