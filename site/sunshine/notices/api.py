@@ -10,8 +10,9 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
 from sunshine.extensions import db
-from sunshine.notices import objections, periods, queries
+from sunshine.notices import periods, public, queries
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
+from sunshine.notices.public import Card, Shown
 from sunshine.notices.views import last_change, notice_day
 from sunshine.pagecache.data import keep
 from sunshine.web import page_arg, per_page_arg
@@ -23,8 +24,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def api_item(notice: Notice, counts: tuple[int, int], entries: int,
-             now: datetime) -> dict[str, Any]:
+def api_item(notice: Card | Shown, entries: int, now: datetime) -> dict[str, Any]:
     root = request.url_root.rstrip("/")
     state = periods.state_of(notice, now)
     return {
@@ -35,7 +35,7 @@ def api_item(notice: Notice, counts: tuple[int, int], entries: int,
         "state": state.value, "state_label": state.label,
         "days_left": periods.days_left(notice, now) if state is NoticeState.OPEN else 0,
         "entries": entries,
-        "objections": {"received": counts[0], "resolved": counts[1]},
+        "objections": {"received": notice.objections[0], "resolved": notice.objections[1]},
         "published": _iso(notice.published_at), "announced": _iso(notice.announced_at),
         "withdrawn": _iso(notice.withdrawn_at),
         "withdrawn_reason": notice.withdrawn_reason or None,
@@ -50,25 +50,20 @@ def api_notices() -> Response:
     """Published notices, open first; ?kind=, ?region=, ?state=, ?page=, ?per_page=."""
     per_page = per_page_arg(50)
     now = periods.now()
-    page = db.paginate(queries.public_query(queries.parse_filters(request.args), now),
-                       page=page_arg(), per_page=per_page,
-                       error_out=False)
-    ids = [n.id for n in page.items]
-    counts = objections.objection_counts(ids)
-    entries = queries.entry_counts(ids)
-    return jsonify(items=[api_item(n, counts[n.id], entries[n.id], now) for n in page.items],
+    page = public.cards_page(queries.parse_filters(request.args), page_arg(), per_page, now)
+    return jsonify(items=[api_item(n, n.entries, now) for n in page.items],
                    page=page.page, per_page=per_page, total=page.total)
 
 
 @api_bp.get("/notices/<int:notice_id>")
 @keep(("notices", None), ("complaints", None), extra=notice_day)
 def api_notice(notice_id: int) -> tuple[Response, int] | Response:
-    notice = queries.get_public(notice_id)
+    region = queries.public_region(notice_id)
+    notice = public.shown(notice_id, region) if region is not None else None
     if notice is None:
         return jsonify(error="没有这条公示"), 404
     now = periods.now()
-    item = api_item(notice, objections.objection_counts([notice.id])[notice.id],
-                    len(notice.entries), now)
+    item = api_item(notice, len(notice.entries), now)
     item["body_html"] = notice.body_html
     item["list"] = [{"position": e.position, "name": e.masked_name,
                      "village": {"code": e.village_code, "name": e.village.name},
@@ -77,12 +72,12 @@ def api_notice(notice_id: int) -> tuple[Response, int] | Response:
     item["records"] = [{"type": x.record_type, "id": x.record_id, "name": x.label,
                         "detail": x.detail, "url": request.url_root.rstrip("/") + x.url}
                        for x in notice.links]
-    ruled = notice.result_of if notice.kind is NoticeKind.RESULT else notice
+    # A result announcement shows the rulings on the notice it closes.
+    ruled = notice.kind is not NoticeKind.RESULT or notice.original is not None
     item["rulings"] = [{"about": o.entry.label if o.entry else None, "ruling": o.ruling_label,
                         "reason": o.reason, "ruled": _iso(o.ruled_at)}
-                       for o in (objections.objections_of(ruled) if ruled else []) if o.resolved]
-    result = objections.result_of(notice) if notice.announced_at else None
-    item["result"] = result.id if result else None
+                       for o in (notice.rulings if ruled else []) if o.resolved]
+    item["result"] = notice.result.id if notice.result else None
     return jsonify(item)
 
 

@@ -10,6 +10,7 @@ reads, so that tests can freeze it.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from flask import current_app
 
@@ -51,7 +52,28 @@ def set_period(notice: Notice, start: date, end: date) -> None:
     notice.ends_at = day_start(end + timedelta(days=1))
 
 
-def state_of(notice: Notice, at: datetime | None = None) -> NoticeState:
+class Dated(Protocol):
+    """What the clock reads of a notice: a ``Notice`` or a row of one (``notices.public``)."""
+
+    @property
+    def kind(self) -> NoticeKind: ...
+    @property
+    def start_on(self) -> date: ...
+    @property
+    def end_on(self) -> date: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def announced_at(self) -> datetime | None: ...
+    @property
+    def withdrawn_at(self) -> datetime | None: ...
+
+
+def state_of(notice: Dated, at: datetime | None = None) -> NoticeState:
     """Where the notice stands at ``at`` (default: now). Drafts are 待发布 too."""
     at = at or now()
     if notice.withdrawn_at is not None:
@@ -67,11 +89,11 @@ def state_of(notice: Notice, at: datetime | None = None) -> NoticeState:
     return NoticeState.EXPIRED
 
 
-def days_left(notice: Notice, at: datetime | None = None) -> int:
+def days_left(notice: Dated, at: datetime | None = None) -> int:
     """Days of the period still to run, today included (0 once it has ended)."""
     today = china_date(at or now())
     return max((notice.end_on - today).days + 1, 0)
 
 
-def days_until_start(notice: Notice, at: datetime | None = None) -> int:
+def days_until_start(notice: Dated, at: datetime | None = None) -> int:
     return max((notice.start_on - china_date(at or now())).days, 0)

@@ -17,14 +17,17 @@ from sunshine.complaints import services as complaints
 from sunshine.extensions import db, limiter
 from sunshine.forms import show_error
 from sunshine.markup import plain_text, stored_html
-from sunshine.notices import objections, periods, queries
+from sunshine.notices import objections, periods, public, queries
 from sunshine.notices.forms import ObjectionForm
 from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind, NoticeState
+from sunshine.notices.public import Card
 from sunshine.notices.services import NoticeError
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import code_arg
 from sunshine.regions import services as regions
+from sunshine.regions.services import Place
 from sunshine.web import page_arg, whole_number
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
@@ -55,10 +58,25 @@ def _suspicion(form: ObjectionForm) -> str | None:
 
 
 def filter_choices() -> dict[str, Any]:
-    both = regions.places((2, 3))
+    """The filters' choices: kinds, states, and each city with its counties (remembered until
+    the region tree changes)."""
     return {"kinds": list(NoticeKind), "states": list(NoticeState),
-            "cities": [r for r in both if r.level == 2],
-            "counties": [r for r in both if r.level == 3]}
+            "cities": memo.remember("notice-cities", None, memo.versions([regions.TREE]),
+                                    _cities)}
+
+
+def _cities() -> list[tuple[Place, list[Place]]]:
+    both = regions.places((2, 3))
+    return [(c, [r for r in both if r.parent_code == c.code]) for c in both if c.level == 2]
+
+
+def listed(notices: list[Card], now: datetime) -> list[tuple[Card, NoticeState, str, int]]:
+    """The cards of ``notice_cards``: each notice with its state, badge and days left."""
+    found = []
+    for notice in notices:
+        state = periods.state_of(notice, now)
+        found.append((notice, state, STATE_BADGES[state], periods.days_left(notice, now)))
+    return found
 
 
 def notice_day() -> date:
@@ -72,21 +90,15 @@ def index() -> Response:
     the region shown (or above or below it) changes."""
     filters = queries.parse_filters(request.args)
     code = filters.region.code if filters.region else None
-    return pagecache.cached(lambda: _index(filters), ("notices", code),
+    return pagecache.cached(lambda: _index(filters), ("notices", code), ("complaints", code),
                             args=("kind", "state", "region", "page"), extra=notice_day)
 
 
 def _index(filters: queries.Filters) -> str:
     now = periods.now()
-    page = db.paginate(queries.public_query(filters, now),
-                       page=page_arg(),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    ids = [n.id for n in page.items]
-    return render_template("notices/index.html", page=page, filters=filters, now=now,
-                           counts=objections.objection_counts(ids),
-                           entries=queries.entry_counts(ids), state_of=periods.state_of,
-                           badges=STATE_BADGES,
-                           days_left=periods.days_left, **filter_choices())
+    page = public.cards_page(filters, page_arg(), current_app.config["PAGE_SIZE"], now)
+    return render_template("notices/index.html", page=page, filters=filters,
+                           cards=listed(page.items, now), **filter_choices())
 
 
 def _public(notice_id: int) -> Notice:
@@ -96,12 +108,12 @@ def _public(notice_id: int) -> Notice:
     return notice
 
 
-def _entry_choices(notice: Notice) -> dict[str, str]:
+def _entry_choices(notice: Notice | public.Shown) -> dict[str, str]:
     return {"": "整个公示", **{str(e.id): f"第 {e.position} 项：{e.label}"
                              for e in notice.entries}}
 
 
-def _detail(notice: Notice, form: ObjectionForm | None = None, status: int = 200,
+def _detail(notice: public.Shown, form: ObjectionForm | None = None, status: int = 200,
             ) -> tuple[str, int]:
     now = periods.now()
     state = periods.state_of(notice, now)
@@ -113,16 +125,17 @@ def _detail(notice: Notice, form: ObjectionForm | None = None, status: int = 200
         form.entry.data = str(whole_number(wanted, 0, highest=10**12) or "")
     if form is not None:
         form.entry.choices = _entry_choices(notice)
-    original = notice.result_of if notice.kind is NoticeKind.RESULT else None
-    ruled_notice = original or notice
     return render_template(
         "notices/detail.html", notice=notice, state=state, badge=STATE_BADGES[state],
         form=form, days_left=periods.days_left(notice, now),
         days_until=periods.days_until_start(notice, now), body=stored_html(notice.body_html),
-        reason_heading=REASON_HEADINGS.get((original or notice).kind, "情况"),
-        objections=objections.objections_of(ruled_notice), original=original,
-        result=objections.result_of(notice) if notice.announced_at else None,
-        ancestors=regions.ancestors_of(notice.region)), status
+        reason_heading=REASON_HEADINGS.get((notice.original or notice).kind, "情况"),
+        objections=notice.rulings, original=notice.original, result=notice.result,
+        ancestors=notice.ancestors), status
+
+
+def _shown(notice_id: int, region: str) -> public.Shown:
+    return public.shown(notice_id, region) or abort(404)
 
 
 @bp.get("/<int:notice_id>")
@@ -131,7 +144,7 @@ def detail(notice_id: int) -> Response:
     a notice or a case of its region changes, or the notices' day (the objection form's
     tokens are each visitor's own)."""
     region = queries.public_region(notice_id) or abort(404)
-    return pagecache.cached(lambda: _detail(_public(notice_id))[0], ("notices", region),
+    return pagecache.cached(lambda: _detail(_shown(notice_id, region))[0], ("notices", region),
                             ("complaints", region), args=("entry",), extra=notice_day)
 
 
@@ -143,7 +156,7 @@ def objection(notice_id: int) -> tuple[str, int]:
     form = ObjectionForm()
     form.entry.choices = _entry_choices(notice)
     if not form.validate():
-        return _detail(notice, form, 400)
+        return _detail(_shown(notice.id, notice.region_code), form, 400)
     named = form.identity.data == "named"
     entry = whole_number(form.entry.data, 0, highest=10**9) or None
     try:
@@ -154,13 +167,13 @@ def objection(notice_id: int) -> tuple[str, int]:
     except (NoticeError, complaints.CaseError) as exc:
         db.session.rollback()
         show_error(form, exc, "body")
-        return _detail(notice, form, 400)
+        return _detail(_shown(notice.id, notice.region_code), form, 400)
     return render_template("notices/objected.html", notice=notice, case=case, code=code), 200
 
 
-def qr_svg(notice: Notice) -> Markup:
+def qr_svg(notice_id: int) -> Markup:
     """The notice's public address as a QR code (inline SVG), for the paper on the board."""
-    return _qr(url_for("notices.detail", notice_id=notice.id, _external=True))
+    return _qr(url_for("notices.detail", notice_id=notice_id, _external=True))
 
 
 @functools.lru_cache(maxsize=256)
@@ -182,19 +195,19 @@ def print_page(notice_id: int) -> Response:
     period, how to object by phone, and a QR code back to the online notice; kept as the
     notice's page is."""
     region = queries.public_region(notice_id) or abort(404)
-    return pagecache.cached(lambda: _print_page(_public(notice_id)), ("notices", region),
+    return pagecache.cached(lambda: _print_page(_shown(notice_id, region)), ("notices", region),
                             ("complaints", region), extra=notice_day)
 
 
-def _print_page(notice: Notice) -> str:
+def _print_page(notice: public.Shown) -> str:
     now = periods.now()
-    original = notice.result_of if notice.kind is NoticeKind.RESULT else None
+    original = notice.original
     return render_template(
         "notices/print.html", notice=notice, state=periods.state_of(notice, now),
-        pages=sheets(notice.entries), qr=qr_svg(notice), body=stored_html(notice.body_html),
+        pages=sheets(notice.entries), qr=qr_svg(notice.id), body=stored_html(notice.body_html),
         reason_heading=REASON_HEADINGS.get((original or notice).kind, "情况"),
         url=url_for("notices.detail", notice_id=notice.id, _external=True),
-        objections=objections.objections_of(original) if original else [], original=original)
+        objections=notice.rulings if original else [], original=original)
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -224,10 +237,8 @@ def export() -> Response:
 @keep(("notices", None), extra=notice_day)
 def export_entries(notice_id: int) -> Response:
     """A notice's list as CSV: masked names only, like the page."""
-    notice = _public(notice_id)
-    heading = REASON_HEADINGS.get(notice.kind, "情况")
-    if notice.kind is NoticeKind.RESULT and notice.result_of is not None:
-        heading = REASON_HEADINGS.get(notice.result_of.kind, "情况")
+    notice = _shown(notice_id, queries.public_region(notice_id) or abort(404))
+    heading = REASON_HEADINGS.get((notice.original or notice).kind, "情况")
     return csv_download(csv_text(["序号", "户主姓名", "村代码", "所在村", "家庭人口", heading],
                                  ([e.position, e.masked_name, e.village_code, e.village.name,
                                    e.household_size, e.reason] for e in notice.entries)),
@@ -261,10 +272,6 @@ def feed() -> Response:
 
 
 def home_notices() -> dict[str, Any]:
-    """The home page's open notices (CONTRACT: ``/`` shows them)."""
+    """The home page's open notices (CONTRACT: ``/`` shows them), as ``notice_cards``."""
     now = periods.now()
-    notices = queries.open_notices(5, now)
-    return {"open_notices": notices, "notices_now": now,
-            "notice_entries": queries.entry_counts([n.id for n in notices]),
-            "state_of": periods.state_of, "badges": STATE_BADGES,
-            "days_left": periods.days_left}
+    return {"open_notices": listed(public.open_cards(5, now), now)}

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import BindParameter, Select, bindparam, func, tuple_
 from sqlalchemy import select as sa_select
 
 from sunshine.extensions import db
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,6 +30,37 @@ class KeysetPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class NumberedPage(Generic[T]):
+    """A page of a list by number, with what the pagination macro reads (as ``db.paginate``'s
+    page), made of plain values a worker may remember."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
 
 
 class Keyset:
