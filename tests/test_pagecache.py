@@ -148,8 +148,8 @@ def test_versions_follow_the_region_tree(app) -> None:
 
 @pytest.mark.postgres
 def test_a_region_pages_versions_are_right_whether_read_again_or_not(app) -> None:
-    """A page about a village reads its features' clocks, and its own counters again only
-    when a clock moved: a write elsewhere leaves its versions, one above it changes them."""
+    """A page reads the site's clock, and its own counters again only when the clock moved:
+    a write elsewhere leaves a village page's versions, one above it changes them."""
     scopes = [("funds", SAMPLE["village"]), ("projects", SAMPLE["village"])]
     first = versions.signature(scopes)
     assert versions.signature(scopes) == first

@@ -5,9 +5,9 @@ feature, the ``below`` counter of the region and of each of its ancestors (somet
 under them changed) and the ``own`` counter of the region itself. A page about region R
 depends on R's ``below`` and on its ancestors' ``own``: an edit in one county leaves its
 sibling counties' pages alone and refreshes the province's, which adds them up. Every worker
-reads the same rows, so a write shows in all of them at once. The root's ``below`` of a
-feature counts every change of it (the feature's clock), which spares most requests for a
-region's page the reading of its several counters (see ``signature``).
+reads the same rows, so a write shows in all of them at once. The roots' ``below``, summed over
+the features, counts every change: the site's clock, which spares most requests the reading
+of their page's several counters (see ``signature``).
 
 Region codes follow the national layout (2 digits province, 2 city, 2 county, 3 township,
 3 village); ``""`` is the root, above every region, for pages and writes without one.
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import Integer, String, bindparam, select, update
+from sqlalchemy import Index, Integer, String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +36,8 @@ Scope = tuple[str, str | None]  # (feature, region code or None for all regions)
 
 class PageVersion(db.Model):  # type: ignore[name-defined]
     __tablename__ = "page_version"
+
+    __table_args__ = (Index("ix_page_version_clock", "region", "below"),)
 
     feature: Mapped[str] = mapped_column(String(32), primary_key=True)
     region: Mapped[str] = mapped_column(String(12), primary_key=True)
@@ -98,80 +100,68 @@ _ROWS = (select(PageVersion.feature, PageVersion.region, PageVersion.own, PageVe
 
 
 class Reads(NamedTuple):
-    """The counters a page depends on, ``(feature, region, column)``, the one statement that
-    reads them, and the one that reads their features' clocks ("" when the counters are
-    clocks themselves: a page about the whole province)."""
+    """The counters a page depends on, ``(feature, region, column)``, and the one statement
+    that reads them."""
 
     wanted: tuple[tuple[str, str, str], ...]
     sql: str
     params: tuple[str, ...]
-    clocks: tuple[tuple[str, str, str], ...]
-    clock_sql: str
-    clock_params: tuple[str, ...]
-
-
-def _select(counters: Sequence[tuple[str, str, str]]) -> tuple[str, tuple[str, ...]]:
-    """One row of counters, a primary-key look-up each: the statement costs about the same
-    for a village's page of two features (twelve counters) as for a province page of one,
-    where ``feature IN (...) AND region IN (...)`` costs several times more on SQLite."""
-    sql = "SELECT " + ", ".join(
-        f"(SELECT {column} FROM page_version WHERE feature = ? AND region = ?)"
-        for _, _, column in counters)
-    return sql, tuple(value for feature, region, _ in counters for value in (feature, region))
 
 
 @functools.lru_cache(maxsize=4096)
 def reads(scopes: tuple[Scope, ...]) -> Reads:
-    """Each scope's region's ``below`` and its ancestors' ``own``; worked out once per set of
+    """Each scope's region's ``below`` and its ancestors' ``own``, as one row of primary-key
+    look-ups (``feature IN (...) AND region IN (...)`` costs several times more on SQLite
+    once there are two features and a village's five ancestors); worked out once per set of
     scopes, not per request."""
     wanted: list[tuple[str, str, str]] = []
     for feature, code in scopes:
         wanted.append((feature, prefix(code), "below"))
         wanted.extend((feature, above, "own") for above in ancestors(code))
-    clocks = tuple((feature, ROOT, "below") for feature in dict.fromkeys(f for f, _, _ in wanted))
-    clock_sql, clock_params = _select(clocks) if set(wanted) != set(clocks) else ("", ())
-    return Reads(tuple(wanted), *_select(wanted), clocks, clock_sql, clock_params)
+    sql = "SELECT " + ", ".join(
+        f"(SELECT {column} FROM page_version WHERE feature = ? AND region = ?)"
+        for _, _, column in wanted)
+    return Reads(tuple(wanted), sql, tuple(value for feature, region, _ in wanted
+                                           for value in (feature, region)))
+
+
+#: The site's clock: the root's ``below`` of every feature, summed (``ix_page_version_clock``
+#: holds the root's rows together); every change of any page's data moves it.
+CLOCK_SQL = "SELECT sum(below) FROM page_version WHERE region = ''"
 
 
 def signature(scopes: Sequence[Scope]) -> tuple[int, ...]:
-    """The versions a page depends on (see ``reads``), 0 for a counter never bumped: a kept
-    page's only query (rarely two), on a connection of its own.
+    """The versions a page depends on (see ``reads``), 0 for a counter never bumped.
 
-    A feature's root ``below`` counts every change of the feature: its clock. A page about a
-    region reads only its features' clocks, and its own counters (a second query) only when
-    a clock moved since this worker last read them; a province page's counters are clocks."""
+    A request reads the site's clock, one query on a connection of its own that costs the
+    same whatever the page; the page's own counters are read (a second query) only when the
+    clock moved since this worker last read them. Read after the clock, they are at least as
+    new as it: a write in between only makes the next request read them again."""
     key = tuple(scopes)
     found = reads(key)
     if not found.wanted:
         return ()
-    if not found.clock_sql:
-        return _counters(found.sql, found.params, found.wanted)
-    clocks = _counters(found.clock_sql, found.clock_params, found.clocks)
+    clock = driver_rows(CLOCK_SQL, ())
+    if clock is None:  # pragma: no cover - a driver of another parameter style
+        return _signature_by_orm(found.wanted)
+    now = (clock[0][0] or 0,)
     seen = _seen(current_app)
     kept = seen.get(key)
-    if kept is not None and kept[0] == clocks:
+    if kept is not None and kept[0] == now:
         return kept[1]
-    # Read after the clocks: counters at least as new as them, so that a write in between
-    # only makes the next request read the counters again.
-    counters = _counters(found.sql, found.params, found.wanted)
-    seen.put(key, (clocks, counters))
+    rows = driver_rows(found.sql, found.params)
+    counters = (tuple(value or 0 for value in rows[0]) if rows
+                else _signature_by_orm(found.wanted))
+    seen.put(key, (now, counters))
     return counters
 
 
-def _counters(sql: str, params: tuple[str, ...], wanted: Sequence[tuple[str, str, str]]
-              ) -> tuple[int, ...]:
-    rows = driver_rows(sql, params)
-    if rows is None:  # pragma: no cover - a driver of another parameter style
-        return _signature_by_orm(wanted)
-    return tuple(value or 0 for value in rows[0])
-
-
-ReadAt = tuple[tuple[int, ...], tuple[int, ...]]  # (clocks, counters read after them)
+ReadAt = tuple[tuple[int, ...], tuple[int, ...]]  # (clock, counters read after it)
 
 
 class Seen:
-    """The counters of region pages last read in this worker, by the clocks they were read at;
-    at most ``size``, least recently read out first."""
+    """The counters of pages last read in this worker, by the clock they were read at; at
+    most ``size`` sets of scopes, the least recently read out first."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
