@@ -60,6 +60,11 @@ def test_a_cached_public_page_answers_304_to_its_own_tag(client: FlaskClient) ->
     assert head.status_code == 304
     other = client.get(ARTICLE, headers={"If-None-Match": '"0123456789abcdef"'})
     assert other.status_code == 200 and other.data == first.data
+    # If-None-Match compares weakly and may list several tags, or "*".
+    for sent in (f"W/{_tag(first)}", f'"0123456789abcdef", {_tag(first)}', "*"):
+        assert client.get(ARTICLE, headers={"If-None-Match": sent}).status_code == 304, sent
+    for sent in (f'"{_tag(first)}"', f"{_tag(first)}x", f'"{_tag(first)[1:-1]}-gzip"'):
+        assert client.get(ARTICLE, headers={"If-None-Match": sent}).status_code == 200, sent
 
 
 def test_head_has_the_headers_of_get_and_no_body(client: FlaskClient) -> None:

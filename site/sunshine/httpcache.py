@@ -104,8 +104,13 @@ def accepts_gzip(header: str | None) -> bool:
 
 
 def not_modified(if_none_match: str | None, tag: str) -> bool:
-    """If-None-Match compares weakly (RFC 9110 13.1.2)."""
-    return bool(if_none_match) and parse_etags(if_none_match).contains_weak(tag)
+    """If-None-Match compares weakly (RFC 9110 13.1.2). A browser sends back the one tag it
+    was given, quoted: that is compared as it is, without parsing the header."""
+    if not if_none_match:
+        return False
+    if if_none_match == f'"{tag}"':
+        return True
+    return parse_etags(if_none_match).contains_weak(tag)
 
 
 def serve_stored(environ: dict[str, Any], start_response: Callable[..., Any],
