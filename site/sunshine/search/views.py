@@ -3,6 +3,7 @@ year, a page cache) and the suggestions the search box asks for while someone ty
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from urllib.parse import quote_plus
 
@@ -68,7 +69,9 @@ class FacetLinks:
         return self.base + ("?" + "&".join(pairs.values()) if pairs else "")
 
 
+@functools.lru_cache(maxsize=1024)
 def _pair(key: str, value: str) -> str:
+    """``key=value`` quoted; remembered, as the same facet values recur on every page."""
     return f"{quote_plus(key, _SAFE)}={quote_plus(str(value), _SAFE)}"
 
 
