@@ -21,8 +21,7 @@ OTHER_VILLAGE = f"{OTHER_PREFIX}101201"
 
 
 def _public_names() -> list[str]:
-    query = queries.public_query(queries.Filters(), photos=False)
-    return [x.name for x in db.session.execute(query).scalars()]
+    return [x.name for x in queries.card_rows(queries.Filters(), 1000)]
 
 
 def _move(user, village: str, kind: SellerKind = SellerKind.COOPERATIVE) -> None:

@@ -153,15 +153,14 @@ def test_no_inquiry_to_a_listing_not_on_sale(users):
         inquiries.send_inquiry(listing, "1", "x", "")
 
 
-def test_public_query_filters(users, verified):
+def test_the_list_filters_sorts_and_pages(users, verified):
     make_listing(users["seller"], name="茶", category="茶叶", unit="盒", price=Decimal("80"),
                  labels=["有机"])
     apple = make_listing(users["seller"], name="沃柑", price=Decimal("5"))
     services.certify(users["county"], apple, True)
 
     def names(**kw: object) -> list[str]:
-        query = queries.public_query(queries.Filters(**kw))
-        return [x.name for x in db.session.execute(query).scalars()]
+        return [x.name for x in queries.card_rows(queries.Filters(**kw), 100)]
 
     assert names(category="茶叶") == ["茶"]
     assert names(label="有机") == ["茶"]
@@ -170,6 +169,12 @@ def test_public_query_filters(users, verified):
     assert names(sort="price") == ["沃柑", "茶"]
     assert names(county=SAMPLE["other_county"]) == []
     assert set(names(county=SAMPLE["county"])) == {"茶", "沃柑"}
+    assert names(sort="price_desc", min_price=Decimal("5")) == ["茶", "沃柑"]
+    assert names(min_price=Decimal("10"), label="有机", county=SAMPLE["county"]) == ["茶"]
+    assert names(sort="newest' OR 1=1") == names()  # an unknown sort is the default
+    page = queries.card_page(queries.Filters(sort="price"), 2, 1)
+    assert ([x.name for x in page.items], page.total, page.pages) == (["茶"], 2, 2)
+    assert page.has_prev and not page.has_next
 
 
 def test_a_seller_profile_with_a_mobile_number_is_refused(users, regions):

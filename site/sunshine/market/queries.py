@@ -3,13 +3,14 @@ a seller's other listings, and the counties that have any."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import CursorResult, Executable, Select, bindparam, func, select
 from sqlalchemy.orm import defaultload, selectinload
 
 from sunshine.extensions import db
@@ -17,6 +18,14 @@ from sunshine.market.models import Listing, ListingPhoto, ListingStatus, Seller,
 from sunshine.pagecache.versions import signature
 from sunshine.regions import codes
 from sunshine.regions.models import Region
+
+
+def plain_rows(statement: Executable, **params: Any) -> CursorResult[Any]:
+    """A statement's plain rows, read on the session's connection: without the ORM's part of
+    ``session.execute`` (a third of the cost of a small statement), which loads no object
+    here."""
+    return db.session.connection().execute(statement, params)
+
 
 #: ``Listing.county_code`` in SQL: the back office scopes listings by their origin's county.
 ORIGIN_COUNTY = func.substr(Listing.origin_code, 1, 6).concat("000000")
@@ -31,15 +40,6 @@ class Filters:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     sort: str = "new"  # new, price, price_desc
-    seller_id: int | None = None
-
-
-def public_query(filters: Filters, photos: bool = True) -> Select[tuple[Listing]]:
-    """Listings on sale, with their photos unless ``photos`` is False."""
-    query = select(Listing)
-    if photos:
-        query = query.options(selectinload(Listing.photos))
-    return _filtered(query, filters)
 
 
 @dataclass
@@ -92,48 +92,118 @@ _CARDS = (select(
     .join(Region, Region.code == Listing.origin_code))
 
 
-def card_query(filters: Filters) -> Select[Any]:
-    """``public_query`` as the columns of a card, from one statement."""
-    return _filtered(_CARDS, filters)
+def cards(query: Select[Any], **params: Any) -> list[Card]:
+    return [Card(*row) for row in plain_rows(query, **params)]
 
 
-def cards(query: Select[Any]) -> list[Card]:
-    return [Card(*row) for row in db.session.execute(query)]
+_PHOTO_IDS = (select(ListingPhoto.listing_id, ListingPhoto.id)
+              .where(ListingPhoto.listing_id.in_(bindparam("listing_ids", expanding=True)))
+              .order_by(ListingPhoto.id))
 
 
 def photo_ids(listing_ids: list[int]) -> dict[int, list[int]]:
     """The photos of some listings, in order, from one statement."""
     out: dict[int, list[int]] = {i: [] for i in listing_ids}
     if listing_ids:
-        for listing_id, photo_id in db.session.execute(
-                select(ListingPhoto.listing_id, ListingPhoto.id)
-                .where(ListingPhoto.listing_id.in_(listing_ids)).order_by(ListingPhoto.id)):
+        for listing_id, photo_id in plain_rows(_PHOTO_IDS, listing_ids=listing_ids):
             out[listing_id].append(photo_id)
     return out
 
 
-def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
-    query = query.where(Listing.status == ListingStatus.ON_SALE)
+def _conditions(filters: Filters) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The filters that are set (the shape of the statement) and their values (its
+    parameters)."""
+    shape: list[str] = []
+    params: dict[str, Any] = {}
     if filters.category:
-        query = query.where(Listing.category == filters.category)
+        shape.append("category")
+        params["category"] = filters.category
     if filters.county:
-        lo, hi = codes.subtree_bounds(filters.county)
-        query = query.where(Listing.origin_code >= lo, Listing.origin_code <= hi)
+        shape.append("county")
+        params["lo"], params["hi"] = codes.subtree_bounds(filters.county)
     if filters.label:
-        query = query.where(Listing.labels.contains(filters.label))
+        shape.append("label")
+        params["label"] = filters.label
     if filters.certified:
-        query = query.where(Listing.certified.is_(True))
-    if filters.min_price is not None:
-        query = query.where(Listing.price >= filters.min_price)
-    if filters.max_price is not None:
-        query = query.where(Listing.price <= filters.max_price)
-    if filters.seller_id is not None:
-        query = query.where(Listing.seller_id == filters.seller_id)
-    if filters.sort == "price":
-        return query.order_by(Listing.price, Listing.id)
-    if filters.sort == "price_desc":
-        return query.order_by(Listing.price.desc(), Listing.id)
-    return query.order_by(Listing.published_at.desc(), Listing.id.desc())
+        shape.append("certified")
+    for name in ("min_price", "max_price"):
+        if getattr(filters, name) is not None:
+            shape.append(name)
+            params[name] = getattr(filters, name)
+    return tuple(shape), params
+
+
+_ORDERS = {"new": (Listing.published_at.desc(), Listing.id.desc()),
+           "price": (Listing.price, Listing.id),
+           "price_desc": (Listing.price.desc(), Listing.id)}
+
+
+@functools.cache
+def _statements(shape: tuple[str, ...], sort: str) -> tuple[Select[Any], Select[Any]]:
+    """The cards of the listings on sale with the filters ``shape`` names, sorted, and their
+    count: built once for each shape, the filters' values, limit and offset as parameters
+    (building a statement costs a list more than running it)."""
+    where = [Listing.status == ListingStatus.ON_SALE]
+    if "category" in shape:
+        where.append(Listing.category == bindparam("category"))
+    if "county" in shape:
+        where.append(Listing.origin_code.between(bindparam("lo"), bindparam("hi")))
+    if "label" in shape:
+        where.append(Listing.labels.contains(bindparam("label")))
+    if "certified" in shape:
+        where.append(Listing.certified.is_(True))
+    if "min_price" in shape:
+        where.append(Listing.price >= bindparam("min_price"))
+    if "max_price" in shape:
+        where.append(Listing.price <= bindparam("max_price"))
+    rows = (_CARDS.where(*where).order_by(*_ORDERS[sort])
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return rows, select(func.count()).select_from(Listing).where(*where)
+
+
+def card_rows(filters: Filters, limit: int, offset: int = 0) -> list[Card]:
+    """The listings on sale with ``filters``, as cards (one statement)."""
+    shape, params = _conditions(filters)
+    rows, _ = _statements(shape, filters.sort if filters.sort in _ORDERS else "new")
+    return cards(rows, **params, limit=limit, offset=offset)
+
+
+@dataclass
+class CardPage:
+    """One page of the list, with what the pagination macro reads."""
+
+    items: list[Card]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(-(-self.total // self.per_page), 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def card_page(filters: Filters, page: int, per_page: int) -> CardPage:
+    """A page of the list (two statements: the count and the cards)."""
+    shape, params = _conditions(filters)
+    _, count = _statements(shape, filters.sort if filters.sort in _ORDERS else "new")
+    total = plain_rows(count, **params).scalar() or 0
+    return CardPage(card_rows(filters, per_page, (page - 1) * per_page), page, per_page, total)
 
 
 def get_public(listing_id: int) -> Listing | None:
@@ -152,17 +222,33 @@ _ONE_CARD = _CARDS.where(Listing.status == ListingStatus.ON_SALE,
 
 def public_card(listing_id: int) -> Card | None:
     """One listing on sale as a card."""
-    row = db.session.execute(_ONE_CARD, {"listing_id": listing_id}).first()
+    row = plain_rows(_ONE_CARD, listing_id=listing_id).first()
     return Card(*row) if row is not None else None
 
 
+_DESCRIPTION = select(Listing.description_md).where(Listing.id == bindparam("listing_id"))
+
+
 def description_of(listing_id: int) -> str:
-    return db.session.scalar(select(Listing.description_md).where(Listing.id == listing_id)) or ""
+    return plain_rows(_DESCRIPTION, listing_id=listing_id).scalar() or ""
+
+
+#: ``card_query(Filters(seller_id=...))`` without one listing (0 for none), built once.
+_SELLER_CARDS = (_CARDS.where(Listing.status == ListingStatus.ON_SALE,
+                              Listing.seller_id == bindparam("seller_id"),
+                              Listing.id != bindparam("listing_id"))
+                 .order_by(Listing.published_at.desc(), Listing.id.desc())
+                 .limit(bindparam("limit")))
+
+
+def seller_cards(seller_id: int, limit: int, but: int = 0) -> list[Card]:
+    """Up to ``limit`` listings of a seller on sale, newest first, without the listing
+    ``but``."""
+    return cards(_SELLER_CARDS, seller_id=seller_id, listing_id=but, limit=limit)
 
 
 def other_listings(listing: Card, limit: int = 6) -> list[Card]:
-    query = card_query(Filters(seller_id=listing.seller_id)).where(Listing.id != listing.id)
-    return cards(query.limit(limit))
+    return seller_cards(listing.seller_id, limit, but=listing.id)
 
 
 def seller_listings(seller: Seller) -> list[Listing]:

@@ -42,7 +42,6 @@ from sunshine.markup import render_markdown, stored_html
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import code_arg
-from sunshine.records.paging import paginate_rows
 from sunshine.web import page_arg, per_page_arg, render_form_page
 
 bp = Blueprint("market", __name__, url_prefix="/market")
@@ -91,9 +90,7 @@ def index() -> Response:
 
 def _index() -> str:
     filters = _filters()
-    page = paginate_rows(queries.card_query(filters), page_arg(),
-                         current_app.config["PAGE_SIZE"])
-    page.items = [queries.Card(*row) for row in page.items]
+    page = queries.card_page(filters, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("market/index.html", page=page, filters=filters,
                            categories=CATEGORIES, labels=LABELS, sorts=SORTS,
                            counties=queries.counties_with_listings())
@@ -146,7 +143,7 @@ def seller(seller_id: int) -> Response:
 
 
 def _seller(item: Seller) -> str:
-    listings = queries.cards(queries.card_query(queries.Filters(seller_id=item.id)).limit(100))
+    listings = queries.seller_cards(item.id, 100)
     return render_template("market/seller.html", seller=item, listings=listings)
 
 
@@ -173,7 +170,7 @@ CSV_HEADER = ["编号", "产品名称", "品类", "品种", "规格", "计价单
 @keep(("market", None))
 def export() -> Response:
     """The list's products (with its filters) as CSV."""
-    rows = queries.cards(queries.card_query(_filters()).limit(10_000))
+    rows = queries.card_rows(_filters(), 10_000)
     root = request.url_root.rstrip("/")
     body = csv_text(CSV_HEADER, ([
         x.id, x.name, x.category, x.variety, x.spec, x.unit, f"{x.price:.2f}", x.min_order,
@@ -208,10 +205,9 @@ def api_item(listing: queries.Card, photos: list[int]) -> dict[str, object]:
 @keep(("market", None))
 def api_products() -> Response:
     per_page = per_page_arg(50)
-    page = paginate_rows(queries.card_query(_filters()), page_arg(), per_page)
-    items = [queries.Card(*row) for row in page.items]
-    photos = queries.photo_ids([x.id for x in items])
-    return jsonify(items=[api_item(x, photos[x.id]) for x in items], page=page.page,
+    page = queries.card_page(_filters(), page_arg(), per_page)
+    photos = queries.photo_ids([x.id for x in page.items])
+    return jsonify(items=[api_item(x, photos[x.id]) for x in page.items], page=page.page,
                    per_page=per_page, total=page.total)
 
 
