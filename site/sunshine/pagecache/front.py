@@ -54,19 +54,20 @@ class PageFront:
             if pagecache.version(entry.scopes, entry.extra) != entry.version:
                 return None
             return entry.page, list(entry.headers), False
-        if not environ.get("HTTP_COOKIE"):
-            visitor = visitors.FrontVisitor(visitors.new_session(), None)
-        else:
-            found = visitors.read(app, environ)
-            if found is None:
+        visitor = None  # no cookie: a new session, made only for a page with a token
+        if environ.get("HTTP_COOKIE"):
+            visitor = visitors.read(app, environ)
+            if visitor is None:
                 return None
-            visitor = found
-        if (entry.anonymous_only if visitor.key is not None else entry.logged_in_only):
+        key = visitor.key if visitor is not None else None
+        if (entry.anonymous_only if key is not None else entry.logged_in_only):
             return None
         if pagecache.version(entry.scopes, entry.extra) != entry.version:
             return None
-        if visitor.key is None and entry.shared:
+        if key is None and entry.shared:
             return entry.page, [], False
+        if visitor is None:
+            visitor = visitors.FrontVisitor(visitors.new_session(), None)
         part = None
         if visitor.key is not None:
             cache = pagecache.parts_cache(app)
