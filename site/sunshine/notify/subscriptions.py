@@ -18,7 +18,7 @@ from sunshine.database import rowcount, utcnow
 from sunshine.extensions import db
 from sunshine.failures import FieldError
 from sunshine.notify import outbox, tokens
-from sunshine.notify.models import Mode, Subscriber, Subscription, SubState
+from sunshine.notify.models import Mode, Subscriber, Subscription, SubState, Token
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.services import full_name
@@ -157,10 +157,10 @@ def active_for(topic: str, key: str) -> list[Subscription]:
 
 
 def _by_token(token: str, purpose: str) -> Subscription | None:
-    row = tokens.find(token, purpose)
-    if row is None or row.subscription_id is None:
+    if not tokens.plausible(token):
         return None
-    return db.session.get(Subscription, row.subscription_id)
+    return db.session.scalar(select(Subscription).join(
+        Token, Token.subscription_id == Subscription.id).where(tokens.matches(token, purpose)))
 
 
 def pending_for(token: str) -> Subscription | None:
@@ -190,10 +190,10 @@ def end(subscription: Subscription, now: datetime | None = None) -> None:
 
 def subscriber_for(token: str) -> Subscriber | None:
     """The address a manage link is for, or None for a wrong link."""
-    row = tokens.find(token, "manage")
-    if row is None or row.subscriber_id is None:
+    if not tokens.plausible(token):
         return None
-    return db.session.get(Subscriber, row.subscriber_id)
+    return db.session.scalar(select(Subscriber).join(
+        Token, Token.subscriber_id == Subscriber.id).where(tokens.matches(token, "manage")))
 
 
 def subscriptions_of(subscriber: Subscriber) -> list[Subscription]:

@@ -11,6 +11,8 @@ import hashlib
 import secrets
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, and_
+
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.notify.models import Token
@@ -32,10 +34,21 @@ def issue(purpose: str, *, subscriber_id: int | None = None, subscription_id: in
     return token
 
 
+def plausible(token: str) -> bool:
+    """Whether ``token`` could be one of ours at all (worth a look in the table)."""
+    return bool(token) and len(token) <= MAX_LENGTH
+
+
 def find(token: str, purpose: str) -> Token | None:
     """The token's row when ``token`` is one of ours for ``purpose``; a wrong token and an
     unknown one look the same."""
-    if not token or len(token) > MAX_LENGTH:
+    if not plausible(token):
         return None
     row = db.session.get(Token, digest(token))
     return row if row is not None and row.purpose == purpose else None
+
+
+def matches(token: str, purpose: str) -> ColumnElement[bool]:
+    """A query's condition on ``Token``: its row is ``token``'s, for ``purpose`` (so that a
+    page finds what a link is for with one statement, joined to the token's row)."""
+    return and_(Token.hash == digest(token), Token.purpose == purpose)
