@@ -100,3 +100,31 @@ def test_a_photo_on_sale_is_kept_in_front_until_the_listing_is_taken_down(
         assert own.status_code == 200 and own.cache_control.private
     seen.clear()
     assert client.get(url).status_code == 404 and seen
+
+
+def test_a_seller_deletes_a_photo_of_their_own_listing_only(client_for, users, verified):
+    from sqlalchemy import select
+
+    from sunshine.audit import AuditEntry
+    from tests.market.conftest import make_seller
+
+    make_seller(users["seller2"], verify_by=users["county"])
+    listing = make_listing(users["seller"], submit=False)
+    theirs = make_listing(users["seller2"], submit=False, name="别家的沃柑")
+    [row] = photos.add_photos(users["seller"], listing, [jpeg_with_gps()])
+    [other_row] = photos.add_photos(users["seller2"], theirs, [jpeg_with_gps()])
+    files = [PHOTOS.directory() / name for name in (row.filename, row.thumbnail)]
+    photo_id = row.id
+    url = f"/market/my/{listing.id}/photos/{photo_id}/delete"
+    assert client_for("coop2").post(url).status_code == 403
+    coop = client_for("coop")
+    # a photo of another listing, through one's own listing's address
+    assert coop.post(f"/market/my/{listing.id}/photos/{other_row.id}/delete").status_code == 403
+    assert db.session.get(ListingPhoto, other_row.id) is not None
+    assert all(file.exists() for file in files)
+    assert coop.post(url).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ListingPhoto, photo_id) is None
+    assert not any(file.exists() for file in files)
+    assert db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "market.photo_remove")) is not None

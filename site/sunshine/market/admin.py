@@ -36,7 +36,7 @@ ACTION_LABELS = {
     "market.listing_submit": "提交商品审核", "market.listing_approve": "商品审核通过",
     "market.listing_takedown": "下架商品", "market.listing_certify": "认定扶贫产品",
     "market.listing_uncertify": "取消扶贫产品认定", "market.photo_add": "添加商品照片",
-    "market.inquiries_view": "查看购买意向联系方式",
+    "market.photo_remove": "删除商品照片", "market.inquiries_view": "查看购买意向联系方式",
 }
 
 

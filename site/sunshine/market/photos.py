@@ -52,11 +52,16 @@ def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[Listing
 
 
 def remove_photo(user: User, listing: Listing, photo: ListingPhoto) -> None:
+    """Delete a photo of the user's listing, its files after the commit.
+
+    :raise PermissionDenied: not the user's listing, or a photo of another listing.
+    """
     own_listing(user, listing)
     if photo.listing_id != listing.id:
         raise PermissionDenied("photo of another listing")
     names = [photo.filename, photo.thumbnail]
     db.session.delete(photo)
     pagecache.changed("market", listing.origin_code)
+    record("market.photo_remove", user, "market_listing", listing.id, listing.origin_code)
     db.session.commit()
     PHOTOS.remove(names)
