@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil
+from typing import Generic, TypeVar
 
 from markupsafe import Markup, escape
 
@@ -18,6 +19,8 @@ from sunshine.pagecache.versions import Scope
 from sunshine.regions import services as regions
 from sunshine.regions.services import TREE
 
+T = TypeVar("T")
+
 #: The badge colour of each state (``state_badge`` in matching/_ui.html).
 STATE_KINDS = {"published": "info", "partly": "info", "pledged": "ok", "delivering": "ok",
                "delivered": "ok", "thanked": "ok", "closed": "ok", "expired": "warn",
@@ -25,11 +28,11 @@ STATE_KINDS = {"published": "info", "partly": "info", "pledged": "ok", "deliveri
 
 
 @dataclass
-class ListPage:
-    """One page of the list: its cards, the place of each card's village, and what the
-    pagination macro reads."""
+class ListPage(Generic[T]):
+    """One page of a list (cards, the thanks wall's notes), the place of each item's village,
+    and what the pagination macro reads."""
 
-    items: list[queries.Card]
+    items: list[T]
     places: dict[str, str]
     page: int
     per_page: int
@@ -62,7 +65,7 @@ def scopes(region: str | None) -> list[Scope]:
 
 
 def list_page(filters: queries.Filters, page: int, per_page: int,
-              at: tuple[int, ...]) -> ListPage:
+              at: tuple[int, ...]) -> ListPage[queries.Card]:
     """Page ``page`` of the needs matching ``filters``, remembered until ``at`` (the versions of
     ``scopes(filters.region)``, read before) changes."""
     key = (filters.category, filters.region, filters.urgency, filters.state, page, per_page)
@@ -70,7 +73,7 @@ def list_page(filters: queries.Filters, page: int, per_page: int,
                          size=256)
 
 
-def _read(filters: queries.Filters, page: int, per_page: int) -> ListPage:
+def _read(filters: queries.Filters, page: int, per_page: int) -> ListPage[queries.Card]:
     query = queries.card_query(filters)
     total = db.session.scalar(queries.count_query(filters)) or 0
     cards = queries.with_lines(db.session.execute(

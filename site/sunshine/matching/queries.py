@@ -4,13 +4,12 @@ totals per region, a donor's own pledges. Only public fields leave these functio
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
@@ -30,7 +29,7 @@ from sunshine.matching.models import (
     PledgeState,
     show_units,
 )
-from sunshine.pagecache.versions import signature
+from sunshine.pagecache import memo
 from sunshine.records.money import from_fen
 from sunshine.regions import codes
 from sunshine.regions.models import Region
@@ -141,7 +140,12 @@ def card_query(filters: Filters) -> Select[Any]:
 
 def count_query(filters: Filters) -> Select[Any]:
     """How many needs ``public_query`` finds."""
-    return select(func.count()).select_from(public_query(filters).order_by(None).subquery())
+    return count_of(public_query(filters))
+
+
+def count_of(query: Select[Any]) -> Select[Any]:
+    """How many rows ``query`` finds."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
 
 
 def with_lines(rows: Iterable[Any]) -> list[Card]:
@@ -258,16 +262,11 @@ def _prefix_len(level: int) -> int:
 
 
 def totals(region: str | None) -> tuple[Totals, list[Totals]]:
-    """``count_totals``, kept per worker until a need of the region (or under it) changes: a
-    province-wide sum over every pledge is not done for each view of the wall."""
+    """``count_totals``, remembered per worker until a need of the region (or under it)
+    changes: a province-wide sum over every pledge is not done for each view."""
     code = region or province_code()
-    now = signature((("matching", code),))
-    kept: dict[str, tuple[Hashable, tuple[Totals, list[Totals]]]]
-    kept = current_app.extensions.setdefault("matching_totals", {})
-    found = kept.get(code)
-    if found is None or found[0] != now:
-        found = kept[code] = (now, count_totals(code))
-    return found[1]
+    return memo.remember("help-totals", code, memo.versions([("matching", code)]),
+                         lambda: count_totals(code))
 
 
 def count_totals(code: str) -> tuple[Totals, list[Totals]]:

@@ -26,7 +26,15 @@ from sunshine.accounts.models import Role
 from sunshine.extensions import db, limiter, login_manager
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
-from sunshine.matching import delivery, listing, needpage, pledgebox, pledges, queries
+from sunshine.matching import (
+    delivery,
+    listing,
+    needpage,
+    pledgebox,
+    pledges,
+    queries,
+    wall,
+)
 from sunshine.matching import mine as mine_rows
 from sunshine.matching.common import MatchingError, is_handler
 from sunshine.matching.forms import ConfirmForm, PledgeForm, parse_units
@@ -46,7 +54,6 @@ from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import code_arg
 from sunshine.records.money import AmountError, parse_amount, to_fen
-from sunshine.records.paging import paginate_rows
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.web import no_store, page_arg, render_form_page
@@ -96,17 +103,24 @@ def _amounts(need: queries.Card) -> list[str]:
 @bp.get("/export.csv")
 @keep(("matching", None), before=pledges.maybe_expire)
 def export() -> Response:
-    """The list's needs (with its filters) as CSV."""
-    rows = queries.with_lines(db.session.execute(
-        queries.card_query(queries.parse_filters(request.args)).limit(10_000)))
-    places = queries.places(n.village_code for n in rows)
+    """The list's needs (with its filters) as CSV, written once and remembered per worker until
+    a need of the region shown (or the region tree) changes."""
+    filters = queries.parse_filters(request.args)
     root = request.url_root.rstrip("/")
-    body = csv_text(CSV_HEADER, ([
+    at = memo.versions(listing.scopes(filters.region))  # before any row is read
+    key = (filters.category, filters.region, filters.urgency, filters.state, root)
+    body = memo.remember("help-csv", key, at, lambda: _csv(filters, root), size=16)
+    return csv_download(body, "help.csv")
+
+
+def _csv(filters: queries.Filters, root: str) -> str:
+    rows = queries.with_lines(db.session.execute(queries.card_query(filters).limit(10_000)))
+    places = queries.places(n.village_code for n in rows)
+    return csv_text(CSV_HEADER, ([
         n.id, n.title, n.category, places[n.village_code], n.urgency_label,
         n.deadline.isoformat(),
         n.status.label, *_amounts(n), n.published_at.date().isoformat() if n.published_at else "",
         root + n.url] for n in rows))
-    return csv_download(body, "help.csv")
 
 
 def _detail(need: NeedPage, form: PledgeForm | None = None, status: int = 200
@@ -255,13 +269,10 @@ def thanks() -> Response:
 
 
 def _thanks(found: list[Region], region: str | None) -> str:
-    current = found[-1] if found else None
-    total, children = queries.totals(region)
-    page = paginate_rows(queries.thanked_query(region), page_arg(), 20)
-    return render_template("matching/thanks.html", total=total, children=children, page=page,
-                           donors=queries.donors_of([n.id for n in page.items]), region=current,
-                           chain=found[:-1],
-                           places=queries.places(n.village_code for n in page.items))
+    shown = wall.wall(region, page_arg())
+    return render_template("matching/thanks.html", total=shown.total, children=shown.children,
+                           page=shown.page, donors=shown.donors, chain=found[:-1],
+                           region=found[-1] if found else None, places=shown.page.places)
 
 
 @bp.get("/photos/<int:photo_id>/<kind>")
