@@ -76,6 +76,8 @@ def test_a_region_named_in_the_query_comes_first_as_a_best_bet(app, client, arti
     assert 'class="best-bet"' in page and f'href="/stats/{county}"' in page
     assert f"/notices/?region={county}" in page and f"/funds/?region={county}" in page
     assert f"/projects/?region={county}" in page
+    trail = f"{SAMPLE['province_name']} › {SAMPLE['city_name']} › {name}"
+    assert f"<p>{trail}</p>" in page  # the bet's ancestors, from the index
     assert 'class="best-bet"' not in client.get("/search?q=危房改造").get_data(as_text=True)
 
 

@@ -122,6 +122,19 @@ def term_bits(reader: Any, fieldname: str, text: Any) -> int:
     return cached(reader, (fieldname, text), build)
 
 
+def term_ids(reader: Any, fieldname: str, text: Any) -> tuple[int, ...]:
+    """The live documents of a segment that hold a term, ascending: for the terms of few
+    documents (an id, a place name), where a bitmap of the whole segment would cost more."""
+
+    def build() -> tuple[int, ...]:
+        try:
+            return tuple(_posting_ids(reader.postings(fieldname, text)))
+        except TermNotFound:
+            return ()
+
+    return cached(reader, ("ids", fieldname, text), build)
+
+
 def phrase_hits(leaf: Searcher, fieldname: str, words: list[str]) -> PhraseHits:
     """The live documents of a segment where ``words`` stand at consecutive positions, with
     the BM25 score of the words in each (the same as the AND of the words would give)."""

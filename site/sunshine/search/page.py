@@ -1,7 +1,7 @@
 """What the search page shows around its hits: the region searched in and its sub-regions
-(the region facet), the trail of a best bet, and the synonym groups a query is read with.
+(the region facet), and the synonym groups a query is read with.
 
-They change a few times a year, and reading them cost the page four queries of its own. They
+They change a few times a year, and reading them cost the page three queries of its own. They
 are remembered per worker with the versions of the region tree and of the search settings
 (one query a request, see pagecache.memo), as plain values the page cannot change.
 """
@@ -39,12 +39,6 @@ def area(code: str, version: Hashable) -> tuple[Area | None, list[Area]]:
                 [Area(c.code, c.name) for c in regions.children_of(place.code)])
 
     return memo.remember("search-area", code, version, compute)
-
-
-def trail(code: str, version: Hashable) -> list[Area]:
-    """The region of this exact code and its ancestors, province first."""
-    return memo.remember("search-trail", code, version,
-                         lambda: [Area(r.code, r.name) for r in regions.trail(code)])
 
 
 def synonym_groups(version: Hashable) -> dict[str, list[str]]:

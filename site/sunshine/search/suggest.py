@@ -32,7 +32,7 @@ def best_bets(index_dir: str | Path, text: str, limit: int = 3) -> list[Place]:
     searcher = open_searcher(index_dir)
     if searcher is None or not key:
         return []
-    return _places(searcher, _holding(searcher, key), limit)
+    return _places(searcher, _holding(searcher, "place", key), limit)
 
 
 def suggest(index_dir: str | Path, text: str, limit: int = 8) -> dict[str, list[dict[str, str]]]:
@@ -55,11 +55,25 @@ def suggest(index_dir: str | Path, text: str, limit: int = 8) -> dict[str, list[
             "titles": titles[:limit - len(regions)]}
 
 
-def _holding(searcher: Searcher, key: str) -> list[int]:
-    """The regions a place key names, from the bitmap kept per segment (a best bet is looked
-    up for every search)."""
+def trail(index_dir: str | Path, code: str) -> list[Place]:
+    """A best bet's region and its ancestors, province first, as the index has them (the
+    bet itself comes from the index)."""
+    searcher = open_searcher(index_dir)
+    if searcher is None:
+        return []
+    try:
+        wanted = [*codes.ancestors_of(code), code]
+    except codes.InvalidCode:
+        return []
+    return _places(searcher, [n for c in wanted for n in _holding(searcher, "id", f"region:{c}")],
+                   len(wanted))
+
+
+def _holding(searcher: Searcher, fieldname: str, text: str) -> list[int]:
+    """The documents holding a term, from the ids kept per segment (a best bet is looked up
+    for every search)."""
     return [offset + docnum for leaf, offset in searcher.leaf_searchers()
-            for docnum in docsets.ids_of(docsets.term_bits(leaf.reader(), "place", key))]
+            for docnum in docsets.term_ids(leaf.reader(), fieldname, text)]
 
 
 def _places(searcher: Searcher, docnums: list[int], limit: int) -> list[Place]:

@@ -16,6 +16,7 @@ from sunshine.search import page
 from sunshine.search.index import TYPE_LABELS, search
 from sunshine.search.searchers import index_version
 from sunshine.search.suggest import best_bets, suggest
+from sunshine.search.suggest import trail as best_trail
 from sunshine.web import page_arg
 
 bp = Blueprint("search", __name__)
@@ -93,7 +94,7 @@ def _render(index_dir: str) -> str:
     results = search(index_dir, q, doc_type, region, page_arg(), year=year, facets=facets,
                      synonyms=page.synonym_groups(version))
     bets = best_bets(index_dir, q) if q and results.page <= 1 else []
-    trail = page.trail(bets[0].code, version) if bets else []
+    trail = best_trail(index_dir, bets[0].code) if bets else []
     region_counts = [(c, results.facets.get("region_path", {}).get(codes.prefix(c.code), 0))
                      for c in children]
     return render_template("search/index.html", facet_url=FacetLinks(), q=q, doc_type=doc_type,
