@@ -102,3 +102,15 @@ def test_kept_arrays_stay_within_their_budget_oldest_out_first(monkeypatch) -> N
     assert list(kept.entries) == [("a", 2), ("a", 3), ("a", 4)] and kept.bytes == 3000
     assert docsets.cached(reader, ("a", 4), lambda: array(99))[0] == 4  # kept: not built again
     assert built == [0, 1, 2, 3, 4]
+
+
+def test_field_lengths_read_in_one_piece_are_whooshs(corpus) -> None:
+    searcher = searchers.open_searcher(corpus)
+    for leaf, _ in searcher.leaf_searchers():
+        reader = leaf.reader()
+        count = reader.doc_count_all()
+        for field in ("title", "body", "title_gram", "body_gram", "pinyin", "initials"):
+            column = ranking._length_column(reader, field, count)
+            assert column is not None, field
+            expected = [reader.doc_field_length(d, field) or 0 for d in range(count)]
+            assert column.tolist() == expected, field
