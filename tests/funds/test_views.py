@@ -351,6 +351,7 @@ def test_list_figures_follow_every_write_with_the_page_cache_off(client, app, fu
     assert "<dd>1 个</dd>" in client.get("/projects/" + county).get_data(as_text=True)
     make_fund(document_number="桂财农〔2020〕78号", amount=Decimal("500000.00"))
     make_project(name="第二个示范项目")
-    assert "150.00 万元" in client.get("/funds/" + county).get_data(as_text=True)
+    page = client.get("/funds/" + county).get_data(as_text=True)
+    assert "150.00 万元" in page and "桂财农〔2020〕78号" in page
     page = client.get("/projects/" + county).get_data(as_text=True)
     assert "<dd>2 个</dd>" in page and "第二个示范项目" in page

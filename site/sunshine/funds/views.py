@@ -66,12 +66,16 @@ def index() -> Response:
 def _index_page() -> str:
     filters = filters_from_request()
     shown, ancestors, children = region_trail(filters.region)
-    summary = memo.remember(
-        "funds-summary", (filters.year, filters.source_level, filters.fund_type, shown.code),
-        memo.versions(_scopes(filters.region)), lambda: queries.summary(filters, children))
-    page = queries.list_funds(filters, request.args.get("after"), request.args.get("before"),
-                              page_arg(), current_app.config["PAGE_SIZE"],
-                              total=summary.total.funds)
+    # The figures and the page of the list, remembered until the data change.
+    key = (filters.year, filters.source_level, filters.fund_type, shown.code)
+    at = memo.versions(_scopes(filters.region))
+    summary = memo.remember("funds-summary", key, at,
+                            lambda: queries.summary(filters, children))
+    after, before, number = request.args.get("after"), request.args.get("before"), page_arg()
+    page = memo.remember("funds-page", (*key, after, before, number), at,
+                         lambda: queries.list_funds(filters, after, before, number,
+                                                    current_app.config["PAGE_SIZE"],
+                                                    total=summary.total.funds))
     chart = charts.bar_chart([(f.label, f.allocated, f.spent) for f in reversed(summary.by_year)],
                              f"{shown.name}历年扶贫资金下达与支出", "fund-chart")
     rate = None

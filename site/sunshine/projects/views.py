@@ -65,7 +65,7 @@ def _index_page() -> str:
     filters = filters_from_request()
     province = current_app.config["PROVINCE_CODE"]
     shown, ancestors, children = region_trail(filters.region)
-    # The figures and the sums for the map, read from the totals: remembered until the data
+    # The figures, the sums for the map and the page of the list, remembered until the data
     # change. One query reads the child regions' projects and the counties with theirs.
     key = (filters.year, filters.category, filters.stage, shown.code)
     at = memo.versions(_scopes(filters.region))
@@ -74,9 +74,11 @@ def _index_page() -> str:
     counts, counties = memo.remember(
         "projects-regions", key, at,
         lambda: queries.by_region(filters, shown.code, shown.level <= 2))
-    page = queries.list_projects(filters, request.args.get("after"), request.args.get("before"),
-                                 page_arg(), current_app.config["PAGE_SIZE"], province,
-                                 total=figures.projects)
+    after, before, number = request.args.get("after"), request.args.get("before"), page_arg()
+    page = memo.remember("projects-page", (*key, after, before, number), at,
+                         lambda: queries.list_projects(filters, after, before, number,
+                                                       current_app.config["PAGE_SIZE"],
+                                                       province, total=figures.projects))
     project_map = Markup("")
     if counties:
         project_map = charts.county_map(
