@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -30,6 +32,8 @@ def test_lists_and_pages_follow_writes_and_the_clock(app, client, users, registe
     assert client.post(f"/notices/{notice.id}/objection",
                        data=objection_data(app)).status_code == 200
     assert "收到异议 1 条，已处理 0 条" in client.get("/notices/").text
+    exported = list(csv.reader(io.StringIO(client.get("/notices/export.csv").text)))
+    assert exported[1][9:11] == ["1", "0"]
     assert client.get(f"/api/v1/notices/{notice.id}").json["objections"]["received"] == 1
     clock.set(clock.day(3, hour=1))
     assert "还剩 <strong>5</strong> 天" in client.get("/notices/").text

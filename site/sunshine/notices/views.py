@@ -35,6 +35,8 @@ feeds_bp = Blueprint("notices_feed", __name__)
 
 #: Entries on one printed A4 sheet (the village board's page).
 PRINT_ROWS = 40
+#: Notices in the list's CSV at most.
+EXPORT_ROWS = 10_000
 
 
 def _submit_limit() -> str:
@@ -221,16 +223,14 @@ def export() -> Response:
     """The list (with its filters) as CSV."""
     filters = queries.parse_filters(request.args)
     now = periods.now()
-    rows = list(db.session.execute(queries.public_query(filters, now).limit(10_000)).scalars())
-    counts = objections.objection_counts([n.id for n in rows])
-    entries = queries.entry_counts([n.id for n in rows])
+    rows = public.cards_page(filters, 1, EXPORT_ROWS, now).items
     root = request.url_root.rstrip("/")
     return csv_download(csv_text(
         ["编号", "标题", "类型", "地区代码", "地区", "开始日期", "结束日期", "状态", "名单条数",
          "收到异议", "已处理异议", "网址"],
         ([n.id, n.title, n.kind.label, n.region_code, n.region.name, n.start_on.isoformat(),
-          n.end_on.isoformat(), periods.state_of(n, now).label, entries[n.id],
-          counts[n.id][0], counts[n.id][1], root + n.url] for n in rows)), "notices.csv")
+          n.end_on.isoformat(), periods.state_of(n, now).label, n.entries,
+          n.objections[0], n.objections[1], root + n.url] for n in rows)), "notices.csv")
 
 
 @bp.get("/<int:notice_id>/export.csv")
