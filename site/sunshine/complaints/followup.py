@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Exists, exists, select
@@ -83,13 +84,34 @@ def queue_followups(now: datetime) -> int:
     return made
 
 
-def case_for(token: str) -> tuple[Token, Case] | None:
-    """The case a follow-up link is for, or None for a wrong link."""
-    row = tokens.find(token, TOKEN_PURPOSE)
-    if row is None or row.ref is None or not row.ref.isdigit():
+class Link(NamedTuple):
+    """What a follow-up link's page shows: the case it is for, and the reporter's answer so
+    far (None: not answered yet)."""
+
+    case_id: int
+    answer: str | None
+
+
+def link_for(token: str) -> Link | None:
+    """The case a follow-up link is for and its answer, or None for a wrong link: two small
+    statements (the token's case, the case's latest answer), no case or event loaded."""
+    if not tokens.plausible(token):
         return None
-    case = db.session.get(Case, int(row.ref), options=[selectinload(Case.events)])
-    return (row, case) if case is not None else None
+    ref = db.session.scalar(select(Token.ref).where(tokens.matches(token, TOKEN_PURPOSE)))
+    if ref is None or not ref.isascii() or not ref.isdigit() or len(ref) > 18:
+        return None
+    latest = (select(CaseEvent.text).where(CaseEvent.case_id == Case.id,
+                                           CaseEvent.type == EventType.VERDICT)
+              .order_by(CaseEvent.id.desc()).limit(1).scalar_subquery())
+    row = db.session.execute(select(Case.id, latest).where(Case.id == int(ref))).first()
+    if row is None:
+        return None
+    return Link(row[0], row[1].removeprefix(VERDICT_PREFIX) if row[1] is not None else None)
+
+
+def case_for(link: Link) -> Case:
+    """The linked case with its events, to record the answer."""
+    return db.session.get_one(Case, link.case_id, options=[selectinload(Case.events)])
 
 
 def answered(case: Case) -> str | None:

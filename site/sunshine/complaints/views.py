@@ -320,17 +320,16 @@ def followup_answer(token: str) -> tuple[str, int]:
     from sunshine.complaints import followup
     from sunshine.complaints.models import VERDICTS
 
-    found = followup.case_for(token)
-    if found is None:
+    link = followup.link_for(token)
+    if link is None:
         return render_template("notify/done.html", title="链接无效", lines=[
             "这个回访链接无效或已失效。"]), 404
-    case = found[1]
     chosen = request.values.get("answer", "")
-    done = followup.answered(case)
+    done = link.answer
     error = None
     if request.method == "POST" and done is None:
         try:
-            followup.record_answer(case, chosen)
+            followup.record_answer(followup.case_for(link), chosen)
         except services.CaseError as exc:
             error = exc.message
         else:
