@@ -153,6 +153,7 @@ def test_no_inquiry_to_a_listing_not_on_sale(users):
         inquiries.send_inquiry(listing, "1", "x", "")
 
 
+@pytest.mark.postgres  # the list's statements take their filters as parameters
 def test_the_list_filters_sorts_and_pages(users, verified):
     make_listing(users["seller"], name="茶", category="茶叶", unit="盒", price=Decimal("80"),
                  labels=["有机"])

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import aliased
 
 from sunshine.market.models import (
     Inquiry,
@@ -22,56 +21,18 @@ from sunshine.market.models import (
     ListingPhoto,
     ListingStatus,
     Seller,
-    SellerKind,
-    SellerStatus,
 )
-from sunshine.market.queries import plain_rows
+from sunshine.market.queries import SELLER_ROW, SellerRow, plain_rows
 from sunshine.pagecache import memo
 from sunshine.regions import services as regions
-from sunshine.regions.models import Region
+
+_SELLER = SELLER_ROW.where(Seller.user_id == bindparam("user_id"))
 
 
-class OwnSeller(NamedTuple):
-    """A seller's profile as their pages show it, with the names of its county and village."""
-
-    id: int
-    name: str
-    kind: SellerKind
-    county_code: str
-    village_code: str
-    licence: str
-    poverty_link: str
-    intro: str
-    status: SellerStatus
-    status_note: str
-    county_name: str
-    village_name: str
-
-    @property
-    def verified(self) -> bool:
-        return self.status == SellerStatus.VERIFIED
-
-    def form_values(self) -> dict[str, str]:
-        """The profile form's fields, filled in."""
-        return {"name": self.name, "kind": self.kind.value, "county": self.county_code,
-                "village_code": self.village_code, "licence": self.licence,
-                "poverty_link": self.poverty_link, "intro": self.intro}
-
-
-_County = aliased(Region)
-_Village = aliased(Region)
-_SELLER = (select(Seller.id, Seller.name, Seller.kind, Seller.county_code, Seller.village_code,
-                  Seller.licence, Seller.poverty_link, Seller.intro, Seller.status,
-                  Seller.status_note, _County.name, _Village.name)
-           .join(_County, _County.code == Seller.county_code)
-           .join(_Village, _Village.code == Seller.village_code)
-           .where(Seller.user_id == bindparam("user_id")))
-
-
-def seller(user_id: int) -> OwnSeller | None:
+def seller(user_id: int) -> SellerRow | None:
     """The user's seller profile, or None before they filled it in."""
     row = plain_rows(_SELLER, user_id=user_id).first()
-    return OwnSeller(*row) if row is not None else None
+    return SellerRow(*row) if row is not None else None
 
 
 class OwnListing(NamedTuple):

@@ -7,14 +7,21 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import CursorResult, Executable, Select, bindparam, func, select
-from sqlalchemy.orm import defaultload, selectinload
+from sqlalchemy.orm import aliased, defaultload, selectinload
 
 from sunshine.extensions import db
-from sunshine.market.models import Listing, ListingPhoto, ListingStatus, Seller, SellerKind
+from sunshine.market.models import (
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    Seller,
+    SellerKind,
+    SellerStatus,
+)
 from sunshine.pagecache.versions import signature
 from sunshine.regions import codes
 from sunshine.regions.models import Region
@@ -254,6 +261,54 @@ def other_listings(listing: Card, limit: int = 6) -> list[Card]:
 def seller_listings(seller: Seller) -> list[Listing]:
     return list(db.session.execute(select(Listing).where(Listing.seller_id == seller.id)
                                    .order_by(Listing.id.desc())).scalars())
+
+
+class SellerRow(NamedTuple):
+    """A seller's profile as its public page and the seller's own pages show it, with the
+    names of its county and village."""
+
+    id: int
+    name: str
+    kind: SellerKind
+    county_code: str
+    village_code: str
+    licence: str
+    poverty_link: str
+    intro: str
+    status: SellerStatus
+    status_note: str
+    county_name: str
+    village_name: str
+
+    @property
+    def verified(self) -> bool:
+        return self.status == SellerStatus.VERIFIED
+
+    def form_values(self) -> dict[str, str]:
+        """The profile form's fields, filled in."""
+        return {"name": self.name, "kind": self.kind.value, "county": self.county_code,
+                "village_code": self.village_code, "licence": self.licence,
+                "poverty_link": self.poverty_link, "intro": self.intro}
+
+
+_County = aliased(Region)
+_Village = aliased(Region)
+#: The columns of a ``SellerRow``, without a condition.
+SELLER_ROW = (select(Seller.id, Seller.name, Seller.kind, Seller.county_code,
+                     Seller.village_code, Seller.licence, Seller.poverty_link, Seller.intro,
+                     Seller.status, Seller.status_note, _County.name, _Village.name)
+              .join(_County, _County.code == Seller.county_code)
+              .join(_Village, _Village.code == Seller.village_code))
+
+
+_VERIFIED_SELLER = SELLER_ROW.where(Seller.id == bindparam("seller_id"),
+                                    Seller.status == SellerStatus.VERIFIED)
+
+
+def verified_seller(seller_id: int) -> SellerRow | None:
+    """A verified seller, for its public page."""
+    row = plain_rows(_VERIFIED_SELLER, seller_id=seller_id).first()
+    return SellerRow(*row) if row is not None else None
 
 
 def counties_with_listings() -> list[tuple[str, str]]:

@@ -34,8 +34,6 @@ from sunshine.market.models import (
     Listing,
     ListingPhoto,
     ListingStatus,
-    Seller,
-    SellerStatus,
 )
 from sunshine.market.photos import PHOTOS
 from sunshine.markup import render_markdown, stored_html
@@ -136,13 +134,11 @@ def inquiry(listing_id: int) -> BaseResponse | tuple[str, int]:
 def seller(seller_id: int) -> Response:
     """A seller's public profile and products on sale; kept until the market of their county
     changes."""
-    item = db.get_or_404(Seller, seller_id)
-    if item.status != SellerStatus.VERIFIED:
-        abort(404)
+    item = queries.verified_seller(seller_id) or abort(404)
     return pagecache.cached(lambda: _seller(item), ("market", item.county_code))
 
 
-def _seller(item: Seller) -> str:
+def _seller(item: queries.SellerRow) -> str:
     listings = queries.seller_cards(item.id, 100)
     return render_template("market/seller.html", seller=item, listings=listings)
 
