@@ -80,14 +80,18 @@ def test_need_page_and_list_follow_each_write_without_the_page_cache(app: Flask,
     assert "已认领 25%" in client.get(url).text
     assert "已认领 25%" in client.get("/help/").text
     assert "4 床,1 床,3 床" in client.get("/help/export.csv").text
+    assert client.get(f"/api/v1/needs/{need.id}").json["progress_percent"] == 25
+    assert client.get("/api/v1/needs").json["items"][0]["progress_percent"] == 25
     needs.update_public(users["town"], need, "冬天要两床棉被", "说明改过了。", 1,
                         need.deadline)
     page = client.get(url).text
     assert "冬天要两床棉被" in page and "说明改过了。" in page and "工作人员更新了需求说明" in page
     assert "冬天要两床棉被" in client.get("/help/").text
     assert "冬天要两床棉被" in client.get("/help/export.csv").text
+    assert client.get(f"/api/v1/needs/{need.id}").json["title"] == "冬天要两床棉被"
     needs.withdraw(users["town"], db.session.get(type(need), need.id), "户主已搬走")
     assert client.get(url).status_code == 404
+    assert client.get(f"/api/v1/needs/{need.id}").status_code == 404
     assert "冬天要两床棉被" not in client.get("/help/").text
 
 

@@ -12,11 +12,11 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
 from sunshine.extensions import db
-from sunshine.matching import pledges, queries
+from sunshine.matching import listing, needpage, pledges, queries
 from sunshine.matching.models import PUBLIC_STATES, Need, NeedItem
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.records.money import from_fen, money_text
-from sunshine.records.paging import paginate_rows
 from sunshine.web import page_arg, per_page_arg
 
 api_bp = Blueprint("matching_api", __name__, url_prefix="/api/v1")
@@ -33,7 +33,8 @@ def _line(item: NeedItem | queries.Line) -> dict[str, Any]:
             "estimated_price": money_text(item.price) if item.price is not None else None}
 
 
-def api_item(need: Need | queries.Card, village: str, place: str) -> dict[str, Any]:
+def api_item(need: Need | queries.Card | needpage.NeedPage, village: str, place: str
+             ) -> dict[str, Any]:
     root = request.url_root.rstrip("/")
     data: dict[str, Any] = {
         "id": need.id, "title": need.title, "category": need.category,
@@ -58,33 +59,43 @@ def api_item(need: Need | queries.Card, village: str, place: str) -> dict[str, A
 @api_bp.get("/needs")
 @keep(("matching", None), before=pledges.maybe_expire)
 def api_needs() -> Response:
-    per_page = per_page_arg(50)
-    page = paginate_rows(queries.card_query(queries.parse_filters(request.args)), page_arg(),
-                         per_page)
-    needs = queries.with_lines(page.items)
+    """A page of the list, remembered per worker like the list's page (``listing``)."""
+    filters = queries.parse_filters(request.args)
+    per_page, page = per_page_arg(50), page_arg()
+    root = request.url_root.rstrip("/")
+    at = memo.versions(listing.scopes(filters.region))  # before any row is read
+    key = (filters.category, filters.region, filters.urgency, filters.state, page, per_page, root)
+    return jsonify(memo.remember("help-api-list", key, at,
+                                 lambda: _needs(filters, page, per_page)))
+
+
+def _needs(filters: queries.Filters, page: int, per_page: int) -> dict[str, Any]:
+    total = db.session.scalar(queries.count_query(filters)) or 0
+    needs = queries.with_lines(db.session.execute(
+        queries.card_query(filters).limit(per_page).offset((page - 1) * per_page)))
     names = queries.region_names(n.village_code for n in needs)
-    return jsonify(items=[api_item(n, names.get(n.village_code, ""),
-                                   queries.place_of(n.village_code, names)) for n in needs],
-                   page=page.page, per_page=per_page, total=page.total)
+    return {"items": [api_item(n, names.get(n.village_code, ""),
+                               queries.place_of(n.village_code, names)) for n in needs],
+            "page": page, "per_page": per_page, "total": total}
 
 
 @api_bp.get("/needs/<int:need_id>")
 @keep(("matching", None), before=pledges.maybe_expire)
 def api_need(need_id: int) -> tuple[Response, int] | Response:
+    """One need, from the figures its page reads (``needpage``)."""
     pledges.expire_due(need_id=need_id)
-    need = queries.get_public(need_id)
+    need = needpage.need_page(need_id)
     if need is None:
         return jsonify(error="没有这个需求"), 404
-    data = api_item(need, need.village.name, queries.place(need))
+    data = api_item(need, need.village_name, need.place)
     root = request.url_root.rstrip("/")
-    data["story_html"] = str(queries.story_html(need.story))
+    data["story_html"] = str(need.story)
     data["thanks"] = need.thanks_note or None
     data["photos"] = [f"{root}/help/photos/{p.id}/full" for p in need.photos]
-    data["pledges"] = [{"donor": p.display_name, "item": p.item.name, "state": p.state,
+    data["pledges"] = [{"donor": p.display_name, "item": p.item_name, "state": p.state,
                         "state_label": p.status.label,
-                        "quantity": (money_text(from_fen(p.quantity)) if p.item.money
-                                     else p.quantity),
-                        "at": p.created_at.isoformat()} for p in queries.public_pledges(need)]
+                        "quantity": money_text(from_fen(p.quantity)) if p.money else p.quantity,
+                        "at": p.created_at.isoformat()} for p in need.pledges]
     data["history"] = [{"at": e.at.isoformat(), "text": e.text} for e in need.events]
     return jsonify(data)
 

@@ -59,6 +59,7 @@ class PublicPledge:
     donor_kind: str
     state: str
     quantity: int
+    created_at: datetime
     item_name: str
     unit: str
     money: bool
@@ -98,6 +99,15 @@ class NeedPage(NeedFigures):
     events: list[Event] = field(default_factory=list)
     pledges: list[PublicPledge] = field(default_factory=list)
     chain: list[Place] = field(default_factory=list)
+    @property
+    def village_name(self) -> str:
+        return next((p.name for p in self.chain if p.code == self.village_code), "")
+
+    @property
+    def place(self) -> str:
+        """"某县某镇某村"."""
+        return "".join(p.name for p in self.chain)
+
     #: The page above and below the pledge box, rendered once (``public_parts``).
     parts: tuple[Markup, Markup] | None = None
     #: The empty pledge form with markers for a donor's own values (``pledgebox``).
@@ -122,7 +132,7 @@ def _statements() -> dict[str, Select[Any]]:
         "events": select(NeedEvent.at, NeedEvent.text).where(NeedEvent.need_id == need)
         .order_by(NeedEvent.id),
         "pledges": select(Pledge.display_name, Pledge.donor_kind, Pledge.state, Pledge.quantity,
-                          NeedItem.name, NeedItem.unit, NeedItem.money)
+                          Pledge.created_at, NeedItem.name, NeedItem.unit, NeedItem.money)
         .join(NeedItem, NeedItem.id == Pledge.item_id)
         .where(Pledge.need_id == need, Pledge.state.in_([s.value for s in SHOWN_PLEDGES]))
         .order_by(Pledge.id),

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, union_all
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import InstrumentedAttribute
 
 from sunshine.extensions import db
 from sunshine.markup import render_markdown, stored_html
@@ -165,10 +165,10 @@ def is_public(need: Need) -> bool:
 
 
 def get_public(need_id: int) -> Need | None:
-    """A public need with its photos and history, loaded for its page."""
+    """A public need (with its lines), for a pledge and a follower's mail; its page reads
+    ``needpage``."""
     return db.session.scalar(select(Need).where(
-        Need.id == need_id, Need.state.in_([s.value for s in PUBLIC_STATES]))
-        .options(selectinload(Need.photos), selectinload(Need.events)))
+        Need.id == need_id, Need.state.in_([s.value for s in PUBLIC_STATES])))
 
 
 @functools.lru_cache(maxsize=256)
@@ -184,7 +184,7 @@ def follow_label(need_id: str) -> str | None:
     return f"爱心帮扶：{need.title}" if need else None
 
 
-def regionchain_codes(code: str) -> list[Region]:
+def region_chain(code: str) -> list[Region]:
     """The village and its ancestors up to the county, for "某县某镇某村"."""
     wanted = chain_codes(code)
     rows = {r.code: r for r in db.session.execute(
@@ -193,7 +193,7 @@ def regionchain_codes(code: str) -> list[Region]:
 
 
 def place(need: Need) -> str:
-    return "".join(r.name for r in regionchain_codes(need.village_code))
+    return "".join(r.name for r in region_chain(need.village_code))
 
 
 def chain_codes(code: str) -> list[str]:
@@ -234,14 +234,6 @@ def donors_of(need_ids: list[int]) -> dict[int, list[str]]:
         if name not in names:
             names.append(name)
     return out
-
-
-def public_pledges(need: Need) -> list[Pledge]:
-    return list(db.session.execute(select(Pledge).where(
-        Pledge.need_id == need.id,
-        Pledge.state.in_([s.value for s in (PledgeState.ACTIVE, PledgeState.DELIVERING,
-                                           PledgeState.DELIVERED, PledgeState.CONFIRMED)]))
-        .order_by(Pledge.id)).scalars())
 
 
 # --- the thanks wall -------------------------------------------------------------------------
