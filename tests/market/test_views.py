@@ -192,3 +192,26 @@ def test_the_profile_page_shows_the_profile_as_saved(client_for, users, verified
     assert f'<option selected value="{SAMPLE["county"]}">' in page
     assert f'<option selected value="{VILLAGE}">' in page
     assert '<input checked id="kind-1" name="kind" required type="radio"' in page
+
+
+def test_the_region_menus_list_the_county_villages_and_follow_the_region_tree(
+        client_for, users, verified):
+    from sunshine.regions.models import Region
+    from sunshine.regions.services import tree_changed
+    from tests.conftest import OTHER_PREFIX
+
+    coop = client_for("coop")
+    pick = {"name": "壮乡合作社", "kind": "cooperative", "county": SAMPLE["county"],
+            "action": "pick"}
+    page = coop.post("/market/my/profile", data=pick)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'value="{VILLAGE}"' in html and f'value="{OTHER_PREFIX}101201"' not in html
+    assert db.session.scalar(select(Seller.name)) == "绿源种植专业合作社"  # only listed
+    assert "新建村" not in coop.get("/market/my/new").get_data(as_text=True)
+    db.session.add(Region(code=VILLAGE[:9] + "299", name="新建村", level=5,
+                          parent_code=VILLAGE[:9] + "000", synthetic=True))
+    tree_changed()
+    db.session.commit()
+    assert "新建村" in coop.post("/market/my/profile", data=pick).get_data(as_text=True)
+    assert f'value="{VILLAGE[:9]}299">' in coop.get("/market/my/new").get_data(as_text=True)
