@@ -179,7 +179,8 @@ def _edit(listing: mine.OwnListingForm | None, county: str, village: str
             flash(REVIEW_AGAIN if held else "已保存", "success")
             return redirect(url_for("market_seller.edit", listing_id=saved.id))
     return render_form_page("market/my/edit.html", form=form, listing=listing,
-                            findings=findings, photo_form=PhotoForm())
+                            findings=findings,
+                            photo_form=PhotoForm() if listing is not None else None)
 
 
 @bp.post("/<int:listing_id>/submit")
