@@ -13,10 +13,11 @@ import functools
 import operator
 import threading
 import weakref
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Query, Term
@@ -69,7 +70,6 @@ class VerifiedPhrase(And):
 
 @dataclass(frozen=True)
 class PhraseHits:
-    bits: int
     ids: list[int]
     scores: list[float]
 
@@ -100,7 +100,7 @@ def _nbytes(value: Any) -> int:
     if isinstance(value, int):
         return value.bit_length() // 8 + 32
     if isinstance(value, PhraseHits):
-        return value.bits.bit_length() // 8 + 16 * len(value.ids) + 64
+        return 40 * len(value.ids) + 64
     if isinstance(value, tuple):
         return sum(_nbytes(v) for v in value)
     return int(getattr(value, "nbytes", 64))
@@ -135,9 +135,12 @@ def term_ids(reader: Any, fieldname: str, text: Any) -> tuple[int, ...]:
     return cached(reader, ("ids", fieldname, text), build)
 
 
-def phrase_hits(leaf: Searcher, fieldname: str, words: list[str]) -> PhraseHits:
+def phrase_hits(leaf: Searcher, fieldname: str, words: list[str],
+                word_scores: Callable[[str], tuple[Any, Any]] | None = None) -> PhraseHits:
     """The live documents of a segment where ``words`` stand at consecutive positions, with
-    the BM25 score of the words in each (the same as the AND of the words would give)."""
+    the BM25 score of the words in each (the same as the AND of the words would give).
+    ``word_scores(word)``, a word's documents and scores as kept arrays (search.ranking),
+    sums the scores from those; without it Whoosh scores each document."""
     reader = leaf.reader()
 
     def build() -> PhraseHits:
@@ -145,10 +148,12 @@ def phrase_hits(leaf: Searcher, fieldname: str, words: list[str]) -> PhraseHits:
         candidates = functools.reduce(
             operator.and_, (term_bits(reader, fieldname, w) for w in unique))
         if not candidates:
-            return PhraseHits(0, [], [])
+            return PhraseHits([], [])
         matchers = {w: reader.postings(fieldname, w) for w in unique}
-        scorers = {w: leaf.weighting.scorer(leaf, fieldname, w) for w in unique}
-        found, ids, scores = 0, [], []
+        scorers = ({w: leaf.weighting.scorer(leaf, fieldname, w) for w in unique}
+                   if word_scores is None else {})
+        ids: list[int] = []
+        scores: list[float] = []
         for docnum in ids_of(candidates):
             positions = {}
             for word, matcher in matchers.items():
@@ -158,12 +163,24 @@ def phrase_hits(leaf: Searcher, fieldname: str, words: list[str]) -> PhraseHits:
             following = [set(positions[w]) for w in words[1:]]
             if any(all(start + i in later for i, later in enumerate(following, 1))
                    for start in positions[words[0]]):
-                found |= 1 << docnum
                 ids.append(docnum)
-                scores.append(sum(scorers[w].score(m) for w, m in matchers.items()))
-        return PhraseHits(found, ids, scores)
+                if scorers:
+                    scores.append(sum(scorers[w].score(m) for w, m in matchers.items()))
+        if word_scores is not None:
+            scores = _summed(ids, [word_scores(w) for w in unique])
+        return PhraseHits(ids, scores)
 
     return cached(reader, ("phrase", fieldname, *words), build)
+
+
+def _summed(ids: list[int], arrays: list[tuple[Any, Any]]) -> list[float]:
+    """For each of ``ids``, the sum of its scores in ``arrays`` (each: ascending document
+    numbers and a score for each; every id is in every array)."""
+    found = np.asarray(ids, dtype=np.int64)
+    total = np.zeros(len(ids), dtype=np.float64)
+    for word_ids, word_scores in arrays:
+        total += word_scores[np.searchsorted(word_ids, found)]
+    return [float(score) for score in total]
 
 
 def ids_of(bits: int) -> Iterator[int]:

@@ -183,7 +183,8 @@ def facet_index(leaf: Searcher, fieldname: str, values: tuple[str, ...]) -> np.n
 
 
 def _phrase(leaf: Searcher, phrase: docsets.VerifiedPhrase) -> tuple[np.ndarray, np.ndarray]:
-    hits = docsets.phrase_hits(leaf, phrase.fieldname, phrase.words)
+    hits = docsets.phrase_hits(leaf, phrase.fieldname, phrase.words,
+                               lambda word: term_scores(leaf, phrase.fieldname, word))
     return np.asarray(hits.ids, dtype=np.int32), np.asarray(hits.scores, dtype=np.float32)
 
 
