@@ -5,13 +5,15 @@ next view."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, render_template_string
 
 from sunshine.extensions import db
-from sunshine.matching import listing, needs, pledges, queries
+from sunshine.matching import delivery, listing, mine, needs, pledges, queries
+from sunshine.matching.models import Need, Pledge
 from tests.matching.conftest import make_need
 
 
@@ -113,3 +115,33 @@ def test_cards_written_in_python_are_the_macros_html(app: Flask, users) -> None:
             cards=cards, places=places)
         assert str(listing.need_cards(cards, places)) == macro
     assert "&lt;书包&gt; &amp; 文具" in macro and "已认领完" in macro
+
+
+#: The loop /help/mine had in its template, which ``mine.pledge_items`` writes in Python.
+MINE_LOOP = (Path(__file__).parent / "mine_loop.html").read_text(encoding="utf-8")
+
+
+def test_a_donors_pledges_written_in_python_are_the_loops_html(app: Flask, users) -> None:
+    donor = users["donor"]
+    on_hold = make_need(users, title="<校服> & 棉鞋")
+    pledges.pledge(donor, on_hold.id, on_hold.items[0].id, 1,
+                   pledges.PledgeDetails(display_name="张\"善\"人"))
+    dropped = make_need(users)
+    made = pledges.pledge(donor, dropped.id, dropped.items[0].id, 2, pledges.PledgeDetails())
+    pledges.cancel(users["town"], made, "联系不上")
+    thanked = make_need(users, items=[needs.ItemFields("棉被", 1, "床")])
+    made = pledges.pledge(donor, thanked.id, thanked.items[0].id, 1, pledges.PledgeDetails())
+    delivery.record_delivery(users["town"], made)
+    delivery.countersign(users["county"], db.session.get(Pledge, made.id))
+    needs.thank(users["town"], db.session.get(Need, thanked.id), "谢谢<好心人>")
+    gone = make_need(users, items=[], amount=Decimal("300"))
+    pledges.pledge(donor, gone.id, gone.items[0].id, 5000, pledges.PledgeDetails())
+    needs.withdraw(users["town"], db.session.get(Need, gone.id), "已由民政救助")
+    page = mine.donor_page(donor.id, 1)
+    assert [p.need_id for p in page.items] == [gone.id, thanked.id, dropped.id, on_hold.id]
+    with app.test_request_context("/help/mine"):
+        loop = render_template_string(MINE_LOOP, items=page.items, csrf="TOKEN")
+        assert str(mine.pledge_items(page.items, "TOKEN")) == loop
+    assert "&lt;校服&gt; &amp; 棉鞋" in loop and "（联系不上）" in loop
+    assert "谢谢&lt;好心人&gt;" in loop and "张&#34;善&#34;人" in loop
+    assert f'<a href="/help/{gone.id}">' not in loop and loop.count("取消这份认领") == 1

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine import pagecache
@@ -216,8 +217,10 @@ def mine() -> BaseResponse:
     if refused is not None:
         return refused
     page = mine_rows.donor_page(current_user.id, page_arg())
-    response = Response(render_template("matching/mine.html", page=page,
-                                        active=PledgeState.ACTIVE.value), mimetype="text/html")
+    on_hold = any(p.state == PledgeState.ACTIVE for p in page.items)
+    items = mine_rows.pledge_items(page.items, generate_csrf() if on_hold else "")
+    response = Response(render_template("matching/mine.html", page=page, items=items),
+                        mimetype="text/html")
     return no_store(response)  # one donor's pledges and contacts
 
 
