@@ -1,6 +1,6 @@
 """The demo has requests in every state and with every outcome, late ones, one held for review,
-a record three applicants asked about and answers with PDF files, so that the archive shows
-substance at once."""
+a record three applicants asked about and answers with PDF files and CSV tables, so that the
+archive shows substance at once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from sunshine.demo.services import build_demo
 from sunshine.extensions import db
-from sunshine.requests import files
+from sunshine.requests import files, filetypes
 from sunshine.requests.models import InfoRequest, Outcome, Status
 from tests.apps import PASSWORD
 
@@ -27,5 +27,6 @@ def test_the_demo_has_requests_in_every_state(app) -> None:
     assert any(f.confirmed for f in attached) and any(not f.confirmed for f in attached)
     for row in attached:
         data = (files.directory() / row.stored).read_bytes()
-        assert files.clean_file(data).content_type == "application/pdf"
+        assert filetypes.clean_file(data, row.name).content_type == row.content_type
+    assert {f.content_type for f in attached} == {"application/pdf", "text/csv"}
     assert any(files.public_files(r) for r in requests)

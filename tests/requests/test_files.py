@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from sunshine.extensions import db
 from sunshine.notify.models import Message
-from sunshine.requests import attachments, files, handling
+from sunshine.requests import attachments, files, filetypes, handling
 from sunshine.requests.demo import tiny_pdf
 from sunshine.requests.models import InfoRequest, Outcome, Status
 from tests.images import CAMERA, jpeg_with_gps
@@ -154,7 +154,8 @@ def test_a_file_that_is_not_a_pdf_keeps_the_answer_text_and_nothing_else(
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400 and message in page
     assert "现将资金明细随本答复提供。" in page  # the text typed is still in the form
-    assert "没有保存任何文件" in page
+    assert "没有附上任何文件" in page and "通过检查的文件已保留" in page
+    assert 'name="answer-disclosed-kept-0-ref"' in page and "good.pdf" in page
     db.session.expire_all()
     assert db.session.get(InfoRequest, info.id).status is Status.RECEIVED
     assert _rows() == [] and _stored(app) == set()
@@ -293,7 +294,7 @@ def test_names_that_try_to_be_paths_or_markup_are_only_names(app, client, region
              f"{NAME}的答复.pdf", "<script>alert(1)</script>.pdf"]
     user = users["county"]
     for n, raw in enumerate(names):
-        assert files.clean_name(raw).endswith(".pdf")
+        assert filetypes.clean_name(raw).endswith(".pdf")
         info, _ = file(now=None, name=NAME if NAME in raw else f"申请人{n}",
                        phone=f"139{n:08d}", email="")
         try:
@@ -301,7 +302,8 @@ def test_names_that_try_to_be_paths_or_markup_are_only_names(app, client, region
                             uploads=[files.Upload(raw, pdf(f"n{n}"), True)])
         except Exception as exc:  # a name with a personal number is refused, nothing else
             db.session.rollback()
-            assert type(exc).__name__ == "PersonalDataFound", (raw, exc)
+            assert isinstance(exc, files.AttachmentError), (raw, exc)
+            assert exc.message == files.NAME_HOLDS_NUMBER, (raw, exc)
             continue
         row = db.session.scalar(select(files.RequestFile).where(
             files.RequestFile.request_id == info.id))

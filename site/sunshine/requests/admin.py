@@ -1,12 +1,13 @@
 """Back office for requests: the queue of the user's region with its clocks, a request page with
 each step (extension, 补正, third-party consultation, the answer of each outcome with its legal
-basis, notes) and the logged view of who asked."""
+basis and documents, notes) and the logged view of who asked."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -25,10 +26,12 @@ from sunshine.requests import (
     queries,
     queue,
     reviews,
+    staging,
     sweep,
 )
 from sunshine.requests.forms import (
     ANSWER_FORMS,
+    MAX_KEPT,
     ActionForm,
     AmendAskForm,
     AppealForm,
@@ -114,7 +117,7 @@ def detail(request_id: int) -> tuple[str, int]:
     return _detail(_request(request_id))
 
 
-def _run(info: InfoRequest, step: str, form: BaseForm) -> None:
+def _run(info: InfoRequest, step: str, form: BaseForm, ready: list[files.Checked]) -> None:
     data = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
     user = current_user
     if step == "extend":
@@ -134,7 +137,7 @@ def _run(info: InfoRequest, step: str, form: BaseForm) -> None:
         handling.answer(info, user, handling.Answer(
             outcome=outcome, basis=data["basis"] or "", text=data["text"] or "",
             withheld=data.get("withheld") or "", referred_to=data.get("referred_to") or ""),
-            uploads=_uploads(form))
+            uploads=ready)
 
 
 def _uploads(form: BaseForm) -> list[files.Upload]:
@@ -145,27 +148,91 @@ def _uploads(form: BaseForm) -> list[files.Upload]:
     return [upload for upload in chosen if upload is not None]
 
 
+def _session_key() -> str:
+    """A random key of this login session (a login starts a new session), to which kept
+    files are signed."""
+    key = session.get("staged_files")
+    if not isinstance(key, str):
+        key = session["staged_files"] = secrets.token_hex(16)
+    return key
+
+
+def _files(info: InfoRequest, form: BaseForm) -> tuple[list[files.Checked], bool]:
+    """An answer form's files: those kept when it was shown again (less those staff took
+    off), then each chosen now, checked by its bytes; and whether one was refused (its error
+    at its slot, or above the form for a kept file no longer kept)."""
+    ready: list[files.Checked] = []
+    refused = False
+    for entry in form["kept"]:
+        if entry.remove.data:
+            continue
+        try:
+            ready.append(staging.load(current_user, _session_key(), info.id,
+                                      entry.ref.data or "", bool(entry.clean.data)))
+        except files.AttachmentError as exc:
+            if not form["kept"].errors:
+                set_field_error(form["kept"], exc.message)
+            refused = True
+    for upload in _uploads(form):
+        try:
+            ready.append(files.prepare(upload))
+        except files.AttachmentError as exc:
+            set_field_error(form[upload.field], exc.message)
+            refused = True
+    return ready, refused
+
+
+def _keep(info: InfoRequest, form: BaseForm, ready: list[files.Checked]) -> None:
+    """List the files that passed on the form shown again, kept and signed for this user."""
+    kept = staging.stage(current_user, _session_key(), info.id, ready[:MAX_KEPT])
+    confirmed: dict[str, bool] = {}
+    for item in ready:
+        confirmed.setdefault(item.stored, item.confirmed)
+        if item.field.startswith("file_"):  # its box moves with it to the list
+            form[item.field.replace("file_", "clean_")].data = False
+    listed = form["kept"]
+    listed.entries, listed.last_index = [], -1
+    for shown in kept:
+        entry = listed.append_entry({"ref": shown.ref, "clean": confirmed[shown.stored]})
+        entry.form.file = shown
+
+
+def _refused(info: InfoRequest, form: BaseForm, forms: dict[str, BaseForm],
+             ready: list[files.Checked], findings: list[Any] | None = None) -> tuple[str, int]:
+    if "kept" in form:
+        _keep(info, form, ready)
+    return _detail(info, 400, forms, findings)
+
+
 @staff_required(*READERS)
 def step(request_id: int, step: str) -> Response | tuple[str, int]:
-    """One handling step; the service checks the role, the region, the state and the clock."""
+    """One handling step; the service checks the role, the region, the state and the clock.
+    An answer form that comes back with an error keeps the files that passed their check."""
     info = _request(request_id)
     cls = STEP_FORMS.get(step) or ANSWER_FORMS[Outcome(step.removeprefix("answer-"))]
     form = cls(prefix=step)
     forms = _forms()
     forms[step] = form
-    if not form.validate():
+    valid = form.validate()
+    if "csrf_token" in form.errors:
         return _detail(info, 400, forms)
+    ready, refused = _files(info, form) if "kept" in form else ([], False)
+    if not valid or refused:
+        return _refused(info, form, forms, ready)
     try:
-        _run(info, step, form)
+        _run(info, step, form, ready)
     except handling.RequestError as exc:
         db.session.rollback()
         show_error(form, exc)
-        return _detail(info, 400, forms)
+        return _refused(info, form, forms, ready)
     except PersonalDataFound as exc:
         db.session.rollback()
         first = next(f for name, f in form._fields.items() if name not in ("csrf_token", "basis"))
         set_field_error(first, exc.message)
-        return _detail(info, 400, forms, exc.findings)
+        return _refused(info, form, forms, ready, exc.findings)
+    if ready:
+        staging.discard(current_user, ready)
+        staging.sweep()
     flash("已保存" if step == "note" else "已办理", "success")
     return redirect(url_for("admin_requests.detail", request_id=info.id))
 

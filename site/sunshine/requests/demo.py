@@ -150,14 +150,23 @@ def tiny_pdf(*lines: str) -> bytes:
     return bytes(out)
 
 
+def spending_table(request_id: int) -> bytes:
+    """A small CSV table of spending by village, as an office's software exports it (GBK)."""
+    rows = ["村,项目,金额（元）,拨付日期"] + [
+        f"第{n}村,{item},{(request_id * 7919 + n * 104729) % 90000 + 10000}.00,2024-0{n}-15"
+        for n, item in enumerate(("道路硬化", "饮水工程", "产业补助"), 1)]
+    return ("\r\n".join(rows) + "\r\n").encode("gbk")
+
+
 def _uploads(info: InfoRequest, outcome: Outcome) -> list[files.Upload]:
-    """The documents of a demo answer: a checked one for everybody, and for 部分公开 the
-    original with names in it, for the applicant only."""
+    """The documents of a demo answer: a checked PDF and table for everybody, and for 部分公开
+    the original with names in it, for the applicant only."""
     if outcome not in files.ATTACHING:
         return []
     shown = [files.Upload(f"答复附件-{info.id}.pdf", tiny_pdf(
         "Sunshine demo", f"Answer to request {info.id}", "Fund allocation and spending list"),
-        confirmed=True)]
+        confirmed=True),
+        files.Upload(f"资金支出明细-{info.id}.csv", spending_table(info.id), confirmed=True)]
     if outcome is Outcome.PARTIAL:
         shown.append(files.Upload("发放名单（含个人信息，仅供申请人）.pdf", tiny_pdf(
             "Sunshine demo", f"Request {info.id}: list with names, for the applicant only"),

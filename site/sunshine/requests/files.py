@@ -1,23 +1,19 @@
-"""The documents an office sends with its answer: checked by content, stored by content hash,
-and public only behind the publish guard.
+"""The documents an office sends with its answer: checked by content (requests/filetypes.py),
+stored by content hash, and public only behind the publish guard.
 
-A file is a PDF or a scanned page as a JPEG or PNG, judged by its bytes (``%PDF-`` at the start
-and ``%%EOF`` near the end; an image's signature, then the kernel's photo cleaner, which
-re-encodes it without EXIF or GPS), never by its name or the browser's content type. Its bytes
-are stored as ``UPLOAD_DIR/requests/<sha256>.<ext>``: the row names the hash, so two rows may
-share one file, and a file written for a transaction that was rolled back is removed again (any
-file no row names is never served).
+A file's bytes are stored as ``UPLOAD_DIR/requests/<sha256>.<ext>``: the row names the hash, so
+two rows may share one file, and a file written for a transaction that was rolled back is
+removed again (any file no row names is never served).
 
 The public may download a file only when the applicant allowed publication of the answer and
 staff confirmed that the file holds no personal information; every other file goes to the
-applicant alone, through the tracking page.
+applicant alone, through the tracking page. Every file is a download, never shown inline.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,31 +27,20 @@ from werkzeug.datastructures import FileStorage
 
 from sunshine.database import UTCDateTime, utcnow
 from sunshine.extensions import db
-from sunshine.guard import check_publishable
+from sunshine.guard import PersonalDataFound, check_publishable
+from sunshine.requests import filetypes
+from sunshine.requests.filetypes import AttachmentError
 from sunshine.requests.models import InfoRequest, Outcome
-from sunshine.requests.services import RequestError, applicant_identity, hide_applicant
-from sunshine.uploads import PhotoRejected, clean_photo
+from sunshine.requests.services import applicant_identity, hide_applicant
 
 #: The outcomes that send documents.
 ATTACHING = frozenset({Outcome.DISCLOSED, Outcome.PARTIAL})
 #: File inputs on an answer form (the setting REQUEST_ATTACHMENT_MAX_FILES may allow fewer).
 SLOTS = 5
 FOLDER = "requests"
-CONTENT_TYPE = "application/pdf"
-#: What each kind of file is called in lists, by content type.
-KINDS = {CONTENT_TYPE: "PDF", "image/jpeg": "JPEG 图片", "image/png": "PNG 图片"}
-#: The signatures of the images accepted (scans), checked before any decoder sees the bytes.
-IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
-NOT_ACCEPTED = "只能上传 PDF 文件或 JPEG、PNG 图片：这个文件不是其中一种，或者已经损坏"
-_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
 #: How long a download link on the tracking page works.
 TOKEN_SECONDS = 3600
-#: Characters a file name may not hold on common systems, replaced by "_".
-_RESERVED = set('<>:"/\\|?*')
-
-
-class AttachmentError(RequestError):
-    """A file refused; ``field`` names its slot (``file_2``) on the form."""
+NAME_HOLDS_NUMBER = "文件名中含有身份证号、手机号或银行卡号：请改名后重新选择"
 
 
 class RequestFile(db.Model):  # type: ignore[name-defined]
@@ -70,7 +55,7 @@ class RequestFile(db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(100))
     # "<sha256>.<ext>" under UPLOAD_DIR/requests/.
     stored: Mapped[str] = mapped_column(String(80), index=True)
-    content_type: Mapped[str] = mapped_column(String(60), default=CONTENT_TYPE)
+    content_type: Mapped[str] = mapped_column(String(100), default=filetypes.PDF)
     size: Mapped[int] = mapped_column(Integer)
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
@@ -78,13 +63,11 @@ class RequestFile(db.Model):  # type: ignore[name-defined]
 
     @property
     def kind(self) -> str:
-        return KINDS.get(self.content_type, "文件")
+        return filetypes.kind(self.content_type)
 
     @property
     def size_label(self) -> str:
-        if self.size >= 1024 * 1024:
-            return f"{self.size / (1024 * 1024):.1f} MB"
-        return f"{max(self.size // 1024, 1)} KB"
+        return filetypes.size_label(self.size)
 
 
 @dataclass(frozen=True)
@@ -100,24 +83,19 @@ class Upload:
 
 @dataclass(frozen=True)
 class Checked:
+    """A file whose bytes passed their check: its clean name, its stored name
+    (``<sha256>.<ext>``) and bytes; ``field`` is the form field it came from."""
+
     name: str
     stored: str
     data: bytes
     confirmed: bool
-    content_type: str = CONTENT_TYPE
-
-
-@dataclass(frozen=True)
-class Clean:
-    """A file's bytes as stored (an image re-encoded), its content type and extension."""
-
-    data: bytes
-    content_type: str
-    extension: str
+    content_type: str = filetypes.PDF
+    field: str = "file"
 
 
 def max_bytes() -> int:
-    return int(current_app.config["REQUEST_ATTACHMENT_MAX_BYTES"])
+    return filetypes.max_bytes()
 
 
 def max_files() -> int:
@@ -131,58 +109,30 @@ def read_upload(file: FileStorage | None, confirmed: bool, field: str) -> Upload
     return Upload(file.filename, file.stream.read(max_bytes() + 1), confirmed, field)
 
 
-def clean_name(raw: str, extension: str = "pdf") -> str:
-    """The name to show and to save as: the last part of what the browser sent, without
-    control, format (bidi) or reserved characters, at most 80 characters, ending in the
-    extension of what the bytes are."""
-    name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join("_" if c in _RESERVED else c for c in name
-                   if unicodedata.category(c)[0] != "C")
-    name = " ".join(name.split())
-    for known in _EXTENSIONS:
-        if name.lower().endswith(known):
-            name = name[:-len(known)]
-            break
-    stem = name[:80].strip(" .") or "附件"
-    return f"{stem}.{extension}"
+def prepare(upload: Upload) -> Checked:
+    """One chosen file checked by its bytes, with a clean name that holds no personal number.
 
-
-def clean_file(data: bytes, field: str = "file") -> Clean:
-    """A PDF as it came, or an image re-encoded without its metadata.
-
-    :raise AttachmentError: empty, too large, or neither a PDF nor a JPEG/PNG by its bytes.
+    :raise AttachmentError: the file is not acceptable, or its name holds an ID, phone or
+        bank card number (the error names the file's slot).
     """
-    limit = max_bytes()
-    if not data:
-        raise AttachmentError("上传的文件是空文件", field)
-    if len(data) > limit:
-        raise AttachmentError(f"每个文件不能超过 {_megabytes(limit)}", field)
-    if data.startswith(b"%PDF-"):
-        if b"%%EOF" not in data[-2048:]:
-            raise AttachmentError(NOT_ACCEPTED, field)
-        return Clean(data, CONTENT_TYPE, "pdf")
-    if data.startswith(IMAGE_SIGNATURES):
-        try:
-            photo = clean_photo(data, limit, int(
-                current_app.config["REQUEST_ATTACHMENT_MAX_PIXELS"]))
-        except PhotoRejected as exc:
-            raise AttachmentError(exc.message, field) from None
-        return Clean(photo.data, photo.content_type, photo.extension)
-    raise AttachmentError(NOT_ACCEPTED, field)
+    clean = filetypes.clean_file(upload.data, upload.name, upload.field)
+    name = filetypes.clean_name(upload.name, clean.extension)
+    try:
+        check_publishable(name)
+    except PersonalDataFound:
+        raise AttachmentError(NAME_HOLDS_NUMBER, upload.field) from None
+    stored = f"{hashlib.sha256(clean.data).hexdigest()}.{clean.extension}"
+    return Checked(name, stored, clean.data, upload.confirmed, clean.content_type, upload.field)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
-
-
-def check(request: InfoRequest, outcome: Outcome | None, uploads: Sequence[Upload]
+def check(request: InfoRequest, outcome: Outcome | None, uploads: Sequence[Upload | Checked]
           ) -> list[Checked]:
-    """Every upload checked before anything is written, with the applicant's name masked in
-    file names.
+    """Every file checked before anything is written, with the applicant's name masked in
+    file names. ``uploads`` are files as chosen, or files already checked (kept on a form that
+    came back with an error).
 
     :raise AttachmentError: an outcome that sends no documents, too many files, a file twice,
-        or a file that is not an acceptable PDF (the error names its slot).
-    :raise PersonalDataFound: a file name holds an ID, phone or bank card number.
+        or a file that is not acceptable (the error names its slot).
     """
     if not uploads:
         return []
@@ -191,22 +141,23 @@ def check(request: InfoRequest, outcome: Outcome | None, uploads: Sequence[Uploa
     present = count_of(request) if request.id else 0
     if present + len(uploads) > max_files():
         raise AttachmentError(f"每件申请的答复最多附 {max_files()} 个文件"
-                              + (f"，已经附了 {present} 个" if present else ""), uploads[0].field)
+                              + (f"，已经附了 {present} 个" if present else ""),
+                              uploads[0].field)
     who = applicant_identity(request)
     seen = set(stored_names(request)) if request.id else set()
     checked = []
     for upload in uploads:
-        clean = clean_file(upload.data, upload.field)
-        name = clean_name(upload.name, clean.extension)
-        check_publishable(name)
+        item = upload if isinstance(upload, Checked) else prepare(upload)
+        name = item.name
         if who is not None:
-            name = clean_name(hide_applicant(name, who["name"], who["phone"], who["email"]),
-                              clean.extension)
-        stored = f"{hashlib.sha256(clean.data).hexdigest()}.{clean.extension}"
-        if stored in seen:
-            raise AttachmentError(f"“{name}”已经附上了", upload.field)
-        seen.add(stored)
-        checked.append(Checked(name, stored, clean.data, upload.confirmed, clean.content_type))
+            extension = item.stored.rsplit(".", 1)[-1]
+            name = filetypes.clean_name(
+                hide_applicant(name, who["name"], who["phone"], who["email"]), extension)
+        if item.stored in seen:
+            raise AttachmentError(f"“{name}”已经附上了", item.field)
+        seen.add(item.stored)
+        checked.append(Checked(name, item.stored, item.data, item.confirmed,
+                               item.content_type, item.field))
     return checked
 
 
@@ -251,6 +202,7 @@ def write(pending: Iterable[Checked]) -> list[str]:
         for item in pending:
             path = folder / item.stored
             if path.exists():  # named by content: the same bytes are there already
+                path.touch()  # young again: ``prune`` spares it until this commit names it
                 continue
             written.append(item.stored)
             temporary = path.with_suffix(".part")

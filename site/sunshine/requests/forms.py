@@ -6,9 +6,14 @@ the services.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -30,6 +35,9 @@ from sunshine.requests.models import (
     Outcome,
 )
 from sunshine.tracked.pages import code_field
+
+if TYPE_CHECKING:
+    from sunshine.requests.staging import Kept
 
 SUBJECT_MAX = 100
 BODY_MAX = 5000
@@ -133,11 +141,26 @@ class ActionForm(BaseForm):
 CLEAN_LABEL = "已核对：不含个人信息，可随答复公开（不勾选的只发给申请人）"
 
 
+#: Kept files an answer form may list: its slots twice over (staff may choose too many).
+MAX_KEPT = 2 * SLOTS
+
+
 class AttachForm(BaseForm):
     """One more document for an answer already sent."""
 
-    file = FileField("文件（PDF 或 JPEG、PNG 扫描件）")
+    file = FileField("文件（PDF、JPEG 或 PNG 扫描件、CSV 或 XLSX 表格）")
     clean = BooleanField(CLEAN_LABEL)
+
+
+class KeptFileForm(Form):
+    """A file that passed its check on an answer form that came back with an error: its signed
+    reference, its 已核对 box and a box to take it off. ``file`` is what the form lists (set
+    by the view, not sent by the browser)."""
+
+    ref = HiddenField()
+    clean = BooleanField(CLEAN_LABEL)
+    remove = BooleanField("不要这个文件")
+    file: Kept | None = None
 
 
 def answer_form(outcome: Outcome) -> type[BaseForm]:
@@ -161,6 +184,7 @@ def answer_form(outcome: Outcome) -> type[BaseForm]:
                                    length(200)],
             description="机关名称和联系方式。")
     if outcome in ATTACHING:
+        AnswerForm.kept = FieldList(FormField(KeptFileForm), max_entries=MAX_KEPT)
         for slot in range(1, SLOTS + 1):
             setattr(AnswerForm, f"file_{slot}", FileField(f"附件 {slot}"))
             setattr(AnswerForm, f"clean_{slot}", BooleanField(CLEAN_LABEL))

@@ -252,9 +252,10 @@ def _hide_applicant(request: InfoRequest, *texts: str) -> list[str]:
 
 
 def answer(request: InfoRequest, actor: User, given: Answer, now: datetime | None = None,
-           reindex: bool = True, uploads: Sequence[files.Upload] = ()) -> None:
+           reindex: bool = True, uploads: Sequence[files.Upload | files.Checked] = ()) -> None:
     """Answer the request with an outcome and its legal basis, and the documents sent with it
-    (all in one transaction); the clock stops.
+    (all in one transaction); the clock stops. ``uploads`` are files as chosen or already
+    checked.
 
     :raise RequestError: the request cannot be answered now, or a required part is missing.
     :raise AttachmentError: a file refused (nothing is kept).

@@ -1,6 +1,7 @@
 """The clock's periodic work, run by ``sunshine requests overdue`` from cron and by the back
 office's list (so a site without cron still does it): flag requests past their answer deadline,
-and close those whose 补正 the applicant left unanswered past ``REQUEST_AMEND_REPLY_DAYS``."""
+close those whose 补正 the applicant left unanswered past ``REQUEST_AMEND_REPLY_DAYS``, and
+remove answer files kept for forms that have expired."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sunshine.audit import record
 from sunshine.clock import today
 from sunshine.database import utcnow
 from sunshine.extensions import db
-from sunshine.requests import handling, indexing, periods
+from sunshine.requests import handling, indexing, periods, staging
 from sunshine.requests.mail import tell_applicant
 from sunshine.requests.models import RUNNING, EventType, InfoRequest, Outcome, RequestEvent, Status
 
@@ -75,6 +76,8 @@ def lapse_unamended(now: datetime | None = None) -> int:
 
 
 def run(now: datetime | None = None) -> tuple[int, int]:
-    """The clock's periodic work: (requests newly overdue, unanswered 补正 requests closed)."""
+    """The clock's periodic work: (requests newly overdue, unanswered 补正 requests closed);
+    kept answer files nobody used go too."""
     now = now or utcnow()
+    staging.sweep()  # by the files' own (wall-clock) times
     return mark_overdue(now), lapse_unamended(now)
