@@ -4,7 +4,7 @@ An answer's file may be an XLSX workbook, whose content type
 (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet) is 65 characters long.
 
 Revision ID: 5b8e0c2d7f41
-Revises: a3f9c1d2e7b4
+Revises: 297a5f03a0c6
 Create Date: 2026-12-05 07:20:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5b8e0c2d7f41"
-down_revision = "a3f9c1d2e7b4"
+down_revision = "297a5f03a0c6"
 branch_labels = None
 depends_on = None
 
