@@ -74,17 +74,6 @@ def ancestors_of(region: Region) -> list[Region]:
     return [found[c] for c in wanted if c in found]
 
 
-def ancestors_and_children(region: Region) -> tuple[list[Region], list[Region]]:
-    """``ancestors_of`` and ``children_of`` in one query: a page's trail and its sub-regions."""
-    wanted = codes.ancestors_of(region.code)
-    found = list(db.session.execute(
-        select(Region).where(or_(Region.parent_code == region.code, Region.code.in_(wanted)))
-        .order_by(Region.code)).scalars())
-    by_code = {r.code: r for r in found}
-    return ([by_code[c] for c in wanted if c in by_code],
-            [r for r in found if r.parent_code == region.code])
-
-
 def trail(code: str) -> list[Region]:
     """The region with this exact 12-digit code and its ancestors, province first, in one
     query; [] when no region has the code."""
