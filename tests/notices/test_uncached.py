@@ -38,8 +38,9 @@ def test_lists_and_pages_follow_writes_and_the_clock(app, client, users, registe
     clock.set(clock.day(3, hour=1))
     assert "还剩 <strong>5</strong> 天" in client.get("/notices/").text
     assert '<strong class="days">5</strong>' in client.get(f"/notices/{notice.id}").text
+    assert "公示中" in client.get("/feeds/notices.xml").text
     services.withdraw(users["county"], notice, "名单有误，重新评议。")
-    for url in (f"/notices/{notice.id}", f"/notices/{notice.id}/print"):
+    for url in (f"/notices/{notice.id}", f"/notices/{notice.id}/print", "/feeds/notices.xml"):
         assert "名单有误，重新评议。" in client.get(url).text
     assert "notice-card notice-withdrawn" in client.get("/notices/").text
     assert "目前没有正在公示的内容" in client.get("/").text

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sunshine.extensions import db
 from sunshine.notices import periods, public, queries
 from sunshine.notices.models import Notice, NoticeKind, NoticeState
-from sunshine.notices.public import Card, Shown
-from sunshine.notices.views import last_change, notice_day
+from sunshine.notices.public import Card, Shown, last_change
+from sunshine.notices.views import notice_day
 from sunshine.pagecache.data import keep
 from sunshine.web import page_arg, per_page_arg
 

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from sunshine.clock import china_date
 from sunshine.extensions import db
+from sunshine.markup import plain_text
 from sunshine.notices import objections, queries
 from sunshine.notices.models import Notice, NoticeEntry, NoticeKind
 from sunshine.pagecache import memo
@@ -50,8 +51,8 @@ class Card:
     withdrawn_at: datetime | None
     withdrawn_reason: str
     result_of_id: int | None
-    entries: int
-    objections: tuple[int, int]  # received, resolved
+    entries: int = 0  # households listed (not counted for the feed)
+    objections: tuple[int, int] = (0, 0)  # received, resolved (not counted for the feed)
 
     @property
     def url(self) -> str:
@@ -188,10 +189,35 @@ def _cards(notices: list[Notice], with_objections: bool = True) -> list[Card]:
     ids = [n.id for n in notices]
     counts = objections.objection_counts(ids) if with_objections else {}
     entries = queries.entry_counts(ids)
-    return [Card(n.id, n.kind, n.title, n.region_code, Ref(n.region.code, n.region.name),
-                 n.start_on, n.end_on, n.starts_at, n.ends_at, n.published_at, n.announced_at,
-                 n.withdrawn_at, n.withdrawn_reason, n.result_of_id, entries[n.id],
-                 counts.get(n.id, (0, 0))) for n in notices]
+    return [_card(n, entries[n.id], counts.get(n.id, (0, 0))) for n in notices]
+
+
+def _card(n: Notice, entries: int = 0, counts: tuple[int, int] = (0, 0)) -> Card:
+    return Card(n.id, n.kind, n.title, n.region_code, Ref(n.region.code, n.region.name),
+                n.start_on, n.end_on, n.starts_at, n.ends_at, n.published_at, n.announced_at,
+                n.withdrawn_at, n.withdrawn_reason, n.result_of_id, entries, counts)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """A notice in the Atom feed: when the public saw it change last, and its text's start."""
+
+    notice: Card
+    updated: datetime
+    summary: str
+
+
+def last_change(notice: Notice) -> datetime:
+    """When the public saw the notice change last: published, announced or withdrawn."""
+    return max(t for t in (notice.published_at, notice.announced_at, notice.withdrawn_at,
+                           notice.created_at) if t is not None)
+
+
+def feed_items(region: str | None) -> list[FeedItem]:
+    """The feed's notices (``queries.feed_query``), remembered until the data change."""
+    return memo.remember("notice-feed", region, memo.versions(scopes(region)), lambda: [
+        FeedItem(_card(n), last_change(n), plain_text(n.body_html)[:300])
+        for n in db.session.execute(queries.feed_query(region)).scalars()])
 
 
 def shown(notice_id: int, region: str) -> Shown | None:

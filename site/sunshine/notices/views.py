@@ -16,7 +16,7 @@ from sunshine.clock import china_date
 from sunshine.complaints import services as complaints
 from sunshine.extensions import db, limiter
 from sunshine.forms import show_error
-from sunshine.markup import plain_text, stored_html
+from sunshine.markup import stored_html
 from sunshine.notices import objections, periods, public, queries
 from sunshine.notices.forms import ObjectionForm
 from sunshine.notices.models import REASON_HEADINGS, STATE_BADGES, Notice, NoticeKind, NoticeState
@@ -248,24 +248,16 @@ def export_entries(notice_id: int) -> Response:
 # --- the Atom feed -------------------------------------------------------------------------
 
 
-def last_change(notice: Notice) -> datetime:
-    """When the public saw the notice change last: published, announced or withdrawn."""
-    return max(t for t in (notice.published_at, notice.announced_at, notice.withdrawn_at,
-                           notice.created_at) if t is not None)
-
-
 @feeds_bp.get("/feeds/notices.xml")
 @keep(("notices", None), extra=notice_day)
 def feed() -> Response:
     """Atom feed of notices, newest first; ?region=<code> narrows it to a region (with the
     regions above it, whose notices apply there too)."""
-    notices = list(db.session.execute(queries.feed_query(code_arg())).scalars())
     now = periods.now()
-    changes = [last_change(n) for n in notices]
-    entries = [{"notice": n, "state": periods.state_of(n, now), "updated": changed,
-                "summary": plain_text(n.body_html)[:300]}
-               for n, changed in zip(notices, changes, strict=True)]
-    updated = max(changes, default=datetime(2026, 1, 1, tzinfo=UTC))
+    items = public.feed_items(code_arg())
+    entries = [{"notice": i.notice, "state": periods.state_of(i.notice, now),
+                "updated": i.updated, "summary": i.summary} for i in items]
+    updated = max((i.updated for i in items), default=datetime(2026, 1, 1, tzinfo=UTC))
     xml = render_template("notices/feed.xml", entries=entries, updated=updated,
                           root=request.url_root.rstrip("/"), self_url=request.url)
     return Response(xml, mimetype="application/atom+xml")
