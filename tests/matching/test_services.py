@@ -13,7 +13,7 @@ from sunshine.audit import AuditEntry
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
-from sunshine.matching import delivery, needs, pledges
+from sunshine.matching import delivery, names, needs, pledges
 from sunshine.matching.common import MatchingError, PermissionDenied
 from sunshine.matching.models import Need, NeedState, Pledge, PledgeState
 from sunshine.matching.pledges import PledgeDetails
@@ -107,11 +107,11 @@ def test_register_names_warn_and_the_households_own_are_refused(users):
     add_household(HOUSEHOLD + 1, ["蓝海生"])  # a neighbour in the same village
     need = needs.create_need(users["town"], need_fields(
         story="覃秀兰的孩子在读初二，蓝海生是邻居，黄某某在外县"))
-    assert needs.warnings_for(need) == ["覃*兰（本户成员）", "蓝*生（本村登记人员）"]
+    assert names.warnings_for(need) == ["覃*兰（本户成员）", "蓝*生（本村登记人员）"]
     with pytest.raises(MatchingError, match="覃\\*兰"):
         needs.submit(users["town"], need)
     needs.update_draft(users["town"], need, need_fields(story="孩子在读初二，蓝海生是邻居"))
-    assert needs.warnings_for(fresh(need)) == ["蓝*生（本村登记人员）"]
+    assert names.warnings_for(fresh(need)) == ["蓝*生（本村登记人员）"]
     needs.submit(users["town"], fresh(need))
     assert fresh(need).state == NeedState.PENDING
     needs.verify(users["county"], fresh(need))

@@ -20,7 +20,7 @@ from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.forms import set_field_error, show_error
 from sunshine.guard import PersonalDataFound
-from sunshine.matching import delivery, limits, needs, photos, pledges, queries
+from sunshine.matching import delivery, limits, names, needs, photos, pledges, queries
 from sunshine.matching.common import HANDLER_ROLES, MatchingError, check_handler
 from sunshine.matching.editing import fields_from, form_for, public_form_for
 from sunshine.matching.forms import NeedForm, PhotoForm, PublicEditForm, ReasonForm, ThanksForm
@@ -144,7 +144,7 @@ def _detail(need: Need, status: int = 200, contacts: list[tuple[Pledge, User]] |
     return render_template(
         "matching/admin/need.html", need=need, pledges=rows, contacts=contacts,
         lapsing=limits.flagged({p.donor_id for p in rows}, utcnow()),
-        warnings=needs.warnings_for(need), place=queries.place(need),
+        warnings=names.warnings_for(need), place=queries.place(need),
         can_verify=needs.can_verify(current_user, need),
         can_finish=need.state in (NeedState.DELIVERED, NeedState.THANKED)
         or needs.finished_early(need), **context), status

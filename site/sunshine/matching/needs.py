@@ -23,7 +23,6 @@ from sunshine.matching.common import (
     add_event,
     check_handler,
     is_handler,
-    mask_name,
 )
 from sunshine.matching.models import (
     CATEGORIES,
@@ -38,12 +37,11 @@ from sunshine.matching.models import (
     Pledge,
     PledgeState,
 )
+from sunshine.matching.names import need_texts, refuse_own_names
 from sunshine.matching.pledges import lock_need, release
 from sunshine.records.money import to_fen
 from sunshine.regions import codes
-from sunshine.stats.members import unpack as unpack_members
-from sunshine.stats.models import Household, MemberList
-from sunshine.stats.rollup import village_range
+from sunshine.stats.models import Household
 
 MAX_ITEMS = 10
 MAX_QUANTITY = 100_000
@@ -87,48 +85,6 @@ def can_create(user: User) -> bool:
 def can_verify(user: User, need: Need) -> bool:
     return (need.created_by != user.id and region_level(user) < codes.level_of(need.creator_region)
             and user.role in (Role.ADMIN, Role.STAFF) and is_handler(user, need.village_code))
-
-
-def _texts(need: Need) -> list[str]:
-    return [need.title, need.story, *[item.name for item in need.items]]
-
-
-def name_warnings(household_id: int, village_code: str, *texts: str) -> list[str]:
-    """Names from the register that appear in the text: this household's members and the
-    village's other registered people, masked. A warning for staff, not a refusal."""
-    text = " ".join(t for t in texts if t)
-    if not text:
-        return []
-    lo, hi = village_range(village_code)
-    own: set[str] = set()
-    village: set[str] = set()
-    for hid, packed in db.session.execute(select(MemberList.household_id, MemberList.packed)
-                                          .where(MemberList.household_id.between(lo, hi))):
-        names = {member.name for member in unpack_members(packed)}
-        (own if hid == household_id else village).update(names)
-    found = [f"{mask_name(n)}（本户成员）" for n in sorted(own) if len(n) >= 2 and n in text]
-    found += [f"{mask_name(n)}（本村登记人员）" for n in sorted(village - own)
-              if len(n) >= 2 and n in text]
-    return found
-
-
-def warnings_for(need: Need) -> list[str]:
-    return name_warnings(need.household_id, need.village_code, *_texts(need), need.thanks_note)
-
-
-def refuse_own_names(need: Need, *texts: str, field: str = "reason") -> None:
-    """The household's own members' names are never published: a warning while drafting, a
-    refusal at submission, verification and thanks. Other people of the village only warn
-    (a common name may be a coincidence).
-
-    :raise MatchingError: a member's name appears in the text.
-    """
-    own = [w for w in name_warnings(need.household_id, need.village_code, *texts)
-           if w.endswith("（本户成员）")]
-    if own:
-        names = "、".join(w.removesuffix("（本户成员）") for w in own)
-        raise MatchingError(f"内容中出现了受助户家庭成员的姓名（{names}），请改写后再提交",
-                            field)
 
 
 def _clean_text(fields: NeedFields, today: date) -> None:
@@ -267,8 +223,8 @@ def submit(staff: User, need: Need) -> Need:
     check_handler(staff, need.village_code)
     if need.state != NeedState.DRAFT:
         raise MatchingError("只有草稿可以提交审核")
-    check_publishable(*_texts(need))
-    refuse_own_names(need, *_texts(need))
+    check_publishable(*need_texts(need))
+    refuse_own_names(need, *need_texts(need))
     need.state, need.review_note = NeedState.PENDING.value, ""
     pagecache.changed("matching", need.village_code)
     record("matching.need_submit", staff, "matching_need", need.id, need.village_code)
@@ -288,8 +244,8 @@ def verify(staff: User, need: Need) -> Need:
         raise MatchingError("需求须由创建人以外的上一级工作人员核实")
     if not can_verify(staff, need):
         raise MatchingError("需求须由比创建人更高一级（如乡镇创建、县级核实）的工作人员核实")
-    check_publishable(*_texts(need))
-    refuse_own_names(need, *_texts(need))
+    check_publishable(*need_texts(need))
+    refuse_own_names(need, *need_texts(need))
     if need.deadline < clock.today():
         raise MatchingError("截止日期已过，请退回修改截止日期")
     now = utcnow()
