@@ -4,7 +4,9 @@ donor contact is read here, except a donor's own."""
 
 from __future__ import annotations
 
+import functools
 import time
+from typing import Any
 
 import click
 from flask import (
@@ -20,6 +22,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import Select, bindparam, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from sunshine import pagecache
@@ -42,6 +45,7 @@ from sunshine.matching.forms import ConfirmForm, PledgeForm, parse_units
 from sunshine.matching.models import (
     CATEGORIES,
     OPEN_STATES,
+    PUBLIC_STATES,
     URGENCY,
     Need,
     NeedPhoto,
@@ -61,8 +65,9 @@ from sunshine.web import no_store, page_arg, render_form_page
 
 bp = Blueprint("matching", __name__, url_prefix="/help")
 
-#: Needs that take pledges, as stored.
+#: Needs that take pledges, and needs the public sees, as stored.
 OPEN_VALUES = frozenset(s.value for s in OPEN_STATES)
+PUBLIC_VALUES = frozenset(s.value for s in PUBLIC_STATES)
 
 
 @bp.get("/")
@@ -282,15 +287,22 @@ def _thanks(found: list[Region], region: str | None) -> str:
 @keep(("matching", None), before=pledges.maybe_expire)
 def photo(photo_id: int, kind: str) -> Response:
     """A photo (``full`` or ``thumb``) of a public need; handling staff see the others."""
-    item = db.get_or_404(NeedPhoto, photo_id)
-    need = db.session.get(Need, item.need_id)
-    if kind not in ("full", "thumb") or need is None:
+    found = db.session.execute(_photo_statement(), {"photo": photo_id}).first()
+    if kind not in ("full", "thumb") or found is None:
         abort(404)
-    public = queries.is_public(need)
-    if not public and not is_handler(current_user, need.village_code):
+    filename, thumbnail, content_type, state, village_code = found
+    public = state in PUBLIC_VALUES
+    if not public and not is_handler(current_user, village_code):
         abort(404)
-    name = item.filename if kind == "full" else item.thumbnail
-    return PHOTOS.send(name, item.content_type, public=public)
+    return PHOTOS.send(filename if kind == "full" else thumbnail, content_type, public=public)
+
+
+@functools.cache
+def _photo_statement() -> Select[Any]:
+    """A photo's files and its need's state and village, built once (bound parameters)."""
+    return (select(NeedPhoto.filename, NeedPhoto.thumbnail, NeedPhoto.content_type, Need.state,
+                   Need.village_code)
+            .join(Need, Need.id == NeedPhoto.need_id).where(NeedPhoto.id == bindparam("photo")))
 
 
 @bp.cli.command("expire")
