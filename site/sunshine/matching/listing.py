@@ -1,7 +1,7 @@
 """The help list (/help/): a page of needs remembered per worker until a need of the region shown
-(or above or below it) changes, and its cards and region menu written in Python with exactly
-the HTML of the ``need_card`` macro and of the template's loop (twenty macro calls and a hundred
-options were half the page's time)."""
+(or above or below it) changes, with its cards, and the region menu; both written in Python with
+exactly the HTML of the ``need_card`` macro and of the template's loop (twenty macro calls and a
+hundred options were half the page's time)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class ListPage(Generic[T]):
     page: int
     per_page: int
     total: int
+    html: Markup = Markup("")  # the items as the page shows them (the list's cards)
 
     @property
     def pages(self) -> int:
@@ -78,7 +79,8 @@ def _read(filters: queries.Filters, page: int, per_page: int) -> ListPage[querie
     total = db.session.scalar(queries.count_query(filters)) or 0
     cards = queries.with_lines(db.session.execute(
         query.limit(per_page).offset((page - 1) * per_page)))
-    return ListPage(cards, queries.places(n.village_code for n in cards), page, per_page, total)
+    places = queries.places(n.village_code for n in cards)
+    return ListPage(cards, places, page, per_page, total, need_cards(cards, places))
 
 
 def region_menu(selected: str | None, at: tuple[int, ...]) -> Markup:

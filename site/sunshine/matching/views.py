@@ -88,7 +88,7 @@ def _index(filters: queries.Filters) -> str:
                            categories=CATEGORIES, urgency=URGENCY, region=region,
                            states=queries.STATE_CHOICES,
                            region_menu=listing.region_menu(filters.region, at),
-                           cards=listing.need_cards(page.items, page.places))
+                           cards=page.html)
 
 
 CSV_HEADER = ["编号", "标题", "类别", "地点", "紧急程度", "截止日期", "状态", "所需", "已认领",
