@@ -71,7 +71,7 @@ def register_extensions(app: Flask) -> None:
     # The kernel's tables in the metadata: the audit log and the rate-limit counters (with
     # their storage for Flask-Limiter, "database://").
     from sunshine import audit, ratelimit  # noqa: F401
-    from sunshine.accounts.services import load_session_user
+    from sunshine.accounts.sessions import load_session_user
     from sunshine.extensions import csrf, db, limiter, login_manager, migrate
     from sunshine.pagecache import versions  # noqa: F401  (the kept pages' data versions)
 

@@ -7,16 +7,18 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from sunshine.accounts import services
 from sunshine.accounts.models import Role, User
 from sunshine.extensions import db
+from sunshine.regions.models import Region
 from sunshine.web import SessionInterface
 from tests.apps import PASSWORD
 from tests.factories import make_user
@@ -171,8 +173,9 @@ def test_anonymous_redirect_to_login_keeps_a_local_next(client: FlaskClient,
 
 
 # --- sessions answered from memory --------------------------------------------------------------
-# A worker remembers a session cookie it verified, the CSRF token it signed for a session, and
-# an account's header on kept pages: none of it may outlive the account's right to the session.
+# A worker remembers a session cookie it verified, the CSRF token it signed for a session, the
+# account it loaded and an account's header on kept pages: none of it may outlive the account's
+# right to the session, nor show an account as it was before a change.
 
 
 def logged_in_donor(client_for: Callable[..., FlaskClient]) -> FlaskClient:
@@ -255,3 +258,54 @@ def test_an_ended_account_is_logged_out_of_kept_pages_at_once(
     page = donor.get("/").text
     assert "王爱心" not in page and "登录" in page
     assert donor.get("/help/mine").status_code == 302
+
+
+def user_statements(app: Flask, client: FlaskClient, path: str) -> list[str]:
+    """The statements a request sends through SQLAlchemy that read accounts."""
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "user_account" in statement:
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_an_account_changed_in_the_database_shows_at_once_on_pages_flask_renders(
+        app: Flask, client_for: Callable[..., FlaskClient]) -> None:
+    donor = logged_in_donor(client_for)
+    assert "王爱心" in donor.get("/help/mine").text
+    # The worker remembers the account: no query loads it while its row is unchanged.
+    assert user_statements(app, donor, "/help/mine") == []
+    # Changed behind the site's back (no service, no event): the next request sees it.
+    db.session.execute(update(User).where(User.username == "donor-wang")
+                       .values(display_name="王新名"))
+    db.session.commit()
+    assert user_statements(app, donor, "/help/mine")  # loaded again
+    page = donor.get("/help/mine").text
+    assert "王新名" in page and "王爱心" not in page
+    db.session.execute(update(User).where(User.username == "donor-wang").values(active=False))
+    db.session.commit()
+    assert donor.get("/help/mine").status_code == 302
+    assert "王新名" not in donor.get("/").text
+
+
+def test_a_remembered_account_is_saved_when_a_request_changes_it(
+        app: Flask, client_for: Callable[..., FlaskClient], regions: dict[str, str]) -> None:
+    make_user("staff-a", Role.STAFF, regions["county"])
+    staff = client_for("staff-a")
+    for _ in range(2):  # the second request gets the remembered account
+        page = staff.get("/admin/")
+        assert page.status_code == 200
+    assert db.session.get(Region, regions["county"]).name in page.text  # its region, read
+    assert staff.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD}).status_code == 302
+    db.session.expire_all()
+    assert services.authenticate("staff-a", NEW_PASSWORD, "192.0.2.9", app.config) is not None

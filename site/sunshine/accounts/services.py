@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from sunshine.accounts import throttle
@@ -17,10 +17,8 @@ from sunshine.audit import record
 from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.failures import FieldError
-from sunshine.pagecache.versions import driver_rows
 from sunshine.regions import codes
 from sunshine.regions.models import Region
-from sunshine.web import is_number
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -237,44 +235,6 @@ def change_password(user: User, current: str, new: str) -> None:
     end_all_sessions(user)
     record("password_changed", user, "user", user.id, user.region_code)
     db.session.commit()
-
-
-def load_session_user(token: str) -> User | None:
-    """Flask-Login's loader: the token is ``id:session_version``; an old version is refused."""
-    user_id, _, version = token.partition(":")
-    if not (is_number(user_id) and is_number(version)):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
-
-
-#: What a kept page's visitor parts show of an account, and whether its session still holds.
-_PAGE_VISITOR = select(User.active, User.session_version, User.role, User.display_name
-                       ).where(User.id == bindparam("user_id"))
-_PAGE_VISITOR_SQL = ("SELECT active, session_version, role, display_name"
-                     f" FROM {User.__tablename__} WHERE id = ?")
-
-
-def page_visitor(token: str) -> tuple[str, str] | None:
-    """The page cache's check of a session's user (as ``load_session_user``, one indexed
-    query on a connection of its own, in the driver's own SQL): (role, display name), or
-    None when the account is gone, switched off, or logged out since."""
-    user_id, _, version = token.partition(":")
-    if not (is_number(user_id) and is_number(version)) or len(user_id) > 18:
-        return None
-    found = driver_rows(_PAGE_VISITOR_SQL, (int(user_id),))
-    if found is None:  # pragma: no cover - a driver of another parameter style
-        with db.engine.connect() as conn:
-            found = [(row.active, row.session_version, row.role.value, row.display_name)
-                     for row in conn.execute(_PAGE_VISITOR, {"user_id": int(user_id)})]
-    if not found:
-        return None
-    active, session_version, role, display_name = found[0]
-    if not active or session_version != int(version):
-        return None
-    return str(role), display_name
 
 
 def list_users(role: Role | None = None) -> list[User]:
