@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
 import pytest
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    DecimalRangeField,
     EmailField,
     FileField,
     Form,
     HiddenField,
+    IntegerField,
+    IntegerRangeField,
+    MonthField,
     MultipleFileField,
     PasswordField,
     RadioField,
@@ -21,10 +32,13 @@ from wtforms import (
     SubmitField,
     TelField,
     TextAreaField,
+    TimeField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import NumberInput
 
 from sunshine import widgets
+from tests.conftest import shared_data
 
 NAUGHTY = '"><script>alert(1)</script>&amp;\'<'
 
@@ -45,16 +59,51 @@ class Everything(Form):
     phone = TelField("电话")
     query = SearchField("搜索")
     go = SubmitField("提交")
+    day = DateField("日期", validators=[DataRequired()])
+    since = DateField("起始日期", format=["%Y/%m/%d", "%Y-%m-%d"],
+                      render_kw={"min": date(2015, 1, 1), "max": lambda: date(2020, 12, 31)})
+    moment = DateTimeLocalField("时间")
+    month = MonthField("月份")
+    hour = TimeField("时刻", validators=[Optional()])
+    count = IntegerField("户数", validators=[NumberRange(min=0, max=9999)])
+    amount = DecimalField("金额", places=2, widget=NumberInput(step="0.01", min=0))
+    share = DecimalRangeField("比例", validators=[NumberRange(min=0, max=1)])
+    level = IntegerRangeField("等级")
+
+
+#: What a visitor may type into every text-like field (dates and numbers included: a refused
+#: value is shown back as it was typed).
+TYPED = ("text", "secret", "hidden", "email", "phone", "query", "day", "since", "moment",
+         "month", "hour", "count", "amount", "share", "level")
+
+
+def filled_with(value: str) -> Everything:
+    form = Everything(MultiDict({
+        **dict.fromkeys(TYPED, value), "tick": "y", "pick": value, "menu": value,
+        "many": ["x", "y"], "body": f"{value}\r\n</textarea>"}))
+    form.validate()  # dates and numbers keep the raw text they refused
+    return form
 
 
 def forms() -> list[Form]:
     blank = Everything()
-    filled = Everything(MultiDict({
-        "text": NAUGHTY, "secret": NAUGHTY, "hidden": NAUGHTY, "tick": "y", "pick": NAUGHTY,
-        "menu": NAUGHTY, "many": ["x", "y"], "body": f"{NAUGHTY}\r\n</textarea>",
-        "email": NAUGHTY, "phone": NAUGHTY, "query": NAUGHTY}))
+    filled = filled_with(NAUGHTY)
     filled.menu.render_kw = {"disabled": True, "data_role": NAUGHTY}
-    return [blank, filled]
+    valid = Everything(data={"day": date(2020, 2, 29), "moment": datetime(2021, 3, 4, 5, 6),
+                             "count": 12, "amount": Decimal("1234.5"), "share": Decimal("0.25"),
+                             "level": 3})
+    return [blank, filled, valid]
+
+
+def assert_drawn_as_wtforms_draws(form: Form, attrs: dict[str, object]) -> None:
+    for field in form:
+        subfields = list(field) if isinstance(field, RadioField) else []
+        for shown in [field, *subfields]:
+            theirs = shown.widget(shown, **{widgets.attribute_name(k): v for k, v
+                                            in {**(shown.render_kw or {}), **attrs}.items()})
+            ours = widgets.render_field(shown, attrs)
+            assert ours == theirs, shown.name
+            assert isinstance(ours, Markup)
 
 
 ATTRIBUTES = [
@@ -69,15 +118,31 @@ ATTRIBUTES = [
 @pytest.mark.parametrize("attrs", ATTRIBUTES)
 def test_every_widget_draws_what_wtforms_draws(attrs: dict[str, object]) -> None:
     for form in forms():
-        for field in form:
-            subfields = list(field) if isinstance(field, RadioField) else []
-            for shown in [field, *subfields]:
-                theirs = shown.widget(shown, **{widgets.attribute_name(k): v for k, v
-                                                in {**(shown.render_kw or {}),
-                                                    **attrs}.items()})
-                ours = widgets.render_field(shown, attrs)
-                assert ours == theirs, shown.name
-                assert isinstance(ours, Markup)
+        assert_drawn_as_wtforms_draws(form, attrs)
+
+
+def test_every_field_kind_of_the_site_is_drawn_here() -> None:
+    """Dates and numbers too: only a list of radio buttons drawn whole is left to WTForms."""
+    for field in Everything():
+        if not isinstance(field, RadioField):
+            assert type(field.widget) in widgets.RENDERERS, field.name
+
+
+def test_naughty_strings_are_drawn_as_wtforms_draws_them() -> None:
+    strings = json.loads(shared_data("naughty-strings", "blns.json").read_text("utf-8"))
+    for value in strings[::3]:
+        assert_drawn_as_wtforms_draws(filled_with(value), {"placeholder": value})
+
+
+def test_date_and_number_limits() -> None:
+    form = forms()[2]
+    since = str(widgets.render_field(form.since, {}))
+    assert 'max="2020/12/31" min="2015/01/01"' in since
+    assert 'value="2020-02-29"' in str(widgets.render_field(form.day, {}))
+    count = str(widgets.render_field(form.count, {}))
+    assert 'max="9999" min="0"' in count and 'type="number"' in count
+    assert 'step="0.01"' in str(widgets.render_field(form.amount, {}))
+    assert 'step="5"' in str(widgets.render_field(form.amount, {"step": 5}))
 
 
 def test_naughty_values_stay_inside_their_attribute() -> None:

@@ -4,7 +4,8 @@ for the widgets the site uses.
 
 WTForms builds every attribute through ``Markup.format`` and looks up the field's flags with
 ``dir()``; on a form page that was a fifth of the request. Widgets not listed here (a custom
-one, dates and numbers, a select with option groups) are drawn by WTForms itself.
+one, a list of radio buttons drawn whole, a select with option groups) are drawn by WTForms
+itself.
 """
 
 from __future__ import annotations
@@ -85,6 +86,30 @@ def _input(field: Field, widget: Any, attrs: dict[str, Any]) -> Markup:
     return Markup(f"<input {attributes(attrs)}>")
 
 
+def _date(field: Field, widget: Any, attrs: dict[str, Any]) -> Markup:
+    """A date or time input: a ``min`` or ``max`` that is a date is written in the field's
+    format."""
+    fmt = getattr(field, "format", None)
+    if fmt is not None:
+        fmt = fmt[0] if isinstance(fmt, list) else fmt
+        for name in ("min", "max"):
+            value: Any = attrs.get(name, getattr(field.flags, name, None))
+            if callable(value):
+                value = value()
+            if hasattr(value, "strftime"):
+                attrs[name] = value.strftime(fmt)
+    return _input(field, widget, attrs)
+
+
+def _number(field: Field, widget: Any, attrs: dict[str, Any]) -> Markup:
+    """A number input: the widget's own ``step``, ``min`` and ``max`` unless given."""
+    for name in ("step", "min", "max"):
+        value = getattr(widget, name)
+        if value is not None:
+            attrs.setdefault(name, value)
+    return _input(field, widget, attrs)
+
+
 def _textarea(field: Field, widget: Any, attrs: dict[str, Any]) -> Markup:
     attrs.setdefault("id", field.id)
     _flags(field, widget, attrs, call=False)
@@ -121,6 +146,11 @@ RENDERERS: dict[type, Renderer] = {
         wt.TextInput, wt.PasswordInput, wt.HiddenInput, wt.CheckboxInput, wt.RadioInput,
         wt.FileInput, wt.SubmitInput, wt.SearchInput, wt.TelInput, wt.URLInput, wt.EmailInput,
         wt.ColorInput)},
+    **{kind: _date for kind in (
+        wt.DateInput, wt.DateTimeInput, wt.DateTimeLocalInput, wt.MonthInput, wt.WeekInput,
+        wt.TimeInput)},
+    wt.NumberInput: _number,
+    wt.RangeInput: _number,
     wt.TextArea: _textarea,
     wt.Select: _select,
 }
