@@ -1,7 +1,7 @@
 """Disclosure on request in Chromium: on a 360 px phone without scripts a citizen asks from a
 fund's page for its spending, gets a code and follows the request while the county office
-extends once and answers 部分公开; the answer is in the archive and the county's annual report
-counts it."""
+extends once and answers 部分公开 with a PDF and a table (a refused file is the only one chosen
+again); the answer is in the archive and the county's annual report counts it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from sunshine.requests.demo import tiny_pdf
 from tests.browser.conftest import LiveServer, Tab
 
 pytestmark = pytest.mark.browser
@@ -61,6 +62,10 @@ def _fund(live_server: LiveServer) -> tuple[int, str]:
     return _in_app(live_server, read)
 
 
+def _upload(name: str, data: bytes) -> dict[str, Any]:
+    return {"name": name, "mimeType": "application/octet-stream", "buffer": data}
+
+
 def _newest_request(live_server: LiveServer) -> int:
     from sunshine.requests.models import InfoRequest
 
@@ -100,8 +105,23 @@ def test_a_citizen_asks_on_a_phone_and_the_county_answers_in_part(
     staff.check("input[name=answer-partial-basis][value=third_party]")
     staff.fill("#answer-partial-withheld", "施工企业的分项报价单")
     staff.fill("#answer-partial-text", "各村的分配金额和支出凭证随本答复提供。")
+    # One good file and one that is not what its name says: only that one is chosen again.
+    staff.set_input_files("#answer-partial-file_1", files=[_upload("支出凭证.pdf", tiny_pdf(
+        "Sunshine test", "Vouchers"))])
+    staff.check("#answer-partial-clean_1")
+    staff.set_input_files("#answer-partial-file_2", files=[_upload("分配表.pdf", b"<html>")])
+    staff.click("form[action$='/answer-partial'] button")
+    kept = staff.locator("form[action$='/answer-partial'] .kept-files li")
+    assert kept.count() == 1 and "支出凭证.pdf" in (kept.text_content() or "")
+    assert staff.is_checked("#answer-partial-kept-0-clean")
+    assert "只能上传" in (staff.text_content("form[action$='/answer-partial']") or "")
+    staff.set_input_files("#answer-partial-file_2", files=[_upload(
+        "分配表.csv", "村,金额（元）\r\n第一村,48486.00\r\n".encode("gbk"))])
+    staff.check("#answer-partial-clean_2")
     staff.click("form[action$='/answer-partial'] button")
     assert "答复结果：部分公开" in (staff.text_content("main") or "")
+    assert staff.locator(".file-list a:has-text('支出凭证.pdf')").count() == 1
+    assert staff.locator(".file-list a:has-text('分配表.csv')").count() == 1
 
     page.goto(phone.base_url + "/requests/track")
     page.fill("#code", code.lower())

@@ -86,3 +86,58 @@ def test_naughty_strings_in_the_back_office_forms_never_fail(app, regions, users
         assert response.status_code < 500, value
         db.session.rollback()
         db.session.expire_all()
+
+
+def test_naughty_file_names_and_table_payloads_are_kept_or_refused(app, naughty_strings
+                                                                   ) -> None:
+    """Every naughty string as a file name and as a CSV table: a clean name or a Chinese
+    refusal, never another error."""
+    from sunshine.requests import files, filetypes
+    from sunshine.requests.demo import tiny_pdf
+
+    data = tiny_pdf("naughty")
+    outcomes: Counter[str] = Counter()
+    for value in naughty_strings:
+        try:
+            checked = files.prepare(files.Upload(value, data))
+        except filetypes.AttachmentError as exc:
+            assert exc.message == files.NAME_HOLDS_NUMBER, value
+            outcomes["name refused"] += 1
+        else:
+            assert checked.name.endswith(".pdf") and "/" not in checked.name, value
+        try:
+            clean = filetypes.clean_file(value.encode("utf-8", "surrogatepass"), "表.csv")
+        except filetypes.AttachmentError as exc:
+            assert HAN.search(exc.message), value
+            outcomes["table refused"] += 1
+        else:
+            assert clean.data.decode("utf-8-sig") == value, value
+            outcomes["table kept"] += 1
+    assert outcomes["table kept"] > 300 and outcomes["table refused"] > 0, outcomes
+
+
+def test_naughty_files_and_references_on_the_answer_form_never_fail(
+        app, regions, users, client_for, naughty_strings: list[str], xss_payloads: list[str]
+) -> None:
+    import io
+
+    from sunshine.requests import files
+    from sunshine.requests.demo import tiny_pdf
+    from tests.requests.conftest import file
+
+    staff = client_for("staff-county")
+    info, _ = file(now=None)
+    url = f"/admin/requests/{info.id}/answer-disclosed"
+    for n, value in enumerate([*naughty_strings[::12], *xss_payloads[::8]]):
+        response = staff.post(url, content_type="multipart/form-data", data={
+            "answer-disclosed-basis": "open", "answer-disclosed-text": "",
+            "answer-disclosed-file_1": (io.BytesIO(tiny_pdf(f"n{n}")), value),
+            "answer-disclosed-file_2": (io.BytesIO(value.encode("utf-8", "replace")), "表.csv"),
+            "answer-disclosed-kept-0-ref": value, "answer-disclosed-kept-0-clean": value,
+            f"answer-disclosed-kept-{value[:20]}-ref": value})
+        body = response.get_data(as_text=True)
+        assert 400 <= response.status_code < 500 and HAN.search(body), value
+        assert "<script>alert" not in body, value
+    db.session.expire_all()
+    assert db.session.get(InfoRequest, info.id).answered_at is None
+    assert db.session.scalar(select(func.count(files.RequestFile.id))) == 0
