@@ -216,3 +216,15 @@ def test_the_form_without_its_csrf_token_keeps_nothing(app, regions, users,
         app.config["WTF_CSRF_ENABLED"] = False
     assert refused.status_code == 400
     assert _staged(app) == set() and _rows() == []
+
+
+def test_files_are_kept_only_for_those_who_may_answer(app, regions, users, client_for) -> None:
+    info, _ = file(now=None)
+    oversight = client_for("oversight")  # reads every request of the province, answers none
+    refused = _answer(oversight, info, [(pdf("a"), "一.pdf", True)], **{f"{PREFIX}-text": ""})
+    assert refused.status_code == 400 and _kept(refused.get_data(as_text=True)) == []
+    assert _answer(oversight, info, [(pdf("a"), "一.pdf", True)]).status_code == 403
+    other = client_for("staff-other")
+    assert _answer(other, info, [(pdf("a"), "一.pdf", True)],
+                   **{f"{PREFIX}-text": ""}).status_code == 403
+    assert _staged(app) == set() and _rows() == []

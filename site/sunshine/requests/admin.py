@@ -216,7 +216,9 @@ def step(request_id: int, step: str) -> Response | tuple[str, int]:
     valid = form.validate()
     if "csrf_token" in form.errors:
         return _detail(info, 400, forms)
-    ready, refused = _files(info, form) if "kept" in form else ([], False)
+    # Files are read only for those who may answer (the service refuses everyone else).
+    ready, refused = _files(info, form) if "kept" in form \
+        and attachments.may_handle(info, current_user) else ([], False)
     if not valid or refused:
         return _refused(info, form, forms, ready)
     try:
