@@ -13,7 +13,7 @@ from sunshine.config import default_config
 PACKAGE = Path(sunshine.__file__).parent
 #: Flask's own settings that the code reads: Flask gives them their defaults.
 FLASK_KEYS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "PREFERRED_URL_SCHEME", "TESTING", "DEBUG",
-              "SERVER_NAME"}
+              "SERVER_NAME", "SESSION_REFRESH_EACH_REQUEST"}
 #: Settings of Flask-Login and Flask-WTF that the page cache reads to speak as they do: the
 #: extensions give them their defaults.
 EXTENSION_KEYS = {"REMEMBER_COOKIE_NAME", "SESSION_PROTECTION", "WTF_CSRF_FIELD_NAME",
