@@ -14,6 +14,8 @@ from flask import Flask, render_template_string
 from sunshine.extensions import db
 from sunshine.matching import delivery, listing, mine, needs, pledges, queries
 from sunshine.matching.models import Need, Pledge
+from sunshine.regions import services as regions
+from sunshine.regions.models import Region
 from tests.matching.conftest import make_need
 
 
@@ -91,6 +93,11 @@ def test_need_page_and_list_follow_each_write_without_the_page_cache(app: Flask,
     assert "冬天要两床棉被" in client.get("/help/").text
     assert "冬天要两床棉被" in client.get("/help/export.csv").text
     assert client.get(f"/api/v1/needs/{need.id}").json["title"] == "冬天要两床棉被"
+    village = db.session.get(Region, need.village_code)
+    village.name = "新改名村"
+    regions.tree_changed()
+    db.session.commit()
+    assert "新改名村" in client.get(url).text and "新改名村" in client.get("/help/").text
     needs.withdraw(users["town"], db.session.get(type(need), need.id), "户主已搬走")
     assert client.get(url).status_code == 404
     assert client.get(f"/api/v1/needs/{need.id}").status_code == 404

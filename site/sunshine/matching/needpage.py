@@ -29,6 +29,7 @@ from sunshine.matching.models import (
 )
 from sunshine.pagecache import memo
 from sunshine.regions.models import Region
+from sunshine.regions.services import TREE
 
 #: Needs whose pages are remembered per worker.
 SIZE = 512
@@ -142,13 +143,14 @@ def _statements() -> dict[str, Select[Any]]:
 
 
 def need_page(need_id: int) -> NeedPage | None:
-    """The public need ``need_id``, or None when it is not public. Remembered with the version
-    of its village's data, read before the need is read again (a need's village never changes
-    once it is public): the first view of a need reads it, the next ones read one version."""
+    """The public need ``need_id``, or None when it is not public. Remembered with the versions
+    of its village's needs and of the region tree (its place's names), read before the need is
+    read again (a need's village never changes once it is public): the first view of a need
+    reads it, the next ones read one version."""
     kept_pages = memo.memo("help-need", SIZE)
     kept = kept_pages.get(need_id)
     village = kept.value.village_code if kept is not None else None
-    at = memo.versions([("matching", village)]) if village is not None else None
+    at = memo.versions([("matching", village), TREE]) if village is not None else None
     if kept is not None and kept.version == at:
         page: NeedPage = kept.value
         return page
