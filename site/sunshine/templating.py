@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request, url_for
 
+from sunshine import widgets
 from sunshine.clock import CHINA
 from sunshine.httpcache import watching
 
@@ -115,6 +116,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["nav_section"] = nav_section
+    app.jinja_env.globals["form_field"] = widgets.form_field
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -167,3 +167,45 @@ def render_field(field: Field, render_kw: Mapping[str, Any]) -> Markup:
     if renderer is None:
         return widget(field, **attrs)
     return renderer(field, widget, attrs)
+
+
+def _joined(separator: str, items: Any) -> Markup:
+    """``items|join(separator)`` as an autoescaping template writes it."""
+    return escape(separator).join(items)
+
+
+def form_field(f: Field, **attrs: Any) -> Markup:
+    """One field of a form as the site shows it: its label, hint (the field's description),
+    input and inline errors; ``attrs`` go to the input (e.g. ``autocomplete="username"``).
+
+    Templates call it as ``field(...)`` from ``_macros/forms.html``. It writes the HTML that
+    the Jinja macro it replaced wrote, whitespace included (tests/test_form_field.py keeps
+    that macro and compares): a form page calls it for every field, and as a macro it cost
+    about as much as the input itself.
+    """
+    errors = f.errors
+    hint = (f'<p class="hint" id="{escape(f.id)}-hint">{escape(f.description)}</p>'
+            if f.description else "")
+    error = (f'<p class="error" id="{escape(f.id)}-error">{_joined("；", errors)}</p>'
+             if errors else "")
+    html = ['<div class="field field-error">\n' if errors else '<div class="field">\n']
+    if f.type == "RadioField":
+        html.append(f"  <fieldset>\n    <legend>{escape(f.label.text)}</legend>\n{hint}")
+        for option in f:
+            html.append(f'    <div class="choice">{escape(option(**attrs))} <label for='
+                        f'"{escape(option.label.field_id)}">{escape(option.label.text)}'
+                        "</label></div>\n")
+        html.append(f"{error}  </fieldset>\n")
+    elif f.type == "BooleanField":
+        html.append(f'  <div class="choice">{escape(f(**attrs))} <label for='
+                    f'"{escape(f.label.field_id)}">{escape(f.label.text)}</label></div>\n')
+    else:
+        described = [f"{f.id}-hint"] if f.description else []
+        if errors:
+            described.append(f"{f.id}-error")
+        shown = f(aria_describedby=" ".join(described), aria_invalid="true" if errors else False,
+                  **attrs) if described else f(**attrs)
+        html.append(f'  <label for="{escape(f.label.field_id)}">{escape(f.label.text)}</label>\n'
+                    f"{hint}{error}  {escape(shown)}\n")
+    html.append("</div>\n")
+    return Markup("".join(html))
