@@ -18,6 +18,8 @@ from sunshine.stats.settle import COMPLEMENT, PUBLISHED, SMALL
 #: An unbounded figure's upper bound (no count comes near it). Bounds are kept in 32 bits, to
 #: halve what the attack reads; sums are taken in 64.
 INF = (1 << 31) - 1
+#: The time of a bound that rests on no changed figure.
+NEVER = (1 << 62)
 
 
 @njit(cache=True, nogil=True)
@@ -137,17 +139,11 @@ def implied(ci, g, lo, hi, buf_c, buf_s, size, regions, relations, households, t
 
 
 @njit(cache=True, nogil=True)
-def propagate(lo, hi, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell,
-               t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr,
-               kids):  # pragma: no cover
-    """Tighten ``lo``/``hi`` in place until no identity changes them (a queue of identities,
-    each taken again when a bound of one of its cells changed). Returns the number of
-    identities looked at, -1 when the bounds cross (the data break an identity)."""
-    n = regions * relations + len(parents) * households
-    # Region by region in the tree's order (a parent before its children): its relations, then
-    # the sums of its children's figures, which bound theirs before their own relations are
-    # taken; then whatever a change makes worth taking again.
-    queue = np.empty(n, np.int64)
+def tree_order(regions, relations, households, par_idx, parents):  # pragma: no cover
+    """Every identity, region by region in the tree's order (a parent before its children):
+    its relations, then the sums of its children's figures, which bound theirs before their
+    own relations are taken."""
+    queue = np.empty(regions * relations + len(parents) * households, np.int64)
     at = 0
     for p in range(regions):
         for j in range(relations):
@@ -157,18 +153,81 @@ def propagate(lo, hi, buf_c, buf_s, size, regions, relations, households, t_ptr,
             for h in range(households):
                 queue[at] = regions * relations + par_idx[p] * households + h
                 at += 1
-    queued = np.ones(n, np.uint8)
-    head = 0
-    count = n
-    steps = 0
+    return queue
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _enqueue(g, ci, queue, queued, head, count, n, size, regions, relations, households, r_ptr,
+             r_of, hpos, par_idx, up_idx):  # pragma: no cover
+    """Put every identity cell ``g`` is in, but ``ci``, at the end of the queue (unless
+    queued); returns the new count."""
+    p, i = g // size, g % size
+    for t in range(r_ptr[i], r_ptr[i + 1]):
+        other = p * relations + r_of[t]
+        if other != ci and not queued[other]:
+            queued[other] = 1
+            queue[(head + count) % n] = other
+            count += 1
+    h = hpos[i]
+    if h >= 0:
+        for pi in (par_idx[p], up_idx[p]):
+            if pi >= 0:
+                other = regions * relations + pi * households + h
+                if other != ci and not queued[other]:
+                    queued[other] = 1
+                    queue[(head + count) % n] = other
+                    count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
+def _grown(a):  # pragma: no cover
+    out = np.empty(2 * len(a) + 1024, a.dtype)
+    out[:len(a)] = a
+    return out
+
+
+@njit(cache=True, nogil=True)
+def queue_of(seed, n):  # pragma: no cover
+    """A queue of identities for ``propagate`` (``n`` of them in all) holding ``seed``, each
+    once: the queue, which are in it, and (head, count, steps)."""
+    queue = np.empty(n, np.int64)
+    queued = np.zeros(n, np.uint8)
+    count = 0
+    for ci in seed:
+        if not queued[ci]:
+            queued[ci] = 1
+            queue[count] = ci
+            count += 1
+    return queue, queued, np.array([0, count, 0], np.int64)
+
+
+@njit(cache=True, nogil=True)
+def propagate(lo, hi, queue, queued, state, clock, log_t, log_c, log_i, logged, buf_c, buf_s,
+              size, regions, relations, households, t_ptr, t_cell, t_sign, r_ptr, r_of, hpos,
+              hh, par_idx, up_idx, parents, kid_ptr, kids):  # pragma: no cover
+    """Tighten ``lo``/``hi`` in place until no identity changes them: the identities in the
+    queue (``queue_of``; every identity not in it must hold already), each taken again when a
+    bound of one of its cells changed.
+
+    Every tightening is logged from index ``logged`` on: (time, cell, identity), the time being
+    ``clock`` plus the step (the tightenings of one step read the bounds as they were before
+    it). Returns how much of the log is used, or -1 when the bounds cross (the data break an
+    identity); stops early, with the queue as it is in ``state``, when the log is full: grow
+    it and call again. (The log is not grown here: arrays replaced inside the loop make every
+    step slower.)"""
+    n = regions * relations + len(parents) * households
+    head, count, steps = state[0], state[1], state[2]
     while count > 0:
         ci = queue[head]
+        m = terms(ci, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell,
+                  t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr, kids)
+        if logged + m > len(log_t):
+            break
         head = head + 1 if head + 1 < n else 0
         count -= 1
         queued[ci] = 0
         steps += 1
-        m = terms(ci, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell,
-                   t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr, kids)
         s_lo, s_hi, n_lo, n_hi = sums(m, lo, hi, buf_c, buf_s)
         if n_lo > 1 and n_hi > 1:
             continue  # unbounded both ways, whatever the cell
@@ -181,7 +240,10 @@ def propagate(lo, hi, buf_c, buf_s, size, regions, relations, households, t_ptr,
             hi[g] = min(hi[g], new_hi)
             if lo[g] > hi[g]:
                 return -1
-            # Every identity the cell is in, but this one, is worth taking again.
+            log_t[logged], log_c[logged], log_i[logged] = clock + steps, g, ci
+            logged += 1
+            # Every identity the cell is in, but this one, is worth taking again (written out:
+            # through a helper, even inlined, the propagation takes half as long again).
             p, i = g // size, g % size
             for t in range(r_ptr[i], r_ptr[i + 1]):
                 other = p * relations + r_of[t]
@@ -198,7 +260,131 @@ def propagate(lo, hi, buf_c, buf_s, size, regions, relations, households, t_ptr,
                             queued[other] = 1
                             queue[(head + count) % n] = other
                             count += 1
-    return steps
+    state[0], state[1], state[2] = head, count, steps
+    return logged
+
+
+@njit(cache=True, nogil=True)
+def identities_of(cells, size, regions, relations, households, r_ptr, r_of, hpos, par_idx,
+                  up_idx, parents):  # pragma: no cover
+    """Every identity one of ``cells`` is in, each once."""
+    n = regions * relations + len(parents) * households
+    queue = np.empty(n, np.int64)
+    queued = np.zeros(n, np.uint8)
+    count = 0
+    for g in cells:
+        count = _enqueue(g, -1, queue, queued, 0, count, n, size, regions, relations,
+                         households, r_ptr, r_of, hpos, par_idx, up_idx)
+    return queue[:count]
+
+
+@njit(cache=True, nogil=True)
+def by_identity(n, log_t, log_c, log_i):  # pragma: no cover
+    """The log grouped by identity, in time order within each (a counting sort): offsets, times,
+    cells."""
+    ptr = np.zeros(n + 1, np.int64)
+    for e in range(len(log_i)):
+        ptr[log_i[e] + 1] += 1
+    for ci in range(n):
+        ptr[ci + 1] += ptr[ci]
+    at = ptr[:-1].copy()
+    times = np.empty(len(log_t), log_t.dtype)
+    cells = np.empty(len(log_c), log_c.dtype)
+    for e in range(len(log_i)):
+        x = at[log_i[e]]
+        times[x], cells[x] = log_t[e], log_c[e]
+        at[log_i[e]] = x + 1
+    return ptr, times, cells
+
+
+@njit(cache=True, nogil=True)
+def still_sound(log_t, log_c, log_i, used, since):  # pragma: no cover
+    """Keep, in place, the logged tightenings of each cell before its bound went wrong (before
+    ``since``); returns how many are kept."""
+    kept = 0
+    for e in range(used):
+        if log_t[e] < since[log_c[e]]:
+            log_t[kept], log_c[kept], log_i[kept] = log_t[e], log_c[e], log_i[e]
+            kept += 1
+    return kept
+
+
+@njit(cache=True, nogil=True)
+def invalidated(changed, cells_total, ptr, times, cells, size, regions, relations, households,
+                r_ptr, r_of, hpos, par_idx, up_idx):  # pragma: no cover
+    """From when on each cell's bound may rest on a cell of ``changed`` (its page bound
+    changed): -1 for those, the time of the first logged tightening that read such a bound
+    (directly or through others) for the rest, ``NEVER`` when none did.
+
+    A tightening at time t reads the bounds the other cells of its identity had before t: it
+    is unsound once one of them is. Cells are taken in time order (a heap), so each is
+    followed once, from its earliest time."""
+    since = np.full(cells_total, NEVER, np.int64)
+    heap = np.empty(max(16, 2 * len(changed)), np.int64)
+    top = 0
+    for g in changed:
+        since[g] = -1
+        heap, top = _push(heap, top, g)  # time -1 first: the key is the cell alone
+    while top > 0:
+        key, heap, top = _pop(heap, top)
+        t, d = key // cells_total - 1, key % cells_total
+        if t != since[d]:
+            continue  # taken already from an earlier time
+        p, i = d // size, d % size
+        h = hpos[i]
+        for x in range(r_ptr[i + 1] - r_ptr[i] + 2):
+            if x < r_ptr[i + 1] - r_ptr[i]:
+                ci = p * relations + r_of[r_ptr[i] + x]
+            else:
+                pi = par_idx[p] if x == r_ptr[i + 1] - r_ptr[i] else up_idx[p]
+                if h < 0 or pi < 0:
+                    continue
+                ci = regions * relations + pi * households + h
+            # The identity's tightenings after t, found by bisection.
+            a, b = ptr[ci], ptr[ci + 1]
+            while a < b:
+                mid = (a + b) // 2
+                if times[mid] <= t:
+                    a = mid + 1
+                else:
+                    b = mid
+            for e in range(a, ptr[ci + 1]):
+                c = cells[e]
+                if c != d and times[e] < since[c]:
+                    since[c] = times[e]
+                    heap, top = _push(heap, top, (times[e] + 1) * cells_total + c)
+    return since
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _push(heap, top, key):  # pragma: no cover
+    if top == len(heap):
+        heap = _grown(heap)
+    x = top
+    heap[x] = key
+    while x > 0 and heap[(x - 1) // 2] > heap[x]:
+        up = (x - 1) // 2
+        heap[up], heap[x] = heap[x], heap[up]
+        x = up
+    return heap, top + 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pop(heap, top):  # pragma: no cover
+    key = heap[0]
+    top -= 1
+    heap[0] = heap[top]
+    x = 0
+    while True:
+        a, b, low = 2 * x + 1, 2 * x + 2, x
+        if a < top and heap[a] < heap[low]:
+            low = a
+        if b < top and heap[b] < heap[low]:
+            low = b
+        if low == x:
+            return key, heap, top
+        heap[low], heap[x] = heap[x], heap[low]
+        x = low
 
 
 @njit(cache=True, nogil=True)
