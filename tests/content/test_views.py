@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from sunshine.content import services
 from sunshine.search.index import rebuild
 from tests.conftest import apply_search
@@ -109,11 +111,15 @@ def test_editor_writes_previews_and_publishes_and_search_finds_it(app, client, r
     assert other.status_code == 400 and "负责范围" in other.get_data(as_text=True)
 
 
-def test_cached_article_pages_follow_every_change(app, client, regions, content_dir) -> None:
-    """Article pages come from the worker's page cache, but an edit, a new related article or
-    an unpublication shows on the very next request."""
+@pytest.mark.parametrize("page_cache", [True, False])
+def test_article_pages_follow_every_change(app, client, regions, content_dir,
+                                           page_cache) -> None:
+    """Article pages come from the worker's page cache, or without it from the article's
+    remembered data, but an edit, a new related article or an unpublication shows on the very
+    next request."""
     from tests.content.conftest import write_policy
 
+    app.config["PAGE_CACHE"] = page_cache
     _load(app, content_dir)
     first = client.get("/policies/weifang-2019").get_data(as_text=True)
     assert first == client.get("/policies/weifang-2019").get_data(as_text=True)

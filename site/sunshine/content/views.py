@@ -17,13 +17,11 @@ from flask import (
 )
 
 from sunshine import pagecache
-from sunshine.content import services
+from sunshine.content import pages, services
 from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind
 from sunshine.extensions import db
 from sunshine.pagecache.data import keep
 from sunshine.records.listing import code_arg
-from sunshine.records.paging import paginate_rows
-from sunshine.regions import services as regions
 from sunshine.web import int_arg, page_arg, per_page_arg
 
 news_bp = Blueprint("news", __name__, url_prefix="/news")
@@ -72,18 +70,11 @@ def _list_page(kind: Kind, template: str, **extra: object) -> Response:
 
 
 def _render_list(kind: Kind, filters: services.Filters, template: str, **extra: object) -> str:
-    page = paginate_rows(services.item_query(kind, filters, _today()), page_arg(),
-                         current_app.config["PAGE_SIZE"])
-    page.items = [services.ArticleItem(*row) for row in page.items]
-    region = None
-    if filters.region:
-        try:
-            region = regions.get_region(filters.region)
-        except regions.RegionNotFound:
-            region = None
-    return render_template(template, kind=kind, page=page, filters=filters,
-                           years=services.years(kind), levels=LEVELS, region=region,
-                           cities=regions.places((2,)), today=_today(),
+    today = _today()
+    shown = pages.listed(kind, filters, page_arg(), current_app.config["PAGE_SIZE"], today)
+    return render_template(template, kind=kind, page=shown.page, filters=filters,
+                           years=shown.years, levels=LEVELS, region=shown.region,
+                           cities=shown.cities, today=today,
                            feed_url=_feed_url(kind, filters), **extra)
 
 
@@ -102,12 +93,11 @@ def _detail(kind: Kind, slug: str) -> Response:
     depend on the others)."""
 
     def render() -> str:
-        article = services.get_public(kind, slug)
+        article = pages.article(kind, slug)
         if article is None:
             abort(404)
         return render_template("content/detail.html", article=article, kind=kind,
-                               ancestors=regions.ancestors_of(article.region),
-                               related=services.related(article), today=_today())
+                               related=article.related, today=_today())
 
     return pagecache.cached(render, ("content", None), extra=_today)
 
