@@ -69,6 +69,11 @@ KEPT: dict[str, str | None] = {
     "accounts.password": None,  # for logged-in visitors only
     "notify.follow": "/notify/follow",  # without a topic (a topic's form is rendered)
     "notify.manage_request": "/notify/manage",
+    # Secret links, kept per link (tests/notify/test_link_pages.py).
+    "complaints.followup_answer": None,
+    "notify.confirm": None,
+    "notify.unsubscribe": None,
+    "notify.manage": None,
 }
 
 #: Public GET routes that are rendered every time, and why.
@@ -82,10 +87,6 @@ NOT_KEPT = {
     "market_seller.inquiry": "the seller's own back office",
     "market_seller.new": "the seller's own back office",
     "market_seller.profile": "the seller's own back office",
-    "complaints.followup_answer": "a per-visitor token page: one reporter's follow-up question",
-    "notify.confirm": "a per-visitor token page: one address's confirmation link",
-    "notify.unsubscribe": "a per-visitor token page: one address's unsubscribe link",
-    "notify.manage": "a per-visitor token page: one address's subscriptions",
     "search.suggestions": "JSON for the search box, not a page: kept as data per index "
                           "generation (tests/search/test_places_and_synonyms.py)",
 }

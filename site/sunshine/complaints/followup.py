@@ -30,6 +30,7 @@ from sunshine.database import utcnow
 from sunshine.extensions import db
 from sunshine.notify import events, outbox, subscriptions, tokens
 from sunshine.notify.models import Token
+from sunshine.pagecache.versions import plain_rows
 
 TOPIC = "complaint"
 TOKEN_PURPOSE = "followup"
@@ -107,6 +108,20 @@ def link_for(token: str) -> Link | None:
     if row is None:
         return None
     return Link(row[0], row[1].removeprefix(VERDICT_PREFIX) if row[1] is not None else None)
+
+
+#: What a follow-up link's page depends on: the link's case and that case's latest event.
+_STATE_SQL = ("SELECT t.ref, (SELECT max(e.id) FROM complaint_event e WHERE e.case_id = ?)"
+              " FROM notify_token t WHERE t.hash = ? AND t.purpose = ?")
+
+
+def link_state(token: str, case_id: int) -> tuple[tuple[object, ...], ...]:
+    """The version of the page kept for a follow-up link of case ``case_id``, read with one
+    plain statement: it moves with any event of the case (the reporter's answer above all),
+    and is empty once the link no longer works."""
+    if not tokens.plausible(token):
+        return ()
+    return plain_rows(_STATE_SQL, (case_id, tokens.digest(token), TOKEN_PURPOSE))
 
 
 def case_for(link: Link) -> Case:

@@ -3,6 +3,7 @@ The handling statistics (page, CSV, JSON) are in ``stats_views``, on the same bl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -314,9 +315,11 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
 
 @bp.route("/followup/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the token in the link is the proof; the reporter arrives from an e-mail
-def followup_answer(token: str) -> tuple[str, int]:
+def followup_answer(token: str) -> Response | tuple[str, int]:
     """回访: the reporter says whether the answered problem was resolved (a button, so that a
-    mail scanner opening the link answers nothing)."""
+    mail scanner opening the link answers nothing). The question is kept per link (and the
+    answer the mail's link chose), with the link's case as its version: an answer, or any
+    step of the case, shows at once; a wrong link is never kept."""
     from sunshine.complaints import followup
     from sunshine.complaints.models import VERDICTS
 
@@ -325,16 +328,28 @@ def followup_answer(token: str) -> tuple[str, int]:
         return render_template("notify/done.html", title="链接无效", lines=[
             "这个回访链接无效或已失效。"]), 404
     chosen = request.values.get("answer", "")
+    if request.method == "GET":
+        # Read again after the version: a kept page is never older than its version.
+        return pagecache.cached(
+            lambda: _followup_page(followup.link_for(token), chosen), args=("answer",),
+            extra=functools.partial(followup.link_state, token, link.case_id), no_store=True,
+            headers=(("Referrer-Policy", "no-referrer"),))
     done = link.answer
     error = None
-    if request.method == "POST" and done is None:
+    if done is None:
         try:
             followup.record_answer(followup.case_for(link), chosen)
         except services.CaseError as exc:
             error = exc.message
         else:
             done = VERDICTS[chosen]
-    response = render_template("complaints/followup.html", answers=VERDICTS, chosen=chosen,
-                               done=done, error=error,
-                               reopened=done == VERDICTS["unresolved"])
-    return response, 400 if error else 200
+    return _followup_page(link, chosen, done=done, error=error), 400 if error else 200
+
+
+def _followup_page(link: Any, chosen: str, done: str | None = None,
+                   error: str | None = None) -> str:
+    from sunshine.complaints.models import VERDICTS
+
+    done = done if done is not None else link.answer if link is not None else None
+    return render_template("complaints/followup.html", answers=VERDICTS, chosen=chosen,
+                           done=done, error=error, reopened=done == VERDICTS["unresolved"])

@@ -19,6 +19,7 @@ from sunshine.extensions import db
 from sunshine.failures import FieldError
 from sunshine.notify import outbox, tokens
 from sunshine.notify.models import Mode, Subscriber, Subscription, SubState, Token
+from sunshine.pagecache.versions import plain_rows
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.regions.services import full_name
@@ -194,6 +195,29 @@ def subscriber_for(token: str) -> Subscriber | None:
         return None
     return db.session.scalar(select(Subscriber).join(
         Token, Token.subscriber_id == Subscriber.id).where(tokens.matches(token, "manage")))
+
+
+#: What a link's page shows, as plain rows: for a confirm or unsubscribe link, its
+#: subscription; for a manage link, the address and all its subscriptions.
+_LINK_SQL = {
+    "subscription": "SELECT s.id, s.label, s.mode, s.state FROM notify_token t"
+                    " JOIN notify_subscription s ON s.id = t.subscription_id"
+                    " WHERE t.hash = ? AND t.purpose = ?",
+    "subscriber": "SELECT b.address, s.id, s.label, s.mode, s.state FROM notify_token t"
+                  " JOIN notify_subscriber b ON b.id = t.subscriber_id"
+                  " LEFT JOIN notify_subscription s ON s.subscriber_id = b.id"
+                  " WHERE t.hash = ? AND t.purpose = ? ORDER BY s.id",
+}
+
+
+def link_state(token: str, purpose: str) -> tuple[tuple[object, ...], ...]:
+    """Everything the page of a link shows, read with one plain statement (empty for a wrong
+    link): the version of the page kept for that link, so that a confirmation, an ending or a
+    new subscription shows at once in every worker."""
+    if not tokens.plausible(token):
+        return ()
+    sql = _LINK_SQL["subscriber" if purpose == "manage" else "subscription"]
+    return plain_rows(sql, (tokens.digest(token), purpose))
 
 
 def subscriptions_of(subscriber: Subscriber) -> list[Subscription]:

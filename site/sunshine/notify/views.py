@@ -1,14 +1,23 @@
 """Public pages: follow, confirm, unsubscribe (RFC 8058 one-click too) and manage.
 
 The links in mail carry a token; the pages behind them are the address owner's own, so they are
-not kept, not stored by caches and send no Referer. Their POSTs take no CSRF token: the token in
-the URL is the proof, and a mail client's one-click unsubscribe has no session to hold one. The
-follow form has no such token, so it carries a CSRF token like every other form. The two pages
-without a token that are the same for everyone (how to follow; the form that asks for one's
-link) are kept by the page cache, and not stored by browsers either.
+not stored by browsers or proxies and send no Referer. The site keeps each link's page (by its
+address) until what it shows changes: the page's version is that very data, read with one
+plain statement on every request, so a confirmation or an ending shows at once and a link that
+stops working goes back to the view and its 404. A wrong link is never kept.
+
+Their POSTs take no CSRF token: the token in the URL is the proof, and a mail client's one-click
+unsubscribe has no session to hold one. The follow form has no such token, so it carries a CSRF
+token like every other form. The two pages without a token that are the same for everyone (how
+to follow; the form that asks for one's link) are kept by the page cache, and not stored by
+browsers either.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import NamedTuple
 
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
@@ -18,13 +27,28 @@ from sunshine.extensions import csrf, db, limiter
 from sunshine.forms import show_error
 from sunshine.notify import outbox, subscriptions, tokens
 from sunshine.notify.forms import FollowForm, ManageRequestForm
-from sunshine.notify.models import Mode, Subscription
+from sunshine.notify.models import Mode, Subscription, SubState
 from sunshine.notify.subscriptions import SubscriptionError
 from sunshine.web import render_form_page
 
 bp = Blueprint("notify", __name__, url_prefix="/notify")
 
 INVALID = "这个链接无效或已失效。请使用最新一封邮件中的链接，或重新申请。"
+
+LinkRows = tuple[tuple[object, ...], ...]
+
+
+class SubscriptionRow(NamedTuple):
+    """A subscription as a link's page shows it, from ``link_state``'s plain row."""
+
+    id: int
+    label: str
+    mode: Mode
+    state: SubState
+
+    @classmethod
+    def of(cls, row: tuple[object, ...]) -> SubscriptionRow:
+        return cls(int(str(row[0])), str(row[1]), Mode(str(row[2])), SubState(str(row[3])))
 
 
 def _follow_limit() -> str:
@@ -41,6 +65,32 @@ def _private(response: Response) -> Response:
 
 def _invalid() -> tuple[str, int]:
     return render_template("notify/done.html", title="链接无效", lines=[INVALID]), 404
+
+
+#: A link's page, wherever it is answered from: no Referer carries its token elsewhere.
+NO_REFERRER = (("Referrer-Policy", "no-referrer"),)
+
+
+def _link_page(token: str, purpose: str, page: Callable[[LinkRows], str]
+               ) -> Response | tuple[str, int]:
+    """The GET of a link: ``page(rows)`` kept per link with ``link_state`` as its version (the
+    rows are read again after the version, so a kept page is never older than its version),
+    or the one answer for a wrong link, never kept."""
+    if not subscriptions.link_state(token, purpose):
+        return _invalid()
+    state = functools.partial(subscriptions.link_state, token, purpose)
+    return pagecache.cached(lambda: page(state()), extra=state, no_store=True,
+                            headers=NO_REFERRER)
+
+
+def _action_page(title: str, text: Callable[[SubscriptionRow], str], button: str
+                 ) -> Callable[[LinkRows], str]:
+    def page(rows: LinkRows) -> str:
+        if not rows:  # gone since the check: the next request answers the view's 404
+            return render_template("notify/done.html", title="链接无效", lines=[INVALID])
+        return render_template("notify/action.html", title=title,
+                               text=text(SubscriptionRow.of(rows[0])), button=button)
+    return page
 
 
 @bp.route("/follow", methods=["GET", "POST"])
@@ -86,15 +136,14 @@ def _follow_page() -> Response | tuple[str, int]:
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 @csrf.exempt
-def confirm(token: str) -> tuple[str, int]:
+def confirm(token: str) -> Response | tuple[str, int]:
     """确认关注: a button, so that a mail scanner opening the link confirms nothing."""
+    if request.method == "GET":
+        return _link_page(token, "confirm", _action_page(
+            "确认关注", lambda s: f"确认用这个邮箱关注“{s.label}”（{s.mode.label}）？", "确认关注"))
     subscription = subscriptions.pending_for(token)
     if subscription is None:
         return _invalid()
-    if request.method == "GET":
-        return render_template("notify/action.html", title="确认关注", subscription=subscription,
-                               text=f"确认用这个邮箱关注“{subscription.label}”"
-                                    f"（{subscription.mode.label}）？", button="确认关注"), 200
     subscriptions.confirm(token)
     manage = tokens.issue("manage", subscriber_id=subscription.subscriber_id)
     db.session.commit()
@@ -112,15 +161,14 @@ def _done_with_manage(title: str, subscription: Subscription, manage: str,
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt
-def unsubscribe(token: str) -> tuple[str, int]:
+def unsubscribe(token: str) -> Response | tuple[str, int]:
     """退订: a button here; mail clients POST the same URL for one-click unsubscribe."""
+    if request.method == "GET":
+        return _link_page(token, "unsubscribe", _action_page(
+            "退订", lambda s: f"不再接收“{s.label}”的动态？", "退订"))
     subscription = subscriptions.for_unsubscribe(token)
     if subscription is None:
         return _invalid()
-    if request.method == "GET":
-        return render_template("notify/action.html", title="退订",
-                               text=f"不再接收“{subscription.label}”的动态？",
-                               button="退订"), 200
     subscriptions.end(subscription)
     manage = tokens.issue("manage", subscriber_id=subscription.subscriber_id)
     db.session.commit()
@@ -130,8 +178,10 @@ def unsubscribe(token: str) -> tuple[str, int]:
 
 @bp.route("/manage/<token>", methods=["GET", "POST"])
 @csrf.exempt
-def manage(token: str) -> tuple[str, int]:
+def manage(token: str) -> Response | tuple[str, int]:
     """我的关注: the address's subscriptions, each with a button to end it, and one for all."""
+    if request.method == "GET":
+        return _link_page(token, "manage", _manage_page)
     subscriber = subscriptions.subscriber_for(token)
     if subscriber is None:
         return _invalid()
@@ -151,6 +201,15 @@ def manage(token: str) -> tuple[str, int]:
     return render_template("notify/manage.html", address=subscriber.address,
                            items=subscriptions.subscriptions_of(subscriber),
                            message=message), 200
+
+
+def _manage_page(rows: LinkRows) -> str:
+    if not rows:  # gone since the check: the next request answers the view's 404
+        return render_template("notify/done.html", title="链接无效", lines=[INVALID])
+    items = [SubscriptionRow.of(row[1:]) for row in rows if row[1] is not None]
+    return render_template("notify/manage.html", address=rows[0][0],
+                           items=[s for s in items if s.state is not SubState.ENDED],
+                           message=None)
 
 
 @bp.route("/manage", methods=["GET", "POST"])

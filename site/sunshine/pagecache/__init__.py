@@ -141,7 +141,8 @@ def shareable(args: Iterable[str]) -> bool:
 
 def cached(render: Callable[[], str], *scopes: Scope, args: Iterable[str] = (),
            extra: Callable[[], Hashable] | None = None, no_store: bool = False,
-           anonymous_only: bool = False, logged_in_only: bool = False) -> Response:
+           anonymous_only: bool = False, logged_in_only: bool = False,
+           headers: Iterable[tuple[str, str]] = ()) -> Response:
     """``render()`` as HTML, kept until the data of ``scopes`` (or ``extra()``, a version
     of data outside the database) changes; ``args`` are the query arguments it reads.
     ``no_store``: browsers and proxies must not keep the answer (a form whose answer shows
@@ -161,7 +162,8 @@ def cached(render: Callable[[], str], *scopes: Scope, args: Iterable[str] = (),
     if entry is None or entry.version != now:
         entry = _render_public(render, scopes, extra, now, no_store)
         if entry is not None:
-            entry = entry._replace(anonymous_only=anonymous_only, logged_in_only=logged_in_only)
+            entry = entry._replace(anonymous_only=anonymous_only, logged_in_only=logged_in_only,
+                                   headers=tuple(headers))
         if entry is None:  # the page carried a visitor's own token: never kept
             return _uncached(render(), no_store)
         kept.put(key, entry)
@@ -186,11 +188,17 @@ def respond(entry: Entry) -> Response:
             response = html_response(entry.page)
             if entry.no_store:
                 response.headers["Cache-Control"] = "no-store"
-            return response
-        return personal_response(personal(entry, None, None, visitors.flask_token), entry)
-    key = visitors.visitor_key(current_app, current_user.get_id())
-    parts = {name: _render_part(name, key) for name in entry.parts}
-    return personal_response(personal(entry, key, parts.get, visitors.flask_token), entry)
+        else:
+            response = personal_response(personal(entry, None, None, visitors.flask_token),
+                                         entry)
+    else:
+        key = visitors.visitor_key(current_app, current_user.get_id())
+        parts = {name: _render_part(name, key) for name in entry.parts}
+        response = personal_response(personal(entry, key, parts.get, visitors.flask_token),
+                                     entry)
+    for name, value in entry.headers:
+        response.headers[name] = value
+    return response
 
 
 def data_response(entry: Entry) -> Response:

@@ -40,7 +40,9 @@ class PageFront:
         if answer is None:
             return self.wsgi_app(environ, start_response)
         page, extra, private = answer
-        headers = list(HEADERS.items()) + extra
+        own = {name.lower() for name, _ in extra}
+        headers = [(name, value) for name, value in HEADERS.items()
+                   if name.lower() not in own] + extra
         if environ.get("wsgi.url_scheme") == "https":
             headers.append(("Strict-Transport-Security", "max-age=31536000"))
         return serve_stored(environ, start_response, page, headers, private=private,
@@ -65,7 +67,7 @@ class PageFront:
         if pagecache.version(entry.scopes, entry.extra) != entry.version:
             return None
         if key is None and entry.shared:
-            return entry.page, [], False
+            return entry.page, list(entry.headers), False
         if visitor is None:
             visitor = visitors.FrontVisitor(visitors.new_session(), None)
         part = None
@@ -77,4 +79,4 @@ class PageFront:
             part = parts.get
         body = pagecache.personal(entry, visitor.key, part,
                                   lambda kind, arg: visitor.token(app, kind, arg))
-        return stored(body), visitor.cookie_headers(app), True
+        return stored(body), [*entry.headers, *visitor.cookie_headers(app)], True

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import Index, Integer, String, bindparam, select, update
+from sqlalchemy import Index, Integer, String, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -218,3 +218,16 @@ def driver_rows(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]] | N
     finally:
         driver.close()
     return found
+
+
+def plain_rows(sql: str, params: Sequence[object]) -> tuple[tuple[Any, ...], ...]:
+    """``driver_rows``, or the same statement through SQLAlchemy for another driver: the
+    cheap read of what a kept page shows when that is its version (a secret link's record)."""
+    found = driver_rows(sql, params)
+    if found is None:  # pragma: no cover - a driver of another parameter style
+        parts = sql.split("?")
+        named = parts[0] + "".join(f":p{n}{part}" for n, part in enumerate(parts[1:]))
+        with db.engine.connect() as conn:
+            found = [tuple(row) for row in conn.execute(
+                text(named), {f"p{n}": value for n, value in enumerate(params)})]
+    return tuple(found)
