@@ -11,7 +11,6 @@ from wtforms import (
     HiddenField,
     MultipleFileField,
     RadioField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -24,6 +23,7 @@ from sunshine.complaints.models import (
     RATING_LABELS,
 )
 from sunshine.forms import BaseForm, length, required
+from sunshine.regions.picker import region_select
 from sunshine.tracked.pages import code_field
 
 SUBJECT_MAX = 100
@@ -38,10 +38,10 @@ class CaseForm(BaseForm):
                       validators=[required("请选择要办理的事项")])
     category = RadioField("问题属于哪一类？", choices={c: c for c in CATEGORIES},
                           validators=[required("请选择问题类别")])
-    city = SelectField("市", choices={}, validate_choice=False)
-    county = SelectField("县（市、区）", choices={}, validate_choice=False)
-    town = SelectField("乡镇（街道）", choices={}, validate_choice=False)
-    village = SelectField("村（社区）", choices={}, validate_choice=False)
+    city = region_select("city")
+    county = region_select("county")
+    town = region_select("town")
+    village = region_select("village")
     about_local_cadres = BooleanField(
         "我反映的是村干部或乡镇干部的问题",
         description="勾选后，直接交给县级部门办理，村和乡镇的工作人员看不到。")

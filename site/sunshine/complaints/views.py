@@ -28,9 +28,9 @@ from sunshine.extensions import csrf, db
 from sunshine.forms import set_field_error
 from sunshine.records.listing import region_arg
 from sunshine.records.paging import paginate_rows
-from sunshine.regions import codes
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
+from sunshine.regions.picker import RegionPicker
 from sunshine.tracked.pages import TrackForm, TrackingPage, guesses_limited, submissions_limited
 from sunshine.uploads import PhotoRejected
 from sunshine.web import page_arg, render_form_page
@@ -38,7 +38,8 @@ from sunshine.web import page_arg, render_form_page
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 api_bp = Blueprint("complaints_api", __name__, url_prefix="/api/v1/complaints")
 
-REGION_FIELDS = ("city", "county", "town", "village")
+#: Where the case happened: at least a county, down to a village.
+PICKER = RegionPicker(("city", "county", "town", "village"))
 
 TRACKING = TrackingPage("complaints/track.html", "case",
                         "没有找到这个查询码对应的案件。请核对后重新输入；如果忘记了查询码，可以重新提交。")
@@ -61,46 +62,6 @@ def _no_store(response: Response) -> Response:
 FORM_SALT = "complaint-form-start"
 
 
-def _region_chain(form: CaseForm) -> list[Region]:
-    """The regions chosen so far, each a child of the one before; later picks that no longer
-    fit (a county of another city) are dropped."""
-    chain: list[Region] = []
-    parent = current_app.config["PROVINCE_CODE"]
-    for name in REGION_FIELDS:
-        code = (getattr(form, name).data or "").strip()
-        region = db.session.get(Region, code) if codes.clean(code) else None
-        if region is None or region.parent_code != parent:
-            break
-        chain.append(region)
-        parent = region.code
-    return chain
-
-
-def _prefill_region(form: CaseForm, code: str) -> None:
-    try:
-        region = regions.get_region(code)
-    except regions.RegionNotFound:
-        return
-    for ancestor in [*regions.ancestors_of(region), region]:
-        if ancestor.level >= 2:
-            getattr(form, REGION_FIELDS[ancestor.level - 2]).data = ancestor.code
-
-
-def _fill_region_choices(form: CaseForm, chain: list[Region]) -> None:
-    parent = current_app.config["PROVINCE_CODE"]
-    for depth, name in enumerate(REGION_FIELDS):
-        select = getattr(form, name)
-        if depth > len(chain):
-            select.choices = {"": "请先选上一级"}
-            select.data = ""
-            select.render_kw = {"disabled": True}
-            continue
-        select.choices = {"": "请选择", **regions.child_names(parent)}
-        select.data = chain[depth].code if depth < len(chain) else ""
-        if depth < len(chain):
-            parent = chain[depth].code
-
-
 def _target_from_args(form: CaseForm) -> None:
     raw = request.args.get("target", "")
     target_type, _, target_id = raw.partition(":")
@@ -115,10 +76,10 @@ TARGET_FEATURES = {"fund": "funds", "project": "projects", "notice": "notices"}
 
 
 def _form_context(form: CaseForm) -> dict[str, Any]:
-    chain = _region_chain(form)
-    _fill_region_choices(form, chain)
+    chain = PICKER.chain(form)
+    PICKER.fill(form, chain)
     target_label = services.target_label(form.target_type.data or None, form.target_id.data)
-    return {"form": form, "chain": chain, "target_label": target_label}
+    return {"form": form, "picker": PICKER, "chain": chain, "target_label": target_label}
 
 
 def _blank_form() -> str:
@@ -128,7 +89,7 @@ def _blank_form() -> str:
     _target_from_args(form)
     if request.args.get("kind") in {k.value for k in PUBLIC_KINDS}:
         form.kind.data = request.args["kind"]
-    _prefill_region(form, request.args.get("region", ""))
+    PICKER.prefill(form, request.args.get("region", ""))
     return render_template("complaints/new.html", **_form_context(form))
 
 

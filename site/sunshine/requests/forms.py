@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from sunshine.forms import BaseForm, length, required
+from sunshine.regions.picker import region_select
 from sunshine.requests.files import ATTACHING, SLOTS
 from sunshine.requests.models import (
     APPLICANT_TYPE_LABELS,
@@ -46,9 +47,9 @@ BODY_MAX = 5000
 class RequestForm(BaseForm):
     """The public form. Region selects are filled by the view."""
 
-    city = SelectField("市", choices={}, validate_choice=False)
-    county = SelectField("县（市、区）", choices={}, validate_choice=False)
-    town = SelectField("乡镇（街道）", choices={}, validate_choice=False)
+    city = region_select("city")
+    county = region_select("county")
+    town = region_select("town")
     office_kind = RadioField("向哪个机关申请？", choices={k.value: label for k, label
                                                     in OFFICE_KIND_LABELS.items()},
                              validators=[required("请选择机关类型")],

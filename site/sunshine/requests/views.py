@@ -25,6 +25,7 @@ from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
+from sunshine.regions.picker import RegionPicker
 from sunshine.requests import files, listing, periods, queries, services
 from sunshine.requests.forms import AmendForm, RequestForm
 from sunshine.requests.models import (
@@ -41,7 +42,11 @@ from sunshine.web import page_arg, render_form_page
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 feeds_bp = Blueprint("requests_feed", __name__)
 
-REGION_FIELDS = ("city", "county", "town")
+#: The office's region: the province (nothing chosen) down to a town; a link's region fills
+#: the selects down to its county, whose offices answer for its towns' and villages' money and
+#: projects (the applicant may still pick a town government).
+PICKER = RegionPicker(("city", "county", "town"), first_prompt="请选择（不选即省级）",
+                      prompt="请选择（不选即本级）", link_depth=2)
 FORM_SALT = "request-form-start"
 TRACKING = TrackingPage("requests/track.html", "info",
                         "没有找到这个查询码对应的申请。请核对后重新输入。")
@@ -58,49 +63,9 @@ def _no_store(response: Response) -> Response:
 # --- the form --------------------------------------------------------------------------------
 
 
-def _region_chain(form: RequestForm) -> list[Region]:
-    """The regions chosen so far, each a child of the one before."""
-    chain: list[Region] = []
-    parent = current_app.config["PROVINCE_CODE"]
-    for name in REGION_FIELDS:
-        code = (getattr(form, name).data or "").strip()
-        region = db.session.get(Region, code) if code.isdigit() and len(code) == 12 else None
-        if region is None or region.parent_code != parent:
-            break
-        chain.append(region)
-        parent = region.code
-    return chain
-
-
-def _fill_region_choices(form: RequestForm, chain: list[Region]) -> None:
-    parent = current_app.config["PROVINCE_CODE"]
-    for depth, name in enumerate(REGION_FIELDS):
-        field = getattr(form, name)
-        if depth > len(chain):
-            field.choices = {"": "请先选上一级"}
-            field.data = ""
-            field.render_kw = {"disabled": True}
-            continue
-        field.choices = {"": "请选择（不选即本级）" if depth else "请选择（不选即省级）",
-                         **regions.child_names(parent)}
-        field.data = chain[depth].code if depth < len(chain) else ""
-        if depth < len(chain):
-            parent = chain[depth].code
-
-
 def _prefill(form: RequestForm) -> None:
     form.about.data = services.clean_about(request.args.get("about", ""))
-    code = request.args.get("region", "")
-    try:
-        region = regions.get_region(code) if code else None
-    except regions.RegionNotFound:
-        region = None
-    if region is not None:
-        # Down to the county: its offices answer for the money and projects of its towns and
-        # villages; the applicant may still pick a town government.
-        for ancestor in [*regions.ancestors_of(region), region]:
-            if 2 <= ancestor.level <= 3:
-                getattr(form, REGION_FIELDS[ancestor.level - 2]).data = ancestor.code
+    PICKER.prefill(form, request.args.get("region", ""))
     if request.args.get("kind") in OFFICE_KIND_LABELS:
         form.office_kind.data = request.args["kind"]
 
@@ -110,9 +75,10 @@ def _office_region(chain: list[Region]) -> str:
 
 
 def _form_context(form: RequestForm) -> dict[str, Any]:
-    chain = _region_chain(form)
-    _fill_region_choices(form, chain)
-    return {"form": form, "chain": chain, "about": services.clean_about(form.about.data or "")}
+    chain = PICKER.chain(form)
+    PICKER.fill(form, chain)
+    return {"form": form, "picker": PICKER, "chain": chain,
+            "about": services.clean_about(form.about.data or "")}
 
 
 def _blank_form() -> str:
