@@ -128,3 +128,45 @@ def test_a_logged_in_visitor_gets_the_link_page_unstored_too(
         assert page.status_code == 200 and "villager@example.cn" in page.text
         assert "王爱心" in page.text
         private(page)
+
+
+@pytest.mark.own_app
+def test_the_follow_up_question_is_kept_per_link_until_the_reporter_answers(
+        app: Flask, regions: dict[str, str], client: FlaskClient) -> None:
+    from sunshine.accounts.models import Role
+    from sunshine.complaints import handling, services
+    from sunshine.complaints.models import Kind
+    from tests.factories import make_user
+
+    staff = make_user("staff-county", Role.STAFF, regions["county"])
+    case, _ = services.submit_case(services.Submission(
+        kind=Kind.COMPLAINT, category=services.CATEGORIES[0], region_code=regions["county"],
+        subject="低保名单有误", body="请核查"))
+    handling.accept(case, staff)
+    handling.reply(case, staff, "已核查更正。")
+    path = "/complaints/followup/" + tokens.issue("followup", ref=str(case.id))
+    odd = "/complaints/followup/" + tokens.issue("followup", ref="not-a-case")
+    db.session.commit()
+
+    first, in_front = get(app, client, path + "?answer=partly")
+    assert first.status_code == 200 and not in_front and "问题解决了吗" in first.text
+    private(first)
+    again, in_front = get(app, client, path + "?answer=partly")
+    assert again.status_code == 200 and in_front and again.data == first.data
+    private(again)
+    other, in_front = get(app, client, path + "?answer=resolved")  # another address
+    assert other.status_code == 200 and not in_front and other.data != first.data
+    for _ in range(2):  # an argument the page does not read: rendered, never kept
+        unread, in_front = get(app, client, path + "?x=1")
+        assert unread.status_code == 200 and not in_front
+
+    assert client.post(path, data={"answer": "partly"}).status_code == 200
+    answered, in_front = get(app, client, path + "?answer=partly")
+    assert not in_front and "已收到您的回答：<strong>部分解决</strong>" in answered.text
+    assert "已收到您的回答" in client.get(path + "?answer=resolved").text
+
+    for wrong in ("/complaints/followup/" + "A" * 22, odd):
+        for _ in range(2):
+            answer, in_front = get(app, client, wrong)
+            assert answer.status_code == 404 and not in_front
+            private(answer)

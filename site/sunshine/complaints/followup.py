@@ -110,18 +110,45 @@ def link_for(token: str) -> Link | None:
     return Link(row[0], row[1].removeprefix(VERDICT_PREFIX) if row[1] is not None else None)
 
 
-#: What a follow-up link's page depends on: the link's case and that case's latest event.
-_STATE_SQL = ("SELECT t.ref, (SELECT max(e.id) FROM complaint_event e WHERE e.case_id = ?)"
+#: The case a follow-up link names.
+_REF_SQL = "SELECT ref FROM notify_token WHERE hash = ? AND purpose = ?"
+#: What a follow-up link's page shows, and its version: the link, whether its case exists,
+#: the case's latest event and the reporter's latest answer.
+_STATE_SQL = ("SELECT t.ref, (SELECT count(*) FROM complaint_case c WHERE c.id = ?),"
+              " (SELECT max(e.id) FROM complaint_event e WHERE e.case_id = ?),"
+              " (SELECT e.text FROM complaint_event e WHERE e.case_id = ? AND e.type = ?"
+              " ORDER BY e.id DESC LIMIT 1)"
               " FROM notify_token t WHERE t.hash = ? AND t.purpose = ?")
 
+LinkState = tuple[tuple[object, ...], ...]
 
-def link_state(token: str, case_id: int) -> tuple[tuple[object, ...], ...]:
-    """The version of the page kept for a follow-up link of case ``case_id``, read with one
-    plain statement: it moves with any event of the case (the reporter's answer above all),
-    and is empty once the link no longer works."""
+
+def linked_case(token: str) -> int | None:
+    """The id of the case a follow-up link names (it may no longer exist), or None for a
+    wrong link; one plain statement."""
+    if not tokens.plausible(token):
+        return None
+    rows = plain_rows(_REF_SQL, (tokens.digest(token), TOKEN_PURPOSE))
+    ref = str(rows[0][0]) if rows and rows[0][0] is not None else ""
+    return int(ref) if ref.isascii() and ref.isdigit() and len(ref) <= 18 else None
+
+
+def link_state(token: str, case_id: int) -> LinkState:
+    """Everything the page of a follow-up link for case ``case_id`` shows, read with one plain
+    statement: the version of the page kept for that link. It moves with any event of the
+    case (the reporter's answer above all) and is empty once the link no longer works."""
     if not tokens.plausible(token):
         return ()
-    return plain_rows(_STATE_SQL, (case_id, tokens.digest(token), TOKEN_PURPOSE))
+    return plain_rows(_STATE_SQL, (case_id, case_id, case_id, EventType.VERDICT.value,
+                                   tokens.digest(token), TOKEN_PURPOSE))
+
+
+def link_from(state: LinkState, case_id: int) -> Link | None:
+    """The link ``link_state`` read, or None when it names no case any more."""
+    if not state or state[0][0] != str(case_id) or not state[0][1]:
+        return None
+    text = state[0][3]
+    return Link(case_id, str(text).removeprefix(VERDICT_PREFIX) if text is not None else None)
 
 
 def case_for(link: Link) -> Case:

@@ -284,17 +284,20 @@ def followup_answer(token: str) -> Response | tuple[str, int]:
     from sunshine.complaints import followup
     from sunshine.complaints.models import VERDICTS
 
-    link = followup.link_for(token)
-    if link is None:
-        return render_template("notify/done.html", title="链接无效", lines=[
-            "这个回访链接无效或已失效。"]), 404
     chosen = request.values.get("answer", "")
     if request.method == "GET":
+        case_id = followup.linked_case(token)
+        state = functools.partial(followup.link_state, token, case_id or 0)
+        if case_id is None or followup.link_from(state(), case_id) is None:
+            return _wrong_followup_link()
         # Read again after the version: a kept page is never older than its version.
         return pagecache.cached(
-            lambda: _followup_page(followup.link_for(token), chosen), args=("answer",),
-            extra=functools.partial(followup.link_state, token, link.case_id), no_store=True,
+            lambda: _followup_page(followup.link_from(state(), case_id), chosen),
+            args=("answer",), extra=state, no_store=True,
             headers=(("Referrer-Policy", "no-referrer"),))
+    link = followup.link_for(token)
+    if link is None:
+        return _wrong_followup_link()
     done = link.answer
     error = None
     if done is None:
@@ -305,6 +308,11 @@ def followup_answer(token: str) -> Response | tuple[str, int]:
         else:
             done = VERDICTS[chosen]
     return _followup_page(link, chosen, done=done, error=error), 400 if error else 200
+
+
+def _wrong_followup_link() -> tuple[str, int]:
+    return render_template("notify/done.html", title="链接无效", lines=[
+        "这个回访链接无效或已失效。"]), 404
 
 
 def _followup_page(link: Any, chosen: str, done: str | None = None,
