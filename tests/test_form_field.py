@@ -1,5 +1,6 @@
-"""The form field written in Python gives, byte for byte, what the Jinja macro it replaced
-gave: every field kind, with and without a hint and errors, hostile text everywhere."""
+"""The form field written in Python gives, byte for byte, what the same layout written as a
+Jinja macro gives: every field kind, with and without a hint and errors, hostile text
+everywhere."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from sunshine import create_app, widgets
 from sunshine.forms import BaseForm
 from tests.conftest import shared_data
 
-#: The macro as templates/_macros/forms.html had it: the reference for ``form_field``.
+#: The field's layout as a Jinja macro: the reference for ``form_field``.
 MACRO = (Path(__file__).parent / "form_field_macro.html").read_text("utf-8")
 
 NAUGHTY = '"><script>alert(1)</script>&amp;\'<'

@@ -178,10 +178,10 @@ def form_field(f: Field, **attrs: Any) -> Markup:
     """One field of a form as the site shows it: its label, hint (the field's description),
     input and inline errors; ``attrs`` go to the input (e.g. ``autocomplete="username"``).
 
-    Templates call it as ``field(...)`` from ``_macros/forms.html``. It writes the HTML that
-    the Jinja macro it replaced wrote, whitespace included (tests/test_form_field.py keeps
-    that macro and compares): a form page calls it for every field, and as a macro it cost
-    about as much as the input itself.
+    Templates call it as ``field(...)`` from ``_macros/forms.html``. A form page calls it
+    for every field, so it is plain Python rather than a Jinja macro (whose call cost about as
+    much as the input); its HTML, whitespace included, is that of the same layout written as a
+    macro in tests/form_field_macro.html, which tests/test_form_field.py compares it with.
     """
     errors = f.errors
     hint = (f'<p class="hint" id="{escape(f.id)}-hint">{escape(f.description)}</p>'
