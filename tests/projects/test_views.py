@@ -113,3 +113,29 @@ def test_progress_photos_are_cleaned_chained_and_served(app, client, funded: Set
     assert f'"photo":"{name}"' in ledger.latest_entries(1)[0].payload
     assert client.get("/projects/photos/" + "0" * 64 + ".jpg").status_code == 404
     assert client.get("/projects/photos/..%2Fsecret.jpg").status_code == 404
+
+
+
+def test_project_page_follows_progress_and_money_with_the_page_cache_off(
+        app, client, funded: Setup) -> None:
+    """The page's data is remembered per worker: a progress note, a new fund line and a
+    withdrawal show at the next request."""
+    from decimal import Decimal
+
+    from sunshine.funds import services as funds
+    from sunshine.projects import services
+
+    app.config["PAGE_CACHE"] = False
+    try:
+        url = f"/projects/{funded.project.id}"
+        assert "县里批复立项" not in client.get(url).get_data(as_text=True)
+        services.add_update(None, funded.project, date(2020, 5, 2), "县里批复立项", "审批")
+        assert "县里批复立项" in client.get(url).get_data(as_text=True)
+        funds.add_line(None, funded.fund, None, funded.project.id, Decimal("50000.00"), "追加")
+        assert "350,000.00 元" in client.get(url).get_data(as_text=True)
+        other = make_project(name="另一个项目")
+        assert "公开信息已撤回" not in client.get(f"/projects/{other.id}").get_data(True)
+        services.withdraw_project(None, other, "信息有误")
+        assert "公开信息已撤回：信息有误" in client.get(f"/projects/{other.id}").get_data(True)
+    finally:
+        app.config["PAGE_CACHE"] = True

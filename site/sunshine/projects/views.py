@@ -16,7 +16,7 @@ from sunshine.extensions import db
 from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.pagecache.versions import Scope
-from sunshine.projects import queries
+from sunshine.projects import page, queries
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
 from sunshine.records import charts, ledger
 from sunshine.records.export import remembered_csv
@@ -124,7 +124,7 @@ def qr_code(url: str, scale: int, border: int, svgclass: str = "segno", omitsize
                                                  omitsize=omitsize, title=title)
 
 
-def qr_svg(project: Project, size_class: str = "qr") -> Markup:
+def qr_svg(project: Any, size_class: str = "qr") -> Markup:
     """A QR code of the project's public address, for the sign (公示牌) at the site."""
     url = request.url_root.rstrip("/") + project.url
     return Markup(qr_code(url, 4, 2, size_class, omitsize=True, title=f"二维码：{url}"))
@@ -135,22 +135,20 @@ def detail(project_id: int) -> Response:
     """One project: stages and timeline, budget against spending, beneficiaries, funding
     sources, a QR code for the sign, and its public history; kept until money or a project of
     its region (or above or below it) changes."""
-    project = queries.get_public(project_id)
-    if project is None:
+    found = page.shown(project_id)
+    if found is None:
         abort(404)
-    return pagecache.cached(lambda: _detail(project), ("funds", project.region_code),
-                            ("projects", project.region_code))
+    region = found.project.region_code
+    return pagecache.cached(lambda: _detail(found), ("funds", region), ("projects", region))
 
 
-def _detail(project: Project) -> str:
-    funding = queries.funding_of(project)
-    return render_template("projects/detail.html", project=project,
-                           ancestors=regions.ancestors_of(project.region),
-                           updates=queries.updates_of(project), sources=funding.sources,
-                           spending=funding.spending, stages=STAGES,
+def _detail(found: page.Shown) -> str:
+    project = found.project
+    return render_template("projects/detail.html", project=project, ancestors=found.ancestors,
+                           updates=found.updates, sources=found.sources,
+                           spending=found.spending, stages=STAGES,
                            progress=percent(project.spent, project.budget),
-                           history=ledger.history("project", project.id), labels=FIELD_LABELS,
-                           qr=qr_svg(project))
+                           history=found.history, labels=FIELD_LABELS, qr=qr_svg(project))
 
 
 @bp.get("/photos/<name>")
