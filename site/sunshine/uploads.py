@@ -13,8 +13,10 @@ straight at the reduced size it is wanted at (``draft``); and a process decodes 
 ``DECODE_WAIT_SECONDS`` for a turn rather than piling up memory.
 
 Each feature declares one :class:`PhotoStore`: its folder under ``UPLOAD_DIR``, the prefix of
-its size and pixel settings, whether it keeps thumbnails and how files are named. Which row
-links a photo and who may see it stay with the feature.
+its size and pixel settings, whether it keeps thumbnails and how files are named. A feature that
+gives each photo a row (with :class:`PhotoColumns`) attaches and detaches photos through the
+store, which keeps files and rows together; which row links a photo, who may add or see it and
+what else changes with it stay with the feature.
 """
 
 from __future__ import annotations
@@ -24,14 +26,19 @@ import io
 import logging
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Response, current_app, send_from_directory
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
+
+from sunshine.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +100,25 @@ class StoredPhoto:
     width: int
     height: int
     size: int
+
+    def columns(self) -> dict[str, str | int | None]:
+        """The values of a row's :class:`PhotoColumns`."""
+        return {"filename": self.filename, "thumbnail": self.thumbnail,
+                "content_type": self.content_type, "width": self.width, "height": self.height}
+
+
+class PhotoColumns:
+    """The columns of a row that stands for one stored photo and its thumbnail, declared once
+    for every feature's photo table."""
+
+    filename: Mapped[str] = mapped_column(String(64))
+    thumbnail: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+
+Row = TypeVar("Row", bound=PhotoColumns)
 
 
 def clean_photo(data: bytes, max_bytes: int, max_pixels: int) -> CleanPhoto:
@@ -280,6 +306,37 @@ class PhotoStore:
         folder = self.directory()
         for name in names:
             (folder / Path(name).name).unlink(missing_ok=True)
+
+    def attach(self, files: list[bytes], make_row: Callable[[StoredPhoto], Row],
+               then: Callable[[list[Row]], None]) -> list[Row]:
+        """Store photos with their rows in one commit: every file is cleaned before any is
+        written, then all are saved, ``make_row`` gives each its row, ``then`` does what else
+        changes with them (cache, audit log) and the session commits. When anything fails,
+        the session rolls back and the written files are removed: no file without its row.
+
+        :raise PhotoRejected: a file is not a usable photo (nothing written).
+        """
+        cleaned = [self.clean(data) for data in files]
+        stored = self.save_all(cleaned)
+        try:
+            rows = [make_row(photo) for photo in stored]
+            db.session.add_all(rows)
+            then(rows)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            self.discard(stored)
+            raise
+        return rows
+
+    def detach(self, row: PhotoColumns, then: Callable[[], None]) -> None:
+        """Delete a photo's row, do ``then`` (cache, audit log) and commit; the files go only
+        after the commit, so that a failed commit leaves no row without its file."""
+        names = [row.filename, row.thumbnail]
+        db.session.delete(row)
+        then()
+        db.session.commit()
+        self.remove(n for n in names if n)
 
     def send(self, name: str, content_type: str, *, public: bool,
              max_age: int | None = None) -> Response:

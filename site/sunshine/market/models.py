@@ -17,6 +17,7 @@ from sunshine.accounts.models import User
 from sunshine.database import UTCDateTime, utcnow
 from sunshine.extensions import db
 from sunshine.regions.models import Region
+from sunshine.uploads import PhotoColumns
 
 CATEGORIES = ["粮油", "果蔬", "畜禽", "水产", "茶叶", "山货", "手工艺品", "其他"]
 LABELS = ["绿色", "有机", "地理标志"]
@@ -133,16 +134,11 @@ class Listing(db.Model):  # type: ignore[name-defined]
         return f"/market/{self.id}"
 
 
-class ListingPhoto(db.Model):  # type: ignore[name-defined]
+class ListingPhoto(db.Model, PhotoColumns):  # type: ignore[name-defined]
     __tablename__ = "market_photo"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("market_listing.id"), index=True)
-    filename: Mapped[str] = mapped_column(String(64))
-    thumbnail: Mapped[str] = mapped_column(String(64))
-    content_type: Mapped[str] = mapped_column(String(32))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
 
 
 class Inquiry(db.Model):  # type: ignore[name-defined]

@@ -8,7 +8,6 @@ from flask import current_app
 from sunshine import pagecache
 from sunshine.accounts.models import User
 from sunshine.audit import record
-from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
 from sunshine.market import indexing
 from sunshine.market.models import Listing, ListingPhoto, ListingStatus
@@ -30,25 +29,17 @@ def add_photos(user: User, listing: Listing, files: list[bytes]) -> list[Listing
     limit = int(current_app.config["MARKET_MAX_PHOTOS"])
     if len(listing.photos) + len(files) > limit:
         raise MarketError(f"每个产品最多 {limit} 张照片", "photos")
-    cleaned = [PHOTOS.clean(data) for data in files]
-    stored = PHOTOS.save_all(cleaned)
-    rows = [ListingPhoto(listing_id=listing.id, filename=s.filename, thumbnail=s.thumbnail,
-                         content_type=s.content_type, width=s.width, height=s.height)
-            for s in stored]
-    try:
-        db.session.add_all(rows)
+
+    def edited(rows: list[ListingPhoto]) -> None:
         if listing.status == ListingStatus.ON_SALE:
             listing.status = ListingStatus.PENDING
         pagecache.changed("market", listing.origin_code)
         record("market.photo_add", user, "market_listing", listing.id, listing.origin_code,
                str(len(rows)))
         indexing.reindex([listing])
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        PHOTOS.discard(stored)
-        raise
-    return rows
+
+    return PHOTOS.attach(
+        files, lambda stored: ListingPhoto(listing_id=listing.id, **stored.columns()), edited)
 
 
 def remove_photo(user: User, listing: Listing, photo: ListingPhoto) -> None:
@@ -59,9 +50,9 @@ def remove_photo(user: User, listing: Listing, photo: ListingPhoto) -> None:
     own_listing(user, listing)
     if photo.listing_id != listing.id:
         raise PermissionDenied("photo of another listing")
-    names = [photo.filename, photo.thumbnail]
-    db.session.delete(photo)
-    pagecache.changed("market", listing.origin_code)
-    record("market.photo_remove", user, "market_listing", listing.id, listing.origin_code)
-    db.session.commit()
-    PHOTOS.remove(names)
+
+    def removed() -> None:
+        pagecache.changed("market", listing.origin_code)
+        record("market.photo_remove", user, "market_listing", listing.id, listing.origin_code)
+
+    PHOTOS.detach(photo, removed)

@@ -36,6 +36,7 @@ from sunshine.extensions import db
 from sunshine.records.money import Money, from_fen
 from sunshine.regions.models import Region
 from sunshine.stats.models import ArchiveNumber
+from sunshine.uploads import PhotoColumns
 
 CATEGORIES = ["助学", "助医", "生活", "生产", "住房", "就业"]
 URGENCY = {1: "特别紧急", 2: "紧急", 3: "一般"}
@@ -307,18 +308,13 @@ class NeedEvent(db.Model):  # type: ignore[name-defined]
     text: Mapped[str] = mapped_column(String(300))
 
 
-class NeedPhoto(db.Model):  # type: ignore[name-defined]
+class NeedPhoto(db.Model, PhotoColumns):  # type: ignore[name-defined]
     """A cleaned photo, stored only with the household's recorded consent."""
 
     __tablename__ = "matching_photo"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("matching_need.id"), index=True)
-    filename: Mapped[str] = mapped_column(String(64))
-    thumbnail: Mapped[str] = mapped_column(String(64))
-    content_type: Mapped[str] = mapped_column(String(32))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
     consent: Mapped[str] = mapped_column(String(300))
     added_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from sunshine import pagecache
 from sunshine.accounts.models import User
 from sunshine.audit import record
-from sunshine.extensions import db
 from sunshine.matching.common import MatchingError, check_handler
 from sunshine.matching.models import DONE_STATES, Need, NeedPhoto, NeedState
 from sunshine.uploads import PhotoStore, StoredPhoto
@@ -37,33 +36,30 @@ def add_photos(staff: User, need: Need, files: list[bytes], consent: str) -> lis
         raise MatchingError("请选择照片", "photos")
     if len(need.photos) + len(files) > MAX_PHOTOS:
         raise MatchingError(f"每项需求最多 {MAX_PHOTOS} 张照片", "photos")
-    cleaned = [PHOTOS.clean(data) for data in files]
-    stored: list[StoredPhoto] = []
-    try:
-        stored = PHOTOS.save_all(cleaned)
-        rows = [NeedPhoto(need_id=need.id, filename=photo.filename, thumbnail=photo.thumbnail,
-                          content_type=photo.content_type, width=photo.width,
-                          height=photo.height, consent=consent[:300], added_by=staff.id)
-                for photo in stored]
-        db.session.add_all(rows)
+
+    def row(stored: StoredPhoto) -> NeedPhoto:
+        return NeedPhoto(need_id=need.id, consent=consent[:300], added_by=staff.id,
+                         **stored.columns())
+
+    def added(rows: list[NeedPhoto]) -> None:
         pagecache.changed("matching", need.village_code)
         record("matching.photo_add", staff, "matching_need", need.id, need.village_code,
                f"{len(rows)} 张；同意记录：{consent[:200]}")
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        PHOTOS.discard(stored)
-        raise
-    return rows
+
+    return PHOTOS.attach(files, row, added)
 
 
 def remove_photo(staff: User, need: Need, photo: NeedPhoto) -> None:
+    """Delete a photo of the need, its files after the commit.
+
+    :raise MatchingError: a photo of another need.
+    """
     check_handler(staff, need.village_code)
     if photo.need_id != need.id:
         raise MatchingError("照片不属于这项需求")
-    names = [photo.filename, photo.thumbnail]
-    db.session.delete(photo)
-    pagecache.changed("matching", need.village_code)
-    record("matching.photo_remove", staff, "matching_need", need.id, need.village_code)
-    db.session.commit()
-    PHOTOS.remove(names)
+
+    def removed() -> None:
+        pagecache.changed("matching", need.village_code)
+        record("matching.photo_remove", staff, "matching_need", need.id, need.village_code)
+
+    PHOTOS.detach(photo, removed)
