@@ -26,8 +26,9 @@ from sunshine.complaints.indexing import county_or_above, public_region_code, pu
 from sunshine.complaints.models import PUBLIC_KINDS, Case, Kind, Rating
 from sunshine.extensions import csrf, db
 from sunshine.forms import set_field_error
+from sunshine.pagecache import memo
 from sunshine.records.listing import region_arg
-from sunshine.records.paging import paginate_rows
+from sunshine.records.paging import NumberedPage, paginate_rows
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.regions.picker import RegionPicker
@@ -227,16 +228,30 @@ def answers() -> Response:
 
 
 def _answers(region: Region | None) -> str:
-    """The list reads the columns it shows (rows, not whole cases with their text)."""
-    query = services.published_query(region.code if region else None).with_only_columns(
+    code = region.code if region else None
+    number, per_page = page_arg(), current_app.config["PAGE_SIZE"]
+    at = memo.versions([("complaints", code), regions.TREE])  # before any row is read
+    page, region_names, cities = memo.remember(
+        "complaint-answers", (code, number, per_page), at,
+        lambda: _answers_data(code, number, per_page), size=128)
+    return render_template("complaints/answers.html", page=page, region=region,
+                           cities=cities, region_names=region_names)
+
+
+def _answers_data(code: str | None, number: int, per_page: int
+                  ) -> tuple[NumberedPage[Any], dict[int, str], list[Any]]:
+    """A page of the published cases as the columns the list shows (rows, not whole cases
+    with their text), their public region names and the city menu: remembered per worker
+    until a case of the region or the region tree changes."""
+    query = services.published_query(code).with_only_columns(
         Case.id, Case.public_title, Case.kind, Case.category, Case.region_code,
         Case.handling_region_code, Case.published_at)
-    page = paginate_rows(query, page_arg(), current_app.config["PAGE_SIZE"])
+    rows = paginate_rows(query, number, per_page)
+    page = NumberedPage(list(rows.items), rows.page, per_page, rows.total or 0)
     region_names, _ = _public_names(page.items)
     cities = db.session.execute(select(Region.code, Region.name).where(
         Region.level == 2).order_by(Region.code)).all()
-    return render_template("complaints/answers.html", page=page, region=region,
-                           cities=cities, region_names=region_names)
+    return page, region_names, list(cities)
 
 
 @bp.get("/answers/<int:case_id>")
