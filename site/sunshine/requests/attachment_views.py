@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as Redirect
 from sunshine.accounts.permissions import staff_required
 from sunshine.extensions import db
 from sunshine.guard import PersonalDataFound
+from sunshine.pagecache.versions import plain_rows
 from sunshine.requests import admin, attachments, files
 from sunshine.requests.forms import ActionForm, AttachForm
 from sunshine.requests.services import RequestError
@@ -32,17 +33,27 @@ def file(request_id: int, file_id: int, name: str) -> Response:
     return files.send(found, public=True)
 
 
+#: What the applicant's download needs of a file's row.
+_APPLICANT_FILE = ("SELECT name, stored, content_type FROM info_request_file"
+                   " WHERE id = ? AND request_id = ?")
+
+
 @bp.get("/track/files/<token>")
 def track_file(token: str) -> Response:
-    """A document of the answer, for the applicant (a link from the tracking page)."""
+    """A document of the answer, for the applicant (a link from the tracking page). The link's
+    signature and age are checked on every request, and the file's row is read each time
+    with one plain statement (a file taken off the answer is gone at once); never kept."""
     try:
         request_id, file_id = files.signer().loads(token, max_age=files.TOKEN_SECONDS)
-        found = db.session.get(files.RequestFile, int(file_id))
+        rows = plain_rows(_APPLICANT_FILE, (int(file_id), int(request_id)))
     except (BadSignature, TypeError, ValueError):
         abort(404)
-    if found is None or found.request_id != request_id:
+    if not rows:
         abort(404)
-    return files.send(found, public=False)
+    name, stored, content_type = rows[0]
+    # Only what sending needs; never added to the session.
+    return files.send(files.RequestFile(name=name, stored=stored, content_type=content_type),
+                      public=False)
 
 
 # --- back office -----------------------------------------------------------------------------
