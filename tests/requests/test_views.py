@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
@@ -165,15 +166,22 @@ def test_an_applicant_no_key_opens_is_reported_and_not_logged_as_seen(app, regio
         AuditEntry.action == "request_applicant_viewed")) is None
 
 
+@pytest.mark.parametrize("page_cache", [True, False])
 def test_three_different_applicants_put_a_record_on_the_often_requested_list(
-        app, client, regions, users, client_for) -> None:
+        app, client, regions, users, client_for, page_cache) -> None:
+    """Without the page cache too: the list is remembered per worker until a request of the
+    region changes."""
+    app.config["PAGE_CACHE"] = page_cache
+    county = f"/requests/?region={SAMPLE['county']}"
     for n, name in enumerate(["张三丰", "李四光"]):
         file(now=None, about="/funds/9", name=name, phone=f"1390000000{n}")
     file(now=None, about="/funds/9", name="张三丰", phone="13900000000")  # the same one again
-    assert "经常被申请的信息" not in client.get("/requests/").get_data(as_text=True)
+    for url in ("/requests/", county):
+        assert "经常被申请的信息" not in client.get(url).get_data(as_text=True)
     file(now=None, about="/funds/9", name="王五", phone="13900000009")
-    page = client.get("/requests/").get_data(as_text=True)
-    assert "经常被申请的信息" in page and "3 位申请人" in page and "4 件申请" in page
+    for url in ("/requests/", county):
+        page = client.get(url).get_data(as_text=True)
+        assert "经常被申请的信息" in page and "3 位申请人" in page and "4 件申请" in page
     assert "/funds/9" in client_for("staff-county").get("/admin/requests/").get_data(True)
     assert "经常被申请的信息" not in client_for("staff-other").get("/admin/requests/").get_data(
         as_text=True)

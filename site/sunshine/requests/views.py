@@ -21,6 +21,7 @@ from sunshine import formguard, pagecache
 from sunshine.clock import today
 from sunshine.extensions import db
 from sunshine.forms import set_field_error, show_error
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.regions import services as regions
@@ -170,7 +171,8 @@ def amend() -> tuple[str, int]:
 
 def filter_choices() -> dict[str, Any]:
     return {"statuses": list(Status), "outcomes": list(Outcome),
-            "cities": regions.list_regions(level=2)}
+            "cities": memo.remember("request-cities", None, memo.versions([regions.TREE]),
+                                    lambda: regions.places((2,)))}
 
 
 @bp.get("/")
@@ -185,11 +187,19 @@ def index() -> Response:
 
 def _index(filters: queries.Filters) -> str:
     page = listing.page_of(filters, page_arg(), current_app.config["PAGE_SIZE"])
-    often = queries.often_requested(filters.region)
+    often = _often(filters.region.code if filters.region else None)
     if filters.office is not None:
         often = [o for o in often if o.office.key == filters.office.key]
     return render_template("requests/index.html", page=page, filters=filters, today=today(),
                            often=often, **filter_choices())
+
+
+def _often(code: str | None) -> list[queries.OftenAsked]:
+    """The pages often asked about in the region's offices, remembered per worker until a
+    request of the region changes."""
+    return memo.remember(
+        "request-often", code, memo.versions([("requests", code)]),
+        lambda: queries.often_requested(regions.get_region(code) if code else None))
 
 
 @bp.get("/<int:request_id>")
