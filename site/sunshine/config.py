@@ -176,6 +176,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAIL_DAILY_CAP": 20,
         "MAIL_WATCH_SECONDS": 10,
         "NOTIFY_FOLLOW_LIMIT": "5 per 10 minutes; 30 per day",
+        # Wrong secret links (mailed links, the applicant's download) an address may try.
+        "LINK_GUESS_LIMIT": "30 per 10 minutes",
         # The staff's daily digest goes out from this hour (China time).
         "NOTIFY_STAFF_DIGEST_HOUR": 8,
         # Days after a complaint's answer when its reporter is asked whether it was resolved.

@@ -170,3 +170,25 @@ def test_the_follow_up_question_is_kept_per_link_until_the_reporter_answers(
             answer, in_front = get(app, client, wrong)
             assert answer.status_code == 404 and not in_front
             private(answer)
+
+
+class TestGuesses:
+    @pytest.fixture
+    def app_config(self) -> dict[str, Any]:
+        return {"RATELIMIT_ENABLED": True, "LINK_GUESS_LIMIT": "4 per minute"}
+
+    def test_wrong_links_are_throttled_across_the_link_pages(
+            self, app: Flask, regions: dict[str, str], client: FlaskClient) -> None:
+        _, links = follower()
+        right = client.get(links["manage"])
+        assert right.status_code == 200  # a right link costs nothing
+        guesses = ["/notify/confirm/" + "A" * 22, "/notify/manage/" + "B" * 22,
+                   "/complaints/followup/" + "C" * 22, "/requests/track/files/" + "D" * 30]
+        assert [client.get(path).status_code for path in guesses] == [404] * 4
+        for path in [*guesses, links["confirm"], links["unsubscribe"]]:
+            refused = client.get(path)  # right or wrong: the view says the same
+            assert refused.status_code == 429 and "操作太频繁" in refused.text, path
+        assert client.post(links["confirm"]).status_code == 429
+        other = {"REMOTE_ADDR": "198.51.100.7"}
+        assert client.get(links["confirm"], environ_base=other).status_code == 200
+        assert client.get(guesses[0], environ_base=other).status_code == 404

@@ -32,7 +32,14 @@ from sunshine.records.paging import NumberedPage, paginate_rows
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.regions.picker import RegionPicker
-from sunshine.tracked.pages import TrackForm, TrackingPage, guesses_limited, submissions_limited
+from sunshine.tracked.pages import (
+    TrackForm,
+    TrackingPage,
+    guesses_limited,
+    refuse_spent_guesses,
+    submissions_limited,
+    wrong_link,
+)
 from sunshine.uploads import PhotoRejected
 from sunshine.web import page_arg, render_form_page
 
@@ -300,6 +307,7 @@ def followup_answer(token: str) -> Response | tuple[str, int]:
     from sunshine.complaints.models import VERDICTS
 
     chosen = request.values.get("answer", "")
+    refuse_spent_guesses()
     if request.method == "GET":
         case_id = followup.linked_case(token)
         state = functools.partial(followup.link_state, token, case_id or 0)
@@ -326,6 +334,7 @@ def followup_answer(token: str) -> Response | tuple[str, int]:
 
 
 def _wrong_followup_link() -> tuple[str, int]:
+    wrong_link()
     return render_template("notify/done.html", title="链接无效", lines=[
         "这个回访链接无效或已失效。"]), 404
 

@@ -29,6 +29,7 @@ from sunshine.notify import outbox, subscriptions, tokens
 from sunshine.notify.forms import FollowForm, ManageRequestForm
 from sunshine.notify.models import Mode, Subscription, SubState
 from sunshine.notify.subscriptions import SubscriptionError
+from sunshine.tracked.pages import refuse_spent_guesses, wrong_link
 from sunshine.web import render_form_page
 
 bp = Blueprint("notify", __name__, url_prefix="/notify")
@@ -64,6 +65,8 @@ def _private(response: Response) -> Response:
 
 
 def _invalid() -> tuple[str, int]:
+    """The one answer for a wrong link, counted against the address's allowance."""
+    wrong_link()
     return render_template("notify/done.html", title="链接无效", lines=[INVALID]), 404
 
 
@@ -76,6 +79,7 @@ def _link_page(token: str, purpose: str, page: Callable[[LinkRows], str]
     """The GET of a link: ``page(rows)`` kept per link with ``link_state`` as its version (the
     rows are read again after the version, so a kept page is never older than its version),
     or the one answer for a wrong link, never kept."""
+    refuse_spent_guesses()
     if not subscriptions.link_state(token, purpose):
         return _invalid()
     state = functools.partial(subscriptions.link_state, token, purpose)
@@ -141,6 +145,7 @@ def confirm(token: str) -> Response | tuple[str, int]:
     if request.method == "GET":
         return _link_page(token, "confirm", _action_page(
             "确认关注", lambda s: f"确认用这个邮箱关注“{s.label}”（{s.mode.label}）？", "确认关注"))
+    refuse_spent_guesses()
     subscription = subscriptions.pending_for(token)
     if subscription is None:
         return _invalid()
@@ -166,6 +171,7 @@ def unsubscribe(token: str) -> Response | tuple[str, int]:
     if request.method == "GET":
         return _link_page(token, "unsubscribe", _action_page(
             "退订", lambda s: f"不再接收“{s.label}”的动态？", "退订"))
+    refuse_spent_guesses()
     subscription = subscriptions.for_unsubscribe(token)
     if subscription is None:
         return _invalid()
@@ -182,6 +188,7 @@ def manage(token: str) -> Response | tuple[str, int]:
     """我的关注: the address's subscriptions, each with a button to end it, and one for all."""
     if request.method == "GET":
         return _link_page(token, "manage", _manage_page)
+    refuse_spent_guesses()
     subscriber = subscriptions.subscriber_for(token)
     if subscriber is None:
         return _invalid()

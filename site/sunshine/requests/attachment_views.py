@@ -22,6 +22,7 @@ from sunshine.requests import admin, attachments, files
 from sunshine.requests.forms import ActionForm, AttachForm
 from sunshine.requests.services import RequestError
 from sunshine.requests.views import bp
+from sunshine.tracked.pages import refuse_spent_guesses, wrong_link
 
 
 @bp.get("/<int:request_id>/files/<int:file_id>/<name>")
@@ -42,13 +43,16 @@ _APPLICANT_FILE = ("SELECT name, stored, content_type FROM info_request_file"
 def track_file(token: str) -> Response:
     """A document of the answer, for the applicant (a link from the tracking page). The link's
     signature and age are checked on every request, and the file's row is read each time
-    with one plain statement (a file taken off the answer is gone at once); never kept."""
+    with one plain statement (a file taken off the answer is gone at once); never kept. A
+    wrong link counts against the address's allowance of wrong links."""
+    refuse_spent_guesses()
     try:
         request_id, file_id = files.signer().loads(token, max_age=files.TOKEN_SECONDS)
         rows = plain_rows(_APPLICANT_FILE, (int(file_id), int(request_id)))
     except (BadSignature, TypeError, ValueError):
-        abort(404)
+        rows = ()
     if not rows:
+        wrong_link()
         abort(404)
     name, stored, content_type = rows[0]
     # Only what sending needs; never added to the session.

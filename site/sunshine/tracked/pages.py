@@ -3,7 +3,8 @@ on guesses, and the flow from a code to what it tracks, or to the one answer for
 finds nothing. Each feature keeps its template, its words and what its page shows.
 
 Codes travel only in POST bodies, never in URLs, so that they stay out of logs, histories and
-Referer headers.
+Referer headers. The pages behind secret links (a mailed link, a download link) share one limit
+on wrong links instead (``LINK_GUESS_LIMIT``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Response, current_app, render_template
+from flask import Response, abort, current_app, render_template
 from flask_limiter import RouteLimit
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
 from wtforms import HiddenField, StringField
 
 from sunshine import pagecache
@@ -51,6 +54,42 @@ def guesses_limited(config_key: str, scope: str) -> RouteLimit:
     of a feature that takes a code counts against one shared limit (``scope``), so that rating
     a reply or answering a 补正 request is no way around the tracking page's."""
     return limiter.shared_limit(_configured(config_key), scope=scope, methods=["POST"])
+
+
+#: The one limit shared by every page behind a secret link.
+LINK_SCOPE = "secret-link"
+
+
+def _link_limit() -> tuple[list[RateLimitItem], str] | None:
+    """The limits on wrong links (``LINK_GUESS_LIMIT``) and this visitor's address, or None
+    when limits are off."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    return parse_many(str(current_app.config["LINK_GUESS_LIMIT"])), get_remote_address()
+
+
+def link_guesses_spent() -> bool:
+    """Whether this address has tried its allowance of wrong secret links. Then every link page
+    its view answers is a 429, for a right link as for a wrong one, so that guessing on learns
+    nothing. A page already kept for a right link is still answered in front of the view:
+    finding one means guessing a 128-bit token somebody has opened."""
+    found = _link_limit()
+    return found is not None and any(
+        not limiter.limiter.test(item, LINK_SCOPE, found[1]) for item in found[0])
+
+
+def wrong_link() -> None:
+    """Count a wrong link against this address's allowance."""
+    found = _link_limit()
+    if found is not None:
+        for item in found[0]:
+            limiter.limiter.hit(item, LINK_SCOPE, found[1])
+
+
+def refuse_spent_guesses() -> None:
+    """:raise TooManyRequests: when this address has tried too many wrong links."""
+    if link_guesses_spent():
+        abort(429)
 
 
 @dataclass(frozen=True)
