@@ -355,3 +355,24 @@ def test_list_figures_follow_every_write_with_the_page_cache_off(client, app, fu
     assert "150.00 万元" in page and "桂财农〔2020〕78号" in page
     page = client.get("/projects/" + county).get_data(as_text=True)
     assert "<dd>2 个</dd>" in page and "第二个示范项目" in page
+
+
+def test_fund_page_follows_money_and_corrections_with_the_page_cache_off(
+        client, app, funded: Setup) -> None:
+    """The page's data is remembered per worker: a payment, a correction of the allocation
+    and a change of its project's stage show at the next request."""
+    from sunshine.projects import services as projects
+
+    app.config["PAGE_CACHE"] = False
+    url = f"/funds/{funded.fund.id}"
+    assert "示范建设工程有限公司" not in client.get(url).get_data(as_text=True)
+    funds.record_spending(None, funded.fund, funds.SpendingFields(
+        amount=Decimal("1000.00"), paid_on=date(2020, 6, 1), payee="示范建设工程有限公司",
+        project_id=funded.project.id))
+    assert "示范建设工程有限公司" in client.get(url).get_data(as_text=True)
+    funds.correct_fund(None, funded.fund, fund_fields(amount=Decimal("1200000.00")),
+                       "文件金额录入错误")
+    page = client.get(url).get_data(as_text=True)
+    assert "第 2 版 · 更正" in page and "120.00 万元" not in page and "1,200,000.00 元" in page
+    projects.add_update(None, funded.project, date(2020, 7, 1), "批复了", "审批")
+    assert "<td>审批</td>" in client.get(url).get_data(as_text=True)

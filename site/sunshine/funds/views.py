@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sunshine import pagecache
 from sunshine.clock import today
 from sunshine.extensions import db
-from sunshine.funds import cells, queries
+from sunshine.funds import cells, fundpage, queries
 from sunshine.funds.models import FUND_TYPES, SOURCE_LEVELS, Fund, FundLine, Spending
 from sunshine.funds.rows import FundRow
 from sunshine.pagecache import memo
@@ -108,23 +108,21 @@ def _scopes(region: Region | None) -> tuple[Scope, ...]:
 def detail(fund_id: int) -> Response:
     """One allocation: its document, lines, spending, projects, money trail and history; kept
     until money or a project of its region (or below it) changes."""
-    fund = queries.get_public(fund_id)
-    if fund is None:
+    found = fundpage.shown(fund_id)
+    if found is None:
         abort(404)
-    return pagecache.cached(lambda: _detail(fund), ("funds", fund.region_code),
-                            ("projects", fund.region_code))
+    region = found.fund.region_code
+    return pagecache.cached(lambda: _detail(found), ("funds", region), ("projects", region))
 
 
-def _detail(fund: Fund) -> str:
-    lines, projects = queries.lines_and_projects(fund)
-    spending = queries.spending_of(fund)
-    return render_template("funds/detail.html", fund=fund, lines=lines, projects=projects,
-                           spending=spending,
-                           spending_count=queries.spending_count(fund, spending),
-                           ancestors=regions.ancestors_of(fund.region),
-                           history=ledger.history("fund", fund.id),
-                           households=sum(p.beneficiary_households for p in projects.values()),
-                           poor=sum(p.beneficiary_poor_households for p in projects.values()))
+def _detail(found: fundpage.Shown) -> str:
+    projects = found.projects.values()
+    return render_template("funds/detail.html", fund=found.fund, lines=found.lines,
+                           projects=found.projects, spending=found.spending,
+                           spending_count=found.spending_count, ancestors=found.ancestors,
+                           history=found.history,
+                           households=sum(p.beneficiary_households for p in projects),
+                           poor=sum(p.beneficiary_poor_households for p in projects))
 
 
 FUND_HEADER = ["编号", "年度", "资金名称", "文号", "下达单位", "来源层级", "资金类型",

@@ -16,7 +16,7 @@ from sunshine.extensions import db
 from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.pagecache.versions import Scope
-from sunshine.projects import page, queries
+from sunshine.projects import projectpage, queries
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
 from sunshine.records import charts, ledger
 from sunshine.records.export import remembered_csv
@@ -135,14 +135,14 @@ def detail(project_id: int) -> Response:
     """One project: stages and timeline, budget against spending, beneficiaries, funding
     sources, a QR code for the sign, and its public history; kept until money or a project of
     its region (or above or below it) changes."""
-    found = page.shown(project_id)
+    found = projectpage.shown(project_id)
     if found is None:
         abort(404)
     region = found.project.region_code
     return pagecache.cached(lambda: _detail(found), ("funds", region), ("projects", region))
 
 
-def _detail(found: page.Shown) -> str:
+def _detail(found: projectpage.Shown) -> str:
     project = found.project
     return render_template("projects/detail.html", project=project, ancestors=found.ancestors,
                            updates=found.updates, sources=found.sources,
