@@ -31,6 +31,8 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 
@@ -53,6 +55,17 @@ class Attack:
     hi: np.ndarray
     pinned: list[int]  # hidden figures under k pinned to one value
     few: list[int]  # identities whose undetermined figures add up to 1..k-1 on one side
+
+    @cached_property
+    def tight(self) -> memoryview:
+        """For each cell, bit LO: the attack moved its lower bound beyond what the page shows;
+        bit HI: its upper bound (read cell by cell, a memoryview is the quickest)."""
+        return ((self.lo > self.lo0) | ((self.hi < self.hi0) << 1)).astype(np.uint8).data
+
+    @cached_property
+    def shown(self) -> memoryview:
+        """The statuses, to read cell by cell."""
+        return self.status.data
 
 
 @dataclass
@@ -143,6 +156,15 @@ class Attacker:
                       self.t_cell, self.t_sign, self.r_ptr, self.r_of, self.hpos, self.hh,
                       self.par_idx, self.up_idx, self.parents, self.kid_ptr, self.kids)
         self.cost = np.array([spec.cost for spec in lay.cells], np.int64)
+        self.cost_list = self.cost.tolist()
+        self.level_list = (-self.levels).tolist()
+        self.rel_terms = [([*lhs, *rhs], [1] * len(lhs) + [-1] * len(rhs))
+                          for lhs, rhs in lay.relations]
+        self.hh_list = self.hh.tolist()
+        self.parent_list = self.parents.tolist()
+        self.kid_lists = [self.kids[a:b].tolist() for a, b in pairwise(kid_ptr)]
+        self.out = np.empty(int(np.diff(self.r_ptr).max(initial=0)) + 2, np.int64)
+        self.value_at = self.values.data
         self.identities = len(self.codes) * len(lay.relations) + len(parents) * len(self.hh)
         self._last: _Round | None = None
 
@@ -163,7 +185,7 @@ class Attacker:
         both, seed = self._start(lo0, hi0)
         lo, hi = both[:, 0], both[:, 1]
         last, self._last = self._last, None
-        log = last.log if last is not None else _Log.empty(len(st))
+        log = last.log if last is not None else _Log.empty(4 * len(st))
         queue, queued, state = intervals.queue_of(seed, self.identities)
         while True:
             used = intervals.propagate(lo, hi, queue, queued, state, log.clock, log.t, log.c,
@@ -202,13 +224,9 @@ class Attacker:
             return both, intervals.tree_order(*self.shape[1:4], self.par_idx, self.parents)
         changed = np.flatnonzero((lo0 != last.lo0) | (hi0 != last.hi0))
         log = last.log
-        ptr, times, cells = intervals.by_identity(self.identities, log.t[:log.used],
-                                                  log.c[:log.used], log.i[:log.used])
-        since = intervals.invalidated(changed, len(lo0), ptr, times, cells, *self.shape[:4],
-                                      self.r_ptr, self.r_of, self.hpos, self.par_idx,
-                                      self.up_idx)
-        del ptr, times, cells
-        log.used = intervals.still_sound(log.t, log.c, log.i, log.used, since)
+        since, log.used = intervals.invalidated(
+            changed, len(lo0), log.t, log.c, log.i, log.used, *self.shape[:4], self.r_ptr,
+            self.r_of, self.hpos, self.par_idx, self.up_idx, self.parents)
         back = np.flatnonzero(since < intervals.NEVER)
         both[:] = last.both
         both[back, 0], both[back, 1] = lo0[back], hi0[back]
@@ -230,7 +248,7 @@ class Attacker:
         for ci in found.few:
             # What makes it few: the hidden figures the attack pinned.
             cells, _ = self._terms(ci)
-            closed = [(h, side) for h in cells if found.status[h] != PUBLISHED
+            closed = [(h, side) for h in cells if found.shown[h] != PUBLISHED
                       and found.lo[h] == found.hi[h] for side in (LO, HI)
                       if self._tighter(found, h, side)]
             options.append(self._choose(found, [], [ci], closed))
@@ -244,37 +262,32 @@ class Attacker:
         """Cheapest first: flows and breakdown cells before totals, lower regions before higher
         ones, then the smallest figure."""
         p, i = divmod(g, self.size)
-        return int(self.cost[i]), -int(self.levels[p]), int(self.values[g]), self.codes[p], i
+        return self.cost_list[i], self.level_list[p], self.value_at[g], self.codes[p], i
 
     def _terms(self, ci: int) -> tuple[list[int], list[int]]:
-        m = intervals.terms(ci, self.buf_c, self.buf_s, *self.shape)
-        return self.buf_c[:m].tolist(), self.buf_s[:m].tolist()
+        """Identity ``ci`` as signed cells (as ``intervals.terms``, without a call into compiled
+        code for each)."""
+        size, regions, relations, households = self.shape[:4]
+        if ci < regions * relations:
+            p, j = divmod(ci, relations)
+            cells, signs = self.rel_terms[j]
+            return [p * size + c for c in cells], signs
+        pi, h = divmod(ci - regions * relations, households)
+        i = self.hh_list[h]
+        kids = self.kid_lists[pi]
+        return ([self.parent_list[pi] * size + i] + [kid * size + i for kid in kids],
+                [1] + [-1] * len(kids))
 
     @staticmethod
     def _tighter(found: Attack, g: int, side: int) -> bool:
         """Whether the attack moved that bound of ``g`` beyond what the page shows."""
-        return bool(found.lo[g] > found.lo0[g] if side == LO else found.hi[g] < found.hi0[g])
+        return bool(found.tight[g] >> side & 1)
 
     def _supports(self, found: Attack, g: int, side: int) -> list[int]:
         """The identities that give ``g`` that bound (at the fixed point)."""
-        out = []
-        for ci in self._member_of(g):
-            a, b = intervals.implied(ci, g, found.lo, found.hi, self.buf_c, self.buf_s,
-                                     *self.shape)
-            if (a == found.lo[g]) if side == LO else (b == found.hi[g]):
-                out.append(ci)
-        return out
-
-    def _member_of(self, g: int) -> list[int]:
-        size, regions, relations, households = self.shape[:4]
-        p, i = divmod(g, size)
-        found = [p * relations + int(r) for r in self.r_of[self.r_ptr[i]:self.r_ptr[i + 1]]]
-        h = int(self.hpos[i])
-        if h >= 0:
-            for pi in (int(self.par_idx[p]), int(self.up_idx[p])):
-                if pi >= 0:
-                    found.append(regions * relations + pi * households + h)
-        return found
+        m = intervals.supports(g, side, found.lo, found.hi, self.out, self.buf_c, self.buf_s,
+                               *self.shape)
+        return self.out[:m].tolist()
 
     def _choose(self, found: Attack, start: list[tuple[int, int, int]], identities: list[int],
                 bounds: list[tuple[int, int]] | None = None) -> tuple[int, set[int]]:
@@ -308,7 +321,7 @@ class Attacker:
                     if h == g:
                         continue
                     explored.add(h)
-                    if found.status[h] == PUBLISHED:
+                    if found.shown[h] == PUBLISHED:
                         candidates.append(h)
                     elif g >= 0:
                         # g's lower bound rests on the upper bounds of the figures on its side

@@ -125,17 +125,34 @@ def bound(j, s_lo, s_hi, n_lo, n_hi, lo, hi, buf_c, buf_s):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def implied(ci, g, lo, hi, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell,
-             t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr,
+def supports(g, side, lo, hi, out, buf_c, buf_s, size, regions, relations, households, t_ptr,
+             t_cell, t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr,
              kids):  # pragma: no cover
-    """The bounds identity ``ci`` gives cell ``g`` from the others' bounds."""
-    m = terms(ci, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell, t_sign,
-               r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr, kids)
-    s_lo, s_hi, n_lo, n_hi = sums(m, lo, hi, buf_c, buf_s)
-    for j in range(m):
-        if buf_c[j] == g:
-            return bound(j, s_lo, s_hi, n_lo, n_hi, lo, hi, buf_c, buf_s)
-    return -INF, INF
+    """The identities that give cell ``g`` its bound on ``side`` (0 lower, 1 upper) from the
+    others' bounds, in ``out``; returns how many."""
+    p, i = g // size, g % size
+    count = r_ptr[i + 1] - r_ptr[i]
+    h = hpos[i]
+    found = 0
+    for x in range(count + 2):
+        if x < count:
+            ci = p * relations + r_of[r_ptr[i] + x]
+        else:
+            pi = par_idx[p] if x == count else up_idx[p]
+            if h < 0 or pi < 0:
+                continue
+            ci = regions * relations + pi * households + h
+        m = terms(ci, buf_c, buf_s, size, regions, relations, households, t_ptr, t_cell,
+                  t_sign, r_ptr, r_of, hpos, hh, par_idx, up_idx, parents, kid_ptr, kids)
+        s_lo, s_hi, n_lo, n_hi = sums(m, lo, hi, buf_c, buf_s)
+        for j in range(m):
+            if buf_c[j] == g:
+                a, b = bound(j, s_lo, s_hi, n_lo, n_hi, lo, hi, buf_c, buf_s)
+                if (a == lo[g]) if side == 0 else (b == hi[g]):
+                    out[found] = ci
+                    found += 1
+                break
+    return found
 
 
 @njit(cache=True, nogil=True)
@@ -178,13 +195,6 @@ def _enqueue(g, ci, queue, queued, head, count, n, size, regions, relations, hou
                     queue[(head + count) % n] = other
                     count += 1
     return count
-
-
-@njit(cache=True, nogil=True)
-def _grown(a):  # pragma: no cover
-    out = np.empty(2 * len(a) + 1024, a.dtype)
-    out[:len(a)] = a
-    return out
 
 
 @njit(cache=True, nogil=True)
@@ -279,112 +289,54 @@ def identities_of(cells, size, regions, relations, households, r_ptr, r_of, hpos
 
 
 @njit(cache=True, nogil=True)
-def by_identity(n, log_t, log_c, log_i):  # pragma: no cover
-    """The log grouped by identity, in time order within each (a counting sort): offsets, times,
-    cells."""
-    ptr = np.zeros(n + 1, np.int64)
-    for e in range(len(log_i)):
-        ptr[log_i[e] + 1] += 1
-    for ci in range(n):
-        ptr[ci + 1] += ptr[ci]
-    at = ptr[:-1].copy()
-    times = np.empty(len(log_t), log_t.dtype)
-    cells = np.empty(len(log_c), log_c.dtype)
-    for e in range(len(log_i)):
-        x = at[log_i[e]]
-        times[x], cells[x] = log_t[e], log_c[e]
-        at[log_i[e]] = x + 1
-    return ptr, times, cells
-
-
-@njit(cache=True, nogil=True)
-def still_sound(log_t, log_c, log_i, used, since):  # pragma: no cover
-    """Keep, in place, the logged tightenings of each cell before its bound went wrong (before
-    ``since``); returns how many are kept."""
-    kept = 0
-    for e in range(used):
-        if log_t[e] < since[log_c[e]]:
-            log_t[kept], log_c[kept], log_i[kept] = log_t[e], log_c[e], log_i[e]
-            kept += 1
-    return kept
-
-
-@njit(cache=True, nogil=True)
-def invalidated(changed, cells_total, ptr, times, cells, size, regions, relations, households,
-                r_ptr, r_of, hpos, par_idx, up_idx):  # pragma: no cover
+def invalidated(changed, cells_total, log_t, log_c, log_i, used, size, regions, relations,
+                households, r_ptr, r_of, hpos, par_idx, up_idx, parents):  # pragma: no cover
     """From when on each cell's bound may rest on a cell of ``changed`` (its page bound
     changed): -1 for those, the time of the first logged tightening that read such a bound
-    (directly or through others) for the rest, ``NEVER`` when none did.
+    (directly or through others) for the rest, ``NEVER`` when none did. Keeps, in place, the
+    tightenings that still hold (each cell's, before its bound went wrong); returns the times
+    and how many are kept.
 
-    A tightening at time t reads the bounds the other cells of its identity had before t: it
-    is unsound once one of them is. Cells are taken in time order (a heap), so each is
-    followed once, from its earliest time."""
+    A tightening at time t read the bounds the other cells of its identity had before t: it is
+    unsound once one of them is. The log is in time order, so one pass sees every bound go
+    wrong before any tightening that read it."""
+    n = regions * relations + len(parents) * households
     since = np.full(cells_total, NEVER, np.int64)
-    heap = np.empty(max(16, 2 * len(changed)), np.int64)
-    top = 0
+    # For each identity, since when one of its cells' bounds is unsound.
+    unsound = np.full(n, NEVER, np.int64)
     for g in changed:
         since[g] = -1
-        heap, top = _push(heap, top, g)  # time -1 first: the key is the cell alone
-    while top > 0:
-        key, heap, top = _pop(heap, top)
-        t, d = key // cells_total - 1, key % cells_total
-        if t != since[d]:
-            continue  # taken already from an earlier time
-        p, i = d // size, d % size
-        h = hpos[i]
-        for x in range(r_ptr[i + 1] - r_ptr[i] + 2):
-            if x < r_ptr[i + 1] - r_ptr[i]:
-                ci = p * relations + r_of[r_ptr[i] + x]
-            else:
-                pi = par_idx[p] if x == r_ptr[i + 1] - r_ptr[i] else up_idx[p]
-                if h < 0 or pi < 0:
-                    continue
+        _mark(g, -1, unsound, size, regions, relations, households, r_ptr, r_of, hpos,
+              par_idx, up_idx)
+    kept = 0
+    for e in range(used):
+        t, c, ci = log_t[e], log_c[e], log_i[e]
+        if t >= since[c]:
+            continue
+        if unsound[ci] < t:
+            since[c] = t
+            _mark(c, t, unsound, size, regions, relations, households, r_ptr, r_of, hpos,
+                  par_idx, up_idx)
+            continue
+        log_t[kept], log_c[kept], log_i[kept] = t, c, ci
+        kept += 1
+    return since, kept
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mark(g, t, unsound, size, regions, relations, households, r_ptr, r_of, hpos, par_idx,
+          up_idx):  # pragma: no cover
+    """Every identity cell ``g`` is in has an unsound bound from ``t`` on (if not before)."""
+    p, i = g // size, g % size
+    for x in range(r_ptr[i], r_ptr[i + 1]):
+        ci = p * relations + r_of[x]
+        unsound[ci] = min(unsound[ci], t)
+    h = hpos[i]
+    if h >= 0:
+        for pi in (par_idx[p], up_idx[p]):
+            if pi >= 0:
                 ci = regions * relations + pi * households + h
-            # The identity's tightenings after t, found by bisection.
-            a, b = ptr[ci], ptr[ci + 1]
-            while a < b:
-                mid = (a + b) // 2
-                if times[mid] <= t:
-                    a = mid + 1
-                else:
-                    b = mid
-            for e in range(a, ptr[ci + 1]):
-                c = cells[e]
-                if c != d and times[e] < since[c]:
-                    since[c] = times[e]
-                    heap, top = _push(heap, top, (times[e] + 1) * cells_total + c)
-    return since
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _push(heap, top, key):  # pragma: no cover
-    if top == len(heap):
-        heap = _grown(heap)
-    x = top
-    heap[x] = key
-    while x > 0 and heap[(x - 1) // 2] > heap[x]:
-        up = (x - 1) // 2
-        heap[up], heap[x] = heap[x], heap[up]
-        x = up
-    return heap, top + 1
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _pop(heap, top):  # pragma: no cover
-    key = heap[0]
-    top -= 1
-    heap[0] = heap[top]
-    x = 0
-    while True:
-        a, b, low = 2 * x + 1, 2 * x + 2, x
-        if a < top and heap[a] < heap[low]:
-            low = a
-        if b < top and heap[b] < heap[low]:
-            low = b
-        if low == x:
-            return key, heap, top
-        heap[low], heap[x] = heap[x], heap[low]
-        x = low
+                unsound[ci] = min(unsound[ci], t)
 
 
 @njit(cache=True, nogil=True)
