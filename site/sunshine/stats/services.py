@@ -149,6 +149,7 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     note: str = ""
     numeric: bool = True
+    _body: Markup | None = field(default=None, init=False, repr=False, compare=False)
 
     def column(self, key: str) -> int:
         return [k for k, _ in self.columns[1:]].index(key)
@@ -156,7 +157,13 @@ class Table:
     def body_html(self) -> Markup:
         """The rows as HTML: the first cell labels the row (a link when it has a url), a
         hidden figure's cell has the class "withheld". Written here rather than in a macro:
-        a long table's thousand cells cost a page most of its time in Jinja."""
+        a long table's thousand cells cost a page most of its time in Jinja. Written once a
+        table: a remembered table's rows no longer change."""
+        if self._body is None:
+            self._body = self._write_body()
+        return self._body
+
+    def _write_body(self) -> Markup:
         out = []
         for row in self.rows:
             label = row.label.translate(_ESCAPES)

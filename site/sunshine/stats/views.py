@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from sunshine import pagecache
 from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
-from sunshine.records.export import csv_download, csv_text
+from sunshine.records.export import csv_text
 from sunshine.stats import charts, disclosure, services, tables, vocab
 from sunshine.stats.layout import EFFECT_FOLLOW_UP
 
@@ -97,6 +97,20 @@ def _render(code: str) -> str:
         c.longitude is not None and c.latitude is not None for c in page.counties)
     by_id = {t.id: t for t in tables_of(page, at, sort, descending,
                                         counties=not counties_apart)}
+    key = (page.node.code, page.k, sort, descending, counties_apart)
+    chart_svgs = memo.remember("stats-charts", key, at,
+                               lambda: _charts(page, by_id, counties_apart), size=MEMO_SIZE)
+    return render_template(
+        "stats/detail.html", page=page, node=page.node, tables=by_id, charts=chart_svgs,
+        headline=tables.headline(page), projection=tables.projection(page),
+        counties_apart=counties_apart,
+        sort=sort, descending=descending, years=vocab.YEARS, last_year=vocab.LAST_YEAR,
+        follow_up=EFFECT_FOLLOW_UP, small=f"<{page.k}", k=page.k)
+
+
+def _charts(page: services.RegionPage, by_id: dict[str, services.Table],
+            counties_apart: bool) -> dict[str, Markup | None]:
+    """The page's charts, drawn from its remembered tables (and remembered with them)."""
     chart_svgs: dict[str, Markup | None] = {
         "trend": charts.grouped_bars("chart-trend", by_id["trend"], ["reg", "poor"],
                                      f"{page.node.name}历年在册户数和贫困户数"),
@@ -109,12 +123,7 @@ def _render(code: str) -> str:
     }
     if page.counties and not counties_apart:
         chart_svgs["map"] = _county_map(page)
-    return render_template(
-        "stats/detail.html", page=page, node=page.node, tables=by_id, charts=chart_svgs,
-        headline=tables.headline(page), projection=tables.projection(page),
-        counties_apart=counties_apart,
-        sort=sort, descending=descending, years=vocab.YEARS, last_year=vocab.LAST_YEAR,
-        follow_up=EFFECT_FOLLOW_UP, small=f"<{page.k}", k=page.k)
+    return chart_svgs
 
 
 def _render_counties(page: services.RegionPage) -> str:
@@ -164,9 +173,12 @@ def csv_rows(page: services.RegionPage, all_tables: list[services.Table]) -> lis
 def _csv_response(code: str) -> Response:
     page, at = _page(code)
     sort, descending = _sort_args()
-    rows = csv_rows(page, tables_of(page, at, sort, descending))
-    return csv_download(csv_text(CSV_HEADER, rows),
-                        f"stats-{page.node.code}.csv")
+    body: bytes = memo.remember(
+        "stats-csv", (page.node.code, page.k, sort, descending), at,
+        lambda: csv_text(CSV_HEADER, csv_rows(page, tables_of(page, at, sort, descending)))
+        .encode("utf-8"), size=32)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=stats-{page.node.code}.csv"})
 
 
 @bp.get("/export.csv")
