@@ -22,6 +22,11 @@ not pinned) all on one side with a sum of 1..k-1 (two published figures that dif
 households). When one does, one more published figure is hidden (``cells_to_hide``) and the
 families concerned are settled again, until nothing is given away.
 
+Each round after the first starts from the last fixed point: only the bounds worked out (through
+the log of tightenings) from a figure whose status changed go back to what the page shows, and
+only their identities are taken again. The fixed point is the same as from the page bounds
+alone (``tests/stats/test_disclosure_attack.py``); a round costs what the change reaches.
+
 Not covered: an attacker who solves the identities as a linear program (exact bounds) can
 sometimes go further than interval propagation; so can one who reasons over the people counts.
 """
