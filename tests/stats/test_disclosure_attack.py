@@ -8,6 +8,7 @@ from __future__ import annotations
 from array import array
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -56,3 +57,22 @@ def test_an_attack_after_a_change_ends_where_an_attack_from_the_page_bounds_ends
         fresh = exposure.Attacker(TREE.level, TREE.children, vectors, k, layout())
         _same(attacker.attack(status), fresh.attack(status))
 
+
+
+def test_an_attack_whose_log_fills_up_ends_where_the_others_do(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    register = [Household(village, 1 + n % 5, 1 + n % 7, n, (2014, 2016 + n % 4, 0, 0, 0))
+                for n, village in enumerate(sorted(c for c, lvl in TREE.level.items()
+                                                   if lvl == 5) * 4)]
+    vectors, decided = build(TREE, register, 10)
+    status = {code: bytearray(decided[code]) for code in TREE.level}
+    expected = exposure.Attacker(TREE.level, TREE.children, vectors, 10, layout())
+    first = expected.attack(status)
+    # A log with room for a few tightenings: the propagation stops, the log grows, it goes on.
+    small = exposure._Log.empty
+    monkeypatch.setattr(exposure._Log, "empty", staticmethod(lambda room: small(8)))
+    attacker = exposure.Attacker(TREE.level, TREE.children, vectors, 10, layout())
+    _same(attacker.attack(status), first)
+    status[TREE.root][layout()("reg", 2020)] = COMPLEMENT
+    fresh = exposure.Attacker(TREE.level, TREE.children, vectors, 10, layout())
+    _same(attacker.attack(status), fresh.attack(status))
