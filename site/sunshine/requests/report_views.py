@@ -4,7 +4,7 @@ its CSV, and the records behind each cell."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request, url_for
 
 from sunshine import pagecache
 from sunshine.clock import this_year, today
@@ -13,7 +13,7 @@ from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import region_arg
 from sunshine.regions import services as regions
-from sunshine.requests import listing, proactive, report, services, timeliness
+from sunshine.requests import cells, listing, proactive, report, services, timeliness
 from sunshine.requests.models import Office, Outcome
 from sunshine.requests.views import bp
 from sunshine.web import whole_number
@@ -40,10 +40,12 @@ def _compliance() -> str:
     # Offices go down to towns: the region's children are rows and links down to level 4.
     children = regions.children_of(shown.code) if shown.level <= 3 else []
     total, scores = timeliness.scoreboard(shown, children, year, day)
+    archive = url_for("requests.index")
     return render_template(
         "requests/compliance.html", shown=shown, children=children, year=year,
         years=list(range(this_year(), FIRST_YEAR - 1, -1))[:8],
         scores=scores, total=total, outcomes=[(o, o.value) for o in Outcome],
+        score_rows=cells.score_rows(scores, archive, archive + "report/", year),
         disclosure=timeliness.disclosure(shown, day),
         complaints=reply_rate(shown, year, k), k=k)
 
