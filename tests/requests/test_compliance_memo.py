@@ -90,3 +90,13 @@ def test_the_annual_report_follows_each_request_and_publication(app, client, reg
     after = _report(client)
     app.extensions.pop("page_memo", None)
     assert after == _report(client)
+
+
+def test_a_report_cell_lists_each_new_request(app, client, regions) -> None:
+    """The requests behind a cell of the annual report are remembered per worker until a
+    request of the office's region changes."""
+    cell = f"/requests/report/{SAMPLE['county']}-rural/2026/new/total"
+    before = client.get(cell).get_data(as_text=True)
+    info, _ = file(now=china(3, 2))
+    after = client.get(cell).get_data(as_text=True)
+    assert f'href="/requests/{info.id}"' not in before and f'href="/requests/{info.id}"' in after

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from sunshine import pagecache
 from sunshine.clock import this_year, today
 from sunshine.complaints.stats import reply_rate
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
 from sunshine.records.listing import region_arg
@@ -105,7 +106,10 @@ def _proactive_cell(office: Office, year: int, source: str) -> str:
 
 
 def _report_cell(office: Office, year: int, row: str, column: str) -> str:
-    items = listing.by_ids(report.request_table(office, year).ids(row, column))
+    at = memo.versions([("requests", office.region.code), regions.TREE])  # before any row
+    items = memo.remember(
+        "report-cell", (office.key, year, row, column), at,
+        lambda: listing.by_ids(report.request_table(office, year).ids(row, column)), size=128)
     return render_template("requests/report_cell.html", office=office, year=year, items=items,
                            row_label=report.ROW_LABELS[row],
                            column_label=report.COLUMN_LABELS[column], today=today())
