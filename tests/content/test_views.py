@@ -148,3 +148,34 @@ def test_the_year_menu_follows_a_new_article_without_the_page_cache(app, client,
     services.sync_folder(content_dir)
     page = client.get("/policies/").get_data(as_text=True)
     assert '<option value="2021">' in page and "2021年危房改造新规定" in page
+
+
+def test_the_home_page_shows_new_news_at_once_without_the_page_cache(app, client, regions,
+                                                                     content_dir) -> None:
+    """The home page's latest news are remembered per worker until an article changes."""
+    from tests.content.conftest import write_news
+
+    app.config["PAGE_CACHE"] = False
+    _load(app, content_dir)
+    assert "刚刚发布的扶贫新闻" not in client.get("/").get_data(as_text=True)
+    write_news(content_dir, "just-now", "刚刚发布的扶贫新闻", date="2030-01-01")
+    services.sync_folder(content_dir)
+    assert "刚刚发布的扶贫新闻" in client.get("/").get_data(as_text=True)
+
+
+def test_the_api_lists_follow_a_new_article_without_the_page_cache(app, client, regions,
+                                                                   content_dir) -> None:
+    """A page of the API's list is remembered per worker until an article changes; its links
+    follow the address the request came to."""
+    from tests.content.conftest import write_policy
+
+    app.config["PAGE_CACHE"] = False
+    _load(app, content_dir)
+    total = client.get("/api/v1/policies").get_json()["total"]
+    write_policy(content_dir, "weifang-2021", "2021年危房改造新规定", date="2021-02-01")
+    services.sync_folder(content_dir)
+    data = client.get("/api/v1/policies").get_json()
+    assert data["total"] == total + 1 and data["items"][0]["title"] == "2021年危房改造新规定"
+    assert data["items"][0]["url"] == "http://localhost/policies/weifang-2021"
+    other = client.get("/api/v1/policies", base_url="https://example.org").get_json()
+    assert other["items"][0]["url"] == "https://example.org/policies/weifang-2021"

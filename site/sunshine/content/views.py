@@ -20,6 +20,7 @@ from sunshine import pagecache
 from sunshine.content import pages, services
 from sunshine.content.models import LEVELS, NEWS_CATEGORIES, POLICY_TOPICS, Article, Kind
 from sunshine.extensions import db
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.records.listing import code_arg
 from sunshine.web import int_arg, page_arg, per_page_arg
@@ -185,6 +186,8 @@ def policies_feed() -> Response:
 
 
 def _api_item(article: Article) -> dict[str, object]:
+    """An article as the API gives it, with its address from the site's root (``url`` is
+    its path, to be joined to the address the request came to)."""
     return {
         "slug": article.slug, "title": article.title, "summary": article.summary,
         "date": article.published_on.isoformat(),
@@ -192,7 +195,7 @@ def _api_item(article: Article) -> dict[str, object]:
         "category": article.category, "level": article.level,
         "region": {"code": article.region_code, "name": article.region.name},
         "issuer": article.issuer, "document_number": article.document_number,
-        "tags": article.tags, "url": request.url_root.rstrip("/") + article.url,
+        "tags": article.tags, "url": article.url,
         "updated": (article.changed_after_publish_at.isoformat()
                     if article.changed_after_publish_at else None),
     }
@@ -200,10 +203,24 @@ def _api_item(article: Article) -> dict[str, object]:
 
 def _api_list(kind: Kind) -> Response:
     per_page = per_page_arg(50)
-    page = db.paginate(services.public_query(kind, _filters(kind), _today()),
-                       page=page_arg(), per_page=per_page, error_out=False)
-    return jsonify(items=[_api_item(a) for a in page.items], page=page.page,
-                   per_page=per_page, total=page.total)
+    filters, number, today = _filters(kind), page_arg(), _today()
+    key = (kind, filters.category, filters.level, filters.region, filters.year,
+           filters.include_expired, number, per_page, today)
+    items, shown, total = memo.remember(
+        "article-api", key, memo.versions(pages.SCOPES),
+        lambda: _api_page(kind, filters, number, per_page, today), size=64)
+    root = request.url_root.rstrip("/")
+    return jsonify(items=[{**item, "url": root + str(item["url"])} for item in items],
+                   page=shown, per_page=per_page, total=total)
+
+
+def _api_page(kind: Kind, filters: services.Filters, number: int, per_page: int,
+              today: date) -> tuple[list[dict[str, object]], int, int | None]:
+    """A page of the API's list of articles, remembered per worker until an article or the
+    region tree changes (or the day, for expired policies)."""
+    page = db.paginate(services.public_query(kind, filters, today), page=number,
+                       per_page=per_page, error_out=False)
+    return [_api_item(a) for a in page.items], page.page, page.total
 
 
 @api_bp.get("/news")

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import escape
-from sqlalchemy import Row, or_, select, text
+from sqlalchemy import select, text
 
 from sunshine import pagecache
 from sunshine.extensions import db
 from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
-from sunshine.regions.models import Region
+from sunshine.regions import services as regions
 from sunshine.registry import registry
 
 bp = Blueprint("public", __name__)
@@ -54,18 +54,20 @@ def _home() -> str:
     from sunshine.stats.views import home_figures
 
     province, cities = _province_and_cities()
+    news = memo.remember("home-news", None, memo.versions([("content", None)]),
+                         lambda: _latest_news(6))
     return render_template("public/index.html", province=province, cities=cities,
-                           modules=MODULES, news=_latest_news(6), topics=POLICY_TOPICS,
+                           modules=MODULES, news=news, topics=POLICY_TOPICS,
                            **home_figures(), **home_notices())
 
 
-def _province_and_cities() -> tuple[Row[Any] | None, list[Row[Any]]]:
-    """The province and its cities (code and name), one query."""
-    code = current_app.config["PROVINCE_CODE"]
-    rows = db.session.execute(select(Region.code, Region.name, Region.parent_code).where(
-        or_(Region.code == code, Region.parent_code == code)).order_by(Region.code)).all()
-    return (next((row for row in rows if row.code == code), None),
-            [row for row in rows if row.parent_code == code])
+def _province_and_cities() -> tuple[regions.Place | None, list[regions.Place]]:
+    """The province and its cities, remembered until the region tree changes."""
+    try:
+        province, _, cities = regions.around(current_app.config["PROVINCE_CODE"])
+    except regions.RegionNotFound:
+        return None, []
+    return province, cities
 
 
 def _latest_news(limit: int) -> list[NewsLink]:
