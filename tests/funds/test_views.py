@@ -370,9 +370,12 @@ def test_fund_page_follows_money_and_corrections_with_the_page_cache_off(
         amount=Decimal("1000.00"), paid_on=date(2020, 6, 1), payee="示范建设工程有限公司",
         project_id=funded.project.id))
     assert "示范建设工程有限公司" in client.get(url).get_data(as_text=True)
+    api = f"/api/v1/funds/{funded.fund.id}"
+    assert client.get(api).get_json()["spending"][0]["payee"] == "示范建设工程有限公司"
     funds.correct_fund(None, funded.fund, fund_fields(amount=Decimal("1200000.00")),
                        "文件金额录入错误")
     page = client.get(url).get_data(as_text=True)
     assert "第 2 版 · 更正" in page and "120.00 万元" not in page and "1,200,000.00 元" in page
+    assert client.get(api).get_json()["amount"] == "1200000.00"
     projects.add_update(None, funded.project, date(2020, 7, 1), "批复了", "审批")
     assert "<td>审批</td>" in client.get(url).get_data(as_text=True)

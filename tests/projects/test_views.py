@@ -131,8 +131,11 @@ def test_project_page_follows_progress_and_money_with_the_page_cache_off(
         assert "县里批复立项" not in client.get(url).get_data(as_text=True)
         services.add_update(None, funded.project, date(2020, 5, 2), "县里批复立项", "审批")
         assert "县里批复立项" in client.get(url).get_data(as_text=True)
+        api = f"/api/v1/projects/{funded.project.id}"
+        assert client.get(api).get_json()["updates"][0]["text"] == "县里批复立项"
         funds.add_line(None, funded.fund, None, funded.project.id, Decimal("50000.00"), "追加")
         assert "350,000.00 元" in client.get(url).get_data(as_text=True)
+        assert len(client.get(api).get_json()["sources"]) == 2
         other = make_project(name="另一个项目")
         assert "公开信息已撤回" not in client.get(f"/projects/{other.id}").get_data(True)
         services.withdraw_project(None, other, "信息有误")

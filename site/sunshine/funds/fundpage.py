@@ -23,7 +23,7 @@ KEPT = 256
 
 @dataclass(frozen=True)
 class Shown:
-    fund: SimpleNamespace  # its columns, balance, progress, url and region (a Place)
+    fund: SimpleNamespace  # its columns, balance, progress, url, region (a Place), region_name
     ancestors: list[regions.Place]  # province first
     lines: list[SimpleNamespace]  # each with its region (a Place)
     projects: dict[int, SimpleNamespace]  # the lines' projects, by id
@@ -46,7 +46,7 @@ def _read(fund_id: int) -> Shown | None:
     lines, projects = queries.lines_and_projects(fund)
     spending = queries.spending_of(fund)
     return Shown(
-        fund=copy(fund, "balance", "progress", "url", region=place),
+        fund=copy(fund, "balance", "progress", "url", region=place, region_name=place.name),
         ancestors=ancestors,
         lines=[copy(line, region=regions.around(line.region_code)[0]) for line in lines],
         projects={key: copy(project) for key, project in projects.items()},

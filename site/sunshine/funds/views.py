@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from flask import (
@@ -259,7 +260,7 @@ def timeliness(model: Any, at: tuple[int, ...], county: str | None = None
 # --- JSON API ------------------------------------------------------------------------------------
 
 
-def fund_item(fund: Fund | FundRow) -> dict[str, Any]:
+def fund_item(fund: Fund | FundRow | SimpleNamespace) -> dict[str, Any]:
     return {"id": fund.id, "year": fund.year, "name": fund.name,
             "document_number": fund.document_number, "issuer": fund.issuer,
             "source_level": fund.source_level, "fund_type": fund.fund_type,
@@ -286,28 +287,27 @@ def api_funds() -> Response:
 @api_bp.get("/funds/<int:fund_id>")
 @keep(("funds", None), ("projects", None))
 def api_fund(fund_id: int) -> Response:
-    fund = queries.get_public(fund_id)
-    if fund is None:
+    found = fundpage.shown(fund_id)
+    if found is None:
         abort(404)
-    item = fund_item(fund)
-    item["lines"] = [line_item(line) for line in queries.lines_of(fund)]
-    spending = queries.spending_of(fund)
-    item["spending"] = [spending_item(s) for s in spending]
-    item["spending_count"] = queries.spending_count(fund, spending)
+    item = fund_item(found.fund)
+    item["lines"] = [line_item(line) for line in found.lines]
+    item["spending"] = [spending_item(s) for s in found.spending]
+    item["spending_count"] = found.spending_count
     item["history"] = [{"seq": v.seq, "version": v.version, "action": v.action,
                         "reason": v.reason, "at": v.at, "hash": v.hash,
                         "changes": [{"field": k, "from": a, "to": b} for k, a, b in v.changes]}
-                       for v in ledger.history("fund", fund.id)]
+                       for v in found.history]
     return jsonify(item)
 
 
-def line_item(line: FundLine) -> dict[str, Any]:
+def line_item(line: FundLine | SimpleNamespace) -> dict[str, Any]:
     return {"id": line.id, "region": {"code": line.region_code, "name": line.region.name},
             "project_id": line.project_id, "amount": money_text(line.amount),
             "spent": money_text(line.spent), "purpose": line.purpose}
 
 
-def spending_item(spending: Spending) -> dict[str, Any]:
+def spending_item(spending: Spending | SimpleNamespace) -> dict[str, Any]:
     return {"id": spending.id, "project_id": spending.project_id,
             "amount": money_text(spending.amount), "paid_on": spending.paid_on.isoformat(),
             "payee": spending.payee, "purpose": spending.purpose, "voucher": spending.voucher,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import segno
@@ -18,7 +19,7 @@ from sunshine.pagecache.data import keep
 from sunshine.pagecache.versions import Scope
 from sunshine.projects import projectpage, queries
 from sunshine.projects.models import ALL_STAGES, CATEGORIES, STAGES, Project
-from sunshine.records import charts, ledger
+from sunshine.records import charts
 from sunshine.records.export import remembered_csv
 from sunshine.records.listing import region_arg, region_trail, year_arg
 from sunshine.records.money import fen_text, money_text, percent
@@ -217,7 +218,7 @@ def export() -> Response:
 # --- JSON API ------------------------------------------------------------------------------------
 
 
-def project_item(project: Project | queries.ProjectRow) -> dict[str, Any]:
+def project_item(project: Project | queries.ProjectRow | SimpleNamespace) -> dict[str, Any]:
     def iso(value: Any) -> str | None:
         return value.isoformat() if value else None
 
@@ -253,24 +254,23 @@ def api_projects() -> Response:
 @api_bp.get("/projects/<int:project_id>")
 @keep(("projects", None), ("funds", None))
 def api_project(project_id: int) -> Response:
-    project = queries.get_public(project_id)
-    if project is None:
+    found = projectpage.shown(project_id)
+    if found is None:
         abort(404)
-    item = project_item(project)
-    funding = queries.funding_of(project)
+    item = project_item(found.project)
     item["updates"] = [{"on": u.on.isoformat(), "stage": u.stage, "text": u.text}
-                       for u in queries.updates_of(project)]
+                       for u in found.updates]
     item["sources"] = [{"fund_id": fund.id, "fund": fund.name,
                         "document_number": fund.document_number,
                         "amount": money_text(line.amount), "spent": money_text(line.spent)}
-                       for line, fund in funding.sources]
+                       for line, fund in found.sources]
     item["spending"] = [{"id": s.id, "fund_id": s.fund_id, "amount": money_text(s.amount),
                          "paid_on": s.paid_on.isoformat(), "payee": s.payee,
-                         "purpose": s.purpose} for s in funding.spending]
+                         "purpose": s.purpose} for s in found.spending]
     item["history"] = [{"seq": v.seq, "version": v.version, "action": v.action,
                         "reason": v.reason, "at": v.at, "hash": v.hash,
                         "changes": [{"field": k, "from": a, "to": b} for k, a, b in v.changes]}
-                       for v in ledger.history("project", project.id)]
+                       for v in found.history]
     return jsonify(item)
 
 
