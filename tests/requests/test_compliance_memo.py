@@ -100,3 +100,13 @@ def test_a_report_cell_lists_each_new_request(app, client, regions) -> None:
     info, _ = file(now=china(3, 2))
     after = client.get(cell).get_data(as_text=True)
     assert f'href="/requests/{info.id}"' not in before and f'href="/requests/{info.id}"' in after
+
+
+def test_the_archives_csv_follows_each_request(app, client, regions) -> None:
+    """The archive's CSV is remembered per worker until a request changes, per filters."""
+    county = f"/requests/export.csv?region={SAMPLE['county']}"
+    assert "第一件申请" not in client.get("/requests/export.csv").text
+    file(now=china(3, 2), subject="第一件申请")
+    for url in ("/requests/export.csv", county):
+        assert client.get(url).text.count("第一件申请") == 1, url
+    assert client.get("/requests/export.csv?status=answered").text.count("第一件申请") == 0
