@@ -349,8 +349,15 @@ def test_list_figures_follow_every_write_with_the_page_cache_off(client, app, fu
     county = f"?region={COUNTY}"
     assert "100.00 万元" in client.get("/funds/" + county).get_data(as_text=True)
     assert "<dd>1 个</dd>" in client.get("/projects/" + county).get_data(as_text=True)
+    assert client.get("/api/v1/funds" + county).get_json()["total"] == 1
+    assert client.get("/api/v1/projects" + county).get_json()["total"] == 1
     make_fund(document_number="桂财农〔2020〕78号", amount=Decimal("500000.00"))
     make_project(name="第二个示范项目")
+    funds_api = client.get("/api/v1/funds" + county).get_json()
+    assert funds_api["total"] == 2 and funds_api["items"][0]["document_number"] == "桂财农〔2020〕78号"
+    projects_api = client.get("/api/v1/projects" + county).get_json()
+    assert projects_api["total"] == 2 and "第二个示范项目" in [
+        p["name"] for p in projects_api["items"]]
     page = client.get("/funds/" + county).get_data(as_text=True)
     assert "150.00 万元" in page and "桂财农〔2020〕78号" in page
     page = client.get("/projects/" + county).get_data(as_text=True)

@@ -278,10 +278,18 @@ def fund_item(fund: Fund | FundRow | SimpleNamespace) -> dict[str, Any]:
 def api_funds() -> Response:
     """Published allocations with the list page's filters, newest first."""
     filters = filters_from_request()
-    per_page = per_page_arg(50)
-    page = queries.list_funds(filters, None, None, page_arg(), per_page)
-    return jsonify(items=[fund_item(f) for f in page.items], page=page.number,
-                   per_page=per_page, total=page.total)
+    per_page, number, root = per_page_arg(50), page_arg(), request.url_root
+    # A page of items remembered until the data change (its links hold the site's address).
+    key = (*sorted(filters.args().items()), number, per_page, root)
+    items, shown, total = memo.remember("funds-api", key, memo.versions(_scopes(filters.region)),
+                                 lambda: _api_page(filters, number, per_page), size=64)
+    return jsonify(items=items, page=shown, per_page=per_page, total=total)
+
+
+def _api_page(filters: queries.FundFilters, number: int, per_page: int
+              ) -> tuple[list[dict[str, Any]], int, int]:
+    page = queries.list_funds(filters, None, None, number, per_page)
+    return [fund_item(f) for f in page.items], page.number, page.total
 
 
 @api_bp.get("/funds/<int:fund_id>")

@@ -244,11 +244,19 @@ def project_item(project: Project | queries.ProjectRow | SimpleNamespace) -> dic
 def api_projects() -> Response:
     """Published projects with the list page's filters."""
     filters = filters_from_request()
-    per_page = per_page_arg(50)
-    page = queries.list_projects(filters, None, None, page_arg(), per_page,
+    per_page, number, root = per_page_arg(50), page_arg(), request.url_root
+    # A page of items remembered until the data change (its links hold the site's address).
+    key = (*sorted(filters.args().items()), number, per_page, root)
+    items, shown, total = memo.remember("projects-api", key, memo.versions(_scopes(filters.region)),
+                                 lambda: _api_page(filters, number, per_page), size=64)
+    return jsonify(items=items, page=shown, per_page=per_page, total=total)
+
+
+def _api_page(filters: queries.ProjectFilters, number: int, per_page: int
+              ) -> tuple[list[dict[str, Any]], int, int]:
+    page = queries.list_projects(filters, None, None, number, per_page,
                                  current_app.config["PROVINCE_CODE"])
-    return jsonify(items=[project_item(p) for p in page.items], page=page.number,
-                   per_page=per_page, total=page.total)
+    return [project_item(p) for p in page.items], page.number, page.total
 
 
 @api_bp.get("/projects/<int:project_id>")
