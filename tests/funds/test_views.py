@@ -354,7 +354,8 @@ def test_list_figures_follow_every_write_with_the_page_cache_off(client, app, fu
     make_fund(document_number="桂财农〔2020〕78号", amount=Decimal("500000.00"))
     make_project(name="第二个示范项目")
     funds_api = client.get("/api/v1/funds" + county).get_json()
-    assert funds_api["total"] == 2 and funds_api["items"][0]["document_number"] == "桂财农〔2020〕78号"
+    assert funds_api["total"] == 2
+    assert funds_api["items"][0]["document_number"] == "桂财农〔2020〕78号"
     projects_api = client.get("/api/v1/projects" + county).get_json()
     assert projects_api["total"] == 2 and "第二个示范项目" in [
         p["name"] for p in projects_api["items"]]
