@@ -163,15 +163,16 @@ def test_the_home_page_shows_new_news_at_once_without_the_page_cache(app, client
     assert "刚刚发布的扶贫新闻" in client.get("/").get_data(as_text=True)
 
 
-def test_the_api_lists_follow_a_new_article_without_the_page_cache(app, client, regions,
+def test_the_api_and_feeds_follow_a_new_article_without_the_page_cache(app, client, regions,
                                                                    content_dir) -> None:
-    """A page of the API's list is remembered per worker until an article changes; its links
-    follow the address the request came to."""
+    """A page of the API's list and a feed's articles are remembered per worker until an
+    article changes; the API's links follow the address the request came to."""
     from tests.content.conftest import write_policy
 
     app.config["PAGE_CACHE"] = False
     _load(app, content_dir)
     total = client.get("/api/v1/policies").get_json()["total"]
+    assert "2021年危房改造新规定" not in client.get("/feeds/policies.xml").text
     write_policy(content_dir, "weifang-2021", "2021年危房改造新规定", date="2021-02-01")
     services.sync_folder(content_dir)
     data = client.get("/api/v1/policies").get_json()
@@ -179,3 +180,4 @@ def test_the_api_lists_follow_a_new_article_without_the_page_cache(app, client, 
     assert data["items"][0]["url"] == "http://localhost/policies/weifang-2021"
     other = client.get("/api/v1/policies", base_url="https://example.org").get_json()
     assert other["items"][0]["url"] == "https://example.org/policies/weifang-2021"
+    assert "2021年危房改造新规定" in client.get("/feeds/policies.xml").text

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sunshine.content import services
 from sunshine.content.models import Kind
+from sunshine.extensions import db
 from sunshine.pagecache import memo
 from sunshine.pagecache.versions import Scope
 from sunshine.records.paging import NumberedPage, paginate_rows
+from sunshine.records.plain import copy
 from sunshine.regions import services as regions
 
 #: An article's page names its region's ancestors; every page shows other articles.
@@ -112,3 +115,11 @@ def _listed(kind: Kind, filters: services.Filters, number: int, per_page: int,
             region = regions.Place(found.code, found.name, found.level, found.parent_code,
                                    found.longitude, found.latitude)
     return Listed(page, region, regions.places((2,)), services.years(kind))
+
+
+def feed(kind: Kind, filters: services.Filters, today: date) -> list[SimpleNamespace]:
+    """The newest 30 articles of a feed (plain copies, with their ``url``)."""
+    key = (kind, filters.region, filters.category, today)
+    return memo.remember("article-feed", key, memo.versions(SCOPES), lambda: [
+        copy(found, "url") for found in db.session.execute(
+            services.public_query(kind, filters, today).limit(30)).scalars()], size=64)

@@ -159,8 +159,7 @@ def _feed(kind: Kind) -> Response:
     topic = request.args.get("topic", "")
     if topic in NEWS_CATEGORIES or topic in POLICY_TOPICS:
         filters.category = topic
-    articles = list(db.session.execute(
-        services.public_query(kind, filters, _today()).limit(30)).scalars())
+    articles = pages.feed(kind, filters, _today())
     updated = max((a.changed_after_publish_at or a.first_published_at or a.updated_at
                    for a in articles), default=datetime(2020, 1, 1, tzinfo=UTC))
     xml = render_template("content/feed.xml", kind=kind, articles=articles,
