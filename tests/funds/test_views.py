@@ -367,17 +367,21 @@ def test_list_figures_follow_every_write_with_the_page_cache_off(client, app, fu
 
 def test_fund_page_follows_money_and_corrections_with_the_page_cache_off(
         client, app, funded: Setup) -> None:
-    """The page's data is remembered per worker: a payment, a correction of the allocation
-    and a change of its project's stage show at the next request."""
+    """The page's data (and the ledger's) is remembered per worker: a payment, a correction
+    of the allocation and a change of its project's stage show at the next request."""
     from sunshine.projects import services as projects
 
     app.config["PAGE_CACHE"] = False
     url = f"/funds/{funded.fund.id}"
     assert "示范建设工程有限公司" not in client.get(url).get_data(as_text=True)
+    head = client.get("/funds/ledger.json").get_json()["head"]["seq"]
+    assert f"<dd>{head}</dd>" in client.get("/funds/ledger").get_data(as_text=True)
     funds.record_spending(None, funded.fund, funds.SpendingFields(
         amount=Decimal("1000.00"), paid_on=date(2020, 6, 1), payee="示范建设工程有限公司",
         project_id=funded.project.id))
     assert "示范建设工程有限公司" in client.get(url).get_data(as_text=True)
+    assert client.get("/funds/ledger.json").get_json()["head"]["seq"] == head + 1
+    assert f"<dd>{head + 1}</dd>" in client.get("/funds/ledger").get_data(as_text=True)
     api = f"/api/v1/funds/{funded.fund.id}"
     assert client.get(api).get_json()["spending"][0]["payee"] == "示范建设工程有限公司"
     funds.correct_fund(None, funded.fund, fund_fields(amount=Decimal("1200000.00")),

@@ -174,10 +174,15 @@ def ledger_page() -> Response:
     return pagecache.cached(_ledger_page, ("funds", None), ("projects", None), args=("before",))
 
 
+#: Every ledger entry is written together with a change of money or of a project.
+LEDGER_SCOPES: tuple[Scope, ...] = (("funds", None), ("projects", None))
+
+
 def _ledger_page() -> str:
-    seq, head_hash = ledger.head()
     before = int_arg("before", 0, 1, 2**63 - 1) or None
-    entries = ledger.latest_entries(50, before)
+    seq, head_hash, entries = memo.remember(
+        "ledger-page", before, memo.versions(LEDGER_SCOPES),
+        lambda: (*ledger.head(), ledger.latest_entries(50, before)), size=32)
     record_types = registry().record_types
     labels = {k: v.label for k, v in record_types.items()}
     return render_template("funds/ledger.html", seq=seq, head_hash=head_hash, entries=entries,
@@ -199,9 +204,18 @@ def ledger_json() -> Response:
     payload}, ...], "next": the next page's address, or null on the last}; ``payload`` is the
     exact text that was hashed. ``?after=<seq>`` starts after that entry: whoever kept a head
     checks only what came after it."""
-    seq, head_hash = ledger.head()
     after = int_arg("after", 0, 0, 2**63 - 1)
     per_page = per_page_arg(LEDGER_PAGE, LEDGER_PAGE_MAX)
+    body: str = memo.remember(
+        "ledger-json", (after, per_page, request.url_root), memo.versions(LEDGER_SCOPES),
+        lambda: _ledger_json(after, per_page), size=32)
+    return Response(body, mimetype="application/json")
+
+
+def _ledger_json(after: int, per_page: int) -> str:
+    """A page of the chain as JSON text, remembered until the next entry (its link to the
+    next page holds the site's address)."""
+    seq, head_hash = ledger.head()
     last = min(seq, after + per_page)
     entries = [{"seq": row.seq, "record": row.record_type, "id": row.record_id,
                 "version": row.version, "action": row.action, "prev_hash": row.prev_hash,
@@ -216,7 +230,7 @@ def ledger_json() -> Response:
     page = {"algorithm": "sha256(prev_hash + payload)", "genesis": ledger.GENESIS,
             "head": {"seq": seq, "hash": head_hash}, "after": after, "per_page": per_page,
             "entries": entries, "next": following}
-    return Response(json.dumps(page, ensure_ascii=False), mimetype="application/json")
+    return json.dumps(page, ensure_ascii=False)
 
 
 @bp.get("/timeliness")
