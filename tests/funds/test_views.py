@@ -171,15 +171,18 @@ def test_exports_are_remembered_and_follow_each_write_with_the_page_cache_off(
 
 def test_a_remembered_export_follows_a_renamed_region(app, client, funded: Setup,
                                                      tmp_path) -> None:
+    """So do the timeliness page's counties."""
     from sunshine.regions import services as region_services
 
     app.config["PAGE_CACHE"] = False
     try:
         assert read_csv(client.get("/funds/export.csv"))[1][8] == _name(COUNTY)
+        assert "瑞丰县" not in client.get("/funds/timeliness").get_data(as_text=True)
         path = tmp_path / "regions.csv"
         path.write_text(f"code,name\n{COUNTY},瑞丰县\n", encoding="utf-8")
         assert region_services.import_regions(path, confirm=True).updated == 1
         assert read_csv(client.get("/funds/export.csv"))[1][8] == "瑞丰县"
+        assert "瑞丰县" in client.get("/funds/timeliness").get_data(as_text=True)
     finally:
         app.config["PAGE_CACHE"] = True
 

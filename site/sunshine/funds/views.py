@@ -246,7 +246,9 @@ def _timeliness_page() -> str:
     if region is not None and region.level > 3:  # the county it is in
         region = regions.get_region(region.code[:6].ljust(12, "0"))
     shown, ancestors, _ = region_trail(region)
-    counties = regions.places((3,), within=shown.code if shown.level > 1 else None)
+    within = shown.code if shown.level > 1 else None
+    counties = memo.remember("funds-counties", within, memo.versions([regions.TREE]),
+                             lambda: regions.places((3,), within=within), size=256)
     at = memo.versions(TIMELINESS_SCOPES)
     funds = timeliness(Fund, at)
     projects = timeliness(Project, at)
