@@ -139,18 +139,20 @@ def test_the_sitemap_follows_a_published_answer_with_the_page_cache_off(app, cli
 
 def test_the_published_answers_follow_a_publication_with_the_page_cache_off(
         app, client, regions, users) -> None:
-    """The list's page of cases is remembered per worker: an answer published or taken back
-    shows in the county's and the province's lists at the next request."""
+    """The list's page of cases and an answer's page are remembered per worker: an answer
+    published or taken back shows in the lists and on its page at the next request."""
     case, _ = file_case(consent_to_publish=True)
     handling.accept(case, users["county"])
     handling.reply(case, users["county"], "资金已于本月发放。")
     county = f"/complaints/answers/?region={SAMPLE['county']}"
     for url in ("/complaints/answers/", county):
         assert "还没有公开" in client.get(url).get_data(True)
+    assert client.get(f"/complaints/answers/{case.id}").status_code == 404
     handling.publish_answer(case, users["county"], "产业补助什么时候发", "补助一直没有发。",
                             "资金已于本月发放。")
-    for url in ("/complaints/answers/", county):
+    for url in ("/complaints/answers/", county, f"/complaints/answers/{case.id}"):
         assert "产业补助什么时候发" in client.get(url).get_data(True)
     handling.unpublish_answer(case, users["county"])
     for url in ("/complaints/answers/", county):
         assert "产业补助什么时候发" not in client.get(url).get_data(True)
+    assert client.get(f"/complaints/answers/{case.id}").status_code == 404

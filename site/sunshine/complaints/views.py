@@ -29,6 +29,7 @@ from sunshine.forms import set_field_error
 from sunshine.pagecache import memo
 from sunshine.records.listing import region_arg
 from sunshine.records.paging import NumberedPage, paginate_rows
+from sunshine.records.plain import copy
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
 from sunshine.regions.picker import RegionPicker
@@ -263,16 +264,25 @@ def _answers_data(code: str | None, number: int, per_page: int
 
 @bp.get("/answers/<int:case_id>")
 def answer(case_id: int) -> Response:
+    found = memo.remember("complaint-answer", case_id,
+                          memo.versions([("complaints", None), regions.TREE]),
+                          lambda: _answer_data(case_id), size=256)
+    if found is None:
+        abort(404)
+    case, region_names, unit_names = found
+    return pagecache.cached(lambda: render_template(
+        "complaints/answer.html", case=case, region_names=region_names,
+        unit_names=unit_names), ("complaints", case.region_code))
+
+
+def _answer_data(case_id: int) -> tuple[Any, dict[int, str], dict[int, str]] | None:
+    """A published case (a plain copy) with its public region and unit names, remembered
+    per worker until a case or the region tree changes."""
     case = db.session.scalar(services.published_query().where(Case.id == case_id))
     if case is None:
-        abort(404)
-    return pagecache.cached(lambda: _answer(case), ("complaints", case.region_code))
-
-
-def _answer(case: Case) -> str:
+        return None
     region_names, unit_names = _public_names([case])
-    return render_template("complaints/answer.html", case=case, region_names=region_names,
-                           unit_names=unit_names)
+    return copy(case), region_names, unit_names
 
 
 def _public_names(cases: Sequence[Any]) -> tuple[dict[int, str], dict[int, str]]:
