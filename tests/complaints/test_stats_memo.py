@@ -156,3 +156,20 @@ def test_the_published_answers_follow_a_publication_with_the_page_cache_off(
     for url in ("/complaints/answers/", county):
         assert "产业补助什么时候发" not in client.get(url).get_data(True)
     assert client.get(f"/complaints/answers/{case.id}").status_code == 404
+
+
+def test_the_statistics_csv_follows_each_case_with_the_page_cache_off(app, client,
+                                                                      regions) -> None:
+    """The CSV is remembered as long as the report it is written from: a new case shows at
+    the next request, as a fresh computation writes it."""
+    for _ in range(30):
+        file_case()
+        file_case(region=f"{OTHER_PREFIX}101201")
+    county = f"/complaints/stats/export.csv?region={SAMPLE['county']}"
+    before = {url: client.get(url).data for url in ("/complaints/stats/export.csv", county)}
+    assert before == {url: client.get(url).data for url in before}
+    file_case()
+    after = {url: client.get(url).data for url in before}
+    assert after["/complaints/stats/export.csv"] != before["/complaints/stats/export.csv"]
+    app.extensions.pop("page_memo", None)
+    assert after == {url: client.get(url).data for url in before}

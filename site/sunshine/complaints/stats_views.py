@@ -9,9 +9,12 @@ from flask import Response, abort, current_app, jsonify, render_template, reques
 
 from sunshine import clock, pagecache
 from sunshine.complaints import stats
+from sunshine.complaints.counts import months_of
 from sunshine.complaints.views import api_bp, bp
+from sunshine.database import utcnow
+from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
-from sunshine.records.export import csv_download, csv_text
+from sunshine.records.export import csv_text
 from sunshine.records.listing import region_arg
 from sunshine.regions import services as regions
 from sunshine.regions.models import Region
@@ -55,14 +58,25 @@ def _stats_page(region: Region) -> str:
 @keep(("complaints", None))
 def stats_csv() -> Response:
     """The statistics page as CSV (UTF-8 with BOM for Excel), same filters."""
-    report = _report()
+    at = stats.version()  # before any case is read
+    report = _report(at=at)
+    # Remembered as long as the report it is written from (same data, months and deadline).
+    key = (report.region.code, report.year, report.k, months_of(report.year, utcnow()),
+           report.until)
+    body: bytes = memo.remember("complaint-stats-csv", key, at, lambda: _csv(report),
+                                until=lambda _: report.until, size=32)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; "
+        f"filename=complaints-stats-{report.region.code}-{report.year}.csv"})
+
+
+def _csv(report: stats.Report) -> bytes:
     rows = ([item["region"]["code"], item["region"]["name"], item["period"],
              stats.MEASURE_LABELS[item["measure"]], item["kind"] or "", item["category"] or "",
              item["text"]]
             for item in stats.items(report, with_text=True))
     header = ["地区代码", "地区", "时期", "指标", "类型", "问题类别", "数值"]
-    return csv_download(csv_text(header, rows),
-                        f"complaints-stats-{report.region.code}-{report.year}.csv")
+    return csv_text(header, rows).encode("utf-8")
 
 
 @api_bp.get("/stats")
