@@ -111,6 +111,15 @@ def test_a_deadline_that_passes_changes_the_on_time_rate_without_a_write(app, re
     assert on_time(filed + timedelta(days=4)) == 100.0  # remembered
     assert on_time(due) == 50.0  # every deadline passed: the unanswered twelve count late
 
+    def reply_rate(now: datetime) -> float | None:  # as the compliance page shows it
+        monkeypatch.setattr(stats, "utcnow", lambda: now)
+        return stats.remembered_reply_rate(county, year, K).value
+
+    app.extensions.pop("page_memo", None)
+    assert reply_rate(filed + timedelta(days=3)) == 100.0
+    assert reply_rate(filed + timedelta(days=4)) == 100.0  # remembered
+    assert reply_rate(due) == 50.0 == stats.reply_rate(county, year, K, due).value
+
 
 def test_the_years_follow_the_cases(app, client, regions) -> None:
     this_year = datetime.now(UTC).year

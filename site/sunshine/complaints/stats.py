@@ -243,6 +243,28 @@ def build_report(region: Region, year: int, k: int, now: datetime | None = None,
                   by_month_category=by_category, by_child=by_child, children=kids, until=until)
 
 
+def remembered_reply_rate(region: Region, year: int, k: int) -> Rate:
+    """``reply_rate``, remembered per worker until a case changes anywhere or the next
+    unanswered case of the year in the region falls due (which makes it count)."""
+    now = utcnow()
+    rate, _ = memo.remember(
+        "complaint-reply-rate", (region.code, year, k), version(),
+        lambda: (reply_rate(region, year, k, now), _next_due(region.code, year, now)),
+        until=lambda kept: kept[1], now=now, size=256)
+    return rate
+
+
+def _next_due(code: str, year: int, now: datetime) -> datetime | None:
+    """The earliest deadline still ahead of the year's unanswered cases in ``code``'s
+    subtree."""
+    lo, hi = codes.subtree_bounds(code)
+    start, end = day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
+    return db.session.scalar(select(func.min(Case.deadline)).where(
+        Case.region_code.between(lo, hi), Case.moderation == Moderation.NONE,
+        Case.submitted_at >= start, Case.submitted_at < end,
+        Case.first_replied_at.is_(None), Case.deadline >= now))
+
+
 def reply_rate(region: Region, year: int, k: int, now: datetime | None = None) -> Rate:
     """The on-time rate of the first answers to the year's cases in ``region``'s subtree: the
     report's total ``on_time_rate``, from one aggregate query, for pages that show only it."""

@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 
 from sunshine import pagecache
 from sunshine.clock import this_year, today
-from sunshine.complaints.stats import reply_rate
+from sunshine.complaints.stats import remembered_reply_rate
 from sunshine.pagecache import memo
 from sunshine.pagecache.data import keep
 from sunshine.records.export import csv_download, csv_text
@@ -48,7 +48,7 @@ def _compliance() -> str:
         scores=scores, total=total, outcomes=[(o, o.value) for o in Outcome],
         score_rows=cells.score_rows(scores, archive, archive + "report/", year),
         disclosure=timeliness.disclosure(shown, day),
-        complaints=reply_rate(shown, year, k), k=k)
+        complaints=remembered_reply_rate(shown, year, k), k=k)
 
 
 def _office_year(office_key: str, year: int) -> Office:
