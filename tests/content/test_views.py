@@ -163,8 +163,8 @@ def test_the_home_page_shows_new_news_at_once_without_the_page_cache(app, client
     assert "刚刚发布的扶贫新闻" in client.get("/").get_data(as_text=True)
 
 
-def test_the_api_and_feeds_follow_a_new_article_without_the_page_cache(app, client, regions,
-                                                                   content_dir) -> None:
+def test_the_api_and_feeds_follow_a_new_article_without_the_page_cache(
+        app, client, regions, content_dir) -> None:
     """A page of the API's list and a feed's articles are remembered per worker until an
     article changes; the API's links follow the address the request came to."""
     from tests.content.conftest import write_policy
