@@ -23,6 +23,7 @@ from sunshine.market.models import (
     SellerStatus,
 )
 from sunshine.pagecache.versions import signature
+from sunshine.records.paging import PageNumbers
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 
@@ -176,33 +177,13 @@ def card_rows(filters: Filters, limit: int, offset: int = 0) -> list[Card]:
 
 
 @dataclass
-class CardPage:
+class CardPage(PageNumbers):
     """One page of the list, with what the pagination macro reads."""
 
     items: list[Card]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(-(-self.total // self.per_page), 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def card_page(filters: Filters, page: int, per_page: int) -> CardPage:

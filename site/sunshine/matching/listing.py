@@ -6,8 +6,7 @@ hundred options were half the page's time)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import ceil
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from markupsafe import Markup, escape
 
@@ -16,6 +15,7 @@ from sunshine.matching import queries
 from sunshine.matching.models import NeedState
 from sunshine.pagecache import memo
 from sunshine.pagecache.versions import Scope
+from sunshine.records.paging import PageNumbers
 from sunshine.regions import services as regions
 from sunshine.regions.services import TREE
 
@@ -28,7 +28,7 @@ STATE_KINDS = {"published": "info", "partly": "info", "pledged": "ok", "deliveri
 
 
 @dataclass
-class ListPage(Generic[T]):
+class ListPage(PageNumbers, Generic[T]):
     """One page of a list (cards, the thanks wall's notes), the place of each item's village,
     and what the pagination macro reads."""
 
@@ -38,26 +38,7 @@ class ListPage(Generic[T]):
     per_page: int
     total: int
     html: Markup = Markup("")  # the items as the page shows them (the list's cards)
-
-    @property
-    def pages(self) -> int:
-        return ceil(self.total / self.per_page)  # as db.paginate counts them (0 when empty)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+    least_pages: ClassVar[int] = 0  # as db.paginate counts them
 
 
 def scopes(region: str | None) -> list[Scope]:

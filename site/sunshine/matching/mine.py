@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from math import ceil
 from typing import Any
 
 from flask import url_for
@@ -17,6 +16,7 @@ from sqlalchemy import Select, bindparam, func, select
 
 from sunshine.extensions import db
 from sunshine.matching.models import Need, NeedItem, Pledge, PledgeState, show_units
+from sunshine.records.paging import PageNumbers
 from sunshine.templating import local_time
 
 PER_PAGE = 20
@@ -59,33 +59,13 @@ class MyPledge:
 
 
 @dataclass
-class PledgePage:
+class PledgePage(PageNumbers):
     """One page of a donor's pledges, with what the pagination macro reads."""
 
     items: list[MyPledge]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(ceil(self.total / self.per_page), 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 @functools.cache

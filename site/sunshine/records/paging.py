@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import BindParameter, Select, bindparam, func, tuple_
@@ -16,6 +16,38 @@ from sqlalchemy import select as sa_select
 from sunshine.extensions import db
 
 T = TypeVar("T")
+
+
+class PageNumbers:
+    """What the pagination macro reads of a page by number (as ``db.paginate``'s page does),
+    for a page class that has ``page``, ``per_page`` and ``total``. ``least_pages`` is what
+    ``pages`` says of an empty list: ``db.paginate`` says 0; a list that shows "page 1 of 1"
+    when empty says 1."""
+
+    page: int
+    per_page: int
+    total: int
+    least_pages: ClassVar[int] = 1
+
+    @property
+    def pages(self) -> int:
+        return max(-(-self.total // self.per_page), self.least_pages)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
 
 
 @dataclass
@@ -33,7 +65,7 @@ class KeysetPage:
 
 
 @dataclass(frozen=True)
-class NumberedPage(Generic[T]):
+class NumberedPage(PageNumbers, Generic[T]):
     """A page of a list by number, with what the pagination macro reads (as ``db.paginate``'s
     page), made of plain values a worker may remember."""
 
@@ -41,26 +73,7 @@ class NumberedPage(Generic[T]):
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return -(-self.total // self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+    least_pages: ClassVar[int] = 0
 
 
 class Keyset:

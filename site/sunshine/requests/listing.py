@@ -8,13 +8,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime
-from math import ceil
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from sunshine.extensions import db
 from sunshine.pagecache import memo
+from sunshine.records.paging import PageNumbers
 from sunshine.regions import codes
 from sunshine.regions.models import Region
 from sunshine.requests import queries
@@ -144,33 +144,13 @@ def rows(filters: queries.Filters, limit: int, offset: int = 0,
 
 
 @dataclass
-class ListPage:
+class ListPage(PageNumbers):
     """One page of the archive, with what the pagination macro reads."""
 
     items: list[Listed]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(ceil(self.total / self.per_page), 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def page_of(filters: queries.Filters, page: int, per_page: int) -> ListPage:
