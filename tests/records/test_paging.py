@@ -3,6 +3,7 @@ every row in batches."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -11,7 +12,15 @@ from sqlalchemy import bindparam, select
 from sunshine.extensions import db
 from sunshine.records import ledger
 from sunshine.records.models import LedgerEntry
-from sunshine.records.paging import Keyset, KeysetPage, batches, keyset, row_batches
+from sunshine.records.paging import (
+    Keyset,
+    KeysetPage,
+    NumberedPage,
+    PageNumbers,
+    batches,
+    keyset,
+    row_batches,
+)
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -76,3 +85,22 @@ def test_row_batches_walk_every_row_as_plain_rows(app: Flask) -> None:
     rows = row_batches(select(LedgerEntry.record_id, LedgerEntry.seq), LedgerEntry.record_id,
                        LedgerEntry.seq, size=2)
     assert [tuple(r) for r in rows] == [(5, 5), (3, 1), (2, 4), (2, 3), (1, 2)]
+
+
+def test_page_numbers_say_what_the_pagination_macro_reads() -> None:
+    middle = NumberedPage(items=[], page=2, per_page=10, total=25)
+    assert (middle.pages, middle.has_prev, middle.has_next) == (3, True, True)
+    assert (middle.prev_num, middle.next_num) == (1, 3)
+    last = NumberedPage(items=[], page=3, per_page=10, total=30)
+    assert (last.pages, last.has_next) == (3, False)
+    # An empty list has no pages as db.paginate counts them; a list that says "1 of 1" has one.
+    assert NumberedPage(items=[], page=1, per_page=10, total=0).pages == 0
+
+    @dataclass
+    class AtLeastOne(PageNumbers):
+        page: int
+        per_page: int
+        total: int
+
+    empty = AtLeastOne(page=1, per_page=10, total=0)
+    assert (empty.pages, empty.has_prev, empty.has_next) == (1, False, False)
