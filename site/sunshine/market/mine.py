@@ -155,23 +155,30 @@ def listing(listing_id: int) -> OwnListingForm | None:
 # --- the region menus of the forms ---------------------------------------------------------
 
 
-def county_choices() -> list[tuple[str, str]]:
+def region_version() -> tuple[int, ...]:
+    """The version of the region tree, read once by a page that reads several menus."""
+    return memo.versions([regions.TREE])
+
+
+def county_choices(version: tuple[int, ...]) -> list[tuple[str, str]]:
     """(code, name) of every county of the province, for the profile's menu."""
-    return memo.remember("market-counties", None, memo.versions([regions.TREE]), lambda: [
+    return memo.remember("market-counties", None, version, lambda: [
         (place.code, place.name) for place in regions.places((3,))])
 
 
-def village_names(county: str) -> list[tuple[str, str]]:
+def village_names(county: str, version: tuple[int, ...]) -> list[tuple[str, str]]:
     """(code, name) of a county's villages, for the profile's menu."""
-    return memo.remember("market-village-names", county, memo.versions([regions.TREE]),
+    return memo.remember("market-village-names", county, version,
                          lambda: [(place.code, place.name)
                                   for place in regions.places((5,), within=county)])
 
 
-def village_choices(county: str) -> list[tuple[str, str]]:
+def village_choices(county: str, version: tuple[int, ...] | None = None
+                    ) -> list[tuple[str, str]]:
     """(code, "省 市 县 镇 村") of a county's villages, for a listing's origin: read from plain
-    rows (two statements) once per county and version of the region tree."""
-    return memo.remember("market-village-choices", county, memo.versions([regions.TREE]),
+    rows (two statements) once per county and ``version`` of the region tree."""
+    return memo.remember("market-village-choices", county,
+                         region_version() if version is None else version,
                          lambda: _full_village_names(county))
 
 

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from sunshine import widgets
 from sunshine.accounts.models import Role
 from sunshine.extensions import db
 from sunshine.failures import PermissionDenied
@@ -25,6 +27,7 @@ from sunshine.market.models import (
     ListingStatus,
     SellerKind,
 )
+from sunshine.pagecache import memo
 from sunshine.uploads import PhotoRejected
 from sunshine.web import no_store, render_form_page
 
@@ -74,13 +77,15 @@ def home() -> str | Response:
 def profile() -> Response | tuple[str, int]:
     """Register or edit the seller profile (a new area needs verifying again)."""
     seller = mine.seller(current_user.id)
-    form = SellerForm(data=seller.form_values() if seller is not None else None)
-    county = form.county.data or (seller.county_code if seller else "")
-    form.county.choices = [("", "请选择"), *mine.county_choices()]
-    villages = mine.village_names(county) if county else []
-    form.village_code.choices = [("", "请选择"), *villages]
+    values = seller.form_values() if seller is not None else None
+    version = mine.region_version()
+    if request.method != "POST":
+        return render_form_page("market/my/profile.html", form=None,
+                                fields=_profile_fields(values, version))
+    form = _profile_form(values, version)
     if request.form.get("action") == "pick":
-        return render_form_page("market/my/profile.html", 200, form=form)
+        return render_form_page("market/my/profile.html", 200, form=form,
+                                fields=_profile_fields(values, version, form))
     if form.validate_on_submit():
         fields = services.SellerFields(
             name=form.name.data, kind=SellerKind(form.kind.data),
@@ -97,16 +102,45 @@ def profile() -> Response | tuple[str, int]:
         else:
             flash("已保存。县扶贫办核实后，您的产品即可上架。", "success")
             return redirect(url_for("market_seller.home"))
-    return render_form_page("market/my/profile.html", form=form)
+    return render_form_page("market/my/profile.html", form=form,
+                            fields=_profile_fields(values, version, form))
+
+
+def _profile_form(values: dict[str, str] | None, regions_version: tuple[int, ...],
+                  formdata: bool = True) -> SellerForm:
+    """The profile form with what was sent (unless not ``formdata``), or else filled in from
+    the profile, with the counties and the chosen county's villages to choose from."""
+    form = SellerForm(data=values) if formdata else SellerForm(formdata=None, data=values)
+    county = form.county.data or (values["county"] if values else "")
+    form.county.choices = [("", "请选择"), *mine.county_choices(regions_version)]
+    villages = mine.village_names(county, regions_version) if county else []
+    form.village_code.choices = [("", "请选择"), *villages]
+    return form
+
+
+def _profile_fields(values: dict[str, str] | None, regions_version: tuple[int, ...],
+                    sent: SellerForm | None = None) -> Markup:
+    """The profile form's fields: those of a form ``sent`` rendered for its sender alone; else
+    those filled in from the profile, remembered per worker under every value they show and
+    ``regions_version`` (they hold no token)."""
+    def render(form: SellerForm) -> Markup:
+        template = current_app.jinja_env.get_template("market/my/_profile_fields.html")
+        return Markup(template.render(form=form))
+
+    if sent is not None:
+        return render(sent)
+    key = tuple(values.values()) if values is not None else None
+    return memo.remember("market-profile-fields", key, regions_version,
+                         lambda: render(_profile_form(values, regions_version, False)))
 
 
 def _listing_form(listing: mine.OwnListingForm | None, county: str, village: str,
-                  submitted: bool) -> ListingForm:
+                  submitted: bool, regions_version: tuple[int, ...]) -> ListingForm:
     """The listing form with what was ``submitted``, or else filled in from the listing (the
     seller's village for a new one), with the villages of the seller's county to choose the
     origin from."""
     form = ListingForm(obj=listing) if submitted else ListingForm(formdata=None, obj=listing)
-    form.origin_code.choices = mine.village_choices(county)
+    form.origin_code.choices = mine.village_choices(county, regions_version)
     if not submitted:
         if listing is not None:
             form.price.data = f"{listing.price:.2f}"
@@ -115,6 +149,37 @@ def _listing_form(listing: mine.OwnListingForm | None, county: str, village: str
         else:
             form.origin_code.data = village
     return form
+
+
+def _listing_fields(listing: mine.OwnListingForm | None, county: str, village: str,
+                    regions_version: tuple[int, ...], sent: ListingForm | None = None) -> Markup:
+    """The listing form's fields: those of a form ``sent`` back with errors rendered for its
+    sender alone; else those filled in from the listing (or for a new one the seller's
+    village), remembered per worker under every value they show (the listing's row, or the
+    seller's county and village) and ``regions_version``. A seller reaches a listing's only
+    after the view found it is theirs, and the fields hold no token."""
+    def render(form: ListingForm) -> Markup:
+        template = current_app.jinja_env.get_template("market/my/_listing_fields.html")
+        return Markup(template.render(form=form))
+
+    if sent is not None:
+        return render(sent)
+    key = ("edit", *listing[:-1]) if listing is not None else ("new", county, village)
+    return memo.remember("market-listing-fields", key, regions_version, lambda: render(
+        _listing_form(listing, county, village, False, regions_version)))
+
+
+#: What the photo field accepts.
+PHOTO_TYPES = "image/jpeg,image/png,image/webp"
+
+
+def _photo_field(sent: PhotoForm | None = None) -> Markup:
+    """The photo field: that of a form ``sent`` with an error, or the empty one, the same for
+    every seller and remembered per worker."""
+    if sent is not None:
+        return widgets.form_field(sent.photos, accept=PHOTO_TYPES)
+    return memo.remember("market-photo-field", None, (), lambda: widgets.form_field(
+        PhotoForm(formdata=None, meta={"csrf": False}).photos, accept=PHOTO_TYPES))
 
 
 def _fields(form: ListingForm) -> services.ListingFields:
@@ -160,7 +225,12 @@ REVIEW_AGAIN = "已保存。在售产品修改后需县扶贫办重新审核，�
 
 def _edit(listing: mine.OwnListingForm | None, county: str, village: str
           ) -> Response | tuple[str, int]:
-    form = _listing_form(listing, county, village, submitted=request.method == "POST")
+    version = mine.region_version()
+    if request.method != "POST":
+        return render_form_page("market/my/edit.html", form=None, listing=listing,
+                                fields=_listing_fields(listing, county, village, version),
+                                findings=None, photo_field=_photo_field())
+    form = _listing_form(listing, county, village, True, version)
     findings = None
     on_sale = listing is not None and listing.status == ListingStatus.ON_SALE
     if form.validate_on_submit():
@@ -179,8 +249,8 @@ def _edit(listing: mine.OwnListingForm | None, county: str, village: str
             flash(REVIEW_AGAIN if held else "已保存", "success")
             return redirect(url_for("market_seller.edit", listing_id=saved.id))
     return render_form_page("market/my/edit.html", form=form, listing=listing,
-                            findings=findings,
-                            photo_form=PhotoForm() if listing is not None else None)
+                            fields=_listing_fields(listing, county, village, version, form),
+                            findings=findings, photo_field=_photo_field())
 
 
 @bp.post("/<int:listing_id>/submit")
@@ -231,13 +301,14 @@ def upload(listing_id: int) -> Response | tuple[str, int]:
     except (PhotoRejected, services.MarketError) as exc:
         db.session.rollback()
         shown = _own_row(listing_id)
-        form = _listing_form(shown, shown.seller_county_code, shown.seller_village_code,
-                             submitted=False)
         photo_form = PhotoForm()
         set_field_error(photo_form.photos, exc.message)
         status = exc.status if isinstance(exc, PhotoRejected) else 400
-        return render_form_page("market/my/edit.html", status, form=form, listing=shown,
-                                findings=None, photo_form=photo_form)
+        fields = _listing_fields(shown, shown.seller_county_code, shown.seller_village_code,
+                                 mine.region_version())
+        return render_form_page("market/my/edit.html", status, form=None, listing=shown,
+                                fields=fields, findings=None, photo_form=photo_form,
+                                photo_field=_photo_field(photo_form))
     flash(REVIEW_AGAIN if on_sale else "照片已上传", "success")
     return redirect(url_for("market_seller.edit", listing_id=listing.id))
 
