@@ -87,12 +87,15 @@ def _statements() -> tuple[Select[Any], Select[Any]]:
 def donor_page(donor_id: int, page: int, per_page: int = PER_PAGE) -> PledgePage:
     """The donor's pledges on page ``page`` (a page past the end is empty)."""
     rows, count = _statements()
-    items = [MyPledge(*row) for row in db.session.execute(
+    # Plain rows on the session's connection: the ORM's part of ``session.execute`` costs a
+    # third of a small statement and loads no object here.
+    connection = db.session.connection()
+    items = [MyPledge(*row) for row in connection.execute(
         rows, {"donor": donor_id, "limit": per_page, "offset": (page - 1) * per_page})]
     if page == 1 and len(items) < per_page:
         total = len(items)  # all of them: most donors have one page
     else:
-        total = db.session.scalar(count, {"donor": donor_id}) or 0
+        total = connection.execute(count, {"donor": donor_id}).scalar() or 0
     return PledgePage(items, page, per_page, total)
 
 
