@@ -15,7 +15,13 @@ from markupsafe import Markup, escape
 from sqlalchemy import Select, bindparam, func, select
 
 from sunshine.extensions import db
-from sunshine.matching.models import Need, NeedItem, Pledge, PledgeState, show_units
+from sunshine.matching.models import (
+    Need,
+    NeedItem,
+    Pledge,
+    PledgeRowFigures,
+    PledgeState,
+)
 from sunshine.records.paging import PageNumbers
 from sunshine.templating import local_time
 
@@ -23,7 +29,7 @@ PER_PAGE = 20
 
 
 @dataclass
-class MyPledge:
+class MyPledge(PledgeRowFigures):
     """One of the donor's pledges, with its need's title, state and thanks and its line."""
 
     id: int
@@ -43,14 +49,6 @@ class MyPledge:
     item_name: str
     unit: str
     money: bool
-
-    @property
-    def status(self) -> PledgeState:
-        return PledgeState(self.state)
-
-    @property
-    def amount_text(self) -> str:
-        return show_units(self.quantity, self.unit, self.money)
 
     @property
     def confirm_label(self) -> str:

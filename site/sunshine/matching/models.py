@@ -113,6 +113,26 @@ def show_units(units: int, unit: str, money: bool) -> str:
     return f"{units} {unit}"
 
 
+class _PledgeShape(Protocol):
+    state: str
+    quantity: int
+    unit: str
+    money: bool
+
+
+class PledgeRowFigures:
+    """What a pledge's plain row shows of its state and amount (the donor's own list and a
+    need's page read pledges as rows, not as ``Pledge`` objects)."""
+
+    @property
+    def status(self: _PledgeShape) -> PledgeState:
+        return PledgeState(self.state)
+
+    @property
+    def amount_text(self: _PledgeShape) -> str:
+        return show_units(self.quantity, self.unit, self.money)
+
+
 class _Line(Protocol):
     needed: int
     pledged: int

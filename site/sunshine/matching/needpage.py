@@ -24,8 +24,8 @@ from sunshine.matching.models import (
     NeedItem,
     NeedPhoto,
     Pledge,
+    PledgeRowFigures,
     PledgeState,
-    show_units,
 )
 from sunshine.pagecache import memo
 from sunshine.regions.models import Region
@@ -53,7 +53,7 @@ class Event:
 
 
 @dataclass
-class PublicPledge:
+class PublicPledge(PledgeRowFigures):
     """A pledge as the public sees it: the donor's public name and kind, never their contact."""
 
     display_name: str
@@ -64,14 +64,6 @@ class PublicPledge:
     item_name: str
     unit: str
     money: bool
-
-    @property
-    def status(self) -> PledgeState:
-        return PledgeState(self.state)
-
-    @property
-    def amount_text(self) -> str:
-        return show_units(self.quantity, self.unit, self.money)
 
 
 @dataclass
