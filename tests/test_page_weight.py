@@ -2,7 +2,7 @@
 ``MAX_BYTES`` uncompressed, on a demo province the size ``sunshine demo`` builds by default.
 
 The rules come from ``app.url_map`` (all GET rules but the back office and static files), with
-the fillers of tests/test_queries.py (a new rule fails there and here until it gets one), and
+the fillers of tests/public_routes.py (a new rule fails there and here until it gets one), and
 every region's statistics page. Answers that are not HTML (exports, feeds, photos, the API) are
 not weighed.
 """
@@ -24,6 +24,7 @@ from sunshine import create_app
 from sunshine.demo.services import build_demo
 from sunshine.extensions import db
 from sunshine.regions.models import Region
+from tests import public_routes as routes
 from tests import test_queries as queries
 from tests.apps import PASSWORD, IsolatedClient, make_config
 
@@ -43,7 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with app.app_context():
         db.create_all()
         build_demo(households=HOUSEHOLDS, seed=1, password=PASSWORD)
-        queries._add_photos_and_inquiry()
+        routes._add_photos_and_inquiry()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -59,8 +60,8 @@ def _regions() -> list[dict[str, Any]]:
 
 
 #: The fillers of the query-count test, with every region's statistics page.
-FILLERS: dict[str, queries.Filler] = {
-    **queries.FILLERS, "stats.detail": _regions}
+FILLERS: dict[str, routes.Filler] = {
+    **routes.FILLERS, "stats.detail": _regions}
 
 
 # --- weighing --------------------------------------------------------------------------------
@@ -101,13 +102,13 @@ def _css_size(client: FlaskClient, href: str, sizes: dict[str, int]) -> int:
 
 
 def weigh_every_page(app: Flask) -> list[Weight]:
-    urls, unfilled = queries.public_urls(app, FILLERS)
-    assert not unfilled, "rules without a filler in tests/test_queries.py: " + ", ".join(unfilled)
+    urls, unfilled = routes.public_urls(app, FILLERS)
+    assert not unfilled, "rules without a filler in tests/public_routes.py: " + ", ".join(unfilled)
     clients: dict[str | None, FlaskClient] = {}
     css_sizes: dict[str, int] = {}
     weights = []
     for endpoint, url in urls:
-        owner = queries.OWN_PAGES.get(endpoint)
+        owner = routes.OWN_PAGES.get(endpoint)
         if owner not in clients:
             clients[owner] = queries._client(app, owner)
         client = clients[owner]

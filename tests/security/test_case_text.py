@@ -40,7 +40,7 @@ from tests.apps import PASSWORD
 from tests.complaints.conftest import submission
 from tests.factories import make_user
 from tests.images import jpeg
-from tests.test_queries import make_site
+from tests.public_routes import make_site
 
 MARK = re.compile(r"〔案(\d+)〕")
 

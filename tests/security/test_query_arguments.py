@@ -1,7 +1,7 @@
 """Every query argument of every public GET page, with bad values: never a 5xx.
 
 The arguments are not listed by hand: a crawl of every public rule (the URLs of
-``tests/test_queries.py``, so a new rule fails there until it gets a filler) records which
+``tests/public_routes.py``, so a new rule fails there until it gets a filler) records which
 query arguments each view reads (``request.args`` is a recording dictionary here), then
 each of them is sent huge, negative, non-numeric and out-of-range values, one at a time, on top
 of the page's own arguments. Path numbers too: an ``<int:...>`` part with thousands of digits.
@@ -24,7 +24,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from sunshine.extensions import db
 from sunshine.web import Request, per_page_arg, whole_number
-from tests.test_queries import make_site, public_rules, public_urls
+from tests.public_routes import make_site, public_rules, public_urls
 
 HUGE = "9" * 4000
 #: Bad values for any argument: huge, negative, non-numeric, out of range, odd forms of numbers.
@@ -86,7 +86,7 @@ def _get(app: Flask, path: str, query: list[tuple[str, str]]) -> str | None:
 def _arguments(app: Flask) -> dict[str, tuple[str, list[tuple[str, str]], set[str]]]:
     """Per endpoint: one of its URLs (path and query) and every argument its views read."""
     urls, unfilled = public_urls(app)
-    assert not unfilled, "rules without a filler in tests/test_queries.py: " + ", ".join(unfilled)
+    assert not unfilled, "rules without a filler in tests/public_routes.py: " + ", ".join(unfilled)
     found: dict[str, tuple[str, list[tuple[str, str]], set[str]]] = {}
     # A page visited with its variant's arguments is swept as a page of its own.
     variants = [(f"{endpoint} ({', '.join(k for k, _ in VARIANTS[endpoint])})",

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sunshine.extensions import db
 from sunshine.regions.models import Region
 from sunshine.stats.models import Household
-from tests.test_queries import make_site, public_rules
+from tests.public_routes import make_site, public_rules
 
 K = 10
 #: Public rules that publish statistics tables, and how this sweep reads each.
